@@ -1,0 +1,41 @@
+# Two entry points for a fresh machine with only python3: `make demo` and `make test`.
+# Both create (or refresh, when pyproject.toml changes) the virtual environment in .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO   ?= demo
+
+.PHONY: venv demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(BIN)/arenavotes init $(DEMO)
+	$(BIN)/arenavotes ingest -w $(DEMO) --source lmarena-140k data/lmarena-140k/battles.parquet
+	$(BIN)/arenavotes ingest -w $(DEMO) --source genai-arena data/genai-arena-20240220/clean_battle_20240220.json.gz
+	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-conv-100 data/arena-conversations-100/conversations.jsonl.gz
+	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-2023 data/arena-battles-2023-text/battles_with_prompts.jsonl.gz
+	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-33k data/chatbot-arena-33k-votes/human.jsonl.gz
+	$(BIN)/arenavotes ingest -w $(DEMO) --source llmfao data/llmfao/crowd-comparisons.csv.gz
+	$(BIN)/arenavotes status -w $(DEMO)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

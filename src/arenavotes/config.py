@@ -1,0 +1,184 @@
+"""Settings: frozen, self-validating dataclasses loaded from a workspace's ``arenavotes.toml``.
+
+Each stage owns one section of the file. Unknown sections or keys, and values of the wrong type
+or out of range, are reported with the file, the section and the key, so a typo never passes
+silently. A stage records ``settings_hash`` of the settings it used in the ``runs`` table.
+
+>>> s = Settings.from_mapping({"ingest": {"max_raw_chars": 5000}})
+>>> s.ingest.max_raw_chars
+5000
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from arenavotes.errors import UserError
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestSettings:
+    """How raw vote logs become canonical battles.
+
+    ``max_raw_chars``: a quarantined record keeps at most this many characters of its raw text
+    (0 = keep all). ``min_prompt_chars``: a battle whose text is present but whose first user turn
+    has fewer non-blank characters is quarantined as ``empty_prompt``.
+    """
+
+    max_raw_chars: int = 20000
+    min_prompt_chars: int = 1
+
+    def __post_init__(self) -> None:
+        _check(self.max_raw_chars >= 0, "ingest", "max_raw_chars", "must be >= 0")
+        _check(self.min_prompt_chars >= 0, "ingest", "min_prompt_chars", "must be >= 0")
+
+
+@dataclasses.dataclass(frozen=True)
+class PrivacySettings:
+    """Voter pseudonyms: ``judge_id = HMAC-SHA256(secret, raw id)``.
+
+    The secret comes from the environment variable named by ``secret_env`` or, when that is unset,
+    from the workspace file ``.arenavotes-secret`` (created once, mode 0600).
+    """
+
+    secret_env: str = "ARENAVOTES_SECRET"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.secret_env.strip()), "privacy", "secret_env", "must not be empty")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """All settings of a workspace, one attribute per section of ``arenavotes.toml``."""
+
+    ingest: IngestSettings = dataclasses.field(default_factory=IngestSettings)
+    privacy: PrivacySettings = dataclasses.field(default_factory=PrivacySettings)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], origin: str = "arenavotes.toml") -> Settings:
+        """Build settings from parsed TOML, rejecting unknown sections/keys and wrong types."""
+        sections = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(sections))
+        if unknown:
+            raise UserError(
+                f"{origin}: unknown section [{unknown[0]}]",
+                hint=f"known sections: {', '.join(sorted(sections))}",
+            )
+        hints = typing.get_type_hints(cls)
+        kwargs: dict[str, Any] = {}
+        for name, value in data.items():
+            if not isinstance(value, Mapping):
+                raise UserError(f"{origin}: [{name}] must be a table of settings")
+            kwargs[name] = _build_section(hints[name], name, value, origin)
+        try:
+            return cls(**kwargs)
+        except _InvalidSetting as exc:
+            raise UserError(f"{origin}: {exc}") from None
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read ``path`` (TOML); a missing file means all defaults."""
+        if not path.exists():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path}: not valid TOML: {exc}", hint="fix the file or delete it") from None
+        return cls.from_mapping(data, origin=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def section_hash(self, *names: str) -> str:
+        """A short, stable hash of the named sections (all when none), for the ``runs`` table."""
+        full = self.to_dict()
+        chosen = {n: full[n] for n in (names or tuple(full))}
+        blob = json.dumps(chosen, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def default_toml() -> str:
+    """The commented ``arenavotes.toml`` that ``arenavotes init`` writes."""
+    lines = ["# arenavotes workspace settings. Every key is optional; shown values are the defaults.", ""]
+    for section in dataclasses.fields(Settings):
+        default = section.default_factory()  # type: ignore[operator]
+        lines.append(f"[{section.name}]")
+        for f in dataclasses.fields(default):
+            lines.append(f"# {f.name} = {_toml_value(getattr(default, f.name))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+class _InvalidSetting(ValueError):
+    pass
+
+
+def _check(ok: bool, section: str, key: str, why: str) -> None:
+    if not ok:
+        raise _InvalidSetting(f"[{section}] {key} {why}")
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return str(v)
+
+
+def _build_section(section_cls: Any, name: str, values: Mapping[str, Any], origin: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(section_cls)}
+    hints = typing.get_type_hints(section_cls)
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise UserError(
+                f"{origin}: unknown key '{key}' in [{name}]",
+                hint=f"known keys: {', '.join(sorted(fields))}",
+            )
+        kwargs[key] = _coerce(hints[key], value, f"{origin}: [{name}] {key}")
+    try:
+        return section_cls(**kwargs)
+    except _InvalidSetting as exc:
+        raise UserError(f"{origin}: {exc}") from None
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(args[0], value, where)
+    if origin is tuple:
+        (item,) = typing.get_args(tp)[:1]
+        if not isinstance(value, list):
+            raise UserError(f"{where} must be a list (got {value!r})")
+        return tuple(_coerce(item, v, where) for v in value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise UserError(f"{where} must be true or false (got {value!r})")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(f"{where} must be an integer (got {value!r})")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserError(f"{where} must be a number (got {value!r})")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise UserError(f"{where} must be a string (got {value!r})")
+        return value
+    raise TypeError(f"unsupported setting type {tp!r}")  # a programming error, not a user's

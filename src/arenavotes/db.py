@@ -1,0 +1,40 @@
+"""The only place that opens DuckDB connections.
+
+Stages receive a connection and never open one; queries for users (``arenavotes sql``) use a
+read-only connection so that a typo cannot change the workspace.
+
+>>> con = connect(None)          # an in-memory database with the canonical tables
+>>> con.sql("select count(*) from battles").fetchall()
+[(0,)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from arenavotes.errors import UserError
+from arenavotes.schema import ALL_DDL, VIEWS_SQL
+
+
+def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the workspace database at ``path`` (``None``: in memory) with the canonical schema."""
+    if path is not None and read_only and not path.exists():
+        raise UserError(f"{path}: no workspace database yet", hint="run 'arenavotes ingest' first")
+    try:
+        con = duckdb.connect(":memory:" if path is None else str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise UserError(f"{path}: cannot open the workspace database: {exc}",
+                        hint="is another arenavotes command using it?") from None
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the canonical tables and views if they do not exist yet."""
+    for ddl in ALL_DDL:
+        con.execute(ddl)
+    con.execute(VIEWS_SQL)

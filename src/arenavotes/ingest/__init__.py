@@ -1,0 +1,198 @@
+"""Ingest raw vote logs into a workspace: canonical battles, conversations, labels, quarantine.
+
+Nothing is lost: for every file, ``records = battles kept + rows quarantined`` and the counts
+are recorded in ``runs`` and ``sources``. Re-ingesting an unchanged file is a no-op (its content
+hash is recorded); a changed file under the same source name needs ``replace=True``.
+
+>>> import tempfile, pathlib
+>>> from arenavotes import db
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "v.jsonl"
+>>> _ = p.write_text('{"num": 1, "model_a": "x", "model_b": "y", "winner": "model_a"}\\n'
+...                  '{"num": 2, "model_a": "x", "model_b": "y", "winner": "draw"}\\n')
+>>> con = db.connect(None)
+>>> r = ingest_file(con, p, key=b"k")
+>>> (r.format, r.rows_in, r.kept, r.quarantined)
+('arena-votes-33k', 2, 1, {'unknown_winner': 1})
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+
+from arenavotes.config import IngestSettings, Settings
+from arenavotes.errors import UserError
+from arenavotes.ingest.coerce import install_macros
+from arenavotes.ingest.containers import Staged, stage_file
+from arenavotes.ingest.formats import FORMATS, Format, check_map, detect, get_format
+from arenavotes.ingest.normalize import normalize, record_keys
+from arenavotes.runs import new_run_id, record_run, utcnow
+
+__all__ = ["FORMATS", "IngestReport", "default_source_name", "ingest_file"]
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestReport:
+    file: str
+    source: str
+    format: str
+    status: str                  # ingested | unchanged | replaced
+    rows_in: int
+    kept: int
+    quarantined: dict[str, int]
+    labels: int = 0
+    messages: int = 0
+
+    @property
+    def quarantined_total(self) -> int:
+        return sum(self.quarantined.values())
+
+
+def default_source_name(path: Path) -> str:
+    """The file name without compression and data suffixes, made SQL- and path-friendly."""
+    name = path.name
+    for suffix in (".gz", ".jsonl", ".json", ".ndjson", ".csv", ".tsv", ".parquet"):
+        name = name.removesuffix(suffix)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "source"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    key: bytes,
+    source: str | None = None,
+    format_name: str | None = None,
+    container: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    replace: bool = False,
+    settings: IngestSettings | None = None,
+    file_label: str | None = None,
+) -> IngestReport:
+    """Ingest one file into the canonical tables of ``con`` (see the module docstring)."""
+    settings = settings or IngestSettings()
+    mapping = dict(mapping or {})
+    check_map(mapping)
+    if format_name:
+        get_format(format_name)  # fail before reading anything
+    source = source or default_source_name(path)
+    label = file_label or str(path)
+    sha = _sha_or_error(path)
+    options = json.dumps({"format": format_name, "container": container, "map": mapping}, sort_keys=True)
+
+    previous = con.execute("SELECT sha256, options, format, rows_in, kept FROM sources WHERE source = ?",
+                           [source]).fetchall()
+    if previous:
+        prev_sha, prev_options, prev_format, prev_in, prev_kept = previous[0]
+        if prev_sha == sha and prev_options == options:
+            counts = dict(con.execute("SELECT reason, count(*) FROM quarantine WHERE source = ? GROUP BY 1 ORDER BY 1",
+                                      [source]).fetchall())
+            return IngestReport(label, source, prev_format, "unchanged", prev_in, prev_kept, counts)
+        if not replace:
+            raise UserError(
+                f"{path}: source '{source}' already holds another file's votes",
+                hint="pass --source NAME for a new source, or --replace to replace it",
+            )
+
+    started = utcnow()
+    run_id = new_run_id()
+    install_macros(con)
+    staged = stage_file(con, path, container)
+    fmt = _choose_format(con, staged, format_name, mapping, path)
+    result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id,
+                       file_label=label)
+    assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _delete_source(con, source)
+        con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
+        con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
+        con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
+        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+        con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [source, label, sha, fmt.name, options, result.rows_in, result.kept,
+                     sum(result.quarantined.values()), run_id])
+        record_run(con, run_id, "ingest", Settings(ingest=settings).section_hash("ingest"), started=started,
+                   target=label, rows_in=result.rows_in, rows_out=result.kept,
+                   counts={"source": source, "format": fmt.name, "sha256": sha, "kept": result.kept,
+                           "quarantined": result.quarantined, "labels": result.labels,
+                           "messages": result.messages})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        _drop_temp(con)
+    status = "replaced" if previous else "ingested"
+    return IngestReport(label, source, fmt.name, status, result.rows_in, result.kept, result.quarantined,
+                        result.labels, result.messages)
+
+
+def _sha_or_error(path: Path) -> str:
+    try:
+        return file_sha256(path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file", hint="check the path") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a folder, not a file", hint="name the files inside it") from None
+    except PermissionError:
+        raise UserError(f"{path}: permission denied", hint="make the file readable") from None
+
+
+def _choose_format(con: duckdb.DuckDBPyConnection, staged: Staged, format_name: str | None,
+                   mapping: Mapping[str, str], path: Path) -> Format:
+    keys = record_keys(con, staged)
+    if format_name:
+        fmt = get_format(format_name)
+    elif mapping and {"model_a", "model_b", "winner"} <= set(mapping):
+        fmt = get_format("generic")
+    else:
+        if not keys:
+            # nothing readable: every record (if any) is already in _rejects, so no format is needed
+            return get_format("generic")
+        try:
+            fmt = detect(frozenset(keys))
+        except UserError as exc:
+            raise UserError(f"{path}: {exc.message}", hint=exc.hint) from None
+    fmt = fmt.with_map(mapping) if mapping else fmt
+    if staged.is_json or fmt.conversation == "fastchat_states":
+        return fmt  # JSON records may each lack a key: that is a per-record quarantine reason
+    for name in ("model_a", "model_b", "winner"):
+        where = fmt.path(name)
+        if where is not None and str(where[0]) not in keys and fmt.name != "arena-55k":
+            raise UserError(
+                f"{path}: format '{fmt.name}' expects a '{where[0]}' column, found {sorted(keys)[:12]}",
+                hint=f"map it with --map {name}=COLUMN",
+            )
+    return fmt
+
+
+def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    con.execute("DELETE FROM conversations WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)",
+                [source])
+    con.execute("DELETE FROM prompt_labels WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)",
+                [source])
+    con.execute("DELETE FROM battles WHERE source = ?", [source])
+    con.execute("DELETE FROM quarantine WHERE source = ?", [source])
+    con.execute("DELETE FROM sources WHERE source = ?", [source])
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for t in ("_stage", "_rejects", "_f", "_t", "_r", "_ids", "_msgs", "_conv_stats", "_judges",
+              "_new_battles", "_new_conversations", "_new_labels", "_new_quarantine"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -1,0 +1,137 @@
+"""The canonical tables of a workspace and the vocabulary they use.
+
+Every stage reads and writes these tables; their column lists are the contract between stages,
+releases and the SQL that researchers write. Texts live in ``conversations`` so that metadata
+queries over ``battles`` never touch text.
+
+>>> WINNERS
+('model_a', 'model_b', 'tie', 'tie_bothbad')
+>>> canonical_winner("tie (bothbad)")
+'tie_bothbad'
+"""
+
+from __future__ import annotations
+
+WINNERS: tuple[str, ...] = ("model_a", "model_b", "tie", "tie_bothbad")
+
+#: Spellings of the four outcomes found in real logs, mapped to the canonical label. Anything
+#: else is quarantined as ``unknown_winner`` -- never guessed, never turned into a tie.
+WINNER_ALIASES: dict[str, str] = {
+    "model_a": "model_a",
+    "model_b": "model_b",
+    "tie": "tie",
+    "tie_bothbad": "tie_bothbad",
+    "tie (bothbad)": "tie_bothbad",
+    "both_bad": "tie_bothbad",
+    "bothbad": "tie_bothbad",
+}
+
+
+def canonical_winner(label: str) -> str | None:
+    """The canonical outcome for a known spelling, else ``None``."""
+    return WINNER_ALIASES.get(label)
+
+
+#: Per-side style features (LMArena ``conv_metadata`` definitions, summed over assistant turns).
+STYLE_FEATURES: tuple[str, ...] = ("tokens", "headers", "lists", "bold")
+
+BATTLES_DDL = """
+CREATE TABLE IF NOT EXISTS battles (
+    battle_id   VARCHAR PRIMARY KEY,   -- '<source>:<source id>' or '<source>:h<hash of the record>'
+    source      VARCHAR NOT NULL,      -- the name the file was ingested under
+    source_id   VARCHAR,               -- the id the source gave the battle, if any
+    tstamp      TIMESTAMPTZ,           -- vote time, UTC
+    model_a     VARCHAR NOT NULL,
+    model_b     VARCHAR NOT NULL,
+    winner      VARCHAR NOT NULL CHECK (winner IN ('model_a', 'model_b', 'tie', 'tie_bothbad')),
+    judge_id    VARCHAR,               -- HMAC-SHA256 pseudonym of the voter; never the raw id
+    anony       BOOLEAN,               -- were the model names hidden when the vote was cast
+    language    VARCHAR,
+    turns       INTEGER,               -- user turns in the conversation
+    tokens_a    INTEGER, tokens_b  INTEGER,   -- answer tokens (o200k_base), summed over turns
+    headers_a   INTEGER, headers_b INTEGER,   -- markdown headers h1-h6
+    lists_a     INTEGER, lists_b   INTEGER,   -- ordered + unordered list items
+    bold_a      INTEGER, bold_b    INTEGER    -- **bold** and __bold__ spans
+)
+"""
+
+CONVERSATIONS_DDL = """
+CREATE TABLE IF NOT EXISTS conversations (
+    battle_id VARCHAR NOT NULL,
+    side      VARCHAR NOT NULL CHECK (side IN ('a', 'b', 'prompt')),  -- 'prompt': prompt-only sources
+    turn      INTEGER NOT NULL,   -- 1-based; a user message and the answer to it share a turn
+    role      VARCHAR NOT NULL,   -- user | assistant | system
+    content   VARCHAR
+)
+"""
+
+QUARANTINE_DDL = """
+CREATE TABLE IF NOT EXISTS quarantine (
+    source      VARCHAR NOT NULL,
+    file        VARCHAR NOT NULL,
+    row_number  BIGINT,              -- 1-based, counted as 'location' says
+    location    VARCHAR NOT NULL,    -- 'line 17', 'row 3', 'element 9', 'file'
+    reason      VARCHAR NOT NULL,    -- a code such as unknown_winner, invalid_json, same_model
+    detail      VARCHAR,             -- human-readable: which field, which value
+    raw         VARCHAR,             -- the record as text, voter ids and IPs replaced by pseudonyms
+    run_id      VARCHAR NOT NULL
+)
+"""
+
+PROMPT_LABELS_DDL = """
+CREATE TABLE IF NOT EXISTS prompt_labels (
+    battle_id VARCHAR NOT NULL,
+    labeler   VARCHAR NOT NULL,      -- 'source:<name>' for labels that came with the data
+    category  VARCHAR NOT NULL,      -- hard_prompt, math, creative_writing, coding, ...
+    value     BOOLEAN NOT NULL,      -- is the prompt in the category
+    score     DOUBLE                 -- the labeler's score behind the decision, if any
+)
+"""
+
+RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id        VARCHAR NOT NULL,
+    stage         VARCHAR NOT NULL,
+    code_version  VARCHAR NOT NULL,
+    settings_hash VARCHAR NOT NULL,
+    started       TIMESTAMPTZ NOT NULL,
+    finished      TIMESTAMPTZ NOT NULL,
+    target        VARCHAR,           -- what the run worked on (a file, a category, ...)
+    rows_in       BIGINT,
+    rows_out      BIGINT,
+    counts        JSON               -- stage-specific counts, e.g. quarantined rows by reason
+)
+"""
+
+SOURCES_DDL = """
+CREATE TABLE IF NOT EXISTS sources (
+    source      VARCHAR PRIMARY KEY,
+    file        VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL,    -- content hash of the file as read (before decompression)
+    format      VARCHAR NOT NULL,
+    options     VARCHAR NOT NULL,    -- JSON of the reader options (--map, ...)
+    rows_in     BIGINT NOT NULL,
+    kept        BIGINT NOT NULL,
+    quarantined BIGINT NOT NULL,
+    run_id      VARCHAR NOT NULL
+)
+"""
+
+ALL_DDL: tuple[str, ...] = (
+    BATTLES_DDL,
+    CONVERSATIONS_DDL,
+    QUARANTINE_DDL,
+    PROMPT_LABELS_DDL,
+    RUNS_DDL,
+    SOURCES_DDL,
+)
+
+#: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.
+PER_SOURCE_TABLES: tuple[str, ...] = ("battles", "conversations", "prompt_labels", "quarantine")
+
+VIEWS_SQL = """
+CREATE OR REPLACE VIEW prompts AS
+    SELECT battle_id, turn, content
+    FROM conversations
+    WHERE role = 'user' AND side IN ('a', 'prompt');
+"""

@@ -1,0 +1,48 @@
+"""A plain-text summary of a workspace: what came in, what was kept, what was quarantined and why.
+
+>>> from arenavotes import db
+>>> print(workspace_summary(db.connect(None)))
+no battles yet: run 'arenavotes ingest FILE...'
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def _table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> str:
+    cells = [tuple(f"{c:,}" if isinstance(c, int) else ("" if c is None else str(c)) for c in r) for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    numeric = [all(isinstance(r[i], int) for r in rows) and bool(rows) for i in range(len(header))]
+
+    def fmt(r: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(r, widths, numeric, strict=True)).rstrip()
+
+    return "\n".join([fmt(header), fmt(tuple("-" * w for w in widths)), *(fmt(r) for r in cells)])
+
+
+def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
+    total = con.sql("SELECT count(*) FROM battles").fetchall()[0][0]
+    quarantined = con.sql("SELECT count(*) FROM quarantine").fetchall()[0][0]
+    if total == 0 and quarantined == 0:
+        return "no battles yet: run 'arenavotes ingest FILE...'"
+    out = []
+    sources = con.sql("""
+        SELECT s.source, s.format, s.rows_in, s.kept, s.quarantined,
+               (SELECT count(DISTINCT m) FROM (SELECT model_a AS m FROM battles b WHERE b.source = s.source
+                                               UNION SELECT model_b FROM battles b WHERE b.source = s.source)) AS models
+        FROM sources s ORDER BY s.source
+    """).fetchall()
+    out.append(_table(sources, ("source", "format", "records", "battles", "quarantined", "models")))
+    models = con.sql("SELECT count(DISTINCT m) FROM (SELECT model_a m FROM battles UNION SELECT model_b FROM battles)"
+                     ).fetchall()[0][0]
+    judges = con.sql("SELECT count(DISTINCT judge_id) FROM battles").fetchall()[0][0]
+    texts = con.sql("SELECT count(DISTINCT battle_id) FROM conversations").fetchall()[0][0]
+    out.append(f"\n{total:,} battles, {models:,} models, {judges:,} pseudonymous voters, "
+               f"{texts:,} battles with text, {quarantined:,} records quarantined")
+    winners = con.sql("SELECT winner, count(*) FROM battles GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    out.append("outcomes: " + ", ".join(f"{w} {n:,}" for w, n in winners))
+    if quarantined:
+        reasons = con.sql("SELECT reason, count(*) AS n FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+        out.append("\nquarantined by reason:\n" + _table(reasons, ("reason", "rows")))
+    return "\n".join(out)

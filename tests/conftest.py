@@ -1,0 +1,33 @@
+"""Shared fixtures: paths to the bundled real data and fresh workspaces/connections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from arenavotes import db
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+TEST_DATA = ROOT / "tests" / "data"
+SHARED = ROOT.parent / "shared" / "data"
+
+KEY = b"test-secret"
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    """An in-memory database with the canonical tables."""
+    c = db.connect(None)
+    yield c
+    c.close()
+
+
+def shared(path: str) -> Path:
+    """A file of ../shared/data, or skip the test when that folder is absent (a user's clone)."""
+    p = SHARED / path
+    if not p.exists():
+        pytest.skip(f"{p} not available")
+    return p
