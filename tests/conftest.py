@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,8 @@ from arenavotes import db
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 TEST_DATA = ROOT / "tests" / "data"
-SHARED = ROOT.parent / "shared" / "data"
+# the full public files (CI and developers have them beside the checkout; a user's clone may not)
+SHARED = Path(os.environ.get("ARENAVOTES_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 KEY = b"test-secret"
 
