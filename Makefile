@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   ?= demo
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench bench-ratings clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: $(STAMP)
 	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-33k data/chatbot-arena-33k-votes/human.jsonl.gz
 	$(BIN)/arenavotes ingest -w $(DEMO) --source llmfao data/llmfao/crowd-comparisons.csv.gz
 	$(BIN)/arenavotes status -w $(DEMO)
+	$(BIN)/arenavotes rate -w $(DEMO) --source lmarena-140k
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --limit 15
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --category hard_prompt --limit 10
+	$(BIN)/arenavotes rate -w $(DEMO) --source arena-2023 --ci cluster --cluster-by judge --rounds 200
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --limit 8
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -37,5 +42,15 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
+# peers with pinned, conflicting dependencies (arena-rank pins numpy and JAX) live in their own venv
+.venv-bench/.installed-stamp: pyproject.toml
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet -e . arena-rank==0.1.1 evalica==0.4.2 choix pandas
+	touch $@
+
+bench-ratings: .venv-bench/.installed-stamp
+	.venv-bench/bin/python bench/ratings.py
+
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 import duckdb
+import polars as pl
 
 from arenavotes import __version__
 from arenavotes.errors import UserError
@@ -186,6 +187,144 @@ def _interactive(con: duckdb.DuckDBPyConnection, fmt: str, max_rows: int) -> Non
             except UserError as exc:
                 click.echo(f"error: {exc}", err=True)
             buffer = []
+
+
+@cli.command()
+@workspace_option
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Rate these sources (repeatable).")
+@click.option("--all-sources", is_flag=True, help="Rate every source together.")
+@click.option("--name", help="Name of this set of leaderboards (default: sources and filters).")
+@click.option("--anony-only", is_flag=True, help="Only votes cast while the models were hidden (FastChat's default).")
+@click.option("--since", metavar="DATE", help="Only battles at or after DATE (UTC), e.g. 2024-05-01.")
+@click.option("--until", metavar="DATE", help="Only battles before DATE (UTC).")
+@click.option("--ties", type=click.Choice(["half", "drop", "rao-kupper", "davidson"]), help="Tie policy.")
+@click.option("--bothbad", type=click.Choice(["tie", "drop"]), help="Both-bad votes: a tie, or dropped.")
+@click.option("--ci", type=click.Choice(["sandwich", "bootstrap", "cluster", "none"]), help="Interval method.")
+@click.option("--rounds", type=int, help="Bootstrap rounds (default 1000).")
+@click.option("--cluster-by", type=click.Choice(["judge", "prompt"]), help="Clusters for --ci cluster.")
+@click.option("--alpha", type=float, help="1 - confidence level (default 0.05).")
+@click.option("--simultaneous", is_flag=True, help="Simultaneous intervals (Bonferroni / bootstrap max-t).")
+@click.option("--anchor", metavar="MODEL=RATING", help="Pin one model's rating instead of mean 1000.")
+@click.option("--reg", type=float, default=0.0, show_default=True, help="L2 ridge on strengths (0 = exact MLE).")
+@click.option("--compat", type=click.Choice(["fastchat-2024", "arena-rank", "evalica"]),
+              help="Reproduce another tool's numbers.")
+@click.option("--category", "categories", multiple=True, metavar="NAME", help="Only these categories (repeatable).")
+@click.option("--no-categories", is_flag=True, help="Only the overall leaderboard.")
+@click.option("--min-battles", type=int, help="Models with fewer battles are provisional (default 300).")
+@click.option("--style/--no-style", default=True, show_default=True, help="Fit style-control coefficients "
+              "where answer texts exist.")
+@click.option("--seed", type=int, help="Random seed for bootstrap rounds (default 0).")
+@click.option("--workers", type=int, default=0, help="Bootstrap processes (0 = all cores); results do not depend on it.")
+def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str | None, anony_only: bool,
+         since: str | None, until: str | None, ties: str | None, bothbad: str | None, ci: str | None,
+         rounds: int | None, cluster_by: str | None, alpha: float | None, simultaneous: bool, anchor: str | None,
+         reg: float, compat: str | None, categories: Sequence[str], no_categories: bool, min_battles: int | None,
+         style: bool, seed: int | None, workers: int) -> None:
+    """Fit Bradley-Terry leaderboards (overall and per category) into the leaderboards table.
+
+    \b
+    Examples:
+      arenavotes rate -w myarena --source lmarena-140k
+      arenavotes rate -w myarena --source genai-arena --anony-only --compat fastchat-2024
+      arenavotes rate -w myarena --source arena-2023 --ci cluster --cluster-by judge --rounds 200
+    """
+    from arenavotes.ratings import leaderboard as lb
+    from arenavotes.ratings.core import RatingParams
+    from arenavotes.runs import new_run_id, record_run, utcnow
+
+    ws = Workspace.open(workspace)
+    st = ws.settings().ratings
+    anchor_model, anchor_rating = None, 1000.0
+    if anchor:
+        anchor_model, sep, value = anchor.rpartition("=")
+        try:
+            anchor_rating = float(value)
+        except ValueError:
+            anchor_model = ""
+        if not sep or not anchor_model:
+            raise UserError(f"--anchor {anchor}: expected MODEL=RATING", hint="e.g. --anchor gpt-4-0613=1200")
+    params = RatingParams(
+        ties=ties or st.ties, bothbad=bothbad or st.bothbad, ci=ci or st.ci, rounds=rounds or st.rounds,
+        cluster_by=cluster_by or st.cluster_by, alpha=alpha or st.alpha, simultaneous=simultaneous,
+        anchor=anchor_model, anchor_rating=anchor_rating, reg=reg, seed=st.seed if seed is None else seed,
+        workers=workers, compat=compat)
+    started = utcnow()
+    with ws.connect() as con:
+        chosen = lb.resolve_sources(con, sources, all_sources)
+        scope = name or lb.scope_name(chosen, anony_only, since, until)
+        battles = lb.load_battles(con, chosen, anony_only=anony_only, since=since, until=until,
+                                  with_prompt_key=params.ci == "cluster" and params.cluster_by == "prompt")
+        if battles.height == 0:
+            raise UserError("no battles match the selection", hint="check --source, --since/--until, --anony-only")
+        labels = lb.load_labels(con, chosen) if not no_categories else pl.DataFrame(schema=lb.LABEL_SCHEMA)
+        out = lb.build(battles, labels, params, min_battles=st.min_battles if min_battles is None else min_battles,
+                       min_category_battles=st.min_category_battles, categories=categories or None,
+                       style=style, style_reg=st.style_reg)
+        run_id = new_run_id()
+        lb.write(con, scope, out, run_id)
+        n_boards = out.boards.select("labeler", "category").unique().height
+        record_run(con, run_id, "rate", params.digest(), started=started, target=scope,
+                   rows_in=battles.height, rows_out=out.boards.height,
+                   counts={"leaderboards": n_boards, "skipped": out.skipped, "params": json.loads(params.to_json())})
+    overall = out.boards.filter(pl.col("category") == "overall")
+    click.echo(f"rated '{scope}': {battles.height:,} battles, {overall.height} models, {n_boards} leaderboards "
+               f"({lb.params_summary(params)})")
+    for cat, why in sorted(out.skipped.items()):
+        click.echo(f"  no leaderboard for {cat}: {why}")
+    if out.style.height:
+        s = out.style.filter(pl.col("category") == "overall")
+        if s.height:
+            click.echo("  style coefficients (overall, logit per sd): " + ", ".join(
+                f"{f} {c:+.3f} [{lo:+.3f}, {hi:+.3f}]" for f, c, lo, hi in s.select(
+                    "feature", "coef", "ci_lower", "ci_upper").rows()))
+
+
+@cli.command()
+@workspace_option
+@click.option("--name", help="Which set of leaderboards (see 'arenavotes rate').")
+@click.option("--category", default="overall", show_default=True, help="Category, e.g. math, hard_prompt.")
+@click.option("--labeler", help="Labeler of the category (e.g. source:lmarena-140k), when several have it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--limit", type=int, default=0, help="Show the top N (0 = all).")
+def leaderboard(workspace: Path, name: str | None, category: str, labeler: str | None, fmt: str, limit: int) -> None:
+    """Print a leaderboard written by 'arenavotes rate'.
+
+    \b
+    Examples:
+      arenavotes leaderboard -w myarena
+      arenavotes leaderboard -w myarena --category math --format csv
+    """
+    from arenavotes.ratings.leaderboard import read_board
+
+    ws = Workspace.open(workspace)
+    with ws.connect(read_only=True) as con:
+        scope, frame = read_board(con, name, category, labeler)
+    if limit:
+        frame = frame.head(limit)
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv())
+        return
+    if fmt == "json":
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, indent=1) + "\n")
+        return
+    click.echo(f"{scope} - {category}" + (f" [{labeler}]" if labeler else ""))
+    click.echo(_render_board(frame))
+
+
+def _render_board(frame: pl.DataFrame) -> str:
+    from arenavotes.summary import _table
+
+    rows = []
+    for r in frame.iter_rows(named=True):
+        ci = (f"{r['ci_lower'] - r['rating']:+.1f}/{r['ci_upper'] - r['rating']:+.1f}"
+              if r["ci_lower"] is not None else "")
+        rows.append((r["rank_ub"], r["model"] + (" *" if r["provisional"] else ""), f"{r['rating']:.1f}", ci,
+                     f"{int(r['rank_q025'])}-{int(r['rank_q975'])}" if r["rank_q025"] is not None else "",
+                     int(r["battles"])))
+    text = _table(rows, ("rank", "model", "rating", "95% CI", "rank range", "battles"))
+    if frame["provisional"].any():
+        text += "\n* provisional: fewer battles than the minimum"
+    return text
 
 
 @cli.command()

@@ -56,11 +56,47 @@ class PrivacySettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class RatingsSettings:
+    """Defaults of ``arenavotes rate`` (each can be overridden on the command line).
+
+    ``ties``: half | drop | rao-kupper | davidson; ``bothbad``: tie | drop; ``ci``: sandwich |
+    bootstrap | cluster | none; ``min_battles``: models with fewer battles in a leaderboard are
+    marked provisional; ``style_reg``: L2 penalty on standardised style coefficients (summed
+    log-likelihood); ``min_category_battles``: smaller categories get no leaderboard.
+    """
+
+    ties: str = "half"
+    bothbad: str = "tie"
+    ci: str = "sandwich"
+    rounds: int = 1000
+    cluster_by: str = "judge"
+    alpha: float = 0.05
+    min_battles: int = 300
+    min_category_battles: int = 100
+    seed: int = 0
+    style_reg: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(self.ties in ("half", "drop", "rao-kupper", "davidson"), "ratings", "ties",
+               "must be half, drop, rao-kupper or davidson")
+        _check(self.bothbad in ("tie", "drop"), "ratings", "bothbad", "must be tie or drop")
+        _check(self.ci in ("sandwich", "bootstrap", "cluster", "none"), "ratings", "ci",
+               "must be sandwich, bootstrap, cluster or none")
+        _check(self.cluster_by in ("judge", "prompt"), "ratings", "cluster_by", "must be judge or prompt")
+        _check(self.rounds >= 10, "ratings", "rounds", "must be >= 10")
+        _check(0 < self.alpha < 1, "ratings", "alpha", "must be between 0 and 1")
+        _check(self.min_battles >= 0, "ratings", "min_battles", "must be >= 0")
+        _check(self.min_category_battles >= 0, "ratings", "min_category_battles", "must be >= 0")
+        _check(self.style_reg >= 0, "ratings", "style_reg", "must be >= 0")
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """All settings of a workspace, one attribute per section of ``arenavotes.toml``."""
 
     ingest: IngestSettings = dataclasses.field(default_factory=IngestSettings)
     privacy: PrivacySettings = dataclasses.field(default_factory=PrivacySettings)
+    ratings: RatingsSettings = dataclasses.field(default_factory=RatingsSettings)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], origin: str = "arenavotes.toml") -> Settings:

@@ -117,6 +117,48 @@ CREATE TABLE IF NOT EXISTS sources (
 )
 """
 
+LEADERBOARDS_DDL = """
+CREATE TABLE IF NOT EXISTS leaderboards (
+    scope        VARCHAR NOT NULL,   -- which battles: the source names and filters (arenavotes rate --name)
+    labeler      VARCHAR NOT NULL,   -- '' for the overall board, else the labeler of the category
+    category     VARCHAR NOT NULL,   -- 'overall' or a prompt_labels category
+    model        VARCHAR NOT NULL,
+    rating       DOUBLE NOT NULL,    -- Elo scale (400, base 10), mean 1000 or the anchor's rating
+    ci_lower     DOUBLE,
+    ci_upper     DOUBLE,
+    rank         INTEGER NOT NULL,   -- 1 + models with a higher rating
+    rank_ub      INTEGER NOT NULL,   -- 1 + models whose ci_lower is above this ci_upper (LMArena's rank)
+    rank_worst   INTEGER NOT NULL,   -- models whose ci_upper is not below this ci_lower
+    rank_q025    DOUBLE,             -- rank spread over bootstrap rounds (or sandwich draws)
+    rank_q975    DOUBLE,
+    battles      BIGINT NOT NULL,
+    provisional  BOOLEAN NOT NULL,   -- fewer battles than the minimum (default 300)
+    online_elo   DOUBLE,             -- FastChat's online Elo (K=4) in time order, for comparison
+    loo_max_change DOUBLE,           -- largest rating change from removing one voter
+    method       VARCHAR NOT NULL,
+    params       JSON NOT NULL,
+    run_id       VARCHAR NOT NULL
+)
+"""
+
+LEADERBOARD_STATS_DDL = """
+CREATE TABLE IF NOT EXISTS leaderboard_stats (
+    scope VARCHAR NOT NULL, labeler VARCHAR NOT NULL, category VARCHAR NOT NULL,
+    battles BIGINT, models INTEGER, pairs_met INTEGER, pairs_possible INTEGER, components INTEGER,
+    kendall_tau_vs_overall DOUBLE,      -- rank agreement with the overall board on common models
+    voters BIGINT, loo_max_change DOUBLE, loo_worst_voter VARCHAR,
+    tie_parameter DOUBLE, excluded_flagged BIGINT, run_id VARCHAR NOT NULL
+)
+"""
+
+STYLE_COEFFICIENTS_DDL = """
+CREATE TABLE IF NOT EXISTS style_coefficients (
+    scope VARCHAR NOT NULL, labeler VARCHAR NOT NULL, category VARCHAR NOT NULL,
+    feature VARCHAR NOT NULL, coef DOUBLE, ci_lower DOUBLE, ci_upper DOUBLE,   -- logit units per sd
+    battles BIGINT, reg DOUBLE, run_id VARCHAR NOT NULL
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -124,6 +166,9 @@ ALL_DDL: tuple[str, ...] = (
     PROMPT_LABELS_DDL,
     RUNS_DDL,
     SOURCES_DDL,
+    LEADERBOARDS_DDL,
+    LEADERBOARD_STATS_DDL,
+    STYLE_COEFFICIENTS_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.

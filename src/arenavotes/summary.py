@@ -7,10 +7,12 @@ no battles yet: run 'arenavotes ingest FILE...'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 
-def _table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> str:
+def _table(rows: Sequence[tuple[object, ...]], header: tuple[str, ...]) -> str:
     cells = [tuple(f"{c:,}" if isinstance(c, int) else ("" if c is None else str(c)) for c in r) for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
     numeric = [all(isinstance(r[i], int) for r in rows) and bool(rows) for i in range(len(header))]

@@ -1,0 +1,277 @@
+"""One rating protocol: battles in, a frozen :class:`Ratings` out, carrying the parameters that made it.
+
+Pipeline: aggregate to pair counts -> apply the tie policy -> fit (Bradley-Terry by Newton, or a
+tie model by Fisher scoring) -> intervals (sandwich, multinomial bootstrap on the counts, or
+cluster bootstrap by voter/prompt) -> gauge (mean 1000, or an anchor model) -> ranks.
+
+Tie policies (how ``tie`` and ``tie_bothbad`` enter; ``bothbad="drop"`` drops ``tie_bothbad`` first):
+
+=============  ==========================================================================
+``half``       a tie is half a win each way (FastChat, arena-rank, LMArena); default
+``drop``       ties are removed; only decisive votes count
+``rao-kupper`` ties are a third outcome of the Rao-Kupper model (one extra parameter)
+``davidson``   ties are a third outcome of the Davidson model (one extra parameter)
+=============  ==========================================================================
+
+>>> import polars as pl
+>>> b = pl.DataFrame({"model_a": ["x", "y", "x", "z", "z"], "model_b": ["y", "z", "z", "x", "y"],
+...                   "winner": ["model_a", "model_a", "tie", "model_b", "model_b"]})
+>>> r = rate(b, RatingParams(ci="sandwich"))
+>>> [round(float(v), 1) for v in r.rating], r.models
+([1178.3, 1052.7, 769.0], ('x', 'y', 'z'))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.stats import norm
+
+from arenavotes.errors import UserError
+from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, pinv_sum_zero, sigmoid
+from arenavotes.ratings.counts import PairCounts
+from arenavotes.ratings.graph import check_connected
+from arenavotes.ratings.ties import fit_tie_model
+
+TIE_POLICIES = ("half", "drop", "rao-kupper", "davidson")
+CI_METHODS = ("sandwich", "bootstrap", "cluster", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class RatingParams:
+    """Everything that decides a leaderboard (recorded with it, hashed into ``runs``)."""
+
+    ties: str = "half"
+    bothbad: str = "tie"                 # tie | drop
+    ci: str = "sandwich"
+    rounds: int = 1000
+    cluster_by: str = "judge"            # judge | prompt (for ci="cluster")
+    alpha: float = 0.05
+    simultaneous: bool = False           # Bonferroni (sandwich) / max-t (bootstrap) intervals
+    anchor: str | None = None            # model pinned to anchor_rating; else mean rating = 1000
+    anchor_rating: float = 1000.0
+    reg: float = 0.0                     # L2 ridge on natural-scale strengths (0 = exact MLE)
+    seed: int = 0
+    workers: int = 0                     # bootstrap processes (0 = all cores); results do not depend on it
+    compat: str | None = None            # fastchat-2024 | arena-rank | evalica
+
+    def __post_init__(self) -> None:
+        if self.ties not in TIE_POLICIES:
+            raise UserError(f"unknown tie policy '{self.ties}'", hint=f"one of {', '.join(TIE_POLICIES)}")
+        if self.bothbad not in ("tie", "drop"):
+            raise UserError(f"unknown both-bad policy '{self.bothbad}'", hint="tie or drop")
+        if self.ci not in CI_METHODS:
+            raise UserError(f"unknown interval method '{self.ci}'", hint=f"one of {', '.join(CI_METHODS)}")
+        if self.cluster_by not in ("judge", "prompt"):
+            raise UserError(f"unknown cluster '{self.cluster_by}'", hint="judge or prompt")
+        if not 0 < self.alpha < 1:
+            raise UserError(f"alpha must be in (0, 1), got {self.alpha}")
+        if self.rounds < 10 and self.ci in ("bootstrap", "cluster"):
+            raise UserError(f"bootstrap needs at least 10 rounds, got {self.rounds}")
+        if self.reg < 0:
+            raise UserError(f"the ridge must be >= 0, got {self.reg}")
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    def digest(self) -> str:
+        """A short stable hash of the parameters (the ``settings_hash`` of a ``rate`` run)."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass(frozen=True)
+class Ratings:
+    """A fitted leaderboard. Arrays are aligned with ``models`` (sorted by name)."""
+
+    models: tuple[str, ...]
+    rating: np.ndarray
+    ci_lower: np.ndarray
+    ci_upper: np.ndarray
+    battles: np.ndarray
+    params: RatingParams
+    method: str
+    theta: np.ndarray                          # natural-scale strengths (before gauge and scaling)
+    covariance: np.ndarray | None = None       # of theta (sum-zero gauge), when computed
+    boot: np.ndarray | None = None             # bootstrap ratings (rounds x models), when computed
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def rank(self) -> np.ndarray:
+        """1 + the number of models with a strictly higher rating."""
+        return 1 + (self.rating[None, :] > self.rating[:, None]).sum(axis=1)
+
+    @property
+    def rank_ub(self) -> np.ndarray:
+        """LMArena's rank: 1 + the number of models whose lower bound is above this model's upper bound."""
+        return 1 + (self.ci_lower[None, :] > self.ci_upper[:, None]).sum(axis=1)
+
+    @property
+    def rank_worst(self) -> np.ndarray:
+        """Worst plausible rank: the number of models whose upper bound is not below this lower bound."""
+        return len(self.models) - (self.ci_upper[None, :] < self.ci_lower[:, None]).sum(axis=1)
+
+    def rank_quantiles(self, q: tuple[float, float] = (0.025, 0.975)) -> tuple[np.ndarray, np.ndarray]:
+        """Rank spread: quantiles of each model's rank over bootstrap rounds (or over draws from
+        the sandwich normal approximation when there was no bootstrap)."""
+        draws = self.boot
+        if draws is None:
+            if self.covariance is None:
+                return self.rank.astype(float), self.rank.astype(float)
+            rng = np.random.default_rng(self.params.seed)
+            cov = self.covariance[: len(self.models), : len(self.models)] * ELO_SCALE**2
+            draws = rng.multivariate_normal(self.rating, cov, size=1000, method="eigh")
+        ranks = 1 + (draws[:, None, :] > draws[:, :, None]).sum(axis=2)
+        return np.quantile(ranks, q[0], axis=0), np.quantile(ranks, q[1], axis=0)
+
+    def to_frame(self) -> pl.DataFrame:
+        lo, hi = self.rank_quantiles()
+        return pl.DataFrame({
+            "model": list(self.models), "rating": self.rating, "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper, "rank": self.rank, "rank_ub": self.rank_ub, "rank_worst": self.rank_worst,
+            "rank_q025": lo, "rank_q975": hi, "battles": self.battles.astype(np.int64),
+        }).sort(["rating", "model"], descending=[True, False])
+
+
+def prepare_counts(battles: pl.DataFrame, params: RatingParams, weight: str | None = None) -> PairCounts:
+    b = battles if params.bothbad == "tie" else battles.filter(pl.col("winner") != "tie_bothbad")
+    return PairCounts.from_battles(b, weight=weight)
+
+
+def logit_data(c: PairCounts, ties: str) -> tuple[np.ndarray, np.ndarray]:
+    """(wins of i, battles) per pair under the half / drop policies."""
+    t = c.tie + c.bothbad
+    if ties == "half":
+        return c.win_i + 0.5 * t, c.total
+    return c.win_i, c.win_i + c.win_j
+
+
+def tie_cells(c: PairCounts) -> np.ndarray:
+    return np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
+
+
+def fit_counts(c: PairCounts, params: RatingParams, init: np.ndarray | None = None) -> tuple[np.ndarray, float | None]:
+    """Strengths (natural scale, sum zero unless ridged) and the tie parameter if any."""
+    if params.ties in ("half", "drop"):
+        w, n = logit_data(c, params.ties)
+        return fit_logit(c.i, c.j, w, n, c.n_models, reg=params.reg, init=init), None
+    theta, extra, _ = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), c.n_models)
+    return theta, extra
+
+
+def sandwich_cov(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: float | None,
+                 ridge: float = 0.0) -> np.ndarray:
+    """Robust covariance H^-1 G H^-1 of theta (sum-zero gauge), G = sum of per-battle score outer products."""
+    k = c.n_models
+    if params.ties in ("half", "drop"):
+        p = sigmoid(theta[c.i] - theta[c.j])
+        _, n = logit_data(c, params.ties)
+        h = hessian(c.i, c.j, n * p * (1 - p), k) + params.reg * np.eye(k)
+        if params.ties == "half":
+            m = c.win_i * (1 - p) ** 2 + c.win_j * p**2 + (c.tie + c.bothbad) * (0.5 - p) ** 2
+        else:
+            m = c.win_i * (1 - p) ** 2 + c.win_j * p**2
+        g = hessian(c.i, c.j, m, k)
+        if ridge > 0:  # arena-rank: (H + ridge I)^-1, no gauge projection
+            a = np.linalg.inv(h + ridge * np.eye(k))
+        elif params.reg > 0:
+            a = np.linalg.inv(h)
+        else:
+            a = pinv_sum_zero(h)
+        return a @ g @ a
+    _, _, parts = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), k)
+    ones = np.zeros((k + 1, k + 1))
+    ones[:k, :k] = 1.0
+    a = np.linalg.inv(parts["fisher"] + ones)
+    a[:k, :k] -= 1.0 / k**2
+    return a @ parts["meat"] @ a
+
+
+def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters: str | None = None) -> Ratings:
+    """Fit a leaderboard to ``battles`` (columns model_a, model_b, winner; plus ``clusters`` for ci=cluster)."""
+    params = params or RatingParams()
+    if params.compat:
+        from arenavotes.ratings.compat import rate_compat
+
+        return rate_compat(battles, params)
+    c = prepare_counts(battles, params)
+    if c.n_models < 2:
+        raise UserError("need battles between at least two models to rate")
+    check_connected(c, ridge=params.reg, ties_count=params.ties != "drop")
+    theta, extra = fit_counts(c, params)
+    cov: np.ndarray | None = None
+    boot_theta: np.ndarray | None = None
+    if params.ci == "sandwich":
+        cov = sandwich_cov(c, theta, params, extra)
+    elif params.ci in ("bootstrap", "cluster"):
+        from arenavotes.ratings.bootstrap import bootstrap_thetas
+
+        boot_theta = bootstrap_thetas(battles, c, theta, params, clusters=clusters)
+        cov = np.cov(boot_theta, rowvar=False)
+    return finish(c, theta, params, cov=cov, boot_theta=boot_theta, extra=extra,
+                  method=f"bt/{params.ties}/{params.ci}")
+
+
+def gauge_offset(models: tuple[str, ...], theta: np.ndarray, params: RatingParams) -> float:
+    """The rating of theta = 0: mean 1000, or the anchor model at its rating."""
+    if params.anchor is None:
+        return 1000.0 - float(np.mean(theta)) * ELO_SCALE
+    if params.anchor not in models:
+        raise UserError(f"anchor model '{params.anchor}' is not in this leaderboard",
+                        hint="pick a model that has battles here")
+    return params.anchor_rating - float(theta[models.index(params.anchor)]) * ELO_SCALE
+
+
+def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.ndarray | None,
+           boot_theta: np.ndarray | None, extra: float | None, method: str) -> Ratings:
+    """Gauge (mean 1000 or the anchor), Elo scaling and intervals."""
+    k = c.n_models
+    a = c.models.index(params.anchor) if params.anchor in c.models else None
+    offset = gauge_offset(c.models, theta, params)
+    rating = offset + theta * ELO_SCALE
+    boot = None
+    if a is None:
+        if boot_theta is not None:
+            boot = 1000.0 + (boot_theta - boot_theta.mean(axis=1, keepdims=True)) * ELO_SCALE
+    else:
+        # ratings relative to the anchor: the anchor has no uncertainty, the others carry its share
+        proj = np.eye(k) - np.outer(np.ones(k), np.eye(k)[a])
+        if cov is not None:
+            cov = proj @ cov[:k, :k] @ proj.T
+        if boot_theta is not None:
+            boot = params.anchor_rating + (boot_theta - boot_theta[:, [a]]) * ELO_SCALE
+    lo, hi = _intervals(rating, cov, boot, params, k)
+    info: dict[str, Any] = {}
+    if extra is not None:
+        info["tie_parameter"] = float(np.exp(extra) if params.ties == "davidson" else np.exp(np.exp(extra)))
+    return Ratings(c.models, rating, lo, hi, c.battles_per_model(), params, method, theta, cov, boot, info)
+
+
+def _intervals(rating: np.ndarray, cov: np.ndarray | None, boot: np.ndarray | None, params: RatingParams,
+               k: int) -> tuple[np.ndarray, np.ndarray]:
+    alpha = params.alpha
+    if boot is not None:
+        if params.simultaneous:
+            se = boot.std(axis=0, ddof=1)
+            safe = np.where(se > 0, se, 1.0)
+            t = np.max(np.abs(boot - rating) / safe, axis=1)
+            crit = float(np.quantile(t, 1 - alpha))
+            return rating - crit * se, rating + crit * se
+        return np.quantile(boot, alpha / 2, axis=0), np.quantile(boot, 1 - alpha / 2, axis=0)
+    if cov is None:
+        return rating.copy(), rating.copy()
+    se = np.sqrt(np.clip(np.diag(cov)[:k], 0, None)) * ELO_SCALE
+    z = norm.ppf(1 - alpha / (2 * k)) if params.simultaneous else norm.ppf(1 - alpha / 2)
+    return rating - z * se, rating + z * se
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+__all__ = ["CI_METHODS", "TIE_POLICIES", "RatingParams", "Ratings", "gradient", "rate"]

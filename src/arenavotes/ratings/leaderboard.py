@@ -1,0 +1,250 @@
+"""Leaderboards for a workspace: the overall board and one per category, with stability statistics.
+
+:func:`build` is pure (frames in, frames out); :func:`load_battles` and :func:`write` are the
+database edges used by ``arenavotes rate``.
+
+>>> import polars as pl
+>>> b = pl.DataFrame({"battle_id": [str(n) for n in range(8)], "model_a": ["x", "y", "z", "y"] * 2,
+...                   "model_b": ["y", "z", "x", "x"] * 2, "winner": ["model_a", "model_b", "tie", "model_a"] * 2})
+>>> out = build(b, pl.DataFrame(schema=LABEL_SCHEMA), RatingParams(), min_battles=5, min_category_battles=1)
+>>> out.boards.select("category", "model", "rank", "provisional").sort("rank").rows()
+[('overall', 'z', 1, True), ('overall', 'x', 2, False), ('overall', 'y', 3, False)]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from arenavotes.errors import UserError
+from arenavotes.ratings.core import RatingParams, Ratings, prepare_counts, rate
+from arenavotes.ratings.graph import DisconnectedError
+from arenavotes.ratings.stability import graph_stats, kendall_tau, leave_one_voter_out, online_elo
+from arenavotes.ratings.style import FEATURES, fit_style
+
+log = logging.getLogger(__name__)
+
+LABEL_SCHEMA = {"battle_id": pl.String, "labeler": pl.String, "category": pl.String}
+STYLE_COLUMNS = [f"{f}_{s}" for f in FEATURES for s in "ab"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Boards:
+    boards: pl.DataFrame          # rows of the leaderboards table (without scope/run_id)
+    stats: pl.DataFrame           # rows of leaderboard_stats
+    style: pl.DataFrame           # rows of style_coefficients
+    skipped: dict[str, str]       # category -> why no board
+
+
+def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, min_battles: int = 300,
+          min_category_battles: int = 100, categories: Sequence[str] | None = None, style: bool = True,
+          style_reg: float = 1.0, clusters: str | None = None, with_loo: bool = True) -> Boards:
+    """Overall and per-category leaderboards from battles and their (positive) category labels."""
+    rows: list[pl.DataFrame] = []
+    stats: list[dict[str, Any]] = []
+    style_rows: list[pl.DataFrame] = []
+    skipped: dict[str, str] = {}
+    overall = rate(battles, params, clusters=clusters)
+    ref = dict(zip(overall.models, overall.rating.tolist(), strict=True))
+    boards = [("", "overall", battles, overall)]
+    wanted = set(categories) if categories else None
+    groups = labels.group_by("labeler", "category").agg(pl.col("battle_id")).sort("labeler", "category")
+    for labeler, category, ids in groups.iter_rows():
+        name = f"{category} [{labeler}]"
+        if wanted is not None and category not in wanted and name not in wanted:
+            continue
+        sub = battles.filter(pl.col("battle_id").is_in(ids))
+        if sub.height < max(min_category_battles, 1):
+            skipped[name] = f"{sub.height} battles < {min_category_battles}"
+            continue
+        try:
+            boards.append((labeler, category, sub, rate(sub, params, clusters=clusters)))
+        except (DisconnectedError, UserError) as exc:
+            skipped[name] = exc.message
+            log.warning("no leaderboard for %s: %s", name, exc.message)
+    for labeler, category, sub, r in boards:
+        rows.append(_board_rows(labeler, category, sub, r, min_battles, with_loo, stats, ref))
+        if style and all(c in sub.columns for c in STYLE_COLUMNS):
+            sf = sub.drop_nulls(STYLE_COLUMNS)
+            if sf.height >= 50:
+                try:
+                    fit = fit_style(sf, reg=style_reg, alpha=params.alpha, bothbad=params.bothbad)
+                except UserError as exc:
+                    skipped[f"style {category} [{labeler}]"] = exc.message
+                else:
+                    style_rows.append(fit.coefficients().with_columns(
+                        labeler=pl.lit(labeler), category=pl.lit(category), battles=pl.lit(fit.battles),
+                        reg=pl.lit(style_reg)))
+    return Boards(pl.concat(rows), pl.DataFrame(stats, infer_schema_length=None),
+                  pl.concat(style_rows) if style_rows else pl.DataFrame(), skipped)
+
+
+def _board_rows(labeler: str, category: str, sub: pl.DataFrame, r: Ratings, min_battles: int, with_loo: bool,
+                stats: list[dict[str, Any]], ref: dict[str, float]) -> pl.DataFrame:
+    frame = r.to_frame()
+    elo = online_elo(sub)
+    loo = leave_one_voter_out(sub, r) if with_loo else None
+    c = prepare_counts(sub, r.params)
+    g = graph_stats(c)
+    tau = kendall_tau(dict(zip(r.models, r.rating.tolist(), strict=True)), ref)[0] if category != "overall" else 1.0
+    stats.append({
+        "labeler": labeler, "category": category, "battles": sub.height, "models": g.models,
+        "pairs_met": g.pairs_met, "pairs_possible": g.pairs_possible, "components": g.components,
+        "kendall_tau_vs_overall": tau, "voters": loo.voters if loo else None,
+        "loo_max_change": loo.max_change if loo else None, "loo_worst_voter": loo.worst_voter if loo else None,
+        "tie_parameter": r.extra.get("tie_parameter"),
+    })
+    return frame.with_columns(
+        labeler=pl.lit(labeler), category=pl.lit(category),
+        provisional=pl.col("battles") < min_battles,
+        online_elo=pl.col("model").replace_strict(elo, default=None, return_dtype=pl.Float64),
+        loo_max_change=(pl.col("model").replace_strict(loo.per_model, default=None, return_dtype=pl.Float64)
+                        if loo else pl.lit(None, pl.Float64)),
+        method=pl.lit(r.method), params=pl.lit(r.params.to_json()),
+    )
+
+
+# --- database edges -----------------------------------------------------------------------------
+
+def resolve_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[str], all_sources: bool) -> list[str]:
+    known = [r[0] for r in con.sql("SELECT source FROM sources ORDER BY 1").fetchall()]
+    if not known:
+        raise UserError("the workspace has no battles yet", hint="run 'arenavotes ingest FILE...' first")
+    if all_sources:
+        return known
+    if not sources:
+        if len(known) == 1:
+            return known
+        raise UserError(f"the workspace holds {len(known)} sources ({', '.join(known)}); rating them together "
+                        "would mix different arenas", hint="choose with --source NAME (repeatable) or --all-sources")
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise UserError(f"unknown source '{unknown[0]}'", hint=f"sources: {', '.join(known)}")
+    return sorted(set(sources))
+
+
+def load_battles(con: duckdb.DuckDBPyConnection, sources: Sequence[str], *, anony_only: bool = False,
+                 since: str | None = None, until: str | None = None, with_prompt_key: bool = False
+                 ) -> pl.DataFrame:
+    where = ["source IN (SELECT unnest(?))"]
+    args: list[Any] = [list(sources)]
+    if anony_only:
+        where.append("anony")
+    if since:
+        where.append("tstamp >= ?::TIMESTAMPTZ")
+        args.append(since)
+    if until:
+        where.append("tstamp < ?::TIMESTAMPTZ")
+        args.append(until)
+    prompt = ("(SELECT md5(string_agg(p.content, chr(10) ORDER BY p.turn)) FROM prompts p "
+              "WHERE p.battle_id = b.battle_id)" if with_prompt_key else "NULL")
+    sql = (f"SELECT battle_id, source, tstamp, model_a, model_b, winner, judge_id, anony, "
+           f"{', '.join(STYLE_COLUMNS)}, {prompt} AS prompt_key FROM battles b WHERE {' AND '.join(where)} "
+           "ORDER BY battle_id")
+    try:
+        frame = pl.from_arrow(con.sql(sql, params=args).to_arrow_table())
+    except duckdb.Error as exc:  # bad --since / --until
+        raise UserError(f"cannot select battles: {str(exc).splitlines()[0]}",
+                        hint="--since/--until take dates like 2024-05-01") from None
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None) -> pl.DataFrame:
+    """Positive category labels of the battles of ``sources``."""
+    sql = ("SELECT battle_id, labeler, category FROM prompt_labels WHERE value AND battle_id IN "
+           "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))")
+    args: list[Any] = [list(sources)]
+    if labeler:
+        sql += " AND labeler = ?"
+        args.append(labeler)
+    frame = pl.from_arrow(con.sql(sql, params=args).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame if frame.height else pl.DataFrame(schema=LABEL_SCHEMA)
+
+
+def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str) -> None:
+    """Replace the scope's rows in leaderboards, leaderboard_stats and style_coefficients."""
+    boards = out.boards.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id)).with_columns(
+        pl.col("rank", "rank_ub", "rank_worst").cast(pl.Int32))
+    cols = ["scope", "labeler", "category", "model", "rating", "ci_lower", "ci_upper", "rank", "rank_ub",
+            "rank_worst", "rank_q025", "rank_q975", "battles", "provisional", "online_elo", "loo_max_change",
+            "method", "params", "run_id"]
+    stats = out.stats.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id), excluded_flagged=pl.lit(None, pl.Int64))
+    scols = ["scope", "labeler", "category", "battles", "models", "pairs_met", "pairs_possible", "components",
+             "kendall_tau_vs_overall", "voters", "loo_max_change", "loo_worst_voter", "tie_parameter",
+             "excluded_flagged", "run_id"]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for t in ("leaderboards", "leaderboard_stats", "style_coefficients"):
+            con.execute(f"DELETE FROM {t} WHERE scope = ?", [scope])
+        con.register("_lb", boards.select(cols).to_arrow())
+        con.execute(f"INSERT INTO leaderboards SELECT {', '.join(cols)} FROM _lb")
+        con.register("_st", stats.select([pl.col(c) if c in stats.columns else pl.lit(None).alias(c)
+                                          for c in scols]).to_arrow())
+        con.execute(f"INSERT INTO leaderboard_stats SELECT {', '.join(scols)} FROM _st")
+        if out.style.height:
+            style = out.style.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id))
+            con.register("_sc", style.to_arrow())
+            con.execute("INSERT INTO style_coefficients SELECT scope, labeler, category, feature, coef, ci_lower, "
+                        "ci_upper, battles, reg, run_id FROM _sc")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for v in ("_lb", "_st", "_sc"):
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(v)
+
+
+def read_board(con: duckdb.DuckDBPyConnection, scope: str | None, category: str, labeler: str | None
+               ) -> tuple[str, pl.DataFrame]:
+    scopes = [r[0] for r in con.sql("SELECT DISTINCT scope FROM leaderboards ORDER BY 1").fetchall()]
+    if not scopes:
+        raise UserError("no leaderboards yet", hint="run 'arenavotes rate' first")
+    if scope is None:
+        if len(scopes) > 1:
+            raise UserError(f"several leaderboards: {', '.join(scopes)}", hint="choose one with --name")
+        scope = scopes[0]
+    if scope not in scopes:
+        raise UserError(f"no leaderboard named '{scope}'", hint=f"names: {', '.join(scopes)}")
+    sql = ("SELECT model, rating, ci_lower, ci_upper, rank, rank_ub, rank_worst, rank_q025, rank_q975, battles, "
+           "provisional, online_elo, loo_max_change, method, category, labeler FROM leaderboards "
+           "WHERE scope = ? AND category = ?")
+    args: list[Any] = [scope, category]
+    if labeler is not None:
+        sql += " AND labeler = ?"
+        args.append(labeler)
+    frame = pl.from_arrow(con.sql(sql + " ORDER BY labeler, rank_ub, rating DESC, model", params=args).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    if frame.height == 0:
+        cats = [f"{c} [{lab}]" if lab else c for lab, c in con.execute(
+            "SELECT DISTINCT labeler, category FROM leaderboards WHERE scope = ? ORDER BY 1, 2", [scope]).fetchall()]
+        raise UserError(f"no '{category}' leaderboard in '{scope}'", hint=f"categories: {', '.join(cats)}")
+    return scope, frame
+
+
+def scope_name(sources: Sequence[str], anony_only: bool, since: str | None, until: str | None) -> str:
+    parts = [",".join(sources)]
+    if anony_only:
+        parts.append("anony")
+    if since or until:
+        parts.append(f"{since or ''}..{until or ''}")
+    return "|".join(parts)
+
+
+def params_summary(params: RatingParams) -> str:
+    d = {k: v for k, v in json.loads(params.to_json()).items() if v not in (None, False)}
+    return ", ".join(f"{k}={v}" for k, v in sorted(d.items()))
+
+
+__all__ = ["LABEL_SCHEMA", "Boards", "RatingParams", "build", "load_battles", "load_labels", "read_board",
+           "resolve_sources", "scope_name", "write"]

@@ -1,0 +1,127 @@
+"""Style control: Bradley-Terry with per-battle style covariates, fitted jointly.
+
+For each feature f in (tokens, headers, lists, bold) and battle, ``x_f = (a - b) / (a + b + 1)`` from
+the per-side counts, then standardised over the fitted battles (mean 0, population sd 1; a constant
+feature is left at 0). The model is ``logit P(A wins) = theta_A - theta_B + x . beta`` with ties as
+half wins. Ratings are unpenalised; the coefficients get an L2 penalty ``reg/2 |beta|^2`` on the
+*summed* log-likelihood (a N(0, 1/reg) prior on standardised coefficients). The default ``reg = 1``
+costs less than 1% of a true coefficient at arena sizes (see tests/test_ratings_style.py: a true 0.5
+is estimated within 5% on 20,000 simulated battles), whereas arena-rank's ``reg = 1`` acts on the *mean*
+log-likelihood, i.e. N times stronger, and shrinks a true 0.5 to about 0.08.
+
+Intervals: sandwich (H^-1 G H^-1 with the penalty in H) for ratings and coefficients.
+
+>>> import numpy as np
+>>> x = standardise_features(np.array([[10, 0, 0, 0], [0, 0, 0, 0], [5, 5, 0, 0]]),
+...                          np.array([[0, 0, 0, 0], [10, 0, 0, 0], [5, 5, 0, 0]]))
+>>> np.round(x[:, 0], 3).tolist(), x[:, 2].tolist()
+([1.225, -1.225, 0.0], [0.0, 0.0, 0.0])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import polars as pl
+from scipy.stats import norm
+
+from arenavotes.errors import UserError
+from arenavotes.ratings.bt import ELO_SCALE, hessian, sigmoid
+
+FEATURES = ("tokens", "headers", "lists", "bold")
+OUTCOME = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleFit:
+    models: tuple[str, ...]
+    rating: np.ndarray
+    ci_lower: np.ndarray
+    ci_upper: np.ndarray
+    features: tuple[str, ...]
+    coef: np.ndarray              # per standard deviation of the feature, logit units
+    coef_lower: np.ndarray
+    coef_upper: np.ndarray
+    battles: int
+    reg: float
+
+    def coefficients(self) -> pl.DataFrame:
+        return pl.DataFrame({"feature": list(self.features), "coef": self.coef, "ci_lower": self.coef_lower,
+                             "ci_upper": self.coef_upper})
+
+
+def standardise_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a - b) / (a + b + 1) per feature, then z-scored (population sd); constant columns become 0."""
+    x = (a - b) / (a + b + 1.0)
+    sd = x.std(axis=0)
+    return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
+
+
+def style_frame(battles: pl.DataFrame) -> pl.DataFrame:
+    """Battles that have all style columns (text on both sides)."""
+    cols = [f"{f}_{s}" for f in FEATURES for s in "ab"]
+    missing = [c for c in cols if c not in battles.columns]
+    if missing:
+        raise UserError(f"style control needs the per-side style columns (missing {missing[0]})",
+                        hint="ingest a source with answer texts")
+    return battles.drop_nulls(cols)
+
+
+def fit_style(battles: pl.DataFrame, *, reg: float = 1.0, alpha: float = 0.05, bothbad: str = "tie",
+              tol: float = 1e-9, max_iter: int = 50) -> StyleFit:
+    """Joint fit of ratings and style coefficients on battles with style features."""
+    b = style_frame(battles if bothbad == "tie" else battles.filter(pl.col("winner") != "tie_bothbad"))
+    if b.height < 10:
+        raise UserError(f"style control needs battles with answer texts; found {b.height}",
+                        hint="ingest a source with conversations (e.g. arena-hf with conversation_a/b)")
+    models = tuple(sorted(set(b["model_a"]) | set(b["model_b"])))
+    enum = pl.Enum(list(models))
+    i = b["model_a"].cast(enum).to_physical().to_numpy().astype(np.int64)
+    j = b["model_b"].cast(enum).to_physical().to_numpy().astype(np.int64)
+    y = b["winner"].replace_strict(OUTCOME, return_dtype=pl.Float64).to_numpy()
+    xa = np.column_stack([b[f"{f}_a"].to_numpy() for f in FEATURES]).astype(float)
+    xb = np.column_stack([b[f"{f}_b"].to_numpy() for f in FEATURES]).astype(float)
+    x = standardise_features(xa, xb)
+    k, f = len(models), x.shape[1]
+    params = np.zeros(k + f)
+    ones = np.zeros((k + f, k + f))
+    ones[:k, :k] = 1.0
+    pen = np.zeros(k + f)
+    pen[k:] = reg
+    for _ in range(max_iter):
+        z = params[i] - params[j] + x @ params[k:]
+        p = sigmoid(z)
+        r = y - p
+        g = np.concatenate([np.bincount(i, r, k) - np.bincount(j, r, k), x.T @ r]) - pen * params
+        if np.max(np.abs(g)) <= tol * len(y):
+            break
+        h = _joint(i, j, x, p * (1 - p), k) + np.diag(pen)
+        params = params + np.linalg.solve(h + ones, g)
+    p = sigmoid(params[i] - params[j] + x @ params[k:])
+    h = _joint(i, j, x, p * (1 - p), k) + np.diag(pen)
+    score = y - p
+    meat = _joint(i, j, x, score**2, k)
+    a = np.linalg.inv(h + ones)
+    a[:k, :k] -= 1.0 / k**2  # pseudo-inverse: the gauge direction (1,..,1, 0,..) gets no variance
+    cov = a @ meat @ a
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    zc = norm.ppf(1 - alpha / 2)
+    theta = params[:k] - params[:k].mean()
+    rating = 1000.0 + theta * ELO_SCALE
+    beta = params[k:]
+    return StyleFit(models, rating, rating - zc * se[:k] * ELO_SCALE, rating + zc * se[:k] * ELO_SCALE,
+                    FEATURES, beta, beta - zc * se[k:], beta + zc * se[k:], len(y), reg)
+
+
+def _joint(i: np.ndarray, j: np.ndarray, x: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:
+    """sum_b v_b u_b u_b^T with u_b = (e_i - e_j, x_b)."""
+    f = x.shape[1]
+    m = np.zeros((k + f, k + f))
+    m[:k, :k] = hessian(i, j, v, k)
+    vx = x * v[:, None]
+    cross = np.stack([np.bincount(i, vx[:, c], k) - np.bincount(j, vx[:, c], k) for c in range(f)], axis=1)
+    m[:k, k:] = cross
+    m[k:, :k] = cross.T
+    m[k:, k:] = x.T @ vx
+    return m

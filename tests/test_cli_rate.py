@@ -1,0 +1,64 @@
+"""`arenavotes rate` and `arenavotes leaderboard` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+from test_cli import run
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> Path:
+    w = tmp_path_factory.mktemp("rate") / "arena"
+    for src, path in [("lmarena-140k", DATA / "lmarena-140k" / "battles.parquet"),
+                      ("arena-2023", DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"),
+                      ("genai", DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz")]:
+        r = run("ingest", "-w", str(w), "--source", src, str(path))
+        assert r.returncode == 0, r.stderr
+    return w
+
+
+def test_rate_needs_a_source_choice(ws: Path) -> None:
+    r = run("rate", "-w", str(ws))
+    assert r.returncode == 2 and "holds 3 sources" in r.stderr and "--source" in r.stderr
+
+
+def test_rate_and_print_overall_and_category_boards(ws: Path) -> None:
+    r = run("rate", "-w", str(ws), "--source", "lmarena-140k")
+    assert r.returncode == 0, r.stderr
+    assert "135,624 battles, 53 models, 12 leaderboards" in r.stdout
+    top = run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--limit", "3")
+    assert top.returncode == 0 and "gemini-2.5-pro" in top.stdout.splitlines()[3]
+    rows = json.loads(run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--category", "hard_prompt",
+                          "--format", "json").stdout)
+    assert len(rows) == 53 and rows[0]["labeler"] == "source:lmarena-140k"
+    assert all(r["rank_ub"] <= r["rank"] <= r["rank_worst"] for r in rows)
+    assert any(r["provisional"] for r in rows)
+    q = run("sql", "-w", str(ws), "select count(*) from leaderboard_stats where scope = 'lmarena-140k'",
+            "--format", "csv")
+    assert q.stdout.split()[-1] == "12"
+
+
+def test_rate_cluster_bootstrap_by_voter_and_compat(ws: Path) -> None:
+    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--ci", "cluster", "--rounds", "100")
+    assert r.returncode == 0, r.stderr
+    board = json.loads(run("leaderboard", "-w", str(ws), "--name", "arena-2023", "--format", "json").stdout)
+    assert board[0]["model"] == "gpt-4" and board[0]["loo_max_change"] > 0
+    r = run("rate", "-w", str(ws), "--source", "genai", "--anony-only", "--compat", "fastchat-2024")
+    assert r.returncode == 0, r.stderr
+    csv = run("leaderboard", "-w", str(ws), "--name", "genai|anony", "--format", "csv").stdout.splitlines()
+    assert csv[1].startswith("imagenhub_Prompt2prompt_edition,1252.364731")
+
+
+def test_rate_errors_are_one_line(ws: Path) -> None:
+    r = run("rate", "-w", str(ws), "--source", "nope")
+    assert r.returncode == 2 and "unknown source 'nope'" in r.stderr and "Traceback" not in r.stderr
+    r = run("rate", "-w", str(ws), "--source", "genai", "--anchor", "gpt4")
+    assert r.returncode == 2 and "expected MODEL=RATING" in r.stderr
+    r = run("rate", "-w", str(ws), "--source", "genai")
+    assert r.returncode == 2 and "disconnected groups" in r.stderr
+    r = run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--category", "poetry")
+    assert r.returncode == 2 and "no 'poetry' leaderboard" in r.stderr
