@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-33k data/chatbot-arena-33k-votes/human.jsonl.gz
 	$(BIN)/arenavotes ingest -w $(DEMO) --source llmfao data/llmfao/crowd-comparisons.csv.gz
 	$(BIN)/arenavotes status -w $(DEMO)
+	$(BIN)/arenavotes dedup -w $(DEMO)
 	$(BIN)/arenavotes rate -w $(DEMO) --source lmarena-140k
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --limit 15
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --category hard_prompt --limit 10
@@ -41,6 +42,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/adversarial.py
 
 # peers with pinned, conflicting dependencies (arena-rank pins numpy and JAX) live in their own venv
 .venv-bench/.installed-stamp: pyproject.toml

@@ -62,3 +62,22 @@ def test_rate_errors_are_one_line(ws: Path) -> None:
     assert r.returncode == 2 and "disconnected groups" in r.stderr
     r = run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--category", "poetry")
     assert r.returncode == 2 and "no 'poetry' leaderboard" in r.stderr
+
+
+def test_dedup_flags_and_the_exclusion_policy(ws: Path) -> None:
+    r = run("dedup", "-w", str(ws), "--source", "arena-2023")
+    assert r.returncode == 0, r.stderr
+    assert "arena-2023: 1,135 battles" in r.stdout and "duplicate_prompt" in r.stdout
+    counts = {row["flag"]: row for row in json.loads(run("flags", "-w", str(ws), "--format", "json").stdout)}
+    assert counts["duplicate_vote"]["excluded"] and not counts["duplicate_prompt"]["excluded"]
+    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--name", "a23")
+    n = counts["duplicate_vote"]["battles"]
+    assert f"left out {n} flagged battles (duplicate_vote {n})" in r.stdout
+    assert f"rated 'a23': {1135 - n:,} battles" in r.stdout
+    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--name", "a23-all", "--exclude-flags", "none")
+    assert "rated 'a23-all': 1,135 battles" in r.stdout
+    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--exclude-flags", "bogus")
+    assert r.returncode == 2 and "unknown flag 'bogus'" in r.stderr
+    stats = run("sql", "-w", str(ws), "select excluded_flagged from leaderboard_stats where scope = 'a23'",
+                "--format", "csv").stdout.split()
+    assert stats[-1] == str(n)

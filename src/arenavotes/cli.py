@@ -215,11 +215,13 @@ def _interactive(con: duckdb.DuckDBPyConnection, fmt: str, max_rows: int) -> Non
               "where answer texts exist.")
 @click.option("--seed", type=int, help="Random seed for bootstrap rounds (default 0).")
 @click.option("--workers", type=int, default=0, help="Bootstrap processes (0 = all cores); results do not depend on it.")
+@click.option("--exclude-flags", metavar="FLAGS", help="Comma-separated flags to leave out ('none' to keep all; "
+              "default: [dedup] exclude = prompt_capped,duplicate_vote,identity_leak,anomalous_voter).")
 def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str | None, anony_only: bool,
          since: str | None, until: str | None, ties: str | None, bothbad: str | None, ci: str | None,
          rounds: int | None, cluster_by: str | None, alpha: float | None, simultaneous: bool, anchor: str | None,
          reg: float, compat: str | None, categories: Sequence[str], no_categories: bool, min_battles: int | None,
-         style: bool, seed: int | None, workers: int) -> None:
+         style: bool, seed: int | None, workers: int, exclude_flags: str | None) -> None:
     """Fit Bradley-Terry leaderboards (overall and per category) into the leaderboards table.
 
     \b
@@ -248,12 +250,15 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
         cluster_by=cluster_by or st.cluster_by, alpha=alpha or st.alpha, simultaneous=simultaneous,
         anchor=anchor_model, anchor_rating=anchor_rating, reg=reg, seed=st.seed if seed is None else seed,
         workers=workers, compat=compat)
+    exclude = _exclusion_policy(exclude_flags, ws.settings().dedup.exclude)
     started = utcnow()
     with ws.connect() as con:
         chosen = lb.resolve_sources(con, sources, all_sources)
         scope = name or lb.scope_name(chosen, anony_only, since, until)
+        excluded = lb.excluded_counts(con, chosen, exclude)
         battles = lb.load_battles(con, chosen, anony_only=anony_only, since=since, until=until,
-                                  with_prompt_key=params.ci == "cluster" and params.cluster_by == "prompt")
+                                  with_prompt_key=params.ci == "cluster" and params.cluster_by == "prompt",
+                                  exclude_flags=exclude)
         if battles.height == 0:
             raise UserError("no battles match the selection", hint="check --source, --since/--until, --anony-only")
         labels = lb.load_labels(con, chosen) if not no_categories else pl.DataFrame(schema=lb.LABEL_SCHEMA)
@@ -261,14 +266,22 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
                        min_category_battles=st.min_category_battles, categories=categories or None,
                        style=style, style_reg=st.style_reg)
         run_id = new_run_id()
-        lb.write(con, scope, out, run_id)
+        n_excluded = int(con.sql("SELECT count(DISTINCT battle_id) FROM flags WHERE flag IN (SELECT unnest(?)) AND "
+                                 "battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
+                                 params=[list(exclude), chosen]).fetchall()[0][0]) if exclude else 0
+        lb.write(con, scope, out, run_id, excluded=n_excluded)
         n_boards = out.boards.select("labeler", "category").unique().height
         record_run(con, run_id, "rate", params.digest(), started=started, target=scope,
                    rows_in=battles.height, rows_out=out.boards.height,
-                   counts={"leaderboards": n_boards, "skipped": out.skipped, "params": json.loads(params.to_json())})
+                   counts={"leaderboards": n_boards, "skipped": out.skipped, "params": json.loads(params.to_json()),
+                           "excluded_flags": list(exclude), "excluded_by_flag": excluded,
+                           "excluded_battles": n_excluded})
     overall = out.boards.filter(pl.col("category") == "overall")
     click.echo(f"rated '{scope}': {battles.height:,} battles, {overall.height} models, {n_boards} leaderboards "
                f"({lb.params_summary(params)})")
+    if excluded:
+        click.echo(f"  left out {n_excluded:,} flagged battles (" + ", ".join(f"{f} {n:,}" for f, n in excluded.items())
+                   + "); --exclude-flags none keeps them")
     for cat, why in sorted(out.skipped.items()):
         click.echo(f"  no leaderboard for {cat}: {why}")
     if out.style.height:
@@ -277,6 +290,20 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
             click.echo("  style coefficients (overall, logit per sd): " + ", ".join(
                 f"{f} {c:+.3f} [{lo:+.3f}, {hi:+.3f}]" for f, c, lo, hi in s.select(
                     "feature", "coef", "ci_lower", "ci_upper").rows()))
+
+
+def _exclusion_policy(option: str | None, default: Sequence[str]) -> tuple[str, ...]:
+    from arenavotes.dedup.flagging import ALL_FLAGS
+
+    if option is None:
+        return tuple(default)
+    if option.strip().lower() == "none":
+        return ()
+    chosen = tuple(f.strip() for f in option.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in ALL_FLAGS]
+    if unknown:
+        raise UserError(f"--exclude-flags: unknown flag '{unknown[0]}'", hint=f"flags: {', '.join(ALL_FLAGS)}")
+    return chosen
 
 
 @cli.command()
@@ -325,6 +352,78 @@ def _render_board(frame: pl.DataFrame) -> str:
     if frame["provisional"].any():
         text += "\n* provisional: fewer battles than the minimum"
     return text
+
+
+@cli.command()
+@workspace_option
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources (default: all).")
+def dedup(workspace: Path, sources: Sequence[str]) -> None:
+    """Flag repeated prompts, duplicate/fast/over-cap votes, identity leaks and anomalous voters.
+
+    Nothing is deleted: flags go to the flags table; 'arenavotes rate' leaves out the flags in
+    [dedup] exclude (default: prompt_capped, duplicate_vote, identity_leak, anomalous_voter).
+
+    Example: arenavotes dedup -w myarena
+    """
+    from arenavotes.dedup import detect
+    from arenavotes.dedup.store import flag_counts, load_source, replace_flags
+    from arenavotes.ratings.leaderboard import resolve_sources
+    from arenavotes.runs import new_run_id, record_run, utcnow
+
+    ws = Workspace.open(workspace)
+    settings = ws.settings().dedup
+    with ws.connect() as con:
+        chosen = resolve_sources(con, sources, all_sources=not sources)
+        for source in chosen:
+            started = utcnow()
+            battles, texts, answers = load_source(con, source)
+            result = detect(battles, texts, answers, settings)
+            run_id = new_run_id()
+            replace_flags(con, source, result.flags, run_id)
+            flagged = result.flags["battle_id"].n_unique()
+            record_run(con, run_id, "dedup", ws.settings().section_hash("dedup"), started=started, target=source,
+                       rows_in=battles.height, rows_out=flagged, counts=result.stats)
+            skipped = [] if result.stats["voter_checks"] else ["no voter ids: voter checks skipped"]
+            if result.stats["voter_checks"] and not result.stats["time_checks"]:
+                skipped.append("no timestamps: duplicate/fast/daily checks skipped")
+            if not result.stats["battles_with_prompt"]:
+                skipped.append("no prompt texts: prompt checks skipped")
+            click.echo(f"{source}: {battles.height:,} battles, {flagged:,} flagged"
+                       + (f" ({'; '.join(skipped)})" if skipped else ""))
+        counts = flag_counts(con, chosen, settings.exclude)
+    if counts.height:
+        click.echo(_render_flags(counts))
+
+
+def _render_flags(counts: pl.DataFrame) -> str:
+    from arenavotes.summary import _table
+
+    rows = [(s, f, d, int(n), "excluded" if x else "kept") for s, f, d, n, x in counts.iter_rows()]
+    return _table(rows, ("source", "flag", "detector", "battles", "in ratings"))
+
+
+@cli.command()
+@workspace_option
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def flags(workspace: Path, sources: Sequence[str], fmt: str) -> None:
+    """Count flagged battles by source, flag and detector.
+
+    Example: arenavotes flags -w myarena --format csv
+    """
+    from arenavotes.dedup.store import flag_counts
+
+    ws = Workspace.open(workspace)
+    with ws.connect(read_only=True) as con:
+        counts = flag_counts(con, sources or None, ws.settings().dedup.exclude)
+    if fmt == "csv":
+        sys.stdout.write(counts.write_csv())
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(counts.to_dicts(), indent=1) + "\n")
+    elif counts.height:
+        click.echo(_render_flags(counts))
+    else:
+        click.echo("no flags: run 'arenavotes dedup'")
 
 
 @cli.command()

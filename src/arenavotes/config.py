@@ -91,12 +91,55 @@ class RatingsSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class DedupSettings:
+    """Duplicate and adversarial vote detectors (``arenavotes dedup``) and the exclusion policy.
+
+    ``exclude``: flags that ratings and releases leave out by default. ``cap_quantile``/``cap``:
+    prompts above this quantile of prompt counts keep ``cap`` battles (0: keep as many as the
+    quantile, as FastChat's deduplication.py does; LMArena's blog: top 0.1% capped at 25). ``near_threshold``: Jaccard of
+    character 5-grams for near-duplicate prompts. ``duplicate_window``: seconds within which a
+    voter's repeat vote on the same pair and prompt is a duplicate. ``fast_min_seconds`` and
+    ``read_tokens_per_second``: a vote sooner than min + (answer tokens / rate) after the voter's
+    previous one is fast. ``daily_cap``: votes per voter per UTC day. ``fdr``: false discovery rate of
+    the voter tests; ``min_votes``: voters with fewer votes are not tested.
+    """
+
+    exclude: tuple[str, ...] = ("prompt_capped", "duplicate_vote", "identity_leak", "anomalous_voter")
+    cap_quantile: float = 0.999
+    cap: int = 25
+    near_threshold: float = 0.9
+    duplicate_window: float = 3600.0
+    fast_min_seconds: float = 3.0
+    read_tokens_per_second: float = 50.0
+    daily_cap: int = 50
+    fdr: float = 0.01
+    min_votes: int = 10
+    evalue_eps: float = 0.05
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        from arenavotes.dedup.flagging import ALL_FLAGS
+
+        bad = [f for f in self.exclude if f not in ALL_FLAGS]
+        _check(not bad, "dedup", "exclude", f"has unknown flag {bad[:1]} (known: {', '.join(ALL_FLAGS)})")
+        _check(0 < self.cap_quantile < 1, "dedup", "cap_quantile", "must be between 0 and 1")
+        _check(self.cap >= 0, "dedup", "cap", "must be >= 0")
+        _check(0 < self.near_threshold <= 1, "dedup", "near_threshold", "must be in (0, 1]")
+        _check(self.duplicate_window >= 0, "dedup", "duplicate_window", "must be >= 0")
+        _check(self.daily_cap >= 1, "dedup", "daily_cap", "must be >= 1")
+        _check(0 < self.fdr < 1, "dedup", "fdr", "must be between 0 and 1")
+        _check(self.min_votes >= 1, "dedup", "min_votes", "must be >= 1")
+        _check(0 < self.evalue_eps < 0.5, "dedup", "evalue_eps", "must be in (0, 0.5)")
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """All settings of a workspace, one attribute per section of ``arenavotes.toml``."""
 
     ingest: IngestSettings = dataclasses.field(default_factory=IngestSettings)
     privacy: PrivacySettings = dataclasses.field(default_factory=PrivacySettings)
     ratings: RatingsSettings = dataclasses.field(default_factory=RatingsSettings)
+    dedup: DedupSettings = dataclasses.field(default_factory=DedupSettings)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], origin: str = "arenavotes.toml") -> Settings:

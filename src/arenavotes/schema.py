@@ -159,6 +159,19 @@ CREATE TABLE IF NOT EXISTS style_coefficients (
 )
 """
 
+FLAGS_DDL = """
+CREATE TABLE IF NOT EXISTS flags (
+    battle_id VARCHAR NOT NULL,
+    flag      VARCHAR NOT NULL,   -- duplicate_prompt, prompt_capped, near_duplicate_prompt, duplicate_vote,
+                                  -- fast_vote, daily_cap, identity_leak, anomalous_voter, position_bias_voter,
+                                  -- single_model_voter
+    detector  VARCHAR NOT NULL,   -- name/version of the detector, e.g. prompts/exact@1
+    score     DOUBLE,             -- detector-specific strength (a count, a gap in seconds, a -log10 p-value)
+    reason    VARCHAR NOT NULL,   -- why, readable
+    run_id    VARCHAR NOT NULL
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -169,6 +182,7 @@ ALL_DDL: tuple[str, ...] = (
     LEADERBOARDS_DDL,
     LEADERBOARD_STATS_DDL,
     STYLE_COEFFICIENTS_DDL,
+    FLAGS_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.

@@ -131,10 +131,14 @@ def resolve_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[str], all_
 
 
 def load_battles(con: duckdb.DuckDBPyConnection, sources: Sequence[str], *, anony_only: bool = False,
-                 since: str | None = None, until: str | None = None, with_prompt_key: bool = False
-                 ) -> pl.DataFrame:
+                 since: str | None = None, until: str | None = None, with_prompt_key: bool = False,
+                 exclude_flags: Sequence[str] = ()) -> pl.DataFrame:
+    """Battles to rate; those carrying any of ``exclude_flags`` are left out (see :func:`excluded_counts`)."""
     where = ["source IN (SELECT unnest(?))"]
     args: list[Any] = [list(sources)]
+    if exclude_flags:
+        where.append("battle_id NOT IN (SELECT battle_id FROM flags WHERE flag IN (SELECT unnest(?)))")
+        args.append(list(exclude_flags))
     if anony_only:
         where.append("anony")
     if since:
@@ -157,6 +161,17 @@ def load_battles(con: duckdb.DuckDBPyConnection, sources: Sequence[str], *, anon
     return frame
 
 
+def excluded_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]
+                    ) -> dict[str, int]:
+    """Battles of ``sources`` that the exclusion policy leaves out, by flag (a battle may count under several)."""
+    if not exclude_flags:
+        return {}
+    rows = con.sql("SELECT f.flag, count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
+                   "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1",
+                   params=[list(sources), list(exclude_flags)]).fetchall()
+    return {str(f): int(n) for f, n in rows}
+
+
 def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None) -> pl.DataFrame:
     """Positive category labels of the battles of ``sources``."""
     sql = ("SELECT battle_id, labeler, category FROM prompt_labels WHERE value AND battle_id IN "
@@ -170,14 +185,14 @@ def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler:
     return frame if frame.height else pl.DataFrame(schema=LABEL_SCHEMA)
 
 
-def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str) -> None:
+def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, excluded: int = 0) -> None:
     """Replace the scope's rows in leaderboards, leaderboard_stats and style_coefficients."""
     boards = out.boards.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id)).with_columns(
         pl.col("rank", "rank_ub", "rank_worst").cast(pl.Int32))
     cols = ["scope", "labeler", "category", "model", "rating", "ci_lower", "ci_upper", "rank", "rank_ub",
             "rank_worst", "rank_q025", "rank_q975", "battles", "provisional", "online_elo", "loo_max_change",
             "method", "params", "run_id"]
-    stats = out.stats.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id), excluded_flagged=pl.lit(None, pl.Int64))
+    stats = out.stats.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id), excluded_flagged=pl.lit(excluded, pl.Int64))
     scols = ["scope", "labeler", "category", "battles", "models", "pairs_met", "pairs_possible", "components",
              "kendall_tau_vs_overall", "voters", "loo_max_change", "loo_worst_voter", "tie_parameter",
              "excluded_flagged", "run_id"]

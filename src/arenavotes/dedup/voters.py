@@ -1,0 +1,248 @@
+"""Anomalous voters: each voter's votes tested against what everyone else did.
+
+Every vote gets the probabilities of its three outcomes (the first model wins, the second wins, a
+tie or both-bad) *without its voter*: the pair's outcome counts from all other voters plus 20 votes'
+worth of a Davidson tie model refitted without the voter (:class:`Votes`). Then:
+
+* **Fisher** (after the Chatbot Arena paper, Chiang et al. 2024, sec. 5.1 "detecting anomalous
+  users"): a randomised p-value per vote -- the probability of the outcomes less likely than the
+  observed one plus U times the observed one's, exactly uniform when the voter behaves like the
+  others -- combined by Fisher's method, ``-2 sum log p ~ chi2(2n)``, then Benjamini-Hochberg over
+  voters at ``fdr``. Flag ``anomalous_voter`` (voters/fisher@1). The paper ranks a vote among past
+  votes on the same pair one-sidedly (a vote for the lower-indexed model can never look anomalous);
+  this version is two-sided and falls back on the model where a pair has little history.
+* **e-value** (likelihood ratio): ``E_v = mean_m prod_i q_m(i) / p(i)`` where ``q_m`` says "this voter
+  picks model m whenever m is shown and the vote is decisive" (prob ``1 - eps``) and agrees with
+  ``p`` elsewhere. Under the null ``E[E_v] <= 1``, so e-BH over voters at ``fdr`` is valid without
+  independence. It targets campaigns for one model. Flag ``anomalous_voter`` (voters/evalue@1).
+* ``position_bias_voter`` (voters/position@1, informational): a two-sided binomial test of the share of
+  decisive votes for the side shown first, BH over voters.
+* ``single_model_voter`` (voters/one-model@1, informational): the voter picked one model in at least
+  ``share`` of the (>= ``min_battles``) battles where it appeared, significantly more than expected
+  (one-sided normal test of the count, Bonferroni over the voter's models, BH over voters).
+
+Only voters with at least ``min_votes`` votes are tested; nothing loops over votes in Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+from scipy.special import logsumexp
+from scipy.stats import binomtest, chi2, norm
+
+from arenavotes.dedup.flagging import empty, from_frame
+from arenavotes.errors import UserError
+from arenavotes.ratings.bt import pinv_sum_zero
+from arenavotes.ratings.core import RatingParams, prepare_counts
+from arenavotes.ratings.ties import fit_tie_model, outcome_probs_grads
+
+SCORE = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
+PRIOR_VOTES = 20.0   # how many votes' weight the Davidson model gets against a pair's own history
+
+
+@dataclasses.dataclass(frozen=True)
+class Votes:
+    """Votes as arrays, each with the probabilities of its three outcomes without its voter.
+
+    ``i < j`` are the pair's model indices and ``obs`` the observed outcome (0: i won, 1: j won,
+    2: tie or both-bad); ``probs[:, o]`` is P(outcome o) estimated without the voter: the pair's
+    outcome counts from everyone else, plus :data:`PRIOR_VOTES` votes' worth of a Davidson model
+    refitted without the voter (one Newton step), so rare pairs borrow strength from the model.
+    """
+
+    voters: np.ndarray          # distinct voter ids
+    v: np.ndarray
+    i: np.ndarray
+    j: np.ndarray
+    obs: np.ndarray
+    a_is_i: np.ndarray          # was model i shown first (position A)
+    probs: np.ndarray           # (votes x 3)
+    battle_id: np.ndarray
+    models: tuple[str, ...]
+
+    @property
+    def p_obs(self) -> np.ndarray:
+        return self.probs[np.arange(len(self.obs)), self.obs]
+
+
+def prepare(battles: pl.DataFrame) -> Votes | None:
+    """Outcome probabilities of every voter's votes without that voter; ``None`` without voter ids."""
+    if "judge_id" not in battles.columns or battles["judge_id"].null_count() == battles.height:
+        return None
+    c = prepare_counts(battles, RatingParams())
+    cells = np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
+    enum = pl.Enum(list(c.models))
+    b = battles.filter(pl.col("judge_id").is_not_null()).with_columns(
+        a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
+        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64))
+    a, bb = b["a"].to_numpy(), b["bb"].to_numpy()
+    i, j = np.minimum(a, bb), np.maximum(a, bb)
+    w = b["winner"].to_numpy()
+    a_is_i = a < bb
+    obs = np.where(np.isin(w, ["tie", "tie_bothbad"]), 2, np.where((w == "model_a") == a_is_i, 0, 1))
+    voters, v = np.unique(b["judge_id"].to_numpy(), return_inverse=True)
+    pair = pl.DataFrame({"i": c.i, "j": c.j}).with_row_index("p")
+    p_idx = (pl.DataFrame({"i": i, "j": j}).join(pair, on=["i", "j"], how="left", maintain_order="left")["p"]
+             .to_numpy().astype(np.int64))
+    # the voter's own outcome counts on each pair, so that only everyone else's remain
+    votes_frame = pl.DataFrame({"v": v, "p": p_idx, "o": obs})
+    own = votes_frame.group_by("v", "p").agg(*((pl.col("o") == o).sum().alias(f"o{o}") for o in range(3)))
+    mine = (votes_frame.join(own, on=["v", "p"], how="left", maintain_order="left")
+            .select("o0", "o1", "o2").to_numpy().astype(float))
+    others = cells[p_idx] - mine
+    model = _davidson_without_voter(c, cells, v, i, j, obs, len(voters))
+    probs = (others + PRIOR_VOTES * model) / (others.sum(axis=1, keepdims=True) + PRIOR_VOTES)
+    probs = np.clip(probs, 1e-12, None)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return Votes(voters, v, i, j, obs, a_is_i, probs, b["battle_id"].to_numpy(), c.models)
+
+
+def _davidson_without_voter(c: object, cells: np.ndarray, v: np.ndarray, i: np.ndarray, j: np.ndarray,
+                            obs: np.ndarray, n_voters: int) -> np.ndarray:
+    """Davidson outcome probabilities of each vote, strengths refitted without its voter (one step)."""
+    k = c.n_models  # type: ignore[attr-defined]
+    try:
+        theta, phi, parts = fit_tie_model("davidson", c.i, c.j, cells, k)  # type: ignore[attr-defined]
+    except UserError:
+        return np.full((len(obs), 3), 1.0 / 3)
+    info = parts["fisher"][:k, :k]
+    f_inv = pinv_sum_zero(info)
+    _, g = outcome_probs_grads("davidson", theta[i] - theta[j], phi)
+    gd = g[np.arange(len(obs)), obs, 0]
+    score = sparse.coo_matrix((np.r_[gd, -gd], (np.r_[v, v], np.r_[i, j])), shape=(n_voters, k)).toarray()
+    theta_loo = theta[None, :] - score @ f_inv.T
+    d = theta_loo[v, i] - theta_loo[v, j]
+    probs, _ = outcome_probs_grads("davidson", d, phi)
+    return probs
+
+
+def _bh(p: np.ndarray, q: float) -> np.ndarray:
+    """Benjamini-Hochberg rejections at level q."""
+    m = len(p)
+    if m == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(p)
+    ok = p[order] <= q * np.arange(1, m + 1) / m
+    cut = np.max(np.flatnonzero(ok)) + 1 if ok.any() else 0
+    rej = np.zeros(m, dtype=bool)
+    rej[order[:cut]] = True
+    return rej
+
+
+def _vote_flags(votes: Votes, voter_mask: np.ndarray, score: np.ndarray, flag: str, detector: str,
+                why: list[str]) -> pl.DataFrame:
+    sel = voter_mask[votes.v]
+    if not sel.any():
+        return empty()
+    frame = pl.DataFrame({"battle_id": votes.battle_id[sel], "score": score[votes.v[sel]],
+                          "reason": np.array(why, dtype=object)[votes.v[sel]]})
+    return from_frame(frame, flag, detector)
+
+
+def _counts(votes: Votes) -> np.ndarray:
+    return np.bincount(votes.v, minlength=len(votes.voters))
+
+
+def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
+    """The Chatbot Arena paper's test (see the module docstring). Returns flags and per-voter p-values."""
+    probs = votes.probs
+    p_obs = votes.p_obs
+    u = np.random.default_rng(seed).random(len(votes.v))
+    # randomised p-value: mass of strictly less likely outcomes + U x mass of the observed one
+    pv = np.where(probs < p_obs[:, None], probs, 0.0).sum(axis=1) + u * p_obs
+    pv = np.clip(pv, 1e-300, 1.0)
+    stat = np.bincount(votes.v, -2.0 * np.log(pv), len(votes.voters))
+    n = _counts(votes)
+    p_voter = np.where(n >= min_votes, chi2.sf(stat, 2 * np.maximum(n, 1)), 1.0)
+    tested = n >= min_votes
+    rej = np.zeros(len(n), dtype=bool)
+    rej[tested] = _bh(p_voter[tested], fdr)
+    why = [f"voter's {n[i]} votes are unlikely under everyone else's model (Fisher p={p_voter[i]:.1e}, BH q={fdr})"
+           for i in range(len(n))]
+    score = -np.log10(np.maximum(p_voter, 1e-300))
+    return _vote_flags(votes, rej, score, "anomalous_voter", "voters/fisher@1", why), p_voter
+
+
+def evalue_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, eps: float = 0.05
+                ) -> tuple[pl.DataFrame, np.ndarray]:
+    """Mixture likelihood ratio for "always picks model m" (see the module docstring); e-BH over voters."""
+    k = len(votes.models)
+    decisive = votes.obs != 2
+    # under q_m a decisive vote goes to m with probability 1 - eps; ties keep their probability
+    p_tie = votes.probs[:, 2]
+    p_obs = votes.p_obs
+    chosen = np.where(votes.obs == 0, votes.i, votes.j)
+    other = np.where(votes.obs == 0, votes.j, votes.i)
+    gain_for = np.where(decisive, np.log((1 - eps) * (1 - p_tie)) - np.log(p_obs), 0.0)    # m = chosen
+    gain_against = np.where(decisive, np.log(eps * (1 - p_tie)) - np.log(p_obs), 0.0)     # m = the rejected side
+    n_v = len(votes.voters)
+    llr = np.zeros((n_v, k))
+    np.add.at(llr, (votes.v, chosen), gain_for)
+    np.add.at(llr, (votes.v, other), gain_against)
+    log_e = logsumexp(llr, axis=1) - np.log(k)
+    n = _counts(votes)
+    tested = n >= min_votes
+    # e-BH: reject the r voters with the largest e-values, r = max{r : E_(r) >= m / (fdr r)}
+    e = np.where(tested, log_e, -np.inf)
+    m = int(tested.sum())
+    order = np.argsort(-e)
+    r = 0
+    for rank, idx in enumerate(order[:m], start=1):
+        if e[idx] >= np.log(m / (fdr * rank)):
+            r = rank
+    rej = np.zeros(n_v, dtype=bool)
+    rej[order[:r]] = True
+    fav = np.argmax(llr, axis=1)
+    why = [f"voter's votes favour {votes.models[fav[i]]} far beyond everyone else's model (e-value "
+           f"{np.exp(min(log_e[i], 700)):.1e}, e-BH q={fdr})" for i in range(n_v)]
+    return _vote_flags(votes, rej, log_e / np.log(10), "anomalous_voter", "voters/evalue@1", why), log_e
+
+
+def position_bias(votes: Votes, fdr: float = 0.01, min_votes: int = 20) -> pl.DataFrame:
+    decisive = votes.obs != 2
+    first_won = (votes.obs == 0) == votes.a_is_i
+    n = np.bincount(votes.v[decisive], minlength=len(votes.voters))
+    k = np.bincount(votes.v[decisive], first_won[decisive].astype(float), len(votes.voters)).astype(int)
+    tested = n >= min_votes
+    p = np.ones(len(n))
+    for i in np.flatnonzero(tested):  # one exact test per voter (voters, not votes)
+        p[i] = binomtest(int(k[i]), int(n[i]), 0.5).pvalue
+    rej = np.zeros(len(n), dtype=bool)
+    rej[tested] = _bh(p[tested], fdr)
+    why = [f"picked the side shown first in {k[i]} of {n[i]} decisive votes (binomial p={p[i]:.1e})"
+           for i in range(len(n))]
+    return _vote_flags(votes, rej, -np.log10(np.maximum(p, 1e-300)), "position_bias_voter", "voters/position@1",
+                       why)
+
+
+def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: float = 0.9) -> pl.DataFrame:
+    pt = votes.probs[:, 2]
+    exp_i, exp_j = votes.probs[:, 0] + pt / 2, votes.probs[:, 1] + pt / 2     # expected score of each side
+    score_i = np.where(votes.obs == 0, 1.0, np.where(votes.obs == 1, 0.0, 0.5))
+    k = len(votes.models)
+    n_v = len(votes.voters)
+    shown = np.zeros((n_v, k))
+    picked = np.zeros((n_v, k))
+    expect = np.zeros((n_v, k))
+    var = np.zeros((n_v, k))
+    for side, e_side, won in ((votes.i, exp_i, score_i), (votes.j, exp_j, 1 - score_i)):
+        np.add.at(shown, (votes.v, side), 1.0)
+        np.add.at(picked, (votes.v, side), won)
+        np.add.at(expect, (votes.v, side), e_side)
+        np.add.at(var, (votes.v, side), e_side * (1 - e_side))
+    z = (picked - expect - 0.5) / np.sqrt(np.maximum(var, 1e-12))
+    p = norm.sf(z)
+    cand = (shown >= min_battles) & (picked >= share * shown)
+    best = np.where(cand, p, 1.0).min(axis=1)
+    fav = np.where(cand, p, 1.0).argmin(axis=1)
+    tested = cand.any(axis=1)
+    rej = np.zeros(n_v, dtype=bool)
+    rej[tested] = _bh(np.minimum(best[tested] * k, 1.0), fdr)   # Bonferroni over a voter's models, BH over voters
+    why = [f"picked {votes.models[fav[i]]} in {picked[i, fav[i]]:g} of {shown[i, fav[i]]:g} battles where it "
+           f"appeared (expected {expect[i, fav[i]]:.1f})" for i in range(n_v)]
+    return _vote_flags(votes, rej, -np.log10(np.maximum(best, 1e-300)), "single_model_voter", "voters/one-model@1",
+                       why)

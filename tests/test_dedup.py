@@ -1,0 +1,143 @@
+"""Duplicate and adversarial vote detectors: table-driven, property and known-answer tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from conftest import DATA
+
+from arenavotes.config import DedupSettings
+from arenavotes.dedup import detect, identity, prompts, voters, votes
+from arenavotes.dedup.simulate import honest_voter_ids, inject
+from arenavotes.ratings import RatingParams, rate
+from arenavotes.ratings.simulate import simulate_battles
+
+T0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+
+
+def _prompts_2023() -> tuple[pl.DataFrame, pl.DataFrame]:
+    rows = [json.loads(x) for x in gzip.decompress(
+        (DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz").read_bytes()).splitlines()]
+    b = pl.DataFrame({"battle_id": [r["question_id"] for r in rows],
+                      "tstamp": [dt.datetime.fromtimestamp(r["tstamp"], dt.UTC) for r in rows]})
+    t = pl.DataFrame({"battle_id": [r["question_id"] for r in rows], "text": ["\n".join(r["turns"]) for r in rows]})
+    return b, t
+
+
+def test_exact_duplicates_and_the_frequency_cap() -> None:
+    b = pl.DataFrame({"battle_id": [f"b{i}" for i in range(60)], "tstamp": [T0 + dt.timedelta(minutes=i)
+                                                                            for i in range(60)]})
+    text = ["hi"] * 40 + ["Hi  "] * 5 + [f"question {i}" for i in range(15)]
+    k = prompts.keyed(b, pl.DataFrame({"battle_id": b["battle_id"], "text": text}))
+    dup = prompts.exact_duplicates(k)
+    assert dup.height == 44 and dup.filter(pl.col("battle_id") == "b1")["reason"][0].startswith("same prompt as b0")
+    flags, stats = prompts.cap_frequent(k, quantile=0.9, cap=25, seed=3)
+    assert stats["prompts_capped"] == 1 and flags.height == 45 - 25
+    again, _ = prompts.cap_frequent(k.sample(fraction=1.0, shuffle=True, seed=1), quantile=0.9, cap=25, seed=3)
+    assert set(again["battle_id"]) == set(flags["battle_id"])  # seeded, independent of row order
+    other, _ = prompts.cap_frequent(k, quantile=0.9, cap=25, seed=4)
+    assert set(other["battle_id"]) != set(flags["battle_id"])
+
+
+def test_near_duplicates_on_real_prompts() -> None:
+    b, t = _prompts_2023()
+    k = prompts.keyed(b, t)
+    near = prompts.near_duplicates(k, threshold=0.9)
+    assert 25 <= near.height <= 45
+    assert (near["score"] >= 0.9).all() and (near["score"] < 1.0 + 1e-12).all()
+    texts = dict(t.iter_rows())
+    # a known real case: the same Cinderella prompt with a small edit
+    assert any("cinderella" in texts[x].lower() for x in near["battle_id"])
+    # near-duplicates are of *different* texts: no flagged battle shares its key with its representative
+    assert near["reason"].str.contains("first asked in").all()
+
+
+def test_vote_detectors() -> None:
+    b = pl.DataFrame({
+        "battle_id": ["1", "2", "3", "4"], "judge_id": ["v", "v", "v", "w"],
+        "model_a": ["x", "y", "x", "x"], "model_b": ["y", "x", "z", "y"], "winner": ["model_a"] * 4,
+        "tstamp": [T0, T0 + dt.timedelta(seconds=600), T0 + dt.timedelta(seconds=601), T0],
+        "tokens_a": [200, 200, 200, 200], "tokens_b": [200, 200, 200, 200]})
+    keys = pl.DataFrame({"battle_id": ["1", "2", "3", "4"], "key": ["p", "p", "p", "p"]})
+    dup = votes.duplicate_votes(b, keys, window=3600)
+    assert dup["battle_id"].to_list() == ["2"]  # same voter, same pair (reversed), same prompt
+    assert votes.duplicate_votes(b, keys, window=60).height == 0
+    fast = votes.fast_votes(b, min_seconds=3, read_tokens_per_second=50)
+    assert fast["battle_id"].to_list() == ["3"]  # 1 s after the previous vote; reading needs 11 s
+    cap = votes.daily_cap(b, cap=2)
+    assert cap["battle_id"].to_list() == ["3"]
+
+
+@pytest.mark.parametrize(("model", "answer", "leak"), [
+    ("claude-3-opus", "I'm Claude, an AI assistant created by Anthropic.", True),
+    ("gpt-4-0613", "I am ChatGPT, a large language model trained by OpenAI.", True),
+    ("gemini-pro", "I am a large language model, trained by Google.", True),
+    ("qwen-14b-chat", "我是通义千问，由阿里云开发的AI助手。", True),
+    ("llama-2-70b-chat", "As an AI developed by Meta, I can't help with that.", True),
+    ("mistral-medium", "I'm Mistral, a language model made by Mistral AI.", True),
+    ("deepseek-v3", "I am DeepSeek-V3, an assistant.", True),
+    ("palm-2", "Palm trees grow in tropical climates; date palms need heat.", False),
+    ("gemini-pro", "In Google Sheets, use =SORT(A:A). Gemini is also a zodiac sign.", False),
+    ("llama-2-13b-chat", "A llama is a domesticated South American camelid.", False),
+    ("claude-2", "Claude Monet painted Water Lilies.", False),
+    ("mistral-7b", "The mistral is a cold wind in southern France.", False),
+    ("gpt-4", "Claude is a model made by Anthropic.", False),   # names another model, not itself
+])
+def test_identity_lexicon(model: str, answer: str, leak: bool) -> None:
+    assert bool(identity.leaks(model, answer)) is leak
+
+
+def test_identity_leaks_read_only_answers() -> None:
+    b = pl.DataFrame({"battle_id": ["1", "2"], "model_a": ["gemini-pro", "gpt-4"], "model_b": ["gpt-4", "claude-2"]})
+    # the user mentions Google; only answers are read, and only the answering model's own family counts
+    answers = pl.DataFrame({"battle_id": ["1", "1", "2"], "side": ["a", "b", "b"],
+                            "text": ["Open Google Sheets and ...", "I am ChatGPT, made by OpenAI.", "Sure."]})
+    f = identity.identity_leaks(b, answers)
+    assert f["battle_id"].to_list() == ["1"] and "side b (gpt-4)" in f["reason"][0]
+
+
+def test_voter_tests_hold_their_level_on_honest_voters() -> None:
+    b, _ = simulate_battles(k=12, n=30_000, seed=3, voters=300)
+    v = voters.prepare(b)
+    assert v is not None
+    fisher, p = voters.fisher_test(v)
+    tested = np.bincount(v.v) >= 10
+    assert abs(np.mean(p[tested] < 0.05) - 0.05) < 0.03     # p-values are ~uniform under the null
+    evalue, log_e = voters.evalue_test(v)
+    assert fisher.height == 0 and evalue.height == 0
+    assert np.mean(log_e[tested] > np.log(20)) < 0.02       # Markov: P(E >= 20) <= 5%
+
+
+def test_detectors_catch_rigging_campaigns() -> None:
+    b, _ = simulate_battles(k=15, n=20_000, seed=5)
+    b = honest_voter_ids(b, n_voters=800, seed=1)
+    base = rate(b, RatingParams(ci="none"))
+    target = base.models[int(np.argsort(-base.rating)[11])]
+    ratings = dict(zip(base.models, base.rating.tolist(), strict=True))
+    for strategy in ("target_only", "omnipresent", "deanon"):
+        rigged, ids = inject(b, target=target, strategy=strategy, share=0.01, ratings=ratings, seed=2)
+        out = detect(rigged, pl.DataFrame(schema={"battle_id": pl.String, "text": pl.String}),
+                     pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String}),
+                     DedupSettings())
+        hit = set(out.flags.filter(pl.col("flag") == "anomalous_voter")["battle_id"])
+        assert len(hit & set(ids)) / len(ids) >= 0.9, strategy
+        assert len(hit - set(ids)) / (rigged.height - len(ids)) <= 0.01, strategy
+
+
+def test_position_and_single_model_voters() -> None:
+    b, _ = simulate_battles(k=8, n=6000, seed=8, voters=60)
+    lazy = pl.DataFrame({"battle_id": [f"lazy{i}" for i in range(60)], "model_a": ["model-001"] * 30 + ["model-002"] * 30,
+                         "model_b": ["model-003"] * 30 + ["model-004"] * 30, "winner": ["model_a"] * 60,
+                         "judge_id": ["lazy"] * 60})
+    b = pl.concat([b, lazy], how="diagonal_relaxed")
+    v = voters.prepare(b)
+    assert v is not None
+    pos = voters.position_bias(v)
+    assert set(pos["battle_id"]) == {f"lazy{i}" for i in range(60)}
+    fan = voters.single_model(v)
+    assert set(fan["battle_id"]) <= {f"lazy{i}" for i in range(60)}
