@@ -27,11 +27,13 @@ demo: $(STAMP)
 	$(BIN)/arenavotes ingest -w $(DEMO) --source llmfao data/llmfao/crowd-comparisons.csv.gz
 	$(BIN)/arenavotes status -w $(DEMO)
 	$(BIN)/arenavotes dedup -w $(DEMO)
+	$(BIN)/arenavotes categorize -w $(DEMO)
 	$(BIN)/arenavotes rate -w $(DEMO) --source lmarena-140k
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --limit 15
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --category hard_prompt --limit 10
 	$(BIN)/arenavotes rate -w $(DEMO) --source arena-2023 --ci cluster --cluster-by judge --rounds 200
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --limit 8
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --category coding --limit 8
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -43,6 +45,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/adversarial.py
+	$(BIN)/python bench/categories.py
 
 # peers with pinned, conflicting dependencies (arena-rank pins numpy and JAX) live in their own venv
 .venv-bench/.installed-stamp: pyproject.toml

@@ -395,6 +395,19 @@ def dedup(workspace: Path, sources: Sequence[str]) -> None:
         click.echo(_render_flags(counts))
 
 
+def _judge(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Any:
+    import os
+
+    from arenavotes.categories.judge import Judge
+    from arenavotes.categories.store import DuckDBCache
+
+    st = ws.settings().categories
+    if not st.judge_url or not st.judge_model:
+        raise UserError("--judge needs an endpoint", hint="set [categories] judge_url and judge_model in arenavotes.toml")
+    return Judge(st.judge_url, st.judge_model, os.environ.get(st.judge_key_env), DuckDBCache(con),
+                 workers=st.judge_workers)
+
+
 def _render_flags(counts: pl.DataFrame) -> str:
     from arenavotes.summary import _table
 
@@ -424,6 +437,62 @@ def flags(workspace: Path, sources: Sequence[str], fmt: str) -> None:
         click.echo(_render_flags(counts))
     else:
         click.echo("no flags: run 'arenavotes dedup'")
+
+
+@cli.command()
+@workspace_option
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources (default: all).")
+@click.option("--labeler", "labelers", multiple=True,
+              type=click.Choice(["language", "multi_turn", "long_query", "code_present", "coding", "refusal",
+                                 "rules"]), help="Only these labelers (repeatable).")
+@click.option("--judge", is_flag=True, help="Also ask the LLM judge of [categories] judge_url/judge_model "
+              "(responses are cached in the workspace).")
+def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str], judge: bool) -> None:
+    """Label prompts with categories offline (language, coding, multi_turn, long_query, math, ...).
+
+    Writes prompt_labels rows with labeler 'arenavotes:<name>@<version>'; 'arenavotes rate' then
+    builds one leaderboard per category. Battles without text are skipped.
+
+    Example: arenavotes categorize -w myarena
+    """
+    from arenavotes.categories import LABELERS, label, labeler_name
+    from arenavotes.categories.store import agreement, load_features, replace_labels
+    from arenavotes.ratings.leaderboard import resolve_sources
+    from arenavotes.runs import new_run_id, record_run, utcnow
+
+    ws = Workspace.open(workspace)
+    chosen_labelers = set(labelers) if labelers else set(LABELERS)
+    with ws.connect() as con:
+        chosen = resolve_sources(con, sources, all_sources=not sources)
+        for source in chosen:
+            started = utcnow()
+            prompts, messages, answers = load_features(con, [source])
+            if prompts.height == 0:
+                click.echo(f"{source}: no prompt texts, skipped")
+                continue
+            rows = label(prompts, messages, answers, only=chosen_labelers)
+            names = [labeler_name(n) for n in chosen_labelers]
+            if judge:
+                judged = _judge(ws, con).label(prompts)
+                rows = pl.concat([rows, judged])
+                names += judged["labeler"].unique().to_list()
+            replace_labels(con, [source], rows, names)
+            counts = rows.filter(pl.col("value")).group_by("category").len().sort("category")
+            record_run(con, new_run_id(), "categorize", ws.settings().section_hash(), started=started, target=source,
+                       rows_in=prompts.height, rows_out=rows.height,
+                       counts={"labelers": sorted(labeler_name(n) for n in chosen_labelers),
+                               "positives": dict(counts.iter_rows())})
+            top = ", ".join(f"{c} {n:,}" for c, n in counts.iter_rows() if not c.startswith(("criteria.", "language:")))
+            langs = counts.filter(pl.col("category").str.starts_with("language:")).height
+            click.echo(f"{source}: {prompts.height:,} prompts labelled: {top}; {langs} languages")
+        agree = agreement(con, chosen)
+    if agree.height:
+        from arenavotes.summary import _table
+
+        click.echo("agreement with the labels that came with the source:")
+        click.echo(_table([(c, lab, int(n), f"{a:.2f}", "-" if p is None else f"{p:.2f}", "-" if r is None else f"{r:.2f}")
+                           for c, lab, n, a, p, r in agree.iter_rows()],
+                          ("category", "source labeler", "battles", "agreement", "precision", "recall")))
 
 
 @cli.command()

@@ -133,6 +133,23 @@ class DedupSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class CategoriesSettings:
+    """The optional LLM judge of ``arenavotes categorize --judge``: an OpenAI-compatible endpoint
+    (``judge_url`` such as http://localhost:8000/v1), the model name, and the *name* of the
+    environment variable that holds the API key (the key itself never goes in a file)."""
+
+    judge_url: str = ""
+    judge_model: str = ""
+    judge_key_env: str = "OPENAI_API_KEY"
+    judge_workers: int = 4
+
+    def __post_init__(self) -> None:
+        _check(self.judge_workers >= 1, "categories", "judge_workers", "must be >= 1")
+        _check(self.judge_url == "" or self.judge_url.startswith(("http://", "https://")), "categories",
+               "judge_url", "must start with http:// or https://")
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """All settings of a workspace, one attribute per section of ``arenavotes.toml``."""
 
@@ -140,6 +157,7 @@ class Settings:
     privacy: PrivacySettings = dataclasses.field(default_factory=PrivacySettings)
     ratings: RatingsSettings = dataclasses.field(default_factory=RatingsSettings)
     dedup: DedupSettings = dataclasses.field(default_factory=DedupSettings)
+    categories: CategoriesSettings = dataclasses.field(default_factory=CategoriesSettings)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], origin: str = "arenavotes.toml") -> Settings:

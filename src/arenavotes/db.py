@@ -10,9 +10,11 @@ read-only connection so that a typo cannot change the workspace.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from arenavotes.errors import UserError
 from arenavotes.schema import ALL_DDL, VIEWS_SQL
@@ -31,6 +33,13 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
+    """Run ``sql`` and return a Polars frame (through Arrow, no row loop)."""
+    out = pl.from_arrow(con.sql(sql, params=list(params) or None).to_arrow_table())
+    assert isinstance(out, pl.DataFrame)
+    return out
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

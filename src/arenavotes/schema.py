@@ -172,6 +172,13 @@ CREATE TABLE IF NOT EXISTS flags (
 )
 """
 
+JUDGE_CACHE_DDL = """
+CREATE TABLE IF NOT EXISTS judge_cache (
+    key      VARCHAR PRIMARY KEY,   -- sha256 of template@version, model and the (cut) prompt
+    response VARCHAR NOT NULL
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -183,6 +190,7 @@ ALL_DDL: tuple[str, ...] = (
     LEADERBOARD_STATS_DDL,
     STYLE_COEFFICIENTS_DDL,
     FLAGS_DDL,
+    JUDGE_CACHE_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.

@@ -13,22 +13,17 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
+from arenavotes.db import frame
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
-
-
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
-    out = pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
-    assert isinstance(out, pl.DataFrame)
-    return out
 
 
 def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(battles, prompt texts, answers) of one source."""
-    battles = _frame(con, "SELECT battle_id, tstamp, model_a, model_b, winner, judge_id, anony, tokens_a, tokens_b "
+    battles = frame(con, "SELECT battle_id, tstamp, model_a, model_b, winner, judge_id, anony, tokens_a, tokens_b "
                           "FROM battles WHERE source = ? ORDER BY battle_id", [source])
-    texts = _frame(con, "SELECT p.battle_id, string_agg(p.content, chr(10) ORDER BY p.turn) AS text FROM prompts p "
+    texts = frame(con, "SELECT p.battle_id, string_agg(p.content, chr(10) ORDER BY p.turn) AS text FROM prompts p "
                         "JOIN battles b USING (battle_id) WHERE b.source = ? GROUP BY 1", [source])
-    answers = _frame(con, "SELECT c.battle_id, c.side, string_agg(c.content, chr(10) ORDER BY c.turn) AS text "
+    answers = frame(con, "SELECT c.battle_id, c.side, string_agg(c.content, chr(10) ORDER BY c.turn) AS text "
                           "FROM conversations c JOIN battles b USING (battle_id) WHERE b.source = ? "
                           "AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL GROUP BY 1, 2",
                      [source])
@@ -54,7 +49,7 @@ def flag_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = 
     where, params = "", []
     if sources:
         where, params = "WHERE b.source IN (SELECT unnest(?))", [list(sources)]
-    return _frame(con, f"""
+    return frame(con, f"""
         SELECT b.source, f.flag, f.detector, count(*) AS battles, f.flag IN (SELECT unnest(?)) AS excluded
         FROM flags f JOIN battles b USING (battle_id) {where}
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""", [list(exclude), *params])

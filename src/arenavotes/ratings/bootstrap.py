@@ -179,14 +179,23 @@ def _chord(w: np.ndarray, n: np.ndarray, tol: float = 1e-9, max_iter: int = 60) 
         failed[blown], active[blown] = True, False
     for b in np.flatnonzero(active | failed):
         theta[b] = _exact(c, w[b], n[b], params)
-    return theta - theta.mean(axis=1, keepdims=True) if params.reg == 0 else theta
+    # a model that drew no battle in a round has no rating in it (NaN), not the full-data value
+    per_model = np.abs(d_mat).T @ n.T                      # (models x rounds)
+    theta[(per_model == 0).T] = np.nan
+    return theta - np.nanmean(theta, axis=1, keepdims=True) if params.reg == 0 else theta
 
 
 def _exact(c: PairCounts, w: np.ndarray, n: np.ndarray, params: Any) -> np.ndarray:
+    """One round fitted directly, on the models that drew battles; a tiny ridge if it has no MLE."""
+    present = (np.bincount(c.i, n, c.n_models) + np.bincount(c.j, n, c.n_models)) > 0
+    sub = c.subset(present)
+    keep = present[c.i] & present[c.j]
+    out = np.full(c.n_models, np.nan)
     try:
-        return fit_logit(c.i, c.j, w, n, c.n_models, reg=params.reg)
-    except NotConvergedError:
-        return fit_logit(c.i, c.j, w, n, c.n_models, reg=max(params.reg, 1e-3))
+        out[present] = fit_logit(sub.i, sub.j, w[keep], n[keep], sub.n_models, reg=params.reg)
+    except (NotConvergedError, np.linalg.LinAlgError):
+        out[present] = fit_logit(sub.i, sub.j, w[keep], n[keep], sub.n_models, reg=max(params.reg, 1e-3))
+    return out
 
 
 def _cluster_matrix(battles: pl.DataFrame, c: PairCounts, params: Any, clusters: str | None,

@@ -126,8 +126,9 @@ class Ratings:
             rng = np.random.default_rng(self.params.seed)
             cov = self.covariance[: len(self.models), : len(self.models)] * ELO_SCALE**2
             draws = rng.multivariate_normal(self.rating, cov, size=1000, method="eigh")
-        ranks = 1 + (draws[:, None, :] > draws[:, :, None]).sum(axis=2)
-        return np.quantile(ranks, q[0], axis=0), np.quantile(ranks, q[1], axis=0)
+        ranks = (1 + (draws[:, None, :] > draws[:, :, None]).sum(axis=2)).astype(float)
+        ranks[np.isnan(draws)] = np.nan    # a model absent from a round has no rank in it
+        return np.nanquantile(ranks, q[0], axis=0), np.nanquantile(ranks, q[1], axis=0)
 
     def to_frame(self) -> pl.DataFrame:
         lo, hi = self.rank_quantiles()
@@ -212,7 +213,8 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
         from arenavotes.ratings.bootstrap import bootstrap_thetas
 
         boot_theta = bootstrap_thetas(battles, c, theta, params, clusters=clusters)
-        cov = np.cov(boot_theta, rowvar=False)
+        filled = np.where(np.isnan(boot_theta), np.nanmean(boot_theta, axis=0), boot_theta)
+        cov = np.cov(filled, rowvar=False)
     return finish(c, theta, params, cov=cov, boot_theta=boot_theta, extra=extra,
                   method=f"bt/{params.ties}/{params.ci}")
 
@@ -237,7 +239,7 @@ def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.nd
     boot = None
     if a is None:
         if boot_theta is not None:
-            boot = 1000.0 + (boot_theta - boot_theta.mean(axis=1, keepdims=True)) * ELO_SCALE
+            boot = 1000.0 + (boot_theta - np.nanmean(boot_theta, axis=1, keepdims=True)) * ELO_SCALE
     else:
         # ratings relative to the anchor: the anchor has no uncertainty, the others carry its share
         proj = np.eye(k) - np.outer(np.ones(k), np.eye(k)[a])
@@ -257,12 +259,12 @@ def _intervals(rating: np.ndarray, cov: np.ndarray | None, boot: np.ndarray | No
     alpha = params.alpha
     if boot is not None:
         if params.simultaneous:
-            se = boot.std(axis=0, ddof=1)
+            se = np.nanstd(boot, axis=0, ddof=1)
             safe = np.where(se > 0, se, 1.0)
-            t = np.max(np.abs(boot - rating) / safe, axis=1)
-            crit = float(np.quantile(t, 1 - alpha))
+            t = np.nanmax(np.abs(boot - rating) / safe, axis=1)
+            crit = float(np.nanquantile(t, 1 - alpha))
             return rating - crit * se, rating + crit * se
-        return np.quantile(boot, alpha / 2, axis=0), np.quantile(boot, 1 - alpha / 2, axis=0)
+        return np.nanquantile(boot, alpha / 2, axis=0), np.nanquantile(boot, 1 - alpha / 2, axis=0)
     if cov is None:
         return rating.copy(), rating.copy()
     se = np.sqrt(np.clip(np.diag(cov)[:k], 0, None)) * ELO_SCALE

@@ -1,0 +1,59 @@
+"""Prompt categories offline: deterministic labelers, rule labelers, and an optional LLM judge.
+
+:func:`label` is pure: prompt features in, ``prompt_labels`` rows out (labeler =
+``arenavotes:<labeler>@<version>``). Category names match LMArena's so boards line up with theirs:
+hard_prompt, math, creative_writing, instruction_following, coding, language, multi_turn, long_query.
+
+>>> import polars as pl
+>>> p = pl.DataFrame({"battle_id": ["1"], "prompt": ["Write a poem about the sea"],
+...                   "first_user": ["Write a poem about the sea"], "user_turns": [1], "user_tokens": [7]})
+>>> m = pl.DataFrame({"battle_id": ["1", "1"], "content": ["Write a poem about the sea", "The sea ..."]})
+>>> a = pl.DataFrame({"battle_id": ["1"], "side": ["a"], "text": ["The sea ..."]})
+>>> out = label(p, m, a)
+>>> out.filter(pl.col("value")).select("labeler", "category").sort("category").rows()[:3]
+[('arenavotes:rules@1', 'creative_writing'), ('arenavotes:rules@1', 'criteria.creativity'), ('arenavotes:rules@1', 'criteria.specificity')]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from arenavotes.categories import deterministic as det
+from arenavotes.categories.rules import label_rules
+
+#: labeler -> version; bump a version whenever what a labeler outputs changes.
+LABELERS: dict[str, int] = {
+    "language": 1, "multi_turn": 1, "long_query": 1, "code_present": 1, "coding": 1, "refusal": 1, "rules": 1,
+}
+
+
+def labeler_name(name: str) -> str:
+    return f"arenavotes:{name}@{LABELERS[name]}"
+
+
+def label(prompts: pl.DataFrame, messages: pl.DataFrame, answers: pl.DataFrame,
+          only: set[str] | None = None) -> pl.DataFrame:
+    """All labelers (or ``only`` these) -> rows (battle_id, labeler, category, value, score).
+
+    ``prompts``: battle_id, prompt (user turns joined), first_user, user_turns, user_tokens;
+    ``messages``: battle_id, content (every message of both sides); ``answers``: battle_id, side, text.
+    """
+    runs = {
+        "language": lambda: det.language(prompts),
+        "multi_turn": lambda: det.multi_turn(prompts),
+        "long_query": lambda: det.long_query(prompts),
+        "code_present": lambda: det.code_present(prompts),
+        "coding": lambda: det.coding(messages, prompts, answers["battle_id"].unique()),
+        "refusal": lambda: det.refusal(answers, prompts),
+        "rules": lambda: label_rules(prompts),
+    }
+    parts = []
+    for name, run in runs.items():
+        if only is not None and name not in only:
+            continue
+        parts.append(run().with_columns(labeler=pl.lit(labeler_name(name))))
+    if not parts:
+        return pl.DataFrame(schema={"battle_id": pl.String, "labeler": pl.String, "category": pl.String,
+                                    "value": pl.Boolean, "score": pl.Float64})
+    return pl.concat(parts).select("battle_id", "labeler", "category", "value", "score").sort(
+        "battle_id", "labeler", "category")

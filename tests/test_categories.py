@@ -1,0 +1,127 @@
+"""Category labelers: known answers against LMArena's own labels, the judge protocol against a local stub."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import DATA, KEY
+
+from arenavotes.categories import label
+from arenavotes.categories.judge import Judge, MemoryCache
+from arenavotes.categories.store import DuckDBCache, agreement, load_features, replace_labels
+from arenavotes.errors import UserError
+from arenavotes.ingest import ingest_file
+
+
+@pytest.fixture
+def arena100(con):
+    ingest_file(con, DATA / "arena-conversations-100" / "conversations.jsonl.gz", key=KEY, source="a100")
+    return con
+
+
+def test_offline_labelers_match_lmarena_labels(arena100) -> None:
+    con = arena100
+    prompts, messages, answers = load_features(con, ["a100"])
+    assert prompts.height == 100
+    rows = label(prompts, messages, answers)
+    replace_labels(con, ["a100"], rows, rows["labeler"].unique().to_list())
+    agree = {c: (a, n) for c, _, n, a, _, _ in agreement(con, ["a100"]).iter_rows()}
+    assert agree["coding"] == (1.0, 100)            # LMArena's is_code, every conversation
+    gold = dict(con.sql("SELECT battle_id, language FROM battles").fetchall())
+    lang = dict(rows.filter(pl.col("category").str.starts_with("language:")).select("battle_id", "category").iter_rows())
+    assert all(lang[b] == f"language:{gold[b]}" for b in gold)
+    turns = dict(con.sql("SELECT battle_id, turns FROM battles").fetchall())
+    multi = dict(rows.filter(pl.col("category") == "multi_turn").select("battle_id", "value").iter_rows())
+    assert all(multi[b] == (turns[b] >= 2) for b in turns)
+    long = rows.filter((pl.col("category") == "long_query") & pl.col("value"))
+    assert long.height == 12                         # >= 500 cl100k tokens over the user turns
+    assert rows.select(pl.col("labeler").str.contains(r"^arenavotes:[a-z_]+@\d+$").all()).item()
+
+
+def test_prompt_only_sources_get_labels(con) -> None:
+    ingest_file(con, DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz", key=KEY, source="a23")
+    prompts, messages, answers = load_features(con, ["a23"])
+    rows = label(prompts, messages, answers)
+    positives = dict(rows.filter(pl.col("value")).group_by("category").len().iter_rows())
+    assert positives["language:English"] == 1135 and answers.height == 0
+    assert 100 < positives["coding"] < 400 and positives["multi_turn"] == prompts.filter(pl.col("user_turns") >= 2).height
+
+
+class _Stub(BaseHTTPRequestHandler):
+    calls = 0
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).calls += 1
+        system, prompt = body["messages"][0]["content"], body["messages"][1]["content"]
+        if "fail" in prompt:
+            self.send_response(500)
+            self.end_headers()
+            return
+        if "seven criteria" in system:
+            text = "[1, 2, 3, 4, 6, 7]" if "hard" in prompt else "[1]"
+        elif "<score>" in system:
+            text = "Several constraints. <score>5</score>"
+        elif "math problem" in system:
+            text = "<decision>yes</decision>" if "solve" in prompt else "<decision>no</decision>"
+        else:
+            text = "<decision>no</decision>"
+        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def stub_url():
+    server = HTTPServer(("127.0.0.1", 0), _Stub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def test_judge_protocol_and_cache(stub_url: str, con) -> None:
+    prompts = pl.DataFrame({"battle_id": ["1", "2"], "prompt": ["a hard design question", "solve 2x = 4"]})
+    judge = Judge(stub_url, "stub-model", "secret", DuckDBCache(con), workers=2)
+    rows = judge.label(prompts)
+    assert judge.calls == 8 and rows["labeler"].unique().sort().to_list()[0] == "judge:stub-model:creative_writing@1"
+    got = {(b, c): v for b, _, c, v, _ in rows.iter_rows()}
+    assert got[("1", "hard_prompt")] and not got[("2", "hard_prompt")]
+    assert got[("2", "math")] and not got[("1", "math")]
+    assert got[("1", "instruction_following")] and not got[("1", "criteria.creativity")]
+    again = Judge(stub_url, "stub-model", None, DuckDBCache(con))
+    assert again.label(prompts).equals(rows) and again.calls == 0      # every answer came from the cache
+
+
+def test_judge_errors_are_user_errors(stub_url: str) -> None:
+    judge = Judge(stub_url, "m", None, MemoryCache())
+    with pytest.raises(UserError, match="HTTP 500"):
+        judge.label(pl.DataFrame({"battle_id": ["1"], "prompt": ["please fail"]}), templates=["math"])
+    with pytest.raises(UserError, match="judge endpoint"):
+        Judge("http://127.0.0.1:9/v1", "m", None, MemoryCache(), timeout=2).label(
+            pl.DataFrame({"battle_id": ["1"], "prompt": ["x"]}), templates=["math"])
+
+
+def test_categorize_cli(tmp_path: Path) -> None:
+    from test_cli import run
+
+    ws = tmp_path / "w"
+    assert run("ingest", "-w", str(ws), "--source", "a100",
+               str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
+    r = run("categorize", "-w", str(ws))
+    assert r.returncode == 0, r.stderr
+    assert "a100: 100 prompts labelled" in r.stdout and "15 languages" in r.stdout
+    assert "coding    source:a100" in r.stdout and "1.00" in r.stdout
+    r = run("categorize", "-w", str(ws), "--judge")
+    assert r.returncode == 2 and "judge_url" in r.stderr
