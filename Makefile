@@ -26,6 +26,8 @@ demo: $(STAMP)
 	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-33k data/chatbot-arena-33k-votes/human.jsonl.gz
 	$(BIN)/arenavotes ingest -w $(DEMO) --source llmfao data/llmfao/crowd-comparisons.csv.gz
 	$(BIN)/arenavotes status -w $(DEMO)
+	$(BIN)/arenavotes scrub -w $(DEMO)
+	$(BIN)/arenavotes sql -w $(DEMO) "select entity, sum(count) as spans from pii_findings group by 1 order by 2 desc"
 	$(BIN)/arenavotes dedup -w $(DEMO)
 	$(BIN)/arenavotes categorize -w $(DEMO)
 	$(BIN)/arenavotes rate -w $(DEMO) --source lmarena-140k
@@ -46,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/adversarial.py
 	$(BIN)/python bench/categories.py
+	$(BIN)/python bench/pii.py
 
 # peers with pinned, conflicting dependencies (arena-rank pins numpy and JAX) live in their own venv
 .venv-bench/.installed-stamp: pyproject.toml

@@ -497,6 +497,87 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
 
 @cli.command()
 @workspace_option
+@click.option("--check", "check", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="Release gate: scan these files/folders (parquet, JSON, Markdown); exit 1 on any finding.")
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources (default: all).")
+@click.option("--keep-raw", is_flag=True, help="Keep the original texts in conversations_raw (never released).")
+@click.option("--rescan", is_flag=True, help="Scan battles that were scrubbed before, too.")
+@click.option("--no-ner", is_flag=True, help="Pattern recognizers only (no names or places).")
+@click.option("--workers", type=int, help="Worker processes (default: all cores); output does not depend on it.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: local).")
+def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_raw: bool, rescan: bool,
+          no_ner: bool, workers: int | None, engine: str, ray_address: str | None) -> None:
+    """Replace PII in prompts and answers with typed placeholders; or, with --check, gate release files.
+
+    \b
+    Examples:
+      arenavotes scrub -w myarena
+      arenavotes scrub --check myarena/releases/v1
+    """
+    import time
+
+    settings = (Workspace.open(workspace).settings() if (workspace / "arenavotes.toml").exists() else None)
+    st = settings.pii if settings else None
+    threshold = st.threshold if st else 0.5
+    ner = not no_ner and (st.ner if st else True)
+    n_workers = workers if workers is not None else (st.workers if st else 0)
+    if check:
+        from arenavotes.pii.gate import check_paths
+
+        gate = st.gate_threshold if st else 0.7
+        hits = check_paths(check, threshold=gate, ner=ner, workers=n_workers or 1)
+        if not hits:
+            click.echo(f"PII gate passed: no finding at score >= {gate} in {', '.join(map(str, check))}")
+            return
+        for h in hits[:200]:
+            click.echo(f"{h.file}: {h.location}: {h.column or '-'}: {h.entity} ({h.recognizer}, score {h.score:.2f})")
+        if len(hits) > 200:
+            click.echo(f"... and {len(hits) - 200} more")
+        raise UserError(f"PII gate failed: {len(hits)} finding(s) in {len({h.file for h in hits})} file(s)",
+                        hint="scrub the workspace ('arenavotes scrub') and rebuild the files")
+    from arenavotes.pii.scrub import scrub_texts
+    from arenavotes.pii.store import findings_frame, unscrubbed, write_scrubbed
+    from arenavotes.ratings.leaderboard import resolve_sources
+    from arenavotes.runs import new_run_id, record_run, utcnow
+
+    ws = Workspace.open(workspace)
+    with ws.connect() as con:
+        chosen = resolve_sources(con, sources, all_sources=not sources)
+        messages = unscrubbed(con, chosen, rescan)
+        started, t0 = utcnow(), time.perf_counter()
+        texts = [c if c is not None else "" for c in messages["content"].to_list()]
+        bar = _progress(len(set(texts)), "distinct texts")
+        new, findings = scrub_texts(texts, workers=n_workers, ner=ner, threshold=threshold, engine=engine,
+                                    ray_address=ray_address, progress=bar.update if bar else None)
+        if bar:
+            bar.close()
+        new_content = [n if c is not None else None for n, c in zip(new, messages["content"].to_list(), strict=True)]
+        found = findings_frame(messages, findings)
+        run_id = new_run_id()
+        write_scrubbed(con, messages, new_content, found, run_id, keep_raw)
+        seconds = time.perf_counter() - t0
+        by_entity = dict(found.group_by("entity").agg(pl.col("count").sum()).sort("entity").iter_rows())
+        record_run(con, run_id, "scrub", ws.settings().section_hash("pii"), started=started, target=",".join(chosen),
+                   rows_in=messages.height, rows_out=int(sum(by_entity.values())),
+                   counts={"texts": messages.height, "distinct_texts": len(set(texts)), "spans_by_entity": by_entity,
+                           "seconds": round(seconds, 2), "ner": ner, "keep_raw": keep_raw})
+    spans = ", ".join(f"{e} {n:,}" for e, n in by_entity.items()) or "none"
+    click.echo(f"scrubbed {messages.height:,} texts ({len(set(texts)):,} distinct) in {seconds:.1f} s: "
+               f"{sum(by_entity.values()):,} spans replaced ({spans})")
+
+
+def _progress(total: int, unit: str) -> Any:
+    """A progress bar on stderr for long runs in a terminal; None otherwise."""
+    if total < 2000 or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=" " + unit, file=sys.stderr)
+
+
+@cli.command()
+@workspace_option
 def status(workspace: Path) -> None:
     """Summarise the workspace: sources, battles, models, quarantined rows by reason.
 

@@ -150,6 +150,23 @@ class CategoriesSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class PiiSettings:
+    """PII scrubbing and the release gate. ``threshold``: scrubbing replaces findings at or above it
+    (patterns score 0.5-1.0; names and places 0.85, one-word ones 0.6). ``gate_threshold``: the release
+    gate fails on findings at or above it. ``ner``: also find names and places with spaCy."""
+
+    threshold: float = 0.5
+    gate_threshold: float = 0.7
+    ner: bool = True
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        _check(0 <= self.threshold <= 1, "pii", "threshold", "must be between 0 and 1")
+        _check(0 <= self.gate_threshold <= 1, "pii", "gate_threshold", "must be between 0 and 1")
+        _check(self.workers >= 0, "pii", "workers", "must be >= 0")
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """All settings of a workspace, one attribute per section of ``arenavotes.toml``."""
 
@@ -158,6 +175,7 @@ class Settings:
     ratings: RatingsSettings = dataclasses.field(default_factory=RatingsSettings)
     dedup: DedupSettings = dataclasses.field(default_factory=DedupSettings)
     categories: CategoriesSettings = dataclasses.field(default_factory=CategoriesSettings)
+    pii: PiiSettings = dataclasses.field(default_factory=PiiSettings)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], origin: str = "arenavotes.toml") -> Settings:

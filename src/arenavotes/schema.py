@@ -179,6 +179,30 @@ CREATE TABLE IF NOT EXISTS judge_cache (
 )
 """
 
+PII_FINDINGS_DDL = """
+CREATE TABLE IF NOT EXISTS pii_findings (
+    battle_id  VARCHAR NOT NULL,
+    side       VARCHAR NOT NULL,
+    turn       INTEGER NOT NULL,
+    role       VARCHAR NOT NULL,
+    entity     VARCHAR NOT NULL,   -- EMAIL_ADDRESS, PHONE_NUMBER, PERSON, API_KEY, ...
+    count      INTEGER NOT NULL,   -- spans replaced in that message
+    max_score  DOUBLE,
+    recognizer VARCHAR NOT NULL,   -- name@version; the raw value is never stored
+    run_id     VARCHAR NOT NULL
+)
+"""
+
+SCRUBBED_DDL = """
+CREATE TABLE IF NOT EXISTS scrubbed (battle_id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL)
+"""
+
+CONVERSATIONS_RAW_DDL = """
+CREATE TABLE IF NOT EXISTS conversations_raw (   -- only with 'scrub --keep-raw'; no release reads it
+    battle_id VARCHAR NOT NULL, side VARCHAR NOT NULL, turn INTEGER NOT NULL, role VARCHAR NOT NULL, content VARCHAR
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -191,6 +215,9 @@ ALL_DDL: tuple[str, ...] = (
     STYLE_COEFFICIENTS_DDL,
     FLAGS_DDL,
     JUDGE_CACHE_DDL,
+    PII_FINDINGS_DDL,
+    SCRUBBED_DDL,
+    CONVERSATIONS_RAW_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.

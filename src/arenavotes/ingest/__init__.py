@@ -183,10 +183,9 @@ def _choose_format(con: duckdb.DuckDBPyConnection, staged: Staged, format_name: 
 
 
 def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    con.execute("DELETE FROM conversations WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)",
-                [source])
-    con.execute("DELETE FROM prompt_labels WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)",
-                [source])
+    for table in ("conversations", "prompt_labels", "flags", "pii_findings", "scrubbed", "conversations_raw"):
+        con.execute(f"DELETE FROM {table} WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)",
+                    [source])
     con.execute("DELETE FROM battles WHERE source = ?", [source])
     con.execute("DELETE FROM quarantine WHERE source = ?", [source])
     con.execute("DELETE FROM sources WHERE source = ?", [source])

