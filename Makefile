@@ -36,6 +36,9 @@ demo: $(STAMP)
 	$(BIN)/arenavotes rate -w $(DEMO) --source arena-2023 --ci cluster --cluster-by judge --rounds 200
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --limit 8
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --category coding --limit 8
+	$(BIN)/arenavotes release -w $(DEMO) v1
+	$(BIN)/arenavotes sql -w $(DEMO) --release v1 --recipe flag_summary
+	$(BIN)/arenavotes publish -w $(DEMO) v1 --to $(DEMO)/hub
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

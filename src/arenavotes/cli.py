@@ -126,13 +126,41 @@ def _parse_map(maps: Sequence[str]) -> dict[str, str]:
 @click.argument("query", required=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--max-rows", type=int, default=40, show_default=True, help="Rows shown by --format table.")
-def sql(workspace: Path, query: str | None, fmt: str, max_rows: int) -> None:
-    """Run read-only SQL over the workspace; with no QUERY, open an interactive prompt.
+@click.option("--release", metavar="VERSION|DIR", help="Query a release (its parquet files) instead of the workspace.")
+@click.option("--recipe", metavar="NAME", help="Run a shipped recipe (see --recipes) instead of QUERY.")
+@click.option("--recipes", "list_recipes", is_flag=True, help="List the shipped SQL recipes.")
+def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: str | None, recipe: str | None,
+        list_recipes: bool) -> None:
+    """Run read-only SQL over the workspace or a release; with no QUERY, open an interactive prompt.
 
     \b
-    Tables: battles, conversations, quarantine, prompt_labels, runs, sources; view: prompts.
-    Example: arenavotes sql -w myarena "select winner, count(*) from battles group by 1"
+    Workspace tables: battles, conversations, quarantine, prompt_labels, flags, leaderboards, runs, sources, ...
+    Release views: battles, conversations, leaderboard, flags, prompt_labels, model_pairs, votes_by_day, categories.
+    Examples:
+      arenavotes sql -w myarena "select winner, count(*) from battles group by 1"
+      arenavotes sql -w myarena --release v1 --recipe win_rates
     """
+    from arenavotes.releases import sql as rsql
+
+    if list_recipes:
+        for name, what in sorted(rsql.recipes().items()):
+            click.echo(f"{name:18s} {what}")
+        return
+    if recipe:
+        query = rsql.recipe(recipe)
+    if release:
+        from arenavotes import db
+        from arenavotes.releases.build import release_dir
+
+        path = Path(release) if Path(release).is_dir() else release_dir(workspace) / release
+        con = db.scratch()
+        rsql.attach(con, path)
+        with con:
+            if query is not None:
+                _run_sql(con, query, fmt, max_rows)
+            else:
+                _interactive(con, fmt, max_rows)
+        return
     ws = Workspace.open(workspace)
     with ws.connect(read_only=True) as con:
         if query is not None:
@@ -161,7 +189,18 @@ def _run_sql(con: duckdb.DuckDBPyConnection, query: str, fmt: str, max_rows: int
     if fmt == "csv":
         sys.stdout.write(frame.write_csv())
     else:
-        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=_jsonable, ensure_ascii=False, indent=1) + "\n")
+
+
+def _jsonable(value: object) -> object:
+    """JSON for what DuckDB returns beyond JSON's types: big integers and decimals as numbers, times as ISO."""
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return, attr-defined]
+    return str(value)
 
 
 def _interactive(con: duckdb.DuckDBPyConnection, fmt: str, max_rows: int) -> None:
@@ -574,6 +613,73 @@ def _progress(total: int, unit: str) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit=" " + unit, file=sys.stderr)
+
+
+@cli.command()
+@workspace_option
+@click.argument("version")
+@click.option("--parent", metavar="VERSION", help="The release this one follows (for CHANGELOG.md).")
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Sources to release (default: all).")
+@click.option("--exclude-flags", metavar="FLAGS", help="Flags whose battles are left out (default: [dedup] "
+              "exclude; 'none' keeps all).")
+@click.option("--license", "license_", default="cc-by-4.0", show_default=True, help="Licence of the release.")
+@click.option("--name", "pretty_name", default="Arena votes", show_default=True, help="The dataset's name.")
+@click.option("--date", metavar="YYYY-MM-DD", help="Release date (default: the day of the newest battle).")
+def release(workspace: Path, version: str, parent: str | None, sources: Sequence[str], exclude_flags: str | None,
+            license_: str, pretty_name: str, date: str | None) -> None:
+    """Build releases/VERSION: parquet per config, dataset card, manifest, changelog; PII-gated.
+
+    \b
+    Examples:
+      arenavotes release -w myarena v1
+      arenavotes release -w myarena v2 --parent v1 --source lmarena-140k
+    """
+    from arenavotes.pii.gate import check_paths
+    from arenavotes.ratings.leaderboard import resolve_sources
+    from arenavotes.releases.build import ReleaseSpec, build
+
+    ws = Workspace.open(workspace)
+    settings = ws.settings()
+    exclude = _exclusion_policy(exclude_flags, settings.dedup.exclude)
+    with ws.connect() as con:
+        chosen = resolve_sources(con, sources, all_sources=not sources)
+        spec = ReleaseSpec(version, parent, tuple(chosen), exclude, license_, pretty_name, date,
+                           settings.ratings.seed)
+        path = build(con, ws.path, spec, ws.secret(), settings.to_dict(),
+                     gate=lambda d: check_paths([d], threshold=settings.pii.gate_threshold, ner=settings.pii.ner,
+                                                workers=settings.pii.workers or 2))
+    from arenavotes.releases.build import read_manifest
+
+    m = read_manifest(path)
+    click.echo(f"release {version} written to {path}: " + ", ".join(f"{c} {n:,}" for c, n in m["rows"].items())
+               + f"; {m['excluded_by_policy']['battles']:,} flagged battles left out; PII gate passed")
+
+
+@cli.command()
+@workspace_option
+@click.argument("version")
+@click.option("--to", "target", required=True, metavar="hf://datasets/ORG/NAME | DIR",
+              help="A Hugging Face dataset repo, or a local folder kept as a git repository (one commit and tag per version).")
+@click.option("--dry-run", is_flag=True, help="Print the exact operations without doing them.")
+def publish(workspace: Path, version: str, target: str, dry_run: bool) -> None:
+    """Publish releases/VERSION to the Hugging Face Hub (token: $HF_TOKEN) or to a local hub folder.
+
+    \b
+    Examples:
+      arenavotes publish -w myarena v1 --to hf://datasets/my-org/arena-votes --dry-run
+      arenavotes publish -w myarena v1 --to ./hub/arena-votes
+    """
+    from arenavotes.pii.gate import check_paths
+    from arenavotes.releases.build import release_dir
+    from arenavotes.releases.publish import publish_release
+
+    ws = Workspace.open(workspace)
+    path = release_dir(ws.path) / version
+    st = ws.settings().pii
+    for line in publish_release(path, target, dry_run=dry_run,
+                                gate=lambda d: check_paths([d], threshold=st.gate_threshold, ner=st.ner,
+                                                           workers=st.workers or 2)):
+        click.echo(line)
 
 
 @cli.command()

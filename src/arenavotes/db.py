@@ -35,6 +35,13 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     return con
 
 
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An empty in-memory database (no canonical tables), e.g. to attach a release's parquet files."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
     """Run ``sql`` and return a Polars frame (through Arrow, no row loop)."""
     out = pl.from_arrow(con.sql(sql, params=list(params) or None).to_arrow_table())

@@ -1,0 +1,213 @@
+"""Versioned, immutable, reproducible dataset releases in the Hugging Face Hub layout.
+
+``releases/<version>/``::
+
+    README.md                                 dataset card (YAML: license, configs, sizes, ...)
+    data/<config>/train-00000-of-00001.parquet battles, conversations, leaderboard, flags, prompt_labels
+    manifest.json                             versions, counts by reason, sha256 of every file, schemas
+    CHANGELOG.md                              against the parent release
+
+A build writes into ``releases/.tmp-<version>-<pid>/`` and renames it into place only after the PII
+gate passed on its own files, so a killed build leaves no partial release (a stale temp folder is
+removed by the next build). Nothing depends on the clock: the release date comes from the settings or
+from the newest battle, and the same workspace and settings give byte-identical files. Voter ids are
+re-keyed per release (``HMAC(HMAC(secret, "release:" + version), judge_id)``), so a release cannot be
+joined to the workspace or to another release.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow.parquet as pq
+
+from arenavotes import __version__
+from arenavotes.db import frame
+from arenavotes.errors import UserError
+from arenavotes.releases.card import render_card
+from arenavotes.releases.changelog import changelog
+
+CONFIGS = ("battles", "conversations", "leaderboard", "flags", "prompt_labels")
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleaseSpec:
+    version: str
+    parent: str | None
+    sources: tuple[str, ...]
+    exclude_flags: tuple[str, ...]
+    license: str = "cc-by-4.0"
+    pretty_name: str = "Arena votes"
+    release_date: str | None = None      # YYYY-MM-DD; default: the day of the newest battle
+    seed: int = 0
+
+
+def release_dir(workspace: Path) -> Path:
+    return workspace / "releases"
+
+
+def _check_version(version: str) -> None:
+    if not VERSION_RE.match(version):
+        raise UserError(f"release version '{version}' is not a valid name",
+                        hint="letters, digits, '.', '_' and '-' only, e.g. v1 or 2024.06")
+
+
+def _rekey(key: bytes, values: pl.Series) -> pl.Series:
+    distinct = [v for v in values.unique().to_list() if v is not None]
+    mapped = {v: hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in distinct}
+    return values.replace_strict(mapped, default=None, return_dtype=pl.String)
+
+
+def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) -> tuple[dict[str, pl.DataFrame],
+                                                                                         dict[str, Any]]:
+    """The release's tables (sorted, deterministic) and the counts the manifest reports."""
+    src = list(spec.sources)
+    excluded = frame(con, """
+        SELECT DISTINCT f.battle_id FROM flags f JOIN battles b USING (battle_id)
+        WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))""", [src, list(spec.exclude_flags)])
+    unscrubbed = con.sql("""SELECT count(DISTINCT c.battle_id) FROM conversations c JOIN battles b USING (battle_id)
+                            WHERE b.source IN (SELECT unnest(?)) AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)""",
+                         params=[src]).fetchall()[0][0]
+    if unscrubbed:
+        raise UserError(f"{unscrubbed:,} battles with text are not scrubbed yet",
+                        hint="run 'arenavotes scrub' before releasing: releases carry scrubbed text only")
+    keep = "b.source IN (SELECT unnest(?)) AND b.battle_id NOT IN (SELECT unnest(?))"
+    args = [src, excluded["battle_id"].to_list()]
+    battles = frame(con, f"SELECT * FROM battles b WHERE {keep} ORDER BY battle_id", args)
+    if battles.height == 0:
+        raise UserError("no battles to release", hint="check --source and the exclusion policy")
+    release_key = hmac.new(secret, f"release:{spec.version}".encode(), hashlib.sha256).digest()
+    battles = battles.with_columns(judge_id=_rekey(release_key, battles["judge_id"]))
+    conversations = frame(con, f"""SELECT c.* FROM conversations c JOIN battles b USING (battle_id) WHERE {keep}
+                                  ORDER BY c.battle_id, c.side, c.turn, c.role""", args)
+    labels = frame(con, f"""SELECT l.* FROM prompt_labels l JOIN battles b USING (battle_id) WHERE {keep}
+                           ORDER BY l.battle_id, l.labeler, l.category""", args)
+    flags = frame(con, """SELECT f.battle_id, f.flag, f.detector, f.score, f.reason,
+                                 f.flag IN (SELECT unnest(?)) AS excluded
+                          FROM flags f JOIN battles b USING (battle_id) WHERE b.source IN (SELECT unnest(?))
+                          ORDER BY f.battle_id, f.flag, f.detector""", [list(spec.exclude_flags), src])
+    leaderboard = frame(con, """SELECT * EXCLUDE (run_id) FROM leaderboards
+                                ORDER BY scope, labeler, category, rank, model""")
+    quarantine = dict(con.sql("SELECT reason, count(*) FROM quarantine WHERE source IN (SELECT unnest(?)) "
+                              "GROUP BY 1 ORDER BY 1", params=[src]).fetchall())
+    by_flag = dict(frame(con, """SELECT f.flag, count(DISTINCT f.battle_id) AS n FROM flags f JOIN battles b
+                                 USING (battle_id) WHERE b.source IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1""",
+                         [src]).iter_rows())
+    pii = dict(con.sql("""SELECT p.entity, sum(p.count)::BIGINT FROM pii_findings p JOIN battles b USING (battle_id)
+                          WHERE b.source IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1""", params=[src]).fetchall())
+    ingested = dict(con.sql("SELECT source, rows_in FROM sources WHERE source IN (SELECT unnest(?)) ORDER BY 1",
+                            params=[src]).fetchall())
+    counts = {
+        "records_ingested": ingested, "quarantined_by_reason": quarantine, "flagged_by_flag": by_flag,
+        "excluded_by_policy": {"flags": list(spec.exclude_flags), "battles": excluded.height},
+        "pii_spans_removed_by_type": {k: int(v) for k, v in pii.items()},
+    }
+    tables = {"battles": battles, "conversations": conversations, "leaderboard": leaderboard, "flags": flags,
+              "prompt_labels": labels}
+    return tables, counts
+
+
+def _write_parquet(df: pl.DataFrame, path: Path) -> None:
+    """Deterministic parquet: fixed compression, no pandas metadata, no timestamps in the file."""
+    table = df.to_arrow()
+    table = table.replace_schema_metadata(None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", compression_level=9, use_dictionary=True,
+                   write_statistics=True, data_page_size=1 << 20, version="2.6", store_schema=False)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, secret: bytes, settings: dict[str, Any],
+          gate: Callable[[Path], list[Any]], on_write: Callable[[str], None] | None = None) -> Path:
+    """Build ``releases/<version>``; returns its path. ``gate`` scans a folder and returns findings."""
+    _check_version(spec.version)
+    root = release_dir(workspace)
+    final = root / spec.version
+    if final.exists():
+        raise UserError(f"release {spec.version} already exists at {final}",
+                        hint="releases are immutable: choose a new version")
+    if spec.parent and not (root / spec.parent / "manifest.json").exists():
+        raise UserError(f"parent release {spec.parent} not found in {root}", hint="check --parent")
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(".tmp-*"):           # a build that was killed half-way
+        shutil.rmtree(stale, ignore_errors=True)
+    tables, counts = collect(con, spec, secret)
+    tmp = root / f".tmp-{spec.version}-{os.getpid()}"
+    tmp.mkdir()
+    try:
+        files: dict[str, str] = {}
+        for config in CONFIGS:
+            if tables[config].height == 0:
+                continue  # an empty config is left out of the files and the card (loaders reject empty parquet)
+            rel = f"data/{config}/train-00000-of-00001.parquet"
+            _write_parquet(tables[config], tmp / rel)
+            files[rel] = sha256(tmp / rel)
+            if on_write:
+                on_write(rel)
+        battles = tables["battles"]
+        newest = battles["tstamp"].max() if battles["tstamp"].null_count() < battles.height else None
+        date = spec.release_date or (str(newest)[:10] if newest is not None else None)
+        languages = sorted(battles["language"].drop_nulls().unique().to_list())
+        parent_manifest = (json.loads((root / spec.parent / "manifest.json").read_text()) if spec.parent else None)
+        manifest: dict[str, Any] = {
+            "version": spec.version, "parent": spec.parent, "release_date": date,
+            "code_version": __version__, "seed": spec.seed, "sources": list(spec.sources),
+            "rows": {c: tables[c].height for c in CONFIGS}, **counts,
+            "settings": settings,
+            "schemas": {c: [{"name": n, "type": str(f.type)} for n, f in
+                            zip(tables[c].columns, tables[c].to_arrow().schema, strict=True)] for c in CONFIGS},
+        }
+        (tmp / "README.md").write_text(render_card(spec, manifest, languages), encoding="utf-8")
+        (tmp / "CHANGELOG.md").write_text(changelog(spec, tables, root / spec.parent if spec.parent else None,
+                                                    parent_manifest), encoding="utf-8")
+        for name in ("README.md", "CHANGELOG.md"):
+            files[name] = sha256(tmp / name)
+        manifest["files"] = dict(sorted(files.items()))
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n",
+                                           encoding="utf-8")
+        findings = gate(tmp)
+        if findings:
+            raise UserError(f"release {spec.version} refused: the PII gate found {len(findings)} finding(s) in its "
+                            f"files (first: {findings[0].file.replace(str(tmp) + '/', '')} {findings[0].location} "
+                            f"{findings[0].column} {findings[0].entity})",
+                            hint="run 'arenavotes scrub' (or --rescan) and build again")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    m = path / "manifest.json"
+    if not m.exists():
+        raise UserError(f"{path}: not a release (no manifest.json)", hint="build one with 'arenavotes release'")
+    return json.loads(m.read_text())
+
+
+def verify(path: Path) -> list[str]:
+    """Files whose sha256 no longer matches the manifest (an empty list: intact)."""
+    manifest = read_manifest(path)
+    return [rel for rel, digest in manifest["files"].items() if not (path / rel).exists() or sha256(path / rel) != digest]
+
+
+__all__ = ["CONFIGS", "ReleaseSpec", "build", "read_manifest", "release_dir", "verify"]

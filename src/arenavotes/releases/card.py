@@ -1,0 +1,125 @@
+"""The dataset card (README.md) of a release, built with huggingface_hub's DatasetCard.
+
+The card is written to pass the release's own PII gate: it names no people (sources are cited by
+repository and title, not by author).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from arenavotes.dedup.flagging import ALL_FLAGS
+
+CONFIG_NOTES = {
+    "battles": "one row per vote: battle_id, source, tstamp (UTC), model_a, model_b, winner (model_a, model_b, tie, "
+               "tie_bothbad), judge_id (re-keyed per release), anony, language, turns, per-side style features",
+    "conversations": "the scrubbed texts: battle_id, side (a, b, or prompt for prompt-only sources), turn, role, content",
+    "leaderboard": "Bradley-Terry leaderboards on the Elo scale with intervals and ranks, overall and per category",
+    "flags": "duplicate and adversarial vote flags (battle_id, flag, detector, score, reason, excluded)",
+    "prompt_labels": "category labels (battle_id, labeler, category, value, score): the sources' own and arenavotes'",
+}
+
+
+def _size_category(n: int) -> str:
+    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                         (10_000_000, "1M<n<10M")):
+        if n < bound:
+            return label
+    return "10M<n<100M"
+
+
+def _table(d: dict[str, Any]) -> str:
+    if not d:
+        return "none\n"
+    return "| | |\n|---|---:|\n" + "".join(f"| {k} | {v:,} |\n" for k, v in d.items())
+
+
+def render_card(spec: Any, manifest: dict[str, Any], languages: list[str]) -> str:
+    rows = manifest["rows"]
+    data = DatasetCardData(
+        license=spec.license, pretty_name=spec.pretty_name, size_categories=[_size_category(rows["battles"])],
+        task_categories=["text-classification", "text-generation"], language=_iso(languages) or ["en"],
+        tags=["arena", "pairwise-preference", "human-feedback", "leaderboard"],
+        configs=[{"config_name": c, "data_files": [{"split": "train", "path": f"data/{c}/*.parquet"}]}
+                 for c in ("battles", "conversations", "leaderboard", "flags", "prompt_labels") if rows[c]],
+    )
+    s = manifest["settings"]
+    body = f"""
+{spec.pretty_name}, release **{spec.version}**{f" (parent {spec.parent})" if spec.parent else ""}, dated
+{manifest["release_date"] or "n/a"}: {rows["battles"]:,} pairwise votes between LLMs from arena logs, cleaned into
+one schema, with scrubbed conversation texts, vote flags, category labels and leaderboards. Built by arenavotes
+{manifest["code_version"]} with seed {manifest["seed"]}; `manifest.json` lists every file's sha256, the schemas,
+the settings and all counts below.
+
+## Configurations
+
+""" + "".join(f"- `{c}` ({rows[c]:,} rows): {CONFIG_NOTES[c]}" + ("" if rows[c] else " -- empty in this release, "
+              "so it has no files") + "\n" for c in CONFIG_NOTES) + f"""
+Load with `datasets.load_dataset("<this folder or repo>", "battles")`, or query with DuckDB:
+`SELECT winner, count(*) FROM read_parquet('data/battles/*.parquet') GROUP BY 1`.
+
+## Collection
+
+Sources: {", ".join(manifest["sources"])}. Records read per source:
+
+{_table(manifest["records_ingested"])}
+## Cleaning
+
+Every record either became a battle or was quarantined with a reason (records = battles + quarantined).
+Outcome spellings are mapped to four labels; unknown outcomes are quarantined, never turned into ties.
+Quarantined by reason:
+
+{_table(manifest["quarantined_by_reason"])}
+## PII handling
+
+Voter ids are HMAC-SHA256 pseudonyms, re-keyed for this release, so they cannot be joined to any other
+release. Prompts and answers were scrubbed: pattern recognizers for e-mail addresses, phone numbers, payment
+cards (Luhn), IBANs, IP addresses, US SSNs, crypto addresses, API keys and private keys, street addresses, and
+a spaCy NER model (via presidio-analyzer) for names and places, replaced by typed placeholders such as
+`<PERSON>`. Spans removed by type:
+
+{_table(manifest["pii_spans_removed_by_type"])}
+The release was refused unless a separate scan of these very files (the PII gate, threshold
+{s.get("pii", {}).get("gate_threshold", "n/a")}) found nothing. Name detection covers English-language names
+best; names in other scripts may remain.
+
+## Duplicates, adversarial votes and the flag policy
+
+Detectors flag (never delete) repeated prompts, duplicate and over-cap votes, identity leaks and anomalous
+voters ({", ".join(ALL_FLAGS)}). Battles with a flag in the exclusion policy
+({", ".join(manifest["excluded_by_policy"]["flags"]) or "none"}) are left out of `battles`,
+`conversations` and `prompt_labels` ({manifest["excluded_by_policy"]["battles"]:,} battles); `flags` keeps every
+flag with an `excluded` column. Flagged battles by flag:
+
+{_table(manifest["flagged_by_flag"])}
+## Known biases and limitations
+
+Arena voters are self-selected and skew towards English-speaking, technical users; prompts are not a sample of
+any population. Votes reflect preferences, including for style (length, formatting). Model names are as the
+sources logged them. Automatic category labels are approximations. Scrubbing can miss PII and can replace
+public names.
+
+## Licence of the sources
+
+This release is published under {spec.license}. Each source keeps its own licence; see the sources' repositories
+(listed in the arenavotes `data/README.md` for the bundled samples). Check them before redistribution.
+
+## Citation
+
+Cite this release by its name, version and manifest sha256, and cite each source as its repository asks.
+"""
+    card = DatasetCard.from_template(data, template_str="---\n{{ card_data }}\n---\n\n# {{ pretty_name }}\n{{ body }}",
+                                     pretty_name=spec.pretty_name, body=body)
+    return str(card).rstrip() + "\n"
+
+
+_ISO = {"English": "en", "Chinese": "zh", "Russian": "ru", "Spanish": "es", "German": "de", "French": "fr",
+        "Japanese": "ja", "Portuguese": "pt", "Korean": "ko", "Italian": "it", "Arabic": "ar", "Vietnamese": "vi",
+        "Polish": "pl", "Turkish": "tr", "Thai": "th", "Indonesian": "id", "Dutch": "nl", "Ukrainian": "uk",
+        "Persian": "fa", "Hindi": "hi", "Czech": "cs", "Swedish": "sv", "Hebrew": "he", "Greek": "el"}
+
+
+def _iso(languages: list[str]) -> list[str]:
+    return sorted({_ISO[lang] for lang in languages if lang in _ISO})

@@ -1,0 +1,196 @@
+"""Releases: Hub layout loadable with `datasets` offline, reproducible to the byte, atomic, PII-gated, published."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from conftest import DATA
+
+from arenavotes.errors import UserError
+from arenavotes.pii.gate import check_paths
+from arenavotes.releases.build import CONFIGS, ReleaseSpec, build, read_manifest, verify
+from arenavotes.workspace import Workspace
+
+SETTINGS = "[pii]\nner = false\n"   # pattern recognizers only: fast; the CLI test below runs names too
+
+
+def _gate(path: Path) -> list:
+    return check_paths([path], ner=False)
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> Workspace:
+    from arenavotes.categories import label
+    from arenavotes.categories.store import load_features, replace_labels
+    from arenavotes.dedup import detect
+    from arenavotes.dedup.store import load_source, replace_flags
+    from arenavotes.ingest import ingest_file
+    from arenavotes.pii.scrub import scrub_texts
+    from arenavotes.pii.store import findings_frame, unscrubbed, write_scrubbed
+
+    w = Workspace.init(tmp_path_factory.mktemp("rel") / "ws")
+    (w.path / "arenavotes.toml").write_text(SETTINGS)
+    os.environ["ARENAVOTES_SECRET"] = "release-tests"
+    with w.connect() as con:
+        for src, path in [("genai", DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"),
+                          ("a100", DATA / "arena-conversations-100" / "conversations.jsonl.gz")]:
+            ingest_file(con, path, key=w.secret(), source=src)
+        msgs = unscrubbed(con, ["a100"])
+        new, found = scrub_texts(msgs["content"].to_list(), workers=1, ner=False)
+        write_scrubbed(con, msgs, new, findings_frame(msgs, found), "r", keep_raw=False)
+        con.execute("INSERT INTO scrubbed SELECT battle_id, 'r' FROM battles WHERE source = 'genai'")
+        for src in ("genai", "a100"):
+            b, t, a = load_source(con, src)
+            replace_flags(con, src, detect(b, t, a, w.settings().dedup).flags, "d")
+        p, m, a = load_features(con, ["a100"])
+        rows = label(p, m, a)
+        replace_labels(con, ["a100"], rows, rows["labeler"].unique().to_list())
+        from arenavotes.ratings import RatingParams
+        from arenavotes.ratings import leaderboard as lb
+
+        battles = lb.load_battles(con, ["genai"], anony_only=True)
+        out = lb.build(battles, pl.DataFrame(schema=lb.LABEL_SCHEMA), RatingParams(compat="fastchat-2024"))
+        lb.write(con, "genai|anony", out, "rate")
+    return w
+
+
+def _build(w: Workspace, version: str, **kw) -> Path:
+    spec = ReleaseSpec(version, kw.pop("parent", None), ("a100", "genai"), kw.pop("exclude", ("duplicate_vote",)),
+                       release_date="2024-08-20", **kw)
+    with w.connect() as con:
+        return build(con, w.path, spec, w.secret(), w.settings().to_dict(), gate=_gate)
+
+
+def _hashes(path: Path) -> dict[str, str]:
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(path.rglob("*"))
+            if p.is_file()}
+
+
+def test_layout_loads_with_datasets_and_duckdb(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
+    path = _build(ws, "v1")
+    m = read_manifest(path)
+    assert verify(path) == [] and set(m["schemas"]) == set(CONFIGS)
+    assert m["rows"]["battles"] == 2060 + 100 - m["excluded_by_policy"]["battles"]
+    assert m["quarantined_by_reason"] == {"same_model": 1}
+    card = (path / "README.md").read_text()
+    assert card.startswith("---\n") and "config_name: conversations" in card and "## PII handling" in card
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    for config in CONFIGS:
+        ds = datasets.load_dataset(str(path), config, cache_dir=str(tmp_path / "hf"))
+        assert ds["train"].num_rows == m["rows"][config], config
+    con = duckdb.connect()
+    n = con.sql(f"SELECT count(*) FROM read_parquet('{path}/data/battles/*.parquet')").fetchall()[0][0]
+    assert n == m["rows"]["battles"]
+
+
+def test_rebuild_is_byte_identical_and_versions_are_immutable(ws: Workspace) -> None:
+    path = _build(ws, "r1")
+    first = _hashes(path)
+    with pytest.raises(UserError, match="already exists"):
+        _build(ws, "r1")
+    shutil.rmtree(path)
+    assert _hashes(_build(ws, "r1")) == first
+
+
+def test_voter_ids_are_rekeyed_per_release(ws: Workspace) -> None:
+    a = pl.read_parquet(_build(ws, "k1") / "data/battles")
+    b = pl.read_parquet(_build(ws, "k2") / "data/battles")
+    with ws.connect(read_only=True) as con:
+        workspace_ids = {r[0] for r in con.sql("SELECT DISTINCT judge_id FROM battles").fetchall()}
+    ids_a, ids_b = set(a["judge_id"].drop_nulls()), set(b["judge_id"].drop_nulls())
+    assert ids_a and not (ids_a & workspace_ids) and not (ids_a & ids_b)
+    assert a.select(pl.col("judge_id").n_unique()).item() == b.select(pl.col("judge_id").n_unique()).item()
+
+
+def test_changelog_against_parent(ws: Workspace) -> None:
+    _build(ws, "c1", exclude=())
+    path = _build(ws, "c2", parent="c1", exclude=("duplicate_vote", "daily_cap"))
+    text = (path / "CHANGELOG.md").read_text()
+    assert "Parent: c1" in text and "battles removed:" in text
+    removed = int(text.split("battles removed: ")[1].split("\n")[0].replace(",", ""))
+    assert removed > 0
+
+
+def test_planted_pii_refuses_the_release(ws: Workspace) -> None:
+    with ws.connect() as con:
+        con.execute("UPDATE conversations SET content = content || ' reach me at leak.test@example.com' "
+                    "WHERE battle_id = (SELECT min(battle_id) FROM conversations)")
+    try:
+        with pytest.raises(UserError, match="PII gate found"):
+            _build(ws, "pii1")
+        assert not (ws.path / "releases" / "pii1").exists()
+        assert not list((ws.path / "releases").glob(".tmp-*"))
+    finally:
+        with ws.connect() as con:
+            con.execute("UPDATE conversations SET content = replace(content, ' reach me at leak.test@example.com', '')")
+
+
+def test_a_killed_build_leaves_no_release(ws: Workspace) -> None:
+    script = f"""
+import os, signal
+from pathlib import Path
+from arenavotes.pii.gate import check_paths
+from arenavotes.releases.build import ReleaseSpec, build
+from arenavotes.workspace import Workspace
+w = Workspace.open(Path({str(ws.path)!r}))
+spec = ReleaseSpec("killed", None, ("a100", "genai"), (), release_date="2024-08-20")
+with w.connect() as con:
+    build(con, w.path, spec, w.secret(), {{}}, gate=lambda p: [],
+          on_write=lambda rel: os.kill(os.getpid(), signal.SIGKILL) if rel.startswith("data/conversations") else None)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "ARENAVOTES_SECRET": "release-tests"})
+    assert proc.returncode == -9
+    root = ws.path / "releases"
+    assert not (root / "killed").exists() and list(root.glob(".tmp-killed-*"))   # half-written, never renamed
+    assert verify(_build(ws, "after-kill")) == []
+    assert not list(root.glob(".tmp-*"))                                           # the next build cleaned up
+
+
+def test_publish_to_a_local_hub_and_dry_run_to_the_hub(ws: Workspace, tmp_path: Path) -> None:
+    from arenavotes.releases.publish import publish_release
+
+    _build(ws, "p1")
+    _build(ws, "p2", parent="p1")
+    hub = tmp_path / "hub"
+    for v in ("p1", "p2"):
+        lines = list(publish_release(ws.path / "releases" / v, str(hub), dry_run=False, gate=_gate))
+        assert lines[-1] == f"done: tag {v}"
+    tags = subprocess.run(["git", "-C", str(hub), "tag"], capture_output=True, text=True).stdout.split()
+    log = subprocess.run(["git", "-C", str(hub), "log", "--oneline"], capture_output=True, text=True).stdout
+    assert tags == ["p1", "p2"] and len(log.splitlines()) == 2
+    assert json.loads((hub / "manifest.json").read_text())["version"] == "p2"
+    with pytest.raises(UserError, match="already has a tag p1"):
+        list(publish_release(ws.path / "releases" / "p1", str(hub), dry_run=False, gate=_gate))
+    ops = list(publish_release(ws.path / "releases" / "p1", "hf://datasets/org/arena", dry_run=True, gate=_gate))
+    assert ops[0].startswith("[dry run] create dataset repo org/arena") and ops[-1] == "[dry run] create tag p1 on that commit"
+    assert any("data/battles/train-00000-of-00001.parquet" in op for op in ops)
+
+
+def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
+    from test_cli import run
+
+    w = tmp_path / "w"
+    assert run("ingest", "-w", str(w), "--source", "a100",
+               str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
+    r = run("release", "-w", str(w), "v1")
+    assert r.returncode == 2 and "not scrubbed yet" in r.stderr
+    assert run("scrub", "-w", str(w)).returncode == 0
+    r = run("release", "-w", str(w), "v1")
+    assert r.returncode == 0, r.stderr
+    assert "PII gate passed" in r.stdout
+    q = run("sql", "-w", str(w), "--release", "v1", "--recipe", "win_rates", "--format", "json")
+    assert q.returncode == 0 and json.loads(q.stdout)[0]["battles"] > 0
+    assert run("publish", "-w", str(w), "v1", "--to", "hf://datasets/o/n", "--dry-run").stdout.startswith("[dry run]")
