@@ -199,7 +199,7 @@ def _jsonable(value: object) -> object:
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[no-any-return, attr-defined]
+        return value.isoformat()
     return str(value)
 
 

@@ -64,7 +64,7 @@ def _hub(path: Path, target: str, version: str, files: list[Path], dry_run: bool
         info = api.upload_folder(repo_id=repo_id, repo_type="dataset", folder_path=str(path),
                                  commit_message=f"arenavotes release {version}")
         api.create_tag(repo_id, tag=version, revision=getattr(info, "oid", None), repo_type="dataset")
-    except Exception as exc:  # noqa: BLE001 - network, auth and hub errors all become one clear line
+    except Exception as exc:
         raise UserError(f"publishing to {target} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
                         hint="check HF_TOKEN, the network and that the tag does not exist yet") from None
     yield from (f"done: {op}" for op in ops)

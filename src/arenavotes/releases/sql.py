@@ -42,7 +42,7 @@ def attach(con: duckdb.DuckDBPyConnection, release: Path) -> None:
             con.execute(f"CREATE TABLE {config} AS SELECT {cols} WHERE false")
     statements = [st for st in _text("views.sql").replace("{root}", root).split(";\n") if st.strip()]
     for st in statements:
-        name = st.split("VIEW", 1)[1].split()[0] if "CREATE OR REPLACE VIEW" in st else None
+        name = st.split("VIEW", 1)[1].split()[0] if "CREATE OR REPLACE VIEW" in st else ""
         if name in schemas and not any((release / "data" / name).glob("*.parquet")):
             continue
         con.execute(st)
