@@ -684,6 +684,46 @@ def publish(workspace: Path, version: str, target: str, dry_run: bool) -> None:
 
 @cli.command()
 @workspace_option
+@click.argument("month", required=False)
+@click.option("--compare", metavar="YYYY-MM", help="Compare with another month (rank changes, Kendall's tau).")
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Sources to report on (repeatable).")
+@click.option("--all-sources", is_flag=True, help="Report on every source together.")
+@click.option("--exclude-flags", metavar="FLAGS", help="Flags to leave out (default: [dedup] exclude).")
+def report(workspace: Path, month: str | None, compare: str | None, sources: Sequence[str], all_sources: bool,
+           exclude_flags: str | None) -> None:
+    """Write reports/MONTH/: tables, figures (PNG, SVG), report.md and a self-contained report.html.
+
+    Without MONTH (or for sources without timestamps) the report covers all battles.
+
+    \b
+    Examples:
+      arenavotes report -w myarena 2023-07 --compare 2023-06 --source arena-2023
+      arenavotes report -w myarena --source lmarena-140k
+    """
+    import time
+
+    from arenavotes.ratings.leaderboard import resolve_sources
+    from arenavotes.reports import build_report
+
+    ws = Workspace.open(workspace)
+    settings = ws.settings()
+    exclude = _exclusion_policy(exclude_flags, settings.dedup.exclude)
+    t0 = time.perf_counter()
+
+    def step(what: str) -> None:
+        click.echo(f"  [{time.perf_counter() - t0:5.1f} s] {what}", err=True)
+
+    with ws.connect(read_only=True) as con:
+        chosen = resolve_sources(con, sources, all_sources)
+        out, note = build_report(con, ws.path, chosen, month, compare, settings, exclude, step=step)
+    if note:
+        click.echo(f"note: {note}")
+    figures = len(list((out / "figures").glob("*.png")))
+    click.echo(f"report written to {out} ({figures} figures; report.md, report.html) in {time.perf_counter() - t0:.1f} s")
+
+
+@cli.command()
+@workspace_option
 def status(workspace: Path) -> None:
     """Summarise the workspace: sources, battles, models, quarantined rows by reason.
 

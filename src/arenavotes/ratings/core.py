@@ -125,7 +125,9 @@ class Ratings:
                 return self.rank.astype(float), self.rank.astype(float)
             rng = np.random.default_rng(self.params.seed)
             cov = self.covariance[: len(self.models), : len(self.models)] * ELO_SCALE**2
-            draws = rng.multivariate_normal(self.rating, cov, size=1000, method="eigh")
+            # the gauge makes cov singular; round-off can leave tiny negative eigenvalues: clip them
+            w, v = np.linalg.eigh((cov + cov.T) / 2)
+            draws = self.rating + rng.standard_normal((1000, len(w))) @ (v * np.sqrt(np.clip(w, 0, None))).T
         ranks = (1 + (draws[:, None, :] > draws[:, :, None]).sum(axis=2)).astype(float)
         ranks[np.isnan(draws)] = np.nan    # a model absent from a round has no rank in it
         return np.nanquantile(ranks, q[0], axis=0), np.nanquantile(ranks, q[1], axis=0)
