@@ -36,16 +36,19 @@ demo: $(STAMP)
 	$(BIN)/arenavotes rate -w $(DEMO) --source arena-2023 --ci cluster --cluster-by judge --rounds 200
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --limit 8
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --category coding --limit 8
+	$(BIN)/arenavotes report -w $(DEMO) 2023-06 --compare 2023-05 --source arena-2023
+	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
 	$(BIN)/arenavotes release -w $(DEMO) v1
 	$(BIN)/arenavotes sql -w $(DEMO) --release v1 --recipe flag_summary
 	$(BIN)/arenavotes publish -w $(DEMO) v1 --to $(DEMO)/hub
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench analysis
 	$(BIN)/mypy src
 
 test: lint
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p no:cacheprovider -o addopts="" --nbmake --nbmake-timeout=900 analysis
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

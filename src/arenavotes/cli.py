@@ -689,8 +689,9 @@ def publish(workspace: Path, version: str, target: str, dry_run: bool) -> None:
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Sources to report on (repeatable).")
 @click.option("--all-sources", is_flag=True, help="Report on every source together.")
 @click.option("--exclude-flags", metavar="FLAGS", help="Flags to leave out (default: [dedup] exclude).")
+@click.option("--out", type=click.Path(path_type=Path), help="Folder to write (default: WORKSPACE/reports/MONTH or /all).")
 def report(workspace: Path, month: str | None, compare: str | None, sources: Sequence[str], all_sources: bool,
-           exclude_flags: str | None) -> None:
+           exclude_flags: str | None, out: Path | None) -> None:
     """Write reports/MONTH/: tables, figures (PNG, SVG), report.md and a self-contained report.html.
 
     Without MONTH (or for sources without timestamps) the report covers all battles.
@@ -698,7 +699,7 @@ def report(workspace: Path, month: str | None, compare: str | None, sources: Seq
     \b
     Examples:
       arenavotes report -w myarena 2023-07 --compare 2023-06 --source arena-2023
-      arenavotes report -w myarena --source lmarena-140k
+      arenavotes report -w myarena --source lmarena-140k --out site/lmarena
     """
     import time
 
@@ -715,11 +716,12 @@ def report(workspace: Path, month: str | None, compare: str | None, sources: Seq
 
     with ws.connect(read_only=True) as con:
         chosen = resolve_sources(con, sources, all_sources)
-        out, note = build_report(con, ws.path, chosen, month, compare, settings, exclude, step=step)
+        folder, note = build_report(con, ws.path, chosen, month, compare, settings, exclude, step=step, out=out)
     if note:
         click.echo(f"note: {note}")
-    figures = len(list((out / "figures").glob("*.png")))
-    click.echo(f"report written to {out} ({figures} figures; report.md, report.html) in {time.perf_counter() - t0:.1f} s")
+    figures = len(list((folder / "figures").glob("*.png")))
+    click.echo(f"report written to {folder} ({figures} figures; report.md, report.html) in "
+               f"{time.perf_counter() - t0:.1f} s")
 
 
 @cli.command()

@@ -135,9 +135,9 @@ def methods_text(tables: dict[str, pl.DataFrame], sources: Sequence[str], exclud
         f"{m['rounds']} bootstrap rounds (seed {m['seed']}).",
         f"Models with fewer than {m['min_battles']} battles are marked provisional; category leaderboards are "
         f"fitted on categories with at least {m['min_category_battles']} battles, with sandwich intervals.",
-        f"Style control: answer length in tokens, markdown headers, list items and bold spans as "
-        f"(a - b) / (a + b + 1), standardised, fitted jointly with the ratings under an L2 penalty of "
-        f"{m['style_reg']}.",
+        (f"Style control: answer length in tokens, markdown headers, list items and bold spans as "
+         f"(a - b) / (a + b + 1), standardised, fitted jointly with the ratings under an L2 penalty of "
+         f"{m['style_reg']}." if "style" in tables else ""),
         f"Battles carrying these flags were left out: {', '.join(exclude_flags) or 'none'}.",
         f"Sources: {', '.join(sources)}. arenavotes {__version__}.",
     ]
@@ -146,7 +146,7 @@ def methods_text(tables: dict[str, pl.DataFrame], sources: Sequence[str], exclud
                      f"not exist; a ridge of {m['reg']} on the strengths keeps them finite.")
     if note:
         parts.append(f"Note: {note}.")
-    return " ".join(parts)
+    return " ".join(p for p in parts if p)
 
 
 def render(tables: dict[str, pl.DataFrame], inp: ReportInput, figures: list[Path], sources: Sequence[str],
@@ -194,12 +194,12 @@ def render(tables: dict[str, pl.DataFrame], inp: ReportInput, figures: list[Path
 
 def build_report(con: duckdb.DuckDBPyConnection, workspace: Path, sources: Sequence[str], month: str | None,
                  compare: str | None, settings: Settings, exclude_flags: Sequence[str],
-                 step: Callable[[str], None] | None = None) -> tuple[Path, str | None]:
-    """Write ``reports/<month or all>/`` and return its path and the no-timestamp note (if any)."""
+                 step: Callable[[str], None] | None = None, out: Path | None = None) -> tuple[Path, str | None]:
+    """Write ``out`` (default ``reports/<month or all>/``) and return it with the no-timestamp note (if any)."""
     say = step or (lambda _: None)
     say("reading battles")
     inp, note = gather(con, sources, month, compare, settings, exclude_flags)
-    out = workspace / "reports" / (inp.title if inp.title != "all battles" else "all")
+    out = out or workspace / "reports" / (inp.title if inp.title != "all battles" else "all")
     say(f"computing tables ({inp.battles.height:,} battles)")
     tables = build_tables(inp)
     (out / "tables").mkdir(parents=True, exist_ok=True)
