@@ -194,3 +194,15 @@ def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
     q = run("sql", "-w", str(w), "--release", "v1", "--recipe", "win_rates", "--format", "json")
     assert q.returncode == 0 and json.loads(q.stdout)[0]["battles"] > 0
     assert run("publish", "-w", str(w), "v1", "--to", "hf://datasets/o/n", "--dry-run").stdout.startswith("[dry run]")
+
+
+def test_leaderboards_of_other_sources_stay_out(ws: Workspace) -> None:
+    with ws.connect() as con:
+        con.execute("INSERT INTO leaderboards SELECT * REPLACE ('elsewhere' AS scope, 'rate-x' AS run_id) "
+                    "FROM leaderboards WHERE scope = 'genai|anony'")
+    try:
+        board = pl.read_parquet(_build(ws, "s1") / "data/leaderboard")
+        assert set(board["scope"]) == {"genai|anony"}
+    finally:
+        with ws.connect() as con:
+            con.execute("DELETE FROM leaderboards WHERE scope = 'elsewhere'")

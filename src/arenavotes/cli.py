@@ -314,7 +314,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
                    rows_in=battles.height, rows_out=out.boards.height,
                    counts={"leaderboards": n_boards, "skipped": out.skipped, "params": json.loads(params.to_json()),
                            "excluded_flags": list(exclude), "excluded_by_flag": excluded,
-                           "excluded_battles": n_excluded})
+                           "excluded_battles": n_excluded, "sources": list(chosen)})
     overall = out.boards.filter(pl.col("category") == "overall")
     click.echo(f"rated '{scope}': {battles.height:,} battles, {overall.height} models, {n_boards} leaderboards "
                f"({lb.params_summary(params)})")

@@ -98,8 +98,14 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) ->
                                  f.flag IN (SELECT unnest(?)) AS excluded
                           FROM flags f JOIN battles b USING (battle_id) WHERE b.source IN (SELECT unnest(?))
                           ORDER BY f.battle_id, f.flag, f.detector""", [list(spec.exclude_flags), src])
-    leaderboard = frame(con, """SELECT * EXCLUDE (run_id) FROM leaderboards
-                                ORDER BY scope, labeler, category, rank, model""")
+    # only leaderboards rated on released sources alone (the rate run records its sources; older runs: the
+    # source list at the start of the scope name)
+    leaderboard = frame(con, """
+        SELECT l.* EXCLUDE (run_id) FROM leaderboards l LEFT JOIN runs r USING (run_id)
+        WHERE list_has_all(?::VARCHAR[], coalesce(
+                  CAST(json_extract(r.counts, '$.sources') AS VARCHAR[]),
+                  string_split(split_part(l.scope, '|', 1), ',')))
+        ORDER BY scope, labeler, category, rank, model""", [src])
     quarantine = dict(con.sql("SELECT reason, count(*) FROM quarantine WHERE source IN (SELECT unnest(?)) "
                               "GROUP BY 1 ORDER BY 1", params=[src]).fetchall())
     by_flag = dict(frame(con, """SELECT f.flag, count(DISTINCT f.battle_id) AS n FROM flags f JOIN battles b
