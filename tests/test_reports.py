@@ -120,6 +120,14 @@ def test_source_without_timestamps_gets_a_note_and_a_whole_report(ws: Path) -> N
     assert not (ws / "reports" / "all" / "figures" / "battles_per_day.png").exists()
 
 
+def test_empty_comparison_month_is_said_not_hidden(ws: Path, tmp_path: Path) -> None:
+    r = run("report", "-w", str(ws), "2023-06", "--compare", "2022-06", "--source", "arena-2023", "--out",
+            str(tmp_path / "r"))
+    assert r.returncode == 0, r.stderr
+    assert "no battles in 2022-06" in r.stdout and "no battles in 2022-06" in (tmp_path / "r" / "report.md").read_text()
+    assert not (tmp_path / "r" / "tables" / "comparison.parquet").exists()
+
+
 def test_style_coefficients_when_answers_exist(ws: Path) -> None:
     r = run("report", "-w", str(ws), "--source", "arena-conv-100")
     assert r.returncode == 0, r.stderr

@@ -95,6 +95,9 @@ def gather(con: duckdb.DuckDBPyConnection, sources: Sequence[str], month: str | 
     if compare:
         ps, pu = month_bounds(compare)
         previous = load_battles(con, sources, since=ps, until=pu, exclude_flags=exclude_flags)
+        if previous.height == 0:
+            note = f"no battles in {compare} for these sources, so there is no comparison"
+            previous, compare = None, None
     labels = load_labels(con, sources)
     # flags and PII spans of the battles in the period (before exclusion); quarantined records have no
     # trustworthy timestamp, so they are counted for the whole sources
