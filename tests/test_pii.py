@@ -133,3 +133,13 @@ def test_scrub_and_gate_cli(tmp_path: Path) -> None:
     failed = run("scrub", "--check", str(out), cwd=tmp_path)
     assert failed.returncode == 2 and "row 1: content: EMAIL_ADDRESS" in failed.stdout
     assert "PII gate failed" in failed.stderr and "bob@" not in failed.stdout + failed.stderr
+
+
+def test_ner_view_keeps_offsets_and_every_line_that_may_hold_a_name() -> None:
+    from arenavotes.pii.engine import _ner_view
+
+    text = "Explain recursion.\nwhat is the capital of france\nAsk Maria Lopez.\nParis is nice.\n```x = Foo()```\nI am John"
+    view = _ner_view(text)
+    assert len(view) == len(text)
+    kept = [line for line in view.split("\n") if line.strip()]
+    assert kept == ["Ask Maria Lopez.", "Paris is nice.", "I am John"]
