@@ -40,7 +40,7 @@ CAPTIONS = {
     "predicted": "Win probability predicted by the fitted ratings.",
     "category_ranks": "Rank of each model in each category (blank: too few battles in that category).",
     "style": "Style-control coefficients with 95% intervals.",
-    "rank_spread": "Rank stability: 95% range of each model's rank over bootstrap rounds.",
+    "rank_spread": "Rank stability: 95% range of each model's rank over bootstrap rounds (bar) around its rank by rating (dot).",
     "quality_quarantine": "Records quarantined at ingest, by reason.",
     "quality_flags": "Battles flagged by the duplicate and adversarial detectors, by flag.",
     "quality_pii": "PII spans replaced by the scrubber, by type.",

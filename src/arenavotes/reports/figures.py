@@ -144,14 +144,16 @@ def coefficients(t: pl.DataFrame) -> plt.Figure:
 
 
 def spread(t: pl.DataFrame) -> plt.Figure:
-    d = t.sort("rank_ub").head(30)
+    """Each model's 95% rank range over bootstrap rounds (bar) around its rank by rating (dot)."""
+    d = t.sort("rank").head(30)
     y = np.arange(d.height)[::-1]
-    fig, ax = plt.subplots(figsize=(6, max(2.2, 0.28 * d.height + 1)))
-    ax.hlines(y, d["rank_q025"], d["rank_q975"], color="#4c72b0", lw=3)
-    ax.scatter(d["rank_ub"], y, color="#c44e52", s=12, zorder=3)
+    fig, ax = plt.subplots(figsize=(7, max(2.2, 0.28 * d.height + 1.2)))
+    ax.hlines(y, d["rank_q025"], d["rank_q975"], color="#4c72b0", lw=3, label="95% range over bootstrap rounds")
+    ax.scatter(d["rank"], y, color="#c44e52", s=12, zorder=3, label="rank by rating")
     ax.set_yticks(y, d["model"].to_list())
     ax.invert_xaxis()
-    ax.set_xlabel("rank: 95% range over bootstrap rounds (bar) and LMArena-style rank (dot)")
+    ax.set_xlabel("rank (1 = best)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7, frameon=False)
     return fig
 
 

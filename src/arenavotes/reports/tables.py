@@ -87,7 +87,7 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
     if style is not None:
         out["style"] = style
     elo = online_elo(b)
-    stab = board.select("model", "rating", "rank_ub", "rank_q025", "rank_q975").with_columns(
+    stab = board.select("model", "rating", "rank", "rank_ub", "rank_q025", "rank_q975").with_columns(
         rank_spread=pl.col("rank_q975") - pl.col("rank_q025"),
         online_elo=pl.col("model").replace_strict(elo, default=None, return_dtype=pl.Float64))
     out["stability"] = stab
