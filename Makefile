@@ -38,7 +38,7 @@ demo: $(STAMP)
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --category coding --limit 8
 	$(BIN)/arenavotes report -w $(DEMO) 2023-06 --compare 2023-05 --source arena-2023
 	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
-	$(BIN)/arenavotes release -w $(DEMO) v1
+	$(BIN)/arenavotes release -w $(DEMO) v1 --report all
 	$(BIN)/arenavotes sql -w $(DEMO) --release v1 --recipe flag_summary
 	$(BIN)/arenavotes publish -w $(DEMO) v1 --to $(DEMO)/hub
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -206,3 +207,23 @@ def test_leaderboards_of_other_sources_stay_out(ws: Workspace) -> None:
     finally:
         with ws.connect() as con:
             con.execute("DELETE FROM leaderboards WHERE scope = 'elsewhere'")
+
+
+def test_a_report_ships_in_the_release_and_its_card(ws: Workspace, tmp_path: Path) -> None:
+    from arenavotes.reports import build_report
+
+    with ws.connect(read_only=True) as con:
+        report, _ = build_report(con, ws.path, ["a100"], "2024-07", None, ws.settings(), ())
+    path = _build(ws, "rep1", report=report)
+    m = read_manifest(path)
+    assert m["report"] == "2024-07" and verify(path) == []
+    shipped = {f for f in m["files"] if f.startswith("reports/2024-07/")}
+    assert "reports/2024-07/report.md" in shipped and "reports/2024-07/figures/forest.png" in shipped
+    assert "reports/2024-07/tables/leaderboard.parquet" in shipped
+    card = (path / "README.md").read_text()
+    assert "## Arena leaderboard report: 2024-07 (a100)" in card and "### Leaderboard" in card
+    assert "](reports/2024-07/figures/forest.png)" in card
+    links = re.findall(r"\]\((reports/[^)]+)\)", card)
+    assert links and all((path / link).exists() for link in links)
+    with pytest.raises(UserError, match="not a report folder"):
+        _build(ws, "rep2", report=tmp_path)

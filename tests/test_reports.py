@@ -50,7 +50,7 @@ def test_month_report_holds_tables_figures_and_documents(ws: Path, month: Path) 
             "rank_spread", "quality_flags"} <= figures
     assert figures == {p.stem for p in (month / "figures").glob("*.svg")}
     md = (month / "report.md").read_text()
-    for section in ("# Arena leaderboard report: 2023-06", "## Leaderboard", "## Compared with 2023-05",
+    for section in ("# Arena leaderboard report: 2023-06 (arena-2023)\n", "## Leaderboard", "## Compared with 2023-05",
                     "## Style control", "## Data quality", "## Methods"):
         assert section in md
     assert md.count("](figures/") == len(figures)
@@ -116,7 +116,7 @@ def test_source_without_timestamps_gets_a_note_and_a_whole_report(ws: Path) -> N
     assert r.returncode == 0, r.stderr
     assert "have no timestamps" in r.stdout
     md = (ws / "reports" / "all" / "report.md").read_text()
-    assert "# Arena leaderboard report: all battles" in md and "have no timestamps" in md
+    assert "# Arena leaderboard report: all battles (llmfao)\n" in md and "have no timestamps" in md
     assert not (ws / "reports" / "all" / "figures" / "battles_per_day.png").exists()
 
 
@@ -126,6 +126,16 @@ def test_empty_comparison_month_is_said_not_hidden(ws: Path, tmp_path: Path) -> 
     assert r.returncode == 0, r.stderr
     assert "no battles in 2022-06" in r.stdout and "no battles in 2022-06" in (tmp_path / "r" / "report.md").read_text()
     assert not (tmp_path / "r" / "tables" / "comparison.parquet").exists()
+
+
+def test_disconnected_month_rates_the_main_group_and_names_the_rest(ws: Path, tmp_path: Path) -> None:
+    r = run("report", "-w", str(ws), "2024-07", "--source", "arena-conv-100", "--out", str(tmp_path / "r"))
+    assert r.returncode == 0, r.stderr
+    unrated = pl.read_parquet(tmp_path / "r" / "tables" / "unrated.parquet")["model"].to_list()
+    board = pl.read_parquet(tmp_path / "r" / "tables" / "leaderboard.parquet")
+    assert unrated and not set(unrated) & set(board["model"])
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "never met the main group" in md and unrated[0] in md
 
 
 def test_style_coefficients_when_answers_exist(ws: Path) -> None:
@@ -183,4 +193,4 @@ def test_report_html_in_headless_chromium(month: Path) -> None:
     assert len(images) == len(pngs)
     assert [alt for alt, done, w, h in images if not (done and w > 0 and h > 0)] == []
     assert rows == pl.read_parquet(month / "tables" / "leaderboard.parquet").height
-    assert title == "Arena leaderboard report: 2023-06"
+    assert title == "Arena leaderboard report: 2023-06 (arena-2023)"

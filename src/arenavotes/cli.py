@@ -625,14 +625,16 @@ def _progress(total: int, unit: str) -> Any:
 @click.option("--license", "license_", default="cc-by-4.0", show_default=True, help="Licence of the release.")
 @click.option("--name", "pretty_name", default="Arena votes", show_default=True, help="The dataset's name.")
 @click.option("--date", metavar="YYYY-MM-DD", help="Release date (default: the day of the newest battle).")
+@click.option("--report", "report_name", metavar="MONTH|DIR", help="Ship a report (reports/MONTH of the workspace, "
+              "or a folder) in reports/ and as a section of the dataset card.")
 def release(workspace: Path, version: str, parent: str | None, sources: Sequence[str], exclude_flags: str | None,
-            license_: str, pretty_name: str, date: str | None) -> None:
+            license_: str, pretty_name: str, date: str | None, report_name: str | None) -> None:
     """Build releases/VERSION: parquet per config, dataset card, manifest, changelog; PII-gated.
 
     \b
     Examples:
       arenavotes release -w myarena v1
-      arenavotes release -w myarena v2 --parent v1 --source lmarena-140k
+      arenavotes release -w myarena v2 --parent v1 --source lmarena-140k --report 2024-07
     """
     from arenavotes.pii.gate import check_paths
     from arenavotes.ratings.leaderboard import resolve_sources
@@ -643,8 +645,13 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
     exclude = _exclusion_policy(exclude_flags, settings.dedup.exclude)
     with ws.connect() as con:
         chosen = resolve_sources(con, sources, all_sources=not sources)
+        report = None
+        if report_name:
+            report = ws.path / "reports" / report_name
+            if not report.exists():
+                report = Path(report_name)
         spec = ReleaseSpec(version, parent, tuple(chosen), exclude, license_, pretty_name, date,
-                           settings.ratings.seed)
+                           settings.ratings.seed, report)
         path = build(con, ws.path, spec, ws.secret(), settings.to_dict(),
                      gate=lambda d: check_paths([d], threshold=settings.pii.gate_threshold, ner=settings.pii.ner,
                                                 workers=settings.pii.workers or 2))

@@ -1,10 +1,11 @@
 """The release gate: scan the exact files a release would publish, independently of the scrub pass.
 
 Parquet (every string column, nested lists and structs included), JSON / JSON lines (every string
-value, with its JSON path) and Markdown or other text files (line by line) are analysed with the same
-recognizers as ``arenavotes scrub``. Any finding at or above the threshold is reported with the file,
+value, with its JSON path), SVG figures (their text elements) and Markdown or other text files (line by
+line) are analysed with the same recognizers as ``arenavotes scrub``. Any finding at or above the threshold is reported with the file,
 row (or line), column (or JSON path), entity type and recognizer -- never the value -- and the gate
-fails. Typed placeholders (``<PERSON>``) never match.
+fails. Typed placeholders (``<PERSON>``) never match. Raster images are not read: the only ones a release
+carries are report figures, drawn from report tables that ship beside them and are scanned.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "card.md"
@@ -49,6 +50,9 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(v, f"{path}[{i}]")
 
 
+RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
 def _cells(path: Path) -> Iterator[tuple[str, str, str]]:
     """(location, column, text) of every string in a file."""
     suffix = path.suffix.lower()
@@ -71,6 +75,15 @@ def _cells(path: Path) -> Iterator[tuple[str, str, str]]:
                 if line.strip():
                     for sub, text in _strings(json.loads(line), ""):
                         yield f"line {n}", sub, text
+    elif suffix == ".svg":
+        import xml.etree.ElementTree as ET
+
+        texts = [" ".join("".join(e.itertext()).split()) for e in ET.parse(path).iter()
+                 if e.tag.rsplit("}", 1)[-1] in ("text", "title", "desc")]
+        for n, text in enumerate(t for t in texts if t):
+            yield f"text {n + 1}", "", text
+    elif suffix in RASTER:
+        return   # pixels: report figures are drawn from the report tables, which ship beside them and are scanned
     else:
         for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
             yield f"line {n}", "", line

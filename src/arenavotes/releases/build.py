@@ -52,6 +52,7 @@ class ReleaseSpec:
     pretty_name: str = "Arena votes"
     release_date: str | None = None      # YYYY-MM-DD; default: the day of the newest battle
     seed: int = 0
+    report: Path | None = None           # a report folder (arenavotes report) to ship in reports/<name>/
 
 
 def release_dir(workspace: Path) -> Path:
@@ -178,11 +179,15 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
             "version": spec.version, "parent": spec.parent, "release_date": date,
             "code_version": __version__, "seed": spec.seed, "sources": list(spec.sources),
             "rows": {c: tables[c].height for c in CONFIGS}, **counts,
+            "report": spec.report.resolve().name if spec.report is not None else None,
             "settings": settings,
             "schemas": {c: [{"name": n, "type": str(f.type)} for n, f in
                             zip(tables[c].columns, tables[c].to_arrow().schema, strict=True)] for c in CONFIGS},
         }
-        (tmp / "README.md").write_text(render_card(spec, manifest, languages), encoding="utf-8")
+        card = render_card(spec, manifest, languages)
+        if spec.report is not None:
+            card += add_report(spec.report, tmp, files)
+        (tmp / "README.md").write_text(card, encoding="utf-8")
         (tmp / "CHANGELOG.md").write_text(changelog(spec, tables, root / spec.parent if spec.parent else None,
                                                     parent_manifest), encoding="utf-8")
         for name in ("README.md", "CHANGELOG.md"):
@@ -201,6 +206,23 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
+
+
+def add_report(report: Path, tmp: Path, files: dict[str, str]) -> str:
+    """Copy a report folder (report.md, figures, tables) into ``reports/<name>/`` of the release and return
+    report.md as a section of the dataset card (headings one level down, figure links from the repo root)."""
+    if not (report / "report.md").exists():
+        raise UserError(f"{report}: not a report folder (no report.md)", hint="write one with 'arenavotes report'")
+    name = report.resolve().name
+    for src in sorted([report / "report.md", *report.glob("figures/*.png"), *report.glob("figures/*.svg"),
+                       *report.glob("tables/*.parquet")]):
+        rel = f"reports/{name}/{src.relative_to(report).as_posix()}"
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, tmp / rel)
+        files[rel] = sha256(tmp / rel)
+    md = (report / "report.md").read_text(encoding="utf-8")
+    md = re.sub(r"^(#+) ", r"#\1 ", md, flags=re.M).replace("](figures/", f"](reports/{name}/figures/")
+    return "\n" + md
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -185,9 +185,14 @@ def render(tables: dict[str, pl.DataFrame], inp: ReportInput, figures: list[Path
         span = f" from {first} to {last}"
     summary = (f"{inp.battles.height:,} battles between {board.height} models{span}. "
                f"Top: {board['model'][0]} ({board['rating'][0]:.1f}).")
+    if "unrated" in tables:
+        left = tables["unrated"]["model"].to_list()
+        rated = int(board["battles"].sum() // 2)
+        summary += (f" {len(left)} model(s) never met the main group, directly or through others, so their ratings "
+                    f"would not be comparable and they are not rated: {', '.join(left)} ({rated:,} battles rated).")
     style_note = None if "style" in tables else (
         "No style-control fit: these battles carry no answer texts (or fewer than 50 with all style features).")
-    ctx = {"title": inp.title, "summary": summary, "leaderboard": board.to_dicts(), "min_battles": inp.min_battles,
+    ctx = {"title": inp.title, "scope": ", ".join(sources), "summary": summary, "leaderboard": board.to_dicts(), "min_battles": inp.min_battles,
            "level": round(100 * (1 - inp.params.alpha)), "figures": figs, "comparison": comparison,
            "new_models": new, "retired_models": retired, "categories": cats,
            "style": tables["style"].to_dicts() if "style" in tables else None, "style_note": style_note,

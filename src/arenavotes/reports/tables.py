@@ -33,6 +33,21 @@ class ReportInput:
     style_reg: float = 1.0
 
 
+def largest_component(battles: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The battles among the largest group of models that met (directly or through others), and the models
+    left out: a month can split into groups whose ratings are not comparable, and a report shows the main one
+    instead of failing (``arenavotes rate`` refuses such a graph)."""
+    from arenavotes.ratings.counts import PairCounts
+    from arenavotes.ratings.graph import components
+
+    groups = components(PairCounts.from_battles(battles))
+    if len(groups) <= 1:
+        return battles, []
+    keep = groups[0]
+    left_out = sorted(m for g in groups[1:] for m in g)
+    return battles.filter(pl.col("model_a").is_in(keep) & pl.col("model_b").is_in(keep)), left_out
+
+
 def stable_params(battles: pl.DataFrame, params: RatingParams) -> RatingParams:
     """The params, with a small ridge (0.01) when some model never won or never lost in this slice (small
     months): a report describes what happened, so it shows such models instead of failing."""
@@ -61,10 +76,12 @@ def leaderboard(battles: pl.DataFrame, params: RatingParams) -> tuple[pl.DataFra
 
 
 def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
-    b = inp.battles
-    if b.height == 0:
+    if inp.battles.height == 0:
         raise UserError(f"no battles in {inp.title}", hint="check the month and --source")
     out: dict[str, pl.DataFrame] = {}
+    b, unrated = largest_component(inp.battles)
+    if unrated:
+        out["unrated"] = pl.DataFrame({"model": unrated, "reason": "not connected to the main group of models"})
     board, fit, used = leaderboard(b, inp.params)
     out["methods"] = pl.DataFrame([{
         "ties": used.ties, "bothbad": used.bothbad, "ci": used.ci, "rounds": used.rounds, "alpha": used.alpha,
@@ -80,7 +97,7 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
                                   .group_by(day=pl.col("tstamp").dt.date()).len("battles").sort("day"))
     out["win_rates"] = _observed(b, top)
     out["predicted"] = _predicted(fit, top)
-    cats = _categories(inp, board)
+    cats = _categories(inp, b, board)
     if cats is not None:
         out["category_leaderboards"], out["category_ranks"] = cats
     style = _style(b, inp.params, inp.style_reg)
@@ -92,7 +109,8 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
         online_elo=pl.col("model").replace_strict(elo, default=None, return_dtype=pl.Float64))
     out["stability"] = stab
     if inp.previous is not None and inp.previous.height:
-        prev_board, _, _ = leaderboard(inp.previous, dataclasses.replace(inp.params, ci="sandwich", rounds=100))
+        prev_board, _, _ = leaderboard(largest_component(inp.previous)[0],
+                                       dataclasses.replace(inp.params, ci="sandwich", rounds=100))
         now = dict(board.select("model", "rating").iter_rows())
         before = dict(prev_board.select("model", "rating").iter_rows())
         tau, common = kendall_tau(now, before)
@@ -127,7 +145,7 @@ def _predicted(fit: Any, models: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"model": pl.String, "opponent": pl.String, "p_win": pl.Float64}, orient="row")
 
 
-def _categories(inp: ReportInput, board: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+def _categories(inp: ReportInput, battles: pl.DataFrame, board: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     if inp.labels.height == 0:
         return None
     boards = []
@@ -135,7 +153,7 @@ def _categories(inp: ReportInput, board: pl.DataFrame) -> tuple[pl.DataFrame, pl
                                    .sort("labeler", "category").iter_rows()):
         if category.startswith(("criteria.", "language:")):
             continue
-        sub = inp.battles.filter(pl.col("battle_id").is_in(ids))
+        sub = largest_component(battles.filter(pl.col("battle_id").is_in(ids)))[0]
         if sub.height < inp.min_category_battles:
             continue
         try:
