@@ -8,8 +8,12 @@ no battles yet: run 'arenavotes ingest FILE...'
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
+import polars as pl
+
+from arenavotes.db import frame
 
 
 def _table(rows: Sequence[tuple[object, ...]], header: tuple[str, ...]) -> str:
@@ -48,3 +52,25 @@ def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
         reasons = con.sql("SELECT reason, count(*) AS n FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
         out.append("\nquarantined by reason:\n" + _table(reasons, ("reason", "rows")))
     return "\n".join(out)
+
+
+def quality_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], since: str | None = None,
+                   until: str | None = None) -> dict[str, pl.DataFrame]:
+    """What happened to the data of ``sources``, largest first: records quarantined at ingest by reason
+    (``quarantine``: reason, rows), battles flagged by flag (``flags``: flag, battles) and PII spans replaced
+    by entity (``pii``: entity, spans). ``since``/``until`` limit flags and PII to battles in that time window;
+    quarantined records have no trustworthy timestamp, so they always count for the whole sources.
+    The release manifest and the monthly report both show these."""
+    window = "b.source IN (SELECT unnest(?))"
+    args: list[Any] = [list(sources)]
+    if since and until:
+        window += " AND b.tstamp >= ?::TIMESTAMPTZ AND b.tstamp < ?::TIMESTAMPTZ"
+        args += [since, until]
+    return {
+        "quarantine": frame(con, "SELECT reason, count(*) AS rows FROM quarantine WHERE source IN (SELECT unnest(?)) "
+                                 "GROUP BY 1 ORDER BY 2 DESC, 1", [list(sources)]),
+        "flags": frame(con, "SELECT f.flag, count(DISTINCT f.battle_id) AS battles FROM flags f JOIN battles b "
+                            f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1", args),
+        "pii": frame(con, "SELECT p.entity, sum(p.count)::BIGINT AS spans FROM pii_findings p JOIN battles b "
+                          f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1", args),
+    }

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame
+from arenavotes.db import frame, transaction
 from arenavotes.ingest.style import token_counts
 
 
@@ -43,18 +43,13 @@ def load_features(con: duckdb.DuckDBPyConnection, sources: Sequence[str]
 def replace_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labels: pl.DataFrame,
                    labelers: Sequence[str]) -> None:
     """Replace the rows of ``labelers`` for the battles of ``sources``."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM prompt_labels WHERE labeler IN (SELECT unnest(?)) AND battle_id IN "
                     "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
                     [list(labelers), list(sources)])
         con.register("_labels", labels.to_arrow())
         con.execute("INSERT INTO prompt_labels SELECT battle_id, labeler, category, value, score FROM _labels")
         con.unregister("_labels")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> pl.DataFrame:

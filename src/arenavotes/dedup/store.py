@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame
+from arenavotes.db import frame, transaction
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
 
@@ -31,16 +31,11 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFra
 
 
 def replace_flags(con: duckdb.DuckDBPyConnection, source: str, flags: pl.DataFrame, run_id: str) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source])
         con.register("_flags", flags.with_columns(run_id=pl.lit(run_id)).to_arrow())
         con.execute("INSERT INTO flags SELECT battle_id, flag, detector, score, reason, run_id FROM _flags")
         con.unregister("_flags")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def flag_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None,

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from arenavotes.config import IngestSettings, Settings
+from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ingest.coerce import install_macros
 from arenavotes.ingest.containers import Staged, stage_file
@@ -117,25 +118,21 @@ def ingest_file(
                        file_label=label)
     assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
 
-    con.execute("BEGIN TRANSACTION")
     try:
-        _delete_source(con, source)
-        con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
-        con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
-        con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
-        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
-        con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [source, label, sha, fmt.name, options, result.rows_in, result.kept,
-                     sum(result.quarantined.values()), run_id])
-        record_run(con, run_id, "ingest", Settings(ingest=settings).section_hash("ingest"), started=started,
-                   target=label, rows_in=result.rows_in, rows_out=result.kept,
-                   counts={"source": source, "format": fmt.name, "sha256": sha, "kept": result.kept,
-                           "quarantined": result.quarantined, "labels": result.labels,
-                           "messages": result.messages})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            _delete_source(con, source)
+            con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
+            con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
+            con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
+            con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+            con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [source, label, sha, fmt.name, options, result.rows_in, result.kept,
+                         sum(result.quarantined.values()), run_id])
+            record_run(con, run_id, "ingest", Settings(ingest=settings).section_hash("ingest"), started=started,
+                       target=label, rows_in=result.rows_in, rows_out=result.kept,
+                       counts={"source": source, "format": fmt.name, "sha256": sha, "kept": result.kept,
+                               "quarantined": result.quarantined, "labels": result.labels,
+                               "messages": result.messages})
     finally:
         _drop_temp(con)
     status = "replaced" if previous else "ingested"

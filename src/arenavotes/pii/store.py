@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame
+from arenavotes.db import frame, transaction
 from arenavotes.pii.patterns import Finding
 
 
@@ -39,8 +39,7 @@ def write_scrubbed(con: duckdb.DuckDBPyConnection, messages: pl.DataFrame, new_c
                    findings: pl.DataFrame, run_id: str, keep_raw: bool) -> None:
     changed = messages.with_columns(new=pl.Series(new_content, dtype=pl.String)).filter(
         pl.col("new").ne_missing(pl.col("content")))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if keep_raw and changed.height:
             con.register("_raw", changed.select("battle_id", "side", "turn", "role", "content").to_arrow())
             con.execute("DELETE FROM conversations_raw WHERE battle_id IN (SELECT battle_id FROM _raw)")
@@ -61,7 +60,3 @@ def write_scrubbed(con: duckdb.DuckDBPyConnection, messages: pl.DataFrame, new_c
             con.execute("INSERT INTO pii_findings SELECT battle_id, side, turn, role, entity, count, max_score, "
                         "recognizer, run_id FROM _f")
             con.unregister("_f")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ratings.core import RatingParams, Ratings, prepare_counts, rate
 from arenavotes.ratings.graph import DisconnectedError
@@ -196,24 +197,20 @@ def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, 
     scols = ["scope", "labeler", "category", "battles", "models", "pairs_met", "pairs_possible", "components",
              "kendall_tau_vs_overall", "voters", "loo_max_change", "loo_worst_voter", "tie_parameter",
              "excluded_flagged", "run_id"]
-    con.execute("BEGIN TRANSACTION")
     try:
-        for t in ("leaderboards", "leaderboard_stats", "style_coefficients"):
-            con.execute(f"DELETE FROM {t} WHERE scope = ?", [scope])
-        con.register("_lb", boards.select(cols).to_arrow())
-        con.execute(f"INSERT INTO leaderboards SELECT {', '.join(cols)} FROM _lb")
-        con.register("_st", stats.select([pl.col(c) if c in stats.columns else pl.lit(None).alias(c)
-                                          for c in scols]).to_arrow())
-        con.execute(f"INSERT INTO leaderboard_stats SELECT {', '.join(scols)} FROM _st")
-        if out.style.height:
-            style = out.style.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id))
-            con.register("_sc", style.to_arrow())
-            con.execute("INSERT INTO style_coefficients SELECT scope, labeler, category, feature, coef, ci_lower, "
-                        "ci_upper, battles, reg, run_id FROM _sc")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            for t in ("leaderboards", "leaderboard_stats", "style_coefficients"):
+                con.execute(f"DELETE FROM {t} WHERE scope = ?", [scope])
+            con.register("_lb", boards.select(cols).to_arrow())
+            con.execute(f"INSERT INTO leaderboards SELECT {', '.join(cols)} FROM _lb")
+            con.register("_st", stats.select([pl.col(c) if c in stats.columns else pl.lit(None).alias(c)
+                                              for c in scols]).to_arrow())
+            con.execute(f"INSERT INTO leaderboard_stats SELECT {', '.join(scols)} FROM _st")
+            if out.style.height:
+                style = out.style.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id))
+                con.register("_sc", style.to_arrow())
+                con.execute("INSERT INTO style_coefficients SELECT scope, labeler, category, feature, coef, ci_lower, "
+                            "ci_upper, battles, reg, run_id FROM _sc")
     finally:
         for v in ("_lb", "_st", "_sc"):
             with contextlib.suppress(duckdb.Error):

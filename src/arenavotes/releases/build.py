@@ -35,8 +35,10 @@ import pyarrow.parquet as pq
 from arenavotes import __version__
 from arenavotes.db import frame
 from arenavotes.errors import UserError
+from arenavotes.ingest import file_sha256
 from arenavotes.releases.card import render_card
 from arenavotes.releases.changelog import changelog
+from arenavotes.summary import quality_counts
 
 CONFIGS = ("battles", "conversations", "leaderboard", "flags", "prompt_labels")
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -107,19 +109,14 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) ->
                   CAST(json_extract(r.counts, '$.sources') AS VARCHAR[]),
                   string_split(split_part(l.scope, '|', 1), ',')))
         ORDER BY scope, labeler, category, rank, model""", [src])
-    quarantine = dict(con.sql("SELECT reason, count(*) FROM quarantine WHERE source IN (SELECT unnest(?)) "
-                              "GROUP BY 1 ORDER BY 1", params=[src]).fetchall())
-    by_flag = dict(frame(con, """SELECT f.flag, count(DISTINCT f.battle_id) AS n FROM flags f JOIN battles b
-                                 USING (battle_id) WHERE b.source IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1""",
-                         [src]).iter_rows())
-    pii = dict(con.sql("""SELECT p.entity, sum(p.count)::BIGINT FROM pii_findings p JOIN battles b USING (battle_id)
-                          WHERE b.source IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1""", params=[src]).fetchall())
+    quality = {k: dict(sorted(v.iter_rows())) for k, v in quality_counts(con, src).items()}
     ingested = dict(con.sql("SELECT source, rows_in FROM sources WHERE source IN (SELECT unnest(?)) ORDER BY 1",
                             params=[src]).fetchall())
     counts = {
-        "records_ingested": ingested, "quarantined_by_reason": quarantine, "flagged_by_flag": by_flag,
+        "records_ingested": ingested, "quarantined_by_reason": quality["quarantine"],
+        "flagged_by_flag": quality["flags"],
         "excluded_by_policy": {"flags": list(spec.exclude_flags), "battles": excluded.height},
-        "pii_spans_removed_by_type": {k: int(v) for k, v in pii.items()},
+        "pii_spans_removed_by_type": quality["pii"],
     }
     tables = {"battles": battles, "conversations": conversations, "leaderboard": leaderboard, "flags": flags,
               "prompt_labels": labels}
@@ -133,14 +130,6 @@ def _write_parquet(df: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd", compression_level=9, use_dictionary=True,
                    write_statistics=True, data_page_size=1 << 20, version="2.6", store_schema=False)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, secret: bytes, settings: dict[str, Any],
@@ -167,7 +156,7 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
                 continue  # an empty config is left out of the files and the card (loaders reject empty parquet)
             rel = f"data/{config}/train-00000-of-00001.parquet"
             _write_parquet(tables[config], tmp / rel)
-            files[rel] = sha256(tmp / rel)
+            files[rel] = file_sha256(tmp / rel)
             if on_write:
                 on_write(rel)
         battles = tables["battles"]
@@ -191,7 +180,7 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
         (tmp / "CHANGELOG.md").write_text(changelog(spec, tables, root / spec.parent if spec.parent else None,
                                                     parent_manifest), encoding="utf-8")
         for name in ("README.md", "CHANGELOG.md"):
-            files[name] = sha256(tmp / name)
+            files[name] = file_sha256(tmp / name)
         manifest["files"] = dict(sorted(files.items()))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n",
                                            encoding="utf-8")
@@ -219,7 +208,7 @@ def add_report(report: Path, tmp: Path, files: dict[str, str]) -> str:
         rel = f"reports/{name}/{src.relative_to(report).as_posix()}"
         (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, tmp / rel)
-        files[rel] = sha256(tmp / rel)
+        files[rel] = file_sha256(tmp / rel)
     md = (report / "report.md").read_text(encoding="utf-8")
     md = re.sub(r"^(#+) ", r"#\1 ", md, flags=re.M).replace("](figures/", f"](reports/{name}/figures/")
     return "\n" + md
@@ -235,7 +224,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
 def verify(path: Path) -> list[str]:
     """Files whose sha256 no longer matches the manifest (an empty list: intact)."""
     manifest = read_manifest(path)
-    return [rel for rel, digest in manifest["files"].items() if not (path / rel).exists() or sha256(path / rel) != digest]
+    return [rel for rel, digest in manifest["files"].items() if not (path / rel).exists() or file_sha256(path / rel) != digest]
 
 
 __all__ = ["CONFIGS", "ReleaseSpec", "build", "read_manifest", "release_dir", "verify"]

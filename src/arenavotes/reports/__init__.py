@@ -15,7 +15,6 @@ import importlib.resources
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import jinja2
@@ -23,12 +22,12 @@ import polars as pl
 
 from arenavotes import __version__
 from arenavotes.config import Settings
-from arenavotes.db import frame
 from arenavotes.errors import UserError
 from arenavotes.ratings import RatingParams
 from arenavotes.ratings.leaderboard import load_battles, load_labels
 from arenavotes.reports.figures import draw_all
 from arenavotes.reports.tables import ReportInput, build_tables
+from arenavotes.summary import quality_counts
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CAPTIONS = {
@@ -99,21 +98,7 @@ def gather(con: duckdb.DuckDBPyConnection, sources: Sequence[str], month: str | 
             note = f"no battles in {compare} for these sources, so there is no comparison"
             previous, compare = None, None
     labels = load_labels(con, sources)
-    # flags and PII spans of the battles in the period (before exclusion); quarantined records have no
-    # trustworthy timestamp, so they are counted for the whole sources
-    window = "b.source IN (SELECT unnest(?))"
-    args: list[Any] = [list(sources)]
-    if since and until:
-        window += " AND b.tstamp >= ?::TIMESTAMPTZ AND b.tstamp < ?::TIMESTAMPTZ"
-        args += [since, until]
-    quality = {
-        "quarantine": frame(con, "SELECT reason, count(*) AS rows FROM quarantine WHERE source IN (SELECT unnest(?)) "
-                                 "GROUP BY 1 ORDER BY 2 DESC, 1", [list(sources)]),
-        "flags": frame(con, "SELECT f.flag, count(DISTINCT f.battle_id) AS battles FROM flags f JOIN battles b "
-                            f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1", args),
-        "pii": frame(con, "SELECT p.entity, sum(p.count)::BIGINT AS spans FROM pii_findings p JOIN battles b "
-                          f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1", args),
-    }
+    quality = quality_counts(con, sources, since, until)     # before the exclusion policy
     st = settings.ratings
     return ReportInput(month or "all battles", battles,
                        labels.filter(pl.col("battle_id").is_in(battles["battle_id"].implode())),

@@ -14,6 +14,9 @@ import polars as pl
 
 from arenavotes.errors import UserError
 from arenavotes.ratings import DisconnectedError, RatingParams, kendall_tau, online_elo, rate
+from arenavotes.ratings.core import prepare_counts
+from arenavotes.ratings.counts import PairCounts
+from arenavotes.ratings.graph import check_connected, components
 from arenavotes.ratings.style import FEATURES, fit_style
 
 TOP = 25     # models shown in matrices and figures
@@ -37,9 +40,6 @@ def largest_component(battles: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """The battles among the largest group of models that met (directly or through others), and the models
     left out: a month can split into groups whose ratings are not comparable, and a report shows the main one
     instead of failing (``arenavotes rate`` refuses such a graph)."""
-    from arenavotes.ratings.counts import PairCounts
-    from arenavotes.ratings.graph import components
-
     groups = components(PairCounts.from_battles(battles))
     if len(groups) <= 1:
         return battles, []
@@ -51,8 +51,8 @@ def largest_component(battles: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
 def stable_params(battles: pl.DataFrame, params: RatingParams) -> RatingParams:
     """The params, with a small ridge (0.01) when some model never won or never lost in this slice (small
     months): a report describes what happened, so it shows such models instead of failing."""
-    try:
-        rate(battles, dataclasses.replace(params, ci="none"))
+    try:   # the graph check rate() runs first: no fit needed to know whether the MLE exists
+        check_connected(prepare_counts(battles, params), ridge=params.reg, ties_count=params.ties != "drop")
     except DisconnectedError as exc:
         if "never" not in exc.message:
             raise
