@@ -63,7 +63,30 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = (
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the canonical tables and views if they do not exist yet."""
+    """Create the canonical tables and views if they do not exist yet; refuse a workspace whose tables
+    lack columns of this version (made by an older arenavotes) instead of failing later mid-stage."""
+    existing = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'").fetchall()}
     for ddl in ALL_DDL:
         con.execute(ddl)
     con.execute(VIEWS_SQL)
+    if existing:
+        check_columns(con)
+
+
+def check_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Every canonical table has the columns this version writes (see :data:`arenavotes.schema.ALL_DDL`)."""
+    probe = duckdb.connect(":memory:")
+    for ddl in ALL_DDL:
+        probe.execute(ddl)
+    want = probe.execute("SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
+                         "GROUP BY 1").fetchall()
+    probe.close()
+    have = dict(con.execute("SELECT table_name, list(column_name ORDER BY ordinal_position) FROM "
+                            "information_schema.columns WHERE table_schema = 'main' GROUP BY 1").fetchall())
+    for table, columns in want:
+        if table in have and list(have[table]) != list(columns):
+            missing = [c for c in columns if c not in have[table]]
+            raise UserError(f"the workspace's table {table} was made by an older arenavotes (columns differ"
+                            + (f": missing {', '.join(missing)}" if missing else "") + ")",
+                            hint="create a new workspace ('arenavotes init DIR') and ingest the files again")

@@ -59,6 +59,8 @@ CONVERSATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS conversations (
     battle_id VARCHAR NOT NULL,
     side      VARCHAR NOT NULL CHECK (side IN ('a', 'b', 'prompt')),  -- 'prompt': prompt-only sources
+    msg       INTEGER NOT NULL,   -- 1-based position of the message in its side's conversation: the key
+                                  -- (battle_id, side, msg) is unique, even for two answers in one turn
     turn      INTEGER NOT NULL,   -- 1-based; a user message and the answer to it share a turn
     role      VARCHAR NOT NULL,   -- user | assistant | system
     content   VARCHAR
@@ -199,7 +201,8 @@ CREATE TABLE IF NOT EXISTS scrubbed (battle_id VARCHAR PRIMARY KEY, run_id VARCH
 
 CONVERSATIONS_RAW_DDL = """
 CREATE TABLE IF NOT EXISTS conversations_raw (   -- only with 'scrub --keep-raw'; no release reads it
-    battle_id VARCHAR NOT NULL, side VARCHAR NOT NULL, turn INTEGER NOT NULL, role VARCHAR NOT NULL, content VARCHAR
+    battle_id VARCHAR NOT NULL, side VARCHAR NOT NULL, msg INTEGER NOT NULL, turn INTEGER NOT NULL,
+    role VARCHAR NOT NULL, content VARCHAR
 )
 """
 

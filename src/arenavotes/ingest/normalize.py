@@ -451,7 +451,8 @@ def _add_style(con: duckdb.DuckDBPyConnection) -> None:
 def _write_conversations(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _new_conversations AS
-        SELECT b.battle_id, m.side, m.turn, m.role, m.content
+        SELECT b.battle_id, m.side, row_number() OVER (PARTITION BY m._row, m.side ORDER BY m.idx)::INTEGER AS msg,
+               m.turn, m.role, m.content
         FROM _msgs m JOIN _new_battles b USING (_row)
         ORDER BY b._row, m.side, m.idx
     """)

@@ -21,8 +21,8 @@ def unscrubbed(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: b
     """Messages of ``sources`` not scrubbed yet (all with ``rescan``)."""
     extra = "" if rescan else "AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)"
     return frame(con, f"""
-        SELECT c.battle_id, c.side, c.turn, c.role, c.content FROM conversations c JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1, 2, 3, 4""", [list(sources)])
+        SELECT c.battle_id, c.side, c.msg, c.turn, c.role, c.content FROM conversations c JOIN battles b USING (battle_id)
+        WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1, 2, 3""", [list(sources)])
 
 
 def findings_frame(messages: pl.DataFrame, findings: list[list[Finding]]) -> pl.DataFrame:
@@ -41,15 +41,15 @@ def write_scrubbed(con: duckdb.DuckDBPyConnection, messages: pl.DataFrame, new_c
         pl.col("new").ne_missing(pl.col("content")))
     with transaction(con):
         if keep_raw and changed.height:
-            con.register("_raw", changed.select("battle_id", "side", "turn", "role", "content").to_arrow())
+            con.register("_raw", changed.select("battle_id", "side", "msg", "turn", "role", "content").to_arrow())
             con.execute("DELETE FROM conversations_raw WHERE battle_id IN (SELECT battle_id FROM _raw)")
             con.execute("INSERT INTO conversations_raw SELECT * FROM _raw")
             con.unregister("_raw")
         if changed.height:
-            con.register("_new", changed.select("battle_id", "side", "turn", "role", "new").to_arrow())
+            con.register("_new", changed.select("battle_id", "side", "msg", "new").to_arrow())
             con.execute("""UPDATE conversations SET content = n.new FROM _new n
                            WHERE conversations.battle_id = n.battle_id AND conversations.side = n.side
-                             AND conversations.turn = n.turn AND conversations.role = n.role""")
+                             AND conversations.msg = n.msg""")
             con.unregister("_new")
         battles = messages.select("battle_id").unique()
         con.register("_b", battles.to_arrow())

@@ -94,7 +94,7 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) ->
     release_key = hmac.new(secret, f"release:{spec.version}".encode(), hashlib.sha256).digest()
     battles = battles.with_columns(judge_id=_rekey(release_key, battles["judge_id"]))
     conversations = frame(con, f"""SELECT c.* FROM conversations c JOIN battles b USING (battle_id) WHERE {keep}
-                                  ORDER BY c.battle_id, c.side, c.turn, c.role""", args)
+                                  ORDER BY c.battle_id, c.side, c.msg""", args)
     labels = frame(con, f"""SELECT l.* FROM prompt_labels l JOIN battles b USING (battle_id) WHERE {keep}
                            ORDER BY l.battle_id, l.labeler, l.category""", args)
     flags = frame(con, """SELECT f.battle_id, f.flag, f.detector, f.score, f.reason,
