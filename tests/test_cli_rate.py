@@ -58,10 +58,27 @@ def test_rate_errors_are_one_line(ws: Path) -> None:
     assert r.returncode == 2 and "unknown source 'nope'" in r.stderr and "Traceback" not in r.stderr
     r = run("rate", "-w", str(ws), "--source", "genai", "--anchor", "gpt4")
     assert r.returncode == 2 and "expected MODEL=RATING" in r.stderr
-    r = run("rate", "-w", str(ws), "--source", "genai")
-    assert r.returncode == 2 and "disconnected groups" in r.stderr
     r = run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--category", "poetry")
     assert r.returncode == 2 and "no 'poetry' leaderboard" in r.stderr
+
+
+def test_a_split_comparison_graph_rates_every_group(ws: Path) -> None:
+    """GenAI-Arena's editing and generation models never met: each group is rated apart, largest first."""
+    r = run("rate", "-w", str(ws), "--source", "genai", "--name", "genai-groups", "--ci", "bootstrap", "--rounds", "50")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "group 1: 6 models, 1,977 battles; group 2: 7 models, 83 battles" in r.stdout
+    board = json.loads(run("leaderboard", "-w", str(ws), "--name", "genai-groups", "--format", "json").stdout)
+    by_group: dict[int, list[dict[str, object]]] = {}
+    for row in board:
+        by_group.setdefault(int(row["component"]), []).append(row)
+    assert sorted(by_group) == [1, 2] and len(by_group[1]) == 6 and len(by_group[2]) == 7
+    for rows in by_group.values():   # each group has its own gauge (mean 1000) and its own ranks from 1
+        assert abs(sum(float(r["rating"]) for r in rows) / len(rows) - 1000) < 1e-6  # type: ignore[arg-type]
+        assert min(int(r["rank"]) for r in rows) == 1  # type: ignore[call-overload]
+    text = run("leaderboard", "-w", str(ws), "--name", "genai-groups").stdout
+    assert "group 2 (not comparable with the groups above)" in text
+    r = run("dedup", "-w", str(ws), "--source", "genai")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
 
 
 def test_dedup_flags_and_the_exclusion_policy(ws: Path) -> None:

@@ -128,14 +128,19 @@ def test_empty_comparison_month_is_said_not_hidden(ws: Path, tmp_path: Path) -> 
     assert not (tmp_path / "r" / "tables" / "comparison.parquet").exists()
 
 
-def test_disconnected_month_rates_the_main_group_and_names_the_rest(ws: Path, tmp_path: Path) -> None:
+def test_disconnected_month_rates_every_group_main_one_by_battles(ws: Path, tmp_path: Path) -> None:
     r = run("report", "-w", str(ws), "2024-07", "--source", "arena-conv-100", "--out", str(tmp_path / "r"))
     assert r.returncode == 0, r.stderr
-    unrated = pl.read_parquet(tmp_path / "r" / "tables" / "unrated.parquet")["model"].to_list()
+    others = pl.read_parquet(tmp_path / "r" / "tables" / "other_groups.parquet")
     board = pl.read_parquet(tmp_path / "r" / "tables" / "leaderboard.parquet")
-    assert unrated and not set(unrated) & set(board["model"])
+    assert others.height and not set(others["model"]) & set(board["model"])
+    # the main board is the group with the most battles, not the most models
+    main = int(board["battles"].sum())
+    assert all(main >= int(g["battles"].fill_null(0).sum()) for _, g in others.group_by("group"))
     md = (tmp_path / "r" / "report.md").read_text()
-    assert "never met the main group" in md and unrated[0] in md
+    assert "## Other groups of models" in md and others["model"][0] in md
+    assert board["rating"].is_sorted(descending=True)      # ordered by rating, both ranks shown
+    assert "| rank | rank_ub | model |" in md
 
 
 def test_style_coefficients_when_answers_exist(ws: Path) -> None:

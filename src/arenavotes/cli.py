@@ -318,6 +318,12 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
     overall = out.boards.filter(pl.col("category") == "overall")
     click.echo(f"rated '{scope}': {battles.height:,} battles, {overall.height} models, {n_boards} leaderboards "
                f"({lb.params_summary(params)})")
+    n_groups = overall["component"].n_unique()
+    if n_groups > 1 or any(k.startswith("overall, group") for k in out.skipped):
+        sizes = overall.group_by("component").agg(pl.len(), (pl.col("battles").sum() // 2).alias("b")).sort("component")
+        click.echo(f"  the models split into groups that never met, directly or through others; each group is rated "
+                   f"on its own and ratings compare only within a group: " + "; ".join(
+                       f"group {g}: {n} models, {b:,} battles" for g, n, b in sizes.iter_rows()))
     if excluded:
         click.echo(f"  left out {n_excluded:,} flagged battles (" + ", ".join(f"{f} {n:,}" for f, n in excluded.items())
                    + "); --exclude-flags none keeps them")
@@ -378,16 +384,26 @@ def leaderboard(workspace: Path, name: str | None, category: str, labeler: str |
 
 
 def _render_board(frame: pl.DataFrame) -> str:
+    """The board ordered by rating, with both ranks: by rating, and LMArena's (1 + models clearly better);
+    one section per group of models when the comparison graph splits."""
     from arenavotes.summary import _table
 
-    rows = []
-    for r in frame.iter_rows(named=True):
-        ci = (f"{r['ci_lower'] - r['rating']:+.1f}/{r['ci_upper'] - r['rating']:+.1f}"
-              if r["ci_lower"] is not None else "")
-        rows.append((r["rank_ub"], r["model"] + (" *" if r["provisional"] else ""), f"{r['rating']:.1f}", ci,
-                     f"{int(r['rank_q025'])}-{int(r['rank_q975'])}" if r["rank_q025"] is not None else "",
-                     int(r["battles"])))
-    text = _table(rows, ("rank", "model", "rating", "95% CI", "rank range", "battles"))
+    parts = []
+    groups = frame["component"].unique().sort().to_list()
+    for g in groups:
+        rows = []
+        for r in frame.filter(pl.col("component") == g).sort(["rating", "model"], descending=[True, False]).iter_rows(
+                named=True):
+            ci = (f"{r['ci_lower'] - r['rating']:+.1f}/{r['ci_upper'] - r['rating']:+.1f}"
+                  if r["ci_lower"] is not None else "")
+            rows.append((r["rank"], r["rank_ub"], r["model"] + (" *" if r["provisional"] else ""), f"{r['rating']:.1f}",
+                         ci, f"{int(r['rank_q025'])}-{int(r['rank_q975'])}" if r["rank_q025"] is not None else "",
+                         int(r["battles"])))
+        if len(groups) > 1:
+            parts.append(f"group {g}" + (" (not comparable with the groups above)" if g != groups[0] else ""))
+        parts.append(_table(rows, ("rank", "rank_ub", "model", "rating", "95% CI", "rank range", "battles")))
+    text = "\n".join(parts)
+    text += "\nrank: by rating; rank_ub: 1 + the models whose interval lies wholly above (LMArena's rank)"
     if frame["provisional"].any():
         text += "\n* provisional: fewer battles than the minimum"
     return text

@@ -124,6 +124,8 @@ CREATE TABLE IF NOT EXISTS leaderboards (
     scope        VARCHAR NOT NULL,   -- which battles: the source names and filters (arenavotes rate --name)
     labeler      VARCHAR NOT NULL,   -- '' for the overall board, else the labeler of the category
     category     VARCHAR NOT NULL,   -- 'overall' or a prompt_labels category
+    component    INTEGER NOT NULL,   -- group of models that met (1 = the most battles); ratings and ranks
+                                     -- compare only within a group: groups that never met are rated apart
     model        VARCHAR NOT NULL,
     rating       DOUBLE NOT NULL,    -- Elo scale (400, base 10), mean 1000 or the anchor's rating
     ci_lower     DOUBLE,
@@ -145,7 +147,7 @@ CREATE TABLE IF NOT EXISTS leaderboards (
 
 LEADERBOARD_STATS_DDL = """
 CREATE TABLE IF NOT EXISTS leaderboard_stats (
-    scope VARCHAR NOT NULL, labeler VARCHAR NOT NULL, category VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL, labeler VARCHAR NOT NULL, category VARCHAR NOT NULL, component INTEGER NOT NULL,
     battles BIGINT, models INTEGER, pairs_met INTEGER, pairs_possible INTEGER, components INTEGER,
     kendall_tau_vs_overall DOUBLE,      -- rank agreement with the overall board on common models
     voters BIGINT, loo_max_change DOUBLE, loo_worst_voter VARCHAR,
@@ -155,7 +157,7 @@ CREATE TABLE IF NOT EXISTS leaderboard_stats (
 
 STYLE_COEFFICIENTS_DDL = """
 CREATE TABLE IF NOT EXISTS style_coefficients (
-    scope VARCHAR NOT NULL, labeler VARCHAR NOT NULL, category VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL, labeler VARCHAR NOT NULL, category VARCHAR NOT NULL, component INTEGER NOT NULL,
     feature VARCHAR NOT NULL, coef DOUBLE, ci_lower DOUBLE, ci_upper DOUBLE,   -- logit units per sd
     battles BIGINT, reg DOUBLE, run_id VARCHAR NOT NULL
 )

@@ -108,7 +108,12 @@ def _davidson_without_voter(c: object, cells: np.ndarray, v: np.ndarray, i: np.n
     try:
         theta, phi, parts = fit_tie_model("davidson", c.i, c.j, cells, k)  # type: ignore[attr-defined]
     except UserError:
-        return np.full((len(obs), 3), 1.0 / 3)
+        # a model that never lost (or never won) has no finite strength: a small ridge keeps this auxiliary
+        # model finite (it only lends PRIOR_VOTES of weight to each pair's own history)
+        try:
+            theta, phi, parts = fit_tie_model("davidson", c.i, c.j, cells, k, reg=0.01)  # type: ignore[attr-defined]
+        except UserError:
+            return np.full((len(obs), 3), 1.0 / 3)
     info = parts["fisher"][:k, :k]
     f_inv = pinv_sum_zero(info)
     _, g = outcome_probs_grads("davidson", theta[i] - theta[j], phi)

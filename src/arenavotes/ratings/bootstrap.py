@@ -33,7 +33,7 @@ import polars as pl
 from scipy import sparse
 
 from arenavotes.errors import UserError
-from arenavotes.ratings.bt import NotConvergedError, fit_logit, hessian, pinv_sum_zero, sigmoid
+from arenavotes.ratings.bt import NotConvergedError, fit_logit, hessian, inverse, pinv_sum_zero, sigmoid
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.ties import fit_tie_model
 
@@ -70,7 +70,7 @@ def bootstrap_thetas(battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, pa
         n_pair = np.bincount(state["pair_of"], flat[used], n_pairs)
         p = sigmoid(theta[c.i] - theta[c.j])
         h = hessian(c.i, c.j, n_pair * p * (1 - p), c.n_models)
-        state["chord"] = np.linalg.inv(h + params.reg * np.eye(c.n_models)) if params.reg > 0 else pinv_sum_zero(h)
+        state["chord"] = inverse(h + params.reg * np.eye(c.n_models)) if params.reg > 0 else pinv_sum_zero(h)
         pairs = np.arange(n_pairs)
         state["incidence"] = sparse.csr_matrix(
             (np.r_[np.ones(n_pairs), -np.ones(n_pairs)], (np.r_[pairs, pairs], np.r_[c.i, c.j])),

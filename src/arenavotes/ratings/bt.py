@@ -5,8 +5,10 @@ Elo scale ``rating = 1000 + theta * 400 / ln 10``. Ties enter as half a win each
 arena-rank convention), which keeps the model a binomial logit on ``(wins_i, n)`` per pair.
 
 The gauge is sum(theta) = 0 (mean rating 1000) unless a ridge ``reg > 0`` pins it (FastChat's
-2024 scikit-learn fit, which also counts every battle twice). Newton steps solve ``(H + 11^T) d = g``,
-whose solution keeps the gauge; the result is exact to ``tol`` in the gradient, not an early stop.
+2024 scikit-learn fit, which also counts every battle twice). Newton steps solve ``(H + G) d = g`` where
+``G = sum over connected groups of models of 1_g 1_g^T``: the solution keeps each group's sum (so a
+comparison graph that splits into groups that never met never gives a singular system; each group keeps
+its own gauge), and the result is exact to ``tol`` in the gradient, not an early stop.
 
 >>> import numpy as np
 >>> theta = fit_logit(np.array([0]), np.array([1]), w=np.array([3.0]), n=np.array([4.0]), k=2)
@@ -17,6 +19,8 @@ True
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from arenavotes.errors import UserError
 
@@ -61,7 +65,7 @@ def fit_logit(
     """
     theta = np.zeros(k) if init is None else init.astype(float).copy()
     scale = max(float(n.sum()), 1.0)
-    ones = np.ones((k, k)) if reg == 0 else 0.0
+    ones = gauge_matrix(i[n > 0], j[n > 0], k) if reg == 0 else 0.0
     loss = _loss(i, j, w, n, theta, reg)
     for _ in range(max_iter):
         p = sigmoid(theta[i] - theta[j])
@@ -69,7 +73,7 @@ def fit_logit(
         if np.max(np.abs(g)) <= tol * scale:
             return theta
         h = hessian(i, j, n * p * (1 - p), k) + reg * np.eye(k) + ones
-        step = np.linalg.solve(h, g)
+        step = solve(h, g)
         t = 1.0
         while True:  # damped Newton: never accept a step that makes the fit worse
             cand = theta + t * step
@@ -95,7 +99,48 @@ def _loss(i: np.ndarray, j: np.ndarray, w: np.ndarray, n: np.ndarray, theta: np.
     return float(nll + 0.5 * reg * theta @ theta)
 
 
+def groups(i: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:
+    """Connected-group label of each of ``k`` models, given the pairs ``(i, j)`` that met."""
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(k, k))
+    return connected_components(graph, directed=False)[1]
+
+
+def gauge_matrix(i: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:
+    """``sum over connected groups g of 1_g 1_g^T``: added to a Laplacian-like Hessian it removes exactly its
+    null space (one constant direction per group), whether or not the comparison graph is connected."""
+    labels = groups(i, j, k)
+    return (labels[:, None] == labels[None, :]).astype(float)
+
+
+def solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a^-1 b``; a numerically singular ``a`` (a model drifting towards an infinite rating) falls back to the
+    least-squares solution instead of raising: convergence is judged by the gradient afterwards."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
+def inverse(a: np.ndarray) -> np.ndarray:
+    """``a^-1``, or the Moore-Penrose pseudo-inverse when ``a`` is numerically singular."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a)
+
+
 def pinv_sum_zero(h: np.ndarray) -> np.ndarray:
-    """Pseudo-inverse of a Laplacian-like Hessian (null space = constants), in the sum-zero gauge."""
+    """Pseudo-inverse of a Laplacian-like Hessian (null space = one constant per connected group of models),
+    in the gauge where each group's strengths sum to zero. The groups are read off ``h``'s off-diagonal
+    entries, so a comparison graph that splits never makes this singular.
+
+    >>> h = np.array([[1.0, -1.0, 0, 0], [-1.0, 1.0, 0, 0], [0, 0, 2.0, -2.0], [0, 0, -2.0, 2.0]])
+    >>> np.round(pinv_sum_zero(h), 4).tolist()[0]
+    [0.25, -0.25, 0.0, 0.0]
+    """
     k = h.shape[0]
-    return np.linalg.inv(h + np.ones((k, k))) - np.ones((k, k)) / k**2
+    off = np.abs(h - np.diag(np.diag(h))) > 0
+    labels = connected_components(coo_matrix(off.astype(float)), directed=False)[1] if k else np.zeros(0, int)
+    same = (labels[:, None] == labels[None, :]).astype(float)
+    size = np.bincount(labels, minlength=labels.max(initial=0) + 1)[labels].astype(float)
+    return inverse(h + same) - same / (size[:, None] * size[None, :])

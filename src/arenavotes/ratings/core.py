@@ -34,7 +34,7 @@ import polars as pl
 from scipy.stats import norm
 
 from arenavotes.errors import UserError
-from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, pinv_sum_zero, sigmoid
+from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, inverse, pinv_sum_zero, sigmoid
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import check_connected
 from arenavotes.ratings.ties import fit_tie_model
@@ -181,17 +181,17 @@ def sandwich_cov(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: 
             m = c.win_i * (1 - p) ** 2 + c.win_j * p**2
         g = hessian(c.i, c.j, m, k)
         if ridge > 0:  # arena-rank: (H + ridge I)^-1, no gauge projection
-            a = np.linalg.inv(h + ridge * np.eye(k))
+            a = inverse(h + ridge * np.eye(k))
         elif params.reg > 0:
-            a = np.linalg.inv(h)
+            a = inverse(h)
         else:
             a = pinv_sum_zero(h)
         return a @ g @ a
     _, _, parts = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), k)
-    ones = np.zeros((k + 1, k + 1))
-    ones[:k, :k] = 1.0
-    a = np.linalg.inv(parts["fisher"] + ones)
-    a[:k, :k] -= 1.0 / k**2
+    gauge = parts["gauge"]
+    a = inverse(parts["fisher"] + gauge)
+    size = np.maximum(gauge[:k, :k].sum(axis=1), 1.0)
+    a[:k, :k] -= gauge[:k, :k] / (size[:, None] * size[None, :])
     return a @ parts["meat"] @ a
 
 
@@ -209,6 +209,7 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
     theta, extra = fit_counts(c, params)
     cov: np.ndarray | None = None
     boot_theta: np.ndarray | None = None
+    floor: np.ndarray | None = None
     if params.ci == "sandwich":
         cov = sandwich_cov(c, theta, params, extra)
     elif params.ci in ("bootstrap", "cluster"):
@@ -217,8 +218,42 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
         boot_theta = bootstrap_thetas(battles, c, theta, params, clusters=clusters)
         filled = np.where(np.isnan(boot_theta), np.nanmean(boot_theta, axis=0), boot_theta)
         cov = np.cov(filled, rowvar=False)
+    if params.ci != "none":
+        floor = thin_model_variance(c, theta, params, extra)
     return finish(c, theta, params, cov=cov, boot_theta=boot_theta, extra=extra,
-                  method=f"bt/{params.ties}/{params.ci}")
+                  method=f"bt/{params.ties}/{params.ci}", floor=floor)
+
+
+#: Models with fewer battles get intervals at least as wide as the model-based (Fisher information) ones.
+THIN_BATTLES = 30
+
+
+def thin_model_variance(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: float | None) -> np.ndarray:
+    """Per-model variance floor (natural units; 0 for models with >= :data:`THIN_BATTLES` battles).
+
+    With a handful of battles the empirical meat of the sandwich (and a bootstrap of the same votes) says
+    little: two battles that were both ties have zero residual, so the sandwich gave a 2-battle model a
+    tighter interval than a 366-battle one. For such models the variance is at least the model-based one:
+    the inverse Fisher information of the fit, in which an outcome in [0, 1] with mean p has the largest
+    variance it can have, p (1 - p), so the floor is conservative.
+    """
+    k = c.n_models
+    thin = c.battles_per_model() < THIN_BATTLES
+    if not thin.any():
+        return np.zeros(k)
+    if params.ties in ("half", "drop"):
+        p = sigmoid(theta[c.i] - theta[c.j])
+        _, n = logit_data(c, params.ties)
+        h = hessian(c.i, c.j, n * p * (1 - p), k) + params.reg * np.eye(k)
+        fisher_inv = inverse(h) if params.reg > 0 else pinv_sum_zero(h)
+        var = np.diag(fisher_inv)
+    else:
+        _, _, parts = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), k)
+        gauge = parts["gauge"]
+        a = inverse(parts["fisher"] + gauge)
+        size = np.maximum(gauge[:k, :k].sum(axis=1), 1.0)
+        var = np.diag(a)[:k] - 1.0 / size**2
+    return np.where(thin, np.clip(var, 0, None), 0.0)
 
 
 def gauge_offset(models: tuple[str, ...], theta: np.ndarray, params: RatingParams) -> float:
@@ -232,8 +267,10 @@ def gauge_offset(models: tuple[str, ...], theta: np.ndarray, params: RatingParam
 
 
 def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.ndarray | None,
-           boot_theta: np.ndarray | None, extra: float | None, method: str) -> Ratings:
-    """Gauge (mean 1000 or the anchor), Elo scaling and intervals."""
+           boot_theta: np.ndarray | None, extra: float | None, method: str,
+           floor: np.ndarray | None = None) -> Ratings:
+    """Gauge (mean 1000 or the anchor), Elo scaling and intervals (never narrower than ``floor``'s, a
+    per-model variance in natural units, see :func:`thin_model_variance`)."""
     k = c.n_models
     a = c.models.index(params.anchor) if params.anchor in c.models else None
     offset = gauge_offset(c.models, theta, params)
@@ -250,6 +287,15 @@ def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.nd
         if boot_theta is not None:
             boot = params.anchor_rating + (boot_theta - boot_theta[:, [a]]) * ELO_SCALE
     lo, hi = _intervals(rating, cov, boot, params, k)
+    if floor is not None and floor.any():
+        z = norm.ppf(1 - params.alpha / (2 * k)) if params.simultaneous else norm.ppf(1 - params.alpha / 2)
+        half = z * np.sqrt(floor) * ELO_SCALE
+        lo, hi = np.minimum(lo, rating - half), np.maximum(hi, rating + half)
+        if cov is not None and boot is None:   # rank draws from the normal approximation see the floor too
+            var = np.diag(cov)[:k]
+            scale = np.sqrt(np.maximum(floor, var) / np.where(var > 0, var, 1.0))
+            scale = np.where(var > 0, scale, 1.0)
+            cov = cov[:k, :k] * np.outer(scale, scale)
     info: dict[str, Any] = {}
     if extra is not None:
         info["tie_parameter"] = float(np.exp(extra) if params.ties == "davidson" else np.exp(np.exp(extra)))

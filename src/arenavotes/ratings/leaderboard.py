@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,11 +25,9 @@ import polars as pl
 from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ratings.core import RatingParams, Ratings, prepare_counts, rate
-from arenavotes.ratings.graph import DisconnectedError
+from arenavotes.ratings.graph import components
 from arenavotes.ratings.stability import graph_stats, kendall_tau, leave_one_voter_out, online_elo
 from arenavotes.ratings.style import FEATURES, fit_style
-
-log = logging.getLogger(__name__)
 
 LABEL_SCHEMA = {"battle_id": pl.String, "labeler": pl.String, "category": pl.String}
 STYLE_COLUMNS = [f"{f}_{s}" for f in FEATURES for s in "ab"]
@@ -44,17 +41,60 @@ class Boards:
     skipped: dict[str, str]       # category -> why no board
 
 
+def rate_groups(battles: pl.DataFrame, params: RatingParams, *, clusters: str | None = None
+                ) -> tuple[list[tuple[int, pl.DataFrame, Ratings]], dict[int, str]]:
+    """Rate every connected group of models on its own: ``[(group, its battles, ratings)]`` and, for groups that
+    cannot be rated (e.g. a model that never lost, so its rating would be infinite), ``{group: why}``.
+
+    Groups are numbered 1, 2, ... by their number of battles (largest first). Models in different groups
+    never met, directly or through others, so their ratings are not comparable: each group has its own
+    gauge (mean 1000, or the anchor in the group that holds it) and its own ranks. (``--compat fastchat-2024``
+    keeps FastChat's single ridged fit, to reproduce its published numbers.)
+
+    >>> b = pl.DataFrame({"model_a": ["x", "y", "p", "q"] * 5, "model_b": ["y", "x", "q", "p"] * 5,
+    ...                   "winner": ["model_a", "model_a", "model_a", "tie"] * 5})
+    >>> [(g, r.models) for g, _, r in rate_groups(b, RatingParams())[0]]
+    [(1, ('p', 'q')), (2, ('x', 'y'))]
+    """
+    counts = prepare_counts(battles, params)
+    found = components(counts)
+    if len(found) <= 1 or params.compat == "fastchat-2024":
+        # FastChat's 2024 fit is ridged, so it is defined on a split graph; it rated one board, and the compat
+        # mode reproduces its published numbers (ratings across groups are then pinned only by the ridge)
+        return [(1, battles, rate(battles, params, clusters=clusters))], {}
+    per_model = dict(zip(counts.models, counts.battles_per_model().tolist(), strict=True))
+    found.sort(key=lambda g: (-sum(per_model[m] for m in g), g))
+    out: list[tuple[int, pl.DataFrame, Ratings]] = []
+    failed: dict[int, str] = {}
+    for n, models in enumerate(found, start=1):
+        sub = battles.filter(pl.col("model_a").is_in(models) & pl.col("model_b").is_in(models))
+        group_params = params if params.anchor is None or params.anchor in models else \
+            dataclasses.replace(params, anchor=None)
+        try:
+            out.append((n, sub, rate(sub, group_params, clusters=clusters)))
+        except UserError as exc:
+            failed[n] = f"{len(models)} models ({', '.join(models[:3])}{' ...' if len(models) > 3 else ''}): " \
+                        + exc.message
+    if not out:
+        raise UserError("no group of models can be rated: " + "; ".join(f"group {g}: {w}" for g, w in failed.items()),
+                        hint="add a small ridge (--reg 0.01) or rate a larger set of battles")
+    return out, failed
+
+
 def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, min_battles: int = 300,
           min_category_battles: int = 100, categories: Sequence[str] | None = None, style: bool = True,
           style_reg: float = 1.0, clusters: str | None = None, with_loo: bool = True) -> Boards:
-    """Overall and per-category leaderboards from battles and their (positive) category labels."""
+    """Overall and per-category leaderboards from battles and their (positive) category labels; a comparison
+    graph that splits gives one board per connected group of models (column ``component``)."""
     rows: list[pl.DataFrame] = []
     stats: list[dict[str, Any]] = []
     style_rows: list[pl.DataFrame] = []
     skipped: dict[str, str] = {}
-    overall = rate(battles, params, clusters=clusters)
-    ref = dict(zip(overall.models, overall.rating.tolist(), strict=True))
-    boards = [("", "overall", battles, overall)]
+    overall, failed = rate_groups(battles, params, clusters=clusters)
+    for g, why in failed.items():
+        skipped[f"overall, group {g}"] = why
+    ref = {m: v for _, _, r in overall for m, v in zip(r.models, r.rating.tolist(), strict=True)}
+    boards = [("", "overall", g, sub, r) for g, sub, r in overall]
     wanted = set(categories) if categories else None
     groups = labels.group_by("labeler", "category").agg(pl.col("battle_id")).sort("labeler", "category")
     for labeler, category, ids in groups.iter_rows():
@@ -66,12 +106,15 @@ def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, 
             skipped[name] = f"{sub.height} battles < {min_category_battles}"
             continue
         try:
-            boards.append((labeler, category, sub, rate(sub, params, clusters=clusters)))
-        except (DisconnectedError, UserError) as exc:
+            rated, failed = rate_groups(sub, params, clusters=clusters)
+        except UserError as exc:
             skipped[name] = exc.message
-            log.warning("no leaderboard for %s: %s", name, exc.message)
-    for labeler, category, sub, r in boards:
-        rows.append(_board_rows(labeler, category, sub, r, min_battles, with_loo, stats, ref))
+            continue
+        for g, why in failed.items():
+            skipped[f"{name}, group {g}"] = why
+        boards.extend((labeler, category, g, s, r) for g, s, r in rated)
+    for labeler, category, group, sub, r in boards:
+        rows.append(_board_rows(labeler, category, group, sub, r, min_battles, with_loo, stats, ref))
         if style and all(c in sub.columns for c in STYLE_COLUMNS):
             sf = sub.drop_nulls(STYLE_COLUMNS)
             if sf.height >= 50:
@@ -81,14 +124,14 @@ def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, 
                     skipped[f"style {category} [{labeler}]"] = exc.message
                 else:
                     style_rows.append(fit.coefficients().with_columns(
-                        labeler=pl.lit(labeler), category=pl.lit(category), battles=pl.lit(fit.battles),
-                        reg=pl.lit(style_reg)))
+                        labeler=pl.lit(labeler), category=pl.lit(category), component=pl.lit(group, pl.Int32),
+                        battles=pl.lit(fit.battles), reg=pl.lit(style_reg)))
     return Boards(pl.concat(rows), pl.DataFrame(stats, infer_schema_length=None),
                   pl.concat(style_rows) if style_rows else pl.DataFrame(), skipped)
 
 
-def _board_rows(labeler: str, category: str, sub: pl.DataFrame, r: Ratings, min_battles: int, with_loo: bool,
-                stats: list[dict[str, Any]], ref: dict[str, float]) -> pl.DataFrame:
+def _board_rows(labeler: str, category: str, group: int, sub: pl.DataFrame, r: Ratings, min_battles: int,
+                with_loo: bool, stats: list[dict[str, Any]], ref: dict[str, float]) -> pl.DataFrame:
     frame = r.to_frame()
     elo = online_elo(sub)
     loo = leave_one_voter_out(sub, r) if with_loo else None
@@ -96,14 +139,14 @@ def _board_rows(labeler: str, category: str, sub: pl.DataFrame, r: Ratings, min_
     g = graph_stats(c)
     tau = kendall_tau(dict(zip(r.models, r.rating.tolist(), strict=True)), ref)[0] if category != "overall" else 1.0
     stats.append({
-        "labeler": labeler, "category": category, "battles": sub.height, "models": g.models,
+        "labeler": labeler, "category": category, "component": group, "battles": sub.height, "models": g.models,
         "pairs_met": g.pairs_met, "pairs_possible": g.pairs_possible, "components": g.components,
         "kendall_tau_vs_overall": tau, "voters": loo.voters if loo else None,
         "loo_max_change": loo.max_change if loo else None, "loo_worst_voter": loo.worst_voter if loo else None,
         "tie_parameter": r.extra.get("tie_parameter"),
     })
     return frame.with_columns(
-        labeler=pl.lit(labeler), category=pl.lit(category),
+        labeler=pl.lit(labeler), category=pl.lit(category), component=pl.lit(group, pl.Int32),
         provisional=pl.col("battles") < min_battles,
         online_elo=pl.col("model").replace_strict(elo, default=None, return_dtype=pl.Float64),
         loo_max_change=(pl.col("model").replace_strict(loo.per_model, default=None, return_dtype=pl.Float64)
@@ -190,11 +233,11 @@ def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, 
     """Replace the scope's rows in leaderboards, leaderboard_stats and style_coefficients."""
     boards = out.boards.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id)).with_columns(
         pl.col("rank", "rank_ub", "rank_worst").cast(pl.Int32))
-    cols = ["scope", "labeler", "category", "model", "rating", "ci_lower", "ci_upper", "rank", "rank_ub",
+    cols = ["scope", "labeler", "category", "component", "model", "rating", "ci_lower", "ci_upper", "rank", "rank_ub",
             "rank_worst", "rank_q025", "rank_q975", "battles", "provisional", "online_elo", "loo_max_change",
             "method", "params", "run_id"]
     stats = out.stats.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id), excluded_flagged=pl.lit(excluded, pl.Int64))
-    scols = ["scope", "labeler", "category", "battles", "models", "pairs_met", "pairs_possible", "components",
+    scols = ["scope", "labeler", "category", "component", "battles", "models", "pairs_met", "pairs_possible", "components",
              "kendall_tau_vs_overall", "voters", "loo_max_change", "loo_worst_voter", "tie_parameter",
              "excluded_flagged", "run_id"]
     try:
@@ -209,8 +252,8 @@ def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, 
             if out.style.height:
                 style = out.style.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id))
                 con.register("_sc", style.to_arrow())
-                con.execute("INSERT INTO style_coefficients SELECT scope, labeler, category, feature, coef, ci_lower, "
-                            "ci_upper, battles, reg, run_id FROM _sc")
+                con.execute("INSERT INTO style_coefficients SELECT scope, labeler, category, component, feature, coef, "
+                            "ci_lower, ci_upper, battles, reg, run_id FROM _sc")
     finally:
         for v in ("_lb", "_st", "_sc"):
             with contextlib.suppress(duckdb.Error):
@@ -228,14 +271,14 @@ def read_board(con: duckdb.DuckDBPyConnection, scope: str | None, category: str,
         scope = scopes[0]
     if scope not in scopes:
         raise UserError(f"no leaderboard named '{scope}'", hint=f"names: {', '.join(scopes)}")
-    sql = ("SELECT model, rating, ci_lower, ci_upper, rank, rank_ub, rank_worst, rank_q025, rank_q975, battles, "
-           "provisional, online_elo, loo_max_change, method, category, labeler FROM leaderboards "
+    sql = ("SELECT model, rating, ci_lower, ci_upper, rank, rank_ub, rank_worst, rank_q025, rank_q975, "
+           "battles, provisional, online_elo, loo_max_change, method, category, labeler, component FROM leaderboards "
            "WHERE scope = ? AND category = ?")
     args: list[Any] = [scope, category]
     if labeler is not None:
         sql += " AND labeler = ?"
         args.append(labeler)
-    frame = pl.from_arrow(con.sql(sql + " ORDER BY labeler, rank_ub, rating DESC, model", params=args).to_arrow_table())
+    frame = pl.from_arrow(con.sql(sql + " ORDER BY labeler, component, rating DESC, model", params=args).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     if frame.height == 0:
         cats = [f"{c} [{lab}]" if lab else c for lab, c in con.execute(

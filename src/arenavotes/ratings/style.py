@@ -27,7 +27,7 @@ import polars as pl
 from scipy.stats import norm
 
 from arenavotes.errors import UserError
-from arenavotes.ratings.bt import ELO_SCALE, hessian, sigmoid
+from arenavotes.ratings.bt import ELO_SCALE, gauge_matrix, hessian, inverse, sigmoid, solve
 
 FEATURES = ("tokens", "headers", "lists", "bold")
 OUTCOME = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
@@ -86,7 +86,7 @@ def fit_style(battles: pl.DataFrame, *, reg: float = 1.0, alpha: float = 0.05, b
     k, f = len(models), x.shape[1]
     params = np.zeros(k + f)
     ones = np.zeros((k + f, k + f))
-    ones[:k, :k] = 1.0
+    ones[:k, :k] = gauge_matrix(i, j, k)
     pen = np.zeros(k + f)
     pen[k:] = reg
     for _ in range(max_iter):
@@ -97,13 +97,14 @@ def fit_style(battles: pl.DataFrame, *, reg: float = 1.0, alpha: float = 0.05, b
         if np.max(np.abs(g)) <= tol * len(y):
             break
         h = _joint(i, j, x, p * (1 - p), k) + np.diag(pen)
-        params = params + np.linalg.solve(h + ones, g)
+        params = params + solve(h + ones, g)
     p = sigmoid(params[i] - params[j] + x @ params[k:])
     h = _joint(i, j, x, p * (1 - p), k) + np.diag(pen)
     score = y - p
     meat = _joint(i, j, x, score**2, k)
-    a = np.linalg.inv(h + ones)
-    a[:k, :k] -= 1.0 / k**2  # pseudo-inverse: the gauge direction (1,..,1, 0,..) gets no variance
+    a = inverse(h + ones)
+    size = ones[:k, :k].sum(axis=1)
+    a[:k, :k] -= ones[:k, :k] / (size[:, None] * size[None, :])  # pseudo-inverse: gauge directions get no variance
     cov = a @ meat @ a
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     zc = norm.ppf(1 - alpha / 2)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from arenavotes.ratings.bt import NotConvergedError, sigmoid
+from arenavotes.ratings.bt import NotConvergedError, gauge_matrix, sigmoid, solve
 
 
 def outcome_probs_grads(model: str, d: np.ndarray, extra: float) -> tuple[np.ndarray, np.ndarray]:
@@ -66,8 +66,11 @@ def _assemble(i: np.ndarray, j: np.ndarray, k: int, weights: np.ndarray, gd: np.
 
 
 def fit_tie_model(model: str, i: np.ndarray, j: np.ndarray, c: np.ndarray, k: int, *,
-                  tol: float = 1e-10, max_iter: int = 200) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
-    """Fit ``model`` to counts ``c`` (pairs x [i wins, j wins, ties]); theta sums to zero.
+                  tol: float = 1e-10, max_iter: int = 200, reg: float = 0.0
+                  ) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
+    """Fit ``model`` to counts ``c`` (pairs x [i wins, j wins, ties]); theta sums to zero within each connected
+    group of models (a comparison graph that splits gives each group its own gauge, never a singular system).
+    ``reg``: an L2 ridge on theta that keeps the fit finite when a model never lost or never won.
 
     Returns ``(theta, extra, parts)`` where ``parts`` has the Fisher information and the meat
     (both (k+1) x (k+1)) at the optimum for the sandwich.
@@ -76,22 +79,25 @@ def fit_tie_model(model: str, i: np.ndarray, j: np.ndarray, c: np.ndarray, k: in
     n = c.sum(axis=1)
     ties, total = c[:, 2].sum(), n.sum()
     extra = np.log(max(ties, 0.5) / max(total - ties, 0.5)) if model == "davidson" else np.log(0.5)
+    met = n > 0
     ones = np.zeros((k + 1, k + 1))
-    ones[:k, :k] = 1.0
+    ones[:k, :k] = gauge_matrix(i[met], j[met], k)
+    ridge = np.zeros((k + 1, k + 1))
+    ridge[:k, :k] = reg * np.eye(k)
     scale = max(float(total), 1.0)
     for _ in range(max_iter):
         p, g = outcome_probs_grads(model, theta[i] - theta[j], extra)
         sd = (c * g[:, :, 0]).sum(axis=1)
-        score = np.append(np.bincount(i, sd, k) - np.bincount(j, sd, k), (c * g[:, :, 1]).sum())
+        score = np.append(np.bincount(i, sd, k) - np.bincount(j, sd, k) - reg * theta, (c * g[:, :, 1]).sum())
         if np.max(np.abs(score)) <= tol * scale:
             break
-        fisher = _assemble(i, j, k, n[:, None] * p, g[:, :, 0], g[:, :, 1])
-        step = np.linalg.solve(fisher + ones, score)
+        fisher = _assemble(i, j, k, n[:, None] * p, g[:, :, 0], g[:, :, 1]) + ridge
+        step = solve(fisher + ones, score)
         theta, extra = theta + step[:k], extra + float(step[k])
     else:
         raise NotConvergedError(f"{model} fit did not converge in {max_iter} steps",
                                 hint="check that the comparison graph is connected")
     p, g = outcome_probs_grads(model, theta[i] - theta[j], extra)
-    parts = {"fisher": _assemble(i, j, k, n[:, None] * p, g[:, :, 0], g[:, :, 1]),
-             "meat": _assemble(i, j, k, c, g[:, :, 0], g[:, :, 1])}
+    parts = {"fisher": _assemble(i, j, k, n[:, None] * p, g[:, :, 0], g[:, :, 1]) + ridge,
+             "meat": _assemble(i, j, k, c, g[:, :, 0], g[:, :, 1]), "gauge": ones}
     return theta - theta.mean(), extra, parts

@@ -170,18 +170,24 @@ def render(tables: dict[str, pl.DataFrame], inp: ReportInput, figures: list[Path
         span = f" from {first} to {last}"
     summary = (f"{inp.battles.height:,} battles between {board.height} models{span}. "
                f"Top: {board['model'][0]} ({board['rating'][0]:.1f}).")
-    if "unrated" in tables:
-        left = tables["unrated"]["model"].to_list()
+    others = None
+    if "other_groups" in tables:
+        og = tables["other_groups"]
         rated = int(board["battles"].sum() // 2)
-        summary += (f" {len(left)} model(s) never met the main group, directly or through others, so their ratings "
-                    f"would not be comparable and they are not rated: {', '.join(left)} ({rated:,} battles rated).")
+        n_groups = og["group"].n_unique()
+        summary += (f" The models split into {n_groups + 1} groups that never met, directly or through others, so "
+                    f"ratings compare only within a group: the board below is the group with the most battles "
+                    f"({rated:,} battles); the other groups are rated on their own in 'Other groups of models'.")
+        others = [{"group": g, "rows": grp.sort("rank", nulls_last=True).to_dicts(),
+                   "note": grp["note"].drop_nulls().first()}
+                  for (g,), grp in og.group_by(["group"], maintain_order=True)]
     style_note = None if "style" in tables else (
         "No style-control fit: these battles carry no answer texts (or fewer than 50 with all style features).")
     ctx = {"title": inp.title, "scope": ", ".join(sources), "summary": summary, "leaderboard": board.to_dicts(), "min_battles": inp.min_battles,
            "level": round(100 * (1 - inp.params.alpha)), "figures": figs, "comparison": comparison,
            "new_models": new, "retired_models": retired, "categories": cats,
            "style": tables["style"].to_dicts() if "style" in tables else None, "style_note": style_note,
-           "quality": quality, "methods": methods_text(tables, sources, exclude_flags, note)}
+           "quality": quality, "methods": methods_text(tables, sources, exclude_flags, note), "others": others}
     return env.get_template("report.md.j2").render(**ctx), env.get_template("report.html.j2").render(**ctx)
 
 

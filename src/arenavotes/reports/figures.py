@@ -26,8 +26,9 @@ plt.rcParams.update({"figure.dpi": 110, "font.size": 9, "svg.hashsalt": "arenavo
 def _save(fig: plt.Figure, out: Path, name: str) -> list[Path]:
     paths = [out / f"{name}.png", out / f"{name}.svg"]
     fig.tight_layout()
-    fig.savefig(paths[0], metadata={"Software": None})
-    fig.savefig(paths[1], metadata={"Date": None, "Creator": None})
+    # bbox "tight" grows the canvas to every artist (a colour-bar label at the right edge was clipped)
+    fig.savefig(paths[0], metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
+    fig.savefig(paths[1], metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
     return paths
 

@@ -36,16 +36,24 @@ class ReportInput:
     style_reg: float = 1.0
 
 
-def largest_component(battles: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    """The battles among the largest group of models that met (directly or through others), and the models
-    left out: a month can split into groups whose ratings are not comparable, and a report shows the main one
-    instead of failing (``arenavotes rate`` refuses such a graph)."""
-    groups = components(PairCounts.from_battles(battles))
+def split_groups(battles: pl.DataFrame) -> list[pl.DataFrame]:
+    """The battles of each group of models that met (directly or through others), the group with the most
+    battles first: a month can split into groups whose ratings are not comparable."""
+    counts = PairCounts.from_battles(battles)
+    groups = components(counts)
     if len(groups) <= 1:
-        return battles, []
-    keep = groups[0]
-    left_out = sorted(m for g in groups[1:] for m in g)
-    return battles.filter(pl.col("model_a").is_in(keep) & pl.col("model_b").is_in(keep)), left_out
+        return [battles]
+    per_model = dict(zip(counts.models, counts.battles_per_model().tolist(), strict=True))
+    groups.sort(key=lambda g: (-sum(per_model[m] for m in g), g))
+    return [battles.filter(pl.col("model_a").is_in(g) & pl.col("model_b").is_in(g)) for g in groups]
+
+
+def largest_component(battles: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The battles of the group with the most battles, and the models of the other groups."""
+    groups = split_groups(battles)
+    left_out = sorted(set(pl.concat([g["model_a"] for g in groups[1:]] or [pl.Series([], dtype=pl.String)])) |
+                      set(pl.concat([g["model_b"] for g in groups[1:]] or [pl.Series([], dtype=pl.String)])))
+    return groups[0], left_out
 
 
 def stable_params(battles: pl.DataFrame, params: RatingParams) -> RatingParams:
@@ -72,16 +80,17 @@ def leaderboard(battles: pl.DataFrame, params: RatingParams) -> tuple[pl.DataFra
     lo, hi = boot.rank_quantiles()
     frame = r.to_frame().drop("rank_q025", "rank_q975").join(
         pl.DataFrame({"model": list(boot.models), "rank_q025": lo, "rank_q975": hi}), on="model")
-    return frame.sort(["rank_ub", "rating"], descending=[False, True]), r, params
+    return frame.sort(["rating", "model"], descending=[True, False]), r, params
 
 
 def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
     if inp.battles.height == 0:
         raise UserError(f"no battles in {inp.title}", hint="check the month and --source")
     out: dict[str, pl.DataFrame] = {}
-    b, unrated = largest_component(inp.battles)
-    if unrated:
-        out["unrated"] = pl.DataFrame({"model": unrated, "reason": "not connected to the main group of models"})
+    groups = split_groups(inp.battles)
+    b = groups[0]
+    if len(groups) > 1:
+        out["other_groups"] = _other_groups(groups[1:], inp.params)
     board, fit, used = leaderboard(b, inp.params)
     out["methods"] = pl.DataFrame([{
         "ties": used.ties, "bothbad": used.bothbad, "ci": used.ci, "rounds": used.rounds, "alpha": used.alpha,
@@ -125,6 +134,23 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
     for name, frame in inp.quality.items():
         out[f"quality_{name}"] = frame
     return out
+
+
+def _other_groups(groups: list[pl.DataFrame], params: RatingParams) -> pl.DataFrame:
+    """A board for each further group of models (never compared with the main one), or why it has none."""
+    rows = []
+    for n, g in enumerate(groups, start=2):
+        models = sorted(set(g["model_a"]) | set(g["model_b"]))
+        try:
+            r = rate(g, stable_params(g, dataclasses.replace(params, ci="sandwich")))
+        except UserError as exc:
+            rows.append(pl.DataFrame({"group": n, "model": models, "battles": None, "rating": None, "ci_lower": None,
+                                      "ci_upper": None, "rank": None, "note": exc.message}))
+            continue
+        f = r.to_frame().select("model", "battles", "rating", "ci_lower", "ci_upper", "rank")
+        rows.append(f.with_columns(group=pl.lit(n), note=pl.lit(None, pl.String)).select(
+            "group", "model", "battles", "rating", "ci_lower", "ci_upper", "rank", "note"))
+    return pl.concat(rows, how="vertical_relaxed")
 
 
 def _observed(b: pl.DataFrame, models: list[str]) -> pl.DataFrame:
