@@ -1,17 +1,21 @@
 # Two entry points for a fresh machine with only python3: `make demo` and `make test`.
-# Both create (or refresh, when pyproject.toml changes) the virtual environment in .venv.
+# Both create (or refresh, when pyproject.toml or constraints.txt change) the virtual environment in .venv,
+# with the exact versions of constraints.txt (the lock CI passed with). `make test-latest` tests against the
+# newest releases of every dependency in .venv-latest; `make lock` rewrites constraints.txt from .venv.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   ?= demo
 
-.PHONY: venv demo test lint bench bench-ratings clean
+PIP_VERSION := 26.3
 
-$(STAMP): pyproject.toml
+.PHONY: venv demo test lint bench bench-ratings clean test-latest lock shell
+
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -66,5 +70,21 @@ bench: $(STAMP)
 bench-ratings: .venv-bench/.installed-stamp
 	.venv-bench/bin/python bench/ratings.py
 
+# the newest release of every dependency (no constraints): what a user's `pip install arenavotes` may get
+test-latest:
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade pip
+	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	.venv-latest/bin/python -m pytest -p no:cacheprovider
+
+lock: $(STAMP)
+	{ echo "# Exact versions a clean CI run passed with (Python 3.11, x86_64). 'make' installs with these;"; \
+	  echo "# 'make test-latest' tests against the newest releases instead. Refresh: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^arenavotes'; } > constraints.txt
+
+# a shell with the `arenavotes` command on PATH
+shell: $(STAMP)
+	@echo "entering a shell with .venv activated; 'exit' leaves it" && . $(BIN)/activate && exec $${SHELL:-bash} -i
+
 clean:
-	rm -rf $(VENV) .venv-bench $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench .venv-latest $(DEMO) .pytest_cache .mypy_cache .ruff_cache
