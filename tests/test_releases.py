@@ -30,6 +30,7 @@ def _gate(path: Path) -> list:
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory) -> Workspace:
+    from arenavotes import provenance
     from arenavotes.categories import label
     from arenavotes.categories.store import load_features, replace_labels
     from arenavotes.dedup import detect
@@ -49,9 +50,11 @@ def ws(tmp_path_factory) -> Workspace:
         new, found = scrub_texts(msgs["content"].to_list(), workers=1, ner=False)
         write_scrubbed(con, msgs, new, findings_frame(msgs, found), "r", keep_raw=False)
         con.execute("INSERT INTO scrubbed SELECT battle_id, 'r' FROM battles WHERE source = 'genai'")
+        provenance.record(con, ["genai", "a100"], "scrub", "r", "test")
         for src in ("genai", "a100"):
             b, t, a = load_source(con, src)
             replace_flags(con, src, detect(b, t, a, w.settings().dedup).flags, "d")
+            provenance.record(con, [src], "dedup", "d", "test")
         p, m, a = load_features(con, ["a100"])
         rows = label(p, m, a)
         replace_labels(con, ["a100"], rows, rows["labeler"].unique().to_list())

@@ -7,6 +7,7 @@ one line (``arenavotes: error: ...``) and exits with code 2; no traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,8 +85,14 @@ def formats() -> None:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
               help="Where a canonical field lives, e.g. --map model_a=left (nested: a.b). Repeatable.")
 @click.option("--replace", is_flag=True, help="Replace a source that holds a different version of the file.")
+@click.option("--license", "license_", metavar="ID", help="The source's licence for dataset cards (e.g. cc-by-4.0, mit).")
+@click.option("--license-url", metavar="URL", help="Where the source's licence text is.")
+@click.option("--citation", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="FILE.bib",
+              help="BibTeX to cite the source (shown on dataset cards).")
+@click.option("--description", metavar="TEXT", help="One line on what the votes are, e.g. 'text-to-image arena votes'.")
 def ingest(workspace: Path, files: Sequence[Path], format_name: str | None, container: str | None,
-           source: str | None, maps: Sequence[str], replace: bool) -> None:
+           source: str | None, maps: Sequence[str], replace: bool, license_: str | None, license_url: str | None,
+           citation: Path | None, description: str | None) -> None:
     """Read vote logs into canonical battles; rows that fail checks go to quarantine.
 
     \b
@@ -109,6 +116,11 @@ def ingest(workspace: Path, files: Sequence[Path], format_name: str | None, cont
             verb = {"unchanged": "unchanged, skipped", "replaced": "replaced"}.get(r.status, "ingested")
             click.echo(f"{r.file}: {verb} as '{r.source}' ({r.format}): {r.rows_in:,} records -> "
                        f"{r.kept:,} battles, {r.quarantined_total:,} quarantined" + (f" ({why})" if why else ""))
+            if license_ or license_url or citation or description:
+                from arenavotes.provenance import set_source_meta
+
+                set_source_meta(con, r.source, license=license_, license_url=license_url, description=description,
+                                citation=citation.read_text(encoding="utf-8") if citation else None)
 
 
 def _parse_map(maps: Sequence[str]) -> dict[str, str]:
@@ -269,6 +281,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
       arenavotes rate -w myarena --source genai-arena --anony-only --compat fastchat-2024
       arenavotes rate -w myarena --source arena-2023 --ci cluster --cluster-by judge --rounds 200
     """
+    from arenavotes import provenance
     from arenavotes.ratings import leaderboard as lb
     from arenavotes.ratings.core import RatingParams
     from arenavotes.runs import new_run_id, record_run, utcnow
@@ -309,6 +322,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
                                  "battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
                                  params=[list(exclude), chosen]).fetchall()[0][0]) if exclude else 0
         lb.write(con, scope, out, run_id, excluded=n_excluded)
+        provenance.record(con, chosen, "rate", run_id, params.digest())
         n_boards = out.boards.select("labeler", "category").unique().height
         record_run(con, run_id, "rate", params.digest(), started=started, target=scope,
                    rows_in=battles.height, rows_out=out.boards.height,
@@ -420,6 +434,7 @@ def dedup(workspace: Path, sources: Sequence[str]) -> None:
 
     Example: arenavotes dedup -w myarena
     """
+    from arenavotes import provenance
     from arenavotes.dedup import detect
     from arenavotes.dedup.store import flag_counts, load_source, replace_flags
     from arenavotes.ratings.leaderboard import resolve_sources
@@ -435,6 +450,7 @@ def dedup(workspace: Path, sources: Sequence[str]) -> None:
             result = detect(battles, texts, answers, settings)
             run_id = new_run_id()
             replace_flags(con, source, result.flags, run_id)
+            provenance.record(con, [source], "dedup", run_id, ws.settings().section_hash("dedup"))
             flagged = result.flags["battle_id"].n_unique()
             record_run(con, run_id, "dedup", ws.settings().section_hash("dedup"), started=started, target=source,
                        rows_in=battles.height, rows_out=flagged, counts=result.stats)
@@ -510,6 +526,7 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
 
     Example: arenavotes categorize -w myarena
     """
+    from arenavotes import provenance
     from arenavotes.categories import LABELERS, label, labeler_name
     from arenavotes.categories.store import agreement, load_features, replace_labels
     from arenavotes.ratings.leaderboard import resolve_sources
@@ -533,7 +550,9 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
                 names += judged["labeler"].unique().to_list()
             replace_labels(con, [source], rows, names)
             counts = rows.filter(pl.col("value")).group_by("category").len().sort("category")
-            record_run(con, new_run_id(), "categorize", ws.settings().section_hash(), started=started, target=source,
+            cat_run = new_run_id()
+            provenance.record(con, [source], "categorize", cat_run, ws.settings().section_hash())
+            record_run(con, cat_run, "categorize", ws.settings().section_hash(), started=started, target=source,
                        rows_in=prompts.height, rows_out=rows.height,
                        counts={"labelers": sorted(labeler_name(n) for n in chosen_labelers),
                                "positives": dict(counts.iter_rows())})
@@ -591,6 +610,7 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
             click.echo(f"... and {len(hits) - 200} more")
         raise UserError(f"PII gate failed: {len(hits)} finding(s) in {len({h.file for h in hits})} file(s)",
                         hint="scrub the workspace ('arenavotes scrub') and rebuild the files")
+    from arenavotes import provenance
     from arenavotes.pii.scrub import scrub_texts
     from arenavotes.pii.store import findings_frame, unscrubbed, write_scrubbed
     from arenavotes.ratings.leaderboard import resolve_sources
@@ -611,12 +631,17 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
         found = findings_frame(messages, findings)
         run_id = new_run_id()
         write_scrubbed(con, messages, new_content, found, run_id, keep_raw)
+        provenance.record(con, chosen, "scrub", run_id, ws.settings().section_hash("pii"))
         seconds = time.perf_counter() - t0
         by_entity = dict(found.group_by("entity").agg(pl.col("count").sum()).sort("entity").iter_rows())
         record_run(con, run_id, "scrub", ws.settings().section_hash("pii"), started=started, target=",".join(chosen),
                    rows_in=messages.height, rows_out=int(sum(by_entity.values())),
                    counts={"texts": messages.height, "distinct_texts": len(set(texts)), "spans_by_entity": by_entity,
                            "seconds": round(seconds, 2), "ner": ner, "keep_raw": keep_raw})
+    if not keep_raw and by_entity:
+        from arenavotes import db
+
+        db.compact(ws.db_path)   # the replaced texts must not survive in the file's free pages
     spans = ", ".join(f"{e} {n:,}" for e, n in by_entity.items()) or "none"
     click.echo(f"scrubbed {messages.height:,} texts ({len(set(texts)):,} distinct) in {seconds:.1f} s: "
                f"{sum(by_entity.values()):,} spans replaced ({spans})")
@@ -638,13 +663,17 @@ def _progress(total: int, unit: str) -> Any:
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Sources to release (default: all).")
 @click.option("--exclude-flags", metavar="FLAGS", help="Flags whose battles are left out (default: [dedup] "
               "exclude; 'none' keeps all).")
-@click.option("--license", "license_", default="cc-by-4.0", show_default=True, help="Licence of the release.")
+@click.option("--license", "license_", metavar="ID", help="Licence of the release (default: the sources' licence when "
+              "they share one, else 'other' with LICENSES.md listing each; see ingest --license).")
+@click.option("--allow-missing", metavar="STAGES", help="Release sources that have not been through these stages "
+              "(comma-separated: scrub, dedup); the card says so.")
 @click.option("--name", "pretty_name", default="Arena votes", show_default=True, help="The dataset's name.")
 @click.option("--date", metavar="YYYY-MM-DD", help="Release date (default: the day of the newest battle).")
 @click.option("--report", "report_name", metavar="MONTH|DIR", help="Ship a report (reports/MONTH of the workspace, "
               "or a folder) in reports/ and as a section of the dataset card.")
 def release(workspace: Path, version: str, parent: str | None, sources: Sequence[str], exclude_flags: str | None,
-            license_: str, pretty_name: str, date: str | None, report_name: str | None) -> None:
+            license_: str | None, allow_missing: str | None, pretty_name: str, date: str | None,
+            report_name: str | None) -> None:
     """Build releases/VERSION: parquet per config, dataset card, manifest, changelog; PII-gated.
 
     \b
@@ -666,8 +695,14 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
             report = ws.path / "reports" / report_name
             if not report.exists():
                 report = Path(report_name)
+        allowed = tuple(x.strip() for x in (allow_missing or "").split(",") if x.strip())
+        bad = [x for x in allowed if x not in ("scrub", "dedup")]
+        if bad:
+            raise UserError(f"--allow-missing {bad[0]}: not a stage a release needs", hint="scrub, dedup")
+        if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise UserError(f"--date {date}: expected YYYY-MM-DD")
         spec = ReleaseSpec(version, parent, tuple(chosen), exclude, license_, pretty_name, date,
-                           settings.ratings.seed, report)
+                           settings.ratings.seed, report, allowed)
         path = build(con, ws.path, spec, ws.secret(), settings.to_dict(),
                      gate=lambda d: check_paths([d], threshold=settings.pii.gate_threshold, ner=settings.pii.ner,
                                                 workers=settings.pii.workers or 2))
@@ -754,11 +789,16 @@ def status(workspace: Path) -> None:
 
     Example: arenavotes status -w myarena
     """
-    from arenavotes.summary import workspace_summary
+    from arenavotes.provenance import STAGES, stage_table
+    from arenavotes.summary import _table, workspace_summary
 
     ws = Workspace.open(workspace)
     with ws.connect(read_only=True) as con:
         click.echo(workspace_summary(con))
+        stages = stage_table(con)
+    if stages.height:
+        click.echo("\nstages each source went through since its last ingest ([settings hash]):")
+        click.echo(_table(stages.rows(), ("source", *STAGES)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ read-only connection so that a typo cannot change the workspace.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,11 @@ from arenavotes.schema import ALL_DDL, VIEWS_SQL
 
 
 def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the workspace database at ``path`` (``None``: in memory) with the canonical schema."""
+    """Open the workspace database at ``path`` (``None``: in memory) with the canonical schema.
+
+    The database file (and its write-ahead log) is made private (mode 0600), like the pseudonym key: it
+    holds texts before release and voter pseudonyms.
+    """
     if path is not None and read_only and not path.exists():
         raise UserError(f"{path}: no workspace database yet", hint="run 'arenavotes ingest' first")
     try:
@@ -30,10 +35,47 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     except duckdb.IOException as exc:
         raise UserError(f"{path}: cannot open the workspace database: {exc}",
                         hint="is another arenavotes command using it?") from None
+    if path is not None and not read_only:
+        make_private(path)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         ensure_schema(con)
     return con
+
+
+def make_private(path: Path) -> None:
+    """Mode 0600 for the database file and its write-ahead log (when they exist and are ours)."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            if p.exists() and p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except OSError:
+            pass
+
+
+def compact(path: Path) -> None:
+    """Rewrite the database file so that no freed page keeps old values.
+
+    DuckDB marks the blocks of replaced values free but does not erase them: after ``scrub`` replaced the
+    raw texts, they were still readable in the file's free pages. A copy into a new file
+    (``COPY FROM DATABASE``) holds only live data; it replaces the old file atomically (``os.replace``),
+    so a crash leaves either the old or the new file, never half of one.
+    """
+    tmp = path.with_name(path.name + ".compact")
+    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS old (READ_ONLY)", [str(path)])
+        con.execute("ATTACH ? AS new", [str(tmp)])
+        con.execute("COPY FROM DATABASE old TO new")
+        con.execute("DETACH new")
+        con.execute("DETACH old")
+    finally:
+        con.close()
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
 
 
 def scratch() -> duckdb.DuckDBPyConnection:

@@ -208,6 +208,28 @@ CREATE TABLE IF NOT EXISTS conversations_raw (   -- only with 'scrub --keep-raw'
 )
 """
 
+SOURCE_STAGES_DDL = """
+CREATE TABLE IF NOT EXISTS source_stages (   -- which stages each source went through (see arenavotes.provenance)
+    source        VARCHAR NOT NULL,
+    stage         VARCHAR NOT NULL,   -- scrub, dedup, categorize, rate
+    ingest_run    VARCHAR NOT NULL,   -- the ingest run of the source's data it saw (stale when re-ingested)
+    settings_hash VARCHAR NOT NULL,
+    run_id        VARCHAR NOT NULL,
+    finished      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, stage)
+)
+"""
+
+SOURCE_META_DDL = """
+CREATE TABLE IF NOT EXISTS source_meta (     -- what a release's card says about each source (ingest --license ...)
+    source      VARCHAR PRIMARY KEY,
+    license     VARCHAR,   -- an SPDX-style id as the Hub uses it: cc-by-4.0, mit, apache-2.0, ...
+    license_url VARCHAR,   -- where the licence text is
+    citation    VARCHAR,   -- BibTeX
+    description VARCHAR    -- one line: what the votes are (e.g. 'text-to-image arena votes')
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -223,6 +245,8 @@ ALL_DDL: tuple[str, ...] = (
     PII_FINDINGS_DDL,
     SCRUBBED_DDL,
     CONVERSATIONS_RAW_DDL,
+    SOURCE_STAGES_DDL,
+    SOURCE_META_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.

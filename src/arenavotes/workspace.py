@@ -41,7 +41,8 @@ class Workspace:
         """Create the folder and a commented settings file; an existing workspace is left as it is."""
         if path.exists() and not path.is_dir():
             raise UserError(f"{path}: exists and is not a folder", hint="choose another workspace path")
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.mkdir(parents=True, mode=0o700)   # private: texts before release, pseudonyms, the key
         ws = cls(path)
         if not ws.settings_path.exists():
             ws.settings_path.write_text(default_toml(), encoding="utf-8")

@@ -50,11 +50,12 @@ class ReleaseSpec:
     parent: str | None
     sources: tuple[str, ...]
     exclude_flags: tuple[str, ...]
-    license: str = "cc-by-4.0"
+    license: str | None = None           # default: the sources' licence(s), see card.licence_fields
     pretty_name: str = "Arena votes"
     release_date: str | None = None      # YYYY-MM-DD; default: the day of the newest battle
     seed: int = 0
     report: Path | None = None           # a report folder (arenavotes report) to ship in reports/<name>/
+    allow_missing: tuple[str, ...] = ()  # stages a source may lack (said on the card), see arenavotes.provenance
 
 
 def release_dir(workspace: Path) -> Path:
@@ -77,6 +78,18 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) ->
                                                                                          dict[str, Any]]:
     """The release's tables (sorted, deterministic) and the counts the manifest reports."""
     src = list(spec.sources)
+    from arenavotes.provenance import missing_stages, source_meta
+
+    missing = missing_stages(con, src)
+    refused = {s: [st for st in stages if st not in spec.allow_missing] for s, stages in missing.items()}
+    refused = {s: st for s, st in refused.items() if st}
+    if refused:
+        first = next(iter(refused))
+        raise UserError(f"source '{first}' has not been through {', '.join(refused[first])} since it was ingested"
+                        + (f" (and {len(refused) - 1} more source(s) lack stages)" if len(refused) > 1 else ""),
+                        hint=f"run 'arenavotes {refused[first][0]} -w WS', or release anyway with "
+                             f"--allow-missing {','.join(sorted({x for v in refused.values() for x in v}))} "
+                             "(the card will say so)")
     excluded = frame(con, """
         SELECT DISTINCT f.battle_id FROM flags f JOIN battles b USING (battle_id)
         WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))""", [src, list(spec.exclude_flags)])
@@ -117,6 +130,8 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) ->
         "flagged_by_flag": quality["flags"],
         "excluded_by_policy": {"flags": list(spec.exclude_flags), "battles": excluded.height},
         "pii_spans_removed_by_type": quality["pii"],
+        "source_meta": source_meta(con, src),
+        "stages_missing": {s: missing[s] for s in sorted(missing)},
     }
     tables = {"battles": battles, "conversations": conversations, "leaderboard": leaderboard, "flags": flags,
               "prompt_labels": labels}
@@ -160,15 +175,25 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
             if on_write:
                 on_write(rel)
         battles = tables["battles"]
-        newest = battles["tstamp"].max() if battles["tstamp"].null_count() < battles.height else None
-        date = spec.release_date or (str(newest)[:10] if newest is not None else None)
+        stamped = battles.filter(pl.col("tstamp").is_not_null())
+        span = (f"{str(stamped['tstamp'].min())[:10]} to {str(stamped['tstamp'].max())[:10]}"
+                + (f" ({battles.height - stamped.height:,} battles without timestamps)"
+                   if stamped.height < battles.height else "")) if stamped.height else None
+        if spec.release_date:
+            date = spec.release_date
+        elif stamped.height == battles.height:
+            date = str(stamped["tstamp"].max())[:10]
+        else:
+            unstamped = sorted(set(battles.filter(pl.col("tstamp").is_null())["source"]))
+            raise UserError(f"the release date cannot be read from the data: source(s) {', '.join(unstamped)} carry "
+                            "no timestamps", hint="pass --date YYYY-MM-DD")
         languages = sorted(battles["language"].drop_nulls().unique().to_list())
         parent_manifest = (json.loads((root / spec.parent / "manifest.json").read_text()) if spec.parent else None)
         manifest: dict[str, Any] = {
             "version": spec.version, "parent": spec.parent, "release_date": date,
             "code_version": __version__, "seed": spec.seed, "sources": list(spec.sources),
             "rows": {c: tables[c].height for c in CONFIGS}, **counts,
-            "report": spec.report.resolve().name if spec.report is not None else None,
+            "report": spec.report.resolve().name if spec.report is not None else None, "time_span": span,
             "settings": settings,
             "schemas": {c: [{"name": n, "type": str(f.type)} for n, f in
                             zip(tables[c].columns, tables[c].to_arrow().schema, strict=True)] for c in CONFIGS},
@@ -179,7 +204,10 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
         (tmp / "README.md").write_text(card, encoding="utf-8")
         (tmp / "CHANGELOG.md").write_text(changelog(spec, tables, root / spec.parent if spec.parent else None,
                                                     parent_manifest), encoding="utf-8")
-        for name in ("README.md", "CHANGELOG.md"):
+        from arenavotes.releases.card import licences_md
+
+        (tmp / "LICENSES.md").write_text(licences_md(counts["source_meta"]), encoding="utf-8")
+        for name in ("README.md", "CHANGELOG.md", "LICENSES.md"):
             files[name] = file_sha256(tmp / name)
         manifest["files"] = dict(sorted(files.items()))
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n",

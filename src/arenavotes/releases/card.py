@@ -36,20 +36,66 @@ def _table(d: dict[str, Any]) -> str:
     return "| | |\n|---|---:|\n" + "".join(f"| {k} | {v:,} |\n" for k, v in d.items())
 
 
+def licence_fields(explicit: str | None, meta: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The card's licence metadata: ``explicit`` (release --license) when given; else the sources' licence when
+    they all share one; else ``other`` with a name and a link to LICENSES.md, which lists each source's.
+
+    >>> licence_fields(None, {"a": {"license": "mit"}, "b": {"license": "mit"}})
+    {'license': 'mit'}
+    >>> licence_fields(None, {"a": {"license": "mit"}, "b": {"license": "cc-by-4.0"}})["license"]
+    'other'
+    """
+    if explicit:
+        return {"license": explicit}
+    found = {(m.get("license") or "unknown").lower() for m in meta.values()}
+    if len(found) == 1 and "unknown" not in found:
+        return {"license": found.pop()}
+    if found == {"unknown"}:
+        return {"license": "unknown"}
+    return {"license": "other", "license_name": "per-source licences (" + ", ".join(sorted(found)) + ")",
+            "license_link": "LICENSES.md"}
+
+
+def licences_md(meta: dict[str, dict[str, Any]]) -> str:
+    """LICENSES.md of a release: each source's licence, where its text is, and how to cite it."""
+    out = ["# Licences of the sources", "",
+           "Each source keeps its own licence; the release as a whole is only as open as the most restrictive.", ""]
+    for source, m in meta.items():
+        out.append(f"- `{source}`: {m.get('license') or 'unknown (not given at ingest)'}"
+                   + (f" ({m['license_url']})" if m.get("license_url") else ""))
+    return "\n".join(out) + "\n"
+
+
+def bibtex(spec: Any, manifest: dict[str, Any]) -> str:
+    """A BibTeX entry for the release itself."""
+    key = "".join(ch if ch.isalnum() else "_" for ch in f"{spec.pretty_name}_{spec.version}").lower()
+    year = (manifest.get("release_date") or "")[:4]
+    return (f"@misc{{{key},\n  title = {{{spec.pretty_name}, release {spec.version}}},\n"
+            f"  note = {{Arena votes cleaned and published with arenavotes {manifest['code_version']}; "
+            f"sources: {', '.join(manifest['sources'])}}},\n" + (f"  year = {{{year}}},\n" if year else "")
+            + "}")
+
+
 def render_card(spec: Any, manifest: dict[str, Any], languages: list[str]) -> str:
     rows = manifest["rows"]
+    meta: dict[str, dict[str, Any]] = manifest.get("source_meta") or {s: {} for s in manifest["sources"]}
+    present = [c for c in ("battles", "conversations", "leaderboard", "flags", "prompt_labels") if rows[c]]
     data = DatasetCardData(
-        license=spec.license, pretty_name=spec.pretty_name, size_categories=[_size_category(rows["battles"])],
+        **licence_fields(spec.license, meta), pretty_name=spec.pretty_name,
+        size_categories=[_size_category(rows["battles"])],
         task_categories=["text-classification", "text-generation"], language=_iso(languages) or ["en"],
         tags=["arena", "pairwise-preference", "human-feedback", "leaderboard"],
-        configs=[{"config_name": c, "data_files": [{"split": "train", "path": f"data/{c}/*.parquet"}]}
-                 for c in ("battles", "conversations", "leaderboard", "flags", "prompt_labels") if rows[c]],
+        configs=[{"config_name": c, "data_files": [{"split": "train", "path": f"data/{c}/*.parquet"}],
+                  **({"default": True} if c == present[0] else {})} for c in present],
     )
+    described = [f"- `{s}`: {m['description']}" for s, m in meta.items() if m.get("description")]
+    missing = manifest.get("stages_missing") or {}
     s = manifest["settings"]
     body = f"""
 {spec.pretty_name}, release **{spec.version}**{f" (parent {spec.parent})" if spec.parent else ""}, dated
-{manifest["release_date"] or "n/a"}: {rows["battles"]:,} pairwise votes between LLMs from arena logs, cleaned into
-one schema, with scrubbed conversation texts, vote flags, category labels and leaderboards. Built by arenavotes
+{manifest["release_date"] or "n/a"}: {rows["battles"]:,} pairwise votes between AI models (each source below says what
+its models made), cleaned into one schema, with scrubbed conversation texts, vote flags, category labels and
+leaderboards. Votes span {manifest.get("time_span") or "an unknown period (the sources carry no timestamps)"}. Built by arenavotes
 {manifest["code_version"]} with seed {manifest["seed"]}; `manifest.json` lists every file's sha256, the schemas,
 the settings and all counts below.
 
@@ -65,6 +111,9 @@ Load with `datasets.load_dataset("<this folder or repo>", "battles")`, or query 
 Sources: {", ".join(manifest["sources"])}. Records read per source:
 
 {_table(manifest["records_ingested"])}
+""" + ("\n".join(described) + "\n" if described else "") + ("".join(
+        f"\n**Not processed**: source `{src}` has not been through {', '.join(stages)} (released with "
+        f"`--allow-missing`); its battles carry no such flags or scrubbing.\n" for src, stages in missing.items())) + f"""
 ## Cleaning
 
 Every record either became a battle or was quarantined with a reason (records = battles + quarantined).
@@ -103,13 +152,19 @@ public names.
 
 ## Licence of the sources
 
-This release is published under {spec.license}. Each source keeps its own licence; see the sources' repositories
-(listed in the arenavotes `data/README.md` for the bundled samples). Check them before redistribution.
+Each source keeps its own licence (also in `LICENSES.md`); check them before redistribution.
 
+""" + "".join(f"- `{src}`: {m.get('license') or 'unknown (not given at ingest)'}"
+              + (f" ({m['license_url']})" if m.get("license_url") else "") + "\n" for src, m in meta.items()) + f"""
 ## Citation
 
-Cite this release by its name, version and manifest sha256, and cite each source as its repository asks.
-"""
+Cite this release (and its manifest's sha256 for the exact files):
+
+```bibtex
+{bibtex(spec, manifest)}
+```
+""" + "".join(f"\nSource `{src}`:\n\n```bibtex\n{m['citation'].strip()}\n```\n" for src, m in meta.items()
+              if m.get("citation"))
     card = DatasetCard.from_template(data, template_str="---\n{{ card_data }}\n---\n\n# {{ pretty_name }}\n{{ body }}",
                                      pretty_name=spec.pretty_name, body=body)
     return str(card).rstrip() + "\n"
