@@ -23,12 +23,18 @@ venv: $(STAMP)
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/arenavotes init $(DEMO)
-	$(BIN)/arenavotes ingest -w $(DEMO) --source lmarena-140k data/lmarena-140k/battles.parquet
-	$(BIN)/arenavotes ingest -w $(DEMO) --source genai-arena data/genai-arena-20240220/clean_battle_20240220.json.gz
-	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-conv-100 data/arena-conversations-100/conversations.jsonl.gz
-	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-2023 data/arena-battles-2023-text/battles_with_prompts.jsonl.gz
-	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-33k data/chatbot-arena-33k-votes/human.jsonl.gz
-	$(BIN)/arenavotes ingest -w $(DEMO) --source llmfao data/llmfao/crowd-comparisons.csv.gz
+	$(BIN)/arenavotes ingest -w $(DEMO) --source lmarena-140k data/lmarena-140k/battles.parquet \
+		--license cc-by-4.0 --license-url https://creativecommons.org/licenses/by/4.0/ --description 'LMArena text-arena votes (arena-human-preference-140k), metadata only'
+	$(BIN)/arenavotes ingest -w $(DEMO) --source genai-arena data/genai-arena-20240220/clean_battle_20240220.json.gz \
+		--license 'apache-2.0 / mit (upstream repository)' --description 'GenAI-Arena votes between image generation and image editing models'
+	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-conv-100 data/arena-conversations-100/conversations.jsonl.gz \
+		--license apache-2.0 --description 'Chatbot Arena text conversations with both answers, 15 languages'
+	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-2023 data/arena-battles-2023-text/battles_with_prompts.jsonl.gz \
+		--license apache-2.0 --description 'Chatbot Arena text battles with prompts, 2023'
+	$(BIN)/arenavotes ingest -w $(DEMO) --source arena-33k data/chatbot-arena-33k-votes/human.jsonl.gz \
+		--license mit --description 'Chatbot Arena text-arena votes, April-June 2023'
+	$(BIN)/arenavotes ingest -w $(DEMO) --source llmfao data/llmfao/crowd-comparisons.csv.gz \
+		--license cc-by-4.0 --license-url https://creativecommons.org/licenses/by/4.0/ --description 'LLMFAO crowd comparisons of LLM answers'
 	$(BIN)/arenavotes status -w $(DEMO)
 	$(BIN)/arenavotes scrub -w $(DEMO)
 	$(BIN)/arenavotes sql -w $(DEMO) "select entity, sum(count) as spans from pii_findings group by 1 order by 2 desc"
@@ -42,7 +48,7 @@ demo: $(STAMP)
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --category coding --limit 8
 	$(BIN)/arenavotes report -w $(DEMO) 2023-06 --compare 2023-05 --source arena-2023
 	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
-	$(BIN)/arenavotes release -w $(DEMO) v1 --report all
+	$(BIN)/arenavotes release -w $(DEMO) v1 --report all --date 2026-11-30
 	$(BIN)/arenavotes sql -w $(DEMO) --release v1 --recipe flag_summary
 	$(BIN)/arenavotes publish -w $(DEMO) v1 --to $(DEMO)/hub
 

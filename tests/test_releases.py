@@ -190,8 +190,11 @@ def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
     assert run("ingest", "-w", str(w), "--source", "a100",
                str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
     r = run("release", "-w", str(w), "v1")
-    assert r.returncode == 2 and "not scrubbed yet" in r.stderr
+    assert r.returncode == 2 and "has not been through scrub, dedup" in r.stderr
     assert run("scrub", "-w", str(w)).returncode == 0
+    r = run("release", "-w", str(w), "v1")
+    assert r.returncode == 2 and "has not been through dedup" in r.stderr
+    assert run("dedup", "-w", str(w)).returncode == 0
     r = run("release", "-w", str(w), "v1")
     assert r.returncode == 0, r.stderr
     assert "PII gate passed" in r.stdout

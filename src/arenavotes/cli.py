@@ -141,8 +141,10 @@ def _parse_map(maps: Sequence[str]) -> dict[str, str]:
 @click.option("--release", metavar="VERSION|DIR", help="Query a release (its parquet files) instead of the workspace.")
 @click.option("--recipe", metavar="NAME", help="Run a shipped recipe (see --recipes) instead of QUERY.")
 @click.option("--recipes", "list_recipes", is_flag=True, help="List the shipped SQL recipes.")
+@click.option("--allow-read", "allow_read", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="Also let the SQL read this file or folder (never the workspace secret or database).")
 def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: str | None, recipe: str | None,
-        list_recipes: bool) -> None:
+        list_recipes: bool, allow_read: Sequence[Path]) -> None:
     """Run read-only SQL over the workspace or a release; with no QUERY, open an interactive prompt.
 
     \b
@@ -152,6 +154,7 @@ def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: st
       arenavotes sql -w myarena "select winner, count(*) from battles group by 1"
       arenavotes sql -w myarena --release v1 --recipe win_rates
     """
+    from arenavotes import sqlsafe
     from arenavotes.releases import sql as rsql
 
     if list_recipes:
@@ -161,12 +164,12 @@ def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: st
     if recipe:
         query = rsql.recipe(recipe)
     if release:
-        from arenavotes import db
         from arenavotes.releases.build import release_dir
 
         path = Path(release) if Path(release).is_dir() else release_dir(workspace) / release
-        con = db.scratch()
-        rsql.attach(con, path)
+        ours = (workspace / "arenavotes.toml").exists() and path.resolve().parent == release_dir(workspace).resolve()
+        key = Workspace.open(workspace).secret() if ours else None   # a foreign release: its own manifest only
+        con = sqlsafe.open_release(path, key=key, workspace=workspace, allow_read=allow_read)
         with con:
             if query is not None:
                 _run_sql(con, query, fmt, max_rows)
@@ -174,7 +177,7 @@ def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: st
                 _interactive(con, fmt, max_rows)
         return
     ws = Workspace.open(workspace)
-    with ws.connect(read_only=True) as con:
+    with sqlsafe.open_workspace(ws.path, allow_read=allow_read) as con:
         if query is not None:
             _run_sql(con, query, fmt, max_rows)
             return
@@ -182,8 +185,10 @@ def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: st
 
 
 def _run_sql(con: duckdb.DuckDBPyConnection, query: str, fmt: str, max_rows: int) -> None:
+    from arenavotes.sqlsafe import run_query
+
     try:
-        rel = con.sql(query)
+        rel = run_query(con, query)
         if rel is None:
             return
         if fmt == "table":
@@ -572,7 +577,7 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
 @cli.command()
 @workspace_option
 @click.option("--check", "check", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
-              help="Release gate: scan these files/folders (parquet, JSON, Markdown); exit 1 on any finding.")
+              help="Release gate: scan these files/folders (parquet, JSON, Markdown, ...); exit 2 on any finding.")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources (default: all).")
 @click.option("--keep-raw", is_flag=True, help="Keep the original texts in conversations_raw (never released).")
 @click.option("--rescan", is_flag=True, help="Scan battles that were scrubbed before, too.")
@@ -684,6 +689,7 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
     from arenavotes.pii.gate import check_paths
     from arenavotes.ratings.leaderboard import resolve_sources
     from arenavotes.releases.build import ReleaseSpec, build
+    from arenavotes.releases.integrity import gate_version
 
     ws = Workspace.open(workspace)
     settings = ws.settings()
@@ -705,7 +711,8 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
                            settings.ratings.seed, report, allowed)
         path = build(con, ws.path, spec, ws.secret(), settings.to_dict(),
                      gate=lambda d: check_paths([d], threshold=settings.pii.gate_threshold, ner=settings.pii.ner,
-                                                workers=settings.pii.workers or 2))
+                                                workers=settings.pii.workers or 2),
+                     gate_version=gate_version(threshold=settings.pii.gate_threshold, ner=settings.pii.ner))
     from arenavotes.releases.build import read_manifest
 
     m = read_manifest(path)
@@ -729,12 +736,14 @@ def publish(workspace: Path, version: str, target: str, dry_run: bool) -> None:
     """
     from arenavotes.pii.gate import check_paths
     from arenavotes.releases.build import release_dir
+    from arenavotes.releases.integrity import gate_version
     from arenavotes.releases.publish import publish_release
 
     ws = Workspace.open(workspace)
     path = release_dir(ws.path) / version
     st = ws.settings().pii
-    for line in publish_release(path, target, dry_run=dry_run,
+    for line in publish_release(path, target, dry_run=dry_run, key=ws.secret(), workspace=ws.path,
+                                gate_version=gate_version(threshold=st.gate_threshold, ner=st.ner),
                                 gate=lambda d: check_paths([d], threshold=st.gate_threshold, ner=st.ner,
                                                            workers=st.workers or 2)):
         click.echo(line)
@@ -801,8 +810,17 @@ def status(workspace: Path) -> None:
         click.echo(_table(stages.rows(), ("source", *STAGES)))
 
 
+INTERNAL_ERROR = 3
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI, turning user errors into one line and exit code 2."""
+    """Entry point: run the CLI, turning user errors into one line and exit code 2.
+
+    Anything else is a bug of ours: it is also printed as one line (exit code 3) naming where it happened,
+    and ``ARENAVOTES_DEBUG=1`` shows the traceback. The test suite treats exit code 3 as a failure.
+    """
+    import os
+
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="arenavotes", standalone_mode=False)
     except UserError as exc:
@@ -817,6 +835,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except Exception as exc:
+        if os.environ.get("ARENAVOTES_DEBUG"):
+            raise
+        import traceback
+
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno}"
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(f"arenavotes: internal error: {type(exc).__name__}: {message} (at {where}); this is a bug in "
+                   "arenavotes, please report it (ARENAVOTES_DEBUG=1 shows the traceback)", err=True)
+        return INTERNAL_ERROR
     return 0
 
 

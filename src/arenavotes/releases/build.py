@@ -38,6 +38,7 @@ from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
 from arenavotes.releases.card import render_card
 from arenavotes.releases.changelog import changelog
+from arenavotes.releases.integrity import write_signature
 from arenavotes.summary import quality_counts
 
 CONFIGS = ("battles", "conversations", "leaderboard", "flags", "prompt_labels")
@@ -147,9 +148,20 @@ def _write_parquet(df: pl.DataFrame, path: Path) -> None:
                    write_statistics=True, data_page_size=1 << 20, version="2.6", store_schema=False)
 
 
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n",
+                                          encoding="utf-8")
+
+
 def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, secret: bytes, settings: dict[str, Any],
-          gate: Callable[[Path], list[Any]], on_write: Callable[[str], None] | None = None) -> Path:
-    """Build ``releases/<version>``; returns its path. ``gate`` scans a folder and returns findings."""
+          gate: Callable[[Path], list[Any]], on_write: Callable[[str], None] | None = None,
+          gate_version: str | None = None) -> Path:
+    """Build ``releases/<version>``; returns its path. ``gate`` scans a folder and returns findings.
+
+    The manifest lists every file with its size and sha256, records that the gate passed (``pii_gate``, with
+    the gate's version), and is signed with a key derived from the workspace secret (``manifest.sig``), so that
+    ``publish`` can tell the exact files that passed the gate from anything added or edited later.
+    """
     _check_version(spec.version)
     root = release_dir(workspace)
     final = root / spec.version
@@ -210,14 +222,18 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
         for name in ("README.md", "CHANGELOG.md", "LICENSES.md"):
             files[name] = file_sha256(tmp / name)
         manifest["files"] = dict(sorted(files.items()))
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n",
-                                           encoding="utf-8")
+        manifest["sizes"] = {rel: (tmp / rel).stat().st_size for rel in manifest["files"]}
+        _write_manifest(tmp, manifest)
         findings = gate(tmp)
         if findings:
             raise UserError(f"release {spec.version} refused: the PII gate found {len(findings)} finding(s) in its "
                             f"files (first: {findings[0].file.replace(str(tmp) + '/', '')} {findings[0].location} "
                             f"{findings[0].column} {findings[0].entity})",
                             hint="run 'arenavotes scrub' (or --rescan) and build again")
+        if gate_version is not None:
+            manifest["pii_gate"] = {"version": gate_version, "passed": True}
+            _write_manifest(tmp, manifest)
+        write_signature(tmp, secret)
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

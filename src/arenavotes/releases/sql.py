@@ -10,11 +10,13 @@ Views (see ``sql/views.sql``): battles, conversations, leaderboard, flags, promp
 from __future__ import annotations
 
 import importlib.resources
+import re
 from pathlib import Path
 
 import duckdb
 
 from arenavotes.errors import UserError
+from arenavotes.releases.integrity import VerifiedRelease, verify_release
 
 
 def _text(name: str) -> str:
@@ -23,27 +25,53 @@ def _text(name: str) -> str:
 
 _TYPES = {"string": "VARCHAR", "large_string": "VARCHAR", "string_view": "VARCHAR", "double": "DOUBLE",
           "float": "FLOAT", "int64": "BIGINT", "int32": "INTEGER", "bool": "BOOLEAN"}
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_PARQUET_GLOB = re.compile(r"read_parquet\('\{root\}/data/([a-z_][a-z0-9_]*)/\*\.parquet'\)")
 
 
-def attach(con: duckdb.DuckDBPyConnection, release: Path) -> None:
+def _sql_type(arrow_type: object) -> str:
+    t = str(arrow_type)
+    return _TYPES.get(t, "TIMESTAMPTZ" if t.startswith("timestamp") else "VARCHAR")
+
+
+def _quote_ident(name: object) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _quote_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def attach(con: duckdb.DuckDBPyConnection, release: Path, verified: VerifiedRelease | None = None) -> None:
     """Create the views over the parquet files of ``release`` (a config the release left empty gets an
-    empty view with its columns, so every recipe runs)."""
-    manifest = release / "manifest.json"
-    if not manifest.exists():
-        raise UserError(f"{release}: not a release folder", hint="build one with 'arenavotes release VERSION'")
-    import json
-
-    schemas = json.loads(manifest.read_text())["schemas"]
-    root = str(release.resolve()).replace("'", "''")
+    empty view with its columns, so every recipe runs). The release is verified first
+    (:func:`arenavotes.releases.integrity.verify_release`, unless ``verified`` is given): the views read
+    exactly the parquet files its manifest lists, by name, never a glob over the folder."""
+    if verified is None:
+        verified = verify_release(release, None)
+    root = verified.root.resolve()
+    schemas = verified.manifest.get("schemas")
+    if not isinstance(schemas, dict):
+        raise UserError(f"{release}: its manifest has no schemas", hint="build the release again")
+    parquet: dict[str, list[str]] = {}
+    for rel in verified.files:
+        parts = rel.split("/")
+        if len(parts) == 3 and parts[0] == "data" and parts[2].endswith(".parquet"):
+            parquet.setdefault(parts[1], []).append(str(root / rel))
     for config, columns in schemas.items():
-        if not any((release / "data" / config).glob("*.parquet")):
-            cols = ", ".join(f'NULL::{_TYPES.get(c["type"], "TIMESTAMPTZ" if c["type"].startswith("timestamp") else "VARCHAR")}'
-                             f' AS "{c["name"]}"' for c in columns)
+        if not _NAME.match(str(config)) or not isinstance(columns, list):
+            raise UserError(f"{release}: bad config name {config!r} in its manifest", hint="build the release again")
+        if config not in parquet:
+            cols = ", ".join(f"NULL::{_sql_type(c.get('type'))} AS {_quote_ident(c.get('name'))}" for c in columns)
             con.execute(f"CREATE TABLE {config} AS SELECT {cols} WHERE false")
-    statements = [st for st in _text("views.sql").replace("{root}", root).split(";\n") if st.strip()]
-    for st in statements:
+
+    def files_of(m: re.Match[str]) -> str:
+        return "read_parquet([" + ", ".join(_quote_str(f) for f in sorted(parquet.get(m.group(1), []))) + "])"
+
+    template = _PARQUET_GLOB.sub(files_of, _text("views.sql")).replace("{root}", str(root).replace("'", "''"))
+    for st in [st for st in template.split(";\n") if st.strip()]:
         name = st.split("VIEW", 1)[1].split()[0] if "CREATE OR REPLACE VIEW" in st else ""
-        if name in schemas and not any((release / "data" / name).glob("*.parquet")):
+        if name in schemas and name not in parquet:
             continue
         con.execute(st)
 
