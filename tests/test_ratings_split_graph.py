@@ -67,7 +67,7 @@ def test_low_level_fits_on_a_split_graph(strict_linalg: None) -> None:
     i, j = np.array([0, 2]), np.array([1, 3])
     theta = fit_logit(i, j, w=np.array([6.0, 3.0]), n=np.array([10.0, 10.0]), k=4)
     assert np.allclose([theta[0] + theta[1], theta[2] + theta[3]], 0) and theta[0] > theta[1] and theta[3] > theta[2]
-    th, nu, parts = fit_tie_model("davidson", i, j, np.array([[6.0, 3.0, 1.0], [3.0, 6.0, 1.0]]), 4)
+    th, nu, _ = fit_tie_model("davidson", i, j, np.array([[6.0, 3.0, 1.0], [3.0, 6.0, 1.0]]), 4)
     assert np.isfinite(th).all() and np.isfinite(nu)
     h = np.diag([1.0, 1.0, 2.0, 2.0]) - np.array([[0, 1.0, 0, 0], [1.0, 0, 0, 0], [0, 0, 0, 2.0], [0, 0, 2.0, 0]])
     p = pinv_sum_zero(h)
@@ -98,7 +98,7 @@ def test_leaderboards_stability_and_style_on_a_split_graph(strict_linalg: None) 
 def test_voter_tests_on_a_split_graph(strict_linalg: None) -> None:
     votes = prepare(split_battles())
     assert votes is not None and np.isfinite(votes.probs).all()
-    flags, p = fisher_test(votes)
+    _, p = fisher_test(votes)
     assert np.isfinite(p).all()
     evalue_test(votes)
 

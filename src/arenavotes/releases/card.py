@@ -80,8 +80,10 @@ def render_card(spec: Any, manifest: dict[str, Any], languages: list[str]) -> st
     rows = manifest["rows"]
     meta: dict[str, dict[str, Any]] = manifest.get("source_meta") or {s: {} for s in manifest["sources"]}
     present = [c for c in ("battles", "conversations", "leaderboard", "flags", "prompt_labels") if rows[c]]
+    lic = licence_fields(spec.license, meta)
     data = DatasetCardData(
-        **licence_fields(spec.license, meta), pretty_name=spec.pretty_name,
+        license=lic["license"], license_name=lic.get("license_name"), license_link=lic.get("license_link"),
+        pretty_name=spec.pretty_name,
         size_categories=[_size_category(rows["battles"])],
         task_categories=["text-classification", "text-generation"], language=_iso(languages) or ["en"],
         tags=["arena", "pairwise-preference", "human-feedback", "leaderboard"],
