@@ -8,6 +8,8 @@
 3. False positives on the unmodified real prompts: findings by type, with how many sit in code or
    name a model, and examples.
 4. Speed: arena prompts per second per core, ours (patterns + NER) and presidio's defaults.
+5. Unfenced code (arena-hard-v0.1 prompts and answers, fences removed): NER damage (name spans inside what
+   were fenced code lines) and recall of names planted in prose lines, with and without code-line detection.
 
     .venv/bin/python bench/pii.py [--research-dir ../shared/data/presidio-research-tests]
 """
@@ -194,12 +196,67 @@ def speed(prompts: list[str]) -> list[tuple[str, float]]:
     return out
 
 
+def code_heavy(shared: Path, n_plant: int = 400, seed: int = 5) -> None:
+    """Damage and recall on real code-heavy text with the fences removed, before/after code-line blanking."""
+    import re
+
+    hard = shared / "arena-hard-v0.1"
+    texts = [json.loads(x)["prompt"] for x in (hard / "question.jsonl").read_text().splitlines()]
+    for f in sorted((hard / "model_answer").glob("*.jsonl")):
+        for x in f.read_text().splitlines():
+            texts += [t["content"] for c in json.loads(x)["choices"] for t in c["turns"]]
+    fenced = [t for t in texts if "```" in t]
+    unfenced, code_spans = [], []
+    for t in fenced:
+        out, spans, pos = [], [], 0
+        for m in re.finditer(r"```[^\n]*\n(.*?)```", t, re.S):
+            out.append(t[pos:m.start()])
+            start = sum(len(x) for x in out)
+            out.append(m.group(1))
+            spans.append((start, start + len(m.group(1))))
+            pos = m.end()
+        out.append(t[pos:])
+        unfenced.append("".join(out))
+        code_spans.append(spans)
+    rng = random.Random(seed)
+    planted_texts, gold = [], []
+    for _ in range(n_plant):
+        i = rng.randrange(len(unfenced))
+        t, spans = unfenced[i], code_spans[i]
+        cuts = [m.end() for m in re.finditer(r"\n", t) if not any(s <= m.end() < e for s, e in spans)] or [len(t)]
+        cut = rng.choice(cuts)
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        sentence = f"Yesterday {name} told me about it.\n"
+        planted_texts.append(t[:cut] + sentence + t[cut:])
+        gold.append((cut + len("Yesterday "), cut + len("Yesterday ") + len(name)))
+    print(f"\nUnfenced code: {len(unfenced):,} arena-hard prompts/answers with fences removed "
+          f"({sum(e - s for sp in code_spans for s, e in sp):,} code characters); {n_plant} names planted in prose lines")
+    print("| NER view | NER spans inside code (damage) | planted names found (recall) | texts / s |\n|---|---:|---:|---:|")
+    for label, code_lines in (("before: fences only", False), ("after: + unfenced code lines", True)):
+        a = Analyzer(code_lines=code_lines, context_names=False)
+        t0 = time.perf_counter()
+        found = a.analyze(unfenced)
+        rate = len(unfenced) / (time.perf_counter() - t0)
+        damage = sum(1 for fs, sp in zip(found, code_spans, strict=True) for f in fs
+                     if f.entity in ("PERSON", "LOCATION") and any(s <= f.start < e for s, e in sp))
+        hits = a.analyze(planted_texts)
+        rec = sum(any(f.entity == "PERSON" and f.start < e and s < f.end for f in fs)
+                  for fs, (s, e) in zip(hits, gold, strict=True))
+        print(f"| {label} | {damage:,} | {rec / n_plant:.3f} ({rec}/{n_plant}) | {rate:,.0f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--research-dir", type=Path, default=Path(os.environ.get(
         "ARENAVOTES_SHARED_DATA", ROOT.parent / "shared" / "data")) / "presidio-research-tests")
     ap.add_argument("--planted", type=int, default=2000)
+    ap.add_argument("--code-only", action="store_true", help="only the unfenced-code table (5)")
     args = ap.parse_args()
+    shared = args.research_dir.parent
+    if (shared / "arena-hard-v0.1").exists():
+        code_heavy(shared)
+    if args.code_only:
+        return
     rows = [json.loads(x) for x in gzip.decompress(
         (ROOT / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz").read_bytes()).splitlines()]
     prompts = ["\n".join(r["turns"]) for r in rows]

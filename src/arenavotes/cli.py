@@ -340,8 +340,8 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
     n_groups = overall["component"].n_unique()
     if n_groups > 1 or any(k.startswith("overall, group") for k in out.skipped):
         sizes = overall.group_by("component").agg(pl.len(), (pl.col("battles").sum() // 2).alias("b")).sort("component")
-        click.echo(f"  the models split into groups that never met, directly or through others; each group is rated "
-                   f"on its own and ratings compare only within a group: " + "; ".join(
+        click.echo("  the models split into groups that never met, directly or through others; each group is rated "
+                   "on its own and ratings compare only within a group: " + "; ".join(
                        f"group {g}: {n} models, {b:,} battles" for g, n, b in sizes.iter_rows()))
     if excluded:
         click.echo(f"  left out {n_excluded:,} flagged battles (" + ", ".join(f"{f} {n:,}" for f, n in excluded.items())
@@ -617,13 +617,15 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
                         hint="scrub the workspace ('arenavotes scrub') and rebuild the files")
     from arenavotes import provenance
     from arenavotes.pii.scrub import scrub_texts
-    from arenavotes.pii.store import findings_frame, unscrubbed, write_scrubbed
+    from arenavotes.pii.store import findings_frame, scrub_quarantine, unscrubbed, write_scrubbed
     from arenavotes.ratings.leaderboard import resolve_sources
     from arenavotes.runs import new_run_id, record_run, utcnow
 
     ws = Workspace.open(workspace)
     with ws.connect() as con:
         chosen = resolve_sources(con, sources, all_sources=not sources)
+        quarantined = scrub_quarantine(con, chosen, lambda values: scrub_texts(
+            values, workers=n_workers, ner=ner, threshold=threshold, engine=engine, ray_address=ray_address)[0])
         messages = unscrubbed(con, chosen, rescan)
         started, t0 = utcnow(), time.perf_counter()
         texts = [c if c is not None else "" for c in messages["content"].to_list()]
@@ -642,14 +644,16 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
         record_run(con, run_id, "scrub", ws.settings().section_hash("pii"), started=started, target=",".join(chosen),
                    rows_in=messages.height, rows_out=int(sum(by_entity.values())),
                    counts={"texts": messages.height, "distinct_texts": len(set(texts)), "spans_by_entity": by_entity,
-                           "seconds": round(seconds, 2), "ner": ner, "keep_raw": keep_raw})
-    if not keep_raw and by_entity:
+                           "seconds": round(seconds, 2), "ner": ner, "keep_raw": keep_raw,
+                           "quarantine_values_scrubbed": quarantined})
+    if not keep_raw and (by_entity or quarantined):
         from arenavotes import db
 
         db.compact(ws.db_path)   # the replaced texts must not survive in the file's free pages
     spans = ", ".join(f"{e} {n:,}" for e, n in by_entity.items()) or "none"
     click.echo(f"scrubbed {messages.height:,} texts ({len(set(texts)):,} distinct) in {seconds:.1f} s: "
-               f"{sum(by_entity.values()):,} spans replaced ({spans})")
+               f"{sum(by_entity.values()):,} spans replaced ({spans})"
+               + (f"; {quarantined:,} quarantined values scrubbed too" if quarantined else ""))
 
 
 def _progress(total: int, unit: str) -> Any:

