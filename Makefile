@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
-	rm -rf $(DEMO)
+	rm -rf $(DEMO) $(DEMO)-hub
 	$(BIN)/arenavotes init $(DEMO)
 	$(BIN)/arenavotes ingest -w $(DEMO) --source lmarena-140k data/lmarena-140k/battles.parquet \
 		--license cc-by-4.0 --license-url https://creativecommons.org/licenses/by/4.0/ --description 'LMArena text-arena votes (arena-human-preference-140k), metadata only'
@@ -50,7 +50,8 @@ demo: $(STAMP)
 	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
 	$(BIN)/arenavotes release -w $(DEMO) v1 --report all --date 2026-11-30
 	$(BIN)/arenavotes sql -w $(DEMO) --release v1 --recipe flag_summary
-	$(BIN)/arenavotes publish -w $(DEMO) v1 --to $(DEMO)/hub
+	$(BIN)/arenavotes publish -w $(DEMO) v1 --to $(DEMO)-hub
+	$(BIN)/arenavotes status -w $(DEMO)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench analysis
@@ -93,4 +94,4 @@ shell: $(STAMP)
 	@echo "entering a shell with .venv activated; 'exit' leaves it" && . $(BIN)/activate && exec $${SHELL:-bash} -i
 
 clean:
-	rm -rf $(VENV) .venv-bench .venv-latest $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench .venv-latest $(DEMO) $(DEMO)-hub .pytest_cache .mypy_cache .ruff_cache

@@ -616,6 +616,7 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
         raise UserError(f"PII gate failed: {len(hits)} finding(s) in {len({h.file for h in hits})} file(s)",
                         hint="scrub the workspace ('arenavotes scrub') and rebuild the files")
     from arenavotes import provenance
+    from arenavotes.pii import verdicts as gate_cache
     from arenavotes.pii.scrub import scrub_texts
     from arenavotes.pii.store import findings_frame, scrub_quarantine, unscrubbed, write_scrubbed
     from arenavotes.ratings.leaderboard import resolve_sources
@@ -639,13 +640,20 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
         run_id = new_run_id()
         write_scrubbed(con, messages, new_content, found, run_id, keep_raw)
         provenance.record(con, chosen, "scrub", run_id, ws.settings().section_hash("pii"))
+        # the release gate's verdicts on the scrubbed texts, now: the publisher learns at once what a release
+        # would withhold, and the release does not analyse these texts again (verdicts cached by sha256)
+        verdicts = gate_cache.load(con)
+        gate_st = ws.settings().pii
+        doubted = gate_cache.screen([t for t in new_content if t], verdicts, threshold=gate_st.gate_threshold,
+                                    ner=ner, workers=n_workers or 2)
+        gate_cache.save(con, verdicts)
         seconds = time.perf_counter() - t0
         by_entity = dict(found.group_by("entity").agg(pl.col("count").sum()).sort("entity").iter_rows())
         record_run(con, run_id, "scrub", ws.settings().section_hash("pii"), started=started, target=",".join(chosen),
                    rows_in=messages.height, rows_out=int(sum(by_entity.values())),
                    counts={"texts": messages.height, "distinct_texts": len(set(texts)), "spans_by_entity": by_entity,
                            "seconds": round(seconds, 2), "ner": ner, "keep_raw": keep_raw,
-                           "quarantine_values_scrubbed": quarantined})
+                           "quarantine_values_scrubbed": quarantined, "texts_the_gate_doubts": len(doubted)})
     if not keep_raw and (by_entity or quarantined):
         from arenavotes import db
 
@@ -654,6 +662,9 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
     click.echo(f"scrubbed {messages.height:,} texts ({len(set(texts)):,} distinct) in {seconds:.1f} s: "
                f"{sum(by_entity.values()):,} spans replaced ({spans})"
                + (f"; {quarantined:,} quarantined values scrubbed too" if quarantined else ""))
+    if doubted:
+        click.echo(f"  the release gate still doubts {len(doubted):,} of these texts: releases will withhold their "
+                   "battles (see 'arenavotes scrub --check' on a release, or review them with SQL)")
 
 
 def _progress(total: int, unit: str) -> Any:
@@ -690,10 +701,14 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
       arenavotes release -w myarena v1
       arenavotes release -w myarena v2 --parent v1 --source lmarena-140k --report 2024-07
     """
+    import time
+
+    from arenavotes.pii import verdicts as gate_cache
     from arenavotes.pii.gate import check_paths
     from arenavotes.ratings.leaderboard import resolve_sources
-    from arenavotes.releases.build import ReleaseSpec, build
+    from arenavotes.releases.build import ReleaseSpec, build, read_manifest
     from arenavotes.releases.integrity import gate_version
+    from arenavotes.runs import new_run_id, record_run, utcnow
 
     ws = Workspace.open(workspace)
     settings = ws.settings()
@@ -713,15 +728,36 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
             raise UserError(f"--date {date}: expected YYYY-MM-DD")
         spec = ReleaseSpec(version, parent, tuple(chosen), exclude, license_, pretty_name, date,
                            settings.ratings.seed, report, allowed)
-        path = build(con, ws.path, spec, ws.secret(), settings.to_dict(),
-                     gate=lambda d: check_paths([d], threshold=settings.pii.gate_threshold, ner=settings.pii.ner,
-                                                workers=settings.pii.workers or 2),
-                     gate_version=gate_version(threshold=settings.pii.gate_threshold, ner=settings.pii.ner))
-    from arenavotes.releases.build import read_manifest
+        pii = settings.pii
+        workers = pii.workers or 2
+        verdicts = gate_cache.load(con)
+        withheld: list[str] = []
+        started, t0 = utcnow(), time.perf_counter()
 
-    m = read_manifest(path)
+        def step(what: str) -> None:
+            click.echo(f"  [{time.perf_counter() - t0:5.1f} s] {what}", err=True)
+
+        try:
+            path = build(con, ws.path, spec, ws.secret(), settings.to_dict(),
+                         gate=lambda d: check_paths([d], threshold=pii.gate_threshold, ner=pii.ner, workers=workers,
+                                                    cache=verdicts),
+                         gate_version=gate_version(threshold=pii.gate_threshold, ner=pii.ner),
+                         screen=lambda texts: gate_cache.screen(texts, verdicts, threshold=pii.gate_threshold,
+                                                                ner=pii.ner, workers=workers),
+                         withheld_ids=withheld, step=step)
+        finally:
+            gate_cache.save(con, verdicts)       # what the gate learned is kept even when it refused
+        m = read_manifest(path)
+        record_run(con, new_run_id(), "release", settings.section_hash(), started=started, target=version,
+                   rows_in=None, rows_out=m["rows"]["battles"],
+                   counts={"rows": m["rows"], "sources": list(chosen), "withheld_by_pii_gate": withheld,
+                           "excluded_by_policy": m["excluded_by_policy"]})
+    gone = m["withheld_by_pii_gate"]["battles"]
     click.echo(f"release {version} written to {path}: " + ", ".join(f"{c} {n:,}" for c, n in m["rows"].items())
-               + f"; {m['excluded_by_policy']['battles']:,} flagged battles left out; PII gate passed")
+               + f"; {m['excluded_by_policy']['battles']:,} flagged battles left out"
+               + (f"; {gone:,} battles withheld because the PII gate doubts their text (ids in the runs table: "
+                  f"arenavotes sql \"select counts->'withheld_by_pii_gate' from runs where stage = 'release'\")"
+                  if gone else "") + f"; PII gate passed in {time.perf_counter() - t0:.1f} s")
 
 
 @cli.command()

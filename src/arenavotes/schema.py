@@ -230,6 +230,13 @@ CREATE TABLE IF NOT EXISTS source_meta (     -- what a release's card says about
 )
 """
 
+GATE_VERDICTS_DDL = """
+CREATE TABLE IF NOT EXISTS gate_verdicts (   -- PII-gate verdicts by sha256 of the text (never the text itself)
+    key      VARCHAR PRIMARY KEY,            -- gate version, NER on/off, sha256 of the text
+    findings JSON NOT NULL                   -- [[start, end, entity, score, recognizer], ...]
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -247,6 +254,7 @@ ALL_DDL: tuple[str, ...] = (
     CONVERSATIONS_RAW_DDL,
     SOURCE_STAGES_DDL,
     SOURCE_META_DDL,
+    GATE_VERDICTS_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.

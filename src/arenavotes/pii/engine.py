@@ -46,7 +46,7 @@ _LATIN_CAP = re.compile(r"(?<![\w'’-])[A-Z][a-z]")
 NOT_NAMES = frozenset(w.lower() for w in (
     "GPT", "ChatGPT", "OpenAI", "Claude", "Anthropic", "Gemini", "Bard", "PaLM", "Llama", "LLaMA", "Alpaca",
     "Vicuna", "Koala", "Mistral", "Mixtral", "Qwen", "DeepSeek", "Grok", "Falcon", "Dolly", "Guanaco", "Orca",
-    "WizardLM", "Phi", "Gemma", "Yi", "Baichuan", "ChatGLM", "Copilot", "Siri", "Alexa", "Cortana", "Python",
+    "WizardLM", "Phi", "Gemma", "Chatbot", "Arena", "LMArena", "GenAI", "Imagen", "Midjourney", "DALL-E", "Yi", "Baichuan", "ChatGLM", "Copilot", "Siri", "Alexa", "Cortana", "Python",
     "Java", "JavaScript", "TypeScript", "Rust", "Ruby", "Kotlin", "Swift", "Scala", "Haskell", "Julia", "Perl",
     "Matlab", "Pandas", "NumPy", "Django", "Flask", "React", "Angular", "Vue", "Docker", "Kubernetes", "Linux",
     "Ubuntu", "Windows", "Excel", "Quarto", "Jupyter", "Unity", "Godot", "Arduino", "Raspberry", "Microcontroller",

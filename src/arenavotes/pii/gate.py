@@ -239,6 +239,26 @@ def _has_text(t: pa.DataType) -> bool:
     return False
 
 
+def _flat_string(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _distinct_cells(column: pa.Array, name: str, row0: int, seen: set[str]) -> Iterator[_Cell]:
+    """The distinct values of a text column not seen in earlier batches, each at the first row that holds it."""
+    import polars as pl
+
+    values = pl.from_arrow(column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) else column)
+    assert isinstance(values, pl.Series)
+    firsts = (values.rename("v").to_frame().with_row_index("r").drop_nulls("v")
+              .group_by("v", maintain_order=True).agg(pl.col("r").first()))
+    for text, r in firsts.iter_rows():
+        if text not in seen:
+            seen.add(text)
+            yield _Cell(f"row {row0 + r + 1}", name, text)
+
+
 def _parquet(source: Any) -> Iterator[_Item]:
     try:
         f = pq.ParquetFile(source)
@@ -255,10 +275,17 @@ def _parquet(source: Any) -> Iterator[_Item]:
     cols = [(i, schema.field(i).name) for i in range(len(schema.names)) if _has_text(schema.field(i).type)]
     if not cols:
         return
+    flat = {n for _, n in cols if _flat_string(schema.field(n).type)}
+    seen: dict[str, set[str]] = {n: set() for n in flat}
     row0 = 0
     try:
-        for batch in f.iter_batches(batch_size=4096, columns=[n for _, n in cols]):
+        for batch in f.iter_batches(batch_size=65536, columns=[n for _, n in cols]):
             for name in batch.schema.names:
+                if name in flat:
+                    # a flat text column: each distinct value once (at its first row), decoded by Arrow, not
+                    # cell by cell in Python -- a verdict depends on the text alone
+                    yield from _distinct_cells(batch.column(name), name, row0, seen[name])
+                    continue
                 values = batch.column(name).to_pylist()
                 for r, value in enumerate(values, start=row0 + 1):
                     for sub, text in _walk(value, ""):

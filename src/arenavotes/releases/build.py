@@ -75,9 +75,18 @@ def _rekey(key: bytes, values: pl.Series) -> pl.Series:
     return values.replace_strict(mapped, default=None, return_dtype=pl.String)
 
 
-def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) -> tuple[dict[str, pl.DataFrame],
-                                                                                         dict[str, Any]]:
-    """The release's tables (sorted, deterministic) and the counts the manifest reports."""
+#: ``screen(texts) -> {text: findings}`` for the texts the PII gate would refuse (see pii.verdicts.screen)
+Screen = Callable[[list[str]], dict[str, list[Any]]]
+
+
+def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, screen: Screen | None = None
+            ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """The release's tables (sorted, deterministic) and the counts the manifest reports.
+
+    ``screen`` is the PII gate applied to the conversation texts before anything is written: a battle whose
+    scrubbed text the gate still doubts is withheld from this release (counted in the manifest and said on
+    the card; it stays in the workspace), so that the gate on the finished files finds nothing in them.
+    """
     src = list(spec.sources)
     from arenavotes.provenance import missing_stages, source_meta
 
@@ -123,6 +132,23 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) ->
                   CAST(json_extract(r.counts, '$.sources') AS VARCHAR[]),
                   string_split(split_part(l.scope, '|', 1), ',')))
         ORDER BY scope, labeler, category, rank, model""", [src])
+    withheld: dict[str, Any] = {"battles": 0, "by_entity": {}, "battle_ids": []}
+    if screen is not None and conversations.height:
+        found = screen(conversations["content"].drop_nulls().unique().to_list())
+        if found:
+            hit = conversations.filter(pl.col("content").is_in(list(found)))
+            ids = sorted(set(hit["battle_id"].to_list()))
+            by_entity: dict[str, int] = {}
+            for text in hit["content"].unique().to_list():
+                for f in found[text]:
+                    by_entity[f.entity] = by_entity.get(f.entity, 0) + 1
+            withheld = {"battles": len(ids), "by_entity": dict(sorted(by_entity.items())), "battle_ids": ids}
+            gone = pl.col("battle_id").is_in(ids)
+            battles, conversations, labels = (t.filter(~gone) for t in (battles, conversations, labels))
+            flags = flags.with_columns(excluded=pl.col("excluded") | gone)
+            if battles.height == 0:
+                raise UserError("no battles to release: the PII gate doubts the text of every one",
+                                hint="run 'arenavotes scrub --rescan' and check the findings with 'scrub --check'")
     quality = {k: dict(sorted(v.iter_rows())) for k, v in quality_counts(con, src).items()}
     ingested = dict(con.sql("SELECT source, rows_in FROM sources WHERE source IN (SELECT unnest(?)) ORDER BY 1",
                             params=[src]).fetchall())
@@ -133,6 +159,8 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes) ->
         "pii_spans_removed_by_type": quality["pii"],
         "source_meta": source_meta(con, src),
         "stages_missing": {s: missing[s] for s in sorted(missing)},
+        "withheld_by_pii_gate": {k: v for k, v in withheld.items() if k != "battle_ids"},
+        "_withheld_ids": withheld["battle_ids"],
     }
     tables = {"battles": battles, "conversations": conversations, "leaderboard": leaderboard, "flags": flags,
               "prompt_labels": labels}
@@ -155,7 +183,8 @@ def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, secret: bytes, settings: dict[str, Any],
           gate: Callable[[Path], list[Any]], on_write: Callable[[str], None] | None = None,
-          gate_version: str | None = None) -> Path:
+          gate_version: str | None = None, screen: Screen | None = None,
+          withheld_ids: list[str] | None = None, step: Callable[[str], None] | None = None) -> Path:
     """Build ``releases/<version>``; returns its path. ``gate`` scans a folder and returns findings.
 
     The manifest lists every file with its size and sha256, records that the gate passed (``pii_gate``, with
@@ -173,11 +202,17 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob(".tmp-*"):           # a build that was killed half-way
         shutil.rmtree(stale, ignore_errors=True)
-    tables, counts = collect(con, spec, secret)
+    say = step or (lambda _: None)
+    say("collecting tables and screening texts with the PII gate")
+    tables, counts = collect(con, spec, secret, screen)
+    ids = counts.pop("_withheld_ids")
+    if withheld_ids is not None:
+        withheld_ids.extend(ids)       # for the caller's private record; never in the release
     tmp = root / f".tmp-{spec.version}-{os.getpid()}"
     tmp.mkdir()
     try:
         files: dict[str, str] = {}
+        say("writing parquet files")
         for config in CONFIGS:
             if tables[config].height == 0:
                 continue  # an empty config is left out of the files and the card (loaders reject empty parquet)
@@ -224,6 +259,7 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
         manifest["files"] = dict(sorted(files.items()))
         manifest["sizes"] = {rel: (tmp / rel).stat().st_size for rel in manifest["files"]}
         _write_manifest(tmp, manifest)
+        say("running the PII gate on every file of the release")
         findings = gate(tmp)
         if findings:
             raise UserError(f"release {spec.version} refused: the PII gate found {len(findings)} finding(s) in its "

@@ -1,0 +1,74 @@
+"""The workspace's cache of PII-gate verdicts: a text analysed once by a gate version is not analysed again.
+
+Verdicts are a pure function of the text and :data:`arenavotes.pii.gate.GATE_VERSION` (and whether NER ran),
+so they are stored under :func:`arenavotes.pii.gate.verdict_key` -- a sha256 of the text, never the text --
+in the ``gate_verdicts`` table. A release build loads them, screens its texts, runs the gate on its files
+with the same cache, and saves what it learned; the next release of mostly the same data costs little.
+
+>>> from arenavotes import db
+>>> con = db.connect(None)
+>>> cache = load(con)
+>>> cache["k"] = [Finding(0, 3, "PERSON", 0.9, "x@1")]
+>>> save(con, cache)
+>>> load(con)["k"][0].entity
+'PERSON'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import duckdb
+import pyarrow as pa
+
+from arenavotes.pii.gate import gate_findings, verdict_key
+from arenavotes.pii.patterns import Finding
+
+
+class VerdictCache(dict[str, list[Finding]]):
+    """A dict of verdicts that remembers which keys were added since it was loaded."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.new: set[str] = set()
+
+    def __setitem__(self, key: str, value: list[Finding]) -> None:
+        if key not in self:
+            self.new.add(key)
+        super().__setitem__(key, value)
+
+
+def load(con: duckdb.DuckDBPyConnection) -> VerdictCache:
+    rows = con.execute("SELECT key, findings FROM gate_verdicts").fetchall()
+    cache = VerdictCache({k: [Finding(*f) for f in json.loads(v)] for k, v in rows})
+    cache.new.clear()
+    return cache
+
+
+def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
+    """Store the verdicts added since :func:`load` (keys and findings only: offsets, types, scores)."""
+    if not cache.new:
+        return
+    keys = sorted(cache.new)
+    con.register("_gv", pa.table({"key": keys, "findings": [
+        json.dumps([[f.start, f.end, f.entity, f.score, f.recognizer] for f in cache[k]]) for k in keys]}))
+    con.execute("INSERT OR REPLACE INTO gate_verdicts SELECT key, findings FROM _gv")
+    con.unregister("_gv")
+    cache.new.clear()
+
+
+def screen(texts: Iterable[str], cache: VerdictCache, *, threshold: float, ner: bool, workers: int = 1
+           ) -> dict[str, list[Finding]]:
+    """The gate's findings at or above ``threshold`` for each distinct text that has any (cached verdicts reused)."""
+    distinct = set(texts)
+    keys = {t: verdict_key(t, ner) for t in distinct}
+    todo = [t for t in distinct if keys[t] not in cache]
+    for t, found in gate_findings(todo, ner=ner, workers=workers).items():
+        cache[keys[t]] = found
+    out = {}
+    for t in distinct:
+        hits = [f for f in cache[keys[t]] if f.score >= threshold]
+        if hits:
+            out[t] = hits
+    return out
