@@ -30,7 +30,7 @@ class VerdictCache(dict[str, list[Finding]]):
     """A dict of verdicts that remembers which keys were added since it was loaded."""
 
     def __init__(self, *args: object) -> None:
-        super().__init__(*args)  # type: ignore[arg-type]
+        super().__init__(*args)
         self.new: set[str] = set()
 
     def __setitem__(self, key: str, value: list[Finding]) -> None:
