@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
 from conftest import KEY
 from hypothesis import HealthCheck, given, settings
 
 from arenavotes import db
+from arenavotes.errors import UserError
 from arenavotes.ingest import ingest_file
 
 GOOD = {"num": 0, "model_a": "alpha", "model_b": "beta", "winner": "model_a"}
@@ -143,8 +145,13 @@ def test_records_in_equal_kept_plus_quarantined(tmp_path: Path, lines: list[byte
     p = tmp_path / "votes.jsonl"
     p.write_bytes(b"\n".join(lines))
     con = db.connect(None)
-    r = ingest_file(con, p, key=KEY, source="s", format_name="arena-votes-33k")
-    records = sum(1 for line in lines if line.strip())
+    try:
+        r = ingest_file(con, p, key=KEY, source="s", format_name="arena-votes-33k")
+    except UserError as exc:  # a file without a single usable battle is refused, and nothing is written
+        assert "none of its" in exc.message
+        assert con.sql("SELECT (SELECT count(*) FROM battles) + (SELECT count(*) FROM quarantine)").fetchall() == [(0,)]
+        return
+    records = sum(1 for line in lines if line.strip(b" \t\r"))
     assert r.rows_in == records == r.kept + r.quarantined_total
     counts = con.sql("SELECT (SELECT count(*) FROM battles), (SELECT count(*) FROM quarantine)").fetchall()[0]
     assert counts == (r.kept, r.quarantined_total)
@@ -153,3 +160,129 @@ def test_records_in_equal_kept_plus_quarantined(tmp_path: Path, lines: list[byte
                    ).fetchall()[0][0] == 0
     assert con.sql("SELECT count(*) FROM quarantine WHERE reason IS NULL OR detail IS NULL").fetchall()[0][0] == 0
     con.close()
+
+
+# --- regressions: each generates its own data --------------------------------------------------
+
+def _vote(i: int, **kw: object) -> dict:
+    return {"num": i, "model_a": "alpha", "model_b": "beta", "winner": "model_a", **kw}
+
+
+def _ingest(tmp: Path, name: str, data: bytes, **kw):
+    p = tmp / name
+    p.write_bytes(data)
+    con = db.connect(None)
+    return con, ingest_file(con, p, key=KEY, **kw)
+
+
+def test_json_array_broken_element_is_quarantined_alone(tmp_path: Path) -> None:
+    recs = [json.dumps(_vote(i)) for i in range(1, 11)]
+    recs[3] = recs[3].replace('"winner": ', '"winner": ,')          # element 4 is broken
+    con, r = _ingest(tmp_path, "a.json", ("[" + ",\n".join(recs) + "]").encode())
+    assert (r.rows_in, r.kept, r.quarantined) == (10, 9, {"invalid_json": 1})
+    assert con.sql("SELECT location FROM quarantine").fetchall() == [("element 4",)]
+    # a missing comma between elements splits them instead of merging
+    con, r = _ingest(tmp_path, "b.json", ("[" + ",".join(recs[:3]) + " " + ",".join(recs[4:]) + "]").encode())
+    assert (r.rows_in, r.kept) == (9, 9)
+
+
+@pytest.mark.parametrize("damage", ['"winner": model_a', '"num": 4}}', '"model_a": "alpha'])
+def test_json_array_too_damaged_is_refused(tmp_path: Path, damage: str) -> None:
+    recs = [json.dumps(_vote(i)) for i in range(1, 8)]
+    key = damage.split(":")[0]
+    recs[3] = recs[3].replace(key + ": " + json.dumps(_vote(4)[key.strip('"')]), damage)
+    p = tmp_path / "broken.json"
+    p.write_text("[\n" + ",\n".join(recs) + "\n]")
+    with pytest.raises(UserError) as exc:
+        ingest_file(db.connect(None), p, key=KEY)
+    assert "broken.json: element 4 (line 5" in exc.value.message and exc.value.hint
+
+
+def test_json_lines_odd_whitespace_is_a_record(tmp_path: Path) -> None:
+    lines = [json.dumps(_vote(1)).encode(), b"\x0b", b"\x0c", b"\x1c", "\xa0".encode(), b"  \t\r", b""]
+    _con, r = _ingest(tmp_path, "v.jsonl", b"\n".join(lines))
+    assert (r.rows_in, r.kept, r.quarantined) == (5, 1, {"invalid_json": 4})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+@pytest.mark.parametrize("bad", ["lone_cr", "crlf", "unterminated", "huge", "fields"])
+def test_csv_one_bad_line_is_quarantined_alone(tmp_path: Path, suffix: str, bad: str) -> None:
+    d = "\t" if suffix == ".tsv" else ","
+    rows = [d.join([str(i), "alpha", "beta", "left", f"w{i}"]) for i in range(1, 9)]
+    expect_bad = 1
+    if bad == "lone_cr":
+        rows[3] = rows[3].replace("alpha", "al\rpha")
+    elif bad == "crlf":
+        rows[3] += "\r"
+        expect_bad = 0
+    elif bad == "unterminated":
+        rows[3] = rows[3].replace("alpha", '"alpha')
+    elif bad == "huge":
+        rows[3] = rows[3].replace("alpha", "a" * 3_000_000)
+        expect_bad = 0
+    else:
+        rows[3] += d + "extra"
+    text = d.join(["id", "left", "right", "winner", "worker"]) + "\n" + "\n".join(rows) + "\n"
+    con, r = _ingest(tmp_path, "votes" + suffix, text.encode())
+    assert r.rows_in == 8 and r.kept == 8 - expect_bad
+    if expect_bad:
+        assert r.quarantined == {"malformed_csv": 1}
+        assert con.sql("SELECT location FROM quarantine").fetchall() == [("line 5",)]
+
+
+def test_csv_unterminated_quote_never_swallows_good_lines(tmp_path: Path) -> None:
+    rows = [f"{i},alpha,beta,left,w{i}" for i in range(1, 9)]
+    rows[2] = '3,"alpha,beta,left,w3'
+    rows[5] = '6,alpha",beta,left,w6'
+    text = "id,left,right,winner,worker\n" + "\n".join(rows) + "\n"
+    con, r = _ingest(tmp_path, "votes.csv", text.encode())
+    # line 7's quote is inside a field (a literal character, as DuckDB reads it too): that record is fine
+    assert (r.rows_in, r.kept, r.quarantined) == (8, 7, {"malformed_csv": 1})
+    assert con.sql("SELECT location FROM quarantine").fetchall() == [("line 4",)]
+
+
+def test_no_usable_battle_is_an_error_and_writes_nothing(tmp_path: Path) -> None:
+    p = tmp_path / "v.jsonl"
+    p.write_text("\n".join(json.dumps(_vote(i, winner="draw")) for i in range(3)) + "\n")
+    con = db.connect(None)
+    with pytest.raises(UserError) as exc:
+        ingest_file(con, p, key=KEY)
+    msg = exc.value.message
+    assert "v.jsonl" in msg and "unknown_winner 3" in msg and "line 1" in msg and "draw" in msg
+    assert "--format" in (exc.value.hint or "")
+    assert con.sql("SELECT (SELECT count(*) FROM battles) + (SELECT count(*) FROM quarantine) "
+                   "+ (SELECT count(*) FROM sources)").fetchall() == [(0,)]
+
+
+def test_corrupt_gzip_is_one_user_error(tmp_path: Path) -> None:
+    good = gzip.compress(("\n".join(json.dumps(_vote(i)) for i in range(500)) + "\n").encode())
+    for name, data in [("trunc.jsonl.gz", good[:-40]), ("flip.jsonl.gz", good[:30] + b"\xff\xff" + good[32:]),
+                       ("trunc.csv.gz", gzip.compress(b"id,left,right,winner\n" + b"1,a,b,left\n" * 300)[:-30])]:
+        p = tmp_path / name
+        p.write_bytes(data)
+        with pytest.raises(UserError) as exc:
+            ingest_file(db.connect(None), p, key=KEY)
+        assert name in exc.value.message
+
+
+def test_deep_surrogate_and_huge_int_values_do_not_crash(tmp_path: Path) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    recs = [json.dumps(_vote(1)), json.dumps(_vote(2))[:-1] + ', "x": ' + deep + "}",
+            json.dumps(_vote(3))[:-1] + ', "x": "\\ud800"}', json.dumps(_vote(4))[:-1] + ', "x": ' + "9" * 5000 + "}",
+            json.dumps(_vote(5, model_a="\\ud800")).replace("\\\\ud800", "\\ud800")]
+    for name, data in [("v.jsonl", "\n".join(recs)), ("v.json", "[" + ",".join(recs) + "]")]:
+        _, r = _ingest(tmp_path, name, data.encode())
+        assert r.rows_in == 5 and r.kept >= 1 and r.rows_in == r.kept + r.quarantined_total
+
+
+def test_quoted_column_names(tmp_path: Path) -> None:
+    con, r = _ingest(tmp_path, "q.csv", b'id,left,right,winner,"we""ird"\n1,a,b,left,x\n2,a,a,left,y\n')
+    assert (r.kept, r.quarantined) == (1, {"same_model": 1})
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    p = tmp_path / "q.parquet"
+    pq.write_table(pa.table({"model_a": ["a", "a"], "model_b": ["b", "a"], "winner": ["model_a"] * 2,
+                             'we"ird': ["x", "y"], "judge": ["u1", "u2"]}), p)
+    con = db.connect(None)
+    r = ingest_file(con, p, key=KEY)
+    assert (r.kept, r.quarantined) == (1, {"same_model": 1})

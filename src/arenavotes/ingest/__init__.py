@@ -112,13 +112,14 @@ def ingest_file(
     started = utcnow()
     run_id = new_run_id()
     install_macros(con)
-    staged = stage_file(con, path, container)
-    fmt = _choose_format(con, staged, format_name, mapping, path)
-    result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id,
-                       file_label=label)
-    assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
-
     try:
+        staged = stage_file(con, path, container)
+        fmt = _choose_format(con, staged, format_name, mapping, path)
+        result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id,
+                           file_label=label)
+        assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
+        if result.kept == 0 and result.rows_in > 0:
+            raise _nothing_kept(con, path, fmt, result.rows_in, result.quarantined)
         with transaction(con):
             _delete_source(con, source)
             con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
@@ -138,6 +139,21 @@ def ingest_file(
     status = "replaced" if previous else "ingested"
     return IngestReport(label, source, fmt.name, status, result.rows_in, result.kept, result.quarantined,
                         result.labels, result.messages)
+
+
+def _nothing_kept(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, rows_in: int,
+                  quarantined: Mapping[str, int]) -> UserError:
+    """The error for a non-empty file without a single usable battle (nothing is written then)."""
+    why = ", ".join(f"{reason} {n:,}" for reason, n in sorted(quarantined.items(), key=lambda x: (-x[1], x[0])))
+    first = con.sql("SELECT location, reason, detail FROM _new_quarantine ORDER BY row_number LIMIT 1").fetchall()
+    where = ""
+    if first:
+        location, reason, detail = first[0]
+        where = f"; first: {location}: {reason}: {' '.join(str(detail or '').split())[:200]}"
+    return UserError(
+        f"{path}: none of its {rows_in:,} records is a usable battle (format '{fmt.name}'; quarantined: {why}){where}",
+        hint="nothing was written; check --format and --map (see 'arenavotes formats'), or the file itself",
+    )
 
 
 def _sha_or_error(path: Path) -> str:

@@ -17,7 +17,10 @@ names are not the models that answered), ``missing_winner``, ``unknown_winner``,
 from __future__ import annotations
 
 import ast
+import contextlib
+import csv
 import dataclasses
+import io
 import json
 import re
 from collections.abc import Callable
@@ -43,6 +46,13 @@ _TYPED = {
     "anony": "av_bool", "language": "av_str", "turn": "av_int",
 }
 _CONV_FIELDS = ("conversation_a", "conversation_b", "prompt", "response_a", "response_b")
+#: Canonical fields that hold voter ids (their values never appear in a quarantine detail).
+_PRIVATE_FIELDS = frozenset({"judge"})
+#: Key names that hold voter ids, IPs or e-mail addresses in any format, at any depth of a record
+#: (besides each format's own ``private_keys``); matched case-insensitively.
+PRIVATE_KEYS = ("ip", "client_ip", "ip_address", "remote_addr", "judge", "judge_id", "user", "user_id",
+                "username", "worker", "worker_id", "voter", "voter_id", "annotator", "annotator_id",
+                "session_id", "email")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,10 +68,15 @@ def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def _ident(name: str) -> str:
+    """A column name as a quoted SQL identifier (any character allowed, ``"`` doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _json_path(path: Path) -> str:
     out = "$"
     for p in path:
-        out += f"[{p}]" if isinstance(p, int) else '."' + str(p).replace('"', '\\"') + '"'
+        out += f"[{p}]" if isinstance(p, int) else '."' + str(p).replace('\\', '\\\\').replace('"', '\\"') + '"'
     return _sql_str(out)
 
 
@@ -75,7 +90,7 @@ def field_accessor(staged: Staged) -> Callable[..., str]:
         head, rest = str(path[0]), path[1:]
         if head not in columns:
             return "NULL::JSON"
-        base = f'to_json("{head}")'
+        base = f"to_json({_ident(head)})"
         return base if not rest else f"json_extract({base}, {_json_path(rest)})"
 
     return f
@@ -170,11 +185,14 @@ def _repair_python_repr(con: duckdb.DuckDBPyConnection) -> None:
                 continue
             try:
                 value = ast.literal_eval(stripped)
-            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                if not isinstance(value, list | dict):
+                    continue
+                # ensure_ascii: a lone surrogate stays an escape (Arrow cannot hold it as text)
+                fixed = json.dumps(value, ensure_ascii=not _encodable(stripped))
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                 continue
-            if isinstance(value, list | dict):
-                fixed_rows.append(row)
-                fixed_vals.append(json.dumps(value, ensure_ascii=False))
+            fixed_rows.append(row)
+            fixed_vals.append(fixed)
         if fixed_rows:
             con.register("_fix", pa.table({"_row": pa.array(fixed_rows, pa.int64()), "v": fixed_vals}))
             con.execute(f"UPDATE _f SET j_{name} = _fix.v::JSON FROM _fix WHERE _f._row = _fix._row")
@@ -301,8 +319,11 @@ def _conversation_present(fmt: Format) -> str:
 
 def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettings, unit: str) -> None:
     non_votes = ", ".join(_sql_str(v) for v in sorted(fmt.non_votes)) or "NULL"
+    # a private field's value is never echoed: its type says enough
     bad_type = " ".join(
-        f"WHEN bad_{n} THEN ['bad_type', '{n}: ' || t_{n} || ' ' || left(v_{n}, 40) || ' is not {_EXPECTED[m]}']"
+        f"WHEN bad_{n} THEN ['bad_type', '{n}: ' || t_{n} || "
+        + ("' value'" if n in _PRIVATE_FIELDS else f"' ' || left(v_{n}, 40)")
+        + f" || ' is not {_EXPECTED[m]}']"
         for n, m in _TYPED.items()
     )
     min_chars = settings.min_prompt_chars
@@ -355,25 +376,103 @@ def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettin
     """)
 
 
+def _private_keys(fmt: Format) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*PRIVATE_KEYS, *fmt.private_keys]))
+
+
+def _key_alternation(keys: tuple[str, ...]) -> str:
+    return "|".join(re.escape(k) for k in keys)
+
+
+def _scalar_re(keys: tuple[str, ...]) -> str:
+    """RE2: a private key (any depth) and its scalar value in JSON text."""
+    return rf'"((?i:{_key_alternation(keys)}))"\s*:\s*("(?:[^"\\]|\\.)*"|-?[0-9][-+.eE0-9]*|true|false)'
+
+
+def _container_re(keys: tuple[str, ...]) -> str:
+    """RE2: a private key whose value is an object or a list (redacted in Python, see _redact_nested)."""
+    return rf'"(?i:{_key_alternation(keys)})"\s*:\s*[\[{{]'
+
+
 def _redacted_record_sql(staged: Staged, fmt: Format) -> str:
-    """SQL for each staged record as text with voter ids / IPs replaced by their pseudonyms."""
+    """SQL for each staged record as JSON text with voter ids / IPs redacted.
+
+    Scalar values of private keys are replaced at any depth (a regular expression over the JSON
+    text: a key is always a whole JSON string token, so text inside strings cannot match); the
+    judge field keeps its pseudonym. Private keys holding an object or a list are redacted
+    afterwards by :func:`_redact_nested`.
+    """
     judge_path = fmt.path("judge")
     judge_head = str(judge_path[0]) if judge_path else None
+    keys = _private_keys(fmt)
+    lowered = {k.lower() for k in keys}
+    pseudo = "'pseudonym:' || coalesce(r.judge_id, '')"
     if staged.is_json:
-        rec = "_rec::JSON"
-        for k in fmt.private_keys:
-            value = "'pseudonym:' || coalesce(r.judge_id, '')" if k == judge_head else "'<redacted>'"
-            rec = (f"CASE WHEN json_exists({rec}, {_json_path((k,))}) "
-                   f"THEN json_merge_patch({rec}, json_object({_sql_str(k)}, {value})) ELSE {rec} END")
-        return f"{rec}::VARCHAR"
-    items = []
-    for c in staged.columns:
-        if c in fmt.private_keys:
-            value = "'pseudonym:' || coalesce(r.judge_id, '')" if c == judge_head else "'<redacted>'"
-            items.append(f'"{c}" := {value}')
-        else:
-            items.append(f'"{c}" := s."{c}"')
-    return f"to_json(struct_pack({', '.join(items)}))::VARCHAR" if items else "'{}'"
+        base = "_rec"
+    else:
+        items = []
+        for c in staged.columns:
+            value = "'<redacted>'" if c.lower() in lowered or c in fmt.private_keys else f"s.{_ident(c)}"
+            items.append(f"{_ident(c)} := {value}")
+        if not items:
+            return "'{}'"
+        base = f"to_json(struct_pack({', '.join(items)}))::VARCHAR"
+    rec = f"regexp_replace({base}, {_sql_str(_scalar_re(keys))}, '\"\\1\":\"<redacted>\"', 'g')::JSON"
+    top = [k for k in fmt.private_keys if staged.is_json] + ([judge_head] if judge_head else [])
+    for k in dict.fromkeys(top):
+        if not staged.is_json and k not in staged.columns:
+            continue
+        value = pseudo if k == judge_head else "'<redacted>'"
+        rec = (f"CASE WHEN json_exists({rec}, {_json_path((k,))}) "
+               f"THEN json_merge_patch({rec}, json_object({_sql_str(k)}, {value})) ELSE {rec} END")
+    return f"({rec})::VARCHAR"
+
+
+def _walk_redact(value: object, keys: frozenset[str], replace_all: bool) -> object:
+    """``value`` with the values of private keys (at any depth) replaced by '<redacted>'.
+
+    ``replace_all=False`` replaces only object/list values (scalars were redacted in SQL, and the
+    judge field's pseudonym must stay).
+    """
+    if isinstance(value, dict):
+        out: dict[object, object] = {}
+        for k, v in value.items():
+            if str(k).lower() in keys and (replace_all or isinstance(v, dict | list)):
+                out[k] = "<redacted>"
+            else:
+                out[k] = _walk_redact(v, keys, replace_all)
+        return out
+    if isinstance(value, list):
+        return [_walk_redact(v, keys, replace_all) for v in value]
+    return value
+
+
+_WITHHELD = '{"<redacted>": "record withheld: private fields could not be redacted"}'
+
+
+def _redact_nested(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
+    """Redact private keys whose value is an object or a list (rare: done in Python, row by row)."""
+    keys = _private_keys(fmt)
+    rows = con.sql(f"SELECT _row, rec FROM _ids WHERE rec IS NOT NULL "
+                   f"AND regexp_matches(rec, {_sql_str(_container_re(keys))})").fetchall()
+    if not rows:
+        return
+    lowered = frozenset(k.lower() for k in keys)
+    fixed = []
+    for _, rec in rows:
+        try:
+            fixed.append(json.dumps(_walk_redact(json.loads(rec), lowered, False), ensure_ascii=False))
+        except (ValueError, RecursionError):
+            fixed.append(_WITHHELD)
+    con.register("_fix_ids", pa.table({"_row": pa.array([r[0] for r in rows], pa.int64()),
+                                       "rec": _safe_strings(fixed)}))
+    con.execute("UPDATE _ids SET rec = _fix_ids.rec FROM _fix_ids WHERE _ids._row = _fix_ids._row")
+    con.unregister("_fix_ids")
+
+
+def _safe_strings(texts: list[str]) -> pa.Array:
+    """Texts as an Arrow string array (lone surrogates escaped as backslash sequences)."""
+    return pa.array([t.encode("utf-8", "backslashreplace").decode("utf-8") for t in texts], pa.string())
 
 
 def _battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str) -> None:
@@ -397,6 +496,7 @@ def _battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, sou
                                 THEN {_redacted_record_sql(staged, fmt)} END AS rec
                     FROM _stage s JOIN _r r USING (_row)))
     """)
+    _redact_nested(con, fmt)
 
 
 def _write_battles(con: duckdb.DuckDBPyConnection, source: str) -> None:
@@ -507,21 +607,125 @@ def _probe(*path: str | int) -> str:
     return f"@@{path[0]}@@"
 
 
-_PRIVATE_JSON_KEYS = r'("(?:ip|judge|judge_id|user|user_id|worker|worker_id|voter|voter_id)"\s*:\s*)"[^"]*"'
-_IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV6 = re.compile(r"(?<![\w:.])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+                   r"|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
+                   r")(?![\w:])")
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+_TOKEN = re.compile(r"[^\s,;:\"'\[\]{}()=<>|\\/]+")
+
+
+def _text_key_re(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """A private key and its (possibly broken) value in JSON-ish or Python-repr text."""
+    alt = "|".join(re.escape(k) for k in keys)
+    return re.compile(
+        rf"""(["']?)({alt})\1(\s*[:=]\s*)(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[\[{{][^\]}}]*[\]}}]?|[^,}}\]\s]*)""",
+        re.IGNORECASE)
+
+
+def _redact_text(text: str, key_re: re.Pattern[str], known: frozenset[str]) -> str:
+    """Pattern redaction for text that could not be parsed: private keys, IPs, e-mails, known voter ids."""
+    text = key_re.sub(lambda m: f'{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}"<redacted>"', text)
+    text = _EMAIL.sub("<email>", text)
+    text = _IPV4.sub("<ip>", text)
+    text = _IPV6.sub(lambda m: "<ip>" if m.group(0).count(":") >= 2 else m.group(0), text)
+    if known:
+        text = _TOKEN.sub(lambda m: "<redacted>" if m.group(0) in known else m.group(0), text)
+        for raw in known:
+            if len(raw) >= 6 and raw in text:
+                text = text.replace(raw, "<redacted>")
+    return text
+
+
+def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: tuple[str, ...]) -> frozenset[str]:
+    """Raw voter ids seen in readable records of this file (to redact them in unreadable ones)."""
+    values = {r[0] for r in con.sql("SELECT raw FROM _judges").fetchall() if r[0]}
+    lowered = {k.lower() for k in keys}
+    if staged.is_json:
+        exprs = [f"json_extract_string(_rec, {_json_path((k,))})" for k in keys]
+    else:
+        exprs = [f"{_ident(c)}::VARCHAR" for c in staged.columns if c.lower() in lowered]
+    if exprs:
+        values |= {r[0] for r in con.sql(f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM _stage").fetchall()
+                   if r[0]}
+    out = set()
+    for v in values:
+        v = v.strip()
+        if v:
+            out.add(v)
+            out.update(t for t in _TOKEN.findall(v) if len(t) >= 3)
+    return frozenset(out)
+
+
+def _redact_rejects(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) -> None:
+    """Rewrite ``_rejects`` (records that could not be parsed) with private data redacted.
+
+    A reject that is still JSON (e.g. an array instead of an object) is redacted key by key; a CSV
+    line that splits into the header's field count loses its private columns; then IPv4/IPv6 and
+    e-mail addresses, and any token equal to a voter id seen elsewhere in the file, are redacted.
+    """
+    rows = con.sql("SELECT _row, _unit, reason, detail, raw FROM _rejects").fetchall()
+    if not rows:
+        return
+    keys = _private_keys(fmt)
+    lowered = frozenset(k.lower() for k in keys)
+    key_re = _text_key_re(keys)
+    known = _known_private_values(con, staged, keys)
+    private_cols = [i for i, c in enumerate(staged.columns) if c.lower() in lowered or c in fmt.private_keys]
+    delim = "\t" if any(x.lower() == ".tsv" for x in staged.path.suffixes) else ","
+    out: list[tuple[object, ...]] = []
+    for row, unit, reason, detail, raw in rows:
+        text = raw or ""
+        if staged.is_json:
+            with contextlib.suppress(ValueError, RecursionError):
+                text = json.dumps(_walk_redact(json.loads(text), lowered, True), ensure_ascii=False)
+        elif staged.container == "csv" and private_cols:
+            text = _redact_csv_line(text, delim, len(staged.columns), private_cols)
+        out.append((row, unit, reason, _redact_text(detail or "", key_re, known),
+                    _redact_text(text, key_re, known) if raw is not None else None))
+    con.register("_rej_fix", pa.table({
+        "_row": pa.array([r[0] for r in out], pa.int64()), "_unit": pa.array([r[1] for r in out], pa.string()),
+        "reason": pa.array([r[2] for r in out], pa.string()), "detail": _safe_strings([str(r[3]) for r in out]),
+        "raw": pa.array([None if r[4] is None else str(r[4]).encode("utf-8", "backslashreplace").decode()
+                         for r in out], pa.string()),
+    }))
+    con.execute("CREATE OR REPLACE TEMP TABLE _rejects AS SELECT * FROM _rej_fix")
+    con.unregister("_rej_fix")
+
+
+def _redact_csv_line(text: str, delim: str, ncols: int, private_cols: list[int]) -> str:
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error:
+        return text
+    if len(rows) != 1 or len(rows[0]) != ncols:
+        return text
+    fields = rows[0]
+    for i in private_cols:
+        fields[i] = "<redacted>"
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delim, lineterminator="").writerow(fields)
+    return buf.getvalue()
 
 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str,
                       file_label: str, run_id: str, max_chars: int) -> None:
+    _redact_rejects(con, staged, fmt)
     cut = f"CASE WHEN {max_chars} > 0 AND length(x) > {max_chars} THEN left(x, {max_chars}) || ' [...]' ELSE x END"
-    raw_rejects = (f"regexp_replace(regexp_replace(raw, '{_PRIVATE_JSON_KEYS}', '\\1\"<redacted>\"', 'g'), "
-                   f"'{_IPV4}', '<ip>', 'g')")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_quarantine AS
         SELECT {_sql_str(source)} AS source, {_sql_str(file_label)} AS file, _row AS row_number,
                _unit || ' ' || _row AS location, reason, detail,
                (SELECT {cut} FROM (SELECT raw AS x)) AS raw, {_sql_str(run_id)} AS run_id
-        FROM (SELECT _row, _unit, reason, detail, {raw_rejects} AS raw FROM _rejects)
+        FROM _rejects
         UNION ALL
         SELECT {_sql_str(source)}, {_sql_str(file_label)}, r._row, '{staged.unit} ' || r._row,
                r.why[1], r.why[2], (SELECT {cut} FROM (SELECT i.rec AS x)), {_sql_str(run_id)}
