@@ -111,3 +111,14 @@ def test_workspace_file_copy_gives_same_pseudonyms(tmp_path: Path, monkeypatch) 
     shutil.copytree(a.path, tmp_path / "b")
     assert Workspace.open(tmp_path / "b").secret() == key
     os.chmod(tmp_path / "b" / ".arenavotes-secret", 0o600)
+
+
+def test_the_same_file_under_a_second_source_is_refused(tmp_path: Path) -> None:
+    """Reproducer: ingesting one file as 'a' and again as 'b' silently doubled its votes."""
+    p = tmp_path / "v.jsonl"
+    p.write_text('{"num": 1, "model_a": "x", "model_b": "y", "winner": "model_a"}\n')
+    con = db.connect(None)
+    ingest_file(con, p, key=b"k", source="a")
+    with pytest.raises(UserError, match="already ingested as source 'a'"):
+        ingest_file(con, p, key=b"k", source="b")
+    assert ingest_file(con, p, key=b"k", source="b", allow_same_file=True).kept == 1

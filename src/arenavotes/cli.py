@@ -85,14 +85,16 @@ def formats() -> None:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
               help="Where a canonical field lives, e.g. --map model_a=left (nested: a.b). Repeatable.")
 @click.option("--replace", is_flag=True, help="Replace a source that holds a different version of the file.")
+@click.option("--allow-same-file", is_flag=True, help="Ingest a file that another source already holds (its votes "
+              "would count twice if both are rated together).")
 @click.option("--license", "license_", metavar="ID", help="The source's licence for dataset cards (e.g. cc-by-4.0, mit).")
 @click.option("--license-url", metavar="URL", help="Where the source's licence text is.")
 @click.option("--citation", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="FILE.bib",
               help="BibTeX to cite the source (shown on dataset cards).")
 @click.option("--description", metavar="TEXT", help="One line on what the votes are, e.g. 'text-to-image arena votes'.")
 def ingest(workspace: Path, files: Sequence[Path], format_name: str | None, container: str | None,
-           source: str | None, maps: Sequence[str], replace: bool, license_: str | None, license_url: str | None,
-           citation: Path | None, description: str | None) -> None:
+           source: str | None, maps: Sequence[str], replace: bool, allow_same_file: bool, license_: str | None,
+           license_url: str | None, citation: Path | None, description: str | None) -> None:
     """Read vote logs into canonical battles; rows that fail checks go to quarantine.
 
     \b
@@ -111,7 +113,7 @@ def ingest(workspace: Path, files: Sequence[Path], format_name: str | None, cont
     with ws.connect() as con:
         for path in files:
             r = ingest_file(con, path, key=key, source=source, format_name=format_name, container=container,
-                            mapping=mapping, replace=replace, settings=settings.ingest)
+                            mapping=mapping, replace=replace, settings=settings.ingest, allow_same_file=allow_same_file)
             why = ", ".join(f"{k} {v:,}" for k, v in sorted(r.quarantined.items()))
             verb = {"unchanged": "unchanged, skipped", "replaced": "replaced"}.get(r.status, "ingested")
             click.echo(f"{r.file}: {verb} as '{r.source}' ({r.format}): {r.rows_in:,} records -> "

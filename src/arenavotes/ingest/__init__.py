@@ -81,6 +81,7 @@ def ingest_file(
     container: str | None = None,
     mapping: Mapping[str, str] | None = None,
     replace: bool = False,
+    allow_same_file: bool = False,
     settings: IngestSettings | None = None,
     file_label: str | None = None,
 ) -> IngestReport:
@@ -94,6 +95,13 @@ def ingest_file(
     label = file_label or str(path)
     sha = _sha_or_error(path)
     options = json.dumps({"format": format_name, "container": container, "map": mapping}, sort_keys=True)
+    if not allow_same_file:
+        twin = con.execute("SELECT source FROM sources WHERE sha256 = ? AND source <> ? ORDER BY 1 LIMIT 1",
+                           [sha, source]).fetchall()
+        if twin:
+            raise UserError(f"{path}: the same file (sha256 {sha[:12]}...) is already ingested as source "
+                            f"'{twin[0][0]}'; ingesting it again as '{source}' would count its votes twice",
+                            hint="use that source, or pass --allow-same-file if the two sources really differ")
 
     previous = con.execute("SELECT sha256, options, format, rows_in, kept FROM sources WHERE source = ?",
                            [source]).fetchall()

@@ -619,7 +619,8 @@ _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![\w:.])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
                    r"|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
                    r")(?![\w:])")
-_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# local part bounded (RFC 5321: 64): an unbounded `[...]+@` backtracks quadratically over a long run without '@'
+_EMAIL = re.compile(r"[\w.+%-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 _TOKEN = re.compile(r"[^\s,;:\"'\[\]{}()=<>|\\/]+")
 
 
@@ -634,7 +635,8 @@ def _text_key_re(keys: tuple[str, ...]) -> re.Pattern[str]:
 def _redact_text(text: str, key_re: re.Pattern[str], known: frozenset[str]) -> str:
     """Pattern redaction for text that could not be parsed: private keys, IPs, e-mails, known voter ids."""
     text = key_re.sub(lambda m: f'{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}"<redacted>"', text)
-    text = _EMAIL.sub("<email>", text)
+    if "@" in text:
+        text = _EMAIL.sub("<email>", text)
     text = _IPV4.sub("<ip>", text)
     text = _IPV6.sub(lambda m: "<ip>" if m.group(0).count(":") >= 2 else m.group(0), text)
     if known:

@@ -34,7 +34,7 @@ from arenavotes.pii.patterns import Finding
 
 _QUAD = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
 _VERSIONISH = re.compile(r"(?i)(?:\bversion|\bver|\bv|\brelease|\bbuild)[\s.:=_-]*$")
-_MAIL = re.compile(r"[^\s@<>()\[\]{}\"',;:|`]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*"
+_MAIL = re.compile(r"[^\s@<>()\[\]{}\"',;:|`]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*"
                    r"\.[A-Za-z]{2,}")
 _SSH_REMOTE = re.compile(r"^git@(?:github|gitlab|bitbucket|codeberg)\.")
 _DIGIT_RUN = re.compile(r"(?<![\w.])\d(?:[ \-._/]?\d){12,18}(?![\w])")

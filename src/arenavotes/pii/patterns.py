@@ -146,7 +146,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("API_KEY", "jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{10,}", 0.95, ("eyJ",)),
     Pattern("URL_CREDENTIALS", "url_credentials", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:[^\s/@]+@[^\s/]+", 1.0,
             ("://",)),
-    Pattern("EMAIL_ADDRESS", "email", r"\b(?!git@(?:github\.com|gitlab\.com|bitbucket\.org)\b)[A-Za-z0-9._%+-]+@"
+    Pattern("EMAIL_ADDRESS", "email", r"\b(?!git@(?:github\.com|gitlab\.com|bitbucket\.org)\b)[A-Za-z0-9._%+-]{1,64}@"
             r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b", 1.0, ("@",)),
     Pattern("CREDIT_CARD", "credit_card", _B + r"\d(?:[ -]?\d){12,18}" + _E, 1.0, (), card),
     Pattern("IBAN_CODE", "iban", r"\b(?:[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}|[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b",
