@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/adversarial.py
 	$(BIN)/python bench/categories.py
 	$(BIN)/python bench/pii.py
+	$(BIN)/python bench/release.py
 
 # peers with pinned, conflicting dependencies (arena-rank pins numpy and JAX) live in their own venv
 .venv-bench/.installed-stamp: pyproject.toml

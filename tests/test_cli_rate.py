@@ -30,8 +30,12 @@ def test_rate_and_print_overall_and_category_boards(ws: Path) -> None:
     r = run("rate", "-w", str(ws), "--source", "lmarena-140k")
     assert r.returncode == 0, r.stderr
     assert "135,624 battles, 53 models, 12 leaderboards" in r.stdout
+    assert len(r.stdout.splitlines()) == len(set(r.stdout.splitlines()))   # each line once (was printed twice)
     top = run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--limit", "3")
     assert top.returncode == 0 and "gemini-2.5-pro" in top.stdout.splitlines()[3]
+    assert top.stdout.splitlines()[1].split()[:2] == ["rank", "rank_ub"]   # both ranks, ordered by rating
+    ratings = [float(line.split()[3]) for line in top.stdout.splitlines()[3:6]]
+    assert ratings == sorted(ratings, reverse=True)
     rows = json.loads(run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--category", "hard_prompt",
                           "--format", "json").stdout)
     assert len(rows) == 53 and rows[0]["labeler"] == "source:lmarena-140k"

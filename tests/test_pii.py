@@ -155,3 +155,25 @@ def test_gate_reads_svg_text_and_fails_a_corrupt_png(tmp_path) -> None:
     found = {(f.file.rsplit("/", 1)[-1], f.location, f.entity) for f in check_paths([tmp_path], ner=False)}
     # the PNG's bytes after the signature are no chunk: the gate cannot read it, so it fails (pixels are not scanned)
     assert found == {("fig.svg", "text 1", "EMAIL_ADDRESS"), ("fig.png", "file", "UNREADABLE")}
+
+
+def test_two_answers_in_one_turn_keep_their_own_text(con, tmp_path: Path) -> None:
+    """Reproducer: scrub wrote messages back by (battle, side, turn, role), so two assistant messages of one
+    turn both became the second one's text. Every message now has its own key (battle_id, side, msg)."""
+    rec = {"question_id": "q2", "model_a": "a", "model_b": "b", "winner": "model_a",
+           "conversation_a": [{"role": "user", "content": "Write to ann.lee@example.org twice"},
+                              {"role": "assistant", "content": "First: mail ann.lee@example.org now."},
+                              {"role": "assistant", "content": "Second answer, no address here."}],
+           "conversation_b": [{"role": "user", "content": "Write to ann.lee@example.org twice"},
+                              {"role": "assistant", "content": "Done."}]}
+    p = tmp_path / "two.jsonl"
+    p.write_text(json.dumps(rec) + "\n")
+    ingest_file(con, p, key=KEY)
+    keys = con.sql("SELECT battle_id, side, msg, count(*) FROM conversations GROUP BY ALL HAVING count(*) > 1").fetchall()
+    assert keys == []
+    msgs = unscrubbed(con, ["two"])
+    new, found = scrub_texts(msgs["content"].to_list(), workers=1, ner=False)
+    write_scrubbed(con, msgs, new, findings_frame(msgs, found), "run2", keep_raw=False)
+    answers = [r[0] for r in con.sql("SELECT content FROM conversations WHERE side = 'a' AND role = 'assistant' "
+                                     "ORDER BY msg").fetchall()]
+    assert answers == ["First: mail <EMAIL_ADDRESS> now.", "Second answer, no address here."]

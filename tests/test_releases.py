@@ -233,3 +233,50 @@ def test_a_report_ships_in_the_release_and_its_card(ws: Workspace, tmp_path: Pat
     assert links and all((path / link).exists() for link in links)
     with pytest.raises(UserError, match="not a report folder"):
         _build(ws, "rep2", report=tmp_path)
+
+
+def test_parent_without_leaderboard_and_the_card_a_hub_user_reads(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
+    """Reproducers: --parent of a release without leaderboard raised FileNotFoundError; the card stamped
+    cc-by-4.0 over other licences, pointed to a data/README.md it did not ship, had no default config and no
+    BibTeX, and the changelog omitted added sources."""
+    from arenavotes.provenance import set_source_meta
+
+    with ws.connect() as con:
+        set_source_meta(con, "a100", license="apache-2.0", citation="@misc{a100, title = {Arena 100}}",
+                        description="Chatbot Arena conversations")
+        set_source_meta(con, "genai", license="mit", description="image generation arena votes")
+    try:
+        spec_a = ReleaseSpec("nolb", None, ("a100",), ("duplicate_vote",), release_date="2024-08-20")
+        with ws.connect() as con:
+            build(con, ws.path, spec_a, ws.secret(), ws.settings().to_dict(), gate=_gate)
+        assert read_manifest(ws.path / "releases" / "nolb")["rows"]["leaderboard"] == 0
+        path = _build(ws, "withlb", parent="nolb")
+        log = (path / "CHANGELOG.md").read_text()
+        assert "sources added: genai" in log and "has no leaderboard" in log
+        card = (path / "README.md").read_text()
+        assert "license: other" in card and "license_link: LICENSES.md" in card and "default: true" in card
+        assert "data/README.md" not in card and "```bibtex" in card and "@misc{a100" in card
+        assert "image generation arena votes" in card and "between LLMs" not in card
+        assert "`genai`: mit" in (path / "LICENSES.md").read_text()
+        monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        import datasets
+
+        ds = datasets.load_dataset(str(path), cache_dir=str(tmp_path / "hf"))     # no config: the default
+        assert ds["train"].num_rows == read_manifest(path)["rows"]["battles"]
+    finally:
+        with ws.connect() as con:
+            con.execute("DELETE FROM source_meta")
+
+
+def test_release_date_needs_timestamps_or_date(ws: Workspace) -> None:
+    """Reproducer: a card was dated 2024-08-19 (another source's newest vote) for data without timestamps."""
+    with ws.connect() as con:
+        con.execute("UPDATE battles SET tstamp = NULL WHERE source = 'genai'")
+    try:
+        spec = ReleaseSpec("nodate", None, ("a100", "genai"), ())
+        with ws.connect() as con, pytest.raises(UserError, match="carry no timestamps"):
+            build(con, ws.path, spec, ws.secret(), ws.settings().to_dict(), gate=_gate)
+    finally:
+        with ws.connect() as con:   # restore from the flags-free copy: the fixture's data has timestamps
+            con.execute("UPDATE battles SET tstamp = TIMESTAMPTZ '2024-02-20 00:00:00+00' WHERE tstamp IS NULL")
