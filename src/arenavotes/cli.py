@@ -665,8 +665,8 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
                f"{sum(by_entity.values()):,} spans replaced ({spans})"
                + (f"; {quarantined:,} quarantined values scrubbed too" if quarantined else ""))
     if doubted:
-        click.echo(f"  the release gate still doubts {len(doubted):,} of these texts: releases will withhold their "
-                   "battles (see 'arenavotes scrub --check' on a release, or review them with SQL)")
+        click.echo(f"  the release gate still doubts {len(doubted):,} of these texts: releases will ship those battles' "
+                   "votes without their texts (review them with SQL; 'arenavotes scrub --check' on a release)")
 
 
 def _progress(total: int, unit: str) -> Any:
@@ -757,7 +757,7 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
     gone = m["withheld_by_pii_gate"]["battles"]
     click.echo(f"release {version} written to {path}: " + ", ".join(f"{c} {n:,}" for c, n in m["rows"].items())
                + f"; {m['excluded_by_policy']['battles']:,} flagged battles left out"
-               + (f"; {gone:,} battles withheld because the PII gate doubts their text (ids in the runs table: "
+               + (f"; the texts of {gone:,} battles withheld because the PII gate doubts them (ids in the runs table: "
                   f"arenavotes sql \"select counts->'withheld_by_pii_gate' from runs where stage = 'release'\")"
                   if gone else "") + f"; PII gate passed in {time.perf_counter() - t0:.1f} s")
 

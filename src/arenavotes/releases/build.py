@@ -83,9 +83,9 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, sc
             ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     """The release's tables (sorted, deterministic) and the counts the manifest reports.
 
-    ``screen`` is the PII gate applied to the conversation texts before anything is written: a battle whose
-    scrubbed text the gate still doubts is withheld from this release (counted in the manifest and said on
-    the card; it stays in the workspace), so that the gate on the finished files finds nothing in them.
+    ``screen`` is the PII gate applied to the conversation texts before anything is written: the texts of a
+    battle the gate still doubts are withheld from this release (its vote stays; counted in the manifest and
+    said on the card; the texts stay in the workspace), so that the gate on the finished files finds nothing.
     """
     src = list(spec.sources)
     from arenavotes.provenance import missing_stages, source_meta
@@ -143,12 +143,9 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, sc
                 for f in found[text]:
                     by_entity[f.entity] = by_entity.get(f.entity, 0) + 1
             withheld = {"battles": len(ids), "by_entity": dict(sorted(by_entity.items())), "battle_ids": ids}
-            gone = pl.col("battle_id").is_in(ids)
-            battles, conversations, labels = (t.filter(~gone) for t in (battles, conversations, labels))
-            flags = flags.with_columns(excluded=pl.col("excluded") | gone)
-            if battles.height == 0:
-                raise UserError("no battles to release: the PII gate doubts the text of every one",
-                                hint="run 'arenavotes scrub --rescan' and check the findings with 'scrub --check'")
+            # only the texts are withheld: the votes, labels and style counts carry no text, and the released
+            # leaderboards stay reproducible from the released battles
+            conversations = conversations.filter(~pl.col("battle_id").is_in(ids))
     quality = {k: dict(sorted(v.iter_rows())) for k, v in quality_counts(con, src).items()}
     ingested = dict(con.sql("SELECT source, rows_in FROM sources WHERE source IN (SELECT unnest(?)) ORDER BY 1",
                             params=[src]).fetchall())

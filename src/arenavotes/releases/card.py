@@ -132,8 +132,8 @@ a spaCy NER model (via presidio-analyzer) for names and places, replaced by type
 `<PERSON>`. Spans removed by type:
 
 {_table(manifest["pii_spans_removed_by_type"])}
-Battles whose scrubbed text the PII gate still doubted were withheld from this release (they stay in the
-publisher's workspace): {(manifest.get("withheld_by_pii_gate") or {}).get("battles", 0):,}.
+Battles whose scrubbed text the PII gate still doubted keep their vote here but not their text (the text
+stays in the publisher's workspace): {(manifest.get("withheld_by_pii_gate") or {}).get("battles", 0):,}.
 The release was refused unless a separate scan of these very files (the PII gate, threshold
 {s.get("pii", {}).get("gate_threshold", "n/a")}) found nothing. Name detection covers English-language names
 best; names in other scripts may remain.
