@@ -249,10 +249,11 @@ def _string_array(texts: list[str]) -> pa.Array:
     try:
         return pa.array(texts, pa.string())
     except UnicodeEncodeError:  # lone surrogates (a '\\ud800' escape): keep them escaped
-        return pa.array([t if _encodable(t) else _escape_surrogates(t) for t in texts], pa.string())
+        return pa.array([t if encodable(t) else _escape_surrogates(t) for t in texts], pa.string())
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Can ``text`` be written as UTF-8 (no lone surrogates from a `\\ud800` escape)?"""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from arenavotes.config import IngestSettings
-from arenavotes.ingest.containers import Staged
+from arenavotes.ingest.containers import Staged, encodable
 from arenavotes.ingest.formats import Format, Label, Path
 from arenavotes.ingest.style import markdown_counts, token_counts
 from arenavotes.privacy import pseudonym
@@ -188,7 +188,7 @@ def _repair_python_repr(con: duckdb.DuckDBPyConnection) -> None:
                 if not isinstance(value, list | dict):
                     continue
                 # ensure_ascii: a lone surrogate stays an escape (Arrow cannot hold it as text)
-                fixed = json.dumps(value, ensure_ascii=not _encodable(stripped))
+                fixed = json.dumps(value, ensure_ascii=not encodable(stripped))
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                 continue
             fixed_rows.append(row)
@@ -605,14 +605,6 @@ def _label_root(label: Label) -> str:
 
 def _probe(*path: str | int) -> str:
     return f"@@{path[0]}@@"
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
