@@ -17,7 +17,7 @@ import click
 import duckdb
 import polars as pl
 
-from arenavotes import __version__
+from arenavotes import __version__, vocab
 from arenavotes.errors import UserError
 from arenavotes.workspace import Workspace
 
@@ -255,16 +255,16 @@ def _interactive(con: duckdb.DuckDBPyConnection, fmt: str, max_rows: int) -> Non
 @click.option("--anony-only", is_flag=True, help="Only votes cast while the models were hidden (FastChat's default).")
 @click.option("--since", metavar="DATE", help="Only battles at or after DATE (UTC), e.g. 2024-05-01.")
 @click.option("--until", metavar="DATE", help="Only battles before DATE (UTC).")
-@click.option("--ties", type=click.Choice(["half", "drop", "rao-kupper", "davidson"]), help="Tie policy.")
-@click.option("--bothbad", type=click.Choice(["tie", "drop"]), help="Both-bad votes: a tie, or dropped.")
-@click.option("--ci", type=click.Choice(["sandwich", "bootstrap", "cluster", "none"]), help="Interval method.")
+@click.option("--ties", type=click.Choice(vocab.TIE_POLICIES), help="Tie policy.")
+@click.option("--bothbad", type=click.Choice(vocab.BOTHBAD_POLICIES), help="Both-bad votes: a tie, or dropped.")
+@click.option("--ci", type=click.Choice(vocab.CI_METHODS), help="Interval method.")
 @click.option("--rounds", type=int, help="Bootstrap rounds (default 1000).")
-@click.option("--cluster-by", type=click.Choice(["judge", "prompt"]), help="Clusters for --ci cluster.")
+@click.option("--cluster-by", type=click.Choice(vocab.CLUSTER_UNITS), help="Clusters for --ci cluster.")
 @click.option("--alpha", type=float, help="1 - confidence level (default 0.05).")
 @click.option("--simultaneous", is_flag=True, help="Simultaneous intervals (Bonferroni / bootstrap max-t).")
 @click.option("--anchor", metavar="MODEL=RATING", help="Pin one model's rating instead of mean 1000.")
 @click.option("--reg", type=float, default=0.0, show_default=True, help="L2 ridge on strengths (0 = exact MLE).")
-@click.option("--compat", type=click.Choice(["fastchat-2024", "arena-rank", "evalica"]),
+@click.option("--compat", type=click.Choice(vocab.COMPAT_MODES),
               help="Reproduce another tool's numbers.")
 @click.option("--category", "categories", multiple=True, metavar="NAME", help="Only these categories (repeatable).")
 @click.option("--no-categories", is_flag=True, help="Only the overall leaderboard.")
@@ -304,10 +304,9 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
             anchor_model = ""
         if not sep or not anchor_model:
             raise UserError(f"--anchor {anchor}: expected MODEL=RATING", hint="e.g. --anchor gpt-4-0613=1200")
-    params = RatingParams(
-        ties=ties or st.ties, bothbad=bothbad or st.bothbad, ci=ci or st.ci, rounds=rounds or st.rounds,
-        cluster_by=cluster_by or st.cluster_by, alpha=alpha or st.alpha, simultaneous=simultaneous,
-        anchor=anchor_model, anchor_rating=anchor_rating, reg=reg, seed=st.seed if seed is None else seed,
+    params = RatingParams.from_settings(
+        st, ties=ties, bothbad=bothbad, ci=ci, rounds=rounds, cluster_by=cluster_by, alpha=alpha,
+        simultaneous=simultaneous, anchor=anchor_model, anchor_rating=anchor_rating, reg=reg, seed=seed,
         workers=workers, compat=compat)
     exclude = _exclusion_policy(exclude_flags, ws.settings().dedup.exclude)
     started = utcnow()
@@ -359,7 +358,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
 
 
 def _exclusion_policy(option: str | None, default: Sequence[str]) -> tuple[str, ...]:
-    from arenavotes.dedup.flagging import ALL_FLAGS
+    from arenavotes.vocab import ALL_FLAGS
 
     if option is None:
         return tuple(default)

@@ -22,6 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from arenavotes.errors import UserError
+from arenavotes.vocab import (
+    ALL_FLAGS,
+    BOTHBAD_POLICIES,
+    CI_METHODS,
+    CLUSTER_UNITS,
+    DEFAULT_EXCLUDE_FLAGS,
+    TIE_POLICIES,
+    BothBadPolicy,
+    ClusterUnit,
+    IntervalMethod,
+    TiePolicy,
+    one_of,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,11 +78,11 @@ class RatingsSettings:
     log-likelihood); ``min_category_battles``: smaller categories get no leaderboard.
     """
 
-    ties: str = "half"
-    bothbad: str = "tie"
-    ci: str = "sandwich"
+    ties: TiePolicy = "half"
+    bothbad: BothBadPolicy = "tie"
+    ci: IntervalMethod = "sandwich"
     rounds: int = 1000
-    cluster_by: str = "judge"
+    cluster_by: ClusterUnit = "judge"
     alpha: float = 0.05
     min_battles: int = 300
     min_category_battles: int = 100
@@ -77,12 +90,10 @@ class RatingsSettings:
     style_reg: float = 1.0
 
     def __post_init__(self) -> None:
-        _check(self.ties in ("half", "drop", "rao-kupper", "davidson"), "ratings", "ties",
-               "must be half, drop, rao-kupper or davidson")
-        _check(self.bothbad in ("tie", "drop"), "ratings", "bothbad", "must be tie or drop")
-        _check(self.ci in ("sandwich", "bootstrap", "cluster", "none"), "ratings", "ci",
-               "must be sandwich, bootstrap, cluster or none")
-        _check(self.cluster_by in ("judge", "prompt"), "ratings", "cluster_by", "must be judge or prompt")
+        _check(self.ties in TIE_POLICIES, "ratings", "ties", f"must be {one_of(TIE_POLICIES)}")
+        _check(self.bothbad in BOTHBAD_POLICIES, "ratings", "bothbad", f"must be {one_of(BOTHBAD_POLICIES)}")
+        _check(self.ci in CI_METHODS, "ratings", "ci", f"must be {one_of(CI_METHODS)}")
+        _check(self.cluster_by in CLUSTER_UNITS, "ratings", "cluster_by", f"must be {one_of(CLUSTER_UNITS)}")
         _check(self.rounds >= 10, "ratings", "rounds", "must be >= 10")
         _check(0 < self.alpha < 1, "ratings", "alpha", "must be between 0 and 1")
         _check(self.min_battles >= 0, "ratings", "min_battles", "must be >= 0")
@@ -104,7 +115,7 @@ class DedupSettings:
     the voter tests; ``min_votes``: voters with fewer votes are not tested.
     """
 
-    exclude: tuple[str, ...] = ("prompt_capped", "duplicate_vote", "identity_leak", "anomalous_voter")
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE_FLAGS
     cap_quantile: float = 0.999
     cap: int = 25
     near_threshold: float = 0.9
@@ -118,8 +129,6 @@ class DedupSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        from arenavotes.dedup.flagging import ALL_FLAGS
-
         bad = [f for f in self.exclude if f not in ALL_FLAGS]
         _check(not bad, "dedup", "exclude", f"has unknown flag {bad[:1]} (known: {', '.join(ALL_FLAGS)})")
         _check(0 < self.cap_quantile < 1, "dedup", "cap_quantile", "must be between 0 and 1")
@@ -270,6 +279,11 @@ def _build_section(section_cls: Any, name: str, values: Mapping[str, Any], origi
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise UserError(f"{where} must be {one_of(tuple(map(str, allowed)))} (got {value!r})")
+        return value
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None:

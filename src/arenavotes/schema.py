@@ -12,25 +12,7 @@ queries over ``battles`` never touch text.
 
 from __future__ import annotations
 
-WINNERS: tuple[str, ...] = ("model_a", "model_b", "tie", "tie_bothbad")
-
-#: Spellings of the four outcomes found in real logs, mapped to the canonical label. Anything
-#: else is quarantined as ``unknown_winner`` -- never guessed, never turned into a tie.
-WINNER_ALIASES: dict[str, str] = {
-    "model_a": "model_a",
-    "model_b": "model_b",
-    "tie": "tie",
-    "tie_bothbad": "tie_bothbad",
-    "tie (bothbad)": "tie_bothbad",
-    "both_bad": "tie_bothbad",
-    "bothbad": "tie_bothbad",
-}
-
-
-def canonical_winner(label: str) -> str | None:
-    """The canonical outcome for a known spelling, else ``None``."""
-    return WINNER_ALIASES.get(label)
-
+from arenavotes.vocab import WINNER_ALIASES, WINNERS, canonical_winner  # noqa: F401  (the vocabulary lives there)
 
 #: Per-side style features (LMArena ``conv_metadata`` definitions, summed over assistant turns).
 STYLE_FEATURES: tuple[str, ...] = ("tokens", "headers", "lists", "bold")

@@ -14,15 +14,13 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from arenavotes.vocab import ALL_FLAGS
+from arenavotes.vocab import DEFAULT_EXCLUDE_FLAGS as DEFAULT_EXCLUDE
+
 FLAG_SCHEMA = {"battle_id": pl.String, "flag": pl.String, "detector": pl.String, "score": pl.Float64,
                "reason": pl.String}
 
-#: Flags excluded from ratings and releases unless the user says otherwise (``--exclude-flags``).
-#: The others are informational: repeated prompts are legitimate votes by different people.
-DEFAULT_EXCLUDE = ("prompt_capped", "duplicate_vote", "identity_leak", "anomalous_voter")
-
-ALL_FLAGS = ("duplicate_prompt", "prompt_capped", "near_duplicate_prompt", "duplicate_vote", "fast_vote",
-             "daily_cap", "identity_leak", "anomalous_voter", "position_bias_voter", "single_model_voter")
+__all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "FLAG_SCHEMA", "empty", "flags", "from_frame"]
 
 
 def empty() -> pl.DataFrame:

@@ -9,12 +9,13 @@
 [('z', 1, 1), ('x', 2, 2), ('y', 3, 2)]
 """
 
-from arenavotes.ratings.compat import COMPAT_MODES, fastchat_2024_ratings
-from arenavotes.ratings.core import CI_METHODS, TIE_POLICIES, RatingParams, Ratings, rate
+from arenavotes.ratings.compat import fastchat_2024_ratings
+from arenavotes.ratings.core import RatingParams, Ratings, rate
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import DisconnectedError, components
 from arenavotes.ratings.stability import kendall_tau, leave_one_voter_out, online_elo
 from arenavotes.ratings.style import StyleFit, fit_style
+from arenavotes.vocab import CI_METHODS, COMPAT_MODES, TIE_POLICIES
 
 __all__ = [
     "CI_METHODS", "COMPAT_MODES", "TIE_POLICIES", "DisconnectedError", "PairCounts", "RatingParams", "Ratings",

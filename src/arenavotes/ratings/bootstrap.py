@@ -36,6 +36,7 @@ from arenavotes.errors import UserError
 from arenavotes.ratings.bt import NotConvergedError, fit_logit, hessian, inverse, pinv_sum_zero, sigmoid
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.ties import fit_tie_model
+from arenavotes.vocab import LOGIT_TIE_POLICIES
 
 BATCH = 32
 _STATE: dict[str, Any] = {}
@@ -66,7 +67,7 @@ def bootstrap_thetas(battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, pa
         state["total"] = round(float(flat.sum()))
     state["used"], state["pair_of"] = used, used // m
     state["win_weight"] = np.array([1.0, 0.0, 0.5])[used % m]
-    if params.ties in ("half", "drop"):
+    if params.ties in LOGIT_TIE_POLICIES:
         n_pair = np.bincount(state["pair_of"], flat[used], n_pairs)
         p = sigmoid(theta[c.i] - theta[c.j])
         h = hessian(c.i, c.j, n_pair * p * (1 - p), c.n_models)
@@ -138,7 +139,7 @@ def _run_chunk(rounds: list[int]) -> np.ndarray:
     s = _STATE
     c, params = s["c"], s["params"]
     n_pairs = s["shape"][0]
-    if params.ties in ("half", "drop"):
+    if params.ties in LOGIT_TIE_POLICIES:
         w = np.empty((len(rounds), n_pairs))
         n = np.empty((len(rounds), n_pairs))
         for r, rnd in enumerate(rounds):

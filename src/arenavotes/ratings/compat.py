@@ -33,8 +33,8 @@ from arenavotes.ratings.bt import ELO_SCALE
 from arenavotes.ratings.core import RatingParams, Ratings, finish, prepare_counts, sandwich_cov
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import check_connected
+from arenavotes.vocab import COMPAT_MODES
 
-COMPAT_MODES = ("fastchat-2024", "arena-rank", "evalica")
 LN10 = float(np.log(10.0))
 
 

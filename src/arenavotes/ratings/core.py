@@ -38,20 +38,31 @@ from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, inver
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import check_connected
 from arenavotes.ratings.ties import fit_tie_model
-
-TIE_POLICIES = ("half", "drop", "rao-kupper", "davidson")
-CI_METHODS = ("sandwich", "bootstrap", "cluster", "none")
+from arenavotes.vocab import (
+    BOTHBAD_POLICIES,
+    CI_METHODS,
+    CLUSTER_UNITS,
+    COMPAT_MODES,
+    LOGIT_TIE_POLICIES,
+    TIE_POLICIES,
+    BothBadPolicy,
+    ClusterUnit,
+    CompatMode,
+    IntervalMethod,
+    TiePolicy,
+    one_of,
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class RatingParams:
     """Everything that decides a leaderboard (recorded with it, hashed into ``runs``)."""
 
-    ties: str = "half"
-    bothbad: str = "tie"                 # tie | drop
-    ci: str = "sandwich"
+    ties: TiePolicy = "half"
+    bothbad: BothBadPolicy = "tie"
+    ci: IntervalMethod = "sandwich"
     rounds: int = 1000
-    cluster_by: str = "judge"            # judge | prompt (for ci="cluster")
+    cluster_by: ClusterUnit = "judge"    # for ci="cluster"
     alpha: float = 0.05
     simultaneous: bool = False           # Bonferroni (sandwich) / max-t (bootstrap) intervals
     anchor: str | None = None            # model pinned to anchor_rating; else mean rating = 1000
@@ -59,23 +70,34 @@ class RatingParams:
     reg: float = 0.0                     # L2 ridge on natural-scale strengths (0 = exact MLE)
     seed: int = 0
     workers: int = 0                     # bootstrap processes (0 = all cores); results do not depend on it
-    compat: str | None = None            # fastchat-2024 | arena-rank | evalica
+    compat: CompatMode | None = None
 
     def __post_init__(self) -> None:
         if self.ties not in TIE_POLICIES:
-            raise UserError(f"unknown tie policy '{self.ties}'", hint=f"one of {', '.join(TIE_POLICIES)}")
-        if self.bothbad not in ("tie", "drop"):
-            raise UserError(f"unknown both-bad policy '{self.bothbad}'", hint="tie or drop")
+            raise UserError(f"unknown tie policy '{self.ties}'", hint=one_of(TIE_POLICIES))
+        if self.bothbad not in BOTHBAD_POLICIES:
+            raise UserError(f"unknown both-bad policy '{self.bothbad}'", hint=one_of(BOTHBAD_POLICIES))
         if self.ci not in CI_METHODS:
-            raise UserError(f"unknown interval method '{self.ci}'", hint=f"one of {', '.join(CI_METHODS)}")
-        if self.cluster_by not in ("judge", "prompt"):
-            raise UserError(f"unknown cluster '{self.cluster_by}'", hint="judge or prompt")
+            raise UserError(f"unknown interval method '{self.ci}'", hint=one_of(CI_METHODS))
+        if self.cluster_by not in CLUSTER_UNITS:
+            raise UserError(f"unknown cluster '{self.cluster_by}'", hint=one_of(CLUSTER_UNITS))
+        if self.compat is not None and self.compat not in COMPAT_MODES:
+            raise UserError(f"unknown compatibility mode '{self.compat}'", hint=one_of(COMPAT_MODES))
         if not 0 < self.alpha < 1:
             raise UserError(f"alpha must be in (0, 1), got {self.alpha}")
         if self.rounds < 10 and self.ci in ("bootstrap", "cluster"):
             raise UserError(f"bootstrap needs at least 10 rounds, got {self.rounds}")
         if self.reg < 0:
             raise UserError(f"the ridge must be >= 0, got {self.reg}")
+
+    @classmethod
+    def from_settings(cls, settings: Any, **overrides: Any) -> RatingParams:
+        """The parameters of ``[ratings]`` (a :class:`arenavotes.config.RatingsSettings`), with ``overrides``
+        (keys of this class; ``None`` values are ignored) on top: the one place settings become parameters."""
+        base = {"ties": settings.ties, "bothbad": settings.bothbad, "ci": settings.ci, "rounds": settings.rounds,
+                "cluster_by": settings.cluster_by, "alpha": settings.alpha, "seed": settings.seed}
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -160,7 +182,7 @@ def tie_cells(c: PairCounts) -> np.ndarray:
 
 def fit_counts(c: PairCounts, params: RatingParams, init: np.ndarray | None = None) -> tuple[np.ndarray, float | None]:
     """Strengths (natural scale, sum zero unless ridged) and the tie parameter if any."""
-    if params.ties in ("half", "drop"):
+    if params.ties in LOGIT_TIE_POLICIES:
         w, n = logit_data(c, params.ties)
         return fit_logit(c.i, c.j, w, n, c.n_models, reg=params.reg, init=init), None
     theta, extra, _ = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), c.n_models)
@@ -171,7 +193,7 @@ def sandwich_cov(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: 
                  ridge: float = 0.0) -> np.ndarray:
     """Robust covariance H^-1 G H^-1 of theta (sum-zero gauge), G = sum of per-battle score outer products."""
     k = c.n_models
-    if params.ties in ("half", "drop"):
+    if params.ties in LOGIT_TIE_POLICIES:
         p = sigmoid(theta[c.i] - theta[c.j])
         _, n = logit_data(c, params.ties)
         h = hessian(c.i, c.j, n * p * (1 - p), k) + params.reg * np.eye(k)
@@ -241,7 +263,7 @@ def thin_model_variance(c: PairCounts, theta: np.ndarray, params: RatingParams, 
     thin = c.battles_per_model() < THIN_BATTLES
     if not thin.any():
         return np.zeros(k)
-    if params.ties in ("half", "drop"):
+    if params.ties in LOGIT_TIE_POLICIES:
         p = sigmoid(theta[c.i] - theta[c.j])
         _, n = logit_data(c, params.ties)
         h = hessian(c.i, c.j, n * p * (1 - p), k) + params.reg * np.eye(k)

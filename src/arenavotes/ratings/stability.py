@@ -25,6 +25,7 @@ from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, pinv_
 from arenavotes.ratings.core import RatingParams, Ratings, logit_data, prepare_counts
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import components
+from arenavotes.vocab import LOGIT_TIE_POLICIES
 
 
 def kendall_tau(a: dict[str, float], b: dict[str, float]) -> tuple[float, int]:
@@ -64,7 +65,7 @@ class VoterInfluence:
 def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -> VoterInfluence | None:
     """Worst-case rating change from removing all votes of one voter (``judge_id``); half/drop ties only."""
     params = ratings.params
-    if "judge_id" not in battles.columns or params.ties not in ("half", "drop") or params.compat:
+    if "judge_id" not in battles.columns or params.ties not in LOGIT_TIE_POLICIES or params.compat:
         return None
     b = battles.filter(pl.col("judge_id").is_not_null())
     if b.height == 0:

@@ -28,6 +28,7 @@ from arenavotes.ratings.leaderboard import load_battles, load_labels
 from arenavotes.reports.figures import draw_all
 from arenavotes.reports.tables import ReportInput, build_tables
 from arenavotes.summary import quality_counts
+from arenavotes.vocab import CI_PROSE, TIE_PROSE
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CAPTIONS = {
@@ -54,25 +55,11 @@ def month_bounds(month: str) -> tuple[str, str]:
     return f"{y:04d}-{m:02d}-01", end.isoformat()
 
 
-TIES = {
-    "half": "ties and both-bad votes count as half a win for each side (FastChat / arena-rank)",
-    "drop": "ties are left out",
-    "rao-kupper": "ties follow the Rao-Kupper model",
-    "davidson": "ties follow the Davidson model",
-}
-CI = {
-    "sandwich": "sandwich (robust) standard errors",
-    "bootstrap": "a multinomial bootstrap of the votes",
-    "cluster": "a cluster bootstrap",
-}
-
-
 def report_params(settings: Settings) -> RatingParams:
     """The rating protocol of a report: the workspace's ``[ratings]`` settings (intervals ``none`` become
     sandwich intervals, since a report always shows intervals)."""
     st = settings.ratings
-    return RatingParams(ties=st.ties, bothbad=st.bothbad, ci=st.ci if st.ci != "none" else "sandwich",
-                        rounds=st.rounds, cluster_by=st.cluster_by, alpha=st.alpha, seed=st.seed)
+    return RatingParams.from_settings(st, ci=st.ci if st.ci != "none" else "sandwich")
 
 
 def gather(con: duckdb.DuckDBPyConnection, sources: Sequence[str], month: str | None, compare: str | None,
@@ -111,12 +98,12 @@ def methods_text(tables: dict[str, pl.DataFrame], sources: Sequence[str], exclud
     """The methods paragraph, written from the parameters the tables were computed with."""
     m = tables["methods"].row(0, named=True)
     level = round(100 * (1 - m["alpha"]))
-    ci = CI[m["ci"]] + (f" by {m['cluster_by']}" if m["ci"] == "cluster" else "")
+    ci = CI_PROSE[m["ci"]] + (f" by {m['cluster_by']}" if m["ci"] == "cluster" else "")
     if m["ci"] != "sandwich":
         ci += f" ({m['rounds']} rounds, seed {m['seed']})"
     parts = [
         f"Bradley-Terry maximum likelihood on the Elo scale (400 points per factor of 10 in odds; mean rating "
-        f"1000), fitted by Newton's method on vote counts per model pair; {TIES[m['ties']]}"
+        f"1000), fitted by Newton's method on vote counts per model pair; {TIE_PROSE[m['ties']]}"
         + ("; both-bad votes are left out" if m["bothbad"] == "drop" else "") + ".",
         f"{level}% intervals from {ci}. Rank = 1 + the number of models whose lower bound is above the model's "
         f"upper bound (LMArena's published rank); the rank range is the {level}% range of the model's rank over "
