@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -33,3 +36,12 @@ def shared(path: str) -> Path:
     if not p.exists():
         pytest.skip(f"{p} not available")
     return p
+
+
+EXE = shutil.which("arenavotes") or str(Path(sys.executable).parent / "arenavotes")
+
+
+def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed ``arenavotes`` script, as a user runs it (a subprocess with a bare environment)."""
+    return subprocess.run([EXE, *args], capture_output=True, text=True, cwd=cwd, input=stdin, timeout=300,
+                          env={"PATH": str(Path(EXE).parent), "HOME": str(cwd or Path.cwd())})

@@ -114,7 +114,7 @@ def test_judge_errors_are_user_errors(stub_url: str) -> None:
 
 
 def test_categorize_cli(tmp_path: Path) -> None:
-    from test_cli import run
+    from conftest import run
 
     ws = tmp_path / "w"
     assert run("ingest", "-w", str(ws), "--source", "a100",

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA
-
-EXE = shutil.which("arenavotes") or str(Path(sys.executable).parent / "arenavotes")
-
-
-def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([EXE, *args], capture_output=True, text=True, cwd=cwd, input=stdin, timeout=120,
-                          env={"PATH": str(Path(EXE).parent), "HOME": str(cwd or Path.cwd())})
+from conftest import DATA, run
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA
-from test_cli import run
+from conftest import DATA, run
 
 
 @pytest.fixture(scope="module")

@@ -140,4 +140,4 @@ def test_position_and_single_model_voters() -> None:
     pos = voters.position_bias(v)
     assert set(pos["battle_id"]) == {f"lazy{i}" for i in range(60)}
     fan = voters.single_model(v)
-    assert set(fan["battle_id"]) <= {f"lazy{i}" for i in range(60)}
+    assert set(fan["battle_id"]) and set(fan["battle_id"]) <= {f"lazy{i}" for i in range(60)}

@@ -114,8 +114,7 @@ def test_gate_refuses_planted_pii_and_passes_clean_files(tmp_path: Path) -> None
 
 
 def test_scrub_and_gate_cli(tmp_path: Path) -> None:
-    from conftest import DATA
-    from test_cli import run
+    from conftest import DATA, run
 
     ws = tmp_path / "w"
     assert run("ingest", "-w", str(ws), "--source", "a100",

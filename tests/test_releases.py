@@ -184,7 +184,7 @@ def test_publish_to_a_local_hub_and_dry_run_to_the_hub(ws: Workspace, tmp_path: 
 
 
 def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
-    from test_cli import run
+    from conftest import run
 
     w = tmp_path / "w"
     assert run("ingest", "-w", str(w), "--source", "a100",

@@ -10,8 +10,7 @@ import matplotlib.image
 import numpy as np
 import polars as pl
 import pytest
-from conftest import DATA
-from test_cli import run
+from conftest import DATA, run
 
 SOURCES = [("arena-2023", DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"),
            ("arena-conv-100", DATA / "arena-conversations-100" / "conversations.jsonl.gz"),
