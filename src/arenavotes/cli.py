@@ -292,6 +292,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
     from arenavotes.ratings import leaderboard as lb
     from arenavotes.ratings.core import RatingParams
     from arenavotes.runs import new_run_id, record_run, utcnow
+    from arenavotes.sources import resolve_sources
 
     ws = Workspace.open(workspace)
     st = ws.settings().ratings
@@ -311,7 +312,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
     exclude = _exclusion_policy(exclude_flags, ws.settings().dedup.exclude)
     started = utcnow()
     with ws.connect() as con:
-        chosen = lb.resolve_sources(con, sources, all_sources)
+        chosen = resolve_sources(con, sources, all_sources)
         scope = name or lb.scope_name(chosen, anony_only, since, until)
         excluded = lb.excluded_counts(con, chosen, exclude)
         battles = lb.load_battles(con, chosen, anony_only=anony_only, since=since, until=until,
@@ -324,9 +325,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
                        min_category_battles=st.min_category_battles, categories=categories or None,
                        style=style, style_reg=st.style_reg)
         run_id = new_run_id()
-        n_excluded = int(con.sql("SELECT count(DISTINCT battle_id) FROM flags WHERE flag IN (SELECT unnest(?)) AND "
-                                 "battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
-                                 params=[list(exclude), chosen]).fetchall()[0][0]) if exclude else 0
+        n_excluded = lb.excluded_total(con, chosen, exclude)
         lb.write(con, scope, out, run_id, excluded=n_excluded)
         provenance.record(con, chosen, "rate", run_id, params.digest())
         n_boards = out.boards.select("labeler", "category").unique().height
@@ -406,7 +405,7 @@ def leaderboard(workspace: Path, name: str | None, category: str, labeler: str |
 def _render_board(frame: pl.DataFrame) -> str:
     """The board ordered by rating, with both ranks: by rating, and LMArena's (1 + models clearly better);
     one section per group of models when the comparison graph splits."""
-    from arenavotes.summary import _table
+    from arenavotes.display import text_table
 
     parts = []
     groups = frame["component"].unique().sort().to_list()
@@ -421,7 +420,7 @@ def _render_board(frame: pl.DataFrame) -> str:
                          int(r["battles"])))
         if len(groups) > 1:
             parts.append(f"group {g}" + (" (not comparable with the groups above)" if g != groups[0] else ""))
-        parts.append(_table(rows, ("rank", "rank_ub", "model", "rating", "95% CI", "rank range", "battles")))
+        parts.append(text_table(rows, ("rank", "rank_ub", "model", "rating", "95% CI", "rank range", "battles")))
     text = "\n".join(parts)
     text += "\nrank: by rating; rank_ub: 1 + the models whose interval lies wholly above (LMArena's rank)"
     if frame["provisional"].any():
@@ -443,8 +442,8 @@ def dedup(workspace: Path, sources: Sequence[str]) -> None:
     from arenavotes import provenance
     from arenavotes.dedup import detect
     from arenavotes.dedup.store import flag_counts, load_source, replace_flags
-    from arenavotes.ratings.leaderboard import resolve_sources
     from arenavotes.runs import new_run_id, record_run, utcnow
+    from arenavotes.sources import resolve_sources
 
     ws = Workspace.open(workspace)
     settings = ws.settings().dedup
@@ -486,10 +485,10 @@ def _judge(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Any:
 
 
 def _render_flags(counts: pl.DataFrame) -> str:
-    from arenavotes.summary import _table
+    from arenavotes.display import text_table
 
     rows = [(s, f, d, int(n), "excluded" if x else "kept") for s, f, d, n, x in counts.iter_rows()]
-    return _table(rows, ("source", "flag", "detector", "battles", "in ratings"))
+    return text_table(rows, ("source", "flag", "detector", "battles", "in ratings"))
 
 
 @cli.command()
@@ -535,8 +534,8 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
     from arenavotes import provenance
     from arenavotes.categories import LABELERS, label, labeler_name
     from arenavotes.categories.store import agreement, load_features, replace_labels
-    from arenavotes.ratings.leaderboard import resolve_sources
     from arenavotes.runs import new_run_id, record_run, utcnow
+    from arenavotes.sources import resolve_sources
 
     ws = Workspace.open(workspace)
     chosen_labelers = set(labelers) if labelers else set(LABELERS)
@@ -567,10 +566,10 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
             click.echo(f"{source}: {prompts.height:,} prompts labelled: {top}; {langs} languages")
         agree = agreement(con, chosen)
     if agree.height:
-        from arenavotes.summary import _table
+        from arenavotes.display import text_table
 
         click.echo("agreement with the labels that came with the source:")
-        click.echo(_table([(c, lab, int(n), f"{a:.2f}", "-" if p is None else f"{p:.2f}", "-" if r is None else f"{r:.2f}")
+        click.echo(text_table([(c, lab, int(n), f"{a:.2f}", "-" if p is None else f"{p:.2f}", "-" if r is None else f"{r:.2f}")
                            for c, lab, n, a, p, r in agree.iter_rows()],
                           ("category", "source labeler", "battles", "agreement", "precision", "recall")))
 
@@ -620,8 +619,8 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
     from arenavotes.pii import verdicts as gate_cache
     from arenavotes.pii.scrub import scrub_texts
     from arenavotes.pii.store import findings_frame, scrub_quarantine, unscrubbed, write_scrubbed
-    from arenavotes.ratings.leaderboard import resolve_sources
     from arenavotes.runs import new_run_id, record_run, utcnow
+    from arenavotes.sources import resolve_sources
 
     ws = Workspace.open(workspace)
     with ws.connect() as con:
@@ -706,10 +705,10 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
 
     from arenavotes.pii import verdicts as gate_cache
     from arenavotes.pii.gate import check_paths
-    from arenavotes.ratings.leaderboard import resolve_sources
     from arenavotes.releases.build import ReleaseSpec, build, read_manifest
     from arenavotes.releases.integrity import gate_version
     from arenavotes.runs import new_run_id, record_run, utcnow
+    from arenavotes.sources import resolve_sources
 
     ws = Workspace.open(workspace)
     settings = ws.settings()
@@ -811,8 +810,8 @@ def report(workspace: Path, month: str | None, compare: str | None, sources: Seq
     """
     import time
 
-    from arenavotes.ratings.leaderboard import resolve_sources
     from arenavotes.reports import build_report
+    from arenavotes.sources import resolve_sources
 
     ws = Workspace.open(workspace)
     settings = ws.settings()
@@ -839,8 +838,9 @@ def status(workspace: Path) -> None:
 
     Example: arenavotes status -w myarena
     """
+    from arenavotes.display import text_table
     from arenavotes.provenance import STAGES, stage_table
-    from arenavotes.summary import _table, workspace_summary
+    from arenavotes.summary import workspace_summary
 
     ws = Workspace.open(workspace)
     with ws.connect(read_only=True) as con:
@@ -848,7 +848,7 @@ def status(workspace: Path) -> None:
         stages = stage_table(con)
     if stages.height:
         click.echo("\nstages each source went through since its last ingest ([settings hash]):")
-        click.echo(_table(stages.rows(), ("source", *STAGES)))
+        click.echo(text_table(stages.rows(), ("source", *STAGES)))
 
 
 INTERNAL_ERROR = 3

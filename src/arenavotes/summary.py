@@ -14,17 +14,7 @@ import duckdb
 import polars as pl
 
 from arenavotes.db import frame
-
-
-def _table(rows: Sequence[tuple[object, ...]], header: tuple[str, ...]) -> str:
-    cells = [tuple(f"{c:,}" if isinstance(c, int) else ("" if c is None else str(c)) for c in r) for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
-    numeric = [all(isinstance(r[i], int) for r in rows) and bool(rows) for i in range(len(header))]
-
-    def fmt(r: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(r, widths, numeric, strict=True)).rstrip()
-
-    return "\n".join([fmt(header), fmt(tuple("-" * w for w in widths)), *(fmt(r) for r in cells)])
+from arenavotes.display import text_table
 
 
 def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
@@ -39,7 +29,7 @@ def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
                                                UNION SELECT model_b FROM battles b WHERE b.source = s.source)) AS models
         FROM sources s ORDER BY s.source
     """).fetchall()
-    out.append(_table(sources, ("source", "format", "records", "battles", "quarantined", "models")))
+    out.append(text_table(sources, ("source", "format", "records", "battles", "quarantined", "models")))
     models = con.sql("SELECT count(DISTINCT m) FROM (SELECT model_a m FROM battles UNION SELECT model_b FROM battles)"
                      ).fetchall()[0][0]
     judges = con.sql("SELECT count(DISTINCT judge_id) FROM battles").fetchall()[0][0]
@@ -50,7 +40,7 @@ def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
     out.append("outcomes: " + ", ".join(f"{w} {n:,}" for w, n in winners))
     if quarantined:
         reasons = con.sql("SELECT reason, count(*) AS n FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
-        out.append("\nquarantined by reason:\n" + _table(reasons, ("reason", "rows")))
+        out.append("\nquarantined by reason:\n" + text_table(reasons, ("reason", "rows")))
     return "\n".join(out)
 
 

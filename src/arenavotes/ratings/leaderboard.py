@@ -157,23 +157,6 @@ def _board_rows(labeler: str, category: str, group: int, sub: pl.DataFrame, r: R
 
 # --- database edges -----------------------------------------------------------------------------
 
-def resolve_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[str], all_sources: bool) -> list[str]:
-    known = [r[0] for r in con.sql("SELECT source FROM sources ORDER BY 1").fetchall()]
-    if not known:
-        raise UserError("the workspace has no battles yet", hint="run 'arenavotes ingest FILE...' first")
-    if all_sources:
-        return known
-    if not sources:
-        if len(known) == 1:
-            return known
-        raise UserError(f"the workspace holds {len(known)} sources ({', '.join(known)}); rating them together "
-                        "would mix different arenas", hint="choose with --source NAME (repeatable) or --all-sources")
-    unknown = [s for s in sources if s not in known]
-    if unknown:
-        raise UserError(f"unknown source '{unknown[0]}'", hint=f"sources: {', '.join(known)}")
-    return sorted(set(sources))
-
-
 def load_battles(con: duckdb.DuckDBPyConnection, sources: Sequence[str], *, anony_only: bool = False,
                  since: str | None = None, until: str | None = None, with_prompt_key: bool = False,
                  exclude_flags: Sequence[str] = ()) -> pl.DataFrame:
@@ -214,6 +197,15 @@ def excluded_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], excl
                    "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1",
                    params=[list(sources), list(exclude_flags)]).fetchall()
     return {str(f): int(n) for f, n in rows}
+
+
+def excluded_total(con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]) -> int:
+    """Battles of ``sources`` that the exclusion policy leaves out (each counted once)."""
+    if not exclude_flags:
+        return 0
+    return int(con.sql("SELECT count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
+                       "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))",
+                       params=[list(sources), list(exclude_flags)]).fetchall()[0][0])
 
 
 def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None) -> pl.DataFrame:
@@ -301,5 +293,15 @@ def params_summary(params: RatingParams) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(d.items()))
 
 
-__all__ = ["LABEL_SCHEMA", "Boards", "RatingParams", "build", "load_battles", "load_labels", "read_board",
-           "resolve_sources", "scope_name", "write"]
+__all__ = [
+    "LABEL_SCHEMA",
+    "Boards",
+    "RatingParams",
+    "build",
+    "excluded_total",
+    "load_battles",
+    "load_labels",
+    "read_board",
+    "scope_name",
+    "write",
+]
