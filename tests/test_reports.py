@@ -198,3 +198,10 @@ def test_report_html_in_headless_chromium(month: Path) -> None:
     assert [alt for alt, done, w, h in images if not (done and w > 0 and h > 0)] == []
     assert rows == pl.read_parquet(month / "tables" / "leaderboard.parquet").height
     assert title == "Arena leaderboard report: 2023-06 (arena-2023)"
+
+
+def test_the_report_records_a_run(ws: Path) -> None:
+    r = run("report", "-w", str(ws), "--source", "arena-conv-100")
+    assert r.returncode == 0, r.stderr
+    q = run("sql", "-w", str(ws), "select stage, rows_out from runs where stage = 'report'", "--format", "csv")
+    assert q.returncode == 0 and q.stdout.splitlines()[1].startswith("report,")

@@ -811,6 +811,7 @@ def report(workspace: Path, month: str | None, compare: str | None, sources: Seq
     import time
 
     from arenavotes.reports import build_report
+    from arenavotes.runs import new_run_id, record_run, utcnow
     from arenavotes.sources import resolve_sources
 
     ws = Workspace.open(workspace)
@@ -821,9 +822,16 @@ def report(workspace: Path, month: str | None, compare: str | None, sources: Seq
     def step(what: str) -> None:
         click.echo(f"  [{time.perf_counter() - t0:5.1f} s] {what}", err=True)
 
+    started = utcnow()
     with ws.connect(read_only=True) as con:
         chosen = resolve_sources(con, sources, all_sources)
         folder, note = build_report(con, ws.path, chosen, month, compare, settings, exclude, step=step, out=out)
+    with ws.connect() as con:       # every stage records a run
+        tables = sorted(p.stem for p in (folder / "tables").glob("*.parquet"))
+        record_run(con, new_run_id(), "report", settings.section_hash("ratings", "dedup"), started=started,
+                   target=str(folder), rows_in=None, rows_out=len(tables),
+                   counts={"sources": list(chosen), "month": month, "compare": compare, "tables": tables,
+                           "excluded_flags": list(exclude), "note": note})
     if note:
         click.echo(f"note: {note}")
     figures = len(list((folder / "figures").glob("*.png")))
