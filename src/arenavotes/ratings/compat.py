@@ -56,7 +56,8 @@ def rate_compat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
             r = finish(c, theta, dataclasses.replace(base, ci="none"), cov=None, boot_theta=None, extra=None,
                        method="compat/evalica")
             strength = np.exp(theta - theta.max())
-            r.extra["scores"] = dict(zip(c.models, (strength / strength.sum()).tolist(), strict=True))
+            scores = dict(zip(c.models, (strength / strength.sum()).tolist(), strict=True))
+            r = dataclasses.replace(r, extra={**r.extra, "scores": scores})
         return dataclasses.replace(r, params=params)
     raise UserError(f"unknown compatibility mode '{params.compat}'", hint=f"one of {', '.join(COMPAT_MODES)}")
 

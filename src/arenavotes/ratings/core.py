@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from typing import Any
 
 import numpy as np
@@ -182,15 +181,22 @@ def tie_cells(c: PairCounts) -> np.ndarray:
 
 def fit_counts(c: PairCounts, params: RatingParams, init: np.ndarray | None = None) -> tuple[np.ndarray, float | None]:
     """Strengths (natural scale, sum zero unless ridged) and the tie parameter if any."""
-    if params.ties in LOGIT_TIE_POLICIES:
-        w, n = logit_data(c, params.ties)
-        return fit_logit(c.i, c.j, w, n, c.n_models, reg=params.reg, init=init), None
-    theta, extra, _ = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), c.n_models)
+    theta, extra, _ = fit_with_parts(c, params, init)
     return theta, extra
 
 
+def fit_with_parts(c: PairCounts, params: RatingParams, init: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, float | None, dict[str, np.ndarray] | None]:
+    """:func:`fit_counts`, plus a tie model's Fisher information, meat and gauge at the optimum (``None`` for
+    the logit policies), so that the sandwich and the thin-model floor need no second fit."""
+    if params.ties in LOGIT_TIE_POLICIES:
+        w, n = logit_data(c, params.ties)
+        return fit_logit(c.i, c.j, w, n, c.n_models, reg=params.reg, init=init), None, None
+    return fit_tie_model(params.ties, c.i, c.j, tie_cells(c), c.n_models)
+
+
 def sandwich_cov(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: float | None,
-                 ridge: float = 0.0) -> np.ndarray:
+                 ridge: float = 0.0, parts: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Robust covariance H^-1 G H^-1 of theta (sum-zero gauge), G = sum of per-battle score outer products."""
     k = c.n_models
     if params.ties in LOGIT_TIE_POLICIES:
@@ -209,12 +215,18 @@ def sandwich_cov(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: 
         else:
             a = pinv_sum_zero(h)
         return a @ g @ a
-    _, _, parts = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), k)
+    if parts is None:
+        _, _, parts = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), k)
+    return _tie_inverse(parts, k) @ parts["meat"] @ _tie_inverse(parts, k)
+
+
+def _tie_inverse(parts: dict[str, np.ndarray], k: int) -> np.ndarray:
+    """The tie model's inverse Fisher information in the gauge where each group's strengths sum to zero."""
     gauge = parts["gauge"]
     a = inverse(parts["fisher"] + gauge)
     size = np.maximum(gauge[:k, :k].sum(axis=1), 1.0)
     a[:k, :k] -= gauge[:k, :k] / (size[:, None] * size[None, :])
-    return a @ parts["meat"] @ a
+    return a
 
 
 def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters: str | None = None) -> Ratings:
@@ -228,12 +240,12 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
     if c.n_models < 2:
         raise UserError("need battles between at least two models to rate")
     check_connected(c, ridge=params.reg, ties_count=params.ties != "drop")
-    theta, extra = fit_counts(c, params)
+    theta, extra, parts = fit_with_parts(c, params)
     cov: np.ndarray | None = None
     boot_theta: np.ndarray | None = None
     floor: np.ndarray | None = None
     if params.ci == "sandwich":
-        cov = sandwich_cov(c, theta, params, extra)
+        cov = sandwich_cov(c, theta, params, extra, parts=parts)
     elif params.ci in ("bootstrap", "cluster"):
         from arenavotes.ratings.bootstrap import bootstrap_thetas
 
@@ -241,7 +253,7 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
         filled = np.where(np.isnan(boot_theta), np.nanmean(boot_theta, axis=0), boot_theta)
         cov = np.cov(filled, rowvar=False)
     if params.ci != "none":
-        floor = thin_model_variance(c, theta, params, extra)
+        floor = thin_model_variance(c, theta, params, extra, parts)
     return finish(c, theta, params, cov=cov, boot_theta=boot_theta, extra=extra,
                   method=f"bt/{params.ties}/{params.ci}", floor=floor)
 
@@ -250,7 +262,8 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
 THIN_BATTLES = 30
 
 
-def thin_model_variance(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: float | None) -> np.ndarray:
+def thin_model_variance(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: float | None,
+                        parts: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Per-model variance floor (natural units; 0 for models with >= :data:`THIN_BATTLES` battles).
 
     With a handful of battles the empirical meat of the sandwich (and a bootstrap of the same votes) says
@@ -270,11 +283,9 @@ def thin_model_variance(c: PairCounts, theta: np.ndarray, params: RatingParams, 
         fisher_inv = inverse(h) if params.reg > 0 else pinv_sum_zero(h)
         var = np.diag(fisher_inv)
     else:
-        _, _, parts = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), k)
-        gauge = parts["gauge"]
-        a = inverse(parts["fisher"] + gauge)
-        size = np.maximum(gauge[:k, :k].sum(axis=1), 1.0)
-        var = np.diag(a)[:k] - 1.0 / size**2
+        if parts is None:
+            _, _, parts = fit_tie_model(params.ties, c.i, c.j, tie_cells(c), k)
+        var = np.diag(_tie_inverse(parts, k))[:k]
     return np.where(thin, np.clip(var, 0, None), 0.0)
 
 
@@ -340,10 +351,6 @@ def _intervals(rating: np.ndarray, cov: np.ndarray | None, boot: np.ndarray | No
     se = np.sqrt(np.clip(np.diag(cov)[:k], 0, None)) * ELO_SCALE
     z = norm.ppf(1 - alpha / (2 * k)) if params.simultaneous else norm.ppf(1 - alpha / 2)
     return rating - z * se, rating + z * se
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
 
 
 __all__ = ["CI_METHODS", "TIE_POLICIES", "RatingParams", "Ratings", "gradient", "rate"]
