@@ -47,8 +47,8 @@ def test_battle_ids_are_stable_across_workspaces_with_the_same_key(tmp_path: Pat
 
 
 def test_overlapping_ids_from_two_sources_do_not_collide(con, tmp_path: Path) -> None:
-    rec = {"num": 1, "model_a": "a", "model_b": "b", "winner": "model_a"}
-    for name in ("one", "two"):
+    for name, winner in (("one", "model_a"), ("two", "model_b")):   # same ids, different files
+        rec = {"num": 1, "model_a": "a", "model_b": "b", "winner": winner}
         (tmp_path / f"{name}.jsonl").write_text(json.dumps(rec) + "\n")
         ingest_file(con, tmp_path / f"{name}.jsonl", key=KEY)
     assert con.sql("SELECT battle_id FROM battles ORDER BY 1").fetchall() == [("one:1",), ("two:1",)]
