@@ -30,7 +30,7 @@ from scipy.optimize import minimize
 
 from arenavotes.errors import UserError
 from arenavotes.ratings.bt import ELO_SCALE
-from arenavotes.ratings.core import RatingParams, Ratings, finish, prepare_counts, sandwich_cov
+from arenavotes.ratings.core import COMPAT_FITS, RatingParams, Ratings, finish, fit_counts, prepare_counts, sandwich_cov
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import check_connected
 from arenavotes.vocab import COMPAT_MODES
@@ -45,8 +45,6 @@ def rate_compat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
         base = dataclasses.replace(params, compat=None, ties="half", bothbad="tie", reg=0.0)
         c = prepare_counts(battles, base)
         check_connected(c)
-        from arenavotes.ratings.core import fit_counts
-
         theta, _ = fit_counts(c, base)
         if params.compat == "arena-rank":
             cov = sandwich_cov(c, theta, base, None, ridge=1e-5 * float(c.total.sum()))
@@ -119,3 +117,7 @@ def _fastchat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
 
 def _halve(c: PairCounts) -> PairCounts:
     return c
+
+
+for _mode in COMPAT_MODES:
+    COMPAT_FITS[_mode] = rate_compat

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,11 @@ class RatingParams:
     def digest(self) -> str:
         """A short stable hash of the parameters (the ``settings_hash`` of a ``rate`` run)."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+#: Compatibility modes: name -> fit. :mod:`arenavotes.ratings.compat` registers its modes here, so this module
+#: never imports it at the top (no import cycle); ``rate(..., RatingParams(compat=name))`` dispatches.
+COMPAT_FITS: dict[str, Callable[[pl.DataFrame, RatingParams], Ratings]] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,9 +239,8 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
     """Fit a leaderboard to ``battles`` (columns model_a, model_b, winner; plus ``clusters`` for ci=cluster)."""
     params = params or RatingParams()
     if params.compat:
-        from arenavotes.ratings.compat import rate_compat
-
-        return rate_compat(battles, params)
+        # registered by arenavotes.ratings.compat, which the package's __init__ imports before any submodule runs
+        return COMPAT_FITS[params.compat](battles, params)
     c = prepare_counts(battles, params)
     if c.n_models < 2:
         raise UserError("need battles between at least two models to rate")
