@@ -596,15 +596,16 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
     """
     import time
 
+    from arenavotes.config import PiiSettings
+
     settings = (Workspace.open(workspace).settings() if (workspace / "arenavotes.toml").exists() else None)
-    st = settings.pii if settings else None
-    threshold = st.threshold if st else 0.5
-    ner = not no_ner and (st.ner if st else True)
-    n_workers = workers if workers is not None else (st.workers if st else 0)
+    st = settings.pii if settings else PiiSettings()      # --check works on any folder, with the defaults
+    threshold, gate = st.threshold, st.gate_threshold
+    ner = not no_ner and st.ner
+    n_workers = workers if workers is not None else st.workers
     if check:
         from arenavotes.pii.gate import check_paths
 
-        gate = st.gate_threshold if st else 0.7
         hits = check_paths(check, threshold=gate, ner=ner, workers=n_workers or 1)
         if not hits:
             click.echo(f"PII gate passed: no finding at score >= {gate} in {', '.join(map(str, check))}")
@@ -643,9 +644,8 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
         # the release gate's verdicts on the scrubbed texts, now: the publisher learns at once what a release
         # would withhold, and the release does not analyse these texts again (verdicts cached by sha256)
         verdicts = gate_cache.load(con)
-        gate_st = ws.settings().pii
-        doubted = gate_cache.screen([t for t in new_content if t], verdicts, threshold=gate_st.gate_threshold,
-                                    ner=ner, workers=n_workers or 2)
+        doubted = gate_cache.screen([t for t in new_content if t], verdicts, threshold=gate, ner=ner,
+                                    workers=n_workers or 2)
         gate_cache.save(con, verdicts)
         seconds = time.perf_counter() - t0
         by_entity = dict(found.group_by("entity").agg(pl.col("count").sum()).sort("entity").iter_rows())
@@ -688,7 +688,8 @@ def _progress(total: int, unit: str) -> Any:
 @click.option("--allow-missing", metavar="STAGES", help="Release sources that have not been through these stages "
               "(comma-separated: scrub, dedup); the card says so.")
 @click.option("--name", "pretty_name", default="Arena votes", show_default=True, help="The dataset's name.")
-@click.option("--date", metavar="YYYY-MM-DD", help="Release date (default: the day of the newest battle).")
+@click.option("--date", metavar="YYYY-MM-DD", help="Release date (default: the day of the newest battle, when every "
+              "released battle has a timestamp; otherwise required).")
 @click.option("--report", "report_name", metavar="MONTH|DIR", help="Ship a report (reports/MONTH of the workspace, "
               "or a folder) in reports/ and as a section of the dataset card.")
 def release(workspace: Path, version: str, parent: str | None, sources: Sequence[str], exclude_flags: str | None,
@@ -705,6 +706,7 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
 
     from arenavotes.pii import verdicts as gate_cache
     from arenavotes.pii.gate import check_paths
+    from arenavotes.provenance import REQUIRED_FOR_RELEASE
     from arenavotes.releases.build import ReleaseSpec, build, read_manifest
     from arenavotes.releases.integrity import gate_version
     from arenavotes.runs import new_run_id, record_run, utcnow
@@ -721,9 +723,10 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
             if not report.exists():
                 report = Path(report_name)
         allowed = tuple(x.strip() for x in (allow_missing or "").split(",") if x.strip())
-        bad = [x for x in allowed if x not in ("scrub", "dedup")]
+        bad = [x for x in allowed if x not in REQUIRED_FOR_RELEASE]
         if bad:
-            raise UserError(f"--allow-missing {bad[0]}: not a stage a release needs", hint="scrub, dedup")
+            raise UserError(f"--allow-missing {bad[0]}: not a stage a release needs",
+                            hint=", ".join(REQUIRED_FOR_RELEASE))
         if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
             raise UserError(f"--date {date}: expected YYYY-MM-DD")
         spec = ReleaseSpec(version, parent, tuple(chosen), exclude, license_, pretty_name, date,

@@ -28,6 +28,8 @@ import polars as pl
 from arenavotes.db import frame
 
 STAGES = ("scrub", "dedup", "categorize", "rate")
+#: The stages a release needs from every source (scrub only where the source has texts).
+REQUIRED_FOR_RELEASE = ("scrub", "dedup")
 
 
 def record(con: duckdb.DuckDBPyConnection, sources: Sequence[str], stage: str, run_id: str, settings_hash: str) -> None:
@@ -62,7 +64,7 @@ def missing_stages(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> di
     table = stage_table(con).filter(pl.col("source").is_in(list(sources)))
     out: dict[str, list[str]] = {}
     for row in table.iter_rows(named=True):
-        lacking = [s for s in ("scrub", "dedup") if not row[s].startswith(("done", "not needed"))]
+        lacking = [s for s in REQUIRED_FOR_RELEASE if not row[s].startswith(("done", "not needed"))]
         if lacking:
             out[row["source"]] = lacking
     return out

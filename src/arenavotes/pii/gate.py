@@ -550,22 +550,27 @@ def iter_findings(paths: Sequence[Path], *, threshold: float = 0.7, ner: bool = 
             pool.shutdown()
 
 
+def cached_findings(texts: Iterable[str], *, ner: bool, cache: MutableMapping[str, list[Finding]] | None,
+                    workers: int = 1, executor: Executor | None = None) -> dict[str, list[Finding]]:
+    """:func:`gate_findings` of the distinct ``texts``, reusing and filling ``cache`` (keyed by
+    :func:`verdict_key`) so that no text is analysed twice by the same gate version."""
+    distinct = set(texts)
+    if cache is None:
+        return gate_findings(distinct, ner=ner, workers=workers, executor=executor) if distinct else {}
+    keys = {t: verdict_key(t, ner) for t in distinct}
+    verdicts = {t: cache[k] for t, k in keys.items() if k in cache}
+    todo = distinct - verdicts.keys()
+    fresh = gate_findings(todo, ner=ner, workers=workers, executor=executor) if todo else {}
+    for t, v in fresh.items():
+        cache[keys[t]] = v
+    return verdicts | fresh
+
+
 def _judge(file: str, cells: list[_Cell], threshold: float, ner: bool, pool: Executor | None,
            cache: MutableMapping[str, list[Finding]] | None) -> Iterator[GateFinding]:
     if not cells:
         return
-    texts = {c.text for c in cells}
-    verdicts: dict[str, list[Finding]] = {}
-    todo = texts
-    if cache is not None:
-        keys = {t: verdict_key(t, ner) for t in texts}
-        verdicts = {t: cache[k] for t, k in keys.items() if k in cache}
-        todo = texts - verdicts.keys()
-    fresh = gate_findings(todo, ner=ner, executor=pool) if todo else {}
-    if cache is not None:
-        for t, v in fresh.items():
-            cache[keys[t]] = v
-    verdicts.update(fresh)
+    verdicts = cached_findings((c.text for c in cells), ner=ner, cache=cache, executor=pool)
     for c in cells:
         seen: set[tuple[str, str, str]] = set()
         for x in verdicts[c.text]:

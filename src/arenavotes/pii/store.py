@@ -73,13 +73,12 @@ def scrub_quarantine(con: duckdb.DuckDBPyConnection, sources: Sequence[str],
                  [list(sources)])
     if rows.height == 0:
         return 0
-    values = [v or "" for v in rows["raw"].to_list()] + [v or "" for v in rows["detail"].to_list()]
-    new = scrub(values)
     n = rows.height
-    out = rows.with_columns(new_raw=pl.Series(new[:n], dtype=pl.String).zip_with(rows["raw"].is_not_null(),
-                                                                                  pl.Series([None] * n, dtype=pl.String)),
-                            new_detail=pl.Series(new[n:], dtype=pl.String).zip_with(
-                                rows["detail"].is_not_null(), pl.Series([None] * n, dtype=pl.String)))
+    new = pl.Series(scrub(rows["raw"].fill_null("").to_list() + rows["detail"].fill_null("").to_list()),
+                    dtype=pl.String)
+    out = rows.with_columns(      # a missing value stays missing
+        new_raw=pl.when(pl.col("raw").is_not_null()).then(new[:n]),
+        new_detail=pl.when(pl.col("detail").is_not_null()).then(new[n:]))
     changed = out.filter(pl.col("new_raw").ne_missing(pl.col("raw")) | pl.col("new_detail").ne_missing(pl.col("detail")))
     if changed.height:
         con.register("_q", changed.select("rid", "new_raw", "new_detail").to_arrow())

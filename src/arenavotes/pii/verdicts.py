@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
-from arenavotes.pii.gate import gate_findings, verdict_key
+from arenavotes.pii.gate import cached_findings
 from arenavotes.pii.patterns import Finding
 
 
@@ -61,14 +61,9 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
 def screen(texts: Iterable[str], cache: VerdictCache, *, threshold: float, ner: bool, workers: int = 1
            ) -> dict[str, list[Finding]]:
     """The gate's findings at or above ``threshold`` for each distinct text that has any (cached verdicts reused)."""
-    distinct = set(texts)
-    keys = {t: verdict_key(t, ner) for t in distinct}
-    todo = [t for t in distinct if keys[t] not in cache]
-    for t, found in gate_findings(todo, ner=ner, workers=workers).items():
-        cache[keys[t]] = found
     out = {}
-    for t in distinct:
-        hits = [f for f in cache[keys[t]] if f.score >= threshold]
+    for t, found in cached_findings(texts, ner=ner, cache=cache, workers=workers).items():
+        hits = [f for f in found if f.score >= threshold]
         if hits:
             out[t] = hits
     return out

@@ -45,6 +45,13 @@ def components(c: PairCounts, strong: bool = False, ties_count: bool = True) -> 
     return sorted(groups, key=lambda g: (-len(g), g))
 
 
+def groups_by_battles(c: PairCounts) -> list[list[str]]:
+    """The connected groups of models, the group with the most battles first (then by name): the order in
+    which leaderboards number them (``component`` 1, 2, ...) and reports pick their main board."""
+    per_model = dict(zip(c.models, c.battles_per_model().tolist(), strict=True))
+    return sorted(components(c), key=lambda g: (-sum(per_model[m] for m in g), g))
+
+
 def check_connected(c: PairCounts, *, ridge: float = 0.0, ties_count: bool = True) -> None:
     """Raise a clear error when the ratings would not exist (see the module docstring)."""
     groups = components(c)

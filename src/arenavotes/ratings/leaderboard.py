@@ -25,7 +25,7 @@ import polars as pl
 from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ratings.core import RatingParams, Ratings, prepare_counts, rate
-from arenavotes.ratings.graph import components
+from arenavotes.ratings.graph import groups_by_battles
 from arenavotes.ratings.stability import graph_stats, kendall_tau, leave_one_voter_out, online_elo
 from arenavotes.ratings.style import FEATURES, fit_style
 
@@ -56,14 +56,11 @@ def rate_groups(battles: pl.DataFrame, params: RatingParams, *, clusters: str | 
     >>> [(g, r.models) for g, _, r in rate_groups(b, RatingParams())[0]]
     [(1, ('p', 'q')), (2, ('x', 'y'))]
     """
-    counts = prepare_counts(battles, params)
-    found = components(counts)
+    found = groups_by_battles(prepare_counts(battles, params))
     if len(found) <= 1 or params.compat == "fastchat-2024":
         # FastChat's 2024 fit is ridged, so it is defined on a split graph; it rated one board, and the compat
         # mode reproduces its published numbers (ratings across groups are then pinned only by the ridge)
         return [(1, battles, rate(battles, params, clusters=clusters))], {}
-    per_model = dict(zip(counts.models, counts.battles_per_model().tolist(), strict=True))
-    found.sort(key=lambda g: (-sum(per_model[m] for m in g), g))
     out: list[tuple[int, pl.DataFrame, Ratings]] = []
     failed: dict[int, str] = {}
     for n, models in enumerate(found, start=1):

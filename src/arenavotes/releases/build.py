@@ -36,7 +36,8 @@ from arenavotes import __version__
 from arenavotes.db import frame
 from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
-from arenavotes.releases.card import render_card
+from arenavotes.provenance import missing_stages, source_meta
+from arenavotes.releases.card import licences_md, render_card
 from arenavotes.releases.changelog import changelog
 from arenavotes.releases.integrity import write_signature
 from arenavotes.summary import quality_counts
@@ -80,16 +81,15 @@ Screen = Callable[[list[str]], dict[str, list[Any]]]
 
 
 def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, screen: Screen | None = None
-            ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
-    """The release's tables (sorted, deterministic) and the counts the manifest reports.
+            ) -> tuple[dict[str, pl.DataFrame], dict[str, Any], list[str]]:
+    """The release's tables (sorted, deterministic), the counts the manifest reports, and the battles whose
+    texts are withheld (for the caller's private record; never in the release).
 
     ``screen`` is the PII gate applied to the conversation texts before anything is written: the texts of a
     battle the gate still doubts are withheld from this release (its vote stays; counted in the manifest and
     said on the card; the texts stay in the workspace), so that the gate on the finished files finds nothing.
     """
     src = list(spec.sources)
-    from arenavotes.provenance import missing_stages, source_meta
-
     missing = missing_stages(con, src)
     refused = {s: [st for st in stages if st not in spec.allow_missing] for s, stages in missing.items()}
     refused = {s: st for s, st in refused.items() if st}
@@ -132,7 +132,8 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, sc
                   CAST(json_extract(r.counts, '$.sources') AS VARCHAR[]),
                   string_split(split_part(l.scope, '|', 1), ',')))
         ORDER BY scope, labeler, category, rank, model""", [src])
-    withheld: dict[str, Any] = {"battles": 0, "by_entity": {}, "battle_ids": []}
+    withheld: dict[str, Any] = {"battles": 0, "by_entity": {}}
+    ids: list[str] = []
     if screen is not None and conversations.height:
         found = screen(conversations["content"].drop_nulls().unique().to_list())
         if found:
@@ -142,7 +143,7 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, sc
             for text in hit["content"].unique().to_list():
                 for f in found[text]:
                     by_entity[f.entity] = by_entity.get(f.entity, 0) + 1
-            withheld = {"battles": len(ids), "by_entity": dict(sorted(by_entity.items())), "battle_ids": ids}
+            withheld = {"battles": len(ids), "by_entity": dict(sorted(by_entity.items()))}
             # only the texts are withheld: the votes, labels and style counts carry no text, and the released
             # leaderboards stay reproducible from the released battles
             conversations = conversations.filter(~pl.col("battle_id").is_in(ids))
@@ -156,12 +157,11 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, sc
         "pii_spans_removed_by_type": quality["pii"],
         "source_meta": source_meta(con, src),
         "stages_missing": {s: missing[s] for s in sorted(missing)},
-        "withheld_by_pii_gate": {k: v for k, v in withheld.items() if k != "battle_ids"},
-        "_withheld_ids": withheld["battle_ids"],
+        "withheld_by_pii_gate": withheld,
     }
     tables = {"battles": battles, "conversations": conversations, "leaderboard": leaderboard, "flags": flags,
               "prompt_labels": labels}
-    return tables, counts
+    return tables, counts, ids
 
 
 def _write_parquet(df: pl.DataFrame, path: Path) -> None:
@@ -201,8 +201,7 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
         shutil.rmtree(stale, ignore_errors=True)
     say = step or (lambda _: None)
     say("collecting tables and screening texts with the PII gate")
-    tables, counts = collect(con, spec, secret, screen)
-    ids = counts.pop("_withheld_ids")
+    tables, counts, ids = collect(con, spec, secret, screen)
     if withheld_ids is not None:
         withheld_ids.extend(ids)       # for the caller's private record; never in the release
     tmp = root / f".tmp-{spec.version}-{os.getpid()}"
@@ -248,8 +247,6 @@ def build(con: duckdb.DuckDBPyConnection, workspace: Path, spec: ReleaseSpec, se
         (tmp / "README.md").write_text(card, encoding="utf-8")
         (tmp / "CHANGELOG.md").write_text(changelog(spec, tables, root / spec.parent if spec.parent else None,
                                                     parent_manifest), encoding="utf-8")
-        from arenavotes.releases.card import licences_md
-
         (tmp / "LICENSES.md").write_text(licences_md(counts["source_meta"]), encoding="utf-8")
         for name in ("README.md", "CHANGELOG.md", "LICENSES.md"):
             files[name] = file_sha256(tmp / name)

@@ -56,14 +56,16 @@ def licence_fields(explicit: str | None, meta: dict[str, dict[str, Any]]) -> dic
             "license_link": "LICENSES.md"}
 
 
+def _licence_lines(meta: dict[str, dict[str, Any]]) -> str:
+    """One Markdown list item per source: its licence and where the licence text is."""
+    return "".join(f"- `{source}`: {m.get('license') or 'unknown (not given at ingest)'}"
+                   + (f" ({m['license_url']})" if m.get("license_url") else "") + "\n" for source, m in meta.items())
+
+
 def licences_md(meta: dict[str, dict[str, Any]]) -> str:
-    """LICENSES.md of a release: each source's licence, where its text is, and how to cite it."""
-    out = ["# Licences of the sources", "",
-           "Each source keeps its own licence; the release as a whole is only as open as the most restrictive.", ""]
-    for source, m in meta.items():
-        out.append(f"- `{source}`: {m.get('license') or 'unknown (not given at ingest)'}"
-                   + (f" ({m['license_url']})" if m.get("license_url") else ""))
-    return "\n".join(out) + "\n"
+    """LICENSES.md of a release: each source's licence and where its text is (the card lists the same)."""
+    return ("# Licences of the sources\n\nEach source keeps its own licence; the release as a whole is only as "
+            "open as the most restrictive.\n\n" + _licence_lines(meta))
 
 
 def bibtex(spec: Any, manifest: dict[str, Any]) -> str:
@@ -158,8 +160,7 @@ public names.
 
 Each source keeps its own licence (also in `LICENSES.md`); check them before redistribution.
 
-""" + "".join(f"- `{src}`: {m.get('license') or 'unknown (not given at ingest)'}"
-              + (f" ({m['license_url']})" if m.get("license_url") else "") + "\n" for src, m in meta.items()) + f"""
+""" + _licence_lines(meta) + f"""
 ## Citation
 
 Cite this release (and its manifest's sha256 for the exact files):

@@ -17,9 +17,9 @@ def changelog(spec: Any, tables: dict[str, pl.DataFrame], parent_dir: Path | Non
         lines += ["First release: no parent.", "", f"- {battles.height:,} battles, "
                   f"{pl.concat([battles['model_a'], battles['model_b']]).n_unique()} models"]
         return "\n".join(lines) + "\n"
-    old_sources = list(parent_manifest.get("sources", []))
-    added = [x for x in (getattr(spec, "sources", ()) or ()) if x not in old_sources]
-    removed = [x for x in old_sources if x not in (getattr(spec, "sources", ()) or ())]
+    old_sources, new_sources = list(parent_manifest.get("sources", [])), list(spec.sources)
+    added = [x for x in new_sources if x not in old_sources]
+    removed = [x for x in old_sources if x not in new_sources]
     old = (pl.read_parquet(parent_dir / "data/battles") if (parent_dir / "data/battles").is_dir()
            else battles.clear())
     new_ids, old_ids = set(battles["battle_id"]), set(old["battle_id"])

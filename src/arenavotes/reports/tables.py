@@ -16,7 +16,7 @@ from arenavotes.errors import UserError
 from arenavotes.ratings import DisconnectedError, RatingParams, kendall_tau, online_elo, rate
 from arenavotes.ratings.core import prepare_counts
 from arenavotes.ratings.counts import PairCounts
-from arenavotes.ratings.graph import check_connected, components
+from arenavotes.ratings.graph import check_connected, groups_by_battles
 from arenavotes.ratings.style import FEATURES, fit_style
 
 TOP = 25     # models shown in matrices and figures
@@ -39,21 +39,10 @@ class ReportInput:
 def split_groups(battles: pl.DataFrame) -> list[pl.DataFrame]:
     """The battles of each group of models that met (directly or through others), the group with the most
     battles first: a month can split into groups whose ratings are not comparable."""
-    counts = PairCounts.from_battles(battles)
-    groups = components(counts)
+    groups = groups_by_battles(PairCounts.from_battles(battles))
     if len(groups) <= 1:
         return [battles]
-    per_model = dict(zip(counts.models, counts.battles_per_model().tolist(), strict=True))
-    groups.sort(key=lambda g: (-sum(per_model[m] for m in g), g))
     return [battles.filter(pl.col("model_a").is_in(g) & pl.col("model_b").is_in(g)) for g in groups]
-
-
-def largest_component(battles: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    """The battles of the group with the most battles, and the models of the other groups."""
-    groups = split_groups(battles)
-    left_out = sorted(set(pl.concat([g["model_a"] for g in groups[1:]] or [pl.Series([], dtype=pl.String)])) |
-                      set(pl.concat([g["model_b"] for g in groups[1:]] or [pl.Series([], dtype=pl.String)])))
-    return groups[0], left_out
 
 
 def stable_params(battles: pl.DataFrame, params: RatingParams) -> RatingParams:
@@ -118,7 +107,7 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
         online_elo=pl.col("model").replace_strict(elo, default=None, return_dtype=pl.Float64))
     out["stability"] = stab
     if inp.previous is not None and inp.previous.height:
-        prev_board, _, _ = leaderboard(largest_component(inp.previous)[0],
+        prev_board, _, _ = leaderboard(split_groups(inp.previous)[0],
                                        dataclasses.replace(inp.params, ci="sandwich", rounds=100))
         now = dict(board.select("model", "rating").iter_rows())
         before = dict(prev_board.select("model", "rating").iter_rows())
@@ -179,7 +168,7 @@ def _categories(inp: ReportInput, battles: pl.DataFrame, board: pl.DataFrame) ->
                                    .sort("labeler", "category").iter_rows()):
         if category.startswith(("criteria.", "language:")):
             continue
-        sub = largest_component(battles.filter(pl.col("battle_id").is_in(ids)))[0]
+        sub = split_groups(battles.filter(pl.col("battle_id").is_in(ids)))[0]
         if sub.height < inp.min_category_battles:
             continue
         try:
