@@ -220,8 +220,10 @@ def _cluster_matrix(battles: pl.DataFrame, c: PairCounts, params: Any, clusters:
         .when((pl.col("winner") == "model_a") == (pl.col("a") < pl.col("bb"))).then(0).otherwise(1),
     )
     keys = pl.DataFrame({"i": c.i, "j": c.j, "p": np.arange(len(c.i))})
-    g = b.group_by("cl", "i", "j", "o").len().join(keys, on=["i", "j"])
-    codes = g["cl"].cast(pl.Categorical).to_physical().to_numpy()
+    # sorted, and clusters numbered by their sorted key: group_by's row order (and a Categorical's codes) vary
+    # from run to run, which would permute the clusters a seeded round draws
+    g = b.group_by("cl", "i", "j", "o").len().join(keys, on=["i", "j"]).sort("cl", "i", "j", "o")
+    codes = (g["cl"].rank("dense") - 1).cast(pl.Int64).to_numpy()
     n_cl = int(codes.max()) + 1 if len(codes) else 0
     cols = g["p"].to_numpy() * m + g["o"].to_numpy()
     return sparse.csr_matrix((g["len"].to_numpy().astype(float), (codes, cols)), shape=(n_cl, len(c.i) * m))
