@@ -41,11 +41,11 @@ demo: $(STAMP)
 	$(BIN)/arenavotes dedup -w $(DEMO)
 	$(BIN)/arenavotes categorize -w $(DEMO)
 	$(BIN)/arenavotes rate -w $(DEMO) --source lmarena-140k
-	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --limit 15
-	$(BIN)/arenavotes leaderboard -w $(DEMO) --name lmarena-140k --category hard_prompt --limit 10
-	$(BIN)/arenavotes rate -w $(DEMO) --source arena-2023 --ci cluster --cluster-by judge --rounds 200
-	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --limit 8
-	$(BIN)/arenavotes leaderboard -w $(DEMO) --name arena-2023 --category coding --limit 8
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --scope lmarena-140k --limit 15
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --scope lmarena-140k --category hard_prompt --limit 10
+	$(BIN)/arenavotes rate -w $(DEMO) --source arena-2023 --ci cluster --cluster-by voter --rounds 200
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --scope arena-2023 --limit 8
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --scope arena-2023 --category coding --limit 8
 	$(BIN)/arenavotes report -w $(DEMO) 2023-06 --compare 2023-05 --source arena-2023
 	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
 	$(BIN)/arenavotes release -w $(DEMO) v1 --report all --date 2026-11-30

@@ -39,7 +39,7 @@ def load(name: str) -> pl.DataFrame:
     path = {"llmfao": ROOT / "data/llmfao/crowd-comparisons.csv.gz",
             "arena-33k": ROOT / "data/chatbot-arena-33k-votes/human.jsonl.gz"}[name]
     ingest_file(con, path, key=b"bench")
-    b = pl.from_arrow(con.sql("SELECT battle_id, tstamp, model_a, model_b, winner, judge_id FROM battles")
+    b = pl.from_arrow(con.sql("SELECT battle_id, tstamp, model_a, model_b, winner, voter_id FROM battles")
                       .to_arrow_table())
     assert isinstance(b, pl.DataFrame)
     if name == "arena-33k":
@@ -97,8 +97,8 @@ def main() -> None:
                     acc["n"].append(len(campaign))
                     acc["rec"].append(caught / max(len(campaign), 1))
                     acc["prec"].append(caught / max(len(hits), 1))
-                    attacker_ids = set(rigged.filter(pl.col("battle_id").is_in(ids))["judge_id"].to_list())
-                    flagged_voters = set(rigged.filter(pl.col("battle_id").is_in(list(hits)))["judge_id"].to_list())
+                    attacker_ids = set(rigged.filter(pl.col("battle_id").is_in(ids))["voter_id"].to_list())
+                    flagged_voters = set(rigged.filter(pl.col("battle_id").is_in(list(hits)))["voter_id"].to_list())
                     acc["vrec"].append(len(attacker_ids & flagged_voters) / max(len(attacker_ids), 1))
                     acc["fp"].append(len(hits - campaign) / honest)
                     acc["newfp"].append(len(hits - campaign - clean_flags) / honest)
@@ -114,7 +114,7 @@ def main() -> None:
                              f"{m['vrec']:.2f}", f"{m['fp']:.4f}", f"{m['newfp']:.4f}", f"{len(clean_flags) / clean.height:.4f}",
                              f"{m['raw']:+.1f}", f"{m['filt']:+.1f}", f"{cut:.0%}",
                              f"{m['rr']:.0f} -> {m['rf']:.0f} ({clean_rank})"))
-        print(f"{log}: {clean.height:,} votes, {clean['judge_id'].n_unique():,} voters, target {target} "
+        print(f"{log}: {clean.height:,} votes, {clean['voter_id'].n_unique():,} voters, target {target} "
               f"(rank {clean_rank} of {len(base.models)}, rating {clean_rating:.1f})")
     widths = [max(len(h), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")

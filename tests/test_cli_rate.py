@@ -30,12 +30,12 @@ def test_rate_and_print_overall_and_category_boards(ws: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "135,624 battles, 53 models, 12 leaderboards" in r.stdout
     assert len(r.stdout.splitlines()) == len(set(r.stdout.splitlines()))   # each line once (was printed twice)
-    top = run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--limit", "3")
+    top = run("leaderboard", "-w", str(ws), "--scope", "lmarena-140k", "--limit", "3")
     assert top.returncode == 0 and "gemini-2.5-pro" in top.stdout.splitlines()[3]
     assert top.stdout.splitlines()[1].split()[:2] == ["rank", "rank_ub"]   # both ranks, ordered by rating
     ratings = [float(line.split()[3]) for line in top.stdout.splitlines()[3:6]]
     assert ratings == sorted(ratings, reverse=True)
-    rows = json.loads(run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--category", "hard_prompt",
+    rows = json.loads(run("leaderboard", "-w", str(ws), "--scope", "lmarena-140k", "--category", "hard_prompt",
                           "--format", "json").stdout)
     assert len(rows) == 53 and rows[0]["labeler"] == "source:lmarena-140k"
     assert all(r["rank_ub"] <= r["rank"] <= r["rank_worst"] for r in rows)
@@ -48,11 +48,11 @@ def test_rate_and_print_overall_and_category_boards(ws: Path) -> None:
 def test_rate_cluster_bootstrap_by_voter_and_compat(ws: Path) -> None:
     r = run("rate", "-w", str(ws), "--source", "arena-2023", "--ci", "cluster", "--rounds", "100")
     assert r.returncode == 0, r.stderr
-    board = json.loads(run("leaderboard", "-w", str(ws), "--name", "arena-2023", "--format", "json").stdout)
+    board = json.loads(run("leaderboard", "-w", str(ws), "--scope", "arena-2023", "--format", "json").stdout)
     assert board[0]["model"] == "gpt-4" and board[0]["loo_max_change"] > 0
     r = run("rate", "-w", str(ws), "--source", "genai", "--anony-only", "--compat", "fastchat-2024")
     assert r.returncode == 0, r.stderr
-    csv = run("leaderboard", "-w", str(ws), "--name", "genai|anony", "--format", "csv").stdout.splitlines()
+    csv = run("leaderboard", "-w", str(ws), "--scope", "genai|anony", "--format", "csv").stdout.splitlines()
     assert csv[1].startswith("imagenhub_Prompt2prompt_edition,1252.364731")
 
 
@@ -61,16 +61,16 @@ def test_rate_errors_are_one_line(ws: Path) -> None:
     assert r.returncode == 2 and "unknown source 'nope'" in r.stderr and "Traceback" not in r.stderr
     r = run("rate", "-w", str(ws), "--source", "genai", "--anchor", "gpt4")
     assert r.returncode == 2 and "expected MODEL=RATING" in r.stderr
-    r = run("leaderboard", "-w", str(ws), "--name", "lmarena-140k", "--category", "poetry")
+    r = run("leaderboard", "-w", str(ws), "--scope", "lmarena-140k", "--category", "poetry")
     assert r.returncode == 2 and "no 'poetry' leaderboard" in r.stderr
 
 
 def test_a_split_comparison_graph_rates_every_group(ws: Path) -> None:
     """GenAI-Arena's editing and generation models never met: each group is rated apart, largest first."""
-    r = run("rate", "-w", str(ws), "--source", "genai", "--name", "genai-groups", "--ci", "bootstrap", "--rounds", "50")
+    r = run("rate", "-w", str(ws), "--source", "genai", "--scope", "genai-groups", "--ci", "bootstrap", "--rounds", "50")
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert "group 1: 6 models, 1,977 battles; group 2: 7 models, 83 battles" in r.stdout
-    board = json.loads(run("leaderboard", "-w", str(ws), "--name", "genai-groups", "--format", "json").stdout)
+    board = json.loads(run("leaderboard", "-w", str(ws), "--scope", "genai-groups", "--format", "json").stdout)
     by_group: dict[int, list[dict[str, object]]] = {}
     for row in board:
         by_group.setdefault(int(row["component"]), []).append(row)
@@ -78,7 +78,7 @@ def test_a_split_comparison_graph_rates_every_group(ws: Path) -> None:
     for rows in by_group.values():   # each group has its own gauge (mean 1000) and its own ranks from 1
         assert abs(sum(float(r["rating"]) for r in rows) / len(rows) - 1000) < 1e-6  # type: ignore[arg-type]
         assert min(int(r["rank"]) for r in rows) == 1  # type: ignore[call-overload]
-    text = run("leaderboard", "-w", str(ws), "--name", "genai-groups").stdout
+    text = run("leaderboard", "-w", str(ws), "--scope", "genai-groups").stdout
     assert "group 2 (not comparable with the groups above)" in text
     r = run("dedup", "-w", str(ws), "--source", "genai")
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
@@ -90,11 +90,11 @@ def test_dedup_flags_and_the_exclusion_policy(ws: Path) -> None:
     assert "arena-2023: 1,135 battles" in r.stdout and "duplicate_prompt" in r.stdout
     counts = {row["flag"]: row for row in json.loads(run("flags", "-w", str(ws), "--format", "json").stdout)}
     assert counts["duplicate_vote"]["excluded"] and not counts["duplicate_prompt"]["excluded"]
-    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--name", "a23")
+    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--scope", "a23")
     n = counts["duplicate_vote"]["battles"]
     assert f"left out {n} flagged battles (duplicate_vote {n})" in r.stdout
     assert f"rated 'a23': {1135 - n:,} battles" in r.stdout
-    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--name", "a23-all", "--exclude-flags", "none")
+    r = run("rate", "-w", str(ws), "--source", "arena-2023", "--scope", "a23-all", "--exclude-flags", "none")
     assert "rated 'a23-all': 1,135 battles" in r.stdout
     r = run("rate", "-w", str(ws), "--source", "arena-2023", "--exclude-flags", "bogus")
     assert r.returncode == 2 and "unknown flag 'bogus'" in r.stderr

@@ -59,7 +59,7 @@ def test_near_duplicates_on_real_prompts() -> None:
 
 def test_vote_detectors() -> None:
     b = pl.DataFrame({
-        "battle_id": ["1", "2", "3", "4"], "judge_id": ["v", "v", "v", "w"],
+        "battle_id": ["1", "2", "3", "4"], "voter_id": ["v", "v", "v", "w"],
         "model_a": ["x", "y", "x", "x"], "model_b": ["y", "x", "z", "y"], "winner": ["model_a"] * 4,
         "tstamp": [T0, T0 + dt.timedelta(seconds=600), T0 + dt.timedelta(seconds=601), T0],
         "tokens_a": [200, 200, 200, 200], "tokens_b": [200, 200, 200, 200]})
@@ -133,7 +133,7 @@ def test_position_and_single_model_voters() -> None:
     b, _ = simulate_battles(k=8, n=6000, seed=8, voters=60)
     lazy = pl.DataFrame({"battle_id": [f"lazy{i}" for i in range(60)], "model_a": ["model-001"] * 30 + ["model-002"] * 30,
                          "model_b": ["model-003"] * 30 + ["model-004"] * 30, "winner": ["model_a"] * 60,
-                         "judge_id": ["lazy"] * 60})
+                         "voter_id": ["lazy"] * 60})
     b = pl.concat([b, lazy], how="diagonal_relaxed")
     v = voters.prepare(b)
     assert v is not None

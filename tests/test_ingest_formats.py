@@ -33,7 +33,7 @@ def test_fastchat_conversation_log(con) -> None:
     roles = con.sql("SELECT role, count(*) FROM conversations GROUP BY 1 ORDER BY 1").fetchall()
     assert roles == [("assistant", 12), ("user", 12)]
     # the same IP votes twice -> the same pseudonym; no IP anywhere
-    assert con.sql("SELECT count(DISTINCT judge_id) FROM battles").fetchall()[0][0] == 4
+    assert con.sql("SELECT count(DISTINCT voter_id) FROM battles").fetchall()[0][0] == 4
     q = con.sql("SELECT string_agg(raw, '') FROM quarantine").fetchall()[0][0]
     assert "203.0.113" not in q and "192.0.2" not in q and "pseudonym:" in q
 

@@ -63,7 +63,7 @@ def test_genai_arena_clean_battle(con) -> None:
     for b in valid:
         expected[CANON[b["winner"]]] = expected.get(CANON[b["winner"]], 0) + 1
     assert _winners(con, r.source) == expected
-    anony = con.sql("SELECT count(*) FILTER (WHERE anony), count(DISTINCT judge_id), min(tstamp), max(tstamp) "
+    anony = con.sql("SELECT count(*) FILTER (WHERE anony), count(DISTINCT voter_id), min(tstamp), max(tstamp) "
                     "FROM battles").fetchall()[0]
     assert anony[0] == sum(b["anony"] for b in valid)
     assert anony[1] == 1  # every vote came from one (local) voter
@@ -99,7 +99,7 @@ def test_battles_with_prompts(con) -> None:
     assert _winners(con, r.source)["tie_bothbad"] == sum(x["winner"] == "tie (bothbad)" for x in rows)
     assert r.messages == sum(len(x["turns"]) for x in rows)
     assert con.sql("SELECT count(DISTINCT side) FROM conversations").fetchall() == [(1,)]
-    judges = con.sql("SELECT count(DISTINCT judge_id) FROM battles").fetchall()[0][0]
+    judges = con.sql("SELECT count(DISTINCT voter_id) FROM battles").fetchall()[0][0]
     assert judges == len({x["judge"] for x in rows})
 
 
@@ -120,7 +120,7 @@ def test_llmfao_csv(con) -> None:
     r = ingest_file(con, path, key=KEY)
     assert (r.format, r.rows_in, r.kept, r.quarantined) == ("llmfao", 8931, 8931, {})
     assert _winners(con, r.source) == {CANON[w]: n for w, n in src.group_by("winner").len().iter_rows()}
-    assert con.sql("SELECT count(DISTINCT judge_id) FROM battles").fetchall()[0][0] == src["worker"].n_unique()
+    assert con.sql("SELECT count(DISTINCT voter_id) FROM battles").fetchall()[0][0] == src["worker"].n_unique()
     # the model names come from the left/right columns
     pair = con.sql("SELECT model_a, model_b FROM battles ORDER BY battle_id LIMIT 1").fetchall()[0]
     assert set(pair) <= set(src["left"]) | set(src["right"])

@@ -52,10 +52,10 @@ def test_cluster_bootstrap_widens_intervals_when_voters_are_correlated() -> None
     b, _ = simulate_battles(k=6, n=6000, seed=4, voters=40)
     rng = np.random.default_rng(0)
     fan = {f"v{v}": rng.random() < 0.5 for v in range(40)}
-    b = b.with_columns(winner=pl.when((pl.col("model_a") == "model-000") & pl.col("judge_id").replace_strict(fan))
+    b = b.with_columns(winner=pl.when((pl.col("model_a") == "model-000") & pl.col("voter_id").replace_strict(fan))
                        .then(pl.lit("model_a")).otherwise(pl.col("winner")))
     iid = rate(b, RatingParams(ci="bootstrap", rounds=200, workers=1))
-    clus = rate(b, RatingParams(ci="cluster", rounds=200, workers=1), clusters="judge_id")
+    clus = rate(b, RatingParams(ci="cluster", rounds=200, workers=1), clusters="voter_id")
     i = iid.models.index("model-000")
     assert (clus.ci_upper[i] - clus.ci_lower[i]) > 1.3 * (iid.ci_upper[i] - iid.ci_lower[i])
 
@@ -65,9 +65,9 @@ def test_cluster_bootstrap_is_deterministic_whatever_the_row_order() -> None:
     # (a release was once not byte-identical between two builds because of this)
     b, _ = simulate_battles(k=8, n=8000, seed=5, voters=300)
     params = RatingParams(ci="cluster", rounds=60, workers=1, seed=3)
-    first = rate(b, params, clusters="judge_id")
+    first = rate(b, params, clusters="voter_id")
     for seed in range(3):
-        again = rate(b.sample(fraction=1.0, shuffle=True, seed=seed), params, clusters="judge_id")
+        again = rate(b.sample(fraction=1.0, shuffle=True, seed=seed), params, clusters="voter_id")
         assert np.array_equal(first.boot, again.boot)
 
 

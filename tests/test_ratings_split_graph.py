@@ -56,7 +56,7 @@ def split_battles(seed: int = 0, n: int = 1200) -> pl.DataFrame:
             if w == "tie" and rng.random() < 0.3:
                 w = "tie_bothbad"
             rows.append((f"{league}{x}", f"{league}{y}", w, f"v{rng.integers(40)}"))
-    b = pl.DataFrame(rows, schema=["model_a", "model_b", "winner", "judge_id"], orient="row")
+    b = pl.DataFrame(rows, schema=["model_a", "model_b", "winner", "voter_id"], orient="row")
     b = b.with_row_index("battle_id").with_columns(pl.col("battle_id").cast(pl.String))
     feats = {f"{f}_{s}": rng.integers(0, 400 if f == "tokens" else 6, b.height) for f in ("tokens", "headers", "lists", "bold")
              for s in "ab"}

@@ -60,8 +60,8 @@ def test_leave_one_voter_out_matches_exact_refits() -> None:
     loo = leave_one_voter_out(b, r)
     assert loo is not None and loo.voters == 25
     worst = 0.0
-    for v in b["judge_id"].unique():
-        r2 = rate(b.filter(pl.col("judge_id") != v))
+    for v in b["voter_id"].unique():
+        r2 = rate(b.filter(pl.col("voter_id") != v))
         worst = max(worst, float(np.abs(r2.rating - r.rating).max()))
     assert loo.max_change == pytest.approx(worst, rel=0.05)
 

@@ -112,10 +112,10 @@ def test_voter_ids_are_rekeyed_per_release(ws: Workspace) -> None:
     a = pl.read_parquet(_build(ws, "k1") / "data/battles")
     b = pl.read_parquet(_build(ws, "k2") / "data/battles")
     with ws.connect(read_only=True) as con:
-        workspace_ids = {r[0] for r in con.sql("SELECT DISTINCT judge_id FROM battles").fetchall()}
-    ids_a, ids_b = set(a["judge_id"].drop_nulls()), set(b["judge_id"].drop_nulls())
+        workspace_ids = {r[0] for r in con.sql("SELECT DISTINCT voter_id FROM battles").fetchall()}
+    ids_a, ids_b = set(a["voter_id"].drop_nulls()), set(b["voter_id"].drop_nulls())
     assert ids_a and not (ids_a & workspace_ids) and not (ids_a & ids_b)
-    assert a.select(pl.col("judge_id").n_unique()).item() == b.select(pl.col("judge_id").n_unique()).item()
+    assert a.select(pl.col("voter_id").n_unique()).item() == b.select(pl.col("voter_id").n_unique()).item()
 
 
 def test_changelog_against_parent(ws: Workspace) -> None:

@@ -28,7 +28,7 @@ GATE = gate_version(threshold=0.7, ner=False)
 def tables() -> dict[str, pa.Table]:
     """The five configs with the workspace's columns (flags and leaderboard left empty)."""
     con = db.connect(None)
-    con.execute("""INSERT INTO battles (battle_id, source, tstamp, model_a, model_b, winner, judge_id, anony, language)
+    con.execute("""INSERT INTO battles (battle_id, source, tstamp, model_a, model_b, winner, voter_id, anony, language)
                    VALUES ('s:1', 's', '2024-07-01 10:00:00+00', 'm1', 'm2', 'model_a', 'j1', true, 'English'),
                           ('s:2', 's', '2024-07-02 10:00:00+00', 'm2', 'm3', 'tie', 'j2', true, 'English'),
                           ('s:3', 's', '2024-07-02 11:00:00+00', 'm1', 'm3', 'model_b', 'j1', true, 'German')""")

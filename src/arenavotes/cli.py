@@ -251,7 +251,8 @@ def _interactive(con: duckdb.DuckDBPyConnection, fmt: str, max_rows: int) -> Non
 @workspace_option
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Rate these sources (repeatable).")
 @click.option("--all-sources", is_flag=True, help="Rate every source together.")
-@click.option("--name", help="Name of this set of leaderboards (default: sources and filters).")
+@click.option("--scope", "--name", "name", metavar="NAME",
+              help="Name of this set of leaderboards, its scope (default: sources and filters; --name: old spelling).")
 @click.option("--anony-only", is_flag=True, help="Only votes cast while the models were hidden (FastChat's default).")
 @click.option("--since", metavar="DATE", help="Only battles at or after DATE (UTC), e.g. 2024-05-01.")
 @click.option("--until", metavar="DATE", help="Only battles before DATE (UTC).")
@@ -259,7 +260,8 @@ def _interactive(con: duckdb.DuckDBPyConnection, fmt: str, max_rows: int) -> Non
 @click.option("--bothbad", type=click.Choice(vocab.BOTHBAD_POLICIES), help="Both-bad votes: a tie, or dropped.")
 @click.option("--ci", type=click.Choice(vocab.CI_METHODS), help="Interval method.")
 @click.option("--rounds", type=int, help="Bootstrap rounds (default 1000).")
-@click.option("--cluster-by", type=click.Choice(vocab.CLUSTER_UNITS), help="Clusters for --ci cluster.")
+@click.option("--cluster-by", metavar="[" + "|".join(vocab.CLUSTER_UNITS) + "]", callback=lambda _c, _p, v: _unit(v),
+              help="Clusters for --ci cluster.")
 @click.option("--alpha", type=float, help="1 - confidence level (default 0.05).")
 @click.option("--simultaneous", is_flag=True, help="Simultaneous intervals (Bonferroni / bootstrap max-t).")
 @click.option("--anchor", metavar="MODEL=RATING", help="Pin one model's rating instead of mean 1000.")
@@ -286,7 +288,7 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
     Examples:
       arenavotes rate -w myarena --source lmarena-140k
       arenavotes rate -w myarena --source genai-arena --anony-only --compat fastchat-2024
-      arenavotes rate -w myarena --source arena-2023 --ci cluster --cluster-by judge --rounds 200
+      arenavotes rate -w myarena --source arena-2023 --ci cluster --cluster-by voter --rounds 200
     """
     from arenavotes import provenance
     from arenavotes.ratings import leaderboard as lb
@@ -356,6 +358,16 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
                     "feature", "coef", "ci_lower", "ci_upper").rows()))
 
 
+def _unit(value: str | None) -> str | None:
+    """``--cluster-by``: a cluster unit, or its old name (``judge`` for ``voter``)."""
+    if value is None:
+        return None
+    unit = vocab.cluster_unit(value)
+    if unit not in vocab.CLUSTER_UNITS:
+        raise click.BadParameter(f"'{value}' is not {vocab.one_of(vocab.CLUSTER_UNITS)}")
+    return unit
+
+
 def _exclusion_policy(option: str | None, default: Sequence[str]) -> tuple[str, ...]:
     from arenavotes.vocab import ALL_FLAGS
 
@@ -372,7 +384,8 @@ def _exclusion_policy(option: str | None, default: Sequence[str]) -> tuple[str, 
 
 @cli.command()
 @workspace_option
-@click.option("--name", help="Which set of leaderboards (see 'arenavotes rate').")
+@click.option("--scope", "--name", "name", metavar="NAME",
+              help="Which set of leaderboards: the scope given to 'arenavotes rate' (--name: old spelling).")
 @click.option("--category", default="overall", show_default=True, help="Category, e.g. math, hard_prompt.")
 @click.option("--labeler", help="Labeler of the category (e.g. source:lmarena-140k), when several have it.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
@@ -687,7 +700,8 @@ def _progress(total: int, unit: str) -> Any:
               "they share one, else 'other' with LICENSES.md listing each; see ingest --license).")
 @click.option("--allow-missing", metavar="STAGES", help="Release sources that have not been through these stages "
               "(comma-separated: scrub, dedup); the card says so.")
-@click.option("--name", "pretty_name", default="Arena votes", show_default=True, help="The dataset's name.")
+@click.option("--pretty-name", "pretty_name", default="Arena votes", show_default=True,
+              help="The dataset's display name (the card's pretty_name).")
 @click.option("--date", metavar="YYYY-MM-DD", help="Release date (default: the day of the newest battle, when every "
               "released battle has a timestamp; otherwise required).")
 @click.option("--report", "report_name", metavar="MONTH|DIR", help="Ship a report (reports/MONTH of the workspace, "

@@ -33,6 +33,7 @@ from arenavotes.vocab import (
     ClusterUnit,
     IntervalMethod,
     TiePolicy,
+    cluster_unit,
     one_of,
 )
 
@@ -56,7 +57,7 @@ class IngestSettings:
 
 @dataclasses.dataclass(frozen=True)
 class PrivacySettings:
-    """Voter pseudonyms: ``judge_id = HMAC-SHA256(secret, raw id)``.
+    """Voter pseudonyms: ``voter_id = HMAC-SHA256(secret, raw id)``.
 
     The secret comes from the environment variable named by ``secret_env`` or, when that is unset,
     from the workspace file ``.arenavotes-secret`` (created once, mode 0600).
@@ -82,7 +83,7 @@ class RatingsSettings:
     bothbad: BothBadPolicy = "tie"
     ci: IntervalMethod = "sandwich"
     rounds: int = 1000
-    cluster_by: ClusterUnit = "judge"
+    cluster_by: ClusterUnit = "voter"
     alpha: float = 0.05
     min_battles: int = 300
     min_category_battles: int = 100
@@ -90,6 +91,7 @@ class RatingsSettings:
     style_reg: float = 1.0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "cluster_by", cluster_unit(self.cluster_by))   # "judge" in older settings files
         _check(self.ties in TIE_POLICIES, "ratings", "ties", f"must be {one_of(TIE_POLICIES)}")
         _check(self.bothbad in BOTHBAD_POLICIES, "ratings", "bothbad", f"must be {one_of(BOTHBAD_POLICIES)}")
         _check(self.ci in CI_METHODS, "ratings", "ci", f"must be {one_of(CI_METHODS)}")

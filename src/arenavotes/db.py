@@ -40,6 +40,10 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         ensure_schema(con)
+    elif path is not None and _old_columns(con):   # an older workspace opened to read: rename, then read
+        con.close()
+        connect(path).close()
+        return connect(path, read_only=True)
     return con
 
 
@@ -85,16 +89,35 @@ def scratch() -> duckdb.DuckDBPyConnection:
     return con
 
 
+_OPEN_TRANSACTIONS: dict[int, int] = {}
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All writes inside the block land together or not at all (rolled back on any exception)."""
+    """All writes inside the block land together or not at all (rolled back on any exception).
+
+    Blocks nest: an inner block joins the outer one, so a stage can put a library call that writes in a
+    transaction of its own inside the stage's transaction (load -> compute -> write -> record the run).
+    """
+    key = id(con)
+    if _OPEN_TRANSACTIONS.get(key):
+        _OPEN_TRANSACTIONS[key] += 1
+        try:
+            yield
+        finally:
+            _OPEN_TRANSACTIONS[key] -= 1
+        return
     con.execute("BEGIN TRANSACTION")
+    _OPEN_TRANSACTIONS[key] = 1
     try:
         yield
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    else:
+        con.execute("COMMIT")
+    finally:
+        _OPEN_TRANSACTIONS.pop(key, None)
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
@@ -109,11 +132,28 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     lack columns of this version (made by an older arenavotes) instead of failing later mid-stage."""
     existing = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
                                           "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'").fetchall()}
+    _rename_old_columns(con)
     for ddl in ALL_DDL:
         con.execute(ddl)
     con.execute(VIEWS_SQL)
     if existing:
         check_columns(con)
+
+
+#: Columns renamed since earlier versions: (table, old name, new name); a workspace with the old name is
+#: renamed in place when opened, so older workspaces keep working.
+RENAMED_COLUMNS = (("battles", "judge_id", "voter_id"),)
+
+
+def _old_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    have = {t for (t,) in con.execute("SELECT table_name || '.' || column_name FROM information_schema.columns "
+                                      "WHERE table_schema = 'main'").fetchall()}
+    return [(t, old, new) for t, old, new in RENAMED_COLUMNS if f"{t}.{old}" in have and f"{t}.{new}" not in have]
+
+
+def _rename_old_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for table, old, new in _old_columns(con):
+        con.execute(f'ALTER TABLE {table} RENAME COLUMN "{old}" TO "{new}"')
 
 
 def check_columns(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,6 +1,6 @@
 """Voter pseudonyms: raw voter ids and IPs never reach a table or a log.
 
-``judge_id = HMAC-SHA256(secret, raw id)`` in hex, cut to 32 characters (128 bits). The secret comes
+``voter_id = HMAC-SHA256(secret, raw id)`` in hex, cut to 32 characters (128 bits). The secret comes
 from ``$ARENAVOTES_SECRET`` or from ``<workspace>/.arenavotes-secret`` (32 random bytes, created
 once with mode 0600). Without the secret, pseudonyms cannot be linked back to raw ids by guessing.
 

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS battles (
     model_a     VARCHAR NOT NULL,
     model_b     VARCHAR NOT NULL,
     winner      VARCHAR NOT NULL CHECK (winner IN ('model_a', 'model_b', 'tie', 'tie_bothbad')),
-    judge_id    VARCHAR,               -- HMAC-SHA256 pseudonym of the voter; never the raw id
+    voter_id    VARCHAR,               -- HMAC-SHA256 pseudonym of the voter; never the raw id
     anony       BOOLEAN,               -- were the model names hidden when the vote was cast
     language    VARCHAR,
     turns       INTEGER,               -- user turns in the conversation

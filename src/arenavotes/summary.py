@@ -32,9 +32,9 @@ def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
     out.append(text_table(sources, ("source", "format", "records", "battles", "quarantined", "models")))
     models = con.sql("SELECT count(DISTINCT m) FROM (SELECT model_a m FROM battles UNION SELECT model_b FROM battles)"
                      ).fetchall()[0][0]
-    judges = con.sql("SELECT count(DISTINCT judge_id) FROM battles").fetchall()[0][0]
+    voters = con.sql("SELECT count(DISTINCT voter_id) FROM battles").fetchall()[0][0]
     texts = con.sql("SELECT count(DISTINCT battle_id) FROM conversations").fetchall()[0][0]
-    out.append(f"\n{total:,} battles, {models:,} models, {judges:,} pseudonymous voters, "
+    out.append(f"\n{total:,} battles, {models:,} models, {voters:,} pseudonymous voters, "
                f"{texts:,} battles with text, {quarantined:,} records quarantined")
     winners = con.sql("SELECT winner, count(*) FROM battles GROUP BY 1 ORDER BY 2 DESC").fetchall()
     out.append("outcomes: " + ", ".join(f"{w} {n:,}" for w, n in winners))

@@ -20,7 +20,7 @@ Winner = Literal["model_a", "model_b", "tie", "tie_bothbad"]
 TiePolicy = Literal["half", "drop", "rao-kupper", "davidson"]
 BothBadPolicy = Literal["tie", "drop"]
 IntervalMethod = Literal["sandwich", "bootstrap", "cluster", "none"]
-ClusterUnit = Literal["judge", "prompt"]
+ClusterUnit = Literal["voter", "prompt"]
 CompatMode = Literal["fastchat-2024", "arena-rank", "evalica"]
 Flag = Literal["duplicate_prompt", "prompt_capped", "near_duplicate_prompt", "duplicate_vote", "fast_vote",
                "daily_cap", "identity_leak", "anomalous_voter", "position_bias_voter", "single_model_voter"]
@@ -38,6 +38,9 @@ CI_METHODS: tuple[str, ...] = values(IntervalMethod)
 CLUSTER_UNITS: tuple[str, ...] = values(ClusterUnit)
 COMPAT_MODES: tuple[str, ...] = values(CompatMode)
 ALL_FLAGS: tuple[str, ...] = values(Flag)
+
+#: Old names of cluster units still read from settings and the command line (the voter was once "judge").
+CLUSTER_ALIASES: dict[str, str] = {"judge": "voter"}
 
 #: Tie policies fitted as a binomial logit on (wins, battles) per pair; the others are three-outcome tie models.
 LOGIT_TIE_POLICIES: tuple[str, ...] = ("half", "drop")
@@ -72,6 +75,15 @@ CI_PROSE: dict[str, str] = {
     "cluster": "a cluster bootstrap",
     "none": "no intervals",
 }
+
+
+def cluster_unit(name: str) -> str:
+    """The cluster unit ``name`` stands for, old spellings included (unknown names are returned as given).
+
+    >>> cluster_unit("judge"), cluster_unit("prompt")
+    ('voter', 'prompt')
+    """
+    return CLUSTER_ALIASES.get(name, name)
 
 
 def canonical_winner(label: str) -> str | None:

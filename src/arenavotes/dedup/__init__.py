@@ -8,7 +8,7 @@ The ratings and release stages exclude flags by a documented policy
 >>> import polars as pl
 >>> from arenavotes.config import DedupSettings
 >>> b = pl.DataFrame({"battle_id": ["1", "2"], "model_a": ["x", "x"], "model_b": ["y", "y"],
-...                   "winner": ["model_a", "model_b"], "judge_id": [None, None], "tstamp": [None, None]})
+...                   "winner": ["model_a", "model_b"], "voter_id": [None, None], "tstamp": [None, None]})
 >>> t = pl.DataFrame({"battle_id": ["1", "2"], "text": ["Hi there", "hi  THERE"]})
 >>> out = detect(b, t, pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String}),
 ...              DedupSettings())
@@ -41,7 +41,7 @@ def detect(battles: pl.DataFrame, prompt_text: pl.DataFrame, answers: pl.DataFra
     """All detectors over one source. ``prompt_text``: battle_id, text (user turns);
     ``answers``: battle_id, side, text (assistant turns of that side)."""
     s = settings
-    optional: dict[str, pl.DataType] = {"tstamp": pl.Datetime("us", "UTC"), "judge_id": pl.String(),
+    optional: dict[str, pl.DataType] = {"tstamp": pl.Datetime("us", "UTC"), "voter_id": pl.String(),
                                         "tokens_a": pl.Int32(), "tokens_b": pl.Int32()}
     battles = battles.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in optional.items()
                                    if c not in battles.columns)
@@ -55,7 +55,7 @@ def detect(battles: pl.DataFrame, prompt_text: pl.DataFrame, answers: pl.DataFra
         parts.append(capped)
         stats["cap"] = cap_stats
         parts.append(prompts.near_duplicates(k, threshold=s.near_threshold, seed=s.seed + 1))
-    has_voters = "judge_id" in battles.columns and battles["judge_id"].null_count() < battles.height
+    has_voters = "voter_id" in battles.columns and battles["voter_id"].null_count() < battles.height
     has_time = "tstamp" in battles.columns and battles["tstamp"].null_count() < battles.height
     stats["voter_checks"] = bool(has_voters)
     stats["time_checks"] = bool(has_voters and has_time)

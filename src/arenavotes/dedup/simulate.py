@@ -23,7 +23,7 @@ Honest synthetic voters: :func:`honest_voter_ids` gives logs without voter ids (
 >>> b = pl.DataFrame({"battle_id": [str(i) for i in range(200)], "model_a": ["x", "y"] * 100,
 ...                   "model_b": ["y", "z"] * 100, "winner": ["model_a", "model_b"] * 100})
 >>> rigged, ids = inject(b, target="z", strategy="target_only", share=0.05, seed=1)
->>> rigged.height, len(ids), rigged.filter(pl.col("battle_id").is_in(ids))["judge_id"].n_unique()
+>>> rigged.height, len(ids), rigged.filter(pl.col("battle_id").is_in(ids))["voter_id"].n_unique()
 (210, 10, 1)
 """
 
@@ -38,11 +38,11 @@ STRATEGIES = ("target_only", "omnipresent", "deanon")
 
 
 def honest_voter_ids(battles: pl.DataFrame, n_voters: int, seed: int = 0, zipf: float = 1.1) -> pl.DataFrame:
-    """Give every battle a synthetic honest voter (activity ~ Zipf), as ``judge_id``."""
+    """Give every battle a synthetic honest voter (activity ~ Zipf), as ``voter_id``."""
     rng = np.random.default_rng(seed)
     weight = 1.0 / np.arange(1, n_voters + 1) ** zipf
     voter = rng.choice(n_voters, size=battles.height, p=weight / weight.sum())
-    return battles.with_columns(judge_id=pl.Series([f"honest-{v:05d}" for v in voter]))
+    return battles.with_columns(voter_id=pl.Series([f"honest-{v:05d}" for v in voter]))
 
 
 def inject(battles: pl.DataFrame, *, target: str, strategy: str = "target_only", share: float = 0.01,
@@ -76,7 +76,7 @@ def inject(battles: pl.DataFrame, *, target: str, strategy: str = "target_only",
     ids = [f"rig:{seed}:{i}" for i in range(n_new)]
     new = pl.DataFrame({
         "battle_id": ids, "model_a": a_out, "model_b": b_out, "winner": winner,
-        "judge_id": [f"attacker-{seed}-{i % attackers:03d}" for i in range(n_new)],
+        "voter_id": [f"attacker-{seed}-{i % attackers:03d}" for i in range(n_new)],
     })
     if "tstamp" in battles.columns and battles["tstamp"].null_count() < battles.height:
         lo: Any = battles["tstamp"].min()

@@ -19,7 +19,7 @@ from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
 def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(battles, prompt texts, answers) of one source."""
-    battles = frame(con, "SELECT battle_id, tstamp, model_a, model_b, winner, judge_id, anony, tokens_a, tokens_b "
+    battles = frame(con, "SELECT battle_id, tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b "
                           "FROM battles WHERE source = ? ORDER BY battle_id", [source])
     texts = frame(con, "SELECT p.battle_id, string_agg(p.content, chr(10) ORDER BY p.turn) AS text FROM prompts p "
                         "JOIN battles b USING (battle_id) WHERE b.source = ? GROUP BY 1", [source])

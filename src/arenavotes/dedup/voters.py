@@ -71,12 +71,12 @@ class Votes:
 
 def prepare(battles: pl.DataFrame) -> Votes | None:
     """Outcome probabilities of every voter's votes without that voter; ``None`` without voter ids."""
-    if "judge_id" not in battles.columns or battles["judge_id"].null_count() == battles.height:
+    if "voter_id" not in battles.columns or battles["voter_id"].null_count() == battles.height:
         return None
     c = prepare_counts(battles, RatingParams())
     cells = np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
     enum = pl.Enum(list(c.models))
-    b = battles.filter(pl.col("judge_id").is_not_null()).with_columns(
+    b = battles.filter(pl.col("voter_id").is_not_null()).with_columns(
         a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
         bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64))
     a, bb = b["a"].to_numpy(), b["bb"].to_numpy()
@@ -84,7 +84,7 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     w = b["winner"].to_numpy()
     a_is_i = a < bb
     obs = np.where(np.isin(w, ["tie", "tie_bothbad"]), 2, np.where((w == "model_a") == a_is_i, 0, 1))
-    voters, v = np.unique(b["judge_id"].to_numpy(), return_inverse=True)
+    voters, v = np.unique(b["voter_id"].to_numpy(), return_inverse=True)
     pair = pl.DataFrame({"i": c.i, "j": c.j}).with_row_index("p")
     p_idx = (pl.DataFrame({"i": i, "j": j}).join(pair, on=["i", "j"], how="left", maintain_order="left")["p"]
              .to_numpy().astype(np.int64))

@@ -1,6 +1,6 @@
 """Suspicious votes of one voter: repeats, votes faster than reading, and votes over a daily cap.
 
-All need ``judge_id`` and ``tstamp``; a source without them gets no flags from here (the run
+All need ``voter_id`` and ``tstamp``; a source without them gets no flags from here (the run
 records that). Times are UTC.
 
 * ``duplicate_vote`` (votes/duplicate@1, excluded by default): the same voter voting again on the
@@ -13,7 +13,7 @@ records that). Times are UTC.
 
 >>> import polars as pl, datetime as dt
 >>> t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
->>> b = pl.DataFrame({"battle_id": ["1", "2"], "judge_id": ["v", "v"], "model_a": ["x", "y"],
+>>> b = pl.DataFrame({"battle_id": ["1", "2"], "voter_id": ["v", "v"], "model_a": ["x", "y"],
 ...                   "model_b": ["y", "x"], "tstamp": [t0, t0 + dt.timedelta(seconds=30)],
 ...                   "tokens_a": [1000, 1000], "tokens_b": [1000, 1000]})
 >>> print(fast_votes(b)["reason"][0])
@@ -28,8 +28,8 @@ from arenavotes.dedup.flagging import empty, from_frame
 
 
 def _timed(battles: pl.DataFrame) -> pl.DataFrame:
-    return battles.filter(pl.col("judge_id").is_not_null() & pl.col("tstamp").is_not_null()).sort(
-        ["judge_id", "tstamp", "battle_id"])
+    return battles.filter(pl.col("voter_id").is_not_null() & pl.col("tstamp").is_not_null()).sort(
+        ["voter_id", "tstamp", "battle_id"])
 
 
 def duplicate_votes(battles: pl.DataFrame, keys: pl.DataFrame, window: float = 3600.0) -> pl.DataFrame:
@@ -39,9 +39,9 @@ def duplicate_votes(battles: pl.DataFrame, keys: pl.DataFrame, window: float = 3
         return empty()
     b = b.with_columns(lo=pl.min_horizontal("model_a", "model_b"), hi=pl.max_horizontal("model_a", "model_b"))
     b = b.with_columns(
-        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("judge_id", "lo", "hi", "key")
+        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id", "lo", "hi", "key")
         / 1000.0,
-        prev=pl.col("battle_id").shift(1).over("judge_id", "lo", "hi", "key"))
+        prev=pl.col("battle_id").shift(1).over("voter_id", "lo", "hi", "key"))
     d = b.filter(pl.col("gap").is_not_null() & (pl.col("gap") <= window))
     if d.height == 0:
         return empty()
@@ -58,7 +58,7 @@ def fast_votes(battles: pl.DataFrame, min_seconds: float = 3.0, read_tokens_per_
     tokens = (pl.col("tokens_a").fill_null(0) + pl.col("tokens_b").fill_null(0)) if "tokens_a" in b.columns \
         else pl.lit(0)
     b = b.with_columns(
-        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("judge_id") / 1000.0,
+        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id") / 1000.0,
         need=pl.lit(min_seconds) + tokens / read_tokens_per_second)
     d = b.filter(pl.col("gap").is_not_null() & (pl.col("gap") < pl.col("need")))
     if d.height == 0:
@@ -73,7 +73,7 @@ def daily_cap(battles: pl.DataFrame, cap: int = 50) -> pl.DataFrame:
     if b.height == 0:
         return empty()
     b = b.with_columns(day=pl.col("tstamp").dt.convert_time_zone("UTC").dt.date()).with_columns(
-        nth=pl.int_range(1, pl.len() + 1).over("judge_id", "day"))
+        nth=pl.int_range(1, pl.len() + 1).over("voter_id", "day"))
     d = b.filter(pl.col("nth") > cap)
     if d.height == 0:
         return empty()

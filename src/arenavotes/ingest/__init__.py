@@ -31,7 +31,7 @@ from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ingest.coerce import install_macros
 from arenavotes.ingest.containers import Staged, stage_file
-from arenavotes.ingest.formats import FORMATS, Format, check_map, detect, get_format
+from arenavotes.ingest.formats import FORMATS, Format, canonical_map, detect, get_format
 from arenavotes.ingest.normalize import normalize, record_keys
 from arenavotes.runs import new_run_id, record_run, utcnow
 
@@ -84,11 +84,12 @@ def ingest_file(
     allow_same_file: bool = False,
     settings: IngestSettings | None = None,
     file_label: str | None = None,
+    settings_hash: str | None = None,
 ) -> IngestReport:
-    """Ingest one file into the canonical tables of ``con`` (see the module docstring)."""
+    """Ingest one file into the canonical tables of ``con`` (see the module docstring); the run is
+    recorded with ``settings_hash`` (default: the hash of ``[ingest]``)."""
     settings = settings or IngestSettings()
-    mapping = dict(mapping or {})
-    check_map(mapping)
+    mapping = canonical_map(mapping or {})
     if format_name:
         get_format(format_name)  # fail before reading anything
     source = source or default_source_name(path)
@@ -137,7 +138,8 @@ def ingest_file(
             con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [source, label, sha, fmt.name, options, result.rows_in, result.kept,
                          sum(result.quarantined.values()), run_id])
-            record_run(con, run_id, "ingest", Settings(ingest=settings).section_hash("ingest"), started=started,
+            record_run(con, run_id, "ingest", settings_hash or Settings(ingest=settings).section_hash("ingest"),
+                       started=started,
                        target=label, rows_in=result.rows_in, rows_out=result.kept,
                        counts={"source": source, "format": fmt.name, "sha256": sha, "kept": result.kept,
                                "quarantined": result.quarantined, "labels": result.labels,
@@ -213,6 +215,6 @@ def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_stage", "_rejects", "_f", "_t", "_r", "_ids", "_msgs", "_conv_stats", "_judges",
+    for t in ("_stage", "_rejects", "_f", "_t", "_r", "_ids", "_msgs", "_conv_stats", "_voters",
               "_new_battles", "_new_conversations", "_new_labels", "_new_quarantine"):
         con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -20,9 +20,11 @@ from arenavotes.errors import UserError
 
 #: Canonical fields a format maps (``--map`` accepts these names).
 FIELDS = (
-    "id", "model_a", "model_b", "winner", "judge", "tstamp", "anony", "language", "turn",
+    "id", "model_a", "model_b", "winner", "voter", "tstamp", "anony", "language", "turn",
     "conversation_a", "conversation_b", "prompt", "response_a", "response_b",
 )
+#: Older names of canonical fields that ``--map`` still accepts (``judge`` was the voter's field before 0.x).
+FIELD_ALIASES = {"judge": "voter"}
 
 Path = tuple[str | int, ...]
 
@@ -58,8 +60,8 @@ class Format:
     conversation: str | None = None
     labels: tuple[Label, ...] = ()
     private_keys: tuple[str, ...] = ()        # top-level keys holding voter ids/IPs (redacted in raw text)
-    judge_prefix_strip: str = ""              # e.g. FastChat's 'arena_user_' before an IP
-    id_per_judge: bool = False                # the id names an item every voter votes on: id/judge_id
+    voter_prefix_strip: str = ""              # e.g. FastChat's 'arena_user_' before an IP
+    id_per_voter: bool = False                # the id names an item every voter votes on: id/voter_id
     example: str = ""
 
     def path(self, field: str) -> Path | None:
@@ -75,7 +77,7 @@ class Format:
                 paths.pop(field, None)
                 continue
             paths[field] = tuple(int(p) if p.isdigit() else p for p in column.split("."))
-            if field == "judge":
+            if field == "voter":
                 private.append(column.split(".")[0])
         conversation = self.conversation
         if conversation is None and {"conversation_a", "conversation_b"} <= set(mapping):
@@ -86,6 +88,17 @@ class Format:
             conversation = "prompt_only"
         return dataclasses.replace(self, paths=paths, private_keys=tuple(dict.fromkeys(private)),
                                    conversation=conversation)
+
+
+def canonical_map(mapping: Mapping[str, str]) -> dict[str, str]:
+    """``--map`` entries with old field names renamed (``judge=worker`` -> ``voter=worker``), then checked.
+
+    >>> canonical_map({"judge": "worker"})
+    {'voter': 'worker'}
+    """
+    out = {FIELD_ALIASES.get(field, field): column for field, column in mapping.items()}
+    check_map(out)
+    return out
 
 
 def check_map(mapping: Mapping[str, str]) -> None:
@@ -143,7 +156,7 @@ FORMATS: tuple[Format, ...] = (
         summary="FastChat raw conversation log (YYYY-MM-DD-conv.json): one JSON line per event, "
                 "votes are leftvote/rightvote/tievote/bothbad_vote",
         requires=frozenset({"type", "states"}),
-        paths={"winner": ("type",), "judge": ("ip",), "tstamp": ("tstamp",),
+        paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",),
                "id": ("states", 0, "conv_id")},
         winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie",
                     "bothbad_vote": "tie_bothbad"},
@@ -169,10 +182,10 @@ FORMATS: tuple[Format, ...] = (
                 "tstamp, [turn, language]}",
         requires=frozenset({"model_a", "model_b", "winner", "judge", "tstamp"}),
         excludes=frozenset({"conversation_a", "turns", "category_tag"}),
-        paths={**_BASE, "id": ("question_id",), "judge": ("judge",), "tstamp": ("tstamp",),
+        paths={**_BASE, "id": ("question_id",), "voter": ("judge",), "tstamp": ("tstamp",),
                "anony": ("anony",), "language": ("language",), "turn": ("turn",)},
         private_keys=("judge",),
-        judge_prefix_strip="arena_user_",
+        voter_prefix_strip="arena_user_",
         example="clean_battle_20240220.json",
     ),
     Format(
@@ -181,7 +194,7 @@ FORMATS: tuple[Format, ...] = (
                 "arena-human-preference-100k/140k (conversation_a/b, category_tag, conv_metadata)",
         requires=frozenset({"model_a", "model_b", "winner"}),
         excludes=frozenset({"turns", "num"}),
-        paths={**_BASE, "id": ("question_id",), "judge": ("judge",), "tstamp": ("tstamp",),
+        paths={**_BASE, "id": ("question_id",), "voter": ("judge",), "tstamp": ("tstamp",),
                "anony": ("anony",), "language": ("language",), "turn": ("turn",),
                "conversation_a": ("conversation_a",), "conversation_b": ("conversation_b",)},
         conversation="messages",
@@ -193,7 +206,7 @@ FORMATS: tuple[Format, ...] = (
         name="arena-battles-with-prompts",
         summary="Chatbot Arena battles with user prompts (2023 JSON lines: question_id, judge, turns, ...)",
         requires=frozenset({"model_a", "model_b", "winner", "turns"}),
-        paths={**_BASE, "id": ("question_id",), "judge": ("judge",), "tstamp": ("tstamp",),
+        paths={**_BASE, "id": ("question_id",), "voter": ("judge",), "tstamp": ("tstamp",),
                "anony": ("anony",), "language": ("language",), "turn": ("turn",), "prompt": ("turns",)},
         conversation="prompt_only",
         private_keys=("judge",),
@@ -211,11 +224,11 @@ FORMATS: tuple[Format, ...] = (
         name="llmfao",
         summary="LLMFAO-style pairwise CSV: winner left/right/tie with model names in left/right",
         requires=frozenset({"left", "right", "winner"}),
-        paths={"model_a": ("left",), "model_b": ("right",), "winner": ("winner",), "judge": ("worker",),
+        paths={"model_a": ("left",), "model_b": ("right",), "winner": ("winner",), "voter": ("worker",),
                "id": ("id",)},
         winner_map={"left": "model_a", "right": "model_b"},
         private_keys=("worker",),
-        id_per_judge=True,
+        id_per_voter=True,
         example="crowd-comparisons.csv",
     ),
     Format(
@@ -223,7 +236,7 @@ FORMATS: tuple[Format, ...] = (
         summary="any CSV / JSON lines / JSON list / parquet with model_a, model_b, winner columns; "
                 "move fields with --map field=column",
         requires=frozenset(),
-        paths={**_BASE, "id": ("id",), "judge": ("judge",), "tstamp": ("tstamp",), "anony": ("anony",),
+        paths={**_BASE, "id": ("id",), "voter": ("judge",), "tstamp": ("tstamp",), "anony": ("anony",),
                "language": ("language",), "turn": ("turn",)},
         private_keys=("judge",),
         example="votes.csv --map model_a=left_model --map model_b=right_model",

@@ -42,12 +42,12 @@ _EXPECTED = {
 }
 #: Fields whose JSON type is checked (field -> macro that must accept a present value).
 _TYPED = {
-    "id": "av_id", "model_a": "av_str", "model_b": "av_str", "judge": "av_id", "tstamp": "av_ts",
+    "id": "av_id", "model_a": "av_str", "model_b": "av_str", "voter": "av_id", "tstamp": "av_ts",
     "anony": "av_bool", "language": "av_str", "turn": "av_int",
 }
 _CONV_FIELDS = ("conversation_a", "conversation_b", "prompt", "response_a", "response_b")
 #: Canonical fields that hold voter ids (their values never appear in a quarantine detail).
-_PRIVATE_FIELDS = frozenset({"judge"})
+_PRIVATE_FIELDS = frozenset({"voter"})
 #: Key names that hold voter ids, IPs or e-mail addresses in any format, at any depth of a record
 #: (besides each format's own ``private_keys``); matched case-insensitively.
 PRIVATE_KEYS = ("ip", "client_ip", "ip_address", "remote_addr", "judge", "judge_id", "user", "user_id",
@@ -121,7 +121,7 @@ def normalize(
     f = field_accessor(staged)
     _extract_fields(con, fmt, f)
     _repair_python_repr(con)
-    _pseudonymise_judges(con, key, fmt.judge_prefix_strip)
+    _pseudonymise_voters(con, key, fmt.voter_prefix_strip)
     _typed(con, fmt)
     _messages(con, fmt)
     _reasons(con, fmt, settings, staged.unit)
@@ -199,12 +199,12 @@ def _repair_python_repr(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("_fix")
 
 
-def _pseudonymise_judges(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:
-    raw = [r[0] for r in con.sql("SELECT DISTINCT av_id(j_judge) FROM _f WHERE av_id(j_judge) IS NOT NULL").fetchall()]
+def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:
+    raw = [r[0] for r in con.sql("SELECT DISTINCT av_id(j_voter) FROM _f WHERE av_id(j_voter) IS NOT NULL").fetchall()]
     ids = [pseudonym(r.removeprefix(strip_prefix) if strip_prefix else r, key) for r in raw]
-    con.register("_judge_map", pa.table({"raw": pa.array(raw, pa.string()), "judge_id": pa.array(ids, pa.string())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _judges AS SELECT * FROM _judge_map")
-    con.unregister("_judge_map")
+    con.register("_voter_map", pa.table({"raw": pa.array(raw, pa.string()), "voter_id": pa.array(ids, pa.string())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _voters AS SELECT * FROM _voter_map")
+    con.unregister("_voter_map")
 
 
 def _winner_case(fmt: Format) -> str:
@@ -228,16 +228,16 @@ def _typed(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _t AS
         SELECT _f._row,
-               {"av_id(j_id) || '/' || j.judge_id" if fmt.id_per_judge else "av_id(j_id)"} AS source_id,
+               {"av_id(j_id) || '/' || j.voter_id" if fmt.id_per_voter else "av_id(j_id)"} AS source_id,
                av_str(j_model_a) AS model_a, av_str(j_model_b) AS model_b,
                winner_raw, {_winner_case(fmt)} AS winner,
-               j.judge_id, av_ts(j_tstamp) AS tstamp, av_bool(j_anony) AS anony,
+               j.voter_id, av_ts(j_tstamp) AS tstamp, av_bool(j_anony) AS anony,
                av_str(j_language) AS language, av_int(j_turn) AS turn,
                {", ".join(f"av_type(j_{n}) AS t_{n}, j_{n}::VARCHAR AS v_{n}" for n in _TYPED)},
                {", ".join(f"({m}(j_{n}) IS NULL AND av_present(j_{n}) AND NOT av_blank(j_{n})) AS bad_{n}"
                           for n, m in _TYPED.items())}
         FROM (SELECT *, {_winner_raw(fmt)} AS winner_raw FROM _f) _f
-        LEFT JOIN _judges j ON j.raw = av_id(_f.j_judge)
+        LEFT JOIN _voters j ON j.raw = av_id(_f.j_voter)
     """)
 
 
@@ -317,11 +317,17 @@ def _conversation_present(fmt: Format) -> str:
     return " OR ".join(f"av_present(j_{n})" for n in fields) if fields else "false"
 
 
+def _file_field(fmt: Format, field: str) -> str:
+    """The name the file gives a canonical field (``judge`` for FastChat's voter), as a quarantine detail says it."""
+    path = fmt.path(field)
+    return ".".join(map(str, path)) if path else field
+
+
 def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettings, unit: str) -> None:
     non_votes = ", ".join(_sql_str(v) for v in sorted(fmt.non_votes)) or "NULL"
     # a private field's value is never echoed: its type says enough
     bad_type = " ".join(
-        f"WHEN bad_{n} THEN ['bad_type', '{n}: ' || t_{n} || "
+        f"WHEN bad_{n} THEN ['bad_type', {_sql_str(_file_field(fmt, n) + ': ')} || t_{n} || "
         + ("' value'" if n in _PRIVATE_FIELDS else f"' ' || left(v_{n}, 40)")
         + f" || ' is not {_EXPECTED[m]}']"
         for n, m in _TYPED.items()
@@ -402,11 +408,11 @@ def _redacted_record_sql(staged: Staged, fmt: Format) -> str:
     judge field keeps its pseudonym. Private keys holding an object or a list are redacted
     afterwards by :func:`_redact_nested`.
     """
-    judge_path = fmt.path("judge")
-    judge_head = str(judge_path[0]) if judge_path else None
+    voter_path = fmt.path("voter")
+    voter_head = str(voter_path[0]) if voter_path else None
     keys = _private_keys(fmt)
     lowered = {k.lower() for k in keys}
-    pseudo = "'pseudonym:' || coalesce(r.judge_id, '')"
+    pseudo = "'pseudonym:' || coalesce(r.voter_id, '')"
     if staged.is_json:
         base = "_rec"
     else:
@@ -418,11 +424,11 @@ def _redacted_record_sql(staged: Staged, fmt: Format) -> str:
             return "'{}'"
         base = f"to_json(struct_pack({', '.join(items)}))::VARCHAR"
     rec = f"regexp_replace({base}, {_sql_str(_scalar_re(keys))}, '\"\\1\":\"<redacted>\"', 'g')::JSON"
-    top = [k for k in fmt.private_keys if staged.is_json] + ([judge_head] if judge_head else [])
+    top = [k for k in fmt.private_keys if staged.is_json] + ([voter_head] if voter_head else [])
     for k in dict.fromkeys(top):
         if not staged.is_json and k not in staged.columns:
             continue
-        value = pseudo if k == judge_head else "'<redacted>'"
+        value = pseudo if k == voter_head else "'<redacted>'"
         rec = (f"CASE WHEN json_exists({rec}, {_json_path((k,))}) "
                f"THEN json_merge_patch({rec}, json_object({_sql_str(k)}, {value})) ELSE {rec} END")
     return f"({rec})::VARCHAR"
@@ -503,7 +509,7 @@ def _write_battles(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_battles AS
         SELECT i.battle_id, {_sql_str(source)} AS source, r.source_id, r.tstamp, r.model_a, r.model_b, r.winner,
-               r.judge_id, r.anony, r.language, coalesce(r.msg_turns, r.turn) AS turns,
+               r.voter_id, r.anony, r.language, coalesce(r.msg_turns, r.turn) AS turns,
                NULL::INTEGER AS tokens_a, NULL::INTEGER AS tokens_b, NULL::INTEGER AS headers_a,
                NULL::INTEGER AS headers_b, NULL::INTEGER AS lists_a, NULL::INTEGER AS lists_b,
                NULL::INTEGER AS bold_a, NULL::INTEGER AS bold_b, r._row
@@ -641,7 +647,7 @@ def _redact_text(text: str, key_re: re.Pattern[str], known: frozenset[str]) -> s
 
 def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: tuple[str, ...]) -> frozenset[str]:
     """Raw voter ids seen in readable records of this file (to redact them in unreadable ones)."""
-    values = {r[0] for r in con.sql("SELECT raw FROM _judges").fetchall() if r[0]}
+    values = {r[0] for r in con.sql("SELECT raw FROM _voters").fetchall() if r[0]}
     lowered = {k.lower() for k in keys}
     if staged.is_json:
         exprs = [f"json_extract_string(_rec, {_json_path((k,))})" for k in keys]

@@ -202,7 +202,7 @@ def _exact(c: PairCounts, w: np.ndarray, n: np.ndarray, params: Any) -> np.ndarr
 def _cluster_matrix(battles: pl.DataFrame, c: PairCounts, params: Any, clusters: str | None,
                     m: int) -> sparse.csr_matrix:
     """(clusters x cells) counts: which (pair, outcome) cells each voter/prompt contributed to."""
-    col = clusters or ("judge_id" if params.cluster_by == "judge" else "prompt_key")
+    col = clusters or ("voter_id" if params.cluster_by == "voter" else "prompt_key")
     if col not in battles.columns or battles[col].null_count() == battles.height:
         raise UserError(f"cluster bootstrap by {params.cluster_by} needs '{col}' on the battles",
                         hint="this source has no voter ids / prompt texts: use --ci bootstrap")

@@ -50,6 +50,7 @@ from arenavotes.vocab import (
     CompatMode,
     IntervalMethod,
     TiePolicy,
+    cluster_unit,
     one_of,
 )
 
@@ -62,7 +63,7 @@ class RatingParams:
     bothbad: BothBadPolicy = "tie"
     ci: IntervalMethod = "sandwich"
     rounds: int = 1000
-    cluster_by: ClusterUnit = "judge"    # for ci="cluster"
+    cluster_by: ClusterUnit = "voter"    # for ci="cluster"
     alpha: float = 0.05
     simultaneous: bool = False           # Bonferroni (sandwich) / max-t (bootstrap) intervals
     anchor: str | None = None            # model pinned to anchor_rating; else mean rating = 1000
@@ -73,6 +74,7 @@ class RatingParams:
     compat: CompatMode | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "cluster_by", cluster_unit(self.cluster_by))   # the old name "judge"
         if self.ties not in TIE_POLICIES:
             raise UserError(f"unknown tie policy '{self.ties}'", hint=one_of(TIE_POLICIES))
         if self.bothbad not in BOTHBAD_POLICIES:

@@ -173,7 +173,7 @@ def load_battles(con: duckdb.DuckDBPyConnection, sources: Sequence[str], *, anon
         args.append(until)
     prompt = ("(SELECT md5(string_agg(p.content, chr(10) ORDER BY p.turn)) FROM prompts p "
               "WHERE p.battle_id = b.battle_id)" if with_prompt_key else "NULL")
-    sql = (f"SELECT battle_id, source, tstamp, model_a, model_b, winner, judge_id, anony, "
+    sql = (f"SELECT battle_id, source, tstamp, model_a, model_b, winner, voter_id, anony, "
            f"{', '.join(STYLE_COLUMNS)}, {prompt} AS prompt_key FROM battles b WHERE {' AND '.join(where)} "
            "ORDER BY battle_id")
     try:

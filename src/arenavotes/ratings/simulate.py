@@ -54,7 +54,7 @@ def simulate_battles(k: int = 20, n: int = 10_000, *, seed: int = 0, tie_rate: f
     frame = pl.DataFrame({"battle_id": [f"sim:{i}" for i in range(n)], "model_a": names[a], "model_b": names[b],
                           "winner": winner})
     if voters:
-        frame = frame.with_columns(judge_id=pl.Series([f"v{v}" for v in rng.integers(0, voters, n)]))
+        frame = frame.with_columns(voter_id=pl.Series([f"v{v}" for v in rng.integers(0, voters, n)]))
     return frame, theta
 
 

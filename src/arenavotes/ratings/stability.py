@@ -63,11 +63,11 @@ class VoterInfluence:
 
 
 def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -> VoterInfluence | None:
-    """Worst-case rating change from removing all votes of one voter (``judge_id``); half/drop ties only."""
+    """Worst-case rating change from removing all votes of one voter (``voter_id``); half/drop ties only."""
     params = ratings.params
-    if "judge_id" not in battles.columns or params.ties not in LOGIT_TIE_POLICIES or params.compat:
+    if "voter_id" not in battles.columns or params.ties not in LOGIT_TIE_POLICIES or params.compat:
         return None
-    b = battles.filter(pl.col("judge_id").is_not_null())
+    b = battles.filter(pl.col("voter_id").is_not_null())
     if b.height == 0:
         return None
     c = prepare_counts(battles, params)
@@ -87,7 +87,7 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
                          y=pl.col("winner").replace_strict(y_half, return_dtype=pl.Float64))
     a, bb = vb["a"].to_numpy(), vb["bb"].to_numpy()
     r = vb["y"].to_numpy() - sigmoid(theta[a] - theta[bb])
-    voters, codes = np.unique(vb["judge_id"].to_numpy(), return_inverse=True)
+    voters, codes = np.unique(vb["voter_id"].to_numpy(), return_inverse=True)
     g = np.zeros((len(voters), k))
     np.add.at(g, (codes, a), r)
     np.add.at(g, (codes, bb), -r)
@@ -97,7 +97,7 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
     candidates = np.argsort(-worst)[:top]
     exact = {}
     for v in candidates:  # exact refit for the most influential voters
-        keep = vb.filter(pl.col("judge_id") != voters[v])
+        keep = vb.filter(pl.col("voter_id") != voters[v])
         c2 = PairCounts.from_battles(keep)
         if c2.models != c.models:
             continue

@@ -11,7 +11,7 @@ A build writes into ``releases/.tmp-<version>-<pid>/`` and renames it into place
 gate passed on its own files, so a killed build leaves no partial release (a stale temp folder is
 removed by the next build). Nothing depends on the clock: the release date comes from the settings or
 from the newest battle, and the same workspace and settings give byte-identical files. Voter ids are
-re-keyed per release (``HMAC(HMAC(secret, "release:" + version), judge_id)``), so a release cannot be
+re-keyed per release (``HMAC(HMAC(secret, "release:" + version), voter_id)``), so a release cannot be
 joined to the workspace or to another release.
 """
 
@@ -115,7 +115,7 @@ def collect(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, sc
     if battles.height == 0:
         raise UserError("no battles to release", hint="check --source and the exclusion policy")
     release_key = hmac.new(secret, f"release:{spec.version}".encode(), hashlib.sha256).digest()
-    battles = battles.with_columns(judge_id=_rekey(release_key, battles["judge_id"]))
+    battles = battles.with_columns(voter_id=_rekey(release_key, battles["voter_id"]))
     conversations = frame(con, f"""SELECT c.* FROM conversations c JOIN battles b USING (battle_id) WHERE {keep}
                                   ORDER BY c.battle_id, c.side, c.msg""", args)
     labels = frame(con, f"""SELECT l.* FROM prompt_labels l JOIN battles b USING (battle_id) WHERE {keep}

@@ -14,7 +14,7 @@ from arenavotes.dedup.flagging import ALL_FLAGS
 
 CONFIG_NOTES = {
     "battles": "one row per vote: battle_id, source, tstamp (UTC), model_a, model_b, winner (model_a, model_b, tie, "
-               "tie_bothbad), judge_id (re-keyed per release), anony, language, turns, per-side style features",
+               "tie_bothbad), voter_id (re-keyed per release), anony, language, turns, per-side style features",
     "conversations": "the scrubbed texts: battle_id, side (a, b, or prompt for prompt-only sources), msg (position in the side's conversation), turn, role, content",
     "leaderboard": "Bradley-Terry leaderboards on the Elo scale with intervals and ranks, overall and per category",
     "flags": "duplicate and adversarial vote flags (battle_id, flag, detector, score, reason, excluded)",

@@ -25,7 +25,7 @@ TOP = 25     # models shown in matrices and figures
 @dataclasses.dataclass(frozen=True)
 class ReportInput:
     title: str                       # e.g. "2024-07" or "all battles"
-    battles: pl.DataFrame            # battle_id, tstamp, model_a, model_b, winner, judge_id, style columns
+    battles: pl.DataFrame            # battle_id, tstamp, model_a, model_b, winner, voter_id, style columns
     labels: pl.DataFrame             # battle_id, labeler, category (positive labels only)
     previous: pl.DataFrame | None    # the comparison month's battles
     previous_title: str | None
@@ -63,7 +63,7 @@ def leaderboard(battles: pl.DataFrame, params: RatingParams) -> tuple[pl.DataFra
     params = stable_params(battles, params)
     clusters = None
     if params.ci == "cluster":
-        clusters = "judge_id" if params.cluster_by == "judge" else "prompt_key"
+        clusters = "voter_id" if params.cluster_by == "voter" else "prompt_key"
     r = rate(battles, params, clusters=clusters)
     boot = r if params.ci in ("bootstrap", "cluster") else rate(battles, dataclasses.replace(params, ci="bootstrap"))
     lo, hi = boot.rank_quantiles()

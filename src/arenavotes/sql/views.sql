@@ -17,7 +17,7 @@ CREATE OR REPLACE VIEW model_pairs AS
 -- votes_by_day: battles per UTC day and source (sources without timestamps are left out)
 CREATE OR REPLACE VIEW votes_by_day AS
     SELECT source, CAST(tstamp AS DATE) AS day, count(*) AS battles,
-           count(DISTINCT judge_id) AS voters
+           count(DISTINCT voter_id) AS voters
     FROM battles WHERE tstamp IS NOT NULL GROUP BY ALL;
 -- categories: for each labeler and category, how many battles are in it
 CREATE OR REPLACE VIEW categories AS

@@ -1,0 +1,99 @@
+"""One worker-pool helper for every stage that spreads pure work over processes (bootstrap rounds,
+PII analysis, the release gate).
+
+A :class:`WorkerPool` runs ``fn(state, chunk)`` over chunks and returns the results in chunk order, so
+output never depends on the number of workers. ``state`` is a dict the parent fills before the workers
+start (forked workers inherit it without pickling: large arrays and matrices cost nothing to share);
+``init(state)`` runs once per process to add what each process builds for itself (an NLP model, ...).
+Workers use one BLAS thread each, or workers x BLAS threads would fight over the cores. With
+``workers <= 1`` everything runs in this process, through the same code path.
+
+>>> def add(state, chunk):
+...     return [state["base"] + x for x in chunk]
+>>> with WorkerPool(1, {"base": 10}) as pool:
+...     pool.map(add, [[1, 2], [3]])
+[[11, 12], [13]]
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+State = dict[str, Any]
+#: The state of the pool whose workers are running (inherited by forked workers). One pool at a time.
+_SHARED: State = {}
+
+
+def cpu_workers(limit: int = 8) -> int:
+    """All cores, at most ``limit``: the default number of worker processes."""
+    return max(1, min(os.cpu_count() or 1, limit))
+
+
+def _start_worker(init: Callable[[State], None] | None) -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    if init is not None:
+        init(_SHARED)
+
+
+def _call(task: tuple[Callable[[State, Any], Any], Any]) -> Any:
+    fn, chunk = task
+    return fn(_SHARED, chunk)
+
+
+class WorkerPool:
+    """Processes that run ``fn(state, chunk)``; see the module docstring. Use as a context manager."""
+
+    def __init__(self, workers: int, state: State | None = None, init: Callable[[State], None] | None = None):
+        self.workers = max(1, workers)
+        self.state: State = dict(state or {})
+        self._init = init
+        self._executor: ProcessPoolExecutor | None = None
+        self._ready = False
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def map(self, fn: Callable[[State, T], R], chunks: Sequence[T],
+            progress: Callable[[T], None] | None = None) -> list[R]:
+        """``[fn(state, c) for c in chunks]``, in worker processes when there are several workers and chunks."""
+        if self.workers <= 1 or len(chunks) <= 1:
+            if not self._ready and self._init is not None:
+                self._init(self.state)
+            self._ready = True
+            out = []
+            for c in chunks:
+                out.append(fn(self.state, c))
+                if progress:
+                    progress(c)
+            return out
+        if self._executor is None:
+            if _SHARED:
+                raise RuntimeError("another WorkerPool is running in this process")
+            _SHARED.update(self.state)
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("fork"),
+                                                 initializer=_start_worker, initargs=(self._init,))
+        results = []
+        for c, r in zip(chunks, self._executor.map(_call, [(fn, c) for c in chunks]), strict=True):
+            results.append(r)
+            if progress:
+                progress(c)
+        return results
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+            _SHARED.clear()
