@@ -218,6 +218,18 @@ def open_workspace(workspace: Path, *, allow_read: Sequence[Path] = ()) -> duckd
     return con
 
 
+def open_release_of(workspace: Path, release: str, *, allow_read: Sequence[Path] = ()) -> duckdb.DuckDBPyConnection:
+    """:func:`open_release` for ``release``: a version of the workspace's releases (checked with the
+    workspace's key) or a folder (a release of the workspace, or a foreign one checked by its manifest only)."""
+    from arenavotes.releases.build import release_dir
+    from arenavotes.workspace import Workspace
+
+    path = Path(release) if Path(release).is_dir() else release_dir(workspace) / release
+    ours = (workspace / "arenavotes.toml").exists() and path.resolve().parent == release_dir(workspace).resolve()
+    key = Workspace.open(workspace).secret() if ours else None
+    return open_release(path, key=key, workspace=workspace, allow_read=allow_read)
+
+
 def open_release(release: Path, *, key: bytes | None, workspace: Path | None = None,
                  allow_read: Sequence[Path] = ()) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the views over ``release``, after :func:`verify_release` (with the

@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
@@ -85,9 +85,11 @@ def ingest_file(
     settings: IngestSettings | None = None,
     file_label: str | None = None,
     settings_hash: str | None = None,
+    on_write: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
 ) -> IngestReport:
     """Ingest one file into the canonical tables of ``con`` (see the module docstring); the run is
-    recorded with ``settings_hash`` (default: the hash of ``[ingest]``)."""
+    recorded with ``settings_hash`` (default: the hash of ``[ingest]``). ``on_write(con, source)`` runs
+    inside the transaction that writes the source (e.g. to store its licence with it)."""
     settings = settings or IngestSettings()
     mapping = canonical_map(mapping or {})
     if format_name:
@@ -144,6 +146,8 @@ def ingest_file(
                        counts={"source": source, "format": fmt.name, "sha256": sha, "kept": result.kept,
                                "quarantined": result.quarantined, "labels": result.labels,
                                "messages": result.messages})
+            if on_write is not None:
+                on_write(con, source)
     finally:
         _drop_temp(con)
     status = "replaced" if previous else "ingested"

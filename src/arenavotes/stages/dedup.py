@@ -1,0 +1,63 @@
+"""Stage ``dedup``: flag repeated prompts, duplicate/fast/over-cap votes, identity leaks and anomalous
+voters, per source (one transaction and run each). Nothing is deleted; ``rate`` and ``release`` leave out
+the flags in ``[dedup] exclude``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+
+from arenavotes.stages.base import StageResult, recorded, settings_hash
+from arenavotes.workspace import Workspace
+
+
+@dataclasses.dataclass(frozen=True)
+class DedupOptions:
+    sources: tuple[str, ...] = ()             # default: all
+
+
+def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
+    """Replace the flags of each chosen source with what the detectors find now."""
+    from arenavotes.dedup import detect
+    from arenavotes.dedup.store import flag_counts, load_source, replace_flags
+    from arenavotes.sources import resolve_sources
+
+    settings = ws.settings()
+    hash_ = settings_hash(settings, "dedup", options)
+    lines, run_ids = [], []
+    rows_in = flagged_total = 0
+    with ws.connect() as con:
+        chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
+        for source in chosen:
+            with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
+                battles, texts, answers = load_source(con, source)
+                result = detect(battles, texts, answers, settings.dedup)
+                replace_flags(con, source, result.flags, run.run_id)
+                flagged = result.flags["battle_id"].n_unique()
+                run.rows_in, run.rows_out, run.counts = battles.height, flagged, result.stats
+            run_ids.append(run.run_id)
+            rows_in, flagged_total = rows_in + battles.height, flagged_total + flagged
+            skipped = [] if result.stats["voter_checks"] else ["no voter ids: voter checks skipped"]
+            if result.stats["voter_checks"] and not result.stats["time_checks"]:
+                skipped.append("no timestamps: duplicate/fast/daily checks skipped")
+            if not result.stats["battles_with_prompt"]:
+                skipped.append("no prompt texts: prompt checks skipped")
+            lines.append(f"{source}: {battles.height:,} battles, {flagged:,} flagged"
+                         + (f" ({'; '.join(skipped)})" if skipped else ""))
+        counts = flag_counts(con, chosen, settings.dedup.exclude)
+    if counts.height:
+        lines.append(flag_table(counts))
+    by_flag = dict(counts.group_by("flag").agg(pl.col("battles").sum()).sort("flag").iter_rows()) if counts.height \
+        else {}
+    return StageResult("dedup", tuple(run_ids), hash_, tuple(chosen), rows_in, flagged_total,
+                       {"flagged_by_flag": by_flag}, tuple(lines))
+
+
+def flag_table(counts: pl.DataFrame) -> str:
+    """The flag counts of :func:`arenavotes.dedup.store.flag_counts` as a text table."""
+    from arenavotes.display import text_table
+
+    rows = [(s, f, d, int(n), "excluded" if x else "kept") for s, f, d, n, x in counts.iter_rows()]
+    return text_table(rows, ("source", "flag", "detector", "battles", "in ratings"))

@@ -1,0 +1,100 @@
+"""Stage ``scrub``: replace PII in prompts, answers and quarantined records with typed placeholders;
+and :func:`check_files`, the release gate over any files.
+
+After scrubbing, the release gate's verdicts on the scrubbed texts are computed and cached, so the
+publisher learns at once what a release would withhold and the release does not analyse them again.
+Without ``keep_raw`` the database file is rewritten afterwards, so replaced texts do not survive in
+its free pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from arenavotes.config import PiiSettings
+from arenavotes.stages.base import StageResult, recorded, settings_hash
+from arenavotes.workspace import Workspace
+
+
+@dataclasses.dataclass(frozen=True)
+class ScrubOptions:
+    sources: tuple[str, ...] = ()             # default: all
+    keep_raw: bool = False                    # keep the original texts in conversations_raw (never released)
+    rescan: bool = False                      # scan battles scrubbed before, too
+    no_ner: bool = False                      # pattern recognizers only
+    workers: int | None = None                # default: [pii] workers
+    engine: str = "local"                     # local | ray
+    ray_address: str | None = None
+
+
+def check_files(paths: Sequence[Path], settings: PiiSettings | None = None, *, no_ner: bool = False,
+                workers: int | None = None) -> list[Any]:
+    """The release gate's findings in ``paths`` (files or folders) at ``[pii] gate_threshold``; [] = passed."""
+    from arenavotes.pii.gate import check_paths
+
+    st = settings or PiiSettings()
+    n = workers if workers is not None else st.workers
+    return check_paths(paths, threshold=st.gate_threshold, ner=st.ner and not no_ner, workers=n or 1)
+
+
+def run_scrub(ws: Workspace, options: ScrubOptions, *,
+              progress: Callable[[int, int], None] | None = None) -> StageResult:
+    """Scrub the texts of ``options.sources`` (default: all) not scrubbed before; ``progress(done, total)``
+    is called as distinct texts are analysed."""
+    from arenavotes import db
+    from arenavotes.pii import verdicts as gate_cache
+    from arenavotes.pii.scrub import scrub_texts
+    from arenavotes.pii.store import findings_frame, scrub_quarantine, unscrubbed, write_scrubbed
+    from arenavotes.sources import resolve_sources
+
+    settings = ws.settings()
+    st = settings.pii
+    ner = st.ner and not options.no_ner
+    workers = options.workers if options.workers is not None else st.workers
+    hash_ = settings_hash(settings, "scrub", options)
+
+    def scrub(values: list[str], bar: Callable[[int], None] | None = None) -> tuple[list[str], list[Any]]:
+        return scrub_texts(values, workers=workers, ner=ner, threshold=st.threshold, engine=options.engine,
+                           ray_address=options.ray_address, progress=bar)
+
+    t0 = time.perf_counter()
+    with ws.connect() as con:
+        chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
+        with recorded(con, "scrub", hash_, target=",".join(chosen), sources=chosen) as run:
+            quarantined = scrub_quarantine(con, chosen, lambda values: scrub(values)[0])
+            messages = unscrubbed(con, chosen, options.rescan)
+            contents = messages["content"].to_list()
+            texts = [c if c is not None else "" for c in contents]
+            total = len(set(texts))
+            new, findings = scrub(texts, (lambda n: progress(n, total)) if progress else None)
+            new_content = [n if c is not None else None for n, c in zip(new, contents, strict=True)]
+            found = findings_frame(messages, findings)
+            write_scrubbed(con, messages, new_content, found, run.run_id, options.keep_raw)
+            verdicts = gate_cache.load(con)
+            doubted = gate_cache.screen([t for t in new_content if t], verdicts, threshold=st.gate_threshold,
+                                        ner=ner, workers=workers or 2)
+            gate_cache.save(con, verdicts)
+            seconds = time.perf_counter() - t0
+            by_entity = dict(found.group_by("entity").agg(pl.col("count").sum()).sort("entity").iter_rows())
+            run.rows_in, run.rows_out = messages.height, int(sum(by_entity.values()))
+            run.counts = {"texts": messages.height, "distinct_texts": total, "spans_by_entity": by_entity,
+                          "seconds": round(seconds, 2), "ner": ner, "keep_raw": options.keep_raw,
+                          "quarantine_values_scrubbed": quarantined, "texts_the_gate_doubts": len(doubted)}
+    if not options.keep_raw and (by_entity or quarantined):
+        db.compact(ws.db_path)   # the replaced texts must not survive in the file's free pages
+    spans = ", ".join(f"{e} {n:,}" for e, n in by_entity.items()) or "none"
+    lines = [f"scrubbed {messages.height:,} texts ({total:,} distinct) in {seconds:.1f} s: "
+             f"{sum(by_entity.values()):,} spans replaced ({spans})"
+             + (f"; {quarantined:,} quarantined values scrubbed too" if quarantined else "")]
+    if doubted:
+        lines.append(f"  the release gate still doubts {len(doubted):,} of these texts: releases will ship those "
+                     "battles' votes without their texts (review them with SQL; 'arenavotes scrub --check' on a "
+                     "release)")
+    return StageResult("scrub", (run.run_id,), hash_, tuple(chosen), run.rows_in, run.rows_out, run.counts,
+                       tuple(lines))
