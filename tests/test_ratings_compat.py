@@ -81,7 +81,9 @@ def test_arena_rank_default_stops_early_only_for_tiny_models() -> None:
 def test_evalica_bradley_terry_on_llmfao() -> None:
     b = pl.read_csv(DATA / "llmfao" / "crowd-comparisons.csv.gz").select(
         model_a="left", model_b="right", winner=pl.col("winner").replace({"left": "model_a", "right": "model_b"}))
-    scores = rate(b, RatingParams(compat="evalica")).extra["scores"]
+    r = rate(b, RatingParams(compat="evalica"))
+    assert r.scores is not None and r.scores.sum() == pytest.approx(1.0)
+    scores = dict(zip(r.models, r.scores.tolist(), strict=True))
     gold = pl.read_csv(GOLD / "evalica_llmfao_bt_golden.csv")
     assert len(scores) == gold.height == 59
     for item, score in gold.iter_rows():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import polars as pl
 import pytest
 
 from arenavotes.ratings import RatingParams, rate
 from arenavotes.ratings.bt import ELO_SCALE
+from arenavotes.ratings.core import bootstrap_from_fit
 from arenavotes.ratings.simulate import simulate_battles
 
 
@@ -140,3 +143,20 @@ def test_thin_model_coverage_in_simulation() -> None:
             hits[t] += r.ci_lower[m] <= truth[m] <= r.ci_upper[m]
     assert runs >= 120
     assert (hits / runs >= 0.80).all(), hits / runs
+
+
+def test_bootstrap_from_a_fit_is_the_bootstrap_of_that_fit() -> None:
+    b, _ = simulate_battles(k=6, n=3000, seed=3)
+    for params in (RatingParams(ci="sandwich", rounds=40, workers=1),
+                   RatingParams(ci="sandwich", rounds=40, workers=2, anchor="model-002", anchor_rating=1200.0)):
+        fit = rate(b, params)
+        got = bootstrap_from_fit(b, fit)
+        ref = rate(b, dataclasses.replace(params, ci="bootstrap", workers=1))
+        assert np.array_equal(got.boot, ref.boot)                  # the same rounds, whatever the workers
+        assert got.rating is fit.rating and got.ci_lower is fit.ci_lower and fit.boot is None   # a new object
+        assert bootstrap_from_fit(b, ref) is ref                   # rounds there already
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.boot = got.boot  # type: ignore[misc]
+    with pytest.raises(ValueError, match="not those of the fit"):
+        bootstrap_from_fit(b.filter(~pl.col("model_b").is_in(["model-000"]) & ~pl.col("model_a").is_in(["model-000"])),
+                           fit)

@@ -8,6 +8,7 @@ such a BLAS would, so these tests fail wherever a fit would have relied on luck.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,8 +16,9 @@ import polars as pl
 import pytest
 
 from arenavotes.dedup.voters import evalue_test, fisher_test, prepare
-from arenavotes.ratings import RatingParams, fit_style
+from arenavotes.ratings import RatingParams, fit_style, rate
 from arenavotes.ratings.bt import fit_logit, pinv_sum_zero
+from arenavotes.ratings.core import bootstrap_from_fit
 from arenavotes.ratings.leaderboard import LABEL_SCHEMA, build, rate_groups
 from arenavotes.ratings.ties import fit_tie_model
 
@@ -107,4 +109,48 @@ def test_a_group_whose_model_never_lost_is_skipped_with_a_reason(strict_linalg: 
     b = pl.concat([split_battles().select("model_a", "model_b", "winner"),
                    pl.DataFrame({"model_a": ["c0"] * 5, "model_b": ["c1"] * 5, "winner": ["model_a"] * 5})])
     rated, failed = rate_groups(b, RatingParams())
-    assert len(rated) == 2 and list(failed) == [3] and "never lost" in failed[3]
+    assert len(rated) == 2 and list(failed) == [3] and failed[3] == (["c0", "c1"], "c0 never lost; c1 never won, "
+                                                                     "so the maximum-likelihood rating is infinite")
+    out = build(b.with_row_index("battle_id").with_columns(pl.col("battle_id").cast(pl.String)),
+                pl.DataFrame(schema=LABEL_SCHEMA), RatingParams(), with_loo=False)
+    assert out.unrated == {("", "overall", 3): failed[3]} and out.skipped["overall, group 3"].startswith(
+        "2 models (c0, c1): c0 never lost")
+
+
+def test_report_options_of_build() -> None:
+    """What a report asks of the one leaderboard builder: a ridge instead of no board, sandwich side boards,
+    the largest group of a category only, bootstrap rank ranges around the main fit, style for the overall."""
+    b = split_battles()
+    tail = pl.DataFrame({"battle_id": [f"c{n}" for n in range(5)], "model_a": ["c0"] * 5, "model_b": ["c1"] * 5,
+                         "winner": ["model_a"] * 5})
+    b = pl.concat([b, tail], how="diagonal")
+    labels = pl.DataFrame({"battle_id": b["battle_id"][::2], "labeler": "t", "category": "even"}, schema=LABEL_SCHEMA)
+    params = RatingParams(ci="bootstrap", rounds=20, workers=1)
+    plain = build(b, labels, params, min_battles=10, min_category_battles=10, with_loo=False)
+    assert set(plain.unrated) == {("", "overall", 3), ("t", "even", 3)}
+    assert plain.boards.filter(pl.col("category") == "even")["component"].unique().sort().to_list() == [1, 2]
+    out = build(b, labels, params, min_battles=10, min_category_battles=10, with_loo=False, style="overall",
+                category_groups="largest", ridge_fallback=True, side_params=RatingParams(ci="sandwich"),
+                rank_bootstrap=True)
+    assert not out.unrated and not out.skipped
+    per_board = out.boards.group_by("category", "component").agg(pl.col("params").first(), pl.len()).sort(
+        "category", "component")
+    assert per_board.select("category", "component").rows() == [("even", 1), ("overall", 1), ("overall", 2),
+                                                                 ("overall", 3)]
+    cis = [(cat, g, json.loads(p)["ci"], json.loads(p)["reg"]) for cat, g, p, _ in per_board.rows()]
+    assert cis == [("even", 1, "sandwich", 0.0), ("overall", 1, "bootstrap", 0.0), ("overall", 2, "sandwich", 0.0),
+                   ("overall", 3, "sandwich", 0.01)]          # the never-lost group got the fallback ridge
+    assert out.style.height and set(out.style["category"]) == {"overall"}
+    assert set(plain.style["category"]) == {"overall", "even"}
+    # the main board's rank ranges are those of its own bootstrap rounds: no second fit, same numbers
+    main = out.boards.filter((pl.col("category") == "overall") & (pl.col("component") == 1))
+    same = plain.boards.filter((pl.col("category") == "overall") & (pl.col("component") == 1))
+    assert main.drop("online_elo").equals(same.drop("online_elo"))
+    sandwich = build(b, labels, RatingParams(ci="sandwich", rounds=20, workers=1), min_battles=10, with_loo=False,
+                     style=False, rank_bootstrap=True, categories=["none"])
+    sub = b.filter(pl.col("model_a").str.starts_with("a"))
+    boot = bootstrap_from_fit(sub, rate(sub, RatingParams(ci="sandwich", rounds=20, workers=1)))
+    lo, hi = boot.rank_quantiles()
+    got = sandwich.boards.filter(pl.col("component") == 1).sort("model")
+    order = np.argsort(boot.models)
+    assert got["rank_q025"].to_list() == lo[order].tolist() and got["rank_q975"].to_list() == hi[order].tolist()

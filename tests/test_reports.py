@@ -205,3 +205,29 @@ def test_the_report_records_a_run(ws: Path) -> None:
     assert r.returncode == 0, r.stderr
     q = run("sql", "-w", str(ws), "select stage, rows_out from runs where stage = 'report'", "--format", "csv")
     assert q.returncode == 0 and q.stdout.splitlines()[1].startswith("report,")
+
+
+def test_rank_ranges_are_the_bootstrap_rounds_of_the_fit(ws: Path, month: Path) -> None:
+    """The report's rank ranges come from the ratings package: bootstrap rounds drawn around the board's own fit,
+    the very rounds a bootstrap fit with the report's parameters draws."""
+    from arenavotes.ratings import RatingParams, rate
+    from arenavotes.ratings.leaderboard import load_battles
+    from arenavotes.workspace import Workspace
+
+    board = pl.read_parquet(month / "tables" / "leaderboard.parquet")
+    m = pl.read_parquet(month / "tables" / "methods.parquet").row(0, named=True)
+    w = Workspace.open(ws)
+    with w.connect(read_only=True) as con:
+        battles = load_battles(con, ["arena-2023"], since="2023-06-01", until="2023-07-01",
+                               exclude_flags=w.settings().dedup.exclude)
+    models = board["model"].implode()
+    b = battles.filter(pl.col("model_a").is_in(models) & pl.col("model_b").is_in(models))
+    params = RatingParams(ties=m["ties"], bothbad=m["bothbad"], ci="bootstrap", rounds=m["rounds"], alpha=m["alpha"],
+                          seed=m["seed"], reg=m["reg"])
+    r = rate(b, params)
+    lo, hi = r.rank_quantiles()
+    expected = pl.DataFrame({"model": list(r.models), "lo": lo, "hi": hi})
+    got = board.join(expected, on="model")
+    assert got.height == board.height and m["ci"] == "sandwich"
+    assert got["rank_q025"].to_list() == got["lo"].to_list() and got["rank_q975"].to_list() == got["hi"].to_list()
+    assert (got["rank_q975"] > got["rank_q025"]).any()

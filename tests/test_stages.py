@@ -4,15 +4,14 @@ with one settings-hash rule, and whose writes land together with that run or not
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from arenavotes import stages
 from arenavotes.config import Settings
 from arenavotes.stages.base import settings_hash
 from arenavotes.workspace import Workspace
-from conftest import DATA
 
 GENAI = DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"
 CONV = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
@@ -48,7 +47,7 @@ def test_every_stage_records_its_runs_with_its_hash(piped: tuple[Workspace, dict
     for name, result in results.items():
         assert result.run_ids, name
         for rid in result.run_ids:
-            stage, hash_, rows_in, rows_out = runs[rid]
+            stage, hash_, _, _ = runs[rid]
             assert stage == result.stage and hash_ == result.settings_hash
         assert result.lines, name                       # something to show
     # per-source stages: one run per source; counts add up to the result's

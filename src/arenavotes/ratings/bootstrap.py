@@ -23,23 +23,23 @@ True
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from scipy import sparse
 
 from arenavotes.errors import UserError
+from arenavotes.pool import State, WorkerPool, cpu_workers
 from arenavotes.ratings.bt import NotConvergedError, fit_logit, hessian, inverse, pinv_sum_zero, sigmoid
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.ties import fit_tie_model
 from arenavotes.vocab import LOGIT_TIE_POLICIES
 
+if TYPE_CHECKING:   # core imports this module when it bootstraps
+    from arenavotes.ratings.core import RatingParams
+
 BATCH = 32
-_STATE: dict[str, Any] = {}
 
 
 def outcome_cells(c: PairCounts, ties: str) -> np.ndarray:
@@ -50,13 +50,14 @@ def outcome_cells(c: PairCounts, ties: str) -> np.ndarray:
     return np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
 
 
-def bootstrap_thetas(battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, params: Any,
+def bootstrap_thetas(battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, params: RatingParams,
                      clusters: str | None = None) -> np.ndarray:
-    """Strengths (rounds x models, each row summing to zero unless ridged) over bootstrap rounds."""
+    """Strengths (rounds x models, each row summing to zero unless ridged) over bootstrap rounds, in
+    :class:`arenavotes.pool.WorkerPool` processes that share the state this function fills."""
     cells = outcome_cells(c, params.ties)
     n_pairs, m = cells.shape
     flat = cells.ravel()
-    state: dict[str, Any] = {"c": c, "theta": theta, "params": params, "shape": cells.shape}
+    state: State = {"c": c, "theta": theta, "params": params, "shape": cells.shape}
     if params.ci == "cluster":
         state["cluster_matrix"] = _cluster_matrix(battles, c, params, clusters, m)
         used = np.arange(flat.size)
@@ -76,32 +77,17 @@ def bootstrap_thetas(battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, pa
         state["incidence"] = sparse.csr_matrix(
             (np.r_[np.ones(n_pairs), -np.ones(n_pairs)], (np.r_[pairs, pairs], np.r_[c.i, c.j])),
             shape=(n_pairs, c.n_models))
-    seeds = np.random.SeedSequence(params.seed).spawn(params.rounds)
+    state["seeds"] = np.random.SeedSequence(params.seed).spawn(params.rounds)
     chunks = [list(range(s, min(s + BATCH, params.rounds))) for s in range(0, params.rounds, BATCH)]
     workers = params.workers or _auto_workers(len(used) * params.rounds)
-    _STATE.clear()
-    _STATE.update(state, seeds=seeds)
-    try:
-        if workers <= 1 or len(chunks) == 1:
-            parts = [_run_chunk(ch) for ch in chunks]
-        else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                                     initializer=_single_threaded) as pool:
-                parts = list(pool.map(_run_chunk, chunks))
-    finally:
-        _STATE.clear()
+    with WorkerPool(workers, state) as pool:
+        parts = pool.map(_run_chunk, chunks)
     return np.concatenate(parts, axis=0)
 
 
-def _single_threaded() -> None:
-    """In a worker process: one BLAS thread, or workers x BLAS threads fight over the cores."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1)
-
-
 def _auto_workers(work: int) -> int:
-    return 1 if work < 2_000_000 else max(1, min(os.cpu_count() or 1, 8))
+    """One process for small jobs (starting workers costs more than it saves), else all cores (at most 8)."""
+    return 1 if work < 2_000_000 else cpu_workers()
 
 
 def multinomial(rng: np.random.Generator, n: int, p: np.ndarray, cdf: np.ndarray | None = None) -> np.ndarray:
@@ -124,9 +110,8 @@ def multinomial(rng: np.random.Generator, n: int, p: np.ndarray, cdf: np.ndarray
     return x
 
 
-def _draw(seed: np.random.SeedSequence) -> np.ndarray:
+def _draw(s: State, seed: np.random.SeedSequence) -> np.ndarray:
     """Counts of the used cells in one round."""
-    s = _STATE
     rng = np.random.default_rng(seed)
     if "cluster_matrix" in s:
         mat = s["cluster_matrix"]
@@ -135,30 +120,29 @@ def _draw(seed: np.random.SeedSequence) -> np.ndarray:
     return multinomial(rng, s["total"], s["p"], s["cdf"]).astype(float)
 
 
-def _run_chunk(rounds: list[int]) -> np.ndarray:
-    s = _STATE
+def _run_chunk(s: State, rounds: list[int]) -> np.ndarray:
+    """Strengths of the bootstrap rounds ``rounds`` (a :class:`WorkerPool` task on the state of :func:`bootstrap_thetas`)."""
     c, params = s["c"], s["params"]
     n_pairs = s["shape"][0]
     if params.ties in LOGIT_TIE_POLICIES:
         w = np.empty((len(rounds), n_pairs))
         n = np.empty((len(rounds), n_pairs))
         for r, rnd in enumerate(rounds):
-            x = _draw(s["seeds"][rnd])
+            x = _draw(s, s["seeds"][rnd])
             w[r] = np.bincount(s["pair_of"], x * s["win_weight"], n_pairs)
             n[r] = np.bincount(s["pair_of"], x, n_pairs)
-        return _chord(w, n)
+        return _chord(s, w, n)
     out = np.empty((len(rounds), c.n_models))
     for r, rnd in enumerate(rounds):
         cells = np.zeros(n_pairs * s["shape"][1])
-        cells[s["used"]] = _draw(s["seeds"][rnd])
+        cells[s["used"]] = _draw(s, s["seeds"][rnd])
         out[r], _, _ = fit_tie_model(params.ties, c.i, c.j, cells.reshape(s["shape"]), c.n_models)
     return out
 
 
-def _chord(w: np.ndarray, n: np.ndarray, tol: float = 1e-9, max_iter: int = 60) -> np.ndarray:
+def _chord(s: State, w: np.ndarray, n: np.ndarray, tol: float = 1e-9, max_iter: int = 60) -> np.ndarray:
     """Fit every round by theta += A g(theta) with the full-data inverse Hessian A; rounds that do not
     converge (a resample where some model never lost) are refitted exactly, with a tiny ridge if needed."""
-    s = _STATE
     c, params = s["c"], s["params"]
     theta = np.tile(s["theta"], (len(w), 1))
     active = np.ones(len(w), dtype=bool)
@@ -186,7 +170,7 @@ def _chord(w: np.ndarray, n: np.ndarray, tol: float = 1e-9, max_iter: int = 60) 
     return theta - np.nanmean(theta, axis=1, keepdims=True) if params.reg == 0 else theta
 
 
-def _exact(c: PairCounts, w: np.ndarray, n: np.ndarray, params: Any) -> np.ndarray:
+def _exact(c: PairCounts, w: np.ndarray, n: np.ndarray, params: RatingParams) -> np.ndarray:
     """One round fitted directly, on the models that drew battles; a tiny ridge if it has no MLE."""
     present = (np.bincount(c.i, n, c.n_models) + np.bincount(c.j, n, c.n_models)) > 0
     sub = c.subset(present)
@@ -199,7 +183,7 @@ def _exact(c: PairCounts, w: np.ndarray, n: np.ndarray, params: Any) -> np.ndarr
     return out
 
 
-def _cluster_matrix(battles: pl.DataFrame, c: PairCounts, params: Any, clusters: str | None,
+def _cluster_matrix(battles: pl.DataFrame, c: PairCounts, params: RatingParams, clusters: str | None,
                     m: int) -> sparse.csr_matrix:
     """(clusters x cells) counts: which (pair, outcome) cells each voter/prompt contributed to."""
     col = clusters or ("voter_id" if params.cluster_by == "voter" else "prompt_key")

@@ -16,8 +16,8 @@
     early (up to 16 points off the MLE for a model with 2 battles); this mode matches its fit run to
     convergence.
 ``evalica``
-    evalica 0.4.2 ``bradley_terry`` (ties as half wins, converged MLE); ``extra['scores']`` holds its
-    strengths normalised to sum 1.
+    evalica 0.4.2 ``bradley_terry`` (ties as half wins, converged MLE); :attr:`Ratings.scores` holds its
+    strengths normalised to sum 1 (aligned with ``models``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from scipy.optimize import minimize
 from arenavotes.errors import UserError
 from arenavotes.ratings.bt import ELO_SCALE
 from arenavotes.ratings.core import COMPAT_FITS, RatingParams, Ratings, finish, fit_counts, prepare_counts, sandwich_cov
-from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import check_connected
 from arenavotes.vocab import COMPAT_MODES
 
@@ -54,8 +53,7 @@ def rate_compat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
             r = finish(c, theta, dataclasses.replace(base, ci="none"), cov=None, boot_theta=None, extra=None,
                        method="compat/evalica")
             strength = np.exp(theta - theta.max())
-            scores = dict(zip(c.models, (strength / strength.sum()).tolist(), strict=True))
-            r = dataclasses.replace(r, extra={**r.extra, "scores": scores})
+            r = dataclasses.replace(r, scores=strength / strength.sum())
         return dataclasses.replace(r, params=params)
     raise UserError(f"unknown compatibility mode '{params.compat}'", hint=f"one of {', '.join(COMPAT_MODES)}")
 
@@ -105,7 +103,7 @@ def _fastchat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
     if params.ci != "none":
         # intervals: the sandwich of the same (ridged, duplicated) objective at its optimum
         p = dataclasses.replace(params, compat=None, ties="half", bothbad="tie", reg=1.0 / LN10**2 / 2)
-        cov = sandwich_cov(_halve(c), theta, p, None)
+        cov = sandwich_cov(c, theta, p, None)
     params_used = dataclasses.replace(params, ci="sandwich" if cov is not None else "none")
     r = finish(c, theta, dataclasses.replace(params_used, compat=None, anchor=None), cov=cov, boot_theta=None,
                extra=None, method="compat/fastchat-2024")
@@ -113,10 +111,6 @@ def _fastchat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
     shift = np.array([ratings[m] for m in c.models]) - r.rating
     return dataclasses.replace(r, rating=r.rating + shift, ci_lower=r.ci_lower + shift, ci_upper=r.ci_upper + shift,
                                params=params)
-
-
-def _halve(c: PairCounts) -> PairCounts:
-    return c
 
 
 for _mode in COMPAT_MODES:

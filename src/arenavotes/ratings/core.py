@@ -128,7 +128,8 @@ class Ratings:
     theta: np.ndarray                          # natural-scale strengths (before gauge and scaling)
     covariance: np.ndarray | None = None       # of theta (sum-zero gauge), when computed
     boot: np.ndarray | None = None             # bootstrap ratings (rounds x models), when computed
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    tie_parameter: float | None = None         # Davidson's nu or Rao-Kupper's theta, for those tie policies
+    scores: np.ndarray | None = None           # compat="evalica": its strengths, normalised to sum 1
 
     @property
     def rank(self) -> np.ndarray:
@@ -265,6 +266,33 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
                   method=f"bt/{params.ties}/{params.ci}", floor=floor)
 
 
+def bootstrap_from_fit(battles: pl.DataFrame, fit: Ratings) -> Ratings:
+    """``fit`` with bootstrap rounds drawn around it, without fitting the full data again: ``fit.params.rounds``
+    multinomial rounds (seed ``fit.params.seed``), exactly those of ``rate(battles, params with ci="bootstrap")``.
+    Its intervals stay; its rank ranges (:meth:`Ratings.rank_quantiles`) then come from the rounds. A fit that
+    has bootstrap rounds already is returned as it is. ``battles`` must be the battles ``fit`` was fitted to.
+
+    >>> b = pl.DataFrame({"model_a": ["x", "y", "z", "y"] * 20, "model_b": ["y", "z", "x", "x"] * 20,
+    ...                   "winner": ["model_a", "model_b", "tie", "model_a"] * 20})
+    >>> fit = rate(b, RatingParams(ci="sandwich", rounds=50))
+    >>> boot = bootstrap_from_fit(b, fit)
+    >>> bool((boot.boot == rate(b, RatingParams(ci="bootstrap", rounds=50)).boot).all()), boot.ci_lower is fit.ci_lower
+    (True, True)
+    """
+    if fit.boot is not None:
+        return fit
+    if fit.params.compat:
+        raise UserError(f"no bootstrap rounds around a '{fit.params.compat}' fit")
+    params = dataclasses.replace(fit.params, ci="bootstrap")
+    c = prepare_counts(battles, params)
+    if c.models != fit.models:
+        raise ValueError("bootstrap_from_fit: the battles are not those of the fit")
+    from arenavotes.ratings.bootstrap import bootstrap_thetas
+
+    boot_theta = bootstrap_thetas(battles, c, fit.theta, params)
+    return dataclasses.replace(fit, boot=_boot_ratings(c.models, boot_theta, params))
+
+
 #: Models with fewer battles get intervals at least as wide as the model-based (Fisher information) ones.
 THIN_BATTLES = 30
 
@@ -315,17 +343,11 @@ def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.nd
     a = c.models.index(params.anchor) if params.anchor in c.models else None
     offset = gauge_offset(c.models, theta, params)
     rating = offset + theta * ELO_SCALE
-    boot = None
-    if a is None:
-        if boot_theta is not None:
-            boot = 1000.0 + (boot_theta - np.nanmean(boot_theta, axis=1, keepdims=True)) * ELO_SCALE
-    else:
+    boot = None if boot_theta is None else _boot_ratings(c.models, boot_theta, params)
+    if a is not None and cov is not None:
         # ratings relative to the anchor: the anchor has no uncertainty, the others carry its share
         proj = np.eye(k) - np.outer(np.ones(k), np.eye(k)[a])
-        if cov is not None:
-            cov = proj @ cov[:k, :k] @ proj.T
-        if boot_theta is not None:
-            boot = params.anchor_rating + (boot_theta - boot_theta[:, [a]]) * ELO_SCALE
+        cov = proj @ cov[:k, :k] @ proj.T
     lo, hi = _intervals(rating, cov, boot, params, k)
     if floor is not None and floor.any():
         z = norm.ppf(1 - params.alpha / (2 * k)) if params.simultaneous else norm.ppf(1 - params.alpha / 2)
@@ -336,10 +358,19 @@ def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.nd
             scale = np.sqrt(np.maximum(floor, var) / np.where(var > 0, var, 1.0))
             scale = np.where(var > 0, scale, 1.0)
             cov = cov[:k, :k] * np.outer(scale, scale)
-    info: dict[str, Any] = {}
+    tie_parameter = None
     if extra is not None:
-        info["tie_parameter"] = float(np.exp(extra) if params.ties == "davidson" else np.exp(np.exp(extra)))
-    return Ratings(c.models, rating, lo, hi, c.battles_per_model(), params, method, theta, cov, boot, info)
+        tie_parameter = float(np.exp(extra) if params.ties == "davidson" else np.exp(np.exp(extra)))
+    return Ratings(c.models, rating, lo, hi, c.battles_per_model(), params, method, theta, cov, boot, tie_parameter)
+
+
+def _boot_ratings(models: tuple[str, ...], boot_theta: np.ndarray, params: RatingParams) -> np.ndarray:
+    """Bootstrap strengths (rounds x models) on the rating scale, in the gauge of the fit (mean 1000, or
+    relative to the anchor, which then has no uncertainty)."""
+    if params.anchor not in models:
+        return 1000.0 + (boot_theta - np.nanmean(boot_theta, axis=1, keepdims=True)) * ELO_SCALE
+    a = models.index(params.anchor)
+    return params.anchor_rating + (boot_theta - boot_theta[:, [a]]) * ELO_SCALE
 
 
 def _intervals(rating: np.ndarray, cov: np.ndarray | None, boot: np.ndarray | None, params: RatingParams,
@@ -360,4 +391,4 @@ def _intervals(rating: np.ndarray, cov: np.ndarray | None, boot: np.ndarray | No
     return rating - z * se, rating + z * se
 
 
-__all__ = ["CI_METHODS", "TIE_POLICIES", "RatingParams", "Ratings", "gradient", "rate"]
+__all__ = ["CI_METHODS", "TIE_POLICIES", "RatingParams", "Ratings", "bootstrap_from_fit", "gradient", "rate"]

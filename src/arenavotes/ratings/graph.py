@@ -3,7 +3,8 @@
 * Disconnected graph (two groups of models that never met, directly or through others): ratings
   in different groups are not comparable -> :class:`DisconnectedError` naming the groups.
 * Connected but not strongly connected under the chosen tie policy (e.g. a model that never lost):
-  the MLE is infinite -> the same error class, naming the models and the way out (a ridge).
+  the MLE is infinite -> :class:`InfiniteRatingError` (a kind of the same error), naming the models and
+  the way out (a ridge).
 
 >>> import numpy as np
 >>> from arenavotes.ratings.counts import PairCounts
@@ -25,6 +26,11 @@ from arenavotes.ratings.counts import PairCounts
 
 class DisconnectedError(UserError):
     pass
+
+
+class InfiniteRatingError(DisconnectedError):
+    """The graph is connected, but some model (or group) never lost or never won: the MLE is infinite, and
+    a ridge makes it finite."""
 
 
 def components(c: PairCounts, strong: bool = False, ties_count: bool = True) -> list[list[str]]:
@@ -80,7 +86,7 @@ def check_connected(c: PairCounts, *, ridge: float = 0.0, ties_count: bool = Tru
         if not parts:
             parts.append(f"{', '.join(m for g in strong[1:] for m in g[:5])} never lost (or never won) against "
                          "the rest as a group")
-        raise DisconnectedError(
+        raise InfiniteRatingError(
             "; ".join(parts) + ", so the maximum-likelihood rating is infinite",
             hint="add a small ridge (--reg 0.01), rate a larger set of battles, or drop those models",
         )

@@ -17,20 +17,27 @@ import contextlib
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
 
 from arenavotes.db import transaction
 from arenavotes.errors import UserError
-from arenavotes.ratings.core import RatingParams, Ratings, prepare_counts, rate
-from arenavotes.ratings.graph import groups_by_battles
+from arenavotes.ratings.core import RatingParams, Ratings, bootstrap_from_fit, prepare_counts, rate
+from arenavotes.ratings.graph import InfiniteRatingError, groups_by_battles
 from arenavotes.ratings.stability import graph_stats, kendall_tau, leave_one_voter_out, online_elo
 from arenavotes.ratings.style import FEATURES, fit_style
 
 LABEL_SCHEMA = {"battle_id": pl.String, "labeler": pl.String, "category": pl.String}
 STYLE_COLUMNS = [f"{f}_{s}" for f in FEATURES for s in "ab"]
+#: The ridge of ``ridge_fallback`` (natural-scale strengths): enough to keep a never-lost model finite.
+FALLBACK_RIDGE = 0.01
+#: Style-control fits need at least this many battles with every style feature.
+STYLE_MIN_BATTLES = 50
+
+#: A group of models that got no board: (its models, why).
+Unrated = tuple[list[str], str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,57 +46,104 @@ class Boards:
     stats: pl.DataFrame           # rows of leaderboard_stats
     style: pl.DataFrame           # rows of style_coefficients
     skipped: dict[str, str]       # category -> why no board
+    #: (labeler, category, group) -> (models, why) for each group of models that could not be rated
+    unrated: dict[tuple[str, str, int], Unrated] = dataclasses.field(default_factory=dict)
 
 
-def rate_groups(battles: pl.DataFrame, params: RatingParams, *, clusters: str | None = None
-                ) -> tuple[list[tuple[int, pl.DataFrame, Ratings]], dict[int, str]]:
+def split_groups(battles: pl.DataFrame, params: RatingParams) -> list[tuple[list[str], pl.DataFrame]]:
+    """Each group of models that met (directly or through others) with its battles, in the order of
+    :func:`arenavotes.ratings.graph.groups_by_battles` (most battles first); one group keeps ``battles`` as is."""
+    found = groups_by_battles(prepare_counts(battles, params))
+    if len(found) <= 1:
+        return [(found[0] if found else [], battles)]
+    return [(g, battles.filter(pl.col("model_a").is_in(g) & pl.col("model_b").is_in(g))) for g in found]
+
+
+def rate_board(battles: pl.DataFrame, params: RatingParams, *, clusters: str | None = None,
+               ridge_fallback: bool = False) -> Ratings:
+    """:func:`rate`; with ``ridge_fallback``, ratings that would be infinite (a model never won or never lost)
+    are fitted with the ridge :data:`FALLBACK_RIDGE` instead (the ratings' ``params`` record it)."""
+    try:
+        return rate(battles, params, clusters=clusters)
+    except InfiniteRatingError:
+        if not ridge_fallback:
+            raise
+        return rate(battles, dataclasses.replace(params, reg=max(params.reg, FALLBACK_RIDGE)), clusters=clusters)
+
+
+def rate_groups(battles: pl.DataFrame, params: RatingParams, *, clusters: str | None = None,
+                ridge_fallback: bool = False, rest: RatingParams | None = None,
+                ) -> tuple[list[tuple[int, pl.DataFrame, Ratings]], dict[int, Unrated]]:
     """Rate every connected group of models on its own: ``[(group, its battles, ratings)]`` and, for groups that
-    cannot be rated (e.g. a model that never lost, so its rating would be infinite), ``{group: why}``.
+    cannot be rated (e.g. a model that never lost, so its rating would be infinite), ``{group: (models, why)}``.
 
     Groups are numbered 1, 2, ... by their number of battles (largest first). Models in different groups
     never met, directly or through others, so their ratings are not comparable: each group has its own
     gauge (mean 1000, or the anchor in the group that holds it) and its own ranks. (``--compat fastchat-2024``
-    keeps FastChat's single ridged fit, to reproduce its published numbers.)
+    keeps FastChat's single ridged fit, to reproduce its published numbers.) Groups 2, 3, ... are rated with
+    ``rest`` when given; ``ridge_fallback``: see :func:`rate_board`.
 
     >>> b = pl.DataFrame({"model_a": ["x", "y", "p", "q"] * 5, "model_b": ["y", "x", "q", "p"] * 5,
     ...                   "winner": ["model_a", "model_a", "model_a", "tie"] * 5})
     >>> [(g, r.models) for g, _, r in rate_groups(b, RatingParams())[0]]
     [(1, ('p', 'q')), (2, ('x', 'y'))]
     """
-    found = groups_by_battles(prepare_counts(battles, params))
+    found = split_groups(battles, params)
     if len(found) <= 1 or params.compat == "fastchat-2024":
         # FastChat's 2024 fit is ridged, so it is defined on a split graph; it rated one board, and the compat
         # mode reproduces its published numbers (ratings across groups are then pinned only by the ridge)
-        return [(1, battles, rate(battles, params, clusters=clusters))], {}
+        return [(1, battles, rate_board(battles, params, clusters=clusters, ridge_fallback=ridge_fallback))], {}
     out: list[tuple[int, pl.DataFrame, Ratings]] = []
-    failed: dict[int, str] = {}
-    for n, models in enumerate(found, start=1):
-        sub = battles.filter(pl.col("model_a").is_in(models) & pl.col("model_b").is_in(models))
-        group_params = params if params.anchor is None or params.anchor in models else \
-            dataclasses.replace(params, anchor=None)
+    failed: dict[int, Unrated] = {}
+    for n, (models, sub) in enumerate(found, start=1):
+        p = params if n == 1 or rest is None else rest
+        group_params = p if p.anchor is None or p.anchor in models else dataclasses.replace(p, anchor=None)
         try:
-            out.append((n, sub, rate(sub, group_params, clusters=clusters)))
+            out.append((n, sub, rate_board(sub, group_params, clusters=clusters, ridge_fallback=ridge_fallback)))
         except UserError as exc:
-            failed[n] = f"{len(models)} models ({', '.join(models[:3])}{' ...' if len(models) > 3 else ''}): " \
-                        + exc.message
+            failed[n] = (models, exc.message)
     if not out:
-        raise UserError("no group of models can be rated: " + "; ".join(f"group {g}: {w}" for g, w in failed.items()),
+        raise UserError("no group of models can be rated: " + "; ".join(f"group {g}: {_why(*u)}" for g, u in failed.items()),
                         hint="add a small ridge (--reg 0.01) or rate a larger set of battles")
     return out, failed
 
 
+def _why(models: list[str], message: str) -> str:
+    return f"{len(models)} models ({', '.join(models[:3])}{' ...' if len(models) > 3 else ''}): " + message
+
+
 def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, min_battles: int = 300,
-          min_category_battles: int = 100, categories: Sequence[str] | None = None, style: bool = True,
-          style_reg: float = 1.0, clusters: str | None = None, with_loo: bool = True) -> Boards:
+          min_category_battles: int = 100, categories: Sequence[str] | None = None,
+          style: bool | Literal["overall"] = True, style_reg: float = 1.0, clusters: str | None = None,
+          with_loo: bool = True, category_groups: Literal["all", "largest"] = "all", ridge_fallback: bool = False,
+          side_params: RatingParams | None = None, rank_bootstrap: bool = False) -> Boards:
     """Overall and per-category leaderboards from battles and their (positive) category labels; a comparison
-    graph that splits gives one board per connected group of models (column ``component``)."""
+    graph that splits gives one board per connected group of models (column ``component``).
+
+    The defaults are those of ``arenavotes rate``; a report asks for more:
+
+    * ``category_groups="largest"``: a category gets a board for its group of models with the most battles
+      only (``min_category_battles`` then applies to that group);
+    * ``ridge_fallback``: a board whose ratings would be infinite is fitted with a small ridge instead of
+      being skipped (:func:`rate_board`);
+    * ``side_params``: the parameters of every board but the main one (overall, group 1), e.g. sandwich
+      intervals for category boards; default ``params``;
+    * ``rank_bootstrap``: the main board's rank ranges from ``params.rounds`` bootstrap rounds drawn around
+      its fit (:func:`arenavotes.ratings.core.bootstrap_from_fit`) when its intervals are not bootstrapped;
+    * ``style="overall"``: style-control coefficients for the overall boards only.
+    """
+    side = side_params or params
     rows: list[pl.DataFrame] = []
     stats: list[dict[str, Any]] = []
     style_rows: list[pl.DataFrame] = []
     skipped: dict[str, str] = {}
-    overall, failed = rate_groups(battles, params, clusters=clusters)
-    for g, why in failed.items():
-        skipped[f"overall, group {g}"] = why
+    unrated: dict[tuple[str, str, int], Unrated] = {}
+    overall, failed = rate_groups(battles, params, clusters=clusters, ridge_fallback=ridge_fallback, rest=side)
+    for g, u in failed.items():
+        skipped[f"overall, group {g}"] = _why(*u)
+        unrated["", "overall", g] = u
+    if rank_bootstrap and overall[0][0] == 1:
+        overall[0] = (1, overall[0][1], bootstrap_from_fit(overall[0][1], overall[0][2]))
     ref = {m: v for _, _, r in overall for m, v in zip(r.models, r.rating.tolist(), strict=True)}
     boards = [("", "overall", g, sub, r) for g, sub, r in overall]
     wanted = set(categories) if categories else None
@@ -99,22 +153,26 @@ def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, 
         if wanted is not None and category not in wanted and name not in wanted:
             continue
         sub = battles.filter(pl.col("battle_id").is_in(ids))
+        if category_groups == "largest" and sub.height:
+            sub = split_groups(sub, side)[0][1]
         if sub.height < max(min_category_battles, 1):
             skipped[name] = f"{sub.height} battles < {min_category_battles}"
             continue
         try:
-            rated, failed = rate_groups(sub, params, clusters=clusters)
+            rated, failed = rate_groups(sub, side, clusters=clusters, ridge_fallback=ridge_fallback)
         except UserError as exc:
             skipped[name] = exc.message
             continue
-        for g, why in failed.items():
-            skipped[f"{name}, group {g}"] = why
+        for g, u in failed.items():
+            skipped[f"{name}, group {g}"] = _why(*u)
+            unrated[labeler, category, g] = u
         boards.extend((labeler, category, g, s, r) for g, s, r in rated)
     for labeler, category, group, sub, r in boards:
         rows.append(_board_rows(labeler, category, group, sub, r, min_battles, with_loo, stats, ref))
-        if style and all(c in sub.columns for c in STYLE_COLUMNS):
+        styled = style is True or (style == "overall" and not labeler)
+        if styled and all(c in sub.columns for c in STYLE_COLUMNS):
             sf = sub.drop_nulls(STYLE_COLUMNS)
-            if sf.height >= 50:
+            if sf.height >= STYLE_MIN_BATTLES:
                 try:
                     fit = fit_style(sf, reg=style_reg, alpha=params.alpha, bothbad=params.bothbad)
                 except UserError as exc:
@@ -124,7 +182,7 @@ def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, 
                         labeler=pl.lit(labeler), category=pl.lit(category), component=pl.lit(group, pl.Int32),
                         battles=pl.lit(fit.battles), reg=pl.lit(style_reg)))
     return Boards(pl.concat(rows), pl.DataFrame(stats, infer_schema_length=None),
-                  pl.concat(style_rows) if style_rows else pl.DataFrame(), skipped)
+                  pl.concat(style_rows) if style_rows else pl.DataFrame(), skipped, unrated)
 
 
 def _board_rows(labeler: str, category: str, group: int, sub: pl.DataFrame, r: Ratings, min_battles: int,
@@ -140,7 +198,7 @@ def _board_rows(labeler: str, category: str, group: int, sub: pl.DataFrame, r: R
         "pairs_met": g.pairs_met, "pairs_possible": g.pairs_possible, "components": g.components,
         "kendall_tau_vs_overall": tau, "voters": loo.voters if loo else None,
         "loo_max_change": loo.max_change if loo else None, "loo_worst_voter": loo.worst_voter if loo else None,
-        "tie_parameter": r.extra.get("tie_parameter"),
+        "tie_parameter": r.tie_parameter,
     })
     return frame.with_columns(
         labeler=pl.lit(labeler), category=pl.lit(category), component=pl.lit(group, pl.Int32),
@@ -295,10 +353,15 @@ __all__ = [
     "Boards",
     "RatingParams",
     "build",
+    "excluded_counts",
     "excluded_total",
     "load_battles",
     "load_labels",
+    "params_summary",
+    "rate_board",
+    "rate_groups",
     "read_board",
     "scope_name",
+    "split_groups",
     "write",
 ]

@@ -7,19 +7,21 @@ so a reader can check any number in the report against a table.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import json
 
 import numpy as np
 import polars as pl
 
 from arenavotes.errors import UserError
-from arenavotes.ratings import DisconnectedError, RatingParams, kendall_tau, online_elo, rate
-from arenavotes.ratings.core import prepare_counts
-from arenavotes.ratings.counts import PairCounts
-from arenavotes.ratings.graph import check_connected, groups_by_battles
-from arenavotes.ratings.style import FEATURES, fit_style
+from arenavotes.ratings import RatingParams, kendall_tau
+from arenavotes.ratings.leaderboard import LABEL_SCHEMA, Boards, build
 
 TOP = 25     # models shown in matrices and figures
+#: Columns of the report's leaderboard table, in order.
+BOARD_COLUMNS = ["model", "rating", "ci_lower", "ci_upper", "rank", "rank_ub", "rank_worst", "battles",
+                 "rank_q025", "rank_q975", "provisional"]
+#: Labels that are not topics (judging criteria, languages): no category board in a report.
+NOT_TOPICS = ("criteria.", "language:")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,56 +38,50 @@ class ReportInput:
     style_reg: float = 1.0
 
 
-def split_groups(battles: pl.DataFrame) -> list[pl.DataFrame]:
-    """The battles of each group of models that met (directly or through others), the group with the most
-    battles first: a month can split into groups whose ratings are not comparable."""
-    groups = groups_by_battles(PairCounts.from_battles(battles))
-    if len(groups) <= 1:
-        return [battles]
-    return [battles.filter(pl.col("model_a").is_in(g) & pl.col("model_b").is_in(g)) for g in groups]
+def report_boards(battles: pl.DataFrame, labels: pl.DataFrame, inp: ReportInput, *, main: bool = True) -> Boards:
+    """The leaderboards of a report, by :func:`arenavotes.ratings.leaderboard.build`: the main board (overall, the
+    group of models with the most battles) with ``params``' intervals and rank ranges from bootstrap rounds around
+    its fit; every other board (further groups, categories) with sandwich intervals. A report describes what
+    happened, so a board where some model never won or never lost gets a small ridge instead of no board.
+    ``main=False``: a board to compare with (no rank ranges, no style)."""
+    return build(battles, labels, inp.params if main else dataclasses.replace(inp.params, ci="sandwich"),
+                 min_battles=inp.min_battles, min_category_battles=inp.min_category_battles,
+                 style="overall" if main else False, style_reg=inp.style_reg, with_loo=False,
+                 category_groups="largest", ridge_fallback=True,
+                 side_params=dataclasses.replace(inp.params, ci="sandwich"), rank_bootstrap=main)
 
 
-def stable_params(battles: pl.DataFrame, params: RatingParams) -> RatingParams:
-    """The params, with a small ridge (0.01) when some model never won or never lost in this slice (small
-    months): a report describes what happened, so it shows such models instead of failing."""
-    try:   # the graph check rate() runs first: no fit needed to know whether the MLE exists
-        check_connected(prepare_counts(battles, params), ridge=params.reg, ties_count=params.ties != "drop")
-    except DisconnectedError as exc:
-        if "never" not in exc.message:
-            raise
-        return dataclasses.replace(params, reg=max(params.reg, 0.01))
-    return params
+def _overall(boards: Boards, group: int | None = None) -> pl.DataFrame:
+    b = boards.boards.filter((pl.col("labeler") == "") & (pl.col("category") == "overall"))
+    return b if group is None else b.filter(pl.col("component") == group)
 
 
-def leaderboard(battles: pl.DataFrame, params: RatingParams) -> tuple[pl.DataFrame, Any, RatingParams]:
-    """The board with ``params``' intervals, and rank ranges from bootstrap rounds (those of the interval
-    method when it resamples, else ``params.rounds`` multinomial rounds)."""
-    params = stable_params(battles, params)
-    clusters = None
-    if params.ci == "cluster":
-        clusters = "voter_id" if params.cluster_by == "voter" else "prompt_key"
-    r = rate(battles, params, clusters=clusters)
-    boot = r if params.ci in ("bootstrap", "cluster") else rate(battles, dataclasses.replace(params, ci="bootstrap"))
-    lo, hi = boot.rank_quantiles()
-    frame = r.to_frame().drop("rank_q025", "rank_q975").join(
-        pl.DataFrame({"model": list(boot.models), "rank_q025": lo, "rank_q975": hi}), on="model")
-    return frame.sort(["rating", "model"], descending=[True, False]), r, params
+def main_board(boards: Boards) -> pl.DataFrame:
+    """The overall board of the group with the most battles (rows of the leaderboards table)."""
+    board = _overall(boards, 1)
+    if board.height == 0:                     # that group could not be rated
+        raise UserError(boards.unrated["", "overall", 1][1])
+    return board
 
 
 def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
     if inp.battles.height == 0:
         raise UserError(f"no battles in {inp.title}", hint="check the month and --source")
     out: dict[str, pl.DataFrame] = {}
-    groups = split_groups(inp.battles)
-    b = groups[0]
-    if len(groups) > 1:
-        out["other_groups"] = _other_groups(groups[1:], inp.params)
-    board, fit, used = leaderboard(b, inp.params)
+    topics = inp.labels.filter(~pl.any_horizontal(pl.col("category").str.starts_with(p) for p in NOT_TOPICS))
+    boards = report_boards(inp.battles, topics, inp)
+    main = main_board(boards)
+    b = inp.battles
+    others = _other_groups(boards)
+    if others is not None:
+        out["other_groups"] = others
+        b = b.filter(pl.col("model_a").is_in(main["model"].implode()) & pl.col("model_b").is_in(main["model"].implode()))
+    used = RatingParams(**json.loads(main["params"][0]))
     out["methods"] = pl.DataFrame([{
         "ties": used.ties, "bothbad": used.bothbad, "ci": used.ci, "rounds": used.rounds, "alpha": used.alpha,
         "cluster_by": used.cluster_by, "seed": used.seed, "reg": used.reg, "min_battles": inp.min_battles,
         "min_category_battles": inp.min_category_battles, "style_reg": inp.style_reg}])
-    board = board.with_columns(provisional=pl.col("battles") < inp.min_battles)
+    board = main.select(BOARD_COLUMNS)
     out["leaderboard"] = board
     top = board.sort("battles", descending=True).head(TOP)["model"].to_list()
     top = [m for m in board["model"].to_list() if m in top]               # in leaderboard order
@@ -94,21 +90,20 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
         out["battles_per_day"] = (b.filter(pl.col("tstamp").is_not_null())
                                   .group_by(day=pl.col("tstamp").dt.date()).len("battles").sort("day"))
     out["win_rates"] = _observed(b, top)
-    out["predicted"] = _predicted(fit, top)
-    cats = _categories(inp, b, board)
-    if cats is not None:
-        out["category_leaderboards"], out["category_ranks"] = cats
-    style = _style(b, inp.params, inp.style_reg)
-    if style is not None:
-        out["style"] = style
-    elo = online_elo(b)
-    stab = board.select("model", "rating", "rank", "rank_ub", "rank_q025", "rank_q975").with_columns(
-        rank_spread=pl.col("rank_q975") - pl.col("rank_q025"),
-        online_elo=pl.col("model").replace_strict(elo, default=None, return_dtype=pl.Float64))
-    out["stability"] = stab
+    out["predicted"] = _predicted(dict(board.select("model", "rating").iter_rows()), top)
+    cats = boards.boards.filter(pl.col("labeler") != "")
+    if cats.height:
+        out["category_leaderboards"] = cats.select("model", "rating", "ci_lower", "ci_upper", "rank_ub", "battles",
+                                                   "category", "labeler")
+        out["category_ranks"] = out["category_leaderboards"].filter(
+            pl.col("model").is_in(board.head(TOP)["model"].implode())).select("category", "labeler", "model", "rank_ub")
+    style = boards.style.filter(pl.col("labeler") == "", pl.col("component") == 1) if boards.style.height else None
+    if style is not None and style.height:
+        out["style"] = style.select("feature", "coef", "ci_lower", "ci_upper")
+    out["stability"] = main.select("model", "rating", "rank", "rank_ub", "rank_q025", "rank_q975",
+                                   rank_spread=pl.col("rank_q975") - pl.col("rank_q025"), online_elo="online_elo")
     if inp.previous is not None and inp.previous.height:
-        prev_board, _, _ = leaderboard(split_groups(inp.previous)[0],
-                                       dataclasses.replace(inp.params, ci="sandwich", rounds=100))
+        prev_board = main_board(report_boards(inp.previous, pl.DataFrame(schema=LABEL_SCHEMA), inp, main=False))
         now = dict(board.select("model", "rating").iter_rows())
         before = dict(prev_board.select("model", "rating").iter_rows())
         tau, common = kendall_tau(now, before)
@@ -125,21 +120,22 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
     return out
 
 
-def _other_groups(groups: list[pl.DataFrame], params: RatingParams) -> pl.DataFrame:
+def _other_groups(boards: Boards) -> pl.DataFrame | None:
     """A board for each further group of models (never compared with the main one), or why it has none."""
+    overall = _overall(boards)
+    rated = set(overall["component"].to_list()) - {1}
+    failed = {g: u for (lab, cat, g), u in boards.unrated.items() if (lab, cat) == ("", "overall") and g != 1}
     rows = []
-    for n, g in enumerate(groups, start=2):
-        models = sorted(set(g["model_a"]) | set(g["model_b"]))
-        try:
-            r = rate(g, stable_params(g, dataclasses.replace(params, ci="sandwich")))
-        except UserError as exc:
-            rows.append(pl.DataFrame({"group": n, "model": models, "battles": None, "rating": None, "ci_lower": None,
-                                      "ci_upper": None, "rank": None, "note": exc.message}))
+    for n in sorted(rated | set(failed)):
+        if n in failed:
+            models, why = failed[n]
+            rows.append(pl.DataFrame({"group": n, "model": sorted(models), "battles": None, "rating": None,
+                                      "ci_lower": None, "ci_upper": None, "rank": None, "note": why}))
             continue
-        f = r.to_frame().select("model", "battles", "rating", "ci_lower", "ci_upper", "rank")
+        f = overall.filter(pl.col("component") == n).select("model", "battles", "rating", "ci_lower", "ci_upper", "rank")
         rows.append(f.with_columns(group=pl.lit(n), note=pl.lit(None, pl.String)).select(
             "group", "model", "battles", "rating", "ci_lower", "ci_upper", "rank", "note"))
-    return pl.concat(rows, how="vertical_relaxed")
+    return pl.concat(rows, how="vertical_relaxed") if rows else None
 
 
 def _observed(b: pl.DataFrame, models: list[str]) -> pl.DataFrame:
@@ -152,44 +148,8 @@ def _observed(b: pl.DataFrame, models: list[str]) -> pl.DataFrame:
             .sort("model", "opponent"))
 
 
-def _predicted(fit: Any, models: list[str]) -> pl.DataFrame:
-    idx = [fit.models.index(m) for m in models]
-    r = fit.rating[idx]
+def _predicted(rating: dict[str, float], models: list[str]) -> pl.DataFrame:
+    r = np.array([rating[m] for m in models], dtype=float)
     p = 1.0 / (1.0 + np.power(10.0, (r[None, :] - r[:, None]) / 400.0))
-    rows = [(models[i], models[j], float(p[i, j])) for i in range(len(idx)) for j in range(len(idx)) if i != j]
+    rows = [(models[i], models[j], float(p[i, j])) for i in range(len(models)) for j in range(len(models)) if i != j]
     return pl.DataFrame(rows, schema={"model": pl.String, "opponent": pl.String, "p_win": pl.Float64}, orient="row")
-
-
-def _categories(inp: ReportInput, battles: pl.DataFrame, board: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    if inp.labels.height == 0:
-        return None
-    boards = []
-    for labeler, category, ids in (inp.labels.group_by("labeler", "category").agg(pl.col("battle_id"))
-                                   .sort("labeler", "category").iter_rows()):
-        if category.startswith(("criteria.", "language:")):
-            continue
-        sub = split_groups(battles.filter(pl.col("battle_id").is_in(ids)))[0]
-        if sub.height < inp.min_category_battles:
-            continue
-        try:
-            r = rate(sub, stable_params(sub, dataclasses.replace(inp.params, ci="sandwich")))
-        except UserError:
-            continue
-        boards.append(r.to_frame().select("model", "rating", "ci_lower", "ci_upper", "rank_ub", "battles")
-                      .with_columns(category=pl.lit(category), labeler=pl.lit(labeler)))
-    if not boards:
-        return None
-    all_boards = pl.concat(boards)
-    top = board.head(TOP)["model"].to_list()
-    ranks = all_boards.filter(pl.col("model").is_in(top)).select("category", "labeler", "model", "rank_ub")
-    return all_boards, ranks
-
-
-def _style(b: pl.DataFrame, params: RatingParams, reg: float) -> pl.DataFrame | None:
-    cols = [f"{f}_{s}" for f in FEATURES for s in "ab"]
-    if not all(c in b.columns for c in cols) or b.drop_nulls(cols).height < 50:
-        return None
-    try:
-        return fit_style(b.drop_nulls(cols), reg=reg, alpha=params.alpha, bothbad=params.bothbad).coefficients()
-    except UserError:
-        return None
