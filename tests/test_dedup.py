@@ -130,14 +130,32 @@ def test_detectors_catch_rigging_campaigns() -> None:
 
 
 def test_position_and_single_model_voters() -> None:
+    """Two planted voters, each caught by its own detector and only by it.
+
+    'lazy' always picks the side shown first, over every ordered pair of models (each model wins exactly half
+    of its battles with lazy: position bias, no favourite); 'fan' always picks model-003, shown first in half
+    of the battles and second in the other half (a favourite, no position bias). A detector that found
+    nothing, flagged honest voters, or answered the other question fails here.
+    """
     b, _ = simulate_battles(k=8, n=6000, seed=8, voters=60)
-    lazy = pl.DataFrame({"battle_id": [f"lazy{i}" for i in range(60)], "model_a": ["model-001"] * 30 + ["model-002"] * 30,
-                         "model_b": ["model-003"] * 30 + ["model-004"] * 30, "winner": ["model_a"] * 60,
-                         "voter_id": ["lazy"] * 60})
-    b = pl.concat([b, lazy], how="diagonal_relaxed")
+    models = sorted(set(b["model_a"]) | set(b["model_b"]))
+    pairs = [(x, y) for x in models for y in models if x != y]                   # 56 ordered pairs
+    lazy = pl.DataFrame({"battle_id": [f"lazy{i}" for i in range(len(pairs))], "model_a": [x for x, _ in pairs],
+                         "model_b": [y for _, y in pairs], "winner": ["model_a"] * len(pairs),
+                         "voter_id": ["lazy"] * len(pairs)})
+    others = [m for m in models if m != "model-003"] * 6                           # 42 battles, 21 per side
+    fan = pl.DataFrame({"battle_id": [f"fan{i}" for i in range(len(others))],
+                        "model_a": ["model-003" if i % 2 else m for i, m in enumerate(others)],
+                        "model_b": [m if i % 2 else "model-003" for i, m in enumerate(others)],
+                        "winner": ["model_a" if i % 2 else "model_b" for i in range(len(others))],
+                        "voter_id": ["fan"] * len(others)})
+    b = pl.concat([b, lazy, fan], how="diagonal_relaxed")
     v = voters.prepare(b)
     assert v is not None
     pos = voters.position_bias(v)
-    assert set(pos["battle_id"]) == {f"lazy{i}" for i in range(60)}
-    fan = voters.single_model(v)
-    assert set(fan["battle_id"]) and set(fan["battle_id"]) <= {f"lazy{i}" for i in range(60)}
+    assert set(pos["battle_id"]) == set(lazy["battle_id"])
+    assert pos["reason"][0].startswith(f"picked the side shown first in {lazy.height} of {lazy.height}")
+    one = voters.single_model(v)
+    assert set(one["battle_id"]) == set(fan["battle_id"])
+    assert (one["flag"] == "single_model_voter").all() and one["reason"][0].startswith(
+        f"picked model-003 in {fan.height} of {fan.height} battles")

@@ -1,4 +1,9 @@
-"""Releases: Hub layout loadable with `datasets` offline, reproducible to the byte, atomic, PII-gated, published."""
+"""Releases: Hub layout loadable with `datasets` offline, reproducible to the byte, atomic, PII-gated, published.
+
+The workspace the releases are built from is made once per module (ingest, scrub, dedup, categorize, rate);
+every test gets its own copy of it (``ws``), so a test may change its data or leave releases behind without
+another test seeing it, and the tests pass in any order and alone.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import DATA
+from conftest import DATA, run
 
 from arenavotes.errors import UserError
 from arenavotes.pii.gate import check_paths
+from arenavotes.privacy import SECRET_FILE
 from arenavotes.releases.build import CONFIGS, ReleaseSpec, build, read_manifest, verify
 from arenavotes.workspace import Workspace
 
@@ -29,7 +35,8 @@ def _gate(path: Path) -> list:
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory) -> Workspace:
+def built_ws(tmp_path_factory) -> Workspace:
+    """The workspace every test starts from; tests use a copy of it (``ws``) and never change this one."""
     from arenavotes import provenance
     from arenavotes.categories import label
     from arenavotes.categories.store import load_features, replace_labels
@@ -41,7 +48,10 @@ def ws(tmp_path_factory) -> Workspace:
 
     w = Workspace.init(tmp_path_factory.mktemp("rel") / "ws")
     (w.path / "arenavotes.toml").write_text(SETTINGS)
-    os.environ["ARENAVOTES_SECRET"] = "release-tests"
+    # a fixed key in the workspace's key file (setting $ARENAVOTES_SECRET would leak into other test modules)
+    fd = os.open(w.path / SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(b"release-tests".hex() + "\n")
     with w.connect() as con:
         for src, path in [("genai", DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"),
                           ("a100", DATA / "arena-conversations-100" / "conversations.jsonl.gz")]:
@@ -65,6 +75,12 @@ def ws(tmp_path_factory) -> Workspace:
         out = lb.build(battles, pl.DataFrame(schema=lb.LABEL_SCHEMA), RatingParams(compat="fastchat-2024"))
         lb.write(con, "genai|anony", out, "rate")
     return w
+
+
+@pytest.fixture
+def ws(built_ws: Workspace, tmp_path: Path) -> Workspace:
+    """This test's own copy of the built workspace (a few MB: copying takes milliseconds, building seconds)."""
+    return Workspace.open(Path(shutil.copytree(built_ws.path, tmp_path / "ws")))
 
 
 def _build(w: Workspace, version: str, **kw) -> Path:
@@ -131,14 +147,10 @@ def test_planted_pii_refuses_the_release(ws: Workspace) -> None:
     with ws.connect() as con:
         con.execute("UPDATE conversations SET content = content || ' reach me at leak.test@example.com' "
                     "WHERE battle_id = (SELECT min(battle_id) FROM conversations)")
-    try:
-        with pytest.raises(UserError, match="PII gate found"):
-            _build(ws, "pii1")
-        assert not (ws.path / "releases" / "pii1").exists()
-        assert not list((ws.path / "releases").glob(".tmp-*"))
-    finally:
-        with ws.connect() as con:
-            con.execute("UPDATE conversations SET content = replace(content, ' reach me at leak.test@example.com', '')")
+    with pytest.raises(UserError, match="PII gate found"):
+        _build(ws, "pii1")
+    assert not (ws.path / "releases" / "pii1").exists()
+    assert not list((ws.path / "releases").glob(".tmp-*"))
 
 
 def test_a_killed_build_leaves_no_release(ws: Workspace) -> None:
@@ -154,8 +166,8 @@ with w.connect() as con:
     build(con, w.path, spec, w.secret(), {{}}, gate=lambda p: [],
           on_write=lambda rel: os.kill(os.getpid(), signal.SIGKILL) if rel.startswith("data/conversations") else None)
 """
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env={**os.environ, "ARENAVOTES_SECRET": "release-tests"})
+    env = {k: v for k, v in os.environ.items() if k != "ARENAVOTES_SECRET"}     # the workspace's own key file
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     assert proc.returncode == -9
     root = ws.path / "releases"
     assert not (root / "killed").exists() and list(root.glob(".tmp-killed-*"))   # half-written, never renamed
@@ -184,8 +196,6 @@ def test_publish_to_a_local_hub_and_dry_run_to_the_hub(ws: Workspace, tmp_path: 
 
 
 def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
-    from conftest import run
-
     w = tmp_path / "w"
     assert run("ingest", "-w", str(w), "--source", "a100",
                str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
@@ -207,12 +217,8 @@ def test_leaderboards_of_other_sources_stay_out(ws: Workspace) -> None:
     with ws.connect() as con:
         con.execute("INSERT INTO leaderboards SELECT * REPLACE ('elsewhere' AS scope, 'rate-x' AS run_id) "
                     "FROM leaderboards WHERE scope = 'genai|anony'")
-    try:
-        board = pl.read_parquet(_build(ws, "s1") / "data/leaderboard")
-        assert set(board["scope"]) == {"genai|anony"}
-    finally:
-        with ws.connect() as con:
-            con.execute("DELETE FROM leaderboards WHERE scope = 'elsewhere'")
+    board = pl.read_parquet(_build(ws, "s1") / "data/leaderboard")
+    assert set(board["scope"]) == {"genai|anony"}
 
 
 def test_a_report_ships_in_the_release_and_its_card(ws: Workspace, tmp_path: Path) -> None:
@@ -245,38 +251,30 @@ def test_parent_without_leaderboard_and_the_card_a_hub_user_reads(ws: Workspace,
         set_source_meta(con, "a100", license="apache-2.0", citation="@misc{a100, title = {Arena 100}}",
                         description="Chatbot Arena conversations")
         set_source_meta(con, "genai", license="mit", description="image generation arena votes")
-    try:
-        spec_a = ReleaseSpec("nolb", None, ("a100",), ("duplicate_vote",), release_date="2024-08-20")
-        with ws.connect() as con:
-            build(con, ws.path, spec_a, ws.secret(), ws.settings().to_dict(), gate=_gate)
-        assert read_manifest(ws.path / "releases" / "nolb")["rows"]["leaderboard"] == 0
-        path = _build(ws, "withlb", parent="nolb")
-        log = (path / "CHANGELOG.md").read_text()
-        assert "sources added: genai" in log and "has no leaderboard" in log
-        card = (path / "README.md").read_text()
-        assert "license: other" in card and "license_link: LICENSES.md" in card and "default: true" in card
-        assert "data/README.md" not in card and "```bibtex" in card and "@misc{a100" in card
-        assert "image generation arena votes" in card and "between LLMs" not in card
-        assert "`genai`: mit" in (path / "LICENSES.md").read_text()
-        monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-        import datasets
+    spec_a = ReleaseSpec("nolb", None, ("a100",), ("duplicate_vote",), release_date="2024-08-20")
+    with ws.connect() as con:
+        build(con, ws.path, spec_a, ws.secret(), ws.settings().to_dict(), gate=_gate)
+    assert read_manifest(ws.path / "releases" / "nolb")["rows"]["leaderboard"] == 0
+    path = _build(ws, "withlb", parent="nolb")
+    log = (path / "CHANGELOG.md").read_text()
+    assert "sources added: genai" in log and "has no leaderboard" in log
+    card = (path / "README.md").read_text()
+    assert "license: other" in card and "license_link: LICENSES.md" in card and "default: true" in card
+    assert "data/README.md" not in card and "```bibtex" in card and "@misc{a100" in card
+    assert "image generation arena votes" in card and "between LLMs" not in card
+    assert "`genai`: mit" in (path / "LICENSES.md").read_text()
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import datasets
 
-        ds = datasets.load_dataset(str(path), cache_dir=str(tmp_path / "hf"))     # no config: the default
-        assert ds["train"].num_rows == read_manifest(path)["rows"]["battles"]
-    finally:
-        with ws.connect() as con:
-            con.execute("DELETE FROM source_meta")
+    ds = datasets.load_dataset(str(path), cache_dir=str(tmp_path / "hf"))     # no config: the default
+    assert ds["train"].num_rows == read_manifest(path)["rows"]["battles"]
 
 
 def test_release_date_needs_timestamps_or_date(ws: Workspace) -> None:
     """Reproducer: a card was dated 2024-08-19 (another source's newest vote) for data without timestamps."""
     with ws.connect() as con:
         con.execute("UPDATE battles SET tstamp = NULL WHERE source = 'genai'")
-    try:
-        spec = ReleaseSpec("nodate", None, ("a100", "genai"), ())
-        with ws.connect() as con, pytest.raises(UserError, match="carry no timestamps"):
-            build(con, ws.path, spec, ws.secret(), ws.settings().to_dict(), gate=_gate)
-    finally:
-        with ws.connect() as con:   # restore from the flags-free copy: the fixture's data has timestamps
-            con.execute("UPDATE battles SET tstamp = TIMESTAMPTZ '2024-02-20 00:00:00+00' WHERE tstamp IS NULL")
+    spec = ReleaseSpec("nodate", None, ("a100", "genai"), ())
+    with ws.connect() as con, pytest.raises(UserError, match="carry no timestamps"):
+        build(con, ws.path, spec, ws.secret(), ws.settings().to_dict(), gate=_gate)
