@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_sql_safety import GATE, make_release, sha, snapshot
+from conftest import GATE, make_release, sha, snapshot
 
 from arenavotes.errors import UserError
 from arenavotes.releases.integrity import verify_release
