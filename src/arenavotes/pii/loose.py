@@ -29,8 +29,17 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from arenavotes.pii.gazetteer import COMMON_WORDS, FIRST_NAMES
+from arenavotes.pii.gazetteer import common_words, first_names
 from arenavotes.pii.patterns import Finding
+
+#: the gate-only recognizers, ``kind/name@version`` like every recognizer
+DOTTED_QUAD = "gate/dotted_quad@1"
+EMAIL_SHAPE = "gate/email_shape@1"
+LUHN_RUN = "gate/luhn_run@1"
+PHONE_SHAPE = "gate/phone_shape@1"
+CONTEXT_NAME = "gate/context_name@1"
+GAZETTEER = "gate/gazetteer@1"
+RECOGNIZERS = (DOTTED_QUAD, EMAIL_SHAPE, LUHN_RUN, PHONE_SHAPE, CONTEXT_NAME, GAZETTEER)
 
 _QUAD = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
 _VERSIONISH = re.compile(r"(?i)(?:\bversion|\bver|\bv|\brelease|\bbuild)[\s.:=_-]*$")
@@ -84,15 +93,15 @@ def find_loose(text: str, names: bool = True) -> list[Finding]:
                 continue
             if _VERSIONISH.search(text[max(0, m.start() - 12):m.start()]):
                 continue
-            out.append(Finding(m.start(), m.end(), "IP_ADDRESS", 0.85, "gate/dotted_quad@1"))
+            out.append(Finding(m.start(), m.end(), "IP_ADDRESS", 0.85, DOTTED_QUAD))
     if "@" in text:
         for m in _MAIL.finditer(text):
             if not _SSH_REMOTE.match(m.group(0)):
-                out.append(Finding(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, "gate/email_shape@1"))
+                out.append(Finding(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, EMAIL_SHAPE))
     for m in _DIGIT_RUN.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         if digits[0] in "23456" and _luhn_ok(digits) and not _DATEISH.search(m.group(0)):
-            out.append(Finding(m.start(), m.end(), "CREDIT_CARD", 0.9, "gate/luhn_run@1"))
+            out.append(Finding(m.start(), m.end(), "CREDIT_CARD", 0.9, LUHN_RUN))
     for m in _PHONE.finditer(text):
         v = m.group(0)
         digits = re.sub(r"\D", "", v)
@@ -100,7 +109,7 @@ def find_loose(text: str, names: bool = True) -> list[Finding]:
             continue
         if not v.startswith(("+", "00", "(")) and re.fullmatch(r"\d+(?:\.\d+)+", v) and v.count(".") < 2:
             continue   # a decimal number
-        out.append(Finding(m.start(), m.end(), "PHONE_NUMBER", 0.75, "gate/phone_shape@1"))
+        out.append(Finding(m.start(), m.end(), "PHONE_NUMBER", 0.75, PHONE_SHAPE))
     if not names:
         return sorted(out, key=lambda f: (f.start, f.end))
     for m in _CTX.finditer(text):
@@ -110,12 +119,13 @@ def find_loose(text: str, names: bool = True) -> list[Finding]:
         if words and words[0].lower() not in _CTX_SKIP and not any(w.isupper() and len(w) > 3 for w in words):
             s = m.start(1)
             e = s + len(" ".join(words)) if len(words) > 1 else s + len(words[0])
-            out.append(Finding(s, e, "PERSON", 0.8, "gate/context_name@1"))
+            out.append(Finding(s, e, "PERSON", 0.8, CONTEXT_NAME))
+    firsts, common = first_names(), common_words()
     for m in _GAZ.finditer(text):
         first, last = m.group(1), m.group(2)
         before = text[max(0, m.start() - 6):m.start()].split()
         if before and before[-1].lower() in _DETERMINERS:
             continue       # "the Houston Rockets", "a Jordan Valley": places, teams, products
-        if first in FIRST_NAMES and last.lower() not in COMMON_WORDS and last.lower() not in _CTX_SKIP:
-            out.append(Finding(m.start(), m.end(2), "PERSON", 0.8, "gate/gazetteer@1"))
+        if first in firsts and last.lower() not in common and last.lower() not in _CTX_SKIP:
+            out.append(Finding(m.start(), m.end(2), "PERSON", 0.8, GAZETTEER))
     return sorted(out, key=lambda f: (f.start, f.end))

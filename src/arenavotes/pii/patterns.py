@@ -1,9 +1,13 @@
 """Pattern recognizers: structured PII and secrets by regular expression plus a validator.
 
-Each has an entity type, a name and a version (``pattern/CREDIT_CARD@1``) and, where a checksum
+Each has an entity type, a name and a version (recognizer ``pattern/credit_card@1``) and, where a checksum
 exists, validates it (Luhn for cards, ISO 7064 mod 97 for IBANs, the ipaddress module for IPs,
 SSN area/group/serial rules). A cheap literal pre-check skips a pattern when the text cannot match.
 They work in any script: they look for digits, ASCII punctuation and fixed prefixes, not words.
+What surrounds a value is data on its pattern too, in the one registry :data:`PATTERNS`: the regex group that
+is the value (``ssn: 078-05-1120``), a :class:`Context` of words just before it that rules it out (a version
+word before an IP address) or raises its score (a phone word before a number), and a check a value must pass
+without that context (a bare number must be phone-shaped).
 
 Gaps of presidio's defaults that these close: Mastercard 2-series (2221-2720), phones with ``001-``
 prefixes, dots or ``x123`` extensions, street addresses, URLs with credentials, and API keys.
@@ -93,6 +97,33 @@ def phone(s: str) -> bool:
 _EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
 
 
+def _nanp(core: str) -> bool:
+    return re.fullmatch(r"\d{3}[ .-]\d{3}[ .-]\d{4}", core) is not None
+
+
+def phone_number(s: str) -> bool:
+    """Phone-like digits (:func:`phone`) that are not a date, a time or a decimal (a NANP 3-3-4 number always is
+    a phone number)."""
+    core = _EXTENSION.sub("", s)
+    return phone(s) and (_nanp(core) or not (_looks_numeric_data(core) or _looks_numeric_data(s)))
+
+
+def phone_shaped(s: str) -> bool:
+    """A phone number without a phone word before it: ``+``, ``(``, ``00x`` or an extension, NANP 3-3-4, or ten
+    or more digits in groups; nine digits at least."""
+    core = _EXTENSION.sub("", s)
+    digits = _digits(core)
+    shaped = (s.startswith(("+", "(")) or re.match(r"00[1-9]", s) is not None or bool(_EXTENSION.search(s))
+              or _nanp(core) or (len(digits) >= 10 and re.search(r"[ .-]", core) is not None))
+    return shaped and len(digits) >= 9
+
+
+def _looks_numeric_data(s: str) -> bool:
+    """Dates, times and decimals that happen to have enough digits: not phone numbers."""
+    return bool(re.fullmatch(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:[ T]\d{1,2}(?:[:.]\d{2}.*)?)?|\d+\.\d+|"
+                             r"\d{1,3}(?:,\d{3})+|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d+(?:\.\d+){2,}", s))
+
+
 def btc(s: str) -> bool:
     if s.lower().startswith("bc1"):
         return 14 <= len(s) <= 74
@@ -109,6 +140,18 @@ def btc(s: str) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
+class Context:
+    """Words right before a value (searched in the ``window`` characters before it) that change its verdict:
+    with them the value scores ``score``, or, if ``score`` is None, is not PII at all."""
+    regex: re.Pattern[str]
+    window: int
+    score: float | None = None
+
+    def precedes(self, text: str, start: int) -> bool:
+        return self.regex.search(text[max(0, start - self.window):start]) is not None
+
+
+@dataclasses.dataclass(frozen=True)
 class Pattern:
     entity: str
     name: str
@@ -118,11 +161,22 @@ class Pattern:
     validate: Callable[[str], bool] | None = None
     version: int = 1
     flags: int = 0
+    group: int = 0                        # the regex group that is the value (0: the whole match)
+    context: Context | None = None        # words before the value that rescore it or rule it out
+    bare: Callable[[str], bool] | None = None   # without its context, a value must also pass this
 
     @property
     def recognizer(self) -> str:
         return f"pattern/{self.name}@{self.version}"
 
+
+#: an explicit version word right before a dotted quad ("version 1.2.3.4", "v1.2.3.4"); whole words only, so
+#: "server 198.51.100.7" and "Kyiv 203.0.113.5" are still addresses
+VERSION_WORDS = Context(re.compile(r"(?i)(?<![^\W\d_])(?:version|ver\.?|release|build|v)\s*$"), 16)
+#: a phone word shortly before a number: a phone number for sure
+PHONE_WORDS = Context(re.compile(r"(?i)(?:phone|tel\b|tel\.|call|mobile|cell|fax|whatsapp|contact|number|reach|"
+                                 r"text me|dial|ring|hotline|电话|電話|телефон|teléfono|téléphone|telefon|handy)"
+                                 r"[^\n]{0,30}$"), 30, score=0.75)
 
 _B = r"(?<![\w@.+-])"       # not glued to a word, an address or a number before
 _E = r"(?![\w@-])"
@@ -153,17 +207,18 @@ PATTERNS: tuple[Pattern, ...] = (
             1.0, (), iban),
     Pattern("US_SSN", "us_ssn", _B + r"\d{3}([- ])\d{2}\1\d{4}" + _E, 0.85, ("-", " "), ssn),
     Pattern("US_SSN", "us_ssn_context", r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(\d{9}|\d{3}-\d{2}-\d{4})\b",
-            1.0, (), ssn),
+            1.0, (), ssn, group=1),
     Pattern("CRYPTO", "eth_address", r"\b0x[a-fA-F0-9]{40}\b", 0.9, ("0x",)),
     Pattern("CRYPTO", "btc_address", r"\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b", 1.0, (),
             btc),
     Pattern("IP_ADDRESS", "ipv4", _B + r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)" + r"(?!\w|\.\w)",
-            0.9, (".",), ip_address, version=2),   # @2: "server 1.2.3.4", "IP: 1.2.3.4." found
+            0.9, (".",), ip_address, version=2, context=VERSION_WORDS),   # @2: "server 1.2.3.4", "IP: 1.2.3.4." found
     Pattern("IP_ADDRESS", "ipv6", r"(?<![\w:.])(?=[0-9a-fA-F:]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:.])", 0.9,
-            (":",), ip_address),
+            (":",), ip_address, context=VERSION_WORDS),
     Pattern("PHONE_NUMBER", "phone",
             _B + r"(?:\+\d{1,3}[ .-]?|00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{1,8}){0,5}"
-            r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?" + _E, 0.6, (), phone),
+            r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?" + _E, 0.6, (), phone_number, context=PHONE_WORDS,
+            bare=phone_shaped),
     Pattern("STREET_ADDRESS", "street_address",
             r"\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
             r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq)\.?"
@@ -172,11 +227,6 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 _COMPILED = [(p, re.compile(p.regex, p.flags)) for p in PATTERNS]
-#: an explicit version word right before a dotted quad ("version 1.2.3.4", "v1.2.3.4"); whole words only, so
-#: "server 198.51.100.7" and "Kyiv 203.0.113.5" are still addresses
-_VERSION_CONTEXT = re.compile(r"(?i)(?<![^\W\d_])(?:version|ver\.?|release|build|v)\s*$")
-_PHONE_CONTEXT = re.compile(r"(?i)(?:phone|tel\b|tel\.|call|mobile|cell|fax|whatsapp|contact|number|reach|text me|"
-                            r"dial|ring|hotline|电话|電話|телефон|teléfono|téléphone|telefon|handy)[^\n]{0,30}$")
 
 
 def find(text: str) -> list[Finding]:
@@ -186,43 +236,19 @@ def find(text: str) -> list[Finding]:
         if p.needs and not any(n in text for n in p.needs):
             continue
         for m in rx.finditer(text):
-            s, e = m.span()
-            if p.name == "us_ssn_context":
-                s, e = m.span(1)
+            s, e = m.span(p.group)
             value = text[s:e]
             if p.validate is not None and not p.validate(value):
                 continue
             score = p.score
-            if p.entity == "IP_ADDRESS" and _VERSION_CONTEXT.search(text[max(0, s - 16):s]):
-                continue  # "version 1.2.3.4", "v1.2.3.4"
-            if p.entity == "PHONE_NUMBER":
-                score = _phone_score(text, s, m.group(0))
-                if score == 0:
-                    continue
+            if p.context is not None and p.context.precedes(text, s):
+                if p.context.score is None:
+                    continue          # "version 1.2.3.4", "v1.2.3.4"
+                score = p.context.score
+            elif p.bare is not None and not p.bare(value):
+                continue
             out.append(Finding(s, e, p.entity, score, p.recognizer))
     return resolve(out)
-
-
-def _phone_score(text: str, start: int, value: str) -> float:
-    """0 (not a phone), 0.6 (phone-shaped), 0.75 (with a phone word just before)."""
-    core = _EXTENSION.sub("", value)
-    digits = _digits(core)
-    nanp = re.fullmatch(r"\d{3}[ .-]\d{3}[ .-]\d{4}", core) is not None
-    if not nanp and (_looks_numeric_data(core) or _looks_numeric_data(value)):
-        return 0.0
-    if _PHONE_CONTEXT.search(text[max(0, start - 30):start]):
-        return 0.75 if len(digits) >= 7 else 0.0
-    shaped = (value.startswith(("+", "(")) or re.match(r"00[1-9]", value) is not None
-              or bool(_EXTENSION.search(value))
-              or nanp
-              or (len(digits) >= 10 and re.search(r"[ .-]", core) is not None))
-    return 0.6 if shaped and len(digits) >= 9 else 0.0
-
-
-def _looks_numeric_data(s: str) -> bool:
-    """Dates, times and decimals that happen to have enough digits: not phone numbers."""
-    return bool(re.fullmatch(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:[ T]\d{1,2}(?:[:.]\d{2}.*)?)?|\d+\.\d+|"
-                             r"\d{1,3}(?:,\d{3})+|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d+(?:\.\d+){2,}", s))
 
 
 def resolve(findings: list[Finding]) -> list[Finding]:

@@ -1,8 +1,8 @@
 """Scrubbing: typed placeholders in place of PII, in parallel, with the same output for any worker count.
 
-``scrub_texts`` analyses distinct texts in chunks on a fork-based process pool (or Ray), replaces
-each finding with ``<ENTITY_TYPE>`` from right to left, and returns the new texts and the findings
-(entity, recognizer, score, span) -- never the raw values. Chunks are fixed by position in the
+``scrub_texts`` analyses distinct texts in chunks on a :class:`arenavotes.pool.WorkerPool` (one for all its
+passes) or on Ray, replaces each finding with ``<ENTITY_TYPE>`` from right to left, and returns the new texts
+and the findings (entity, recognizer, score, span) -- never the raw values. Chunks are fixed by position in the
 sorted list of distinct texts, so the result does not depend on how many workers ran them.
 
 >>> new, found = scrub_texts(["Mail bob@example.com or call +44 20 7946 0958."], workers=1, ner=False)
@@ -14,14 +14,12 @@ sorted list of distinct texts, so the result does not depend on how many workers
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from arenavotes.pii.engine import Analyzer
 from arenavotes.pii.patterns import Finding
+from arenavotes.pool import State, WorkerPool, cpu_workers
 
 CHUNK = 512
 
@@ -37,45 +35,45 @@ def replace(text: str, findings: Sequence[Finding]) -> str:
     return out
 
 
-_WORKER: dict[str, Any] = {}
+def _init_worker(state: State) -> None:
+    """Once per process: the analyzer (its NER model loads on first use)."""
+    state["analyzer"] = Analyzer(ner=state["ner"], threshold=state["threshold"])
 
 
-def _init(ner: bool, threshold: float) -> None:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1)
-    _WORKER["analyzer"] = Analyzer(ner=ner, threshold=threshold)
-
-
-def _run(chunk: list[str]) -> list[list[Finding]]:
-    analyzer = _WORKER.get("analyzer") or Analyzer()
+def _analyze(state: State, chunk: list[str]) -> list[list[Finding]]:
+    analyzer: Analyzer = state["analyzer"]
     return analyzer.analyze(chunk)
+
+
+def scrub_pool(workers: int = 0, *, ner: bool = True, threshold: float = 0.5) -> WorkerPool:
+    """The worker pool :func:`analyze_distinct` runs on (``workers=0``: all cores, see
+    :func:`arenavotes.pool.cpu_workers`); :func:`scrub_texts` keeps one for all its passes."""
+    return WorkerPool(workers or cpu_workers(), {"ner": ner, "threshold": threshold}, _init_worker)
 
 
 def analyze_distinct(texts: Sequence[str], *, workers: int = 0, ner: bool = True, threshold: float = 0.5,
                      engine: str = "local", ray_address: str | None = None,
-                     progress: Callable[[int], None] | None = None) -> dict[str, list[Finding]]:
-    """Findings for each distinct text (a dict keyed by text)."""
+                     progress: Callable[[int], None] | None = None,
+                     pool: WorkerPool | None = None) -> dict[str, list[Finding]]:
+    """Findings for each distinct text (a dict keyed by text); ``pool`` (from :func:`scrub_pool`, with the same
+    ``ner`` and ``threshold``) is used instead of a pool of ``workers``."""
     distinct = sorted(set(texts))
     chunks = [distinct[i:i + CHUNK] for i in range(0, len(distinct), CHUNK)]
-    results: list[list[list[Finding]]] = []
+    results: list[list[list[Finding]]]
     if engine == "ray":
         results = _ray(chunks, ner, threshold, ray_address)
     else:
-        workers = workers or max(1, min(os.cpu_count() or 1, 8))
-        if workers == 1 or len(chunks) <= 1:
-            _WORKER["analyzer"] = Analyzer(ner=ner, threshold=threshold)
-            for ch in chunks:
-                results.append(_run(ch))
-                if progress:
-                    progress(len(ch))
+        def done(chunk: list[str]) -> None:
+            if progress:
+                progress(len(chunk))
+
+        if pool is None:
+            with scrub_pool(workers, ner=ner, threshold=threshold) as own:
+                results = own.map(_analyze, chunks, progress=done)
+        elif (pool.state.get("ner"), pool.state.get("threshold")) != (ner, threshold):
+            raise ValueError("the scrub pool was made for another ner or threshold")
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
-                                     initializer=_init, initargs=(ner, threshold)) as pool:
-                for ch, res in zip(chunks, pool.map(_run, chunks), strict=True):
-                    results.append(res)
-                    if progress:
-                        progress(len(ch))
+            results = pool.map(_analyze, chunks, progress=done)
     return {t: f for ch, res in zip(chunks, results, strict=True) for t, f in zip(ch, res, strict=True)}
 
 
@@ -104,6 +102,14 @@ def scrub_texts(texts: Sequence[str], passes: int = 3, **kwargs: Any) -> tuple[l
     is what the scrubber saw last. Findings of later passes are reported too (with their spans in the
     text of that pass).
     """
+    if kwargs.get("engine", "local") == "ray" or "pool" in kwargs:
+        return _scrub(texts, passes, kwargs)
+    with scrub_pool(kwargs.get("workers", 0), ner=kwargs.get("ner", True),
+                    threshold=kwargs.get("threshold", 0.5)) as pool:
+        return _scrub(texts, passes, {**kwargs, "pool": pool})
+
+
+def _scrub(texts: Sequence[str], passes: int, kwargs: dict[str, Any]) -> tuple[list[str], list[list[Finding]]]:
     found = analyze_distinct(texts, **kwargs)
     current = {t: replace(t, found[t]) for t in set(texts)}
     history = {t: list(found[t]) for t in set(texts)}
