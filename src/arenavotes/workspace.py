@@ -21,6 +21,8 @@ from arenavotes.errors import UserError
 from arenavotes.privacy import SECRET_FILE, load_secret
 
 SETTINGS_FILE = "arenavotes.toml"
+#: Parsed settings by file, with the (mtime, size) they were parsed at.
+_SETTINGS: dict[Path, tuple[tuple[int, int] | None, Settings]] = {}
 DB_FILE = "arena.duckdb"
 
 
@@ -63,7 +65,17 @@ class Workspace:
         return ws
 
     def settings(self) -> Settings:
-        return Settings.load(self.settings_path)
+        """The workspace's settings, parsed once per version of the file (a command asks several times)."""
+        try:
+            st = self.settings_path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            stamp = None
+        cached = _SETTINGS.get(self.settings_path)
+        if cached is None or cached[0] != stamp or stamp is None:
+            cached = (stamp, Settings.load(self.settings_path))
+            _SETTINGS[self.settings_path] = cached
+        return cached[1]
 
     def secret(self) -> bytes:
         return load_secret(self.path, self.settings().privacy.secret_env)
