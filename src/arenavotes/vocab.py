@@ -77,6 +77,22 @@ CI_PROSE: dict[str, str] = {
 }
 
 
+def component_name(kind: str, name: str, version: int | None = None) -> str:
+    """The one naming scheme of every pluggable part -- PII recognizers, dedup detectors, category
+    labelers: ``kind/name@version`` (``@version`` left out for data that came with a source).
+
+    >>> component_name("offline", "rules", 1), component_name("pattern", "email", 1), component_name("source", "x")
+    ('offline/rules@1', 'pattern/email@1', 'source/x')
+    """
+    return f"{kind}/{name}" + (f"@{version}" if version is not None else "")
+
+
+#: Labeler names of earlier versions (``arenavotes:rules@1``, ``source:x``, ``judge:m:t@1``) as SQL
+#: (pattern, replacement) pairs; workspaces that hold them are renamed when opened.
+OLD_LABELER_PREFIXES: tuple[tuple[str, str], ...] = (("arenavotes:", "offline/"), ("source:", "source/"),
+                                                     ("judge:", "judge/"))
+
+
 def cluster_unit(name: str) -> str:
     """The cluster unit ``name`` stands for, old spellings included (unknown names are returned as given).
 

@@ -4,6 +4,12 @@ Nothing is lost: for every file, ``records = battles kept + rows quarantined`` a
 are recorded in ``runs`` and ``sources``. Re-ingesting an unchanged file is a no-op (its content
 hash is recorded); a changed file under the same source name needs ``replace=True``.
 
+The steps, one module each: :mod:`~.sniff` and :mod:`~.containers` (with :mod:`~.json_records`,
+:mod:`~.csv_records` and :mod:`~.rejects`) stage the file's records; :mod:`~.formats` says where a
+format's fields live and :mod:`~.readers` how its conversation shape and winner are read;
+:mod:`~.normalize` (with :mod:`~.coerce`, :mod:`~.sqlfields`, :mod:`~.redact` and :mod:`~.outputs`)
+turns them into canonical rows; this module moves those into the workspace in one transaction.
+
 >>> import tempfile, pathlib
 >>> from arenavotes import db
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "v.jsonl"
@@ -32,7 +38,9 @@ from arenavotes.errors import UserError
 from arenavotes.ingest.coerce import install_macros
 from arenavotes.ingest.containers import Staged, stage_file
 from arenavotes.ingest.formats import FORMATS, Format, canonical_map, detect, get_format
-from arenavotes.ingest.normalize import normalize, record_keys
+from arenavotes.ingest.normalize import normalize
+from arenavotes.ingest.readers import columns_checked
+from arenavotes.ingest.sqlfields import record_keys
 from arenavotes.runs import new_run_id, record_run, utcnow
 
 __all__ = ["FORMATS", "IngestReport", "default_source_name", "ingest_file"]
@@ -197,11 +205,11 @@ def _choose_format(con: duckdb.DuckDBPyConnection, staged: Staged, format_name: 
         except UserError as exc:
             raise UserError(f"{path}: {exc.message}", hint=exc.hint) from None
     fmt = fmt.with_map(mapping) if mapping else fmt
-    if staged.is_json or fmt.conversation == "fastchat_states":
+    if staged.is_json or not columns_checked(fmt):
         return fmt  # JSON records may each lack a key: that is a per-record quarantine reason
     for name in ("model_a", "model_b", "winner"):
         where = fmt.path(name)
-        if where is not None and str(where[0]) not in keys and fmt.name != "arena-55k":
+        if where is not None and str(where[0]) not in keys:
             raise UserError(
                 f"{path}: format '{fmt.name}' expects a '{where[0]}' column, found {sorted(keys)[:12]}",
                 hint=f"map it with --map {name}=COLUMN",

@@ -47,7 +47,8 @@ class Format:
       ``"messages"``   ``conversation_a/b`` are lists of ``{role, content}`` (may be JSON or Python-repr strings);
       ``"turn_lists"`` ``prompt`` is a list of user turns, ``response_a/b`` lists of answers (55k shape);
       ``"prompt_only"`` ``prompt`` is a list of user turns, no answers;
-      ``"fastchat_states"`` FastChat conversation-log states (``[role, text]`` pairs after ``offset``).
+      ``"fastchat_states"`` FastChat conversation-log states (``[role, text]`` pairs after ``offset``);
+    each shape is read by its entry of :data:`arenavotes.ingest.readers.READERS`.
     """
 
     name: str
@@ -57,6 +58,7 @@ class Format:
     paths: Mapping[str, Path] = dataclasses.field(default_factory=dict)
     winner_map: Mapping[str, str] = dataclasses.field(default_factory=dict)
     non_votes: frozenset[str] = frozenset()   # winner values that mark a record that is not a vote
+    winner_one_hot: tuple[str, ...] = ()      # 1/0 columns "model_a won", "model_b won", "tie" (55k), not a winner field
     conversation: str | None = None
     labels: tuple[Label, ...] = ()
     private_keys: tuple[str, ...] = ()        # top-level keys holding voter ids/IPs (redacted in raw text)
@@ -174,6 +176,7 @@ FORMATS: tuple[Format, ...] = (
         paths={**_BASE, "id": ("id",), "prompt": ("prompt",), "response_a": ("response_a",),
                "response_b": ("response_b",)},
         conversation="turn_lists",
+        winner_one_hot=("winner_model_a", "winner_model_b", "winner_tie"),
         example="train.csv",
     ),
     Format(

@@ -1,0 +1,192 @@
+"""Stage CSV and TSV files: the file's own columns (all text), every unreadable line rejected alone.
+
+DuckDB's reader does the work when it can; its reject tables become ``_rejects``. When it gives
+up on the whole file (a lone CR, an unterminated quote, a line it cannot sniff), or a quoted
+field spans lines (possibly two broken quotes swallowing the good lines between them), a careful
+Python reader takes over that never lets one bad quote swallow good records. A ``.tsv`` suffix
+means tab-separated.
+
+>>> csv_column_names(["id", "", "ID", "_row"])
+['id', 'column1', 'ID_1', '_row_1']
+>>> lines = ['1,"a', 'b",c', '2,x,y']
+>>> csv_multiline(lines, 0, ",", 3)
+(['1', 'a\\nb', 'c'], 2)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from arenavotes.errors import UserError
+from arenavotes.ingest.rejects import empty_rejects, reject, rejects_table
+from arenavotes.ingest.sniff import read_bytes
+
+#: DuckDB gives up on a CSV line longer than this (its default, 2 MB, is too small for long conversations)
+_CSV_MAX_LINE = 64 << 20
+#: how many physical lines one quoted CSV field may span in the Python reader
+_CSV_MAX_SPAN = 5000
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """CSV via DuckDB's reader (malformed lines land in its reject tables, then in ``_rejects``).
+
+    When DuckDB gives up on the whole file (a lone CR, an unterminated quote, a line it cannot
+    sniff), a Python reader takes over that quarantines just the records it cannot read.
+    """
+    delim = "\t" if any(s.lower() == ".tsv" for s in path.suffixes) else ","
+    con.execute("DROP TABLE IF EXISTS _csv_errors")
+    con.execute("DROP TABLE IF EXISTS _csv_scans")
+    try:
+        con.execute(
+            "CREATE TEMP TABLE _stage AS SELECT row_number() OVER () AS _row, * FROM read_csv(?, "
+            "header = true, all_varchar = true, delim = ?, quote = '\"', escape = '\"', "
+            "store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans', "
+            f"sample_size = -1, max_line_size = {_CSV_MAX_LINE}, buffer_size = {2 * _CSV_MAX_LINE})",
+            [str(path), delim],
+        )
+    except duckdb.Error:
+        _stage_csv_python(con, path, delim)
+        return
+    if _has_multiline_values(con):
+        # a quoted field spanning lines may be two broken quotes swallowing the good lines between
+        # them: the careful reader decides
+        _stage_csv_python(con, path, delim)
+        return
+    con.execute("""
+        CREATE TEMP TABLE _rejects AS
+        SELECT line AS _row, 'line' AS _unit,
+               CASE WHEN error_type IN ('INVALID UNICODE', 'INVALID ENCODING') THEN 'invalid_utf8'
+                    ELSE 'malformed_csv' END AS reason,
+               error_message AS detail, csv_line AS raw
+        FROM _csv_errors
+        -- one record can raise several errors; keep the first per line
+        QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx NULLS FIRST) = 1
+    """)
+    con.execute("DROP TABLE IF EXISTS _csv_errors")
+    con.execute("DROP TABLE IF EXISTS _csv_scans")
+
+
+def _has_multiline_values(con: duckdb.DuckDBPyConnection) -> bool:
+    cols = [c for c in con.table("_stage").columns if c != "_row"]
+    if not cols:
+        return False
+    text = "concat_ws('', " + ", ".join('"' + c.replace('"', '""') + '"' for c in cols) + ")"
+    sql = f"SELECT count(*) FROM _stage WHERE strpos({text}, chr(10)) > 0 OR strpos({text}, chr(13)) > 0"
+    return bool(con.sql(sql).fetchall()[0][0])
+
+
+def _csv_fields(text: str, delim: str) -> list[str] | None:
+    """The fields of ``text`` when it is exactly one CSV record, else None."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"',
+                               doublequote=True, strict=True))
+    except csv.Error:
+        return None
+    return rows[0] if len(rows) == 1 else None
+
+
+def csv_column_names(fields: list[str]) -> list[str]:
+    """Header names made unique (case-insensitively, like DuckDB) and distinct from ``_row``."""
+    seen = {"_row"}
+    out = []
+    for i, name in enumerate(fields):
+        base = name or f"column{i}"
+        cand, k = base, 0
+        while cand.lower() in seen:
+            k += 1
+            cand = f"{base}_{k}"
+        seen.add(cand.lower())
+        out.append(cand)
+    return out
+
+
+def _stage_csv_python(con: duckdb.DuckDBPyConnection, path: Path, delim: str) -> None:
+    """The careful CSV reader: one bad record is quarantined alone (location = its first physical line).
+
+    A record whose quote count is odd takes the next physical lines until its quotes balance (at
+    most ``_CSV_MAX_SPAN`` lines). It is kept only if it then parses to the header's field count
+    and none of the lines it swallowed is a complete record on its own; otherwise its first line
+    alone is quarantined and reading restarts at the next line. Over-counting a broken record's
+    lines can happen; swallowing good records cannot.
+    """
+    for t in ("_stage", "_rejects", "_csv_errors", "_csv_scans"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    data = read_bytes(path)
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    rejects = empty_rejects()
+    texts: list[str | None] = []
+    for i, raw in enumerate(raw_lines, start=1):
+        try:
+            texts.append(raw.decode("utf-8").removesuffix("\r"))
+        except UnicodeDecodeError as exc:
+            texts.append(None)
+            reject(rejects, i, "invalid_utf8", f"byte {exc.start}: {exc.reason}",
+                    raw.decode("utf-8", errors="backslashreplace"))
+    ncols: int | None = None
+    names: list[str] = []
+    rows: list[list[str]] = []
+    i = 0
+    while i < len(texts):
+        first = texts[i]
+        if first is None or first == "":
+            i += 1
+            continue
+        fields = _csv_fields(first, delim)
+        span = 1
+        if (fields is None or (ncols is not None and len(fields) != ncols)) and first.count('"') % 2 == 1:
+            fields, span = csv_multiline(texts, i, delim, ncols)
+        if ncols is None:
+            if fields is None:
+                raise UserError(f"{path}: line {i + 1}: the CSV header line cannot be read",
+                                hint="check its quoting, or pass --container if this is not CSV")
+            names, ncols = csv_column_names(fields), len(fields)
+        elif fields is None or len(fields) != ncols:
+            found = "it cannot be parsed (unbalanced quote?)" if fields is None else f"found {len(fields)}"
+            reject(rejects, i + 1, "malformed_csv", f"expected {ncols} fields, {found}", first)
+        else:
+            rows.append(fields)
+        i += span
+    columns: dict[str, pa.Array] = {"_row": pa.array(range(1, len(rows) + 1), pa.int64())}
+    for k, name in enumerate(names):
+        columns[name] = pa.array([r[k] if r[k] != "" else None for r in rows], pa.string())
+    con.register("_csv_arrow", pa.table(columns))
+    con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _csv_arrow")
+    con.unregister("_csv_arrow")
+    con.register("_rej_arrow", rejects_table(rejects))
+    con.execute("CREATE TEMP TABLE _rejects AS SELECT _row, 'line' AS _unit, reason, detail, raw "
+                "FROM _rej_arrow ORDER BY _row")
+    con.unregister("_rej_arrow")
+
+
+def csv_multiline(texts: list[str | None], i: int, delim: str, ncols: int | None) -> tuple[list[str] | None, int]:
+    """Try the record starting at line ``i`` as a quoted field spanning lines: (fields or None, lines used)."""
+    quotes = 0
+    parts: list[str] = []
+    j = i
+    while j < len(texts) and j - i < _CSV_MAX_SPAN:
+        line = texts[j]
+        if line is None:
+            return None, 1
+        parts.append(line)
+        quotes += line.count('"')
+        j += 1
+        if quotes % 2 == 0:
+            break
+    if quotes % 2 == 1:
+        return None, 1
+    fields = _csv_fields("\n".join(parts), delim)
+    if fields is None or (ncols is not None and len(fields) != ncols):
+        return None, 1
+    if ncols is not None:
+        for line in parts[1:]:
+            alone = _csv_fields(line, delim) if line else None
+            if alone is not None and len(alone) == ncols:
+                return None, 1  # a good record of its own would be swallowed: do not guess
+    return fields, len(parts)

@@ -1,0 +1,267 @@
+"""Stage JSON lines and JSON arrays: one ``_rec`` (JSON text) per record, every unreadable one rejected.
+
+JSON lines: one record per line that is not blank; a line that is not valid UTF-8 is rejected
+alone. A JSON array is parsed whole when it is valid; otherwise a structural scanner finds each
+element's extent, so one broken element is quarantined alone and reading resumes after it (a file
+too damaged to tell where elements start is refused). Finally every record that is not a JSON
+object (``[1, 2]``, ``"text"``, broken JSON) moves from ``_stage`` to ``_rejects``.
+
+>>> table, rejects = split_json_array(b'[{"a": 1}, {"a": 1,}, {"b": 2}]')
+>>> table.column("_row").to_pylist(), rejects["reason"]
+([1, 3], ['invalid_json'])
+>>> split_json_lines(b'{"a": 1}\\n\\n{"b": 2}\\n')[0].column("_row").to_pylist()
+[1, 3]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from arenavotes.errors import UserError
+from arenavotes.ingest.rejects import Rejects, empty_rejects, reject, rejects_table, string_array
+from arenavotes.ingest.sniff import read_bytes
+
+
+def stage_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """``_stage(_row, _rec)`` and ``_rejects`` for a JSON-lines file (``_row`` counts lines)."""
+    _stage_json(con, *split_json_lines(read_bytes(path)), "line")
+
+
+def stage_json_array(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """``_stage(_row, _rec)`` and ``_rejects`` for a JSON array (``_row`` counts elements)."""
+    _stage_json(con, *split_json_array(read_bytes(path), path), "element")
+
+
+def _stage_json(con: duckdb.DuckDBPyConnection, records: pa.Table, rejects: Rejects, unit: str) -> None:
+    con.register("_records_arrow", records)
+    con.execute("CREATE TEMP TABLE _stage AS SELECT _row, _rec FROM _records_arrow")
+    con.unregister("_records_arrow")
+    _validate_json_stage(con)
+    _add_rejects(con, rejects, unit)
+
+
+#: JSON's own whitespace: a line of only these is blank (anything else, e.g. \x0b or NBSP, is a record)
+_JSON_WS = " \t\r"
+
+
+def split_json_lines(data: bytes) -> tuple[pa.Table, Rejects]:
+    """One record per line that is not empty or JSON whitespace; lines that are not valid UTF-8 are rejected."""
+    rejects = empty_rejects()
+    raw_lines = data.split(b"\n")
+    try:
+        lines = data.decode("utf-8").split("\n")
+        if len(lines) != len(raw_lines):  # a multi-byte sequence cannot contain b"\n"; be safe anyway
+            raise UnicodeDecodeError("utf-8", data, 0, 1, "line split mismatch")
+    except UnicodeDecodeError:
+        lines = []
+        for i, raw in enumerate(raw_lines, start=1):
+            try:
+                lines.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                lines.append("")  # blank: skipped below, reported here
+                reject(rejects, i, "invalid_utf8", f"byte {exc.start}: {exc.reason}",
+                        raw.decode("utf-8", errors="backslashreplace"))
+    rows = [i for i, line in enumerate(lines, start=1) if line.strip(_JSON_WS)]
+    table = pa.table({
+        "_row": pa.array(rows, pa.int64()),
+        "_rec": pa.array([lines[i - 1].rstrip("\r") for i in rows], pa.string()),
+    })
+    return table, rejects
+
+
+def split_json_array(data: bytes, path: Path | None = None) -> tuple[pa.Table, Rejects]:
+    """One record per element of a top-level JSON array.
+
+    The whole array is parsed at once when it is valid. Otherwise a structural scanner finds each
+    element's extent, so that one broken element is quarantined alone and reading goes on after
+    it; a truncated tail is one rejected record. When the structure itself is too damaged to tell
+    where the next element starts (an unbalanced quote, mismatched brackets, bare words outside
+    strings), the file is refused: guessing could lose records silently.
+    """
+    rejects = empty_rejects()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="surrogateescape")
+        elements = None
+    else:
+        elements = _parse_whole_array(text)
+    if elements is not None:
+        rows = list(range(1, len(elements) + 1))
+    else:
+        rows, elements = [], []
+        for k, (start, end, reason, detail) in enumerate(_scan_array(text, path), start=1):
+            piece = text[start:end]
+            if reason is None and any("\udc80" <= ch <= "\udcff" for ch in piece):
+                reason, detail = "invalid_utf8", "invalid UTF-8 bytes inside this element"
+            if reason is None:
+                try:
+                    json.loads(piece)
+                except json.JSONDecodeError as exc:
+                    line, col = _line_col(text, start + exc.pos)
+                    reason, detail = "invalid_json", f"{exc.msg} at line {line} column {col}"
+                except (ValueError, RecursionError):
+                    pass  # valid JSON beyond Python's limits (huge integers, deep nesting): DuckDB decides
+            if reason is None:
+                rows.append(k)
+                elements.append(piece)
+            else:
+                reject(rejects, k, reason, detail, piece)
+    table = pa.table({"_row": pa.array(rows, pa.int64()), "_rec": string_array(elements)})
+    return table, rejects
+
+
+def _parse_whole_array(text: str) -> list[str] | None:
+    """The elements of a valid JSON array as JSON texts, or None when the fast path does not apply."""
+    try:
+        values = json.loads(text)
+        if not isinstance(values, list):
+            return None
+        return [json.dumps(v, ensure_ascii=False) for v in values]
+    except (ValueError, RecursionError):  # JSONDecodeError, integers over 4,300 digits, deep nesting
+        return None
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+
+
+_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\\n]|\\.)*")|([\[\]{},:])|(")|([^ \t\r\n"\[\]{},:]+))')
+_LITERAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity")
+_WORDY = re.compile(r"[^\W\d_]")
+
+#: (start, end, reason or None, detail) of one array element
+Extent = tuple[int, int, str | None, str]
+
+
+def _scan_array(text: str, path: Path | None) -> list[Extent]:
+    """Element extents of a damaged top-level JSON array (see :func:`split_json_array`)."""
+    n = len(text)
+    first = len(text) - len(text.lstrip(" \t\r\n"))
+    if first == n:
+        return []
+    if text[first] != "[":
+        raise UserError(f"{path}: not a JSON array (it starts with {text[first:first + 12]!r})",
+                        hint="pass --container json-lines for one JSON record per line")
+    out: list[Extent] = []
+    stack: list[str] = []
+    elem_start: int | None = None
+    value_done = False
+    after_comma = False
+
+    def refuse(pos: int, what: str) -> UserError:
+        line, col = _line_col(text, pos)
+        return UserError(
+            f"{path}: element {len(out) + 1} (line {line}, column {col}): {what}; the JSON structure is too "
+            "damaged to tell where the next records start, so nothing was read",
+            hint="repair the file (e.g. restore the missing quote or bracket at that place) and ingest it again")
+
+    def close(end: int) -> None:
+        nonlocal elem_start, value_done
+        if elem_start is None:
+            out.append((end, end, "invalid_json", "empty element (two commas in a row, or a comma before ']')"))
+        else:
+            out.append((elem_start, end, None, ""))
+        elem_start, value_done = None, False
+
+    def start_value(pos: int) -> None:
+        nonlocal elem_start, value_done
+        if not stack:
+            if value_done:  # a complete value followed by another one: a missing comma between elements
+                close(_rstrip_end(text, elem_start or 0, pos))
+            if elem_start is None:
+                elem_start = pos
+
+    for m in _TOKEN.finditer(text, first + 1):
+        tok_start = m.start(m.lastindex or 0)
+        string, punct, lone_quote, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if string is not None or (bare is not None and _LITERAL.fullmatch(bare)):
+            start_value(tok_start)
+            after_comma = False
+            if not stack:
+                value_done = True
+            continue
+        if lone_quote is not None:
+            if "\n" in text[tok_start:]:
+                raise refuse(tok_start, "a string is not closed on its line (an unbalanced quote)")
+            start_value(tok_start)
+            out.append((elem_start if elem_start is not None else tok_start, n, "truncated_json",
+                        "the file ends inside this element (inside a string)"))
+            return out
+        if bare is not None:
+            if _WORDY.search(bare):
+                raise refuse(tok_start, f"unexpected word {bare[:20]!r} outside a string (a lost quote?)")
+            if not stack and elem_start is None:
+                elem_start = tok_start
+            continue
+        assert punct is not None
+        if punct in "[{":
+            start_value(tok_start)
+            stack.append("]" if punct == "[" else "}")
+            after_comma = False
+        elif punct in "]}":
+            if stack:
+                expected = stack.pop()
+                if punct != expected:
+                    raise refuse(tok_start, f"'{punct}' where '{expected}' was expected (mismatched brackets)")
+                if not stack:
+                    value_done = True
+            elif punct == "}":
+                raise refuse(tok_start, "'}' without a matching '{' (mismatched brackets)")
+            else:  # the closing ']' of the array
+                if elem_start is not None or after_comma:
+                    close(_rstrip_end(text, elem_start or tok_start, tok_start))
+                rest = m.end()
+                if text[rest:].strip(" \t\r\n"):
+                    tail = rest + len(text[rest:]) - len(text[rest:].lstrip(" \t\r\n"))
+                    out.append((tail, n, "trailing_data", "text after the closing ']' of the array"))
+                return out
+        elif punct == "," and not stack:
+            close(_rstrip_end(text, elem_start or tok_start, tok_start))
+            after_comma = True
+        # ':' needs no bookkeeping: a misplaced one only makes its element invalid
+    # the file ends before the closing ']'
+    if elem_start is not None:
+        if stack or not value_done:
+            out.append((elem_start, n, "truncated_json", "the file ends inside this element"))
+        else:
+            out.append((elem_start, _rstrip_end(text, elem_start, n), None, ""))
+    return out
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def _validate_json_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Move records that are not JSON objects from ``_stage`` to ``_bad_json``."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _bad_json AS
+        SELECT _row,
+               CASE WHEN NOT json_valid(_rec) THEN 'invalid_json' ELSE 'not_an_object' END AS reason,
+               CASE WHEN NOT json_valid(_rec) THEN 'not valid JSON'
+                    ELSE 'a JSON ' || lower(json_type(_rec::JSON)) || ', expected an object' END AS detail,
+               _rec AS raw
+        FROM _stage
+        WHERE NOT json_valid(_rec) OR json_type(_rec::JSON) <> 'OBJECT'
+    """)
+    con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _bad_json)")
+
+
+def _add_rejects(con: duckdb.DuckDBPyConnection, rejects: Rejects, unit: str) -> None:
+    con.register("_rej_arrow", rejects_table(rejects))
+    con.execute(f"""
+        CREATE TEMP TABLE _rejects AS
+        SELECT _row, '{unit}' AS _unit, reason, detail, raw FROM _rej_arrow
+        UNION ALL
+        SELECT _row, '{unit}', reason, detail, raw FROM _bad_json
+    """)
+    con.unregister("_rej_arrow")
+    con.execute("DROP TABLE IF EXISTS _bad_json")

@@ -1,0 +1,179 @@
+"""Write the four ``_new_*`` temp tables that ingest moves into the workspace in one transaction.
+
+``_new_battles`` (kept records, with ids and per-side style counts), ``_new_conversations``
+(their messages), ``_new_labels`` (category labels that came with the source) and
+``_new_quarantine`` (every other record with its reason, raw text redacted and cut to
+``max_raw_chars``). A battle's id is ``<source>:<source id>``, or for a record without one
+``<source>:h<md5 of the redacted record>`` with ``.k`` for the k-th identical copy, so the same
+file always gets the same ids.
+
+>>> from arenavotes.ingest.formats import LMARENA_TAG_LABELS
+>>> sorted({_label_root(label) for label in LMARENA_TAG_LABELS})
+['category_tag', 'is_code', 'is_refusal', 'openai_moderation', 'toxic_chat_tag']
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pyarrow as pa
+
+from arenavotes.ingest.containers import Staged
+from arenavotes.ingest.formats import Format, Label
+from arenavotes.ingest.redact import redact_nested, redact_rejects, redacted_record_sql
+from arenavotes.ingest.sqlfields import Accessor, record_keys, sql_str
+from arenavotes.ingest.style import markdown_counts, token_counts
+from arenavotes.vocab import component_name
+
+
+def battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str) -> None:
+    """``<source>:<source id>``, else ``<source>:h<md5 of the redacted record>[.k]`` for the k-th copy.
+
+    The redacted record (voter ids replaced by pseudonyms) is built only where it is needed: for
+    records without a source id and for quarantined records.
+    """
+    src = sql_str(source)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _ids AS
+        SELECT _row, rec,
+               CASE WHEN source_id IS NOT NULL THEN {src} || ':' || source_id
+                    ELSE {src} || ':h' || substr(md5(rec), 1, 20)
+                         || CASE WHEN k > 1 THEN '.' || k ELSE '' END END AS battle_id
+        FROM (SELECT _row, source_id, rec,
+                     row_number() OVER (PARTITION BY source_id IS NULL,
+                                        CASE WHEN source_id IS NULL THEN md5(rec) END ORDER BY _row) AS k
+              FROM (SELECT s._row, r.source_id,
+                           CASE WHEN r.source_id IS NULL OR r.why IS NOT NULL
+                                THEN {redacted_record_sql(staged, fmt)} END AS rec
+                    FROM _stage s JOIN _r r USING (_row)))
+    """)
+    redact_nested(con, fmt)
+
+
+def write_battles(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _new_battles AS
+        SELECT i.battle_id, {sql_str(source)} AS source, r.source_id, r.tstamp, r.model_a, r.model_b, r.winner,
+               r.voter_id, r.anony, r.language, coalesce(r.msg_turns, r.turn) AS turns,
+               NULL::INTEGER AS tokens_a, NULL::INTEGER AS tokens_b, NULL::INTEGER AS headers_a,
+               NULL::INTEGER AS headers_b, NULL::INTEGER AS lists_a, NULL::INTEGER AS lists_b,
+               NULL::INTEGER AS bold_a, NULL::INTEGER AS bold_b, r._row
+        FROM _r r JOIN _ids i USING (_row)
+        WHERE r.why IS NULL
+    """)
+    _add_style(con)
+
+
+def _add_style(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill the per-side style columns from the assistant messages of kept battles."""
+    answers = con.sql("""
+        SELECT m._row, m.side, string_agg(m.content, chr(10) ORDER BY m.idx) AS text,
+               list(m.content ORDER BY m.idx) AS parts
+        FROM _msgs m JOIN _new_battles b USING (_row)
+        WHERE m.role = 'assistant' AND m.side IN ('a', 'b') AND m.content IS NOT NULL
+        GROUP BY 1, 2
+    """).arrow().read_all()
+    if answers.num_rows == 0:
+        return
+    texts = answers.column("text").to_pylist()
+    parts = answers.column("parts").to_pylist()
+    flat = [p for ps in parts for p in ps]
+    flat_tokens = token_counts(flat)
+    tokens, pos = [], 0
+    for ps in parts:
+        tokens.append(sum(t or 0 for t in flat_tokens[pos:pos + len(ps)]))
+        pos += len(ps)
+    md = markdown_counts(texts)
+    style = pa.table({
+        "_row": answers.column("_row"), "side": answers.column("side"),
+        "tokens": pa.array(tokens, pa.int32()), "headers": pa.array(md["headers"], pa.int32()),
+        "lists": pa.array(md["lists"], pa.int32()), "bold": pa.array(md["bold"], pa.int32()),
+    })
+    con.register("_style", style)
+    for side in ("a", "b"):
+        con.execute(f"""
+            UPDATE _new_battles SET tokens_{side} = s.tokens, headers_{side} = s.headers,
+                   lists_{side} = s.lists, bold_{side} = s.bold
+            FROM _style s WHERE s._row = _new_battles._row AND s.side = '{side}'
+        """)
+    con.unregister("_style")
+
+
+def write_conversations(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _new_conversations AS
+        SELECT b.battle_id, m.side, row_number() OVER (PARTITION BY m._row, m.side ORDER BY m.idx)::INTEGER AS msg,
+               m.turn, m.role, m.content
+        FROM _msgs m JOIN _new_battles b USING (_row)
+        ORDER BY b._row, m.side, m.idx
+    """)
+
+
+def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str,
+                  f: Accessor) -> int:
+    """Category labels that came with the source, as ``prompt_labels`` rows of labeler ``source/<name>``.
+
+    The top-level keys the labels read are extracted once into ``_lab`` so that each label's
+    SQL works on a small JSON value instead of re-reading the whole record.
+    """
+    keys = record_keys(con, staged)
+    labels = [lab for lab in fmt.labels if _label_root(lab) in keys]
+    if not labels:
+        con.execute("CREATE OR REPLACE TEMP TABLE _new_labels (battle_id VARCHAR, labeler VARCHAR, "
+                    "category VARCHAR, value BOOLEAN, score DOUBLE)")
+        return 0
+    # every leaf path the labels read becomes one column of _lab, extracted once
+    paths: dict[tuple[str | int, ...], str] = {}
+
+    def g(*path: str | int) -> str:
+        return paths.setdefault(tuple(path), f"p{len(paths)}")
+
+    exprs = [(lab, lab.value(g), lab.score(g) if lab.score else "NULL::DOUBLE") for lab in labels]
+    cols = ", ".join(f"{f(*p)} AS {alias}" for p, alias in paths.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _lab AS SELECT b._row, b.battle_id, {cols} "
+                "FROM _stage s JOIN _new_battles b USING (_row)")
+
+    selects = [f"""
+            SELECT battle_id, {sql_str(component_name('source', source))} AS labeler, {sql_str(label.category)} AS category,
+                   ({value})::BOOLEAN AS value, ({score})::DOUBLE AS score, _row
+            FROM _lab""" for label, value, score in exprs]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _new_labels AS
+        SELECT battle_id, labeler, category, value, score
+        FROM ({" UNION ALL ".join(selects)}) WHERE value IS NOT NULL
+        ORDER BY _row, category
+    """)
+    con.execute("DROP TABLE _lab")
+    return int(con.sql("SELECT count(*) FROM _new_labels").fetchall()[0][0])
+
+
+def _label_root(label: Label) -> str:
+    """The top-level key a label reads (found by running its SQL builder on a probe accessor)."""
+    m = re.search(r"@@(.+?)@@", label.value(_probe))
+    assert m, f"label {label.category} reads no field"
+    return m.group(1)
+
+
+def _probe(*path: str | int) -> str:
+    return f"@@{path[0]}@@"
+
+
+
+def write_quarantine(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str,
+                      file_label: str, run_id: str, max_chars: int) -> None:
+    redact_rejects(con, staged, fmt)
+    cut = f"CASE WHEN {max_chars} > 0 AND length(x) > {max_chars} THEN left(x, {max_chars}) || ' [...]' ELSE x END"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _new_quarantine AS
+        SELECT {sql_str(source)} AS source, {sql_str(file_label)} AS file, _row AS row_number,
+               _unit || ' ' || _row AS location, reason, detail,
+               (SELECT {cut} FROM (SELECT raw AS x)) AS raw, {sql_str(run_id)} AS run_id
+        FROM _rejects
+        UNION ALL
+        SELECT {sql_str(source)}, {sql_str(file_label)}, r._row, '{staged.unit} ' || r._row,
+               r.why[1], r.why[2], (SELECT {cut} FROM (SELECT i.rec AS x)), {sql_str(run_id)}
+        FROM _r r JOIN _ids i USING (_row)
+        WHERE r.why IS NOT NULL
+        ORDER BY 3
+    """)
