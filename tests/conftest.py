@@ -69,8 +69,8 @@ def tables() -> dict[str, pa.Table]:
                           ('s:3', 's', '2024-07-02 11:00:00+00', 'm1', 'm3', 'model_b', 'j1', true, 'German')""")
     con.execute("INSERT INTO conversations VALUES ('s:1', 'a', 1, 1, 'user', 'what is 2+2?'), "
                 "('s:1', 'a', 2, 1, 'assistant', '4')")
-    con.execute("INSERT INTO prompt_labels VALUES ('s:1', 'source:x', 'math', true, NULL), "
-                "('s:2', 'source:x', 'math', false, NULL)")
+    con.execute("INSERT INTO prompt_labels VALUES ('s:1', 'source/x', 'math', true, NULL), "
+                "('s:2', 'source/x', 'math', false, NULL)")
     out = {"battles": con.sql("SELECT * FROM battles ORDER BY battle_id").to_arrow_table(),
            "conversations": con.sql("SELECT * FROM conversations ORDER BY ALL").to_arrow_table(),
            "prompt_labels": con.sql("SELECT * FROM prompt_labels ORDER BY ALL").to_arrow_table(),

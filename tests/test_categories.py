@@ -40,7 +40,7 @@ def test_offline_labelers_match_lmarena_labels(arena100) -> None:
     assert all(multi[b] == (turns[b] >= 2) for b in turns)
     long = rows.filter((pl.col("category") == "long_query") & pl.col("value"))
     assert long.height == 12                         # >= 500 cl100k tokens over the user turns
-    assert rows.select(pl.col("labeler").str.contains(r"^arenavotes:[a-z_]+@\d+$").all()).item()
+    assert rows.select(pl.col("labeler").str.contains(r"^offline/[a-z_]+@\d+$").all()).item()
 
 
 def test_prompt_only_sources_get_labels(con) -> None:
@@ -95,7 +95,7 @@ def test_judge_protocol_and_cache(stub_url: str, con) -> None:
     prompts = pl.DataFrame({"battle_id": ["1", "2"], "prompt": ["a hard design question", "solve 2x = 4"]})
     judge = Judge(stub_url, "stub-model", "secret", DuckDBCache(con), workers=2)
     rows = judge.label(prompts)
-    assert judge.calls == 8 and rows["labeler"].unique().sort().to_list()[0] == "judge:stub-model:creative_writing@1"
+    assert judge.calls == 8 and rows["labeler"].unique().sort().to_list()[0] == "judge/stub-model:creative_writing@1"
     got = {(b, c): v for b, _, c, v, _ in rows.iter_rows()}
     assert got[("1", "hard_prompt")] and not got[("2", "hard_prompt")]
     assert got[("2", "math")] and not got[("1", "math")]
@@ -122,6 +122,6 @@ def test_categorize_cli(tmp_path: Path) -> None:
     r = run("categorize", "-w", str(ws))
     assert r.returncode == 0, r.stderr
     assert "a100: 100 prompts labelled" in r.stdout and "15 languages" in r.stdout
-    assert "coding    source:a100" in r.stdout and "1.00" in r.stdout
+    assert "coding    source/a100" in r.stdout and "1.00" in r.stdout
     r = run("categorize", "-w", str(ws), "--judge")
     assert r.returncode == 2 and "judge_url" in r.stderr

@@ -37,7 +37,7 @@ def test_rate_and_print_overall_and_category_boards(ws: Path) -> None:
     assert ratings == sorted(ratings, reverse=True)
     rows = json.loads(run("leaderboard", "-w", str(ws), "--scope", "lmarena-140k", "--category", "hard_prompt",
                           "--format", "json").stdout)
-    assert len(rows) == 53 and rows[0]["labeler"] == "source:lmarena-140k"
+    assert len(rows) == 53 and rows[0]["labeler"] == "source/lmarena-140k"
     assert all(r["rank_ub"] <= r["rank"] <= r["rank_worst"] for r in rows)
     assert any(r["provisional"] for r in rows)
     q = run("sql", "-w", str(ws), "select count(*) from leaderboard_stats where scope = 'lmarena-140k'",

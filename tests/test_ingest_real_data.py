@@ -45,7 +45,7 @@ def test_lmarena_140k(con) -> None:
     assert labels["math"] == tag["math_v0.1"].struct.field("math").sum()
     assert labels["creative_writing"] == tag["creative_writing_v0.1"].struct.field("creative_writing").sum()
     assert labels["instruction_following"] == tag["if_v0.1"].struct.field("if").sum()
-    assert con.sql("SELECT bool_and(labeler = 'source:lmarena-140k') FROM prompt_labels").fetchall()[0][0]
+    assert con.sql("SELECT bool_and(labeler = 'source/lmarena-140k') FROM prompt_labels").fetchall()[0][0]
     # the 2 rows without an if score keep their label but have no score
     nulls = con.sql("SELECT count(*) FROM prompt_labels WHERE category = 'instruction_following' "
                     "AND score IS NULL").fetchall()[0][0]

@@ -58,3 +58,17 @@ def test_a_workspace_with_the_old_column_is_renamed_when_opened(tmp_path: Path) 
     ro = db.connect(path, read_only=True)          # a read-only first open renames too
     assert ro.sql("select voter_id from battles").fetchall() == [("v1",)]
     ro.close()
+
+
+def test_old_labeler_names_are_renamed_when_a_workspace_is_opened(tmp_path: Path) -> None:
+    path = tmp_path / "arena.duckdb"
+    db.connect(path).close()
+    raw = duckdb.connect(str(path))
+    raw.execute("INSERT INTO prompt_labels VALUES ('b1', 'arenavotes:rules@1', 'math', true, NULL), "
+                "('b1', 'source:lmarena-140k', 'math', true, NULL), ('b1', 'judge:m/x:creative_writing@1', 'x', "
+                "false, NULL)")
+    raw.close()
+    ro = db.connect(path, read_only=True)
+    assert sorted(r[0] for r in ro.sql("select labeler from prompt_labels").fetchall()) == [
+        "judge/m/x:creative_writing@1", "offline/rules@1", "source/lmarena-140k"]
+    ro.close()

@@ -238,7 +238,7 @@ def _unit(value: str | None) -> str | None:
 @click.option("--scope", "--name", "name", metavar="NAME",
               help="Which set of leaderboards: the scope given to 'arenavotes rate' (--name: old spelling).")
 @click.option("--category", default="overall", show_default=True, help="Category, e.g. math, hard_prompt.")
-@click.option("--labeler", help="Labeler of the category (e.g. source:lmarena-140k), when several have it.")
+@click.option("--labeler", help="Labeler of the category (e.g. source/lmarena-140k), when several have it.")
 @format_option
 @click.option("--limit", type=int, default=0, help="Show the top N (0 = all).")
 def leaderboard(workspace: Path, name: str | None, category: str, labeler: str | None, fmt: str, limit: int) -> None:
@@ -313,7 +313,7 @@ def flags(workspace: Path, sources: Sequence[str], fmt: str) -> None:
 def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str], judge: bool) -> None:
     """Label prompts with categories offline (language, coding, multi_turn, long_query, math, ...).
 
-    Writes prompt_labels rows with labeler 'arenavotes:<name>@<version>'; 'arenavotes rate' then
+    Writes prompt_labels rows with labeler 'offline/<name>@<version>'; 'arenavotes rate' then
     builds one leaderboard per category. Battles without text are skipped.
 
     Example: arenavotes categorize -w myarena

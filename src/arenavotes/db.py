@@ -40,7 +40,7 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         ensure_schema(con)
-    elif path is not None and _old_columns(con):   # an older workspace opened to read: rename, then read
+    elif path is not None and (_old_columns(con) or _old_labelers(con)):   # older workspace: rename, then read
         con.close()
         connect(path).close()
         return connect(path, read_only=True)
@@ -133,6 +133,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     existing = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
                                           "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'").fetchall()}
     _rename_old_columns(con)
+    _rename_old_labelers(con)
     for ddl in ALL_DDL:
         con.execute(ddl)
     con.execute(VIEWS_SQL)
@@ -154,6 +155,29 @@ def _old_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
 def _rename_old_columns(con: duckdb.DuckDBPyConnection) -> None:
     for table, old, new in _old_columns(con):
         con.execute(f'ALTER TABLE {table} RENAME COLUMN "{old}" TO "{new}"')
+
+
+#: Tables with a ``labeler`` column (see :data:`arenavotes.vocab.OLD_LABELER_PREFIXES`).
+LABELER_TABLES = ("prompt_labels", "leaderboards", "leaderboard_stats", "style_coefficients")
+
+
+def _old_labelers(con: duckdb.DuckDBPyConnection) -> list[str]:
+    from arenavotes.vocab import OLD_LABELER_PREFIXES
+
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.columns "
+                                        "WHERE table_schema = 'main' AND column_name = 'labeler'").fetchall()}
+    like = " OR ".join(f"starts_with(labeler, '{old}')" for old, _ in OLD_LABELER_PREFIXES)
+    return [t for t in LABELER_TABLES if t in tables
+            and con.execute(f"SELECT EXISTS (SELECT 1 FROM {t} WHERE {like})").fetchall()[0][0]]
+
+
+def _rename_old_labelers(con: duckdb.DuckDBPyConnection) -> None:
+    from arenavotes.vocab import OLD_LABELER_PREFIXES
+
+    for table in _old_labelers(con):
+        for old, new in OLD_LABELER_PREFIXES:
+            con.execute(f"UPDATE {table} SET labeler = ? || substr(labeler, ?) WHERE starts_with(labeler, ?)",
+                        [new, len(old) + 1, old])
 
 
 def check_columns(con: duckdb.DuckDBPyConnection) -> None:

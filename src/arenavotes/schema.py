@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
 PROMPT_LABELS_DDL = """
 CREATE TABLE IF NOT EXISTS prompt_labels (
     battle_id VARCHAR NOT NULL,
-    labeler   VARCHAR NOT NULL,      -- 'source:<name>' for labels that came with the data
+    labeler   VARCHAR NOT NULL,      -- kind/name@version: 'offline/rules@1', 'judge/<model>:<template>@1',
+                                     -- 'source/<name>' for labels that came with the data
     category  VARCHAR NOT NULL,      -- hard_prompt, math, creative_writing, coding, ...
     value     BOOLEAN NOT NULL,      -- is the prompt in the category
     score     DOUBLE                 -- the labeler's score behind the decision, if any

@@ -1,7 +1,7 @@
 """Prompt categories offline: deterministic labelers, rule labelers, and an optional LLM judge.
 
 :func:`label` is pure: prompt features in, ``prompt_labels`` rows out (labeler =
-``arenavotes:<labeler>@<version>``). Category names match LMArena's so boards line up with theirs:
+``offline/<labeler>@<version>``, see :func:`arenavotes.vocab.component_name`). Category names match LMArena's so boards line up with theirs:
 hard_prompt, math, creative_writing, instruction_following, coding, language, multi_turn, long_query.
 
 >>> import polars as pl
@@ -11,7 +11,7 @@ hard_prompt, math, creative_writing, instruction_following, coding, language, mu
 >>> a = pl.DataFrame({"battle_id": ["1"], "side": ["a"], "text": ["The sea ..."]})
 >>> out = label(p, m, a)
 >>> out.filter(pl.col("value")).select("labeler", "category").sort("category").rows()[:3]
-[('arenavotes:rules@1', 'creative_writing'), ('arenavotes:rules@1', 'criteria.creativity'), ('arenavotes:rules@1', 'criteria.specificity')]
+[('offline/rules@1', 'creative_writing'), ('offline/rules@1', 'criteria.creativity'), ('offline/rules@1', 'criteria.specificity')]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import polars as pl
 
 from arenavotes.categories import deterministic as det
 from arenavotes.categories.rules import label_rules
+from arenavotes.vocab import component_name
 
 #: labeler -> version; bump a version whenever what a labeler outputs changes.
 LABELERS: dict[str, int] = {
@@ -28,7 +29,7 @@ LABELERS: dict[str, int] = {
 
 
 def labeler_name(name: str) -> str:
-    return f"arenavotes:{name}@{LABELERS[name]}"
+    return component_name("offline", name, LABELERS[name])
 
 
 def label(prompts: pl.DataFrame, messages: pl.DataFrame, answers: pl.DataFrame,

@@ -4,7 +4,7 @@ It asks LMArena's four category questions (hard-prompt criteria, instruction fol
 creative writing) with templates that follow LMArena's published definitions and *output formats*
 (a list of satisfied criteria numbers, ``<score>N</score>``, ``<decision>yes|no</decision>``), parses
 the answers the way LMArena does, and caches every response by (prompt hash, template, model) so a
-rerun costs nothing. Templates are versioned; the labeler is ``judge:<model>:<template>@<version>``.
+rerun costs nothing. Templates are versioned; the labeler is ``judge/<model>:<template>@<version>``.
 Its output is the judge's opinion: it is never reported as accuracy.
 
 >>> t = TEMPLATES["criteria"]
@@ -29,6 +29,7 @@ from typing import Protocol
 import polars as pl
 
 from arenavotes.errors import UserError
+from arenavotes.vocab import component_name
 
 CRITERIA = ("specificity", "domain_knowledge", "complexity", "problem_solving", "creativity",
             "technical_accuracy", "real_world")
@@ -167,7 +168,7 @@ class Judge:
         for k, v in fresh.items():
             self.cache.put(k, v)
         answers = [a if a is not None else fresh[k] for k, a in zip(keys, answers, strict=True)]
-        rows = [(b, f"judge:{self.model}:{t.name}@{t.version}", cat, value, score)
+        rows = [(b, component_name("judge", f"{self.model}:{t.name}", t.version), cat, value, score)
                 for (b, _, t), text in zip(jobs, answers, strict=True) for cat, value, score in t.parse(str(text))]
         return pl.DataFrame(rows, schema={"battle_id": pl.String, "labeler": pl.String, "category": pl.String,
                                           "value": pl.Boolean, "score": pl.Float64}, orient="row")

@@ -55,8 +55,8 @@ def replace_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], label
 def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> pl.DataFrame:
     """Our labels against the source's own, per category both have: agreement, precision, recall."""
     return frame(con, """
-        WITH ours AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'arenavotes:%'),
-             theirs AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'source:%')
+        WITH ours AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'offline/%'),
+             theirs AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'source/%')
         SELECT o.category, t.labeler AS source_labeler, count(*) AS battles,
                avg((o.value = t.value)::INT) AS agreement,
                sum((o.value AND t.value)::INT) / nullif(sum(o.value::INT), 0) AS precision,
