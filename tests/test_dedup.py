@@ -113,6 +113,29 @@ def test_voter_tests_hold_their_level_on_honest_voters() -> None:
     assert np.mean(log_e[tested] > np.log(20)) < 0.02       # Markov: P(E >= 20) <= 5%
 
 
+def test_who_is_flagged_does_not_depend_on_pseudonyms_or_row_order() -> None:
+    # voter ids are keyed pseudonyms: another workspace secret (or another row order) must flag the same votes
+    b, truth = simulate_battles(k=10, n=12_000, seed=8, voters=100, theta_sd=1.5)
+    strength = {f"model-{m:03d}": float(x) for m, x in enumerate(truth)}
+    b = b.with_columns(battle_id=pl.format("b{}", pl.int_range(pl.len())))
+    rng = np.random.default_rng(1)
+    fans = [f"v{x}" for x in rng.choice(100, 8, replace=False)]    # always the weaker model
+    fan = pl.col("voter_id").is_in(fans)
+    weaker_a = pl.col("model_a").replace_strict(strength) < pl.col("model_b").replace_strict(strength)
+    b = b.with_columns(winner=pl.when(fan & weaker_a).then(pl.lit("model_a"))
+                       .when(fan).then(pl.lit("model_b")).otherwise(pl.col("winner")))
+    renamed = b.with_columns(voter_id=pl.lit("other-secret:") + pl.col("voter_id").str.reverse()).sample(
+        fraction=1.0, shuffle=True, seed=4)
+    flagged = []
+    for frame in (b, renamed):
+        v = voters.prepare(frame)
+        assert v is not None
+        fisher, p = voters.fisher_test(v)
+        flagged.append((sorted(fisher["battle_id"].to_list()), np.sort(p)))
+    assert flagged[0][0] == flagged[1][0] and len(flagged[0][0]) > 0
+    assert np.allclose(flagged[0][1], flagged[1][1], rtol=1e-12, atol=0)   # sums in another order
+
+
 def test_detectors_catch_rigging_campaigns() -> None:
     b, _ = simulate_battles(k=15, n=20_000, seed=5)
     b = honest_voter_ids(b, n_voters=800, seed=1)

@@ -8,7 +8,8 @@ worth of a Davidson tie model refitted without the voter (:class:`Votes`). Then:
   users"): a randomised p-value per vote -- the probability of the outcomes less likely than the
   observed one plus U times the observed one's, exactly uniform when the voter behaves like the
   others -- combined by Fisher's method, ``-2 sum log p ~ chi2(2n)``, then Benjamini-Hochberg over
-  voters at ``fdr``. Flag ``anomalous_voter`` (voters/fisher@1). The paper ranks a vote among past
+  voters at ``fdr``. Flag ``anomalous_voter`` (voters/fisher@2; the uniforms come from
+  :func:`vote_uniforms`, so who is flagged does not depend on the workspace secret or on row order). The paper ranks a vote among past
   votes on the same pair one-sidedly (a vote for the lower-indexed model can never look anomalous);
   this version is two-sided and falls back on the model where a pair has little history.
 * **e-value** (likelihood ratio): ``E_v = mean_m prod_i q_m(i) / p(i)`` where ``q_m`` says "this voter
@@ -152,11 +153,52 @@ def _counts(votes: Votes) -> np.ndarray:
     return np.bincount(votes.v, minlength=len(votes.voters))
 
 
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function: a fixed, well-mixed bijection of 64-bit integers (vectorised)."""
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def vote_uniforms(votes: Votes, seed: int = 0) -> np.ndarray:
+    """One uniform number per vote for the randomised p-values, computed from *what* the votes are: each
+    vote's models, side shown first and outcome, how many identical votes its voter cast before, and a
+    fingerprint of all its voter's votes (so two voters' draws differ unless they voted identically).
+
+    So the draws depend neither on the order of the votes nor on voter or battle ids (keyed pseudonyms:
+    another workspace secret must not change who is flagged).
+
+    >>> v = Votes(np.array(["x"]), np.array([0, 0]), np.array([0, 0]), np.array([1, 1]), np.array([2, 2]),
+    ...           np.array([True, True]), np.full((2, 3), 1 / 3), np.array(["b1", "b2"]), ("m1", "m2"))
+    >>> u = vote_uniforms(v)
+    >>> bool(u[0] != u[1]) and bool(((0 <= u) & (u < 1)).all())
+    True
+    """
+    if len(votes.v) == 0:
+        return np.zeros(0)
+    kind = pl.DataFrame({"v": votes.v, "i": votes.i, "j": votes.j, "o": votes.obs, "a": votes.a_is_i})
+    nth = kind.select(pl.int_range(pl.len()).over("v", "i", "j", "o", "a"))[:, 0].to_numpy()  # identical votes
+    m = np.uint64(max(len(votes.models), 1))
+    key = (((votes.i.astype(np.uint64) * m + votes.j.astype(np.uint64)) * np.uint64(3)
+            + votes.obs.astype(np.uint64)) * np.uint64(2) + votes.a_is_i.astype(np.uint64))
+    salt = _splitmix64(np.full(len(key), seed, dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        h = _splitmix64(_splitmix64(key ^ salt) + nth.astype(np.uint64))   # distinct within a voter
+    order = np.argsort(votes.v, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(votes.v[order]) != 0])
+    fingerprint = np.zeros(int(votes.v.max()) + 1, dtype=np.uint64)
+    fingerprint[votes.v[order][starts]] = np.bitwise_xor.reduceat(h[order], starts)   # order-free per voter
+    x = _splitmix64(h ^ _splitmix64(fingerprint[votes.v]))
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
 def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
     """The Chatbot Arena paper's test (see the module docstring). Returns flags and per-voter p-values."""
     probs = votes.probs
     p_obs = votes.p_obs
-    u = np.random.default_rng(seed).random(len(votes.v))
+    u = vote_uniforms(votes, seed)
     # randomised p-value: mass of strictly less likely outcomes + U x mass of the observed one
     pv = np.where(probs < p_obs[:, None], probs, 0.0).sum(axis=1) + u * p_obs
     pv = np.clip(pv, 1e-300, 1.0)
@@ -169,7 +211,7 @@ def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int 
     why = [f"voter's {n[i]} votes are unlikely under everyone else's model (Fisher p={p_voter[i]:.1e}, BH q={fdr})"
            for i in range(len(n))]
     score = -np.log10(np.maximum(p_voter, 1e-300))
-    return _vote_flags(votes, rej, score, "anomalous_voter", "voters/fisher@1", why), p_voter
+    return _vote_flags(votes, rej, score, "anomalous_voter", "voters/fisher@2", why), p_voter
 
 
 def evalue_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, eps: float = 0.05
