@@ -55,6 +55,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench analysis
+	$(BIN)/ruff format --check src tests bench analysis
 	$(BIN)/mypy src
 
 test: lint

@@ -35,12 +35,25 @@ def demo_release() -> Path:
         return release
     if ws.exists():
         import shutil
+
         shutil.rmtree(ws)
     arenavotes("init", str(ws))
-    arenavotes("ingest", "-w", str(ws), "--source", "arena-2023",
-               str(DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"))
-    arenavotes("ingest", "-w", str(ws), "--source", "genai-arena",
-               str(DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"))
+    arenavotes(
+        "ingest",
+        "-w",
+        str(ws),
+        "--source",
+        "arena-2023",
+        str(DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"),
+    )
+    arenavotes(
+        "ingest",
+        "-w",
+        str(ws),
+        "--source",
+        "genai-arena",
+        str(DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"),
+    )
     for stage in ("scrub", "dedup", "categorize"):
         arenavotes(stage, "-w", str(ws))
     arenavotes("rate", "-w", str(ws), "--source", "arena-2023")

@@ -36,11 +36,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def load(name: str) -> pl.DataFrame:
     con = db.connect(None)
-    path = {"llmfao": ROOT / "data/llmfao/crowd-comparisons.csv.gz",
-            "arena-33k": ROOT / "data/chatbot-arena-33k-votes/human.jsonl.gz"}[name]
+    path = {
+        "llmfao": ROOT / "data/llmfao/crowd-comparisons.csv.gz",
+        "arena-33k": ROOT / "data/chatbot-arena-33k-votes/human.jsonl.gz",
+    }[name]
     ingest_file(con, path, key=b"bench")
-    b = pl.from_arrow(con.sql("SELECT battle_id, tstamp, model_a, model_b, winner, voter_id FROM battles")
-                      .to_arrow_table())
+    b = pl.from_arrow(
+        con.sql("SELECT battle_id, tstamp, model_a, model_b, winner, voter_id FROM battles").to_arrow_table()
+    )
     assert isinstance(b, pl.DataFrame)
     if name == "arena-33k":
         b = honest_voter_ids(b, n_voters=2000, seed=7)
@@ -69,10 +72,22 @@ def main() -> None:
     ap.add_argument("--target-quantile", type=float, default=0.75)
     args = ap.parse_args()
     s = DedupSettings()
-    header = ("log", "strategy", "attackers", "campaign votes", "vote recall", "vote precision", "voter recall",
-              "honest FP rate", "of which new", "honest flagged on clean log", "rating shift raw",
-              "rating shift filtered",
-              "shift cut", "rank raw -> filtered (clean)")
+    header = (
+        "log",
+        "strategy",
+        "attackers",
+        "campaign votes",
+        "vote recall",
+        "vote precision",
+        "voter recall",
+        "honest FP rate",
+        "of which new",
+        "honest flagged on clean log",
+        "rating shift raw",
+        "rating shift filtered",
+        "shift cut",
+        "rank raw -> filtered (clean)",
+    )
     rows = []
     for log in ("llmfao", "arena-33k"):
         clean = load(log)
@@ -86,10 +101,19 @@ def main() -> None:
         clean_filtered_rating, _ = standing(clean.filter(~pl.col("battle_id").is_in(list(clean_flags))), target)
         for strategy in ("target_only", "omnipresent", "deanon"):
             for attackers in (1, 5):
-                acc: dict[str, list[float]] = {k: [] for k in ("n", "rec", "prec", "vrec", "fp", "newfp", "raw", "filt", "rr", "rf")}
+                acc: dict[str, list[float]] = {
+                    k: [] for k in ("n", "rec", "prec", "vrec", "fp", "newfp", "raw", "filt", "rr", "rf")
+                }
                 for seed in range(args.seeds):
-                    rigged, ids = inject(clean, target=target, strategy=strategy, share=args.share,
-                                         attackers=attackers, ratings=ratings, seed=100 + seed)
+                    rigged, ids = inject(
+                        clean,
+                        target=target,
+                        strategy=strategy,
+                        share=args.share,
+                        attackers=attackers,
+                        ratings=ratings,
+                        seed=100 + seed,
+                    )
                     campaign = set(ids)
                     hits = flagged(rigged, s)
                     honest = rigged.height - len(campaign)
@@ -110,12 +134,28 @@ def main() -> None:
                     acc["rf"].append(filt_rank)
                 m = {k: statistics.mean(v) for k, v in acc.items()}
                 cut = 1 - abs(m["filt"]) / abs(m["raw"]) if m["raw"] else float("nan")
-                rows.append((log, strategy, attackers, f"{m['n']:.0f}", f"{m['rec']:.3f}", f"{m['prec']:.3f}",
-                             f"{m['vrec']:.2f}", f"{m['fp']:.4f}", f"{m['newfp']:.4f}", f"{len(clean_flags) / clean.height:.4f}",
-                             f"{m['raw']:+.1f}", f"{m['filt']:+.1f}", f"{cut:.0%}",
-                             f"{m['rr']:.0f} -> {m['rf']:.0f} ({clean_rank})"))
-        print(f"{log}: {clean.height:,} votes, {clean['voter_id'].n_unique():,} voters, target {target} "
-              f"(rank {clean_rank} of {len(base.models)}, rating {clean_rating:.1f})")
+                rows.append(
+                    (
+                        log,
+                        strategy,
+                        attackers,
+                        f"{m['n']:.0f}",
+                        f"{m['rec']:.3f}",
+                        f"{m['prec']:.3f}",
+                        f"{m['vrec']:.2f}",
+                        f"{m['fp']:.4f}",
+                        f"{m['newfp']:.4f}",
+                        f"{len(clean_flags) / clean.height:.4f}",
+                        f"{m['raw']:+.1f}",
+                        f"{m['filt']:+.1f}",
+                        f"{cut:.0%}",
+                        f"{m['rr']:.0f} -> {m['rf']:.0f} ({clean_rank})",
+                    )
+                )
+        print(
+            f"{log}: {clean.height:,} votes, {clean['voter_id'].n_unique():,} voters, target {target} "
+            f"(rank {clean_rank} of {len(base.models)}, rating {clean_rating:.1f})"
+        )
     widths = [max(len(h), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")

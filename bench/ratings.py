@@ -36,6 +36,7 @@ def timed(fn: Callable[[], object], repeat: int = 1) -> float:
 
 # --- peers ------------------------------------------------------------------------------------
 
+
 def arena_rank_fit(pdf):  # type: ignore[no-untyped-def]
     from arena_rank.models.bradley_terry import BradleyTerry
     from arena_rank.utils.data_utils import PairDataset
@@ -50,7 +51,8 @@ def arena_rank_boot(pdf, rounds: int):  # type: ignore[no-untyped-def]
 
     ds = PairDataset.from_pandas(pdf)
     return BradleyTerry(n_competitors=len(ds.competitors)).compute_ratings_and_cis(
-        ds, significance_level=0.05, ci_method="bootstrap", num_bootstrap=rounds)
+        ds, significance_level=0.05, ci_method="bootstrap", num_bootstrap=rounds
+    )
 
 
 def evalica_fit(xs, ys, ws):  # type: ignore[no-untyped-def]
@@ -88,11 +90,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100:100000,250:1000000,250:5000000")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--peer-boot-max", type=int, default=1_000_000,
-                    help="run the peers' 100-round bootstraps only up to this N (they take minutes)")
+    ap.add_argument(
+        "--peer-boot-max",
+        type=int,
+        default=1_000_000,
+        help="run the peers' 100-round bootstraps only up to this N (they take minutes)",
+    )
     args = ap.parse_args()
-    print(f"cores: {os.cpu_count()}; arena-rank's bootstrap runs with the spawn start method (fork deadlocks "
-          "with JAX); arenavotes runs first, before any peer starts a thread pool")
+    print(
+        f"cores: {os.cpu_count()}; arena-rank's bootstrap runs with the spawn start method (fork deadlocks "
+        "with JAX); arenavotes runs first, before any peer starts a thread pool"
+    )
     header = ("K", "N", "tool", "fit+CI s", "100 boot s", "1000 boot s")
     sizes = [tuple(int(x) for x in spec.split(":")) for spec in args.sizes.split(",")]
     data = {(k, n): simulate_battles(k=k, n=n, seed=0)[0] for k, n in sizes}
@@ -122,8 +130,12 @@ def _peers(k: int, n: int, battles: pl.DataFrame, args: argparse.Namespace) -> l
         import evalica
         import pandas as pd
 
-        code = {"model_a": evalica.Winner.X, "model_b": evalica.Winner.Y, "tie": evalica.Winner.Draw,
-                "both_bad": evalica.Winner.Draw}
+        code = {
+            "model_a": evalica.Winner.X,
+            "model_b": evalica.Winner.Y,
+            "tie": evalica.Winner.Draw,
+            "both_bad": evalica.Winner.Draw,
+        }
         ws = [code[w] for w in pdf["winner"]]
         xs, ys = pd.Series(pdf["model_a"]), pd.Series(pdf["model_b"])
         ev_fit = timed(lambda: evalica_fit(xs, ys, ws), args.repeat)

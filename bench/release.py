@@ -39,21 +39,39 @@ def main() -> None:
         scrub_time = con.execute("SELECT count(*) FROM gate_verdicts").fetchall()[0][0]
         con.execute("DELETE FROM gate_verdicts")
         con.close()
-        rows.append(("release, nothing cached (not even scrub's verdicts)",
-                     run("release", "-w", str(ws), "cold", "--report", "all", "--date", "2026-11-30"), "15 s"))
-        rows.append(("release again, verdicts cached", run("release", "-w", str(ws), "warm", "--report", "all",
-                                                           "--date", "2026-11-30"), "15 s"))
-        rows.append(("publish --dry-run to the Hub", run("publish", "-w", str(ws), "warm", "--to",
-                                                         "hf://datasets/o/n", "--dry-run"), "3 s"))
-        rows.append(("publish to a local hub", run("publish", "-w", str(ws), "warm", "--to", str(Path(tmp) / "hub")),
-                     "-"))
+        rows.append(
+            (
+                "release, nothing cached (not even scrub's verdicts)",
+                run("release", "-w", str(ws), "cold", "--report", "all", "--date", "2026-11-30"),
+                "15 s",
+            )
+        )
+        rows.append(
+            (
+                "release again, verdicts cached",
+                run("release", "-w", str(ws), "warm", "--report", "all", "--date", "2026-11-30"),
+                "15 s",
+            )
+        )
+        rows.append(
+            (
+                "publish --dry-run to the Hub",
+                run("publish", "-w", str(ws), "warm", "--to", "hf://datasets/o/n", "--dry-run"),
+                "3 s",
+            )
+        )
+        rows.append(
+            ("publish to a local hub", run("publish", "-w", str(ws), "warm", "--to", str(Path(tmp) / "hub")), "-")
+        )
     print(f"demo workspace {demo} ({scrub_time:,} gate verdicts after make demo)\n")
     print(f"| {'step':55s} | {'seconds':>8s} | goal |")
     print(f"|{'-' * 57}|{'-' * 10}|------|")
     for what, seconds, goal in rows:
         print(f"| {what:55s} | {seconds:8.1f} | {goal} |")
-    print("\nThe demo's own release (`make demo`) runs after scrub, which caches the gate's verdicts on the texts "
-          "it wrote; its time is printed by make demo.")
+    print(
+        "\nThe demo's own release (`make demo`) runs after scrub, which caches the gate's verdicts on the texts "
+        "it wrote; its time is printed by make demo."
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,15 @@ EXE = shutil.which("arenavotes") or str(Path(sys.executable).parent / "arenavote
 
 def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The installed ``arenavotes`` script, as a user runs it (a subprocess with a bare environment)."""
-    return subprocess.run([EXE, *args], capture_output=True, text=True, cwd=cwd, input=stdin, timeout=300,
-                          env={"PATH": str(Path(EXE).parent), "HOME": str(cwd or Path.cwd())})
+    return subprocess.run(
+        [EXE, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
+        timeout=300,
+        env={"PATH": str(Path(EXE).parent), "HOME": str(cwd or Path.cwd())},
+    )
 
 
 # -- a tiny release, made by hand (the SQL and publish safety tests attack it) ---------------------------
@@ -60,6 +67,7 @@ GATE = gate_version(threshold=0.7, ner=False)
 
 # -- a tiny workspace and release, made by hand ----------------------------------------------------------
 
+
 def tables() -> dict[str, pa.Table]:
     """The five configs with the workspace's columns (flags and leaderboard left empty)."""
     con = db.connect(None)
@@ -67,15 +75,23 @@ def tables() -> dict[str, pa.Table]:
                    VALUES ('s:1', 's', '2024-07-01 10:00:00+00', 'm1', 'm2', 'model_a', 'j1', true, 'English'),
                           ('s:2', 's', '2024-07-02 10:00:00+00', 'm2', 'm3', 'tie', 'j2', true, 'English'),
                           ('s:3', 's', '2024-07-02 11:00:00+00', 'm1', 'm3', 'model_b', 'j1', true, 'German')""")
-    con.execute("INSERT INTO conversations VALUES ('s:1', 'a', 1, 1, 'user', 'what is 2+2?'), "
-                "('s:1', 'a', 2, 1, 'assistant', '4')")
-    con.execute("INSERT INTO prompt_labels VALUES ('s:1', 'source/x', 'math', true, NULL), "
-                "('s:2', 'source/x', 'math', false, NULL)")
-    out = {"battles": con.sql("SELECT * FROM battles ORDER BY battle_id").to_arrow_table(),
-           "conversations": con.sql("SELECT * FROM conversations ORDER BY ALL").to_arrow_table(),
-           "prompt_labels": con.sql("SELECT * FROM prompt_labels ORDER BY ALL").to_arrow_table(),
-           "flags": con.sql("SELECT battle_id, flag, detector, score, reason, true AS excluded FROM flags").to_arrow_table(),
-           "leaderboard": con.sql("SELECT * EXCLUDE (run_id) FROM leaderboards").to_arrow_table()}
+    con.execute(
+        "INSERT INTO conversations VALUES ('s:1', 'a', 1, 1, 'user', 'what is 2+2?'), "
+        "('s:1', 'a', 2, 1, 'assistant', '4')"
+    )
+    con.execute(
+        "INSERT INTO prompt_labels VALUES ('s:1', 'source/x', 'math', true, NULL), "
+        "('s:2', 'source/x', 'math', false, NULL)"
+    )
+    out = {
+        "battles": con.sql("SELECT * FROM battles ORDER BY battle_id").to_arrow_table(),
+        "conversations": con.sql("SELECT * FROM conversations ORDER BY ALL").to_arrow_table(),
+        "prompt_labels": con.sql("SELECT * FROM prompt_labels ORDER BY ALL").to_arrow_table(),
+        "flags": con.sql(
+            "SELECT battle_id, flag, detector, score, reason, true AS excluded FROM flags"
+        ).to_arrow_table(),
+        "leaderboard": con.sql("SELECT * EXCLUDE (run_id) FROM leaderboards").to_arrow_table(),
+    }
     con.close()
     return out
 
@@ -84,8 +100,9 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def make_release(path: Path, key: bytes | None, *, extra: dict[str, bytes] | None = None,
-                 gate: str | None = GATE) -> Path:
+def make_release(
+    path: Path, key: bytes | None, *, extra: dict[str, bytes] | None = None, gate: str | None = GATE
+) -> Path:
     """A release folder as the build writes it: parquet per non-empty config, card, changelog, manifest with
     the sha256 and size of every file, and (with ``key``) manifest.sig."""
     path.mkdir(parents=True)
@@ -104,9 +121,13 @@ def make_release(path: Path, key: bytes | None, *, extra: dict[str, bytes] | Non
     for p in sorted(path.rglob("*")):
         if p.is_file():
             files[p.relative_to(path).as_posix()] = sha(p)
-    manifest = {"version": path.name, "files": files, "sizes": {r: (path / r).stat().st_size for r in files},
-                "schemas": {c: [{"name": f.name, "type": str(f.type)} for f in t[c].schema] for c in CONFIGS},
-                "rows": {c: t[c].num_rows for c in CONFIGS}}
+    manifest = {
+        "version": path.name,
+        "files": files,
+        "sizes": {r: (path / r).stat().st_size for r in files},
+        "schemas": {c: [{"name": f.name, "type": str(f.type)} for f in t[c].schema] for c in CONFIGS},
+        "rows": {c: t[c].num_rows for c in CONFIGS},
+    }
     if gate is not None:
         manifest["pii_gate"] = {"version": gate, "passed": True}
     (path / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -31,15 +31,17 @@ def test_offline_labelers_match_lmarena_labels(arena100) -> None:
     rows = label(prompts, messages, answers)
     replace_labels(con, ["a100"], rows, rows["labeler"].unique().to_list())
     agree = {c: (a, n) for c, _, n, a, _, _ in agreement(con, ["a100"]).iter_rows()}
-    assert agree["coding"] == (1.0, 100)            # LMArena's is_code, every conversation
+    assert agree["coding"] == (1.0, 100)  # LMArena's is_code, every conversation
     gold = dict(con.sql("SELECT battle_id, language FROM battles").fetchall())
-    lang = dict(rows.filter(pl.col("category").str.starts_with("language:")).select("battle_id", "category").iter_rows())
+    lang = dict(
+        rows.filter(pl.col("category").str.starts_with("language:")).select("battle_id", "category").iter_rows()
+    )
     assert all(lang[b] == f"language:{gold[b]}" for b in gold)
     turns = dict(con.sql("SELECT battle_id, turns FROM battles").fetchall())
     multi = dict(rows.filter(pl.col("category") == "multi_turn").select("battle_id", "value").iter_rows())
     assert all(multi[b] == (turns[b] >= 2) for b in turns)
     long = rows.filter((pl.col("category") == "long_query") & pl.col("value"))
-    assert long.height == 12                         # >= 500 cl100k tokens over the user turns
+    assert long.height == 12  # >= 500 cl100k tokens over the user turns
     assert rows.select(pl.col("labeler").str.contains(r"^offline/[a-z_]+@\d+$").all()).item()
 
 
@@ -49,7 +51,9 @@ def test_prompt_only_sources_get_labels(con) -> None:
     rows = label(prompts, messages, answers)
     positives = dict(rows.filter(pl.col("value")).group_by("category").len().iter_rows())
     assert positives["language:English"] == 1135 and answers.height == 0
-    assert 100 < positives["coding"] < 400 and positives["multi_turn"] == prompts.filter(pl.col("user_turns") >= 2).height
+    assert (
+        100 < positives["coding"] < 400 and positives["multi_turn"] == prompts.filter(pl.col("user_turns") >= 2).height
+    )
 
 
 class _Stub(BaseHTTPRequestHandler):
@@ -101,7 +105,7 @@ def test_judge_protocol_and_cache(stub_url: str, con) -> None:
     assert got[("2", "math")] and not got[("1", "math")]
     assert got[("1", "instruction_following")] and not got[("1", "criteria.creativity")]
     again = Judge(stub_url, "stub-model", None, DuckDBCache(con))
-    assert again.label(prompts).equals(rows) and again.calls == 0      # every answer came from the cache
+    assert again.label(prompts).equals(rows) and again.calls == 0  # every answer came from the cache
 
 
 def test_judge_errors_are_user_errors(stub_url: str) -> None:
@@ -110,15 +114,25 @@ def test_judge_errors_are_user_errors(stub_url: str) -> None:
         judge.label(pl.DataFrame({"battle_id": ["1"], "prompt": ["please fail"]}), templates=["math"])
     with pytest.raises(UserError, match="judge endpoint"):
         Judge("http://127.0.0.1:9/v1", "m", None, MemoryCache(), timeout=2).label(
-            pl.DataFrame({"battle_id": ["1"], "prompt": ["x"]}), templates=["math"])
+            pl.DataFrame({"battle_id": ["1"], "prompt": ["x"]}), templates=["math"]
+        )
 
 
 def test_categorize_cli(tmp_path: Path) -> None:
     from conftest import run
 
     ws = tmp_path / "w"
-    assert run("ingest", "-w", str(ws), "--source", "a100",
-               str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
+    assert (
+        run(
+            "ingest",
+            "-w",
+            str(ws),
+            "--source",
+            "a100",
+            str(DATA / "arena-conversations-100" / "conversations.jsonl.gz"),
+        ).returncode
+        == 0
+    )
     r = run("categorize", "-w", str(ws))
     assert r.returncode == 0, r.stderr
     assert "a100: 100 prompts labelled" in r.stdout and "15 languages" in r.stdout

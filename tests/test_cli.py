@@ -14,8 +14,13 @@ def ws(tmp_path_factory) -> Path:
     w = tmp_path_factory.mktemp("cli") / "myarena"
     r = run("init", str(w))
     assert r.returncode == 0, r.stderr
-    r = run("ingest", "-w", str(w), str(DATA / "lmarena-140k" / "battles.parquet"),
-            str(DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"))
+    r = run(
+        "ingest",
+        "-w",
+        str(w),
+        str(DATA / "lmarena-140k" / "battles.parquet"),
+        str(DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"),
+    )
     assert r.returncode == 0, r.stderr
     assert "135,634 records -> 135,624 battles, 10 quarantined (same_model 10)" in r.stdout
     assert "(fastchat-clean-battle): 2,061 records -> 2,060 battles" in r.stdout
@@ -27,8 +32,7 @@ def test_quickstart_sql_formats(ws: Path) -> None:
     table = run("sql", "-w", str(ws), q)
     assert table.returncode == 0 and "tie_bothbad" in table.stdout
     csv = run("sql", "-w", str(ws), q, "--format", "csv")
-    assert csv.stdout.splitlines() == ["winner,n", "model_a,49318", "model_b,50526", "tie,21659",
-                                       "tie_bothbad,16181"]
+    assert csv.stdout.splitlines() == ["winner,n", "model_a,49318", "model_b,50526", "tie,21659", "tie_bothbad,16181"]
     js = json.loads(run("sql", "-w", str(ws), q, "--format", "json").stdout)
     assert js[0] == {"winner": "model_a", "n": 49318}
 

@@ -12,9 +12,11 @@ from conftest import DATA, run
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory) -> Path:
     w = tmp_path_factory.mktemp("rate") / "arena"
-    for src, path in [("lmarena-140k", DATA / "lmarena-140k" / "battles.parquet"),
-                      ("arena-2023", DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"),
-                      ("genai", DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz")]:
+    for src, path in [
+        ("lmarena-140k", DATA / "lmarena-140k" / "battles.parquet"),
+        ("arena-2023", DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"),
+        ("genai", DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"),
+    ]:
         r = run("ingest", "-w", str(w), "--source", src, str(path))
         assert r.returncode == 0, r.stderr
     return w
@@ -29,19 +31,23 @@ def test_rate_and_print_overall_and_category_boards(ws: Path) -> None:
     r = run("rate", "-w", str(ws), "--source", "lmarena-140k")
     assert r.returncode == 0, r.stderr
     assert "135,624 battles, 53 models, 12 leaderboards" in r.stdout
-    assert len(r.stdout.splitlines()) == len(set(r.stdout.splitlines()))   # each line once (was printed twice)
+    assert len(r.stdout.splitlines()) == len(set(r.stdout.splitlines()))  # each line once (was printed twice)
     top = run("leaderboard", "-w", str(ws), "--scope", "lmarena-140k", "--limit", "3")
     assert top.returncode == 0 and "gemini-2.5-pro" in top.stdout.splitlines()[3]
-    assert top.stdout.splitlines()[1].split()[:2] == ["rank", "rank_ub"]   # both ranks, ordered by rating
+    assert top.stdout.splitlines()[1].split()[:2] == ["rank", "rank_ub"]  # both ranks, ordered by rating
     ratings = [float(line.split()[3]) for line in top.stdout.splitlines()[3:6]]
     assert ratings == sorted(ratings, reverse=True)
-    rows = json.loads(run("leaderboard", "-w", str(ws), "--scope", "lmarena-140k", "--category", "hard_prompt",
-                          "--format", "json").stdout)
+    rows = json.loads(
+        run(
+            "leaderboard", "-w", str(ws), "--scope", "lmarena-140k", "--category", "hard_prompt", "--format", "json"
+        ).stdout
+    )
     assert len(rows) == 53 and rows[0]["labeler"] == "source/lmarena-140k"
     assert all(r["rank_ub"] <= r["rank"] <= r["rank_worst"] for r in rows)
     assert any(r["provisional"] for r in rows)
-    q = run("sql", "-w", str(ws), "select count(*) from leaderboard_stats where scope = 'lmarena-140k'",
-            "--format", "csv")
+    q = run(
+        "sql", "-w", str(ws), "select count(*) from leaderboard_stats where scope = 'lmarena-140k'", "--format", "csv"
+    )
     assert q.stdout.split()[-1] == "12"
 
 
@@ -67,7 +73,9 @@ def test_rate_errors_are_one_line(ws: Path) -> None:
 
 def test_a_split_comparison_graph_rates_every_group(ws: Path) -> None:
     """GenAI-Arena's editing and generation models never met: each group is rated apart, largest first."""
-    r = run("rate", "-w", str(ws), "--source", "genai", "--scope", "genai-groups", "--ci", "bootstrap", "--rounds", "50")
+    r = run(
+        "rate", "-w", str(ws), "--source", "genai", "--scope", "genai-groups", "--ci", "bootstrap", "--rounds", "50"
+    )
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert "group 1: 6 models, 1,977 battles; group 2: 7 models, 83 battles" in r.stdout
     board = json.loads(run("leaderboard", "-w", str(ws), "--scope", "genai-groups", "--format", "json").stdout)
@@ -75,7 +83,7 @@ def test_a_split_comparison_graph_rates_every_group(ws: Path) -> None:
     for row in board:
         by_group.setdefault(int(row["component"]), []).append(row)
     assert sorted(by_group) == [1, 2] and len(by_group[1]) == 6 and len(by_group[2]) == 7
-    for rows in by_group.values():   # each group has its own gauge (mean 1000) and its own ranks from 1
+    for rows in by_group.values():  # each group has its own gauge (mean 1000) and its own ranks from 1
         assert abs(sum(float(r["rating"]) for r in rows) / len(rows) - 1000) < 1e-6  # type: ignore[arg-type]
         assert min(int(r["rank"]) for r in rows) == 1  # type: ignore[call-overload]
     text = run("leaderboard", "-w", str(ws), "--scope", "genai-groups").stdout
@@ -98,6 +106,7 @@ def test_dedup_flags_and_the_exclusion_policy(ws: Path) -> None:
     assert "rated 'a23-all': 1,135 battles" in r.stdout
     r = run("rate", "-w", str(ws), "--source", "arena-2023", "--exclude-flags", "bogus")
     assert r.returncode == 2 and "unknown flag 'bogus'" in r.stderr
-    stats = run("sql", "-w", str(ws), "select excluded_flagged from leaderboard_stats where scope = 'a23'",
-                "--format", "csv").stdout.split()
+    stats = run(
+        "sql", "-w", str(ws), "select excluded_flagged from leaderboard_stats where scope = 'a23'", "--format", "csv"
+    ).stdout.split()
     assert stats[-1] == str(n)

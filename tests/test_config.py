@@ -12,7 +12,9 @@ def test_defaults_and_roundtrip_of_the_commented_file() -> None:
     text = default_toml()
     assert "[ingest]" in text and "# max_raw_chars = 20000" in text
     # uncommenting every line gives the defaults back
-    uncommented = "\n".join(line.removeprefix("# ") for line in text.splitlines() if not line.startswith("# arenavotes"))
+    uncommented = "\n".join(
+        line.removeprefix("# ") for line in text.splitlines() if not line.startswith("# arenavotes")
+    )
     assert Settings.from_mapping(tomllib.loads(uncommented)) == Settings()
 
 

@@ -21,17 +21,26 @@ T0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
 
 
 def _prompts_2023() -> tuple[pl.DataFrame, pl.DataFrame]:
-    rows = [json.loads(x) for x in gzip.decompress(
-        (DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz").read_bytes()).splitlines()]
-    b = pl.DataFrame({"battle_id": [r["question_id"] for r in rows],
-                      "tstamp": [dt.datetime.fromtimestamp(r["tstamp"], dt.UTC) for r in rows]})
+    rows = [
+        json.loads(x)
+        for x in gzip.decompress(
+            (DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz").read_bytes()
+        ).splitlines()
+    ]
+    b = pl.DataFrame(
+        {
+            "battle_id": [r["question_id"] for r in rows],
+            "tstamp": [dt.datetime.fromtimestamp(r["tstamp"], dt.UTC) for r in rows],
+        }
+    )
     t = pl.DataFrame({"battle_id": [r["question_id"] for r in rows], "text": ["\n".join(r["turns"]) for r in rows]})
     return b, t
 
 
 def test_exact_duplicates_and_the_frequency_cap() -> None:
-    b = pl.DataFrame({"battle_id": [f"b{i}" for i in range(60)], "tstamp": [T0 + dt.timedelta(minutes=i)
-                                                                            for i in range(60)]})
+    b = pl.DataFrame(
+        {"battle_id": [f"b{i}" for i in range(60)], "tstamp": [T0 + dt.timedelta(minutes=i) for i in range(60)]}
+    )
     text = ["hi"] * 40 + ["Hi  "] * 5 + [f"question {i}" for i in range(15)]
     k = prompts.keyed(b, pl.DataFrame({"battle_id": b["battle_id"], "text": text}))
     dup = prompts.exact_duplicates(k)
@@ -58,11 +67,18 @@ def test_near_duplicates_on_real_prompts() -> None:
 
 
 def test_vote_detectors() -> None:
-    b = pl.DataFrame({
-        "battle_id": ["1", "2", "3", "4"], "voter_id": ["v", "v", "v", "w"],
-        "model_a": ["x", "y", "x", "x"], "model_b": ["y", "x", "z", "y"], "winner": ["model_a"] * 4,
-        "tstamp": [T0, T0 + dt.timedelta(seconds=600), T0 + dt.timedelta(seconds=601), T0],
-        "tokens_a": [200, 200, 200, 200], "tokens_b": [200, 200, 200, 200]})
+    b = pl.DataFrame(
+        {
+            "battle_id": ["1", "2", "3", "4"],
+            "voter_id": ["v", "v", "v", "w"],
+            "model_a": ["x", "y", "x", "x"],
+            "model_b": ["y", "x", "z", "y"],
+            "winner": ["model_a"] * 4,
+            "tstamp": [T0, T0 + dt.timedelta(seconds=600), T0 + dt.timedelta(seconds=601), T0],
+            "tokens_a": [200, 200, 200, 200],
+            "tokens_b": [200, 200, 200, 200],
+        }
+    )
     keys = pl.DataFrame({"battle_id": ["1", "2", "3", "4"], "key": ["p", "p", "p", "p"]})
     dup = votes.duplicate_votes(b, keys, window=3600)
     assert dup["battle_id"].to_list() == ["2"]  # same voter, same pair (reversed), same prompt
@@ -73,21 +89,24 @@ def test_vote_detectors() -> None:
     assert cap["battle_id"].to_list() == ["3"]
 
 
-@pytest.mark.parametrize(("model", "answer", "leak"), [
-    ("claude-3-opus", "I'm Claude, an AI assistant created by Anthropic.", True),
-    ("gpt-4-0613", "I am ChatGPT, a large language model trained by OpenAI.", True),
-    ("gemini-pro", "I am a large language model, trained by Google.", True),
-    ("qwen-14b-chat", "我是通义千问，由阿里云开发的AI助手。", True),
-    ("llama-2-70b-chat", "As an AI developed by Meta, I can't help with that.", True),
-    ("mistral-medium", "I'm Mistral, a language model made by Mistral AI.", True),
-    ("deepseek-v3", "I am DeepSeek-V3, an assistant.", True),
-    ("palm-2", "Palm trees grow in tropical climates; date palms need heat.", False),
-    ("gemini-pro", "In Google Sheets, use =SORT(A:A). Gemini is also a zodiac sign.", False),
-    ("llama-2-13b-chat", "A llama is a domesticated South American camelid.", False),
-    ("claude-2", "Claude Monet painted Water Lilies.", False),
-    ("mistral-7b", "The mistral is a cold wind in southern France.", False),
-    ("gpt-4", "Claude is a model made by Anthropic.", False),   # names another model, not itself
-])
+@pytest.mark.parametrize(
+    ("model", "answer", "leak"),
+    [
+        ("claude-3-opus", "I'm Claude, an AI assistant created by Anthropic.", True),
+        ("gpt-4-0613", "I am ChatGPT, a large language model trained by OpenAI.", True),
+        ("gemini-pro", "I am a large language model, trained by Google.", True),
+        ("qwen-14b-chat", "我是通义千问，由阿里云开发的AI助手。", True),
+        ("llama-2-70b-chat", "As an AI developed by Meta, I can't help with that.", True),
+        ("mistral-medium", "I'm Mistral, a language model made by Mistral AI.", True),
+        ("deepseek-v3", "I am DeepSeek-V3, an assistant.", True),
+        ("palm-2", "Palm trees grow in tropical climates; date palms need heat.", False),
+        ("gemini-pro", "In Google Sheets, use =SORT(A:A). Gemini is also a zodiac sign.", False),
+        ("llama-2-13b-chat", "A llama is a domesticated South American camelid.", False),
+        ("claude-2", "Claude Monet painted Water Lilies.", False),
+        ("mistral-7b", "The mistral is a cold wind in southern France.", False),
+        ("gpt-4", "Claude is a model made by Anthropic.", False),  # names another model, not itself
+    ],
+)
 def test_identity_lexicon(model: str, answer: str, leak: bool) -> None:
     assert bool(identity.leaks(model, answer)) is leak
 
@@ -95,8 +114,13 @@ def test_identity_lexicon(model: str, answer: str, leak: bool) -> None:
 def test_identity_leaks_read_only_answers() -> None:
     b = pl.DataFrame({"battle_id": ["1", "2"], "model_a": ["gemini-pro", "gpt-4"], "model_b": ["gpt-4", "claude-2"]})
     # the user mentions Google; only answers are read, and only the answering model's own family counts
-    answers = pl.DataFrame({"battle_id": ["1", "1", "2"], "side": ["a", "b", "b"],
-                            "text": ["Open Google Sheets and ...", "I am ChatGPT, made by OpenAI.", "Sure."]})
+    answers = pl.DataFrame(
+        {
+            "battle_id": ["1", "1", "2"],
+            "side": ["a", "b", "b"],
+            "text": ["Open Google Sheets and ...", "I am ChatGPT, made by OpenAI.", "Sure."],
+        }
+    )
     f = identity.identity_leaks(b, answers)
     assert f["battle_id"].to_list() == ["1"] and "side b (gpt-4)" in f["reason"][0]
 
@@ -107,10 +131,10 @@ def test_voter_tests_hold_their_level_on_honest_voters() -> None:
     assert v is not None
     fisher, p = voters.fisher_test(v)
     tested = np.bincount(v.v) >= 10
-    assert abs(np.mean(p[tested] < 0.05) - 0.05) < 0.03     # p-values are ~uniform under the null
+    assert abs(np.mean(p[tested] < 0.05) - 0.05) < 0.03  # p-values are ~uniform under the null
     evalue, log_e = voters.evalue_test(v)
     assert fisher.height == 0 and evalue.height == 0
-    assert np.mean(log_e[tested] > np.log(20)) < 0.02       # Markov: P(E >= 20) <= 5%
+    assert np.mean(log_e[tested] > np.log(20)) < 0.02  # Markov: P(E >= 20) <= 5%
 
 
 def test_who_is_flagged_does_not_depend_on_pseudonyms_or_row_order() -> None:
@@ -119,13 +143,19 @@ def test_who_is_flagged_does_not_depend_on_pseudonyms_or_row_order() -> None:
     strength = {f"model-{m:03d}": float(x) for m, x in enumerate(truth)}
     b = b.with_columns(battle_id=pl.format("b{}", pl.int_range(pl.len())))
     rng = np.random.default_rng(1)
-    fans = [f"v{x}" for x in rng.choice(100, 8, replace=False)]    # always the weaker model
+    fans = [f"v{x}" for x in rng.choice(100, 8, replace=False)]  # always the weaker model
     fan = pl.col("voter_id").is_in(fans)
     weaker_a = pl.col("model_a").replace_strict(strength) < pl.col("model_b").replace_strict(strength)
-    b = b.with_columns(winner=pl.when(fan & weaker_a).then(pl.lit("model_a"))
-                       .when(fan).then(pl.lit("model_b")).otherwise(pl.col("winner")))
+    b = b.with_columns(
+        winner=pl.when(fan & weaker_a)
+        .then(pl.lit("model_a"))
+        .when(fan)
+        .then(pl.lit("model_b"))
+        .otherwise(pl.col("winner"))
+    )
     renamed = b.with_columns(voter_id=pl.lit("other-secret:") + pl.col("voter_id").str.reverse()).sample(
-        fraction=1.0, shuffle=True, seed=4)
+        fraction=1.0, shuffle=True, seed=4
+    )
     flagged = []
     for frame in (b, renamed):
         v = voters.prepare(frame)
@@ -133,7 +163,7 @@ def test_who_is_flagged_does_not_depend_on_pseudonyms_or_row_order() -> None:
         fisher, p = voters.fisher_test(v)
         flagged.append((sorted(fisher["battle_id"].to_list()), np.sort(p)))
     assert flagged[0][0] == flagged[1][0] and len(flagged[0][0]) > 0
-    assert np.allclose(flagged[0][1], flagged[1][1], rtol=1e-12, atol=0)   # sums in another order
+    assert np.allclose(flagged[0][1], flagged[1][1], rtol=1e-12, atol=0)  # sums in another order
 
 
 def test_detectors_catch_rigging_campaigns() -> None:
@@ -144,9 +174,12 @@ def test_detectors_catch_rigging_campaigns() -> None:
     ratings = dict(zip(base.models, base.rating.tolist(), strict=True))
     for strategy in ("target_only", "omnipresent", "deanon"):
         rigged, ids = inject(b, target=target, strategy=strategy, share=0.01, ratings=ratings, seed=2)
-        out = detect(rigged, pl.DataFrame(schema={"battle_id": pl.String, "text": pl.String}),
-                     pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String}),
-                     DedupSettings())
+        out = detect(
+            rigged,
+            pl.DataFrame(schema={"battle_id": pl.String, "text": pl.String}),
+            pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String}),
+            DedupSettings(),
+        )
         hit = set(out.flags.filter(pl.col("flag") == "anomalous_voter")["battle_id"])
         assert len(hit & set(ids)) / len(ids) >= 0.9, strategy
         assert len(hit - set(ids)) / (rigged.height - len(ids)) <= 0.01, strategy
@@ -162,16 +195,26 @@ def test_position_and_single_model_voters() -> None:
     """
     b, _ = simulate_battles(k=8, n=6000, seed=8, voters=60)
     models = sorted(set(b["model_a"]) | set(b["model_b"]))
-    pairs = [(x, y) for x in models for y in models if x != y]                   # 56 ordered pairs
-    lazy = pl.DataFrame({"battle_id": [f"lazy{i}" for i in range(len(pairs))], "model_a": [x for x, _ in pairs],
-                         "model_b": [y for _, y in pairs], "winner": ["model_a"] * len(pairs),
-                         "voter_id": ["lazy"] * len(pairs)})
-    others = [m for m in models if m != "model-003"] * 6                           # 42 battles, 21 per side
-    fan = pl.DataFrame({"battle_id": [f"fan{i}" for i in range(len(others))],
-                        "model_a": ["model-003" if i % 2 else m for i, m in enumerate(others)],
-                        "model_b": [m if i % 2 else "model-003" for i, m in enumerate(others)],
-                        "winner": ["model_a" if i % 2 else "model_b" for i in range(len(others))],
-                        "voter_id": ["fan"] * len(others)})
+    pairs = [(x, y) for x in models for y in models if x != y]  # 56 ordered pairs
+    lazy = pl.DataFrame(
+        {
+            "battle_id": [f"lazy{i}" for i in range(len(pairs))],
+            "model_a": [x for x, _ in pairs],
+            "model_b": [y for _, y in pairs],
+            "winner": ["model_a"] * len(pairs),
+            "voter_id": ["lazy"] * len(pairs),
+        }
+    )
+    others = [m for m in models if m != "model-003"] * 6  # 42 battles, 21 per side
+    fan = pl.DataFrame(
+        {
+            "battle_id": [f"fan{i}" for i in range(len(others))],
+            "model_a": ["model-003" if i % 2 else m for i, m in enumerate(others)],
+            "model_b": [m if i % 2 else "model-003" for i, m in enumerate(others)],
+            "winner": ["model_a" if i % 2 else "model_b" for i in range(len(others))],
+            "voter_id": ["fan"] * len(others),
+        }
+    )
     b = pl.concat([b, lazy, fan], how="diagonal_relaxed")
     v = voters.prepare(b)
     assert v is not None
@@ -181,4 +224,5 @@ def test_position_and_single_model_voters() -> None:
     one = voters.single_model(v)
     assert set(one["battle_id"]) == set(fan["battle_id"])
     assert (one["flag"] == "single_model_voter").all() and one["reason"][0].startswith(
-        f"picked model-003 in {fan.height} of {fan.height} battles")
+        f"picked model-003 in {fan.height} of {fan.height} battles"
+    )

@@ -24,7 +24,7 @@ DOCS = ROOT / "docs"
 CLI_DOC = DOCS / "cli.md"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 
-FLAG = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")          # -w, --workspace, --no-style
+FLAG = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")  # -w, --workspace, --no-style
 CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -36,8 +36,9 @@ def _context(cmd: click.Command, parent: click.Context | None = None) -> click.C
     return click.Context(cmd, info_name=cmd.name, parent=parent, **cmd.context_settings)
 
 
-def _commands(group: click.Group = cli, parent: click.Context | None = None,
-              prefix: str = "arenavotes") -> dict[str, click.Context]:
+def _commands(
+    group: click.Group = cli, parent: click.Context | None = None, prefix: str = "arenavotes"
+) -> dict[str, click.Context]:
     """A context for every command, by its full name (``arenavotes rate``), subcommands of groups included."""
     out: dict[str, click.Context] = {}
     ctx = _context(group, parent)
@@ -85,7 +86,7 @@ COMMANDS = _commands()
 
 
 def test_the_cli_has_commands() -> None:
-    assert len(COMMANDS) >= 10 and "arenavotes rate" in COMMANDS    # introspection works at all
+    assert len(COMMANDS) >= 10 and "arenavotes rate" in COMMANDS  # introspection works at all
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -102,7 +103,9 @@ def test_every_command_and_option_is_documented(name: str) -> None:
     assert not unknown, f"docs/cli.md, section '{name}': documents options that '{name}' does not have: {unknown}"
     # an option given several times (--source A --source B) says so in its entry
     entries = {_primary_in(entry): entry for entry in re.split(r"^- ", section, flags=re.M)[1:]}
-    once = sorted(_primary(o) for o in options if o.multiple and "repeatable" not in entries.get(_primary(o), "").lower())
+    once = sorted(
+        _primary(o) for o in options if o.multiple and "repeatable" not in entries.get(_primary(o), "").lower()
+    )
     assert not once, f"docs/cli.md, section '{name}': say 'Repeatable.' in the entries of {once}"
 
 
@@ -118,14 +121,15 @@ def test_no_section_for_a_command_that_does_not_exist() -> None:
     assert not sorted(set(sections) - set(COMMANDS)), "docs/cli.md documents commands that do not exist"
     # the preamble documents the options of `arenavotes` itself and may mention options every command shares
     known = {n for o in _options(_context(cli)) for n in _names(o)} | {
-        n for ctx in COMMANDS.values() for o in _options(ctx) for n in _names(o)}
+        n for ctx in COMMANDS.values() for o in _options(ctx) for n in _names(o)
+    }
     assert {"--version", "--help"} <= _documented_flags(preamble)
     assert not sorted(_documented_flags(preamble) - known)
 
 
 def _slug(heading: str) -> str:
     """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)     # link text only
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # link text only
     text = text.replace("`", "").strip().lower()
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
@@ -154,7 +158,7 @@ def _links(path: Path) -> list[str]:
 def test_relative_links_point_to_existing_files(page: Path) -> None:
     broken = []
     for target in _links(page):
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):       # https:, mailto:, ...: not checked offline
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):  # https:, mailto:, ...: not checked offline
             continue
         file_part, _, fragment = target.partition("#")
         dest = (page.parent / file_part).resolve() if file_part else page
@@ -176,7 +180,7 @@ def test_the_readme_layout_names_every_module() -> None:
     modules = {p.name + "/" for p in pkg.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     modules |= {p.name for p in pkg.glob("*.py") if p.name not in {"__init__.py", "__main__.py"}}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    layout = readme[readme.index("src/arenavotes/"):]
-    layout = layout[:layout.index("```")]
+    layout = readme[readme.index("src/arenavotes/") :]
+    layout = layout[: layout.index("```")]
     listed = set(re.findall(r"^ {2}(\S+)", layout, re.M))
     assert not sorted(modules - listed), "README.md's layout (Where things live) misses these modules"

@@ -43,8 +43,11 @@ TALLY: dict[str, list[int]] = {}
 def _tally(container: str, malformed: int) -> None:
     files, records = TALLY.get(container, [0, 0])
     TALLY[container] = [files + 1, records + malformed]
-SETTINGS = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+
+
+SETTINGS = settings(
+    max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 
 _CON = None
 _DIR = Path(tempfile.mkdtemp(prefix="arenavotes-fuzz-"))
@@ -67,16 +70,38 @@ def _check(name: str, data: bytes, intact: int, **kw: object) -> None:
         return
     assert r.rows_in == r.kept + r.quarantined_total
     assert r.rows_in >= intact, (r, intact)
-    got = con.sql("SELECT (SELECT count(*) FROM battles WHERE source = 'fuzz'), "
-                  "(SELECT count(*) FROM quarantine WHERE source = 'fuzz')").fetchall()[0]
+    got = con.sql(
+        "SELECT (SELECT count(*) FROM battles WHERE source = 'fuzz'), "
+        "(SELECT count(*) FROM quarantine WHERE source = 'fuzz')"
+    ).fetchall()[0]
     assert got == (r.kept, r.quarantined_total)
 
 
 _WEIRD = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=12), st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "", "\ud800", "\x00",
-                                           "a\"b", "a\nb", "a\rb", "\x0b", "\xa0", "203.0.113.9"]),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.sampled_from(["ip", "x"]), st.text(max_size=4), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "model_a",
+            "model_b",
+            "tie",
+            "tie (bothbad)",
+            "",
+            "\ud800",
+            "\x00",
+            'a"b',
+            "a\nb",
+            "a\rb",
+            "\x0b",
+            "\xa0",
+            "203.0.113.9",
+        ]
+    ),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.sampled_from(["ip", "x"]), st.text(max_size=4), max_size=2),
 )
 
 
@@ -85,10 +110,13 @@ def _records(draw: st.DrawFn) -> list[dict]:
     n = draw(st.integers(0, 40))
     out = []
     for i in range(n):
-        rec = {"id": i, "model_a": draw(st.sampled_from(["alpha", "beta", "gamma"])),
-               "model_b": draw(st.sampled_from(["alpha", "beta", "delta"])),
-               "winner": draw(st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "x"])),
-               "judge": draw(st.sampled_from(["u1", "u2", "arena_user_1.2.3.4"]))}
+        rec = {
+            "id": i,
+            "model_a": draw(st.sampled_from(["alpha", "beta", "gamma"])),
+            "model_b": draw(st.sampled_from(["alpha", "beta", "delta"])),
+            "winner": draw(st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "x"])),
+            "judge": draw(st.sampled_from(["u1", "u2", "arena_user_1.2.3.4"])),
+        }
         if draw(st.integers(0, 5)) == 0:
             rec[draw(st.sampled_from(sorted(rec)))] = draw(_WEIRD)
         if draw(st.integers(0, 60)) == 0:
@@ -99,13 +127,33 @@ def _records(draw: st.DrawFn) -> list[dict]:
 
 def _bad(rec: dict) -> bool:
     """Is a record malformed before any byte is changed (wrong type, unknown outcome, a self-battle, ...)?"""
-    return (rec.get("winner") not in ("model_a", "model_b", "tie", "tie (bothbad)")
-            or not all(isinstance(rec.get(k), str) for k in ("model_a", "model_b", "judge"))
-            or rec.get("model_a") == rec.get("model_b") or not isinstance(rec.get("id"), int) or "deep" in rec)
+    return (
+        rec.get("winner") not in ("model_a", "model_b", "tie", "tie (bothbad)")
+        or not all(isinstance(rec.get(k), str) for k in ("model_a", "model_b", "judge"))
+        or rec.get("model_a") == rec.get("model_b")
+        or not isinstance(rec.get("id"), int)
+        or "deep" in rec
+    )
 
 
-_MUTATIONS = ["none", "none", "truncate", "flip", "del_quote", "ins_quote", "del_bracket", "ins_bracket",
-              "del_comma", "ins_comma", "control", "bad_utf8", "cr", "crlf", "huge_int", "surrogate"]
+_MUTATIONS = [
+    "none",
+    "none",
+    "truncate",
+    "flip",
+    "del_quote",
+    "ins_quote",
+    "del_bracket",
+    "ins_bracket",
+    "del_comma",
+    "ins_comma",
+    "control",
+    "bad_utf8",
+    "cr",
+    "crlf",
+    "huge_int",
+    "surrogate",
+]
 
 
 def _mutate(draw: st.DrawFn, text: bytes) -> tuple[bytes, bool]:
@@ -114,10 +162,17 @@ def _mutate(draw: st.DrawFn, text: bytes) -> tuple[bytes, bool]:
     if kind == "none" or not text:
         return text, True
     i = draw(st.integers(0, len(text)))
-    ins = {"flip": bytes([draw(st.integers(0, 255))]), "ins_quote": b'"', "ins_bracket": draw(st.sampled_from([b"[", b"]", b"{", b"}"])),
-           "ins_comma": b",", "control": draw(st.sampled_from([b"\x0b", b"\x0c", b"\x1c", b"\x00", "\xa0".encode()])),
-           "bad_utf8": draw(st.sampled_from([b"\xff", b"\xc3", b"\xe9"])), "cr": b"\r",
-           "huge_int": b"9" * 5000, "surrogate": b"\\ud800"}
+    ins = {
+        "flip": bytes([draw(st.integers(0, 255))]),
+        "ins_quote": b'"',
+        "ins_bracket": draw(st.sampled_from([b"[", b"]", b"{", b"}"])),
+        "ins_comma": b",",
+        "control": draw(st.sampled_from([b"\x0b", b"\x0c", b"\x1c", b"\x00", "\xa0".encode()])),
+        "bad_utf8": draw(st.sampled_from([b"\xff", b"\xc3", b"\xe9"])),
+        "cr": b"\r",
+        "huge_int": b"9" * 5000,
+        "surrogate": b"\\ud800",
+    }
     if kind == "truncate":
         return text[:i], False
     if kind == "crlf":
@@ -126,7 +181,7 @@ def _mutate(draw: st.DrawFn, text: bytes) -> tuple[bytes, bool]:
         target = {"del_quote": b'"', "del_bracket": b"{", "del_comma": b","}[kind]
         j = text.find(target, min(i, len(text) - 1))
         j = text.find(target) if j < 0 else j
-        return (text if j < 0 else text[:j] + text[j + 1:]), j < 0
+        return (text if j < 0 else text[:j] + text[j + 1 :]), j < 0
     return text[:i] + ins[kind] + text[i:], False
 
 
@@ -174,15 +229,20 @@ def _csv(draw: st.DrawFn) -> tuple[bytes, int, str]:
     for rec in draw(_records()):
         buf = io.StringIO()
         csv.writer(buf, delimiter=delim, lineterminator="").writerow(
-            [json.dumps(v) if isinstance(v, dict | list) else v for v in list(rec.values())[:5]])
+            [json.dumps(v) if isinstance(v, dict | list) else v for v in list(rec.values())[:5]]
+        )
         line, ok = _mutate(draw, buf.getvalue().encode("utf-8", "surrogatepass"))
         lines.append(line)
         clean = ok and b"\n" not in line and b"\r" not in line[:-1]
         intact += clean
         bad += not clean or _bad(rec)
     header = delim.join(cols).encode()
-    return (b"\n".join([header, *lines]) + draw(st.sampled_from([b"\n", b"", b"\r\n"])), intact, delim,
-            bad + (cols[4] != "judge"))
+    return (
+        b"\n".join([header, *lines]) + draw(st.sampled_from([b"\n", b"", b"\r\n"])),
+        intact,
+        delim,
+        bad + (cols[4] != "judge"),
+    )
 
 
 @SETTINGS
@@ -215,11 +275,11 @@ def test_fuzz_gzip(case: tuple[bytes, int, int], how: int, at: int, junk: bytes)
     data, intact, bad = case
     _tally("gzip", bad + (how in (1, 2)))
     gz = gzip.compress(data, mtime=0)
-    if how == 1:      # truncated stream
+    if how == 1:  # truncated stream
         gz, intact = gz[: at % max(1, len(gz))], 0
-    elif how == 2:    # flipped bytes
+    elif how == 2:  # flipped bytes
         k = 10 + at % max(1, len(gz) - 10)
-        gz, intact = gz[:k] + junk + gz[k + len(junk):], 0
+        gz, intact = gz[:k] + junk + gz[k + len(junk) :], 0
     name = "v.json.gz" if data.lstrip().startswith(b"[") else "v.jsonl.gz"
     _check(name, gz, intact, format_name="generic")
 
@@ -228,25 +288,42 @@ _PQ_VALUES = st.one_of(st.none(), st.text(max_size=8), st.sampled_from(["alpha",
 
 
 @SETTINGS
-@given(st.lists(st.tuples(_PQ_VALUES, _PQ_VALUES, _PQ_VALUES, st.integers(-3, 3)), max_size=40),
-       st.sampled_from(["model_a", 'mo"del_a', "_row", "judge"]), st.integers(0, 2), st.integers(0, 10**6),
-       st.binary(min_size=1, max_size=4))
+@given(
+    st.lists(st.tuples(_PQ_VALUES, _PQ_VALUES, _PQ_VALUES, st.integers(-3, 3)), max_size=40),
+    st.sampled_from(["model_a", 'mo"del_a', "_row", "judge"]),
+    st.integers(0, 2),
+    st.integers(0, 10**6),
+    st.binary(min_size=1, max_size=4),
+)
 def test_fuzz_parquet(rows: list[tuple], first_col: str, how: int, at: int, junk: bytes) -> None:
     cols = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
-    table = pa.table({first_col: pa.array(cols[0], pa.string()), "model_b": pa.array(cols[1], pa.string()),
-                      "winner": pa.array(cols[2], pa.string()), "turn": pa.array(cols[3], pa.int64())})
+    table = pa.table(
+        {
+            first_col: pa.array(cols[0], pa.string()),
+            "model_b": pa.array(cols[1], pa.string()),
+            "winner": pa.array(cols[2], pa.string()),
+            "turn": pa.array(cols[3], pa.int64()),
+        }
+    )
     buf = io.BytesIO()
     pq.write_table(table, buf)
     data, intact = buf.getvalue(), len(rows)
-    _tally("parquet", sum(1 for r in rows if r[0] is None or r[1] is None or r[2] not in ("model_a", "tie"))
-           + (how in (1, 2)))
+    _tally(
+        "parquet",
+        sum(1 for r in rows if r[0] is None or r[1] is None or r[2] not in ("model_a", "tie")) + (how in (1, 2)),
+    )
     if how == 1:
         data, intact = data[: at % len(data)], 0
     elif how == 2:
         k = at % len(data)
-        data, intact = data[:k] + junk + data[k + len(junk):], 0
-    _check("v.parquet", data, intact, format_name="generic" if first_col == "model_a" else None,
-           mapping=None if first_col == "model_a" else {"model_a": first_col} if first_col != "judge" else None)
+        data, intact = data[:k] + junk + data[k + len(junk) :], 0
+    _check(
+        "v.parquet",
+        data,
+        intact,
+        format_name="generic" if first_col == "model_a" else None,
+        mapping=None if first_col == "model_a" else {"model_a": first_col} if first_col != "judge" else None,
+    )
 
 
 @SETTINGS
@@ -270,18 +347,23 @@ def test_fuzz_covered_enough() -> None:
 
 # --- the CLI: exit code 0 or 2, never a traceback ----------------------------------------------
 
-@pytest.mark.parametrize("name,data", [
-    ("empty.jsonl", b""),
-    ("blank.jsonl", b"\n\n \t\n"),
-    ("broken.json", b'[{"model_a": "a", "model_b": "b", "winner": model_a}, {"model_a": "a"}]'),
-    ("allbad.jsonl", b'{"model_a": "a", "model_b": "a", "winner": "model_a"}\n'),
-    ("corrupt.jsonl.gz", gzip.compress(b'{"a": 1}\n' * 100)[:-20]),
-    ("deep.json", b"[" * 3000 + b"]" * 3000),
-    ("odd.csv", b'model_a,model_b,"win""ner"\n"a,b\n'),
-    ("good.csv", b"model_a,model_b,winner\na,b,model_a\n"),
-])
-def test_cli_never_shows_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
-                                     data: bytes) -> None:
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("empty.jsonl", b""),
+        ("blank.jsonl", b"\n\n \t\n"),
+        ("broken.json", b'[{"model_a": "a", "model_b": "b", "winner": model_a}, {"model_a": "a"}]'),
+        ("allbad.jsonl", b'{"model_a": "a", "model_b": "a", "winner": "model_a"}\n'),
+        ("corrupt.jsonl.gz", gzip.compress(b'{"a": 1}\n' * 100)[:-20]),
+        ("deep.json", b"[" * 3000 + b"]" * 3000),
+        ("odd.csv", b'model_a,model_b,"win""ner"\n"a,b\n'),
+        ("good.csv", b"model_a,model_b,winner\na,b,model_a\n"),
+    ],
+)
+def test_cli_never_shows_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes
+) -> None:
     p = tmp_path / name
     p.write_bytes(data)
     code = main(["ingest", "-w", str(tmp_path / "ws"), str(p)])

@@ -30,32 +30,43 @@ def test_each_kind_of_corruption_has_its_reason(tmp_path: Path) -> None:
         return json.dumps({**GOOD, **kw}).encode()
 
     lines = [
-        rec(num=1),                                            # kept
-        rec(num=2, winner="draw"),                             # unknown_winner (never a tie)
-        rec(num=3, model_b="alpha"),                           # same_model
-        rec(num=4, model_a=""),                                # missing_model
-        rec(num=5, model_a=17),                                # bad_type (model_a is a number)
-        b'{"num": 6, "model_a": "alpha", "model_b": "be',      # invalid_json (truncated)
-        b"[1, 2]",                                             # not_an_object
-        rec(num=7, winner=None),                               # missing_winner
-        rec(num=1),                                            # duplicate_id
+        rec(num=1),  # kept
+        rec(num=2, winner="draw"),  # unknown_winner (never a tie)
+        rec(num=3, model_b="alpha"),  # same_model
+        rec(num=4, model_a=""),  # missing_model
+        rec(num=5, model_a=17),  # bad_type (model_a is a number)
+        b'{"num": 6, "model_a": "alpha", "model_b": "be',  # invalid_json (truncated)
+        b"[1, 2]",  # not_an_object
+        rec(num=7, winner=None),  # missing_winner
+        rec(num=1),  # duplicate_id
         rec(num=8, model_b="caf\xe9").replace(b"caf\\u00e9", b"caf\xe9"),  # invalid_utf8 (latin-1 byte)
-        rec(num=9, winner="tie (bothbad)"),                    # kept, tie_bothbad
-        rec(num=10, winner="both_bad"),                        # kept, tie_bothbad
-        b"",                                                   # blank line: not a record
+        rec(num=9, winner="tie (bothbad)"),  # kept, tie_bothbad
+        rec(num=10, winner="both_bad"),  # kept, tie_bothbad
+        b"",  # blank line: not a record
     ]
     con, r = _ingest_lines(tmp_path, lines)
     assert r.rows_in == 12 and r.kept == 3
-    assert r.quarantined == {"unknown_winner": 1, "same_model": 1, "missing_model": 1, "bad_type": 1,
-                             "invalid_json": 1, "not_an_object": 1, "missing_winner": 1, "duplicate_id": 1,
-                             "invalid_utf8": 1}
+    assert r.quarantined == {
+        "unknown_winner": 1,
+        "same_model": 1,
+        "missing_model": 1,
+        "bad_type": 1,
+        "invalid_json": 1,
+        "not_an_object": 1,
+        "missing_winner": 1,
+        "duplicate_id": 1,
+        "invalid_utf8": 1,
+    }
     q = {row[0]: row[1:] for row in con.sql("SELECT row_number, reason, detail, location FROM quarantine").fetchall()}
     assert q[2] == ("unknown_winner", "winner 'draw' is not a known outcome", "line 2")
     assert q[5][:2] == ("bad_type", "model_a: integer 17 is not a string")
     assert q[9][0] == "duplicate_id" and "line 1" in q[9][1]
     assert q[10][0] == "invalid_utf8"
     assert con.sql("SELECT winner FROM battles ORDER BY source_id").fetchall() == [
-        ("model_a",), ("tie_bothbad",), ("tie_bothbad",)]
+        ("model_a",),
+        ("tie_bothbad",),
+        ("tie_bothbad",),
+    ]
 
 
 def test_empty_prompt_and_bad_conversation(tmp_path: Path) -> None:
@@ -72,9 +83,12 @@ def test_empty_prompt_and_bad_conversation(tmp_path: Path) -> None:
         # Python-repr strings (a real quirk of some exports) are read, not rejected
         {**base, "question_id": "q6", "conversation_a": str(conv("hé 'quoted'")), "conversation_b": str(conv("hé"))},
         # structured content parts (arena-human-preference-140k shape)
-        {**base, "question_id": "q7", "conversation_a": conv([{"type": "text", "text": "part1"},
-                                                               {"type": "image", "image": None}]),
-         "conversation_b": conv("x")},
+        {
+            **base,
+            "question_id": "q7",
+            "conversation_a": conv([{"type": "text", "text": "part1"}, {"type": "image", "image": None}]),
+            "conversation_b": conv("x"),
+        },
     ]
     con, r = _ingest_lines(tmp_path, [json.dumps(x).encode() for x in recs])
     assert r.kept == 3 and r.quarantined == {"empty_prompt": 2, "bad_conversation": 2}
@@ -86,8 +100,10 @@ def test_empty_prompt_and_bad_conversation(tmp_path: Path) -> None:
 
 
 def test_truncated_json_array_keeps_the_complete_elements(tmp_path: Path) -> None:
-    good = [{"model_a": "a", "model_b": "b", "winner": w, "judge": "u1", "tstamp": 1.7e9 + i}
-            for i, w in enumerate(["model_a", "tie", "model_b"])]
+    good = [
+        {"model_a": "a", "model_b": "b", "winner": w, "judge": "u1", "tstamp": 1.7e9 + i}
+        for i, w in enumerate(["model_a", "tie", "model_b"])
+    ]
     text = json.dumps(good)[:-40]  # cut inside the last element
     p = tmp_path / "clean_battle.json"
     p.write_text(text)
@@ -98,8 +114,10 @@ def test_truncated_json_array_keeps_the_complete_elements(tmp_path: Path) -> Non
 
 
 def test_csv_malformed_lines_and_gzip(tmp_path: Path) -> None:
-    text = ("id,left,right,winner,worker\n1,a,b,left,w1\n2,a,b,right\n3,a,b,sideways,w2\n"
-            '4,"a, with comma",b,tie,w3\n5,a,b,tie,w4,extra\n')
+    text = (
+        "id,left,right,winner,worker\n1,a,b,left,w1\n2,a,b,right\n3,a,b,sideways,w2\n"
+        '4,"a, with comma",b,tie,w3\n5,a,b,tie,w4,extra\n'
+    )
     p = tmp_path / "llmfao.csv.gz"
     p.write_bytes(gzip.compress(text.encode()))
     con = db.connect(None)
@@ -114,16 +132,26 @@ def test_csv_malformed_lines_and_gzip(tmp_path: Path) -> None:
 
 # --- property: arbitrary corruption never loses a record --------------------------------------
 
-_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=6),
-                    st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "both_bad", "alpha", "beta", ""]))
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False),
+    st.text(max_size=6),
+    st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "both_bad", "alpha", "beta", ""]),
+)
 
 
 @st.composite
 def _record(draw: st.DrawFn) -> bytes:
     kind = draw(st.sampled_from(["good", "field", "truncate", "bytes", "drop", "array"]))
-    rec = dict(GOOD, num=draw(st.integers(0, 30)), model_a=draw(st.sampled_from(["alpha", "beta", "gamma"])),
-               model_b=draw(st.sampled_from(["alpha", "beta", "gamma"])),
-               winner=draw(st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "both_bad", "x"])))
+    rec = dict(
+        GOOD,
+        num=draw(st.integers(0, 30)),
+        model_a=draw(st.sampled_from(["alpha", "beta", "gamma"])),
+        model_b=draw(st.sampled_from(["alpha", "beta", "gamma"])),
+        winner=draw(st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "both_bad", "x"])),
+    )
     if kind == "field":
         rec[draw(st.sampled_from(sorted(rec)))] = draw(_values)
     elif kind == "drop":
@@ -156,13 +184,18 @@ def test_records_in_equal_kept_plus_quarantined(tmp_path: Path, lines: list[byte
     counts = con.sql("SELECT (SELECT count(*) FROM battles), (SELECT count(*) FROM quarantine)").fetchall()[0]
     assert counts == (r.kept, r.quarantined_total)
     # an unknown outcome is never mapped to anything
-    assert con.sql("SELECT count(*) FROM battles WHERE winner NOT IN ('model_a', 'model_b', 'tie', 'tie_bothbad')"
-                   ).fetchall()[0][0] == 0
+    assert (
+        con.sql(
+            "SELECT count(*) FROM battles WHERE winner NOT IN ('model_a', 'model_b', 'tie', 'tie_bothbad')"
+        ).fetchall()[0][0]
+        == 0
+    )
     assert con.sql("SELECT count(*) FROM quarantine WHERE reason IS NULL OR detail IS NULL").fetchall()[0][0] == 0
     con.close()
 
 
 # --- regressions: each generates its own data --------------------------------------------------
+
 
 def _vote(i: int, **kw: object) -> dict:
     return {"num": i, "model_a": "alpha", "model_b": "beta", "winner": "model_a", **kw}
@@ -177,7 +210,7 @@ def _ingest(tmp: Path, name: str, data: bytes, **kw):
 
 def test_json_array_broken_element_is_quarantined_alone(tmp_path: Path) -> None:
     recs = [json.dumps(_vote(i)) for i in range(1, 11)]
-    recs[3] = recs[3].replace('"winner": ', '"winner": ,')          # element 4 is broken
+    recs[3] = recs[3].replace('"winner": ', '"winner": ,')  # element 4 is broken
     con, r = _ingest(tmp_path, "a.json", ("[" + ",\n".join(recs) + "]").encode())
     assert (r.rows_in, r.kept, r.quarantined) == (10, 9, {"invalid_json": 1})
     assert con.sql("SELECT location FROM quarantine").fetchall() == [("element 4",)]
@@ -250,14 +283,18 @@ def test_no_usable_battle_is_an_error_and_writes_nothing(tmp_path: Path) -> None
     msg = exc.value.message
     assert "v.jsonl" in msg and "unknown_winner 3" in msg and "line 1" in msg and "draw" in msg
     assert "--format" in (exc.value.hint or "")
-    assert con.sql("SELECT (SELECT count(*) FROM battles) + (SELECT count(*) FROM quarantine) "
-                   "+ (SELECT count(*) FROM sources)").fetchall() == [(0,)]
+    assert con.sql(
+        "SELECT (SELECT count(*) FROM battles) + (SELECT count(*) FROM quarantine) + (SELECT count(*) FROM sources)"
+    ).fetchall() == [(0,)]
 
 
 def test_corrupt_gzip_is_one_user_error(tmp_path: Path) -> None:
     good = gzip.compress(("\n".join(json.dumps(_vote(i)) for i in range(500)) + "\n").encode())
-    for name, data in [("trunc.jsonl.gz", good[:-40]), ("flip.jsonl.gz", good[:30] + b"\xff\xff" + good[32:]),
-                       ("trunc.csv.gz", gzip.compress(b"id,left,right,winner\n" + b"1,a,b,left\n" * 300)[:-30])]:
+    for name, data in [
+        ("trunc.jsonl.gz", good[:-40]),
+        ("flip.jsonl.gz", good[:30] + b"\xff\xff" + good[32:]),
+        ("trunc.csv.gz", gzip.compress(b"id,left,right,winner\n" + b"1,a,b,left\n" * 300)[:-30]),
+    ]:
         p = tmp_path / name
         p.write_bytes(data)
         with pytest.raises(UserError) as exc:
@@ -267,9 +304,13 @@ def test_corrupt_gzip_is_one_user_error(tmp_path: Path) -> None:
 
 def test_deep_surrogate_and_huge_int_values_do_not_crash(tmp_path: Path) -> None:
     deep = "[" * 5000 + "]" * 5000
-    recs = [json.dumps(_vote(1)), json.dumps(_vote(2))[:-1] + ', "x": ' + deep + "}",
-            json.dumps(_vote(3))[:-1] + ', "x": "\\ud800"}', json.dumps(_vote(4))[:-1] + ', "x": ' + "9" * 5000 + "}",
-            json.dumps(_vote(5, model_a="\\ud800")).replace("\\\\ud800", "\\ud800")]
+    recs = [
+        json.dumps(_vote(1)),
+        json.dumps(_vote(2))[:-1] + ', "x": ' + deep + "}",
+        json.dumps(_vote(3))[:-1] + ', "x": "\\ud800"}',
+        json.dumps(_vote(4))[:-1] + ', "x": ' + "9" * 5000 + "}",
+        json.dumps(_vote(5, model_a="\\ud800")).replace("\\\\ud800", "\\ud800"),
+    ]
     for name, data in [("v.jsonl", "\n".join(recs)), ("v.json", "[" + ",".join(recs) + "]")]:
         _, r = _ingest(tmp_path, name, data.encode())
         assert r.rows_in == 5 and r.kept >= 1 and r.rows_in == r.kept + r.quarantined_total
@@ -280,9 +321,20 @@ def test_quoted_column_names(tmp_path: Path) -> None:
     assert (r.kept, r.quarantined) == (1, {"same_model": 1})
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     p = tmp_path / "q.parquet"
-    pq.write_table(pa.table({"model_a": ["a", "a"], "model_b": ["b", "a"], "winner": ["model_a"] * 2,
-                             'we"ird': ["x", "y"], "judge": ["u1", "u2"]}), p)
+    pq.write_table(
+        pa.table(
+            {
+                "model_a": ["a", "a"],
+                "model_b": ["b", "a"],
+                "winner": ["model_a"] * 2,
+                'we"ird': ["x", "y"],
+                "judge": ["u1", "u2"],
+            }
+        ),
+        p,
+    )
     con = db.connect(None)
     r = ingest_file(con, p, key=KEY)
     assert (r.kept, r.quarantined) == (1, {"same_model": 1})

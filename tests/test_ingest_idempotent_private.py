@@ -26,8 +26,10 @@ def _fingerprint(con) -> dict[str, object]:
 
 
 def test_reingest_changes_nothing(con) -> None:
-    files = [DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz",
-             DATA / "arena-conversations-100" / "conversations.jsonl.gz"]
+    files = [
+        DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz",
+        DATA / "arena-conversations-100" / "conversations.jsonl.gz",
+    ]
     for f in files:
         ingest_file(con, f, key=KEY)
     before = _fingerprint(con)
@@ -47,7 +49,7 @@ def test_battle_ids_are_stable_across_workspaces_with_the_same_key(tmp_path: Pat
 
 
 def test_overlapping_ids_from_two_sources_do_not_collide(con, tmp_path: Path) -> None:
-    for name, winner in (("one", "model_a"), ("two", "model_b")):   # same ids, different files
+    for name, winner in (("one", "model_a"), ("two", "model_b")):  # same ids, different files
         rec = {"num": 1, "model_a": "a", "model_b": "b", "winner": winner}
         (tmp_path / f"{name}.jsonl").write_text(json.dumps(rec) + "\n")
         ingest_file(con, tmp_path / f"{name}.jsonl", key=KEY)
@@ -68,16 +70,22 @@ def test_changed_file_needs_replace(con, tmp_path: Path) -> None:
 
 def _all_text(con) -> str:
     parts = []
-    for (table,) in con.sql("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-                            ).fetchall():
-        parts.append(con.sql(f"SELECT coalesce(string_agg(CAST(t AS VARCHAR), '|'), '') FROM {table} AS t"
-                             ).fetchall()[0][0])
+    for (table,) in con.sql(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+    ).fetchall():
+        parts.append(
+            con.sql(f"SELECT coalesce(string_agg(CAST(t AS VARCHAR), '|'), '') FROM {table} AS t").fetchall()[0][0]
+        )
     return "\n".join(parts)
 
 
 def test_raw_voter_ids_and_ips_never_reach_a_table(con, tmp_path: Path) -> None:
-    rows = [json.loads(x) for x in gzip.decompress(
-        (DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz").read_bytes()).splitlines()]
+    rows = [
+        json.loads(x)
+        for x in gzip.decompress(
+            (DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz").read_bytes()
+        ).splitlines()
+    ]
     # make one record fail so that its raw text lands in quarantine too
     rows[0]["winner"] = "unknown"
     src = tmp_path / "bwp.jsonl"

@@ -13,8 +13,15 @@ from conftest import DATA, KEY, SHARED
 from arenavotes.errors import UserError
 from arenavotes.ingest import ingest_file
 
-CANON = {"model_a": "model_a", "model_b": "model_b", "tie": "tie", "both_bad": "tie_bothbad",
-         "tie (bothbad)": "tie_bothbad", "left": "model_a", "right": "model_b"}
+CANON = {
+    "model_a": "model_a",
+    "model_b": "model_b",
+    "tie": "tie",
+    "both_bad": "tie_bothbad",
+    "tie (bothbad)": "tie_bothbad",
+    "left": "model_a",
+    "right": "model_b",
+}
 
 
 def _winners(con, source: str) -> dict[str, int]:
@@ -47,8 +54,9 @@ def test_lmarena_140k(con) -> None:
     assert labels["instruction_following"] == tag["if_v0.1"].struct.field("if").sum()
     assert con.sql("SELECT bool_and(labeler = 'source/lmarena-140k') FROM prompt_labels").fetchall()[0][0]
     # the 2 rows without an if score keep their label but have no score
-    nulls = con.sql("SELECT count(*) FROM prompt_labels WHERE category = 'instruction_following' "
-                    "AND score IS NULL").fetchall()[0][0]
+    nulls = con.sql(
+        "SELECT count(*) FROM prompt_labels WHERE category = 'instruction_following' AND score IS NULL"
+    ).fetchall()[0][0]
     assert nulls == tag.filter(pl.col("if_v0.1").struct.field("score").is_null()).height
 
 
@@ -57,14 +65,19 @@ def test_genai_arena_clean_battle(con) -> None:
     r = ingest_file(con, path, key=KEY)
     raw = json.loads(gzip.decompress(path.read_bytes()))
     valid = [b for b in raw if b["model_a"] != b["model_b"]]
-    assert (r.format, r.rows_in, r.kept, r.quarantined) == ("fastchat-clean-battle", 2061, len(valid),
-                                                            {"same_model": 1})
+    assert (r.format, r.rows_in, r.kept, r.quarantined) == (
+        "fastchat-clean-battle",
+        2061,
+        len(valid),
+        {"same_model": 1},
+    )
     expected: dict[str, int] = {}
     for b in valid:
         expected[CANON[b["winner"]]] = expected.get(CANON[b["winner"]], 0) + 1
     assert _winners(con, r.source) == expected
-    anony = con.sql("SELECT count(*) FILTER (WHERE anony), count(DISTINCT voter_id), min(tstamp), max(tstamp) "
-                    "FROM battles").fetchall()[0]
+    anony = con.sql(
+        "SELECT count(*) FILTER (WHERE anony), count(DISTINCT voter_id), min(tstamp), max(tstamp) FROM battles"
+    ).fetchall()[0]
     assert anony[0] == sum(b["anony"] for b in valid)
     assert anony[1] == 1  # every vote came from one (local) voter
     assert anony[2].timestamp() == pytest.approx(min(b["tstamp"] for b in valid))
@@ -80,8 +93,10 @@ def test_arena_conversations_100(con) -> None:
     # every message is kept, in order, on its side
     assert r.messages == sum(len(x["conversation_a"]) + len(x["conversation_b"]) for x in rows)
     first = rows[0]
-    got = con.execute("SELECT role, content FROM conversations WHERE battle_id = ? AND side = 'b' ORDER BY turn, "
-                      "role DESC", [f"{r.source}:{first['question_id']}"]).fetchall()
+    got = con.execute(
+        "SELECT role, content FROM conversations WHERE battle_id = ? AND side = 'b' ORDER BY turn, role DESC",
+        [f"{r.source}:{first['question_id']}"],
+    ).fetchall()
     assert got == [(m["role"], m["content"]) for m in first["conversation_b"]]
     turns = dict(con.sql("SELECT source_id, turns FROM battles").fetchall())
     assert all(turns[x["question_id"]] == x["turn"] for x in rows)
@@ -132,9 +147,16 @@ def _shared_files() -> list[Path]:
     return sorted(p for p in SHARED.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl", ".csv", ".parquet"))
 
 
-VOTE_LOGS = {"lmarena-140k", "genai-arena-20240220", "arena-conversations-100", "arena-battles-2023-text",
-             "chatbot-arena-33k-votes", "llmfao/crowd-comparisons.csv", "llmfao/gpt3-crowd-comparisons.csv",
-             "llmfao/gpt4-crowd-comparisons.csv"}
+VOTE_LOGS = {
+    "lmarena-140k",
+    "genai-arena-20240220",
+    "arena-conversations-100",
+    "arena-battles-2023-text",
+    "chatbot-arena-33k-votes",
+    "llmfao/crowd-comparisons.csv",
+    "llmfao/gpt3-crowd-comparisons.csv",
+    "llmfao/gpt4-crowd-comparisons.csv",
+}
 
 
 def _independent_record_count(path: Path) -> int:

@@ -14,34 +14,68 @@ from arenavotes.ratings.core import RatingParams
 
 
 def _votes(path: Path) -> Path:
-    rows = [{"left": a, "right": b, "winner": w, "worker": f"w{i % 7}"}
-            for i, (a, b, w) in enumerate([("m1", "m2", "model_a"), ("m2", "m3", "model_b"), ("m1", "m3", "model_b"),
-                                           ("m2", "m1", "model_a"), ("m3", "m1", "tie")] * 30)]
+    rows = [
+        {"left": a, "right": b, "winner": w, "worker": f"w{i % 7}"}
+        for i, (a, b, w) in enumerate(
+            [
+                ("m1", "m2", "model_a"),
+                ("m2", "m3", "model_b"),
+                ("m1", "m3", "model_b"),
+                ("m2", "m1", "model_a"),
+                ("m3", "m1", "tie"),
+            ]
+            * 30
+        )
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     return path
 
 
 def test_old_cluster_unit_name_means_the_voter() -> None:
-    assert RatingsSettings(cluster_by="judge").cluster_by == "voter"    # type: ignore[arg-type]
-    assert RatingParams(cluster_by="judge").cluster_by == "voter"       # type: ignore[arg-type]
+    assert RatingsSettings(cluster_by="judge").cluster_by == "voter"  # type: ignore[arg-type]
+    assert RatingParams(cluster_by="judge").cluster_by == "voter"  # type: ignore[arg-type]
 
 
 def test_old_spellings_on_the_command_line(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     assert run("init", str(ws)).returncode == 0
-    r = run("ingest", "-w", str(ws), str(_votes(tmp_path / "v.jsonl")), "--map", "model_a=left", "--map",
-            "model_b=right", "--map", "judge=worker")
+    r = run(
+        "ingest",
+        "-w",
+        str(ws),
+        str(_votes(tmp_path / "v.jsonl")),
+        "--map",
+        "model_a=left",
+        "--map",
+        "model_b=right",
+        "--map",
+        "judge=worker",
+    )
     assert r.returncode == 0, r.stderr
     voters = run("sql", "-w", str(ws), "select count(distinct voter_id) from battles", "--format", "csv")
     assert voters.stdout.splitlines()[1] == "7"
     assert run("dedup", "-w", str(ws)).returncode == 0
-    r = run("rate", "-w", str(ws), "--all-sources", "--name", "old", "--ci", "cluster", "--cluster-by", "judge",
-            "--rounds", "20", "--no-style")
+    r = run(
+        "rate",
+        "-w",
+        str(ws),
+        "--all-sources",
+        "--name",
+        "old",
+        "--ci",
+        "cluster",
+        "--cluster-by",
+        "judge",
+        "--rounds",
+        "20",
+        "--no-style",
+    )
     assert r.returncode == 0, r.stderr
     board = json.loads(run("leaderboard", "-w", str(ws), "--name", "old", "--format", "json").stdout)
     assert {b["model"] for b in board} == {"m1", "m2", "m3"}
-    params = run("sql", "-w", str(ws), "select distinct params from leaderboards where scope = 'old'", "--format",
-                 "json")
+    params = run(
+        "sql", "-w", str(ws), "select distinct params from leaderboards where scope = 'old'", "--format", "json"
+    )
     assert json.loads(json.loads(params.stdout)[0]["params"])["cluster_by"] == "voter"
     bad = run("rate", "-w", str(ws), "--all-sources", "--cluster-by", "session")
     assert bad.returncode == 2 and "voter" in bad.stderr
@@ -52,10 +86,12 @@ def test_a_workspace_with_the_old_column_is_renamed_when_opened(tmp_path: Path) 
     db.connect(path).close()
     raw = duckdb.connect(str(path))
     raw.execute("ALTER TABLE battles RENAME COLUMN voter_id TO judge_id")
-    raw.execute("INSERT INTO battles (battle_id, source, model_a, model_b, winner, judge_id) "
-                "VALUES ('b1', 's', 'x', 'y', 'model_a', 'v1')")
+    raw.execute(
+        "INSERT INTO battles (battle_id, source, model_a, model_b, winner, judge_id) "
+        "VALUES ('b1', 's', 'x', 'y', 'model_a', 'v1')"
+    )
     raw.close()
-    ro = db.connect(path, read_only=True)          # a read-only first open renames too
+    ro = db.connect(path, read_only=True)  # a read-only first open renames too
     assert ro.sql("select voter_id from battles").fetchall() == [("v1",)]
     ro.close()
 
@@ -64,11 +100,16 @@ def test_old_labeler_names_are_renamed_when_a_workspace_is_opened(tmp_path: Path
     path = tmp_path / "arena.duckdb"
     db.connect(path).close()
     raw = duckdb.connect(str(path))
-    raw.execute("INSERT INTO prompt_labels VALUES ('b1', 'arenavotes:rules@1', 'math', true, NULL), "
-                "('b1', 'source:lmarena-140k', 'math', true, NULL), ('b1', 'judge:m/x:creative_writing@1', 'x', "
-                "false, NULL)")
+    raw.execute(
+        "INSERT INTO prompt_labels VALUES ('b1', 'arenavotes:rules@1', 'math', true, NULL), "
+        "('b1', 'source:lmarena-140k', 'math', true, NULL), ('b1', 'judge:m/x:creative_writing@1', 'x', "
+        "false, NULL)"
+    )
     raw.close()
     ro = db.connect(path, read_only=True)
     assert sorted(r[0] for r in ro.sql("select labeler from prompt_labels").fetchall()) == [
-        "judge/m/x:creative_writing@1", "offline/rules@1", "source/lmarena-140k"]
+        "judge/m/x:creative_writing@1",
+        "offline/rules@1",
+        "source/lmarena-140k",
+    ]
     ro.close()

@@ -19,51 +19,76 @@ from arenavotes.pii.scrub import scrub_texts
 from arenavotes.pii.store import findings_frame, unscrubbed, write_scrubbed
 
 
-@pytest.mark.parametrize(("text", "entity", "value"), [
-    ("write to jane.doe+x@example.co.uk today", "EMAIL_ADDRESS", "jane.doe+x@example.co.uk"),
-    ("call +1 (415) 555-0199 ext. 22", "PHONE_NUMBER", "+1 (415) 555-0199 ext. 22"),
-    ("phone 001-415-555-0199", "PHONE_NUMBER", "001-415-555-0199"),
-    ("mobile 415.555.0199", "PHONE_NUMBER", "415.555.0199"),
-    ("tel +49 30 12345678", "PHONE_NUMBER", "+49 30 12345678"),
-    ("card 5555 5555 5555 4444", "CREDIT_CARD", "5555 5555 5555 4444"),
-    ("card 2223003122003222", "CREDIT_CARD", "2223003122003222"),           # Mastercard 2-series
-    ("IBAN DE89 3704 0044 0532 0130 00", "IBAN_CODE", "DE89 3704 0044 0532 0130 00"),
-    ("host 10.0.0.254 up", "IP_ADDRESS", "10.0.0.254"),
-    ("v6 2001:db8:85a3::8a2e:370:7334 up", "IP_ADDRESS", "2001:db8:85a3::8a2e:370:7334"),
-    ("ssn 078-05-1120", "US_SSN", "078-05-1120"),
-    ("db postgres://bob:hunter2@db.local/x", "URL_CREDENTIALS", "postgres://bob:hunter2@db.local"),
-    ("key sk-proj-" + "A1b2" * 12, "API_KEY", "sk-proj-" + "A1b2" * 12),
-    ("key sk-ant-api03-" + "x9" * 45, "API_KEY", "sk-ant-api03-" + "x9" * 45),
-    ("AKIAIOSFODNN7EXAMPLE", "API_KEY", "AKIAIOSFODNN7EXAMPLE"),
-    ("token ghp_" + "a" * 36, "API_KEY", "ghp_" + "a" * 36),
-    ("AIza" + "B" * 35, "API_KEY", "AIza" + "B" * 35),
-    ("xoxb-123456789012-abcdefghij", "API_KEY", "xoxb-123456789012-abcdefghij"),
-    ("0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe", "CRYPTO", "0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----", "PRIVATE_KEY",
-     "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----"),
-    ("电话 +86 138 1234 5678", "PHONE_NUMBER", "+86 138 1234 5678"),         # any script around it
-])
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("write to jane.doe+x@example.co.uk today", "EMAIL_ADDRESS", "jane.doe+x@example.co.uk"),
+        ("call +1 (415) 555-0199 ext. 22", "PHONE_NUMBER", "+1 (415) 555-0199 ext. 22"),
+        ("phone 001-415-555-0199", "PHONE_NUMBER", "001-415-555-0199"),
+        ("mobile 415.555.0199", "PHONE_NUMBER", "415.555.0199"),
+        ("tel +49 30 12345678", "PHONE_NUMBER", "+49 30 12345678"),
+        ("card 5555 5555 5555 4444", "CREDIT_CARD", "5555 5555 5555 4444"),
+        ("card 2223003122003222", "CREDIT_CARD", "2223003122003222"),  # Mastercard 2-series
+        ("IBAN DE89 3704 0044 0532 0130 00", "IBAN_CODE", "DE89 3704 0044 0532 0130 00"),
+        ("host 10.0.0.254 up", "IP_ADDRESS", "10.0.0.254"),
+        ("v6 2001:db8:85a3::8a2e:370:7334 up", "IP_ADDRESS", "2001:db8:85a3::8a2e:370:7334"),
+        ("ssn 078-05-1120", "US_SSN", "078-05-1120"),
+        ("db postgres://bob:hunter2@db.local/x", "URL_CREDENTIALS", "postgres://bob:hunter2@db.local"),
+        ("key sk-proj-" + "A1b2" * 12, "API_KEY", "sk-proj-" + "A1b2" * 12),
+        ("key sk-ant-api03-" + "x9" * 45, "API_KEY", "sk-ant-api03-" + "x9" * 45),
+        ("AKIAIOSFODNN7EXAMPLE", "API_KEY", "AKIAIOSFODNN7EXAMPLE"),
+        ("token ghp_" + "a" * 36, "API_KEY", "ghp_" + "a" * 36),
+        ("AIza" + "B" * 35, "API_KEY", "AIza" + "B" * 35),
+        ("xoxb-123456789012-abcdefghij", "API_KEY", "xoxb-123456789012-abcdefghij"),
+        ("0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe", "CRYPTO", "0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe"),
+        (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+            "PRIVATE_KEY",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----",
+        ),
+        ("电话 +86 138 1234 5678", "PHONE_NUMBER", "+86 138 1234 5678"),  # any script around it
+    ],
+)
 def test_recognizers_find(text: str, entity: str, value: str) -> None:
-    got = [(f.entity, text[f.start:f.end]) for f in find(text)]
+    got = [(f.entity, text[f.start : f.end]) for f in find(text)]
     assert (entity, value) in got
 
 
-@pytest.mark.parametrize("text", [
-    "GPT-4 beats Llama 2 and Claude 3.5", "numpy==1.26.4 on Python 3.11.7 (2023-12-04)",
-    "x = [192, 168, 1, 1]; pi = 3.141592653589793", "4111 1111 1111 1112 fails Luhn", "ssn 000-12-3456",
-    "modulo 998 244 353", "v1.2.3.4 release", "git clone git@github.com:org/repo.git", "std::vector<int> v;",
-    "2023-01-20 15:30:00", "1,234,567 rows",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GPT-4 beats Llama 2 and Claude 3.5",
+        "numpy==1.26.4 on Python 3.11.7 (2023-12-04)",
+        "x = [192, 168, 1, 1]; pi = 3.141592653589793",
+        "4111 1111 1111 1112 fails Luhn",
+        "ssn 000-12-3456",
+        "modulo 998 244 353",
+        "v1.2.3.4 release",
+        "git clone git@github.com:org/repo.git",
+        "std::vector<int> v;",
+        "2023-01-20 15:30:00",
+        "1,234,567 rows",
+    ],
+)
 def test_code_math_versions_and_dates_survive(text: str) -> None:
     assert find(text) == []
 
 
 def test_scrub_workspace_end_to_end(con, tmp_path: Path) -> None:
-    rec = {"question_id": "q1", "model_a": "a", "model_b": "b", "winner": "tie",
-           "conversation_a": [{"role": "user", "content": "I'm Maria García, mail maria.garcia@example.com"},
-                              {"role": "assistant", "content": "Hello Maria García! Call 415-555-0199."}],
-           "conversation_b": [{"role": "user", "content": "I'm Maria García, mail maria.garcia@example.com"},
-                              {"role": "assistant", "content": "Noted."}]}
+    rec = {
+        "question_id": "q1",
+        "model_a": "a",
+        "model_b": "b",
+        "winner": "tie",
+        "conversation_a": [
+            {"role": "user", "content": "I'm Maria García, mail maria.garcia@example.com"},
+            {"role": "assistant", "content": "Hello Maria García! Call 415-555-0199."},
+        ],
+        "conversation_b": [
+            {"role": "user", "content": "I'm Maria García, mail maria.garcia@example.com"},
+            {"role": "assistant", "content": "Noted."},
+        ],
+    }
     p = tmp_path / "c.jsonl"
     p.write_text(json.dumps(rec) + "\n")
     ingest_file(con, p, key=KEY)
@@ -76,9 +101,9 @@ def test_scrub_workspace_end_to_end(con, tmp_path: Path) -> None:
     assert "<EMAIL_ADDRESS>" in everything and "<PERSON>" in everything and "<PHONE_NUMBER>" in everything
     f = con.sql("SELECT entity, sum(count) FROM pii_findings GROUP BY 1 ORDER BY 1").fetchall()
     assert dict(f) == {"EMAIL_ADDRESS": 2, "PERSON": 3, "PHONE_NUMBER": 1}
-    assert "maria" not in str(con.sql("SELECT * FROM pii_findings").fetchall()).lower()   # never raw values
+    assert "maria" not in str(con.sql("SELECT * FROM pii_findings").fetchall()).lower()  # never raw values
     assert con.sql("SELECT count(*) FROM conversations_raw").fetchall() == [(3,)]
-    assert unscrubbed(con, ["c"]).height == 0          # scrubbed battles are not scanned again
+    assert unscrubbed(con, ["c"]).height == 0  # scrubbed battles are not scanned again
 
 
 def test_output_is_identical_for_any_worker_count_and_engine() -> None:
@@ -98,32 +123,59 @@ def test_output_is_identical_for_any_worker_count_and_engine() -> None:
 def test_gate_refuses_planted_pii_and_passes_clean_files(tmp_path: Path) -> None:
     clean = tmp_path / "clean"
     clean.mkdir()
-    pq.write_table(pa.table({"battle_id": ["1", "2"], "content": ["Write a haiku about <PERSON>.", "2 + 2 = 4"],
-                             "turns": [["hi", "bye"], ["ok"]]}), clean / "conversations.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "battle_id": ["1", "2"],
+                "content": ["Write a haiku about <PERSON>.", "2 + 2 = 4"],
+                "turns": [["hi", "bye"], ["ok"]],
+            }
+        ),
+        clean / "conversations.parquet",
+    )
     (clean / "README.md").write_text("# Arena votes\nGPT-4 and Claude 3.5 answers, scrubbed.\n")
     (clean / "manifest.json").write_text(json.dumps({"version": "v1", "rows": 2}))
     assert check_paths([clean]) == []
     dirty = tmp_path / "dirty"
     dirty.mkdir()
-    pq.write_table(pa.table({"battle_id": ["1", "2"], "content": ["ok", "my card 4111 1111 1111 1111"],
-                             "turns": [["fine"], ["call +1 415 555 0199 now"]]}), dirty / "conversations.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "battle_id": ["1", "2"],
+                "content": ["ok", "my card 4111 1111 1111 1111"],
+                "turns": [["fine"], ["call +1 415 555 0199 now"]],
+            }
+        ),
+        dirty / "conversations.parquet",
+    )
     (dirty / "card.md").write_text("Ask ana.silva@example.com\n")
     found = {(Path(f.file).name, f.location, f.column, f.entity) for f in check_paths([dirty])}
-    assert found == {("conversations.parquet", "row 2", "content", "CREDIT_CARD"),
-                     ("conversations.parquet", "row 2", "turns[0]", "PHONE_NUMBER"),
-                     ("card.md", "line 1", "", "EMAIL_ADDRESS")}
+    assert found == {
+        ("conversations.parquet", "row 2", "content", "CREDIT_CARD"),
+        ("conversations.parquet", "row 2", "turns[0]", "PHONE_NUMBER"),
+        ("card.md", "line 1", "", "EMAIL_ADDRESS"),
+    }
 
 
 def test_scrub_and_gate_cli(tmp_path: Path) -> None:
     from conftest import DATA, run
 
     ws = tmp_path / "w"
-    assert run("ingest", "-w", str(ws), "--source", "a100",
-               str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
+    assert (
+        run(
+            "ingest",
+            "-w",
+            str(ws),
+            "--source",
+            "a100",
+            str(DATA / "arena-conversations-100" / "conversations.jsonl.gz"),
+        ).returncode
+        == 0
+    )
     r = run("scrub", "-w", str(ws), "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert "scrubbed 588 texts" in r.stdout and "spans replaced" in r.stdout
-    assert "scrubbed 0 texts" in run("scrub", "-w", str(ws)).stdout        # idempotent
+    assert "scrubbed 0 texts" in run("scrub", "-w", str(ws)).stdout  # idempotent
     out = tmp_path / "out.parquet"
     rows = json.loads(run("sql", "-w", str(ws), "select content from conversations", "--format", "json").stdout)
     pl.DataFrame({"content": [r["content"] for r in rows]}).write_parquet(out)
@@ -149,8 +201,10 @@ def test_gate_reads_svg_text_and_fails_a_corrupt_png(tmp_path) -> None:
     from arenavotes.pii.gate import check_paths
 
     svg = tmp_path / "fig.svg"
-    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><path d="M 192.168.1.10 L 1 2"/>'
-                   '<g><text x="1" y="2">mail jane@example.org</text></g></svg>')
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><path d="M 192.168.1.10 L 1 2"/>'
+        '<g><text x="1" y="2">mail jane@example.org</text></g></svg>'
+    )
     (tmp_path / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n 10.0.0.1 jane@example.org")
     found = {(f.file.rsplit("/", 1)[-1], f.location, f.entity) for f in check_paths([tmp_path], ner=False)}
     # the PNG's bytes after the signature are no chunk: the gate cannot read it, so it fails (pixels are not scanned)
@@ -160,22 +214,37 @@ def test_gate_reads_svg_text_and_fails_a_corrupt_png(tmp_path) -> None:
 def test_two_answers_in_one_turn_keep_their_own_text(con, tmp_path: Path) -> None:
     """Reproducer: scrub wrote messages back by (battle, side, turn, role), so two assistant messages of one
     turn both became the second one's text. Every message now has its own key (battle_id, side, msg)."""
-    rec = {"question_id": "q2", "model_a": "a", "model_b": "b", "winner": "model_a",
-           "conversation_a": [{"role": "user", "content": "Write to ann.lee@example.org twice"},
-                              {"role": "assistant", "content": "First: mail ann.lee@example.org now."},
-                              {"role": "assistant", "content": "Second answer, no address here."}],
-           "conversation_b": [{"role": "user", "content": "Write to ann.lee@example.org twice"},
-                              {"role": "assistant", "content": "Done."}]}
+    rec = {
+        "question_id": "q2",
+        "model_a": "a",
+        "model_b": "b",
+        "winner": "model_a",
+        "conversation_a": [
+            {"role": "user", "content": "Write to ann.lee@example.org twice"},
+            {"role": "assistant", "content": "First: mail ann.lee@example.org now."},
+            {"role": "assistant", "content": "Second answer, no address here."},
+        ],
+        "conversation_b": [
+            {"role": "user", "content": "Write to ann.lee@example.org twice"},
+            {"role": "assistant", "content": "Done."},
+        ],
+    }
     p = tmp_path / "two.jsonl"
     p.write_text(json.dumps(rec) + "\n")
     ingest_file(con, p, key=KEY)
-    keys = con.sql("SELECT battle_id, side, msg, count(*) FROM conversations GROUP BY ALL HAVING count(*) > 1").fetchall()
+    keys = con.sql(
+        "SELECT battle_id, side, msg, count(*) FROM conversations GROUP BY ALL HAVING count(*) > 1"
+    ).fetchall()
     assert keys == []
     msgs = unscrubbed(con, ["two"])
     new, found = scrub_texts(msgs["content"].to_list(), workers=1, ner=False)
     write_scrubbed(con, msgs, new, findings_frame(msgs, found), "run2", keep_raw=False)
-    answers = [r[0] for r in con.sql("SELECT content FROM conversations WHERE side = 'a' AND role = 'assistant' "
-                                     "ORDER BY msg").fetchall()]
+    answers = [
+        r[0]
+        for r in con.sql(
+            "SELECT content FROM conversations WHERE side = 'a' AND role = 'assistant' ORDER BY msg"
+        ).fetchall()
+    ]
     assert answers == ["First: mail <EMAIL_ADDRESS> now.", "Second answer, no address here."]
 
 
@@ -184,8 +253,14 @@ def test_every_recognizer_is_named_kind_name_at_version() -> None:
 
     registered = [p.recognizer for p in patterns.PATTERNS]
     assert len(set(registered)) == len(registered)
-    every = {*registered, names.RECOGNIZER, engine.NER_RECOGNIZER, gate.FULL_NER_RECOGNIZER, gate.READER,
-             *loose.RECOGNIZERS}
+    every = {
+        *registered,
+        names.RECOGNIZER,
+        engine.NER_RECOGNIZER,
+        gate.FULL_NER_RECOGNIZER,
+        gate.READER,
+        *loose.RECOGNIZERS,
+    }
     bad = sorted(r for r in every if not re.fullmatch(r"(?:pattern|context|presidio|gate)/[a-z0-9_-]+@[1-9]\d*", r))
     assert bad == []
 
@@ -193,8 +268,11 @@ def test_every_recognizer_is_named_kind_name_at_version() -> None:
 def test_pattern_contexts_are_data_on_the_patterns() -> None:
     from arenavotes.pii.patterns import PATTERNS, PHONE_WORDS, VERSION_WORDS
 
-    assert {p.name: p.context for p in PATTERNS if p.context} == {"ipv4": VERSION_WORDS, "ipv6": VERSION_WORDS,
-                                                                  "phone": PHONE_WORDS}
+    assert {p.name: p.context for p in PATTERNS if p.context} == {
+        "ipv4": VERSION_WORDS,
+        "ipv6": VERSION_WORDS,
+        "phone": PHONE_WORDS,
+    }
     assert {p.name: p.group for p in PATTERNS if p.group} == {"us_ssn_context": 1}
     # the same number: ruled out after a version word, 0.75 after a phone word, 0.6 when phone-shaped alone
     assert find("version 10.0.0.254") == [] and find("host 10.0.0.254")[0].score == 0.9

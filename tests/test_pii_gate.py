@@ -21,13 +21,62 @@ from arenavotes.pii.gate import GATE_VERSION, check_paths, gate_findings, verdic
 from arenavotes.pii.names import find_names
 from arenavotes.pii.patterns import find
 
-FIRST = ["Beatrix", "Ignatius", "Marta", "Priya", "Kwame", "Olga", "Hiroshi", "Fatima", "Lars", "Chloé", "Dmitri",
-         "Nomvula", "Santiago", "Aisha", "Tomás", "Ingrid", "Jonas", "Leila", "Mateo", "Sarah"]
-LAST = ["Lindqvist", "Fairbanks", "Kowalczyk", "Sharma", "Mensah", "Ivanova", "Tanaka", "Haddad", "Jensen", "Dubois",
-        "Petrov", "Dlamini", "Okafor", "Rossi", "Novak", "Nakamura", "Schmidt", "Moreau", "Brennan", "Whitfield"]
-CONTEXTS = ["Dear {},\nthank you for the report.", "Hello {}, here is the plan.", "Yours, {}.",
-            "Best regards,\n{}", "Sincerely,\n\n{}\nHead of Sales", "Cheers,\n{}", "Hi {}, quick question.",
-            "My name is {} and I need help with my visa.", "I am {}, the new tenant.", "Kind regards,\n{}"]
+FIRST = [
+    "Beatrix",
+    "Ignatius",
+    "Marta",
+    "Priya",
+    "Kwame",
+    "Olga",
+    "Hiroshi",
+    "Fatima",
+    "Lars",
+    "Chloé",
+    "Dmitri",
+    "Nomvula",
+    "Santiago",
+    "Aisha",
+    "Tomás",
+    "Ingrid",
+    "Jonas",
+    "Leila",
+    "Mateo",
+    "Sarah",
+]
+LAST = [
+    "Lindqvist",
+    "Fairbanks",
+    "Kowalczyk",
+    "Sharma",
+    "Mensah",
+    "Ivanova",
+    "Tanaka",
+    "Haddad",
+    "Jensen",
+    "Dubois",
+    "Petrov",
+    "Dlamini",
+    "Okafor",
+    "Rossi",
+    "Novak",
+    "Nakamura",
+    "Schmidt",
+    "Moreau",
+    "Brennan",
+    "Whitfield",
+]
+CONTEXTS = [
+    "Dear {},\nthank you for the report.",
+    "Hello {}, here is the plan.",
+    "Yours, {}.",
+    "Best regards,\n{}",
+    "Sincerely,\n\n{}\nHead of Sales",
+    "Cheers,\n{}",
+    "Hi {}, quick question.",
+    "My name is {} and I need help with my visa.",
+    "I am {}, the new tenant.",
+    "Kind regards,\n{}",
+]
 
 
 def _luhn(prefix: str, n: int, rng: random.Random) -> str:
@@ -41,6 +90,7 @@ def _luhn(prefix: str, n: int, rng: random.Random) -> str:
 
 def planted(rng: random.Random) -> list[tuple[str, str]]:
     """(entity, text) pairs with one planted value each, in shapes the scrubber's patterns do not all cover."""
+
     def d(k: int) -> str:
         return "".join(rng.choice(string.digits) for _ in range(k))
 
@@ -50,11 +100,20 @@ def planted(rng: random.Random) -> list[tuple[str, str]]:
     name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
     mail = f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}{d(2)}@{rng.choice(['mail.example.org', 'x.io'])}"
     return [
-        ("CREDIT_CARD", f"pay with {sep.join(card[i:i + 4] for i in range(0, 16, 4))} today"),
+        ("CREDIT_CARD", f"pay with {sep.join(card[i : i + 4] for i in range(0, 16, 4))} today"),
         ("IP_ADDRESS", rng.choice([f"server {ip}", f"Kyiv {ip}", f"IP: {ip}.", f"host={ip}:8080", f"[{ip}]"])),
         ("EMAIL_ADDRESS", rng.choice([f"write to {mail}", f"<{mail}>", f"mailto:{mail}"])),
-        ("PHONE_NUMBER", rng.choice([f"call +44 20 {d(4)} {d(4)}", f"ring ({rng.randint(201, 989)}) 555-{d(4)}",
-                                     f"+1.{rng.randint(201, 989)}.555.{d(4)}", f"tel 0049 30 {d(8)}"])),
+        (
+            "PHONE_NUMBER",
+            rng.choice(
+                [
+                    f"call +44 20 {d(4)} {d(4)}",
+                    f"ring ({rng.randint(201, 989)}) 555-{d(4)}",
+                    f"+1.{rng.randint(201, 989)}.555.{d(4)}",
+                    f"tel 0049 30 {d(8)}",
+                ]
+            ),
+        ),
         ("PERSON", rng.choice(CONTEXTS).format(name)),
     ]
 
@@ -62,10 +121,16 @@ def planted(rng: random.Random) -> list[tuple[str, str]]:
 def _write_png(path: Path, chunks: list[tuple[bytes, bytes]]) -> None:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     body = b"".join(chunk(k, v) for k, v in chunks)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + body + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + body
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _release(tmp: Path, n: int, seed: int) -> list[tuple[str, str]]:
@@ -82,17 +147,20 @@ def _release(tmp: Path, n: int, seed: int) -> list[tuple[str, str]]:
     rows = plant("data.parquet")
     texts = [t for _, t in rows]
     k = len(texts)
-    table = pa.table({
-        "s": pa.array(texts, pa.string()),
-        "ls": pa.array(texts[1:] + texts[:1], pa.large_string()),
-        "b": pa.array([t.encode() for t in texts[2:] + texts[:2]], pa.binary()),
-        "dict": pa.array(texts[3:] + texts[:3]).dictionary_encode(),
-        "lst": pa.array([["ok", t] for t in texts[4:] + texts[:4]], pa.list_(pa.string())),
-        "st": pa.array([{"a": 1, "b": t} for t in texts[5:] + texts[:5]],
-                       pa.struct([("a", pa.int64()), ("b", pa.string())])),
-        "mp": pa.array([[("k", t)] for t in texts[6:] + texts[:6]], pa.map_(pa.string(), pa.string())),
-        "n": pa.array(range(k), pa.int64()),
-    })
+    table = pa.table(
+        {
+            "s": pa.array(texts, pa.string()),
+            "ls": pa.array(texts[1:] + texts[:1], pa.large_string()),
+            "b": pa.array([t.encode() for t in texts[2:] + texts[:2]], pa.binary()),
+            "dict": pa.array(texts[3:] + texts[:3]).dictionary_encode(),
+            "lst": pa.array([["ok", t] for t in texts[4:] + texts[:4]], pa.list_(pa.string())),
+            "st": pa.array(
+                [{"a": 1, "b": t} for t in texts[5:] + texts[:5]], pa.struct([("a", pa.int64()), ("b", pa.string())])
+            ),
+            "mp": pa.array([[("k", t)] for t in texts[6:] + texts[:6]], pa.map_(pa.string(), pa.string())),
+            "n": pa.array(range(k), pa.int64()),
+        }
+    )
     pq.write_table(table, tmp / "data.parquet")
     rows = plant("data.json")
     (tmp / "data.json").write_text(json.dumps({"items": [{"text": t, "id": i} for i, (_, t) in enumerate(rows)]}))
@@ -113,10 +181,17 @@ def _release(tmp: Path, n: int, seed: int) -> list[tuple[str, str]]:
     body = "".join(f'<text x="1" y="{i}">{_xml(t)}</text>' for i, (_, t) in enumerate(rows))
     (tmp / "fig.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg"><path d="M 10.0.0.1 L 1 2"/>{body}</svg>')
     rows = plant("fig.png")
-    _write_png(tmp / "fig.png", [(b"tEXt", b"Comment\x00" + t.encode("latin-1", "replace")) if i % 3 == 0 else
-                                 (b"zTXt", b"Comment\x00\x00" + zlib.compress(t.encode("latin-1", "replace")))
-                                 if i % 3 == 1 else (b"iTXt", b"Comment\x00\x00\x00en\x00\x00" + t.encode())
-                                 for i, (_, t) in enumerate(rows)])
+    _write_png(
+        tmp / "fig.png",
+        [
+            (b"tEXt", b"Comment\x00" + t.encode("latin-1", "replace"))
+            if i % 3 == 0
+            else (b"zTXt", b"Comment\x00\x00" + zlib.compress(t.encode("latin-1", "replace")))
+            if i % 3 == 1
+            else (b"iTXt", b"Comment\x00\x00\x00en\x00\x00" + t.encode())
+            for i, (_, t) in enumerate(rows)
+        ],
+    )
     return expect
 
 
@@ -142,40 +217,54 @@ def test_gate_catches_its_own_planted_set_in_every_format(tmp_path: Path, ner: b
     caught = 0
     for key, count in planted_count.items():
         if key[0] == "data.parquet":
-            count *= 7     # the same values in seven columns of seven Arrow types
+            count *= 7  # the same values in seven columns of seven Arrow types
         caught += min(count, len(got.get(key, ()))) / (7 if key[0] == "data.parquet" else 1)
         assert len(got.get(key, ())) >= 0.99 * count, (key, len(got.get(key, ())), count)
     assert caught >= 0.99 * total
-    for f in found:                                   # never the value: only file, place, entity, recognizer
+    for f in found:  # never the value: only file, place, entity, recognizer
         assert not any(x in f"{f.location} {f.column}" for x in ("@", "Lindqvist", "Kowalczyk"))
 
 
 def test_every_parquet_column_type_is_read(tmp_path: Path) -> None:
     t = "mail bob.stone@example.org"
-    table = pa.table({"b": pa.array([t.encode()], pa.binary()), "d": pa.array([t]).dictionary_encode(),
-                      "m": pa.array([[("k", t)]], pa.map_(pa.string(), pa.string())),
-                      "mk": pa.array([[(t, "v")]], pa.map_(pa.string(), pa.string())),
-                      "lb": pa.array([[t.encode()]], pa.list_(pa.large_binary())),
-                      "card": pa.array([4111111111111111], pa.int64())})
+    table = pa.table(
+        {
+            "b": pa.array([t.encode()], pa.binary()),
+            "d": pa.array([t]).dictionary_encode(),
+            "m": pa.array([[("k", t)]], pa.map_(pa.string(), pa.string())),
+            "mk": pa.array([[(t, "v")]], pa.map_(pa.string(), pa.string())),
+            "lb": pa.array([[t.encode()]], pa.list_(pa.large_binary())),
+            "card": pa.array([4111111111111111], pa.int64()),
+        }
+    )
     pq.write_table(table, tmp_path / "x.parquet", compression="zstd")
     cols = {(f.column.split("[")[0].split("{")[0], f.entity) for f in check_paths([tmp_path], ner=False)}
-    assert {("b", "EMAIL_ADDRESS"), ("d", "EMAIL_ADDRESS"), ("m", "EMAIL_ADDRESS"), ("mk", "EMAIL_ADDRESS"),
-            ("lb", "EMAIL_ADDRESS"), ("card", "CREDIT_CARD")} <= cols
+    assert {
+        ("b", "EMAIL_ADDRESS"),
+        ("d", "EMAIL_ADDRESS"),
+        ("m", "EMAIL_ADDRESS"),
+        ("mk", "EMAIL_ADDRESS"),
+        ("lb", "EMAIL_ADDRESS"),
+        ("card", "CREDIT_CARD"),
+    } <= cols
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("bad.json", b'{"a": "unterminated'),
-    ("latin.json", '{"a": "Café à Zürich"}'.encode("latin-1")),
-    ("bad.parquet", b"PAR1 this is not parquet"),
-    ("trunc.parquet", b""),
-    ("bad.jsonl", b'{"ok": 1}\n{not json}\n'),
-    ("bad.txt.gz", b"\x1f\x8b\x08\x00garbage"),
-    ("bad.svg", b"<svg><text>unclosed</svg>"),
-    ("bad.png", b"\x89PNG\r\n\x1a\nnot chunks"),
-    ("photo.jpg", b"\xff\xd8\xff\xe0 pixels"),
-    ("blob.bin", b"\x00\x01\x02 binary"),
-    ("latin.md", "Grüße aus Köln".encode("latin-1")),
-])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bad.json", b'{"a": "unterminated'),
+        ("latin.json", '{"a": "Café à Zürich"}'.encode("latin-1")),
+        ("bad.parquet", b"PAR1 this is not parquet"),
+        ("trunc.parquet", b""),
+        ("bad.jsonl", b'{"ok": 1}\n{not json}\n'),
+        ("bad.txt.gz", b"\x1f\x8b\x08\x00garbage"),
+        ("bad.svg", b"<svg><text>unclosed</svg>"),
+        ("bad.png", b"\x89PNG\r\n\x1a\nnot chunks"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0 pixels"),
+        ("blob.bin", b"\x00\x01\x02 binary"),
+        ("latin.md", "Grüße aus Köln".encode("latin-1")),
+    ],
+)
 def test_unreadable_files_fail_the_gate_without_a_traceback(tmp_path: Path, name: str, content: bytes) -> None:
     (tmp_path / name).write_bytes(content)
     (tmp_path / "fine.md").write_text("all good\n")
@@ -188,8 +277,12 @@ def test_unreadable_files_still_have_their_pii_reported(tmp_path: Path) -> None:
     (tmp_path / "l.json").write_bytes('{"a": "Café, write to zoë@example.org"}'.encode("latin-1"))
     (tmp_path / "b.json").write_text('{"a": "write to ann@example.org", broken')
     ents = {(Path(f.file).name, f.entity) for f in check_paths([tmp_path], ner=False)}
-    assert {("l.json", "UNREADABLE"), ("l.json", "EMAIL_ADDRESS"), ("b.json", "UNREADABLE"),
-            ("b.json", "EMAIL_ADDRESS")} <= ents
+    assert {
+        ("l.json", "UNREADABLE"),
+        ("l.json", "EMAIL_ADDRESS"),
+        ("b.json", "UNREADABLE"),
+        ("b.json", "EMAIL_ADDRESS"),
+    } <= ents
 
 
 def test_png_text_chunks_are_scanned_and_clean_png_passes(tmp_path: Path) -> None:
@@ -197,22 +290,32 @@ def test_png_text_chunks_are_scanned_and_clean_png_passes(tmp_path: Path) -> Non
     assert check_paths([tmp_path], ner=False) == []
     _write_png(tmp_path / "dirty.png", [(b"iTXt", b"Author\x00\x01\x00en\x00\x00" + zlib.compress(b"ann@example.org"))])
     assert {(Path(f.file).name, f.location, f.column, f.entity) for f in check_paths([tmp_path], ner=False)} == {
-        ("dirty.png", "chunk 1", "iTXt", "EMAIL_ADDRESS")}
+        ("dirty.png", "chunk 1", "iTXt", "EMAIL_ADDRESS")
+    }
 
 
 def test_gate_is_independent_of_the_scrubber() -> None:
     """Shapes the scrubber's patterns do not take, the gate does."""
-    for text, entity in [("card 4111.1111.1111.1111", "CREDIT_CARD"), ("card 4111/1111/1111/1111", "CREDIT_CARD"),
-                         ("srv10.20.30.40", "IP_ADDRESS")]:
+    for text, entity in [
+        ("card 4111.1111.1111.1111", "CREDIT_CARD"),
+        ("card 4111/1111/1111/1111", "CREDIT_CARD"),
+        ("srv10.20.30.40", "IP_ADDRESS"),
+    ]:
         assert entity not in {f.entity for f in find(text)}, text
         assert entity in {f.entity for f in gate_findings([text], ner=False)[text]}, text
 
 
 def test_gate_passes_clean_technical_text() -> None:
-    clean = ["Python 3.11.7 and numpy==1.26.4 released 2023-12-04 15:30:00", "version 1.2.3.4 and v1.2.3.4 and 1.2.3.4.5",
-             "x = [192, 168, 1, 1]; pi = 3.141592653589793", "git clone git@github.com:org/repo.git",
-             "1,234,567 rows in 12.5 s; p = 0.003", "Hello World! Dear Sir or Madam, Best practices for Grace Period",
-             "Write a haiku about <PERSON> at <EMAIL_ADDRESS>", "epoch 1700000000000 ms; seed 1234567890"]
+    clean = [
+        "Python 3.11.7 and numpy==1.26.4 released 2023-12-04 15:30:00",
+        "version 1.2.3.4 and v1.2.3.4 and 1.2.3.4.5",
+        "x = [192, 168, 1, 1]; pi = 3.141592653589793",
+        "git clone git@github.com:org/repo.git",
+        "1,234,567 rows in 12.5 s; p = 0.003",
+        "Hello World! Dear Sir or Madam, Best practices for Grace Period",
+        "Write a haiku about <PERSON> at <EMAIL_ADDRESS>",
+        "epoch 1700000000000 ms; seed 1234567890",
+    ]
     got = gate_findings(clean)
     assert {t: [f.recognizer for f in fs if f.score >= 0.7] for t, fs in got.items()} == {t: [] for t in clean}
 
@@ -229,11 +332,12 @@ def test_verdicts_are_pure_and_cacheable(tmp_path: Path) -> None:
     first = check_paths([tmp_path], ner=False, cache=cache)
     assert len(cache) == 2
     cache[verdict_key("ok", ner=False)] = gate_findings(["mail bob@example.org"], ner=False)["mail bob@example.org"]
-    assert len(check_paths([tmp_path], ner=False, cache=cache)) == 2 * len(first)     # the cache was used
+    assert len(check_paths([tmp_path], ner=False, cache=cache)) == 2 * len(first)  # the cache was used
     assert check_paths([tmp_path], ner=False, workers=2) == first
 
 
 # ------------------------------------------------------------------------- scrubber regressions
+
 
 @pytest.mark.parametrize("seed", range(3))
 def test_ipv4_after_v_words_and_before_a_full_stop(seed: int) -> None:
@@ -241,7 +345,7 @@ def test_ipv4_after_v_words_and_before_a_full_stop(seed: int) -> None:
     for _ in range(30):
         ip = ".".join(str(rng.randint(1, 254)) for _ in range(4))
         for text in (f"server {ip}", f"Kyiv {ip}", f"IP: {ip}.", f"driver {ip} up", f"Kharkiv, {ip}; next"):
-            assert [(f.entity, text[f.start:f.end]) for f in find(text)] == [("IP_ADDRESS", ip)], text
+            assert [(f.entity, text[f.start : f.end]) for f in find(text)] == [("IP_ADDRESS", ip)], text
         for text in (f"version {ip}", f"v{ip}", f"{ip}.{rng.randint(1, 9)}", f"ver. {ip}", f"release {ip}"):
             assert [f for f in find(text) if f.entity == "IP_ADDRESS"] == [], text
 
@@ -252,21 +356,31 @@ def test_names_in_letters_are_found_by_the_context_recognizer(seed: int) -> None
     for template in [*CONTEXTS, "Prof. {} will chair.", "Signed: {}", "Name: {}\nRole: lead"]:
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         text = template.format(name)
-        got = [(f.entity, text[f.start:f.end], f.recognizer) for f in find_names(text)]
+        got = [(f.entity, text[f.start : f.end], f.recognizer) for f in find_names(text)]
         assert ("PERSON", name, "context/person@1") in got or (template.startswith("Prof") and got), (text, got)
         new = Analyzer(ner=False).analyze([text])[0]
         assert any(f.entity == "PERSON" and f.start <= text.index(name) < f.end for f in new)
 
 
 def test_context_recognizer_leaves_non_names() -> None:
-    for text in ["Dear Hiring Manager,", "Hello World!", "Best practices, 2024", "Thanks,\nHere is the code:",
-                 "Cheers, and good luck", "I am Learning", "Hi there, Team", "Dear Sir or Madam"]:
+    for text in [
+        "Dear Hiring Manager,",
+        "Hello World!",
+        "Best practices, 2024",
+        "Thanks,\nHere is the code:",
+        "Cheers, and good luck",
+        "I am Learning",
+        "Hi there, Team",
+        "Dear Sir or Madam",
+    ]:
         assert find_names(text) == [], text
 
 
 def test_code_lines_are_blanked_for_ner_only() -> None:
-    text = ("Please help, Ignatius Fairbanks here.\nconst d = new Date();\nfig = go.Figure(go.Scatter(x=x))\n"
-            "struct Node {\n    int val;\n};\n# Sort the files\nfiles.sort()\nThanks!")
+    text = (
+        "Please help, Ignatius Fairbanks here.\nconst d = new Date();\nfig = go.Figure(go.Scatter(x=x))\n"
+        "struct Node {\n    int val;\n};\n# Sort the files\nfiles.sort()\nThanks!"
+    )
     mask = code_mask(text)
     assert mask == [False, True, True, True, True, True, True, True, False]
     view = blank_code_lines(text)
@@ -275,7 +389,9 @@ def test_code_lines_are_blanked_for_ner_only() -> None:
 
 
 def test_ner_does_not_read_unfenced_code_and_patterns_still_do() -> None:
-    text = ("const d = new Date();\nfig.add_trace(go.Scatter(x=x, y=y))\nstruct Node {\n    int v;\n};\n"
-            "# Sort the files\nfiles.sort()\nhost = '10.1.2.3';")
+    text = (
+        "const d = new Date();\nfig.add_trace(go.Scatter(x=x, y=y))\nstruct Node {\n    int v;\n};\n"
+        "# Sort the files\nfiles.sort()\nhost = '10.1.2.3';"
+    )
     found = Analyzer().analyze([text])[0]
-    assert [(f.entity, text[f.start:f.end]) for f in found] == [("IP_ADDRESS", "10.1.2.3")]
+    assert [(f.entity, text[f.start : f.end]) for f in found] == [("IP_ADDRESS", "10.1.2.3")]

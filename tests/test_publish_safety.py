@@ -44,10 +44,27 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     return w
 
 
-def publish(w: Workspace, version: str, target: Path | str, *, dry_run: bool = False, gate: Gate | None = None,
-            key: bool = True, workspace: Path | None = None) -> list[str]:
-    return list(publish_release(w.path / "releases" / version, str(target), dry_run=dry_run, gate=gate or Gate(),
-                                key=w.secret() if key else None, gate_version=GATE, workspace=workspace))
+def publish(
+    w: Workspace,
+    version: str,
+    target: Path | str,
+    *,
+    dry_run: bool = False,
+    gate: Gate | None = None,
+    key: bool = True,
+    workspace: Path | None = None,
+) -> list[str]:
+    return list(
+        publish_release(
+            w.path / "releases" / version,
+            str(target),
+            dry_run=dry_run,
+            gate=gate or Gate(),
+            key=w.secret() if key else None,
+            gate_version=GATE,
+            workspace=workspace,
+        )
+    )
 
 
 def git(repo: Path, *args: str) -> str:
@@ -65,20 +82,30 @@ def release_files(w: Workspace, version: str) -> set[str]:
 
 # -- C: the target ---------------------------------------------------------------------------------------
 
-def test_publishing_into_the_workspace_is_refused(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                  ) -> None:
+
+def test_publishing_into_the_workspace_is_refused(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "ws-link").symlink_to(ws.path, target_is_directory=True)
     before = snapshot(tmp_path)
-    for target in [ws.path, ws.path / "hub", ws.path / "releases", ws.path / "releases" / "v1",
-                   ws.path / "releases" / "v1" / "data", tmp_path, tmp_path / "ws-link", tmp_path / "ws-link" / "x",
-                   ws.path / "releases" / ".." / "hub"]:
+    for target in [
+        ws.path,
+        ws.path / "hub",
+        ws.path / "releases",
+        ws.path / "releases" / "v1",
+        ws.path / "releases" / "v1" / "data",
+        tmp_path,
+        tmp_path / "ws-link",
+        tmp_path / "ws-link" / "x",
+        ws.path / "releases" / ".." / "hub",
+    ]:
         for dry_run in (True, False):
             with pytest.raises(UserError, match="refusing to publish into"):
                 publish(ws, "v1", target, dry_run=dry_run)
-    monkeypatch.chdir(ws.path)              # arenavotes publish v1 --to . (with the default -w .)
+    monkeypatch.chdir(ws.path)  # arenavotes publish v1 --to . (with the default -w .)
     with pytest.raises(UserError, match="refusing to publish into"):
         publish(ws, "v1", ".")
-    with pytest.raises(UserError, match="refusing to publish into"):   # the workspace inferred from the release
+    with pytest.raises(UserError, match="refusing to publish into"):  # the workspace inferred from the release
         list(publish_release(Path("releases/v1"), ".", dry_run=False, gate=Gate(), key=ws.secret()))
     assert snapshot(tmp_path) == before
     assert (ws.path / "arena.duckdb").exists() and (ws.path / ".arenavotes-secret").exists()
@@ -113,8 +140,9 @@ def test_a_hub_gets_exactly_the_release_and_versions_replace_only_their_files(ws
     lines = publish(ws, "v1", hub)
     assert lines[-1] == "done: tag v1"
     assert tracked(hub) == release_files(ws, "v1") | {MARKER}
-    assert {p.relative_to(hub).as_posix() for p in hub.rglob("*") if p.is_file() and ".git" not in p.parts} == \
-        release_files(ws, "v1") | {MARKER}
+    assert {
+        p.relative_to(hub).as_posix() for p in hub.rglob("*") if p.is_file() and ".git" not in p.parts
+    } == release_files(ws, "v1") | {MARKER}
     for rel in release_files(ws, "v1"):
         assert sha(hub / rel) == sha(ws.path / "releases" / "v1" / rel)
     publish(ws, "v2", hub)
@@ -124,12 +152,14 @@ def test_a_hub_gets_exactly_the_release_and_versions_replace_only_their_files(ws
         publish(ws, "v1", hub)
     empty = tmp_path / "empty"
     empty.mkdir()
-    publish(ws, "v1", empty)                # an existing empty folder is fine
+    publish(ws, "v1", empty)  # an existing empty folder is fine
     assert tracked(empty) == release_files(ws, "v1") | {MARKER}
 
 
-@pytest.mark.parametrize("attack", ["untracked", "ignored", "modified", "committed_user_file", "no_marker",
-                                    "marker_uncommitted", "symlink_committed"])
+@pytest.mark.parametrize(
+    "attack",
+    ["untracked", "ignored", "modified", "committed_user_file", "no_marker", "marker_uncommitted", "symlink_committed"],
+)
 def test_a_hub_holding_anything_publish_did_not_write_is_refused(ws: Workspace, tmp_path: Path, attack: str) -> None:
     hub = tmp_path / "hub"
     publish(ws, "v1", hub)
@@ -164,8 +194,9 @@ def test_a_hub_holding_anything_publish_did_not_write_is_refused(ws: Workspace, 
     assert snapshot(tmp_path) == before
 
 
-def test_a_failed_publish_leaves_the_hub_as_it_was(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                   ) -> None:
+def test_a_failed_publish_leaves_the_hub_as_it_was(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import arenavotes.releases.publish as pub
 
     hub = tmp_path / "hub"
@@ -182,8 +213,9 @@ def test_a_failed_publish_leaves_the_hub_as_it_was(ws: Workspace, tmp_path: Path
     with pytest.raises(UserError, match="disk full"):
         publish(ws, "v2", hub)
     monkeypatch.setattr(pub, "_git", real)
-    assert {k: v for k, v in snapshot(hub).items() if not k.startswith(".git/")} == \
-        {k: v for k, v in before.items() if not k.startswith(".git/")}
+    assert {k: v for k, v in snapshot(hub).items() if not k.startswith(".git/")} == {
+        k: v for k, v in before.items() if not k.startswith(".git/")
+    }
     assert git(hub, "status", "--porcelain") == ""
     new = tmp_path / "new"
     monkeypatch.setattr(pub, "_git", failing)
@@ -194,11 +226,26 @@ def test_a_failed_publish_leaves_the_hub_as_it_was(ws: Workspace, tmp_path: Path
 
 # -- D: what is published ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("attack", ["extra_gz", "extra_png", "extra_parquet", "symlink_to_secret",
-                                    "listed_file_is_symlink", "rehashed_manifest", "tampered_parquet",
-                                    "no_signature", "wrong_signature", "manifest_symlink", "path_traversal"])
-def test_a_release_changed_after_the_build_is_not_published(ws: Workspace, tmp_path: Path, attack: str,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "extra_gz",
+        "extra_png",
+        "extra_parquet",
+        "symlink_to_secret",
+        "listed_file_is_symlink",
+        "rehashed_manifest",
+        "tampered_parquet",
+        "no_signature",
+        "wrong_signature",
+        "manifest_symlink",
+        "path_traversal",
+    ],
+)
+def test_a_release_changed_after_the_build_is_not_published(
+    ws: Workspace, tmp_path: Path, attack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rel = ws.path / "releases" / "v1"
     battles = rel / "data/battles/train-00000-of-00001.parquet"
     m = json.loads((rel / "manifest.json").read_text())
@@ -214,7 +261,7 @@ def test_a_release_changed_after_the_build_is_not_published(ws: Workspace, tmp_p
         copy = tmp_path / "copy.parquet"
         copy.write_bytes(battles.read_bytes())
         battles.unlink()
-        battles.symlink_to(copy)            # same bytes, but a link: publish would follow it
+        battles.symlink_to(copy)  # same bytes, but a link: publish would follow it
     elif attack in ("rehashed_manifest", "tampered_parquet"):
         pq.write_table(pa.table({"battle_id": ["x"], "email": ["alice@example.com"]}), battles)
         if attack == "rehashed_manifest":
@@ -244,20 +291,31 @@ def test_a_release_changed_after_the_build_is_not_published(ws: Workspace, tmp_p
 def test_the_gate_is_skipped_only_for_a_signed_manifest_of_the_same_gate(ws: Workspace, tmp_path: Path) -> None:
     gate = Gate()
     publish(ws, "v1", tmp_path / "a", dry_run=True, gate=gate)
-    assert gate.calls == []                                        # signed, same gate version
-    list(publish_release(ws.path / "releases" / "v1", str(tmp_path / "a"), dry_run=True, gate=gate,
-                         key=ws.secret(), gate_version="another-gate"))
+    assert gate.calls == []  # signed, same gate version
+    list(
+        publish_release(
+            ws.path / "releases" / "v1",
+            str(tmp_path / "a"),
+            dry_run=True,
+            gate=gate,
+            key=ws.secret(),
+            gate_version="another-gate",
+        )
+    )
     assert len(gate.calls) == 1
     publish(ws, "v1", tmp_path / "a", dry_run=True, gate=gate, key=False)  # the signature is not checked
     assert len(gate.calls) == 2
     make_release(ws.path / "releases" / "nogate", ws.secret(), gate=None)
     publish(ws, "nogate", tmp_path / "b", gate=gate)
-    assert len(gate.calls) == 3 and gate.calls[-1].name == "tree"   # the gate read the staged copy
+    assert len(gate.calls) == 3 and gate.calls[-1].name == "tree"  # the gate read the staged copy
     refusing = Gate(findings=["EMAIL in data/battles"])
     for target in (tmp_path / "c", "hf://datasets/org/arena"):
         with pytest.raises(UserError, match="PII gate found 1"):
-            list(publish_release(ws.path / "releases" / "v1", str(target), dry_run=False, gate=refusing,
-                                 key=None, gate_version=GATE))
+            list(
+                publish_release(
+                    ws.path / "releases" / "v1", str(target), dry_run=False, gate=refusing, key=None, gate_version=GATE
+                )
+            )
     assert not (tmp_path / "c").exists()
 
 
@@ -284,6 +342,7 @@ def test_verify_release_lists_exactly_the_manifest(ws: Workspace) -> None:
 
 # -- the Hub, offline ----------------------------------------------------------------------------------------
 
+
 class FakeApi:
     calls: ClassVar[list[tuple[str, Any]]] = []
 
@@ -299,6 +358,7 @@ class FakeApi:
 
         class Info:
             oid = "abc123"
+
         return Info()
 
     def create_tag(self, repo_id: str, *, tag: str, revision: str | None = None, **kw: Any) -> None:
@@ -308,7 +368,9 @@ class FakeApi:
         raise AssertionError("upload_folder would upload whatever lies in the folder")
 
 
-def test_the_hub_gets_exactly_the_verified_files(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_hub_gets_exactly_the_verified_files(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import huggingface_hub
 
     monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
@@ -333,8 +395,9 @@ def test_the_hub_gets_exactly_the_verified_files(ws: Workspace, tmp_path: Path, 
         publish(ws, "v2", "hf://models/org/arena")
 
 
-def test_a_dry_run_of_a_10_mb_signed_release_does_not_scan_again(ws: Workspace, monkeypatch: pytest.MonkeyPatch
-                                                                  ) -> None:
+def test_a_dry_run_of_a_10_mb_signed_release_does_not_scan_again(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The dry run's speed comes from not re-running the gate on a signed, passed manifest (timed by hand in
     bench/release.py: 2.0 s on the demo; the project keeps timings out of tests)."""
     import huggingface_hub
@@ -353,16 +416,19 @@ def test_a_dry_run_of_a_10_mb_signed_release_does_not_scan_again(ws: Workspace, 
 
     write_signature(rel, ws.secret())
     gate = Gate()
-    ops = list(publish_release(rel, "hf://datasets/org/arena", dry_run=True, gate=gate, key=ws.secret(),
-                               gate_version=GATE))
+    ops = list(
+        publish_release(rel, "hf://datasets/org/arena", dry_run=True, gate=gate, key=ws.secret(), gate_version=GATE)
+    )
     assert gate.calls == []
     assert any("data/big/train.parquet" in op for op in ops)
 
 
 # -- end to end through the CLI ------------------------------------------------------------------------------
 
-def test_cli_end_to_end(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                        capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_cli_end_to_end(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from arenavotes.cli import main
 
     monkeypatch.chdir(ws.path)

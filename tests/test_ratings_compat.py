@@ -34,7 +34,8 @@ def test_fastchat_2024_reproduces_genai_arena_published_leaderboard() -> None:
 def test_fastchat_2024_reproduces_genai_arena_per_task_tables(task: str, suffix: str) -> None:
     raw = _genai_raw()
     sub = raw.filter(pl.col("model_a").str.ends_with(suffix) & pl.col("model_b").str.ends_with(suffix)).with_columns(
-        pl.col("model_a", "model_b").str.strip_prefix("imagenhub_").str.strip_suffix(suffix))
+        pl.col("model_a", "model_b").str.strip_prefix("imagenhub_").str.strip_suffix(suffix)
+    )
     gold = pl.read_csv(GOLD / f"genai_arena_20240220_{task}.csv")
     anony, full = fastchat_2024_ratings(sub.filter(pl.col("anony"))), fastchat_2024_ratings(sub)
     for model, ra, rf in gold.iter_rows():
@@ -54,9 +55,11 @@ def test_fastchat_2024_through_the_workspace(con) -> None:
 
 
 def _lmarena_140k() -> pl.DataFrame:
-    return (pl.read_parquet(DATA / "lmarena-140k" / "battles.parquet")
-            .filter(pl.col("model_a") != pl.col("model_b"))
-            .with_columns(winner=pl.col("winner").replace({"both_bad": "tie_bothbad"})))
+    return (
+        pl.read_parquet(DATA / "lmarena-140k" / "battles.parquet")
+        .filter(pl.col("model_a") != pl.col("model_b"))
+        .with_columns(winner=pl.col("winner").replace({"both_bad": "tie_bothbad"}))
+    )
 
 
 def test_arena_rank_sandwich_on_lmarena_140k() -> None:
@@ -80,7 +83,8 @@ def test_arena_rank_default_stops_early_only_for_tiny_models() -> None:
 
 def test_evalica_bradley_terry_on_llmfao() -> None:
     b = pl.read_csv(DATA / "llmfao" / "crowd-comparisons.csv.gz").select(
-        model_a="left", model_b="right", winner=pl.col("winner").replace({"left": "model_a", "right": "model_b"}))
+        model_a="left", model_b="right", winner=pl.col("winner").replace({"left": "model_a", "right": "model_b"})
+    )
     r = rate(b, RatingParams(compat="evalica"))
     assert r.scores is not None and r.scores.sum() == pytest.approx(1.0)
     scores = dict(zip(r.models, r.scores.tolist(), strict=True))

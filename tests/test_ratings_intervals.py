@@ -55,8 +55,11 @@ def test_cluster_bootstrap_widens_intervals_when_voters_are_correlated() -> None
     b, _ = simulate_battles(k=6, n=6000, seed=4, voters=40)
     rng = np.random.default_rng(0)
     fan = {f"v{v}": rng.random() < 0.5 for v in range(40)}
-    b = b.with_columns(winner=pl.when((pl.col("model_a") == "model-000") & pl.col("voter_id").replace_strict(fan))
-                       .then(pl.lit("model_a")).otherwise(pl.col("winner")))
+    b = b.with_columns(
+        winner=pl.when((pl.col("model_a") == "model-000") & pl.col("voter_id").replace_strict(fan))
+        .then(pl.lit("model_a"))
+        .otherwise(pl.col("winner"))
+    )
     iid = rate(b, RatingParams(ci="bootstrap", rounds=200, workers=1))
     clus = rate(b, RatingParams(ci="cluster", rounds=200, workers=1), clusters="voter_id")
     i = iid.models.index("model-000")
@@ -99,8 +102,10 @@ def test_a_thinly_observed_model_never_gets_a_tighter_interval_than_a_well_obser
     from arenavotes.ratings import RatingParams, rate
 
     rng = np.random.default_rng(3)
-    rows = [(f"m{a}", f"m{b}", ["model_a", "model_b", "tie"][rng.integers(3)])
-            for a, b in (rng.choice(6, 2, replace=False) for _ in range(1100))]
+    rows = [
+        (f"m{a}", f"m{b}", ["model_a", "model_b", "tie"][rng.integers(3)])
+        for a, b in (rng.choice(6, 2, replace=False) for _ in range(1100))
+    ]
     rows += [("thin", "m0", "tie"), ("m1", "thin", "tie")]
     b = pl.DataFrame(rows, schema=["model_a", "model_b", "winner"], orient="row")
     for ci in ("sandwich", "bootstrap"):
@@ -128,12 +133,13 @@ def test_thin_model_coverage_in_simulation() -> None:
         pairs += [(8 + t, int(rng.integers(8))) for t, n in enumerate(thin_n) for _ in range(n)]
         for a, c in pairs:
             u, d = rng.random(), true[a] - true[c]
-            rows.append((f"m{a}", f"m{c}", "tie" if u < 0.3 else ("model_a" if u < 0.3 + 0.7 / (1 + np.exp(-d))
-                                                                  else "model_b")))
+            rows.append(
+                (f"m{a}", f"m{c}", "tie" if u < 0.3 else ("model_a" if u < 0.3 + 0.7 / (1 + np.exp(-d)) else "model_b"))
+            )
         b = pl.DataFrame(rows, schema=["model_a", "model_b", "winner"], orient="row")
         try:
             r = rate(b, RatingParams(ci="sandwich"))
-        except Exception:   # a thin model that never lost or never won has no finite rating: skipped
+        except Exception:  # a thin model that never lost or never won has no finite rating: skipped
             continue
         runs += 1
         idx = np.array([int(m[1:]) for m in r.models])
@@ -147,16 +153,19 @@ def test_thin_model_coverage_in_simulation() -> None:
 
 def test_bootstrap_from_a_fit_is_the_bootstrap_of_that_fit() -> None:
     b, _ = simulate_battles(k=6, n=3000, seed=3)
-    for params in (RatingParams(ci="sandwich", rounds=40, workers=1),
-                   RatingParams(ci="sandwich", rounds=40, workers=2, anchor="model-002", anchor_rating=1200.0)):
+    for params in (
+        RatingParams(ci="sandwich", rounds=40, workers=1),
+        RatingParams(ci="sandwich", rounds=40, workers=2, anchor="model-002", anchor_rating=1200.0),
+    ):
         fit = rate(b, params)
         got = bootstrap_from_fit(b, fit)
         ref = rate(b, dataclasses.replace(params, ci="bootstrap", workers=1))
-        assert np.array_equal(got.boot, ref.boot)                  # the same rounds, whatever the workers
-        assert got.rating is fit.rating and got.ci_lower is fit.ci_lower and fit.boot is None   # a new object
-        assert bootstrap_from_fit(b, ref) is ref                   # rounds there already
+        assert np.array_equal(got.boot, ref.boot)  # the same rounds, whatever the workers
+        assert got.rating is fit.rating and got.ci_lower is fit.ci_lower and fit.boot is None  # a new object
+        assert bootstrap_from_fit(b, ref) is ref  # rounds there already
     with pytest.raises(dataclasses.FrozenInstanceError):
         fit.boot = got.boot  # type: ignore[misc]
     with pytest.raises(ValueError, match="not those of the fit"):
-        bootstrap_from_fit(b.filter(~pl.col("model_b").is_in(["model-000"]) & ~pl.col("model_a").is_in(["model-000"])),
-                           fit)
+        bootstrap_from_fit(
+            b.filter(~pl.col("model_b").is_in(["model-000"]) & ~pl.col("model_a").is_in(["model-000"])), fit
+        )

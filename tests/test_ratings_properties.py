@@ -24,8 +24,14 @@ def arenas(draw: st.DrawFn) -> pl.DataFrame:
     seed = draw(st.integers(0, 10_000))
     b, _ = simulate_battles(k=k, n=draw(st.integers(300, 1500)), seed=seed, zipf=0.3)
     names = model_names(k)
-    cycle = pl.DataFrame({"battle_id": [f"cycle:{i}" for i in range(k)], "model_a": names,
-                          "model_b": names[1:] + names[:1], "winner": ["model_a"] * k})
+    cycle = pl.DataFrame(
+        {
+            "battle_id": [f"cycle:{i}" for i in range(k)],
+            "model_a": names,
+            "model_b": names[1:] + names[:1],
+            "winner": ["model_a"] * k,
+        }
+    )
     return pl.concat([b, cycle])
 
 
@@ -57,10 +63,17 @@ def test_row_order_and_side_swaps_do_not_matter(b: pl.DataFrame, seed: int, ties
 @pytest.mark.parametrize("ties", ["half", "drop", "davidson", "rao-kupper"])
 def test_a_refused_log_is_refused_the_same_way_when_mirrored(ties: str) -> None:
     b, _ = simulate_battles(k=5, n=600, seed=4)
-    never_lost = pl.DataFrame({"battle_id": ["x:0", "x:1"], "model_a": ["model-000", "model-001"],
-                               "model_b": ["newcomer", "newcomer"], "winner": ["model_b", "model_b"]})
-    apart = pl.DataFrame({"battle_id": ["y:0", "y:1"], "model_a": ["p", "q"], "model_b": ["q", "p"],
-                          "winner": ["model_a", "model_a"]})
+    never_lost = pl.DataFrame(
+        {
+            "battle_id": ["x:0", "x:1"],
+            "model_a": ["model-000", "model-001"],
+            "model_b": ["newcomer", "newcomer"],
+            "winner": ["model_b", "model_b"],
+        }
+    )
+    apart = pl.DataFrame(
+        {"battle_id": ["y:0", "y:1"], "model_a": ["p", "q"], "model_b": ["q", "p"], "winner": ["model_a", "model_a"]}
+    )
     for extra, match in ((never_lost, "newcomer never lost"), (apart, "2 disconnected groups")):
         log = pl.concat([b, extra])
         with pytest.raises(DisconnectedError, match=match) as first:
@@ -105,8 +118,9 @@ def test_disconnected_and_never_lost_give_clear_errors() -> None:
     b = pl.DataFrame({"model_a": ["a", "c"] * 5, "model_b": ["b", "d"] * 5, "winner": ["model_a", "tie"] * 5})
     with pytest.raises(DisconnectedError, match="2 disconnected groups"):
         rate(b)
-    b = pl.DataFrame({"model_a": ["a", "b", "c"], "model_b": ["b", "c", "a"],
-                      "winner": ["model_a", "model_a", "model_b"]})
+    b = pl.DataFrame(
+        {"model_a": ["a", "b", "c"], "model_b": ["b", "c", "a"], "winner": ["model_a", "model_a", "model_b"]}
+    )
     with pytest.raises(DisconnectedError, match="a never lost; c never won"):
         rate(b)
     assert np.isfinite(rate(b, RatingParams(reg=0.1)).rating).all()
@@ -128,8 +142,8 @@ def test_ranks_follow_lmarena_definition() -> None:
         assert r.rank_ub[m] <= r.rank[m] <= r.rank_worst[m]
     lo, hi = r.rank_quantiles()
     assert (lo >= 1).all() and (hi <= len(r.models)).all()
-    assert ((lo <= r.rank) & (r.rank <= hi)).mean() >= 0.75   # the rank by rating lies in its range, mostly
-    assert (hi > lo).any() and (hi == lo).any()               # some ranks are uncertain, some are not
+    assert ((lo <= r.rank) & (r.rank <= hi)).mean() >= 0.75  # the rank by rating lies in its range, mostly
+    assert (hi > lo).any() and (hi == lo).any()  # some ranks are uncertain, some are not
     # rank ranges from bootstrap rounds around the same fit tell the same story, within a rank
     blo, bhi = bootstrap_from_fit(b, r).rank_quantiles()
     assert np.abs(blo - lo).max() <= 1 and np.abs(bhi - hi).max() <= 1

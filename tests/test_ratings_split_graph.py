@@ -60,8 +60,11 @@ def split_battles(seed: int = 0, n: int = 1200) -> pl.DataFrame:
             rows.append((f"{league}{x}", f"{league}{y}", w, f"v{rng.integers(40)}"))
     b = pl.DataFrame(rows, schema=["model_a", "model_b", "winner", "voter_id"], orient="row")
     b = b.with_row_index("battle_id").with_columns(pl.col("battle_id").cast(pl.String))
-    feats = {f"{f}_{s}": rng.integers(0, 400 if f == "tokens" else 6, b.height) for f in ("tokens", "headers", "lists", "bold")
-             for s in "ab"}
+    feats = {
+        f"{f}_{s}": rng.integers(0, 400 if f == "tokens" else 6, b.height)
+        for f in ("tokens", "headers", "lists", "bold")
+        for s in "ab"
+    }
     return b.with_columns(**{k: pl.Series(v) for k, v in feats.items()})
 
 
@@ -106,48 +109,95 @@ def test_voter_tests_on_a_split_graph(strict_linalg: None) -> None:
 
 
 def test_a_group_whose_model_never_lost_is_skipped_with_a_reason(strict_linalg: None) -> None:
-    b = pl.concat([split_battles().select("model_a", "model_b", "winner"),
-                   pl.DataFrame({"model_a": ["c0"] * 5, "model_b": ["c1"] * 5, "winner": ["model_a"] * 5})])
+    b = pl.concat(
+        [
+            split_battles().select("model_a", "model_b", "winner"),
+            pl.DataFrame({"model_a": ["c0"] * 5, "model_b": ["c1"] * 5, "winner": ["model_a"] * 5}),
+        ]
+    )
     rated, failed = rate_groups(b, RatingParams())
-    assert len(rated) == 2 and list(failed) == [3] and failed[3] == (["c0", "c1"], "c0 never lost; c1 never won, "
-                                                                     "so the maximum-likelihood rating is infinite")
-    out = build(b.with_row_index("battle_id").with_columns(pl.col("battle_id").cast(pl.String)),
-                pl.DataFrame(schema=LABEL_SCHEMA), RatingParams(), with_loo=False)
+    assert (
+        len(rated) == 2
+        and list(failed) == [3]
+        and failed[3] == (["c0", "c1"], "c0 never lost; c1 never won, so the maximum-likelihood rating is infinite")
+    )
+    out = build(
+        b.with_row_index("battle_id").with_columns(pl.col("battle_id").cast(pl.String)),
+        pl.DataFrame(schema=LABEL_SCHEMA),
+        RatingParams(),
+        with_loo=False,
+    )
     assert out.unrated == {("", "overall", 3): failed[3]} and out.skipped["overall, group 3"].startswith(
-        "2 models (c0, c1): c0 never lost")
+        "2 models (c0, c1): c0 never lost"
+    )
 
 
 def test_report_options_of_build() -> None:
     """What a report asks of the one leaderboard builder: a ridge instead of no board, sandwich side boards,
     the largest group of a category only, bootstrap rank ranges around the main fit, style for the overall."""
     b = split_battles()
-    tail = pl.DataFrame({"battle_id": [f"c{n}" for n in range(5)], "model_a": ["c0"] * 5, "model_b": ["c1"] * 5,
-                         "winner": ["model_a"] * 5})
+    tail = pl.DataFrame(
+        {
+            "battle_id": [f"c{n}" for n in range(5)],
+            "model_a": ["c0"] * 5,
+            "model_b": ["c1"] * 5,
+            "winner": ["model_a"] * 5,
+        }
+    )
     b = pl.concat([b, tail], how="diagonal")
     labels = pl.DataFrame({"battle_id": b["battle_id"][::2], "labeler": "t", "category": "even"}, schema=LABEL_SCHEMA)
     params = RatingParams(ci="bootstrap", rounds=20, workers=1)
     plain = build(b, labels, params, min_battles=10, min_category_battles=10, with_loo=False)
     assert set(plain.unrated) == {("", "overall", 3), ("t", "even", 3)}
     assert plain.boards.filter(pl.col("category") == "even")["component"].unique().sort().to_list() == [1, 2]
-    out = build(b, labels, params, min_battles=10, min_category_battles=10, with_loo=False, style="overall",
-                category_groups="largest", ridge_fallback=True, side_params=RatingParams(ci="sandwich"),
-                rank_bootstrap=True)
+    out = build(
+        b,
+        labels,
+        params,
+        min_battles=10,
+        min_category_battles=10,
+        with_loo=False,
+        style="overall",
+        category_groups="largest",
+        ridge_fallback=True,
+        side_params=RatingParams(ci="sandwich"),
+        rank_bootstrap=True,
+    )
     assert not out.unrated and not out.skipped
-    per_board = out.boards.group_by("category", "component").agg(pl.col("params").first(), pl.len()).sort(
-        "category", "component")
-    assert per_board.select("category", "component").rows() == [("even", 1), ("overall", 1), ("overall", 2),
-                                                                 ("overall", 3)]
+    per_board = (
+        out.boards.group_by("category", "component")
+        .agg(pl.col("params").first(), pl.len())
+        .sort("category", "component")
+    )
+    assert per_board.select("category", "component").rows() == [
+        ("even", 1),
+        ("overall", 1),
+        ("overall", 2),
+        ("overall", 3),
+    ]
     cis = [(cat, g, json.loads(p)["ci"], json.loads(p)["reg"]) for cat, g, p, _ in per_board.rows()]
-    assert cis == [("even", 1, "sandwich", 0.0), ("overall", 1, "bootstrap", 0.0), ("overall", 2, "sandwich", 0.0),
-                   ("overall", 3, "sandwich", 0.01)]          # the never-lost group got the fallback ridge
+    assert cis == [
+        ("even", 1, "sandwich", 0.0),
+        ("overall", 1, "bootstrap", 0.0),
+        ("overall", 2, "sandwich", 0.0),
+        ("overall", 3, "sandwich", 0.01),
+    ]  # the never-lost group got the fallback ridge
     assert out.style.height and set(out.style["category"]) == {"overall"}
     assert set(plain.style["category"]) == {"overall", "even"}
     # the main board's rank ranges are those of its own bootstrap rounds: no second fit, same numbers
     main = out.boards.filter((pl.col("category") == "overall") & (pl.col("component") == 1))
     same = plain.boards.filter((pl.col("category") == "overall") & (pl.col("component") == 1))
     assert main.drop("online_elo").equals(same.drop("online_elo"))
-    sandwich = build(b, labels, RatingParams(ci="sandwich", rounds=20, workers=1), min_battles=10, with_loo=False,
-                     style=False, rank_bootstrap=True, categories=["none"])
+    sandwich = build(
+        b,
+        labels,
+        RatingParams(ci="sandwich", rounds=20, workers=1),
+        min_battles=10,
+        with_loo=False,
+        style=False,
+        rank_bootstrap=True,
+        categories=["none"],
+    )
     sub = b.filter(pl.col("model_a").str.starts_with("a"))
     boot = bootstrap_from_fit(sub, rate(sub, RatingParams(ci="sandwich", rounds=20, workers=1)))
     lo, hi = boot.rank_quantiles()

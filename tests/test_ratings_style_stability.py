@@ -23,10 +23,15 @@ def _styled(n: int, beta: np.ndarray, seed: int = 1, k: int = 20) -> tuple[pl.Da
     p = 1 / (1 + np.exp(-(theta[a] - theta[b] + x @ beta)))
     u = rng.random(n)
     winner = np.where(u < 0.1, "tie", np.where(rng.random(n) < (p - 0.05) / 0.9, "model_a", "model_b"))
-    frame = pl.DataFrame({"model_a": [f"m{i:02d}" for i in a], "model_b": [f"m{i:02d}" for i in b],
-                          "winner": winner,
-                          **{f"{f}_a": fa[:, c] for c, f in enumerate(FEATURES)},
-                          **{f"{f}_b": fb[:, c] for c, f in enumerate(FEATURES)}})
+    frame = pl.DataFrame(
+        {
+            "model_a": [f"m{i:02d}" for i in a],
+            "model_b": [f"m{i:02d}" for i in b],
+            "winner": winner,
+            **{f"{f}_a": fa[:, c] for c, f in enumerate(FEATURES)},
+            **{f"{f}_b": fb[:, c] for c, f in enumerate(FEATURES)},
+        }
+    )
     return frame, theta - theta.mean()
 
 
@@ -46,8 +51,9 @@ def test_style_control_moves_ratings_of_verbose_models() -> None:
     beta = np.array([0.8, 0.0, 0.0, 0.0])
     b, _ = _styled(15_000, beta, seed=3)
     # model m00 always writes longer answers: plain BT credits it for the style effect
-    b = b.with_columns(tokens_a=pl.when(pl.col("model_a") == "m00").then(pl.col("tokens_a") * 2)
-                       .otherwise(pl.col("tokens_a")))
+    b = b.with_columns(
+        tokens_a=pl.when(pl.col("model_a") == "m00").then(pl.col("tokens_a") * 2).otherwise(pl.col("tokens_a"))
+    )
     plain = rate(b)
     styled = fit_style(b)
     i = plain.models.index("m00")
@@ -67,8 +73,14 @@ def test_leave_one_voter_out_matches_exact_refits() -> None:
 
 
 def test_online_elo_matches_fastchat_update() -> None:
-    b = pl.DataFrame({"model_a": ["x", "y", "x"], "model_b": ["y", "z", "z"], "winner": ["model_a", "tie", "model_b"],
-                      "tstamp": [3, 1, 2]})
+    b = pl.DataFrame(
+        {
+            "model_a": ["x", "y", "x"],
+            "model_b": ["y", "z", "z"],
+            "winner": ["model_a", "tie", "model_b"],
+            "tstamp": [3, 1, 2],
+        }
+    )
     r = {"x": 1000.0, "y": 1000.0, "z": 1000.0}
     for a, c, w in [("y", "z", 0.5), ("x", "z", 0.0), ("x", "y", 1.0)]:  # time order
         ea = 1 / (1 + 10 ** ((r[c] - r[a]) / 400))
@@ -79,8 +91,9 @@ def test_online_elo_matches_fastchat_update() -> None:
 def test_kendall_tau_between_periods() -> None:
     b, theta = simulate_battles(k=10, n=20_000, seed=11)
     first, second = rate(b.head(10_000)), rate(b.tail(10_000))
-    tau, n = kendall_tau(dict(zip(first.models, first.rating, strict=True)),
-                         dict(zip(second.models, second.rating, strict=True)))
+    tau, n = kendall_tau(
+        dict(zip(first.models, first.rating, strict=True)), dict(zip(second.models, second.rating, strict=True))
+    )
     assert n == 10 and tau > 0.6
     assert float(np.corrcoef(first.theta, theta)[0, 1]) > 0.9
     assert pytest.approx(173.7178, abs=1e-4) == ELO_SCALE

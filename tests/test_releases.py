@@ -27,7 +27,7 @@ from arenavotes.privacy import SECRET_FILE
 from arenavotes.releases.build import CONFIGS, ReleaseSpec, build, read_manifest, verify
 from arenavotes.workspace import Workspace
 
-SETTINGS = "[pii]\nner = false\n"   # pattern recognizers only: fast; the CLI test below runs names too
+SETTINGS = "[pii]\nner = false\n"  # pattern recognizers only: fast; the CLI test below runs names too
 
 
 def _gate(path: Path) -> list:
@@ -53,8 +53,10 @@ def built_ws(tmp_path_factory) -> Workspace:
     with os.fdopen(fd, "w") as fh:
         fh.write(b"release-tests".hex() + "\n")
     with w.connect() as con:
-        for src, path in [("genai", DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"),
-                          ("a100", DATA / "arena-conversations-100" / "conversations.jsonl.gz")]:
+        for src, path in [
+            ("genai", DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"),
+            ("a100", DATA / "arena-conversations-100" / "conversations.jsonl.gz"),
+        ]:
             ingest_file(con, path, key=w.secret(), source=src)
         msgs = unscrubbed(con, ["a100"])
         new, found = scrub_texts(msgs["content"].to_list(), workers=1, ner=False)
@@ -84,15 +86,24 @@ def ws(built_ws: Workspace, tmp_path: Path) -> Workspace:
 
 
 def _build(w: Workspace, version: str, **kw) -> Path:
-    spec = ReleaseSpec(version, kw.pop("parent", None), ("a100", "genai"), kw.pop("exclude", ("duplicate_vote",)),
-                       release_date="2024-08-20", **kw)
+    spec = ReleaseSpec(
+        version,
+        kw.pop("parent", None),
+        ("a100", "genai"),
+        kw.pop("exclude", ("duplicate_vote",)),
+        release_date="2024-08-20",
+        **kw,
+    )
     with w.connect() as con:
         return build(con, w.path, spec, w.secret(), w.settings().to_dict(), gate=_gate)
 
 
 def _hashes(path: Path) -> dict[str, str]:
-    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(path.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_layout_loads_with_datasets_and_duckdb(ws: Workspace, tmp_path: Path, monkeypatch) -> None:
@@ -145,8 +156,10 @@ def test_changelog_against_parent(ws: Workspace) -> None:
 
 def test_planted_pii_refuses_the_release(ws: Workspace) -> None:
     with ws.connect() as con:
-        con.execute("UPDATE conversations SET content = content || ' reach me at leak.test@example.com' "
-                    "WHERE battle_id = (SELECT min(battle_id) FROM conversations)")
+        con.execute(
+            "UPDATE conversations SET content = content || ' reach me at leak.test@example.com' "
+            "WHERE battle_id = (SELECT min(battle_id) FROM conversations)"
+        )
     with pytest.raises(UserError, match="PII gate found"):
         _build(ws, "pii1")
     assert not (ws.path / "releases" / "pii1").exists()
@@ -166,13 +179,13 @@ with w.connect() as con:
     build(con, w.path, spec, w.secret(), {{}}, gate=lambda p: [],
           on_write=lambda rel: os.kill(os.getpid(), signal.SIGKILL) if rel.startswith("data/conversations") else None)
 """
-    env = {k: v for k, v in os.environ.items() if k != "ARENAVOTES_SECRET"}     # the workspace's own key file
+    env = {k: v for k, v in os.environ.items() if k != "ARENAVOTES_SECRET"}  # the workspace's own key file
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     assert proc.returncode == -9
     root = ws.path / "releases"
-    assert not (root / "killed").exists() and list(root.glob(".tmp-killed-*"))   # half-written, never renamed
+    assert not (root / "killed").exists() and list(root.glob(".tmp-killed-*"))  # half-written, never renamed
     assert verify(_build(ws, "after-kill")) == []
-    assert not list(root.glob(".tmp-*"))                                           # the next build cleaned up
+    assert not list(root.glob(".tmp-*"))  # the next build cleaned up
 
 
 def test_publish_to_a_local_hub_and_dry_run_to_the_hub(ws: Workspace, tmp_path: Path) -> None:
@@ -191,14 +204,21 @@ def test_publish_to_a_local_hub_and_dry_run_to_the_hub(ws: Workspace, tmp_path: 
     with pytest.raises(UserError, match="already has a tag p1"):
         list(publish_release(ws.path / "releases" / "p1", str(hub), dry_run=False, gate=_gate))
     ops = list(publish_release(ws.path / "releases" / "p1", "hf://datasets/org/arena", dry_run=True, gate=_gate))
-    assert ops[0].startswith("[dry run] create dataset repo org/arena") and ops[-1] == "[dry run] create tag p1 on that commit"
+    assert (
+        ops[0].startswith("[dry run] create dataset repo org/arena")
+        and ops[-1] == "[dry run] create tag p1 on that commit"
+    )
     assert any("data/battles/train-00000-of-00001.parquet" in op for op in ops)
 
 
 def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
     w = tmp_path / "w"
-    assert run("ingest", "-w", str(w), "--source", "a100",
-               str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")).returncode == 0
+    assert (
+        run(
+            "ingest", "-w", str(w), "--source", "a100", str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")
+        ).returncode
+        == 0
+    )
     r = run("release", "-w", str(w), "v1")
     assert r.returncode == 2 and "has not been through scrub, dedup" in r.stderr
     assert run("scrub", "-w", str(w)).returncode == 0
@@ -215,8 +235,10 @@ def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
 
 def test_leaderboards_of_other_sources_stay_out(ws: Workspace) -> None:
     with ws.connect() as con:
-        con.execute("INSERT INTO leaderboards SELECT * REPLACE ('elsewhere' AS scope, 'rate-x' AS run_id) "
-                    "FROM leaderboards WHERE scope = 'genai|anony'")
+        con.execute(
+            "INSERT INTO leaderboards SELECT * REPLACE ('elsewhere' AS scope, 'rate-x' AS run_id) "
+            "FROM leaderboards WHERE scope = 'genai|anony'"
+        )
     board = pl.read_parquet(_build(ws, "s1") / "data/leaderboard")
     assert set(board["scope"]) == {"genai|anony"}
 
@@ -248,8 +270,13 @@ def test_parent_without_leaderboard_and_the_card_a_hub_user_reads(ws: Workspace,
     from arenavotes.provenance import set_source_meta
 
     with ws.connect() as con:
-        set_source_meta(con, "a100", license="apache-2.0", citation="@misc{a100, title = {Arena 100}}",
-                        description="Chatbot Arena conversations")
+        set_source_meta(
+            con,
+            "a100",
+            license="apache-2.0",
+            citation="@misc{a100, title = {Arena 100}}",
+            description="Chatbot Arena conversations",
+        )
         set_source_meta(con, "genai", license="mit", description="image generation arena votes")
     spec_a = ReleaseSpec("nolb", None, ("a100",), ("duplicate_vote",), release_date="2024-08-20")
     with ws.connect() as con:
@@ -267,7 +294,7 @@ def test_parent_without_leaderboard_and_the_card_a_hub_user_reads(ws: Workspace,
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     import datasets
 
-    ds = datasets.load_dataset(str(path), cache_dir=str(tmp_path / "hf"))     # no config: the default
+    ds = datasets.load_dataset(str(path), cache_dir=str(tmp_path / "hf"))  # no config: the default
     assert ds["train"].num_rows == read_manifest(path)["rows"]["battles"]
 
 

@@ -40,16 +40,25 @@ def piped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict[str
 def test_every_stage_records_its_runs_with_its_hash(piped: tuple[Workspace, dict[str, stages.StageResult]]) -> None:
     ws, results = piped
     with ws.connect(read_only=True) as con:
-        runs = {r[0]: r[1:] for r in con.sql("select run_id, stage, settings_hash, rows_in, rows_out from runs")
-                .fetchall()}
+        runs = {
+            r[0]: r[1:] for r in con.sql("select run_id, stage, settings_hash, rows_in, rows_out from runs").fetchall()
+        }
     assert {stage for stage, *_ in runs.values()} == {
-        "ingest", "scrub", "dedup", "categorize", "rate", "report", "release", "publish"}
+        "ingest",
+        "scrub",
+        "dedup",
+        "categorize",
+        "rate",
+        "report",
+        "release",
+        "publish",
+    }
     for name, result in results.items():
         assert result.run_ids, name
         for rid in result.run_ids:
             stage, hash_, _, _ = runs[rid]
             assert stage == result.stage and hash_ == result.settings_hash
-        assert result.lines, name                       # something to show
+        assert result.lines, name  # something to show
     # per-source stages: one run per source; counts add up to the result's
     assert len(results["dedup"].run_ids) == 2
     assert results["dedup"].rows_in == sum(runs[r][2] for r in results["dedup"].run_ids)
@@ -72,22 +81,27 @@ def test_stage_results_are_what_the_tables_hold(piped: tuple[Workspace, dict[str
     assert results["release"].rows_out == manifest["rows"]["battles"]
 
 
-def test_a_stage_that_fails_leaves_nothing_behind(piped: tuple[Workspace, dict[str, stages.StageResult]],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stage_that_fails_leaves_nothing_behind(
+    piped: tuple[Workspace, dict[str, stages.StageResult]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws, _ = piped
     with ws.connect(read_only=True) as con:
-        before = con.sql("select (select count(*) from flags), (select count(*) from runs), "
-                         "(select max(finished) from source_stages)").fetchall()
+        before = con.sql(
+            "select (select count(*) from flags), (select count(*) from runs), "
+            "(select max(finished) from source_stages)"
+        ).fetchall()
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("arenavotes.stages.base.record_run", broken)   # fails after the flags were replaced
+    monkeypatch.setattr("arenavotes.stages.base.record_run", broken)  # fails after the flags were replaced
     with pytest.raises(RuntimeError, match="disk full"):
         stages.run_dedup(ws, stages.DedupOptions(("genai",)))
     with ws.connect(read_only=True) as con:
-        after = con.sql("select (select count(*) from flags), (select count(*) from runs), "
-                        "(select max(finished) from source_stages)").fetchall()
+        after = con.sql(
+            "select (select count(*) from flags), (select count(*) from runs), "
+            "(select max(finished) from source_stages)"
+        ).fetchall()
     assert after == before
 
 
@@ -95,10 +109,10 @@ def test_one_settings_hash_rule() -> None:
     s = Settings()
     a = settings_hash(s, "dedup", stages.DedupOptions(("x",)))
     assert a == settings_hash(Settings(), "dedup", stages.DedupOptions(("x",)))
-    assert a != settings_hash(s, "dedup", stages.DedupOptions(("y",)))          # options count
+    assert a != settings_hash(s, "dedup", stages.DedupOptions(("y",)))  # options count
     changed = Settings.from_mapping({"dedup": {"daily_cap": 3}})
-    assert a != settings_hash(changed, "dedup", stages.DedupOptions(("x",)))   # the stage's section counts
-    assert settings_hash(changed, "scrub", None) == settings_hash(s, "scrub", None)   # other sections do not
+    assert a != settings_hash(changed, "dedup", stages.DedupOptions(("x",)))  # the stage's section counts
+    assert settings_hash(changed, "scrub", None) == settings_hash(s, "scrub", None)  # other sections do not
 
 
 def test_the_cli_is_one_stage_call_per_command() -> None:

@@ -35,9 +35,16 @@ CLIENT_IP = "203.0.113.77"
 
 def _battle(n: int, a: str, b: str, winner: str, prompt: str, answer_a: str, answer_b: str) -> dict[str, object]:
     return {
-        "question_id": f"q{n}", "model_a": a, "model_b": b, "winner": winner, "judge": RAW_VOTER if n % 3 == 0
-        else f"arena_user_{n % 17}", "tstamp": 1_720_000_000 + 3600 * n, "anony": True, "language": "English",
-        "turn": 1, "client_ip": CLIENT_IP,
+        "question_id": f"q{n}",
+        "model_a": a,
+        "model_b": b,
+        "winner": winner,
+        "judge": RAW_VOTER if n % 3 == 0 else f"arena_user_{n % 17}",
+        "tstamp": 1_720_000_000 + 3600 * n,
+        "anony": True,
+        "language": "English",
+        "turn": 1,
+        "client_ip": CLIENT_IP,
         "conversation_a": [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer_a}],
         "conversation_b": [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer_b}],
     }
@@ -65,8 +72,17 @@ def _log(path: Path, model_a_override: str | None = None) -> Path:
         if a == b:
             b = models[(n + 2) % 4]
         winner = ["model_a", "model_b", "tie", "tie (bothbad)"][n % 4]
-        rows.append(_battle(n, model_a_override if (model_a_override and n == 5) else a, b, winner,
-                            prompts[n % len(prompts)], answers[n % 3], answers[(n + 1) % 3]))
+        rows.append(
+            _battle(
+                n,
+                model_a_override if (model_a_override and n == 5) else a,
+                b,
+                winner,
+                prompts[n % len(prompts)],
+                answers[n % 3],
+                answers[(n + 1) % 3],
+            )
+        )
     # a record that is quarantined (unknown winner) but carries the same secrets
     rows.append(_battle(999, "alpha-7b", "beta-13b", "draw", prompts[0], answers[0], answers[1]))
     path.write_bytes(gzip.compress("\n".join(json.dumps(r) for r in rows).encode()))
@@ -111,9 +127,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_no_planted_value_is_published(published: tuple[Path, Path]) -> None:
     _, hub = published
     text = _published_text(hub).lower()
-    assert "battles" in text and "alpha-7b" in text          # the scan reads real content
-    leaked = {k: v for k, v in {**PLANTED, "raw voter": RAW_VOTER, "client ip": CLIENT_IP}.items()
-              if v.lower() in text}
+    assert "battles" in text and "alpha-7b" in text  # the scan reads real content
+    leaked = {k: v for k, v in {**PLANTED, "raw voter": RAW_VOTER, "client ip": CLIENT_IP}.items() if v.lower() in text}
     assert not leaked, leaked
 
 
@@ -122,15 +137,19 @@ def test_no_raw_voter_id_or_ip_rests_in_the_workspace(published: tuple[Path, Pat
     import duckdb
 
     con = duckdb.connect(str(ws / "arena.duckdb"), read_only=True)
-    tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                        "WHERE table_type = 'BASE TABLE'").fetchall()]
+    tables = [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall()
+    ]
     for t in tables:
         blob = json.dumps(con.execute(f'SELECT * FROM "{t}"').fetchall(), default=str)
         for value in (RAW_VOTER, "203.0.113.9", CLIENT_IP):
             assert value not in blob, (t, value)
     con.close()
     raw = (ws / "arena.duckdb").read_bytes()
-    for value in (PLANTED["email"], PLANTED["api_key"], RAW_VOTER):   # no freed page keeps the pre-scrub text
+    for value in (PLANTED["email"], PLANTED["api_key"], RAW_VOTER):  # no freed page keeps the pre-scrub text
         assert value.encode() not in raw, value
     assert (ws / "arena.duckdb").stat().st_mode & 0o077 == 0
 

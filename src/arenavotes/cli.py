@@ -25,20 +25,31 @@ WORKSPACE_HELP = "Workspace folder (holds arenavotes.toml and arena.duckdb); def
 
 
 def workspace_option(f: Any) -> Any:
-    return click.option("-w", "--workspace", "workspace", type=click.Path(path_type=Path), default=Path("."),
-                        show_default=False, help=WORKSPACE_HELP)(f)
+    return click.option(
+        "-w",
+        "--workspace",
+        "workspace",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=False,
+        help=WORKSPACE_HELP,
+    )(f)
+
 
 #: Options several commands share, declared once.
 def sources_option(help: str = "Only these sources (repeatable; default: all).") -> Any:
     return click.option("--source", "sources", multiple=True, metavar="NAME", help=help)
 
 
-
-format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-                             show_default=True)
-exclude_option = click.option("--exclude-flags", metavar="FLAGS", help="Comma-separated flags whose battles are left "
-                              "out ('none' keeps all; default: [dedup] exclude = "
-                              + ",".join(vocab.DEFAULT_EXCLUDE_FLAGS) + ").")
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+exclude_option = click.option(
+    "--exclude-flags",
+    metavar="FLAGS",
+    help="Comma-separated flags whose battles are left "
+    "out ('none' keeps all; default: [dedup] exclude = " + ",".join(vocab.DEFAULT_EXCLUDE_FLAGS) + ").",
+)
 
 
 def _echo(result: StageResult) -> None:
@@ -97,22 +108,50 @@ def formats() -> None:
 @workspace_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "format_name", metavar="NAME", help="Skip auto-detection (see 'arenavotes formats').")
-@click.option("--container", type=click.Choice(["json-lines", "json-array", "csv", "parquet"]),
-              help="How records are stored, if the file's start and suffix are misleading.")
+@click.option(
+    "--container",
+    type=click.Choice(["json-lines", "json-array", "csv", "parquet"]),
+    help="How records are stored, if the file's start and suffix are misleading.",
+)
 @click.option("--source", metavar="NAME", help="Source name (default: the file name); one file per source.")
-@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
-              help="Where a canonical field lives, e.g. --map model_a=left (nested: a.b). Repeatable.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Where a canonical field lives, e.g. --map model_a=left (nested: a.b). Repeatable.",
+)
 @click.option("--replace", is_flag=True, help="Replace a source that holds a different version of the file.")
-@click.option("--allow-same-file", is_flag=True, help="Ingest a file that another source already holds (its votes "
-              "would count twice if both are rated together).")
-@click.option("--license", "license_", metavar="ID", help="The source's licence for dataset cards (e.g. cc-by-4.0, mit).")
+@click.option(
+    "--allow-same-file",
+    is_flag=True,
+    help="Ingest a file that another source already holds (its votes would count twice if both are rated together).",
+)
+@click.option(
+    "--license", "license_", metavar="ID", help="The source's licence for dataset cards (e.g. cc-by-4.0, mit)."
+)
 @click.option("--license-url", metavar="URL", help="Where the source's licence text is.")
-@click.option("--citation", type=click.Path(path_type=Path, exists=True, dir_okay=False), metavar="FILE.bib",
-              help="BibTeX to cite the source (shown on dataset cards).")
+@click.option(
+    "--citation",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="FILE.bib",
+    help="BibTeX to cite the source (shown on dataset cards).",
+)
 @click.option("--description", metavar="TEXT", help="One line on what the votes are, e.g. 'text-to-image arena votes'.")
-def ingest(workspace: Path, files: Sequence[Path], format_name: str | None, container: str | None,
-           source: str | None, maps: Sequence[str], replace: bool, allow_same_file: bool, license_: str | None,
-           license_url: str | None, citation: Path | None, description: str | None) -> None:
+def ingest(
+    workspace: Path,
+    files: Sequence[Path],
+    format_name: str | None,
+    container: str | None,
+    source: str | None,
+    maps: Sequence[str],
+    replace: bool,
+    allow_same_file: bool,
+    license_: str | None,
+    license_url: str | None,
+    citation: Path | None,
+    description: str | None,
+) -> None:
     """Read vote logs into canonical battles; rows that fail checks go to quarantine.
 
     \b
@@ -122,8 +161,19 @@ def ingest(workspace: Path, files: Sequence[Path], format_name: str | None, cont
     """
     from arenavotes.stages.ingest import IngestOptions, parse_map, run_ingest
 
-    options = IngestOptions(tuple(files), format_name, container, source, parse_map(maps), replace, allow_same_file,
-                            license_, license_url, citation, description)
+    options = IngestOptions(
+        tuple(files),
+        format_name,
+        container,
+        source,
+        parse_map(maps),
+        replace,
+        allow_same_file,
+        license_,
+        license_url,
+        citation,
+        description,
+    )
     _echo(run_ingest(_open(workspace, create=True), options))
 
 
@@ -135,10 +185,24 @@ def ingest(workspace: Path, files: Sequence[Path], format_name: str | None, cont
 @click.option("--release", metavar="VERSION|DIR", help="Query a release (its parquet files) instead of the workspace.")
 @click.option("--recipe", metavar="NAME", help="Run a shipped recipe (see --recipes) instead of QUERY.")
 @click.option("--recipes", "list_recipes", is_flag=True, help="List the shipped SQL recipes.")
-@click.option("--allow-read", "allow_read", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
-              help="Also let the SQL read this file or folder (never the workspace secret or database).")
-def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: str | None, recipe: str | None,
-        list_recipes: bool, allow_read: Sequence[Path]) -> None:
+@click.option(
+    "--allow-read",
+    "allow_read",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Also let the SQL read this file or folder (never the workspace secret or database).",
+)
+def sql(
+    workspace: Path,
+    query: str | None,
+    fmt: str,
+    max_rows: int,
+    release: str | None,
+    recipe: str | None,
+    list_recipes: bool,
+    allow_read: Sequence[Path],
+) -> None:
     """Run read-only SQL over the workspace or a release; with no QUERY, open an interactive prompt.
 
     \b
@@ -169,15 +233,17 @@ def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: st
             interactive(con, fmt, max_rows, say=lambda s: click.echo(s, err=True))
 
 
-
-
-
 @cli.command()
 @workspace_option
 @sources_option("These sources (repeatable; needed when the workspace holds several, or --all-sources).")
 @click.option("--all-sources", is_flag=True, help="Rate every source together.")
-@click.option("--scope", "--name", "name", metavar="NAME",
-              help="Name of this set of leaderboards, its scope (default: sources and filters; --name: old spelling).")
+@click.option(
+    "--scope",
+    "--name",
+    "name",
+    metavar="NAME",
+    help="Name of this set of leaderboards, its scope (default: sources and filters; --name: old spelling).",
+)
 @click.option("--anony-only", is_flag=True, help="Only votes cast while the models were hidden (FastChat's default).")
 @click.option("--since", metavar="DATE", help="Only battles at or after DATE (UTC), e.g. 2024-05-01.")
 @click.option("--until", metavar="DATE", help="Only battles before DATE (UTC).")
@@ -185,27 +251,57 @@ def sql(workspace: Path, query: str | None, fmt: str, max_rows: int, release: st
 @click.option("--bothbad", type=click.Choice(vocab.BOTHBAD_POLICIES), help="Both-bad votes: a tie, or dropped.")
 @click.option("--ci", type=click.Choice(vocab.CI_METHODS), help="Interval method.")
 @click.option("--rounds", type=int, help="Bootstrap rounds (default 1000).")
-@click.option("--cluster-by", metavar="[" + "|".join(vocab.CLUSTER_UNITS) + "]", callback=lambda _c, _p, v: _unit(v),
-              help="Clusters for --ci cluster.")
+@click.option(
+    "--cluster-by",
+    metavar="[" + "|".join(vocab.CLUSTER_UNITS) + "]",
+    callback=lambda _c, _p, v: _unit(v),
+    help="Clusters for --ci cluster.",
+)
 @click.option("--alpha", type=float, help="1 - confidence level (default 0.05).")
 @click.option("--simultaneous", is_flag=True, help="Simultaneous intervals (Bonferroni / bootstrap max-t).")
 @click.option("--anchor", metavar="MODEL=RATING", help="Pin one model's rating instead of mean 1000.")
 @click.option("--reg", type=float, default=0.0, show_default=True, help="L2 ridge on strengths (0 = exact MLE).")
-@click.option("--compat", type=click.Choice(vocab.COMPAT_MODES),
-              help="Reproduce another tool's numbers.")
+@click.option("--compat", type=click.Choice(vocab.COMPAT_MODES), help="Reproduce another tool's numbers.")
 @click.option("--category", "categories", multiple=True, metavar="NAME", help="Only these categories (repeatable).")
 @click.option("--no-categories", is_flag=True, help="Only the overall leaderboard.")
 @click.option("--min-battles", type=int, help="Models with fewer battles are provisional (default 300).")
-@click.option("--style/--no-style", default=True, show_default=True, help="Fit style-control coefficients "
-              "where answer texts exist.")
+@click.option(
+    "--style/--no-style",
+    default=True,
+    show_default=True,
+    help="Fit style-control coefficients where answer texts exist.",
+)
 @click.option("--seed", type=int, help="Random seed for bootstrap rounds (default 0).")
-@click.option("--workers", type=int, default=0, help="Bootstrap processes (0 = all cores); results do not depend on it.")
+@click.option(
+    "--workers", type=int, default=0, help="Bootstrap processes (0 = all cores); results do not depend on it."
+)
 @exclude_option
-def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str | None, anony_only: bool,
-         since: str | None, until: str | None, ties: str | None, bothbad: str | None, ci: str | None,
-         rounds: int | None, cluster_by: str | None, alpha: float | None, simultaneous: bool, anchor: str | None,
-         reg: float, compat: str | None, categories: Sequence[str], no_categories: bool, min_battles: int | None,
-         style: bool, seed: int | None, workers: int, exclude_flags: str | None) -> None:
+def rate(
+    workspace: Path,
+    sources: Sequence[str],
+    all_sources: bool,
+    name: str | None,
+    anony_only: bool,
+    since: str | None,
+    until: str | None,
+    ties: str | None,
+    bothbad: str | None,
+    ci: str | None,
+    rounds: int | None,
+    cluster_by: str | None,
+    alpha: float | None,
+    simultaneous: bool,
+    anchor: str | None,
+    reg: float,
+    compat: str | None,
+    categories: Sequence[str],
+    no_categories: bool,
+    min_battles: int | None,
+    style: bool,
+    seed: int | None,
+    workers: int,
+    exclude_flags: str | None,
+) -> None:
     """Fit Bradley-Terry leaderboards (overall and per category) into the leaderboards table.
 
     \b
@@ -216,10 +312,36 @@ def rate(workspace: Path, sources: Sequence[str], all_sources: bool, name: str |
     """
     from arenavotes.stages.rate import RateOptions, run_rate
 
-    _echo(run_rate(Workspace.open(workspace), RateOptions(
-        tuple(sources), all_sources, name, anony_only, since, until, ties, bothbad, ci, rounds, cluster_by, alpha,
-        simultaneous, anchor, reg, compat, tuple(categories), no_categories, min_battles, style, seed, workers,
-        exclude_flags)))
+    _echo(
+        run_rate(
+            Workspace.open(workspace),
+            RateOptions(
+                tuple(sources),
+                all_sources,
+                name,
+                anony_only,
+                since,
+                until,
+                ties,
+                bothbad,
+                ci,
+                rounds,
+                cluster_by,
+                alpha,
+                simultaneous,
+                anchor,
+                reg,
+                compat,
+                tuple(categories),
+                no_categories,
+                min_battles,
+                style,
+                seed,
+                workers,
+                exclude_flags,
+            ),
+        )
+    )
 
 
 def _unit(value: str | None) -> str | None:
@@ -232,11 +354,15 @@ def _unit(value: str | None) -> str | None:
     return unit
 
 
-
 @cli.command()
 @workspace_option
-@click.option("--scope", "--name", "name", metavar="NAME",
-              help="Which set of leaderboards: the scope given to 'arenavotes rate' (--name: old spelling).")
+@click.option(
+    "--scope",
+    "--name",
+    "name",
+    metavar="NAME",
+    help="Which set of leaderboards: the scope given to 'arenavotes rate' (--name: old spelling).",
+)
 @click.option("--category", default="overall", show_default=True, help="Category, e.g. math, hard_prompt.")
 @click.option("--labeler", help="Labeler of the category (e.g. source/lmarena-140k), when several have it.")
 @format_option
@@ -262,7 +388,6 @@ def leaderboard(workspace: Path, name: str | None, category: str, labeler: str |
     click.echo(board_table(frame))
 
 
-
 @cli.command()
 @workspace_option
 @sources_option()
@@ -277,8 +402,6 @@ def dedup(workspace: Path, sources: Sequence[str]) -> None:
     from arenavotes.stages.dedup import DedupOptions, run_dedup
 
     _echo(run_dedup(Workspace.open(workspace), DedupOptions(tuple(sources))))
-
-
 
 
 @cli.command()
@@ -306,10 +429,14 @@ def flags(workspace: Path, sources: Sequence[str], fmt: str) -> None:
 @cli.command()
 @workspace_option
 @sources_option()
-@click.option("--labeler", "labelers", multiple=True,
-              type=click.Choice(LABELER_CHOICES), help="Only these labelers (repeatable).")
-@click.option("--judge", is_flag=True, help="Also ask the LLM judge of [categories] judge_url/judge_model "
-              "(responses are cached in the workspace).")
+@click.option(
+    "--labeler", "labelers", multiple=True, type=click.Choice(LABELER_CHOICES), help="Only these labelers (repeatable)."
+)
+@click.option(
+    "--judge",
+    is_flag=True,
+    help="Also ask the LLM judge of [categories] judge_url/judge_model (responses are cached in the workspace).",
+)
 def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str], judge: bool) -> None:
     """Label prompts with categories offline (language, coding, multi_turn, long_query, math, ...).
 
@@ -325,8 +452,14 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
 
 @cli.command()
 @workspace_option
-@click.option("--check", "check", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
-              help="Release gate: scan these files/folders (parquet, JSON, Markdown, ...); exit 2 on any finding.")
+@click.option(
+    "--check",
+    "check",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Release gate: scan these files/folders (parquet, JSON, Markdown, ...); exit 2 on any finding.",
+)
 @sources_option()
 @click.option("--keep-raw", is_flag=True, help="Keep the original texts in conversations_raw (never released).")
 @click.option("--rescan", is_flag=True, help="Scan battles that were scrubbed before, too.")
@@ -334,8 +467,17 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
 @click.option("--workers", type=int, help="Worker processes (default: all cores); output does not depend on it.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: local).")
-def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_raw: bool, rescan: bool,
-          no_ner: bool, workers: int | None, engine: str, ray_address: str | None) -> None:
+def scrub(
+    workspace: Path,
+    check: Sequence[Path],
+    sources: Sequence[str],
+    keep_raw: bool,
+    rescan: bool,
+    no_ner: bool,
+    workers: int | None,
+    engine: str,
+    ray_address: str | None,
+) -> None:
     """Replace PII in prompts and answers with typed placeholders; or, with --check, gate release files.
 
     \b
@@ -347,13 +489,21 @@ def scrub(workspace: Path, check: Sequence[Path], sources: Sequence[str], keep_r
 
     if check:
         settings = Workspace.open(workspace).settings().pii if (workspace / "arenavotes.toml").exists() else None
-        _gate_report(check, check_files(check, settings, no_ner=no_ner, workers=workers),
-                     (settings or PiiSettings()).gate_threshold)
+        _gate_report(
+            check,
+            check_files(check, settings, no_ner=no_ner, workers=workers),
+            (settings or PiiSettings()).gate_threshold,
+        )
         return
     bar = _Progress("distinct texts")
     try:
-        _echo(run_scrub(Workspace.open(workspace), ScrubOptions(tuple(sources), keep_raw, rescan, no_ner, workers,
-                                                                engine, ray_address), progress=bar.update))
+        _echo(
+            run_scrub(
+                Workspace.open(workspace),
+                ScrubOptions(tuple(sources), keep_raw, rescan, no_ner, workers, engine, ray_address),
+                progress=bar.update,
+            )
+        )
     finally:
         bar.close()
 
@@ -387,8 +537,10 @@ def _gate_report(paths: Sequence[Path], hits: Sequence[Any], threshold: float) -
         click.echo(f"{h.file}: {h.location}: {h.column or '-'}: {h.entity} ({h.recognizer}, score {h.score:.2f})")
     if len(hits) > 200:
         click.echo(f"... and {len(hits) - 200} more")
-    raise UserError(f"PII gate failed: {len(hits)} finding(s) in {len({h.file for h in hits})} file(s)",
-                    hint="scrub the workspace ('arenavotes scrub') and rebuild the files")
+    raise UserError(
+        f"PII gate failed: {len(hits)} finding(s) in {len({h.file for h in hits})} file(s)",
+        hint="scrub the workspace ('arenavotes scrub') and rebuild the files",
+    )
 
 
 @cli.command()
@@ -397,19 +549,50 @@ def _gate_report(paths: Sequence[Path], hits: Sequence[Any], threshold: float) -
 @click.option("--parent", metavar="VERSION", help="The release this one follows (for CHANGELOG.md).")
 @sources_option()
 @exclude_option
-@click.option("--license", "license_", metavar="ID", help="Licence of the release (default: the sources' licence when "
-              "they share one, else 'other' with LICENSES.md listing each; see ingest --license).")
-@click.option("--allow-missing", metavar="STAGES", help="Release sources that have not been through these stages "
-              "(comma-separated: scrub, dedup); the card says so.")
-@click.option("--pretty-name", "pretty_name", default="Arena votes", show_default=True,
-              help="The dataset's display name (the card's pretty_name).")
-@click.option("--date", metavar="YYYY-MM-DD", help="Release date (default: the day of the newest battle, when every "
-              "released battle has a timestamp; otherwise required).")
-@click.option("--report", "report_name", metavar="MONTH|DIR", help="Ship a report (reports/MONTH of the workspace, "
-              "or a folder) in reports/ and as a section of the dataset card.")
-def release(workspace: Path, version: str, parent: str | None, sources: Sequence[str], exclude_flags: str | None,
-            license_: str | None, allow_missing: str | None, pretty_name: str, date: str | None,
-            report_name: str | None) -> None:
+@click.option(
+    "--license",
+    "license_",
+    metavar="ID",
+    help="Licence of the release (default: the sources' licence when "
+    "they share one, else 'other' with LICENSES.md listing each; see ingest --license).",
+)
+@click.option(
+    "--allow-missing",
+    metavar="STAGES",
+    help="Release sources that have not been through these stages (comma-separated: scrub, dedup); the card says so.",
+)
+@click.option(
+    "--pretty-name",
+    "pretty_name",
+    default="Arena votes",
+    show_default=True,
+    help="The dataset's display name (the card's pretty_name).",
+)
+@click.option(
+    "--date",
+    metavar="YYYY-MM-DD",
+    help="Release date (default: the day of the newest battle, when every "
+    "released battle has a timestamp; otherwise required).",
+)
+@click.option(
+    "--report",
+    "report_name",
+    metavar="MONTH|DIR",
+    help="Ship a report (reports/MONTH of the workspace, "
+    "or a folder) in reports/ and as a section of the dataset card.",
+)
+def release(
+    workspace: Path,
+    version: str,
+    parent: str | None,
+    sources: Sequence[str],
+    exclude_flags: str | None,
+    license_: str | None,
+    allow_missing: str | None,
+    pretty_name: str,
+    date: str | None,
+    report_name: str | None,
+) -> None:
     """Build releases/VERSION: parquet per config, dataset card, manifest, changelog; PII-gated.
 
     \b
@@ -419,16 +602,27 @@ def release(workspace: Path, version: str, parent: str | None, sources: Sequence
     """
     from arenavotes.stages.release import ReleaseOptions, run_release
 
-    _echo(run_release(Workspace.open(workspace), ReleaseOptions(
-        version, parent, tuple(sources), exclude_flags, license_, allow_missing, pretty_name, date, report_name),
-        step=lambda what: click.echo(f"  {what}", err=True)))
+    _echo(
+        run_release(
+            Workspace.open(workspace),
+            ReleaseOptions(
+                version, parent, tuple(sources), exclude_flags, license_, allow_missing, pretty_name, date, report_name
+            ),
+            step=lambda what: click.echo(f"  {what}", err=True),
+        )
+    )
 
 
 @cli.command()
 @workspace_option
 @click.argument("version")
-@click.option("--to", "target", required=True, metavar="hf://datasets/ORG/NAME | DIR",
-              help="A Hugging Face dataset repo, or a local folder kept as a git repository (one commit and tag per version).")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="hf://datasets/ORG/NAME | DIR",
+    help="A Hugging Face dataset repo, or a local folder kept as a git repository (one commit and tag per version).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the exact operations without doing them.")
 def publish(workspace: Path, version: str, target: str, dry_run: bool) -> None:
     """Publish releases/VERSION to the Hugging Face Hub (token: $HF_TOKEN) or to a local hub folder.
@@ -450,9 +644,18 @@ def publish(workspace: Path, version: str, target: str, dry_run: bool) -> None:
 @sources_option("These sources (repeatable; needed when the workspace holds several, or --all-sources).")
 @click.option("--all-sources", is_flag=True, help="Report on every source together.")
 @exclude_option
-@click.option("--out", type=click.Path(path_type=Path), help="Folder to write (default: WORKSPACE/reports/MONTH or /all).")
-def report(workspace: Path, month: str | None, compare: str | None, sources: Sequence[str], all_sources: bool,
-           exclude_flags: str | None, out: Path | None) -> None:
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Folder to write (default: WORKSPACE/reports/MONTH or /all)."
+)
+def report(
+    workspace: Path,
+    month: str | None,
+    compare: str | None,
+    sources: Sequence[str],
+    all_sources: bool,
+    exclude_flags: str | None,
+    out: Path | None,
+) -> None:
     """Write reports/MONTH/: tables, figures (PNG, SVG), report.md and a self-contained report.html.
 
     Without MONTH (or for sources without timestamps) the report covers all battles.
@@ -465,9 +668,13 @@ def report(workspace: Path, month: str | None, compare: str | None, sources: Seq
     from arenavotes.stages.report import ReportOptions, run_report
 
     t0 = time.perf_counter()
-    _echo(run_report(Workspace.open(workspace), ReportOptions(month, compare, tuple(sources), all_sources,
-                                                              exclude_flags, out),
-                     step=lambda what: click.echo(f"  [{time.perf_counter() - t0:5.1f} s] {what}", err=True)))
+    _echo(
+        run_report(
+            Workspace.open(workspace),
+            ReportOptions(month, compare, tuple(sources), all_sources, exclude_flags, out),
+            step=lambda what: click.echo(f"  [{time.perf_counter() - t0:5.1f} s] {what}", err=True),
+        )
+    )
 
 
 @cli.command()
@@ -523,8 +730,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(frame.filename).name}:{frame.lineno}"
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        click.echo(f"arenavotes: internal error: {type(exc).__name__}: {message} (at {where}); this is a bug in "
-                   "arenavotes, please report it (ARENAVOTES_DEBUG=1 shows the traceback)", err=True)
+        click.echo(
+            f"arenavotes: internal error: {type(exc).__name__}: {message} (at {where}); this is a bug in "
+            "arenavotes, please report it (ARENAVOTES_DEBUG=1 shows the traceback)",
+            err=True,
+        )
         return INTERNAL_ERROR
     return 0
 

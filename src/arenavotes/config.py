@@ -91,7 +91,7 @@ class RatingsSettings:
     style_reg: float = 1.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cluster_by", cluster_unit(self.cluster_by))   # "judge" in older settings files
+        object.__setattr__(self, "cluster_by", cluster_unit(self.cluster_by))  # "judge" in older settings files
         _check(self.ties in TIE_POLICIES, "ratings", "ties", f"must be {one_of(TIE_POLICIES)}")
         _check(self.bothbad in BOTHBAD_POLICIES, "ratings", "bothbad", f"must be {one_of(BOTHBAD_POLICIES)}")
         _check(self.ci in CI_METHODS, "ratings", "ci", f"must be {one_of(CI_METHODS)}")
@@ -156,8 +156,12 @@ class CategoriesSettings:
 
     def __post_init__(self) -> None:
         _check(self.judge_workers >= 1, "categories", "judge_workers", "must be >= 1")
-        _check(self.judge_url == "" or self.judge_url.startswith(("http://", "https://")), "categories",
-               "judge_url", "must start with http:// or https://")
+        _check(
+            self.judge_url == "" or self.judge_url.startswith(("http://", "https://")),
+            "categories",
+            "judge_url",
+            "must start with http:// or https://",
+        )
 
 
 @dataclasses.dataclass(frozen=True)

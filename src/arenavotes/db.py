@@ -33,14 +33,15 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     try:
         con = duckdb.connect(":memory:" if path is None else str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise UserError(f"{path}: cannot open the workspace database: {exc}",
-                        hint="is another arenavotes command using it?") from None
+        raise UserError(
+            f"{path}: cannot open the workspace database: {exc}", hint="is another arenavotes command using it?"
+        ) from None
     if path is not None and not read_only:
         make_private(path)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         ensure_schema(con)
-    elif path is not None and (_old_columns(con) or _old_labelers(con)):   # older workspace: rename, then read
+    elif path is not None and (_old_columns(con) or _old_labelers(con)):  # older workspace: rename, then read
         con.close()
         connect(path).close()
         return connect(path, read_only=True)
@@ -130,8 +131,12 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = (
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the canonical tables and views if they do not exist yet; refuse a workspace whose tables
     lack columns of this version (made by an older arenavotes) instead of failing later mid-stage."""
-    existing = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                          "WHERE table_schema = 'main' AND table_type = 'BASE TABLE'").fetchall()}
+    existing = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
     _rename_old_columns(con)
     _rename_old_labelers(con)
     for ddl in ALL_DDL:
@@ -147,8 +152,12 @@ RENAMED_COLUMNS = (("battles", "judge_id", "voter_id"),)
 
 
 def _old_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    have = {t for (t,) in con.execute("SELECT table_name || '.' || column_name FROM information_schema.columns "
-                                      "WHERE table_schema = 'main'").fetchall()}
+    have = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'main'"
+        ).fetchall()
+    }
     return [(t, old, new) for t, old, new in RENAMED_COLUMNS if f"{t}.{old}" in have and f"{t}.{new}" not in have]
 
 
@@ -164,11 +173,18 @@ LABELER_TABLES = ("prompt_labels", "leaderboards", "leaderboard_stats", "style_c
 def _old_labelers(con: duckdb.DuckDBPyConnection) -> list[str]:
     from arenavotes.vocab import OLD_LABELER_PREFIXES
 
-    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.columns "
-                                        "WHERE table_schema = 'main' AND column_name = 'labeler'").fetchall()}
+    tables = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' AND column_name = 'labeler'"
+        ).fetchall()
+    }
     like = " OR ".join(f"starts_with(labeler, '{old}')" for old, _ in OLD_LABELER_PREFIXES)
-    return [t for t in LABELER_TABLES if t in tables
-            and con.execute(f"SELECT EXISTS (SELECT 1 FROM {t} WHERE {like})").fetchall()[0][0]]
+    return [
+        t
+        for t in LABELER_TABLES
+        if t in tables and con.execute(f"SELECT EXISTS (SELECT 1 FROM {t} WHERE {like})").fetchall()[0][0]
+    ]
 
 
 def _rename_old_labelers(con: duckdb.DuckDBPyConnection) -> None:
@@ -176,8 +192,10 @@ def _rename_old_labelers(con: duckdb.DuckDBPyConnection) -> None:
 
     for table in _old_labelers(con):
         for old, new in OLD_LABELER_PREFIXES:
-            con.execute(f"UPDATE {table} SET labeler = ? || substr(labeler, ?) WHERE starts_with(labeler, ?)",
-                        [new, len(old) + 1, old])
+            con.execute(
+                f"UPDATE {table} SET labeler = ? || substr(labeler, ?) WHERE starts_with(labeler, ?)",
+                [new, len(old) + 1, old],
+            )
 
 
 def check_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -185,14 +203,22 @@ def check_columns(con: duckdb.DuckDBPyConnection) -> None:
     probe = duckdb.connect(":memory:")
     for ddl in ALL_DDL:
         probe.execute(ddl)
-    want = probe.execute("SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
-                         "GROUP BY 1").fetchall()
+    want = probe.execute(
+        "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns GROUP BY 1"
+    ).fetchall()
     probe.close()
-    have = dict(con.execute("SELECT table_name, list(column_name ORDER BY ordinal_position) FROM "
-                            "information_schema.columns WHERE table_schema = 'main' GROUP BY 1").fetchall())
+    have = dict(
+        con.execute(
+            "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM "
+            "information_schema.columns WHERE table_schema = 'main' GROUP BY 1"
+        ).fetchall()
+    )
     for table, columns in want:
         if table in have and list(have[table]) != list(columns):
             missing = [c for c in columns if c not in have[table]]
-            raise UserError(f"the workspace's table {table} was made by an older arenavotes (columns differ"
-                            + (f": missing {', '.join(missing)}" if missing else "") + ")",
-                            hint="create a new workspace ('arenavotes init DIR') and ingest the files again")
+            raise UserError(
+                f"the workspace's table {table} was made by an older arenavotes (columns differ"
+                + (f": missing {', '.join(missing)}" if missing else "")
+                + ")",
+                hint="create a new workspace ('arenavotes init DIR') and ingest the files again",
+            )

@@ -33,13 +33,27 @@ def board_table(frame: pl.DataFrame) -> str:
     groups = frame["component"].unique().sort().to_list()
     for g in groups:
         rows = []
-        for r in frame.filter(pl.col("component") == g).sort(["rating", "model"], descending=[True, False]).iter_rows(
-                named=True):
-            ci = (f"{r['ci_lower'] - r['rating']:+.1f}/{r['ci_upper'] - r['rating']:+.1f}"
-                  if r["ci_lower"] is not None else "")
-            rows.append((r["rank"], r["rank_ub"], r["model"] + (" *" if r["provisional"] else ""), f"{r['rating']:.1f}",
-                         ci, f"{int(r['rank_q025'])}-{int(r['rank_q975'])}" if r["rank_q025"] is not None else "",
-                         int(r["battles"])))
+        for r in (
+            frame.filter(pl.col("component") == g)
+            .sort(["rating", "model"], descending=[True, False])
+            .iter_rows(named=True)
+        ):
+            ci = (
+                f"{r['ci_lower'] - r['rating']:+.1f}/{r['ci_upper'] - r['rating']:+.1f}"
+                if r["ci_lower"] is not None
+                else ""
+            )
+            rows.append(
+                (
+                    r["rank"],
+                    r["rank_ub"],
+                    r["model"] + (" *" if r["provisional"] else ""),
+                    f"{r['rating']:.1f}",
+                    ci,
+                    f"{int(r['rank_q025'])}-{int(r['rank_q975'])}" if r["rank_q025"] is not None else "",
+                    int(r["battles"]),
+                )
+            )
         if len(groups) > 1:
             parts.append(f"group {g}" + (" (not comparable with the groups above)" if g != groups[0] else ""))
         parts.append(text_table(rows, ("rank", "rank_ub", "model", "rating", "95% CI", "rank range", "battles")))

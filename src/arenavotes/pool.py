@@ -66,8 +66,9 @@ class WorkerPool:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def map(self, fn: Callable[[State, T], R], chunks: Sequence[T],
-            progress: Callable[[T], None] | None = None) -> list[R]:
+    def map(
+        self, fn: Callable[[State, T], R], chunks: Sequence[T], progress: Callable[[T], None] | None = None
+    ) -> list[R]:
         """``[fn(state, c) for c in chunks]``, in worker processes when there are several workers and chunks."""
         if self.workers <= 1 or len(chunks) <= 1:
             if not self._ready and self._init is not None:
@@ -83,8 +84,12 @@ class WorkerPool:
             if _SHARED:
                 raise RuntimeError("another WorkerPool is running in this process")
             _SHARED.update(self.state)
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("fork"),
-                                                 initializer=_start_worker, initargs=(self._init,))
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=mp.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(self._init,),
+            )
         results = []
         for c, r in zip(chunks, self._executor.map(_call, [(fn, c) for c in chunks]), strict=True):
             results.append(r)

@@ -34,29 +34,39 @@ REQUIRED_FOR_RELEASE = ("scrub", "dedup")
 
 def record(con: duckdb.DuckDBPyConnection, sources: Sequence[str], stage: str, run_id: str, settings_hash: str) -> None:
     """Note that ``stage`` ran (run ``run_id``, settings ``settings_hash``) on the current data of ``sources``."""
-    con.execute("""
+    con.execute(
+        """
         INSERT OR REPLACE INTO source_stages
         SELECT source, ?, run_id, ?, ?, now() FROM sources WHERE source IN (SELECT unnest(?))
-    """, [stage, settings_hash, run_id, list(sources)])
+    """,
+        [stage, settings_hash, run_id, list(sources)],
+    )
 
 
 def stage_table(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per source: for each stage 'done <UTC time> [settings hash]', 'stale (source re-ingested)',
     'missing', or 'not needed' (scrub and categorize for sources without texts)."""
-    cols = ", ".join(f"""
+    cols = ", ".join(
+        f"""
         CASE WHEN st_{s}.stage IS NULL THEN
                   CASE WHEN '{s}' IN ('scrub', 'categorize') AND NOT has_text THEN 'not needed' ELSE 'missing' END
              WHEN st_{s}.ingest_run <> s.run_id THEN 'stale (source re-ingested)'
              ELSE 'done ' || strftime(st_{s}.finished, '%Y-%m-%d %H:%M') || ' [' || st_{s}.settings_hash || ']'
-        END AS {s}""" for s in STAGES)
-    joins = " ".join(f"LEFT JOIN source_stages st_{s} ON st_{s}.source = s.source AND st_{s}.stage = '{s}'"
-                     for s in STAGES)
-    return frame(con, f"""
+        END AS {s}"""
+        for s in STAGES
+    )
+    joins = " ".join(
+        f"LEFT JOIN source_stages st_{s} ON st_{s}.source = s.source AND st_{s}.stage = '{s}'" for s in STAGES
+    )
+    return frame(
+        con,
+        f"""
         SELECT s.source, {cols}
         FROM (SELECT s.*, EXISTS (SELECT 1 FROM conversations c JOIN battles b USING (battle_id)
                                   WHERE b.source = s.source) AS has_text FROM sources s) s
         {joins}
-        ORDER BY s.source""")
+        ORDER BY s.source""",
+    )
 
 
 def missing_stages(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> dict[str, list[str]]:
@@ -70,20 +80,32 @@ def missing_stages(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> di
     return out
 
 
-def set_source_meta(con: duckdb.DuckDBPyConnection, source: str, *, license: str | None = None,
-                    license_url: str | None = None, citation: str | None = None,
-                    description: str | None = None) -> None:
+def set_source_meta(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    *,
+    license: str | None = None,
+    license_url: str | None = None,
+    citation: str | None = None,
+    description: str | None = None,
+) -> None:
     """Record what a release's dataset card says about ``source`` (given values replace earlier ones)."""
     con.execute("INSERT OR IGNORE INTO source_meta VALUES (?, NULL, NULL, NULL, NULL)", [source])
-    for column, value in (("license", license), ("license_url", license_url), ("citation", citation),
-                          ("description", description)):
+    for column, value in (
+        ("license", license),
+        ("license_url", license_url),
+        ("citation", citation),
+        ("description", description),
+    ):
         if value is not None:
             con.execute(f"UPDATE source_meta SET {column} = ? WHERE source = ?", [value.strip() or None, source])
 
 
 def source_meta(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> dict[str, dict[str, str | None]]:
     """``{source: {license, license_url, citation, description}}`` (None where not given)."""
-    rows = con.execute("SELECT s.source, m.license, m.license_url, m.citation, m.description FROM sources s "
-                       "LEFT JOIN source_meta m USING (source) WHERE s.source IN (SELECT unnest(?)) ORDER BY 1",
-                       [list(sources)]).fetchall()
+    rows = con.execute(
+        "SELECT s.source, m.license, m.license_url, m.citation, m.description FROM sources s "
+        "LEFT JOIN source_meta m USING (source) WHERE s.source IN (SELECT unnest(?)) ORDER BY 1",
+        [list(sources)],
+    ).fetchall()
     return {r[0]: {"license": r[1], "license_url": r[2], "citation": r[3], "description": r[4]} for r in rows}

@@ -44,6 +44,16 @@ def record_run(
     """Append one row to ``runs``; ``counts`` is stored as JSON (keys sorted)."""
     con.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, stage, __version__, settings_hash, started, utcnow(), target, rows_in, rows_out,
-         json.dumps(counts, sort_keys=True)],
+        [
+            run_id,
+            stage,
+            __version__,
+            settings_hash,
+            started,
+            utcnow(),
+            target,
+            rows_in,
+            rows_out,
+            json.dumps(counts, sort_keys=True),
+        ],
     )

@@ -26,8 +26,11 @@ def resolve_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[str], all_
     if not sources:
         if len(known) == 1:
             return known
-        raise UserError(f"the workspace holds {len(known)} sources ({', '.join(known)}); rating them together "
-                        "would mix different arenas", hint="choose with --source NAME (repeatable) or --all-sources")
+        raise UserError(
+            f"the workspace holds {len(known)} sources ({', '.join(known)}); rating them together "
+            "would mix different arenas",
+            hint="choose with --source NAME (repeatable) or --all-sources",
+        )
     unknown = [s for s in sources if s not in known]
     if unknown:
         raise UserError(f"unknown source '{unknown[0]}'", hint=f"sources: {', '.join(known)}")

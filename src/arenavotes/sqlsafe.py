@@ -44,8 +44,9 @@ _HINT = "this SQL is read-only: it cannot change the workspace or touch files"
 
 
 def _refuse(what: str) -> UserError:
-    return UserError(f"SQL: {what} statements are not allowed here: only read statements ({READ_STATEMENTS})",
-                     hint=_HINT)
+    return UserError(
+        f"SQL: {what} statements are not allowed here: only read statements ({READ_STATEMENTS})", hint=_HINT
+    )
 
 
 def _statements(sql: str) -> list[duckdb.Statement]:
@@ -60,8 +61,11 @@ def _explained(query: str) -> list[str]:
     EXPLAIN, with and without skipping ANALYZE and a parenthesised option list."""
     tokens = duckdb.tokenize(query)
     bounds = [pos for pos, _ in tokens] + [len(query)]
-    words = [(query[bounds[i]:bounds[i + 1]].strip(), bounds[i]) for i, (_, kind) in enumerate(tokens)
-             if kind != duckdb.token_type.comment]
+    words = [
+        (query[bounds[i] : bounds[i + 1]].strip(), bounds[i])
+        for i, (_, kind) in enumerate(tokens)
+        if kind != duckdb.token_type.comment
+    ]
     starts = {1}
     if len(words) > 1 and words[1][0].lower() == "analyze":
         starts.add(2)
@@ -74,13 +78,13 @@ def _explained(query: str) -> list[str]:
                 if depth <= 0:
                     break
             starts.add(j)
-    return [query[words[i][1]:] for i in sorted(starts) if i < len(words)]
+    return [query[words[i][1] :] for i in sorted(starts) if i < len(words)]
 
 
 def _check(statement: duckdb.Statement, depth: int = 0) -> None:
     try:
         kind = statement.type
-    except ValueError:   # a statement type the Python API does not know (e.g. UPDATE EXTENSIONS)
+    except ValueError:  # a statement type the Python API does not know (e.g. UPDATE EXTENSIONS)
         raise _refuse("these") from None
     if kind == duckdb.StatementType.SELECT:
         return
@@ -90,7 +94,7 @@ def _check(statement: duckdb.Statement, depth: int = 0) -> None:
             try:
                 inner = list(duckdb.extract_statements(text))
             except (duckdb.Error, ValueError):
-                continue   # not how DuckDB read it
+                continue  # not how DuckDB read it
             if len(inner) != 1:
                 raise _refuse("EXPLAIN")
             _check(inner[0], depth + 1)
@@ -116,8 +120,13 @@ def _sql_list(paths: Sequence[str]) -> str:
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
 
-def confine(con: duckdb.DuckDBPyConnection, allowed_dirs: Sequence[Path] = (), *,
-            allowed_files: Sequence[Path] = (), lock: bool = True) -> None:
+def confine(
+    con: duckdb.DuckDBPyConnection,
+    allowed_dirs: Sequence[Path] = (),
+    *,
+    allowed_files: Sequence[Path] = (),
+    lock: bool = True,
+) -> None:
     """Sandbox ``con``: it may read only ``allowed_files`` and the files below ``allowed_dirs`` (each
     resolved; a folder is matched with a trailing '/', so ``/r/v1`` does not admit ``/r/v10``), nothing
     else; no extension can be installed or loaded. With ``lock`` (the default) the configuration is then
@@ -133,7 +142,7 @@ def confine(con: duckdb.DuckDBPyConnection, allowed_dirs: Sequence[Path] = (), *
         con.execute("SET autoload_known_extensions = false")
         con.execute("SET allow_community_extensions = false")
         con.execute("SET enable_external_access = false")
-    except duckdb.Error as exc:   # fail closed: a DuckDB without these settings is not used for user SQL
+    except duckdb.Error as exc:  # fail closed: a DuckDB without these settings is not used for user SQL
         raise UserError(f"cannot sandbox DuckDB {duckdb.__version__}: {exc}", hint="install duckdb>=1.1") from None
     if lock:
         lock_configuration(con)
@@ -142,8 +151,11 @@ def confine(con: duckdb.DuckDBPyConnection, allowed_dirs: Sequence[Path] = (), *
 def lock_configuration(con: duckdb.DuckDBPyConnection) -> None:
     """Lock the settings :func:`confine` made (no SET/RESET/PRAGMA can change them afterwards) and check them."""
     con.execute("SET lock_configuration = true")
-    got = dict(con.execute("SELECT name, value FROM duckdb_settings() WHERE name IN "
-                           "('enable_external_access', 'lock_configuration')").fetchall())
+    got = dict(
+        con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', 'lock_configuration')"
+        ).fetchall()
+    )
     if got != {"enable_external_access": "false", "lock_configuration": "true"}:
         raise UserError(f"cannot sandbox DuckDB {duckdb.__version__}: settings are {got}", hint="install duckdb>=1.1")
 
@@ -179,8 +191,10 @@ def vet_allow_read(paths: Sequence[Path], workspace: Path | None) -> tuple[list[
         except (OSError, RuntimeError):
             raise UserError(f"--allow-read {p}: no such file or folder", hint="check the path") from None
         if bad(r):
-            raise UserError(f"--allow-read {p}: is or contains the workspace secret or database",
-                            hint="allow only the folders with the files you want to query")
+            raise UserError(
+                f"--allow-read {p}: is or contains the workspace secret or database",
+                hint="allow only the folders with the files you want to query",
+            )
         st = os.stat(r)
         if stat.S_ISDIR(st.st_mode):
             for top, subdirs, names in os.walk(r, followlinks=False):
@@ -190,16 +204,22 @@ def vet_allow_read(paths: Sequence[Path], workspace: Path | None) -> tuple[list[
                     if stat.S_ISLNK(lst.st_mode):
                         target = q.resolve()
                         if bad(target) or not target.is_relative_to(r):
-                            raise UserError(f"--allow-read {p}: {q} is a symbolic link to {target}, outside it",
-                                            hint="allow the files themselves, not a folder with links")
+                            raise UserError(
+                                f"--allow-read {p}: {q} is a symbolic link to {target}, outside it",
+                                hint="allow the files themselves, not a folder with links",
+                            )
                     elif (lst.st_dev, lst.st_ino) in inodes:
-                        raise UserError(f"--allow-read {p}: {q} is a link to the workspace secret or database",
-                                        hint="allow only the folders with the files you want to query")
+                        raise UserError(
+                            f"--allow-read {p}: {q} is a link to the workspace secret or database",
+                            hint="allow only the folders with the files you want to query",
+                        )
             dirs.append(r)
         else:
             if (st.st_dev, st.st_ino) in inodes:
-                raise UserError(f"--allow-read {p}: is the workspace secret or database",
-                                hint="allow only the files you want to query")
+                raise UserError(
+                    f"--allow-read {p}: is the workspace secret or database",
+                    hint="allow only the files you want to query",
+                )
             files.append(r)
     return dirs, files
 
@@ -230,8 +250,9 @@ def open_release_of(workspace: Path, release: str, *, allow_read: Sequence[Path]
     return open_release(path, key=key, workspace=workspace, allow_read=allow_read)
 
 
-def open_release(release: Path, *, key: bytes | None, workspace: Path | None = None,
-                 allow_read: Sequence[Path] = ()) -> duckdb.DuckDBPyConnection:
+def open_release(
+    release: Path, *, key: bytes | None, workspace: Path | None = None, allow_read: Sequence[Path] = ()
+) -> duckdb.DuckDBPyConnection:
     """An in-memory database with the views over ``release``, after :func:`verify_release` (with the
     signature when ``key``, the workspace secret, is given); it can read the release's verified files
     and ``allow_read`` only."""
@@ -276,5 +297,13 @@ def query_arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table | None:
         raise UserError(f"SQL: {str(exc).strip().splitlines()[0]}", hint=_HINT) from None
 
 
-__all__ = ["check_query", "confine", "lock_configuration", "open_release", "open_workspace", "query_arrow",
-           "run_query", "vet_allow_read"]
+__all__ = [
+    "check_query",
+    "confine",
+    "lock_configuration",
+    "open_release",
+    "open_workspace",
+    "query_arrow",
+    "run_query",
+    "vet_allow_read",
+]

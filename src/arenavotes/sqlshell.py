@@ -36,9 +36,11 @@ def print_query(con: duckdb.DuckDBPyConnection, query: str, fmt: str = "table", 
             return
         table = rel.arrow().read_all()
     except duckdb.Error as exc:
-        raise UserError(f"SQL: {str(exc).strip().splitlines()[0]}",
-                        hint="the workspace is read-only here; tables: battles, conversations, quarantine, "
-                             "prompt_labels, runs, sources") from None
+        raise UserError(
+            f"SQL: {str(exc).strip().splitlines()[0]}",
+            hint="the workspace is read-only here; tables: battles, conversations, quarantine, "
+            "prompt_labels, runs, sources",
+        ) from None
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     if fmt == "csv":
@@ -56,8 +58,12 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def interactive(con: duckdb.DuckDBPyConnection, fmt: str, max_rows: int,
-                say: Callable[[str], None] = lambda s: print(s, file=sys.stderr)) -> None:
+def interactive(
+    con: duckdb.DuckDBPyConnection,
+    fmt: str,
+    max_rows: int,
+    say: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+) -> None:
     """A ``sql>`` prompt: statements end with ';'; ``.tables`` lists tables; ``.quit`` (or end of input) leaves."""
     say("arenavotes SQL (read-only). End statements with ';'. .tables lists tables, .quit leaves.")
     buffer: list[str] = []

@@ -30,12 +30,15 @@ def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
         FROM sources s ORDER BY s.source
     """).fetchall()
     out.append(text_table(sources, ("source", "format", "records", "battles", "quarantined", "models")))
-    models = con.sql("SELECT count(DISTINCT m) FROM (SELECT model_a m FROM battles UNION SELECT model_b FROM battles)"
-                     ).fetchall()[0][0]
+    models = con.sql(
+        "SELECT count(DISTINCT m) FROM (SELECT model_a m FROM battles UNION SELECT model_b FROM battles)"
+    ).fetchall()[0][0]
     voters = con.sql("SELECT count(DISTINCT voter_id) FROM battles").fetchall()[0][0]
     texts = con.sql("SELECT count(DISTINCT battle_id) FROM conversations").fetchall()[0][0]
-    out.append(f"\n{total:,} battles, {models:,} models, {voters:,} pseudonymous voters, "
-               f"{texts:,} battles with text, {quarantined:,} records quarantined")
+    out.append(
+        f"\n{total:,} battles, {models:,} models, {voters:,} pseudonymous voters, "
+        f"{texts:,} battles with text, {quarantined:,} records quarantined"
+    )
     winners = con.sql("SELECT winner, count(*) FROM battles GROUP BY 1 ORDER BY 2 DESC").fetchall()
     out.append("outcomes: " + ", ".join(f"{w} {n:,}" for w, n in winners))
     if quarantined:
@@ -44,8 +47,9 @@ def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
     return "\n".join(out)
 
 
-def quality_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], since: str | None = None,
-                   until: str | None = None) -> dict[str, pl.DataFrame]:
+def quality_counts(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], since: str | None = None, until: str | None = None
+) -> dict[str, pl.DataFrame]:
     """What happened to the data of ``sources``, largest first: records quarantined at ingest by reason
     (``quarantine``: reason, rows), battles flagged by flag (``flags``: flag, battles) and PII spans replaced
     by entity (``pii``: entity, spans). ``since``/``until`` limit flags and PII to battles in that time window;
@@ -57,10 +61,22 @@ def quality_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], since
         window += " AND b.tstamp >= ?::TIMESTAMPTZ AND b.tstamp < ?::TIMESTAMPTZ"
         args += [since, until]
     return {
-        "quarantine": frame(con, "SELECT reason, count(*) AS rows FROM quarantine WHERE source IN (SELECT unnest(?)) "
-                                 "GROUP BY 1 ORDER BY 2 DESC, 1", [list(sources)]),
-        "flags": frame(con, "SELECT f.flag, count(DISTINCT f.battle_id) AS battles FROM flags f JOIN battles b "
-                            f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1", args),
-        "pii": frame(con, "SELECT p.entity, sum(p.count)::BIGINT AS spans FROM pii_findings p JOIN battles b "
-                          f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1", args),
+        "quarantine": frame(
+            con,
+            "SELECT reason, count(*) AS rows FROM quarantine WHERE source IN (SELECT unnest(?)) "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            [list(sources)],
+        ),
+        "flags": frame(
+            con,
+            "SELECT f.flag, count(DISTINCT f.battle_id) AS battles FROM flags f JOIN battles b "
+            f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1",
+            args,
+        ),
+        "pii": frame(
+            con,
+            "SELECT p.entity, sum(p.count)::BIGINT AS spans FROM pii_findings p JOIN battles b "
+            f"USING (battle_id) WHERE {window} GROUP BY 1 ORDER BY 2 DESC, 1",
+            args,
+        ),
     }

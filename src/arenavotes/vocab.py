@@ -22,8 +22,18 @@ BothBadPolicy = Literal["tie", "drop"]
 IntervalMethod = Literal["sandwich", "bootstrap", "cluster", "none"]
 ClusterUnit = Literal["voter", "prompt"]
 CompatMode = Literal["fastchat-2024", "arena-rank", "evalica"]
-Flag = Literal["duplicate_prompt", "prompt_capped", "near_duplicate_prompt", "duplicate_vote", "fast_vote",
-               "daily_cap", "identity_leak", "anomalous_voter", "position_bias_voter", "single_model_voter"]
+Flag = Literal[
+    "duplicate_prompt",
+    "prompt_capped",
+    "near_duplicate_prompt",
+    "duplicate_vote",
+    "fast_vote",
+    "daily_cap",
+    "identity_leak",
+    "anomalous_voter",
+    "position_bias_voter",
+    "single_model_voter",
+]
 
 
 def values(literal: object) -> tuple[str, ...]:
@@ -89,8 +99,11 @@ def component_name(kind: str, name: str, version: int | None = None) -> str:
 
 #: Labeler names of earlier versions (``arenavotes:rules@1``, ``source:x``, ``judge:m:t@1``) as SQL
 #: (pattern, replacement) pairs; workspaces that hold them are renamed when opened.
-OLD_LABELER_PREFIXES: tuple[tuple[str, str], ...] = (("arenavotes:", "offline/"), ("source:", "source/"),
-                                                     ("judge:", "judge/"))
+OLD_LABELER_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("arenavotes:", "offline/"),
+    ("source:", "source/"),
+    ("judge:", "judge/"),
+)
 
 
 def cluster_unit(name: str) -> str:

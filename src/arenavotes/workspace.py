@@ -44,7 +44,7 @@ class Workspace:
         if path.exists() and not path.is_dir():
             raise UserError(f"{path}: exists and is not a folder", hint="choose another workspace path")
         if not path.exists():
-            path.mkdir(parents=True, mode=0o700)   # private: texts before release, pseudonyms, the key
+            path.mkdir(parents=True, mode=0o700)  # private: texts before release, pseudonyms, the key
         ws = cls(path)
         if not ws.settings_path.exists():
             ws.settings_path.write_text(default_toml(), encoding="utf-8")

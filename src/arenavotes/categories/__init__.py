@@ -24,7 +24,13 @@ from arenavotes.vocab import component_name
 
 #: labeler -> version; bump a version whenever what a labeler outputs changes.
 LABELERS: dict[str, int] = {
-    "language": 1, "multi_turn": 1, "long_query": 1, "code_present": 1, "coding": 1, "refusal": 1, "rules": 1,
+    "language": 1,
+    "multi_turn": 1,
+    "long_query": 1,
+    "code_present": 1,
+    "coding": 1,
+    "refusal": 1,
+    "rules": 1,
 }
 
 
@@ -32,8 +38,9 @@ def labeler_name(name: str) -> str:
     return component_name("offline", name, LABELERS[name])
 
 
-def label(prompts: pl.DataFrame, messages: pl.DataFrame, answers: pl.DataFrame,
-          only: set[str] | None = None) -> pl.DataFrame:
+def label(
+    prompts: pl.DataFrame, messages: pl.DataFrame, answers: pl.DataFrame, only: set[str] | None = None
+) -> pl.DataFrame:
     """All labelers (or ``only`` these) -> rows (battle_id, labeler, category, value, score).
 
     ``prompts``: battle_id, prompt (user turns joined), first_user, user_turns, user_tokens;
@@ -54,7 +61,17 @@ def label(prompts: pl.DataFrame, messages: pl.DataFrame, answers: pl.DataFrame,
             continue
         parts.append(run().with_columns(labeler=pl.lit(labeler_name(name))))
     if not parts:
-        return pl.DataFrame(schema={"battle_id": pl.String, "labeler": pl.String, "category": pl.String,
-                                    "value": pl.Boolean, "score": pl.Float64})
-    return pl.concat(parts).select("battle_id", "labeler", "category", "value", "score").sort(
-        "battle_id", "labeler", "category")
+        return pl.DataFrame(
+            schema={
+                "battle_id": pl.String,
+                "labeler": pl.String,
+                "category": pl.String,
+                "value": pl.Boolean,
+                "score": pl.Float64,
+            }
+        )
+    return (
+        pl.concat(parts)
+        .select("battle_id", "labeler", "category", "value", "score")
+        .sort("battle_id", "labeler", "category")
+    )

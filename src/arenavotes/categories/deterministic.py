@@ -65,14 +65,21 @@ def language(prompts: pl.DataFrame) -> pl.DataFrame:
     # one CLD2 call per distinct first message (CLD2 runs at ~20k prompts/s; texts repeat a lot)
     firsts = prompts["first_user"].unique().to_list()
     names = {t: detect_language(t) for t in firsts}
-    out = prompts.select("battle_id", category=pl.lit("language:") + pl.col("first_user").replace_strict(
-        names, default="unknown", return_dtype=pl.String))
+    out = prompts.select(
+        "battle_id",
+        category=pl.lit("language:")
+        + pl.col("first_user").replace_strict(names, default="unknown", return_dtype=pl.String),
+    )
     return out.with_columns(value=pl.lit(True), score=pl.lit(None, pl.Float64)).select(list(LABEL_SCHEMA))
 
 
 def _flag(prompts: pl.DataFrame, category: str, value: pl.Expr, score: pl.Expr | None = None) -> pl.DataFrame:
-    return prompts.select("battle_id", category=pl.lit(category), value=value,
-                          score=(score if score is not None else pl.lit(None)).cast(pl.Float64))
+    return prompts.select(
+        "battle_id",
+        category=pl.lit(category),
+        value=value,
+        score=(score if score is not None else pl.lit(None)).cast(pl.Float64),
+    )
 
 
 def multi_turn(prompts: pl.DataFrame) -> pl.DataFrame:
@@ -80,13 +87,19 @@ def multi_turn(prompts: pl.DataFrame) -> pl.DataFrame:
 
 
 def long_query(prompts: pl.DataFrame) -> pl.DataFrame:
-    return pl.concat([_flag(prompts, "long_query", pl.col("user_tokens") >= 500, pl.col("user_tokens")),
-                      _flag(prompts, "short_query", pl.col("user_tokens") < 5, pl.col("user_tokens"))])
+    return pl.concat(
+        [
+            _flag(prompts, "long_query", pl.col("user_tokens") >= 500, pl.col("user_tokens")),
+            _flag(prompts, "short_query", pl.col("user_tokens") < 5, pl.col("user_tokens")),
+        ]
+    )
 
 
-_CODE_LINES = (r"(?m)^\s*(?:def |class \w+|import \w|from \w[\w.]* import|#include|public (?:static |class )|"
-               r"function \w+\s*\(|const \w+\s*=|let \w+\s*=|var \w+\s*=|SELECT .+ FROM|CREATE TABLE|<\?php|#!/)"
-               r"|\w+\([^()\n]*\)\s*\{\s*$|;\s*$")
+_CODE_LINES = (
+    r"(?m)^\s*(?:def |class \w+|import \w|from \w[\w.]* import|#include|public (?:static |class )|"
+    r"function \w+\s*\(|const \w+\s*=|let \w+\s*=|var \w+\s*=|SELECT .+ FROM|CREATE TABLE|<\?php|#!/)"
+    r"|\w+\([^()\n]*\)\s*\{\s*$|;\s*$"
+)
 
 
 def code_present(prompts: pl.DataFrame) -> pl.DataFrame:
@@ -95,12 +108,49 @@ def code_present(prompts: pl.DataFrame) -> pl.DataFrame:
 
 
 # LMArena's is_code tagger (FastChat code_tagger.py, Jun 2024 - Feb 2025), as facts: keywords and patterns.
-_FC_WORDS = ("git", "github", "dataframe", "nginx", "pip", "python", "c++", "cpp", "java", "javascript",
-             "typescript", "html", "css", "sql", "bash", "powershell", "matlab", "golang", "linux", "ubuntu")
-_FC_SUBSTRINGS = ("import pandas", "import numpy", "import torch", "jax", "tensorflow", "pytorch", "keras",
-                  "scikit-learn", "sklearn", " apt-get ")
-_FC_PATTERNS = (r"from \w+ import \w+", r"conda install \w+", r"pip install -r \w+", r"conda install -c \w+ \w+",
-                r"#include <\w+>", r"import \w+ as \w+", r"#include \"\w+\.h\"")
+_FC_WORDS = (
+    "git",
+    "github",
+    "dataframe",
+    "nginx",
+    "pip",
+    "python",
+    "c++",
+    "cpp",
+    "java",
+    "javascript",
+    "typescript",
+    "html",
+    "css",
+    "sql",
+    "bash",
+    "powershell",
+    "matlab",
+    "golang",
+    "linux",
+    "ubuntu",
+)
+_FC_SUBSTRINGS = (
+    "import pandas",
+    "import numpy",
+    "import torch",
+    "jax",
+    "tensorflow",
+    "pytorch",
+    "keras",
+    "scikit-learn",
+    "sklearn",
+    " apt-get ",
+)
+_FC_PATTERNS = (
+    r"from \w+ import \w+",
+    r"conda install \w+",
+    r"pip install -r \w+",
+    r"conda install -c \w+ \w+",
+    r"#include <\w+>",
+    r"import \w+ as \w+",
+    r"#include \"\w+\.h\"",
+)
 
 
 def _is_code_expr(col: str) -> pl.Expr:
@@ -114,10 +164,12 @@ def _is_code_expr(col: str) -> pl.Expr:
     return ~ascii_art & (fence | word_hit | sub_hit | pat_hit)
 
 
-_CODING_TASK = (r"(?i)\b(?:write|give|create|make|generate|implement|fix|debug|optimi[sz]e|refactor|convert|rewrite)"
-                r"\b(?:\s+\S+){0,5}?\s+(?:code|function|program|class|method|regex|sql query|script|snippet|"
-                r"algorithm)\b|\bsource code\b|\bstack ?trace\b|\bsyntax error\b|\bunit tests?\b|\bin (?:python|java"
-                r"|javascript|typescript|c\+\+|c#|rust|go|golang|ruby|php|sql|bash|haskell|kotlin|swift)\b")
+_CODING_TASK = (
+    r"(?i)\b(?:write|give|create|make|generate|implement|fix|debug|optimi[sz]e|refactor|convert|rewrite)"
+    r"\b(?:\s+\S+){0,5}?\s+(?:code|function|program|class|method|regex|sql query|script|snippet|"
+    r"algorithm)\b|\bsource code\b|\bstack ?trace\b|\bsyntax error\b|\bunit tests?\b|\bin (?:python|java"
+    r"|javascript|typescript|c\+\+|c#|rust|go|golang|ruby|php|sql|bash|haskell|kotlin|swift)\b"
+)
 
 
 def coding(messages: pl.DataFrame, prompts: pl.DataFrame, answered: pl.Series | None = None) -> pl.DataFrame:
@@ -127,8 +179,12 @@ def coding(messages: pl.DataFrame, prompts: pl.DataFrame, answered: pl.Series | 
     prompt asks for a program ("implement a function ...", "... in Rust"): LMArena's tagger sees the
     answers' code blocks, which such sources lack. ``score`` is 1 for the tagger, 2 for the fallback.
     """
-    per = (messages.filter(pl.col("content").is_not_null())
-           .with_columns(hit=_is_code_expr("content")).group_by("battle_id").agg(pl.col("hit").any()))
+    per = (
+        messages.filter(pl.col("content").is_not_null())
+        .with_columns(hit=_is_code_expr("content"))
+        .group_by("battle_id")
+        .agg(pl.col("hit").any())
+    )
     out = prompts.select("battle_id", "prompt").join(per, on="battle_id", how="left")
     no_answers = pl.lit(True) if answered is None else ~pl.col("battle_id").is_in(answered.implode())
     task = no_answers & pl.col("prompt").str.contains(_CODING_TASK)
@@ -137,15 +193,20 @@ def coding(messages: pl.DataFrame, prompts: pl.DataFrame, answered: pl.Series | 
     return out.select("battle_id", category=pl.lit("coding"), value=value, score=score)
 
 
-_REFUSAL = (r"(?i)^\W*(?:I'?m sorry|I am sorry|sorry,|I apologi[sz]e|I'?m afraid|unfortunately,? I|I cannot|"
-            r"I can'?t|I can ?not|I won'?t|I will not|I'?m (?:not able|unable)|I am (?:not able|unable)|"
-            r"As an AI(?: language model)?,? I (?:cannot|can'?t|am not able|do not|don'?t)|"
-            r"I must (?:decline|refuse)|I do not feel comfortable|I don'?t feel comfortable)")
+_REFUSAL = (
+    r"(?i)^\W*(?:I'?m sorry|I am sorry|sorry,|I apologi[sz]e|I'?m afraid|unfortunately,? I|I cannot|"
+    r"I can'?t|I can ?not|I won'?t|I will not|I'?m (?:not able|unable)|I am (?:not able|unable)|"
+    r"As an AI(?: language model)?,? I (?:cannot|can'?t|am not able|do not|don'?t)|"
+    r"I must (?:decline|refuse)|I do not feel comfortable|I don'?t feel comfortable)"
+)
 
 
 def refusal(answers: pl.DataFrame, prompts: pl.DataFrame) -> pl.DataFrame:
     """``answers``: battle_id, side, text (first assistant turn of that side). Value: any side refused."""
-    per = (answers.with_columns(hit=pl.col("text").str.contains(_REFUSAL))
-           .group_by("battle_id").agg(pl.col("hit").any(), pl.col("hit").sum().alias("n")))
+    per = (
+        answers.with_columns(hit=pl.col("text").str.contains(_REFUSAL))
+        .group_by("battle_id")
+        .agg(pl.col("hit").any(), pl.col("hit").sum().alias("n"))
+    )
     out = prompts.select("battle_id").join(per, on="battle_id", how="inner")
     return out.select("battle_id", category=pl.lit("refusal"), value=pl.col("hit"), score=pl.col("n").cast(pl.Float64))

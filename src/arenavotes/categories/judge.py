@@ -31,9 +31,16 @@ import polars as pl
 from arenavotes.errors import UserError
 from arenavotes.vocab import component_name
 
-CRITERIA = ("specificity", "domain_knowledge", "complexity", "problem_solving", "creativity",
-            "technical_accuracy", "real_world")
-MAX_CHARS = 12_500   # LMArena judges the user turns joined with newlines, cut at 12,500 characters
+CRITERIA = (
+    "specificity",
+    "domain_knowledge",
+    "complexity",
+    "problem_solving",
+    "creativity",
+    "technical_accuracy",
+    "real_world",
+)
+MAX_CHARS = 12_500  # LMArena judges the user turns joined with newlines, cut at 12,500 characters
 
 Row = tuple[str, bool, float | None]
 
@@ -71,30 +78,52 @@ def _decision(category: str) -> Callable[[str], list[Row]]:
 
 
 TEMPLATES: dict[str, Template] = {
-    "criteria": Template("criteria", 1, (
-        "You judge how well a user prompt can test an advanced AI assistant. Check seven criteria:\n"
-        "1. Specificity: the prompt asks for a specific output (code, a math solution, a logical simplification, "
-        "a strategy, a setup).\n2. Domain knowledge: it covers a specific domain.\n3. Complexity: it has several "
-        "steps or levels of complexity.\n4. Problem-solving: the assistant must actively solve a problem rather "
-        "than recall facts.\n5. Creativity: it calls for a creative approach.\n6. Technical accuracy: the answer "
-        "must be technically precise.\n7. Real-world application: it relates to a practical, real-world task.\n"
-        "Reply with only the numbers of the satisfied criteria as a Python list, e.g. [1, 3, 6]; no explanation."),
-        _parse_criteria),
-    "if": Template("if", 1, (
-        "You judge whether a user prompt tests instruction following: specific instructions, several steps, a "
-        "required format or structure, and unusual or demanding constraints. Score 0-5: 0 = does not test "
-        "instruction following, 3 = simple instructions, 4 = more complex instructions, 5 = advanced, many "
-        "interacting constraints. Explain briefly, then give the score as <score>N</score>."), _parse_score),
-    "math": Template("math", 1, (
-        "Decide whether a user prompt requires solving a math problem with mathematical reasoning (a concept or "
-        "formula to apply, numerical, algebraic or logical work, a well-defined problem). Explaining a concept "
-        "is not a math problem. Answer <decision>yes</decision> or <decision>no</decision>."),
-        _decision("math")),
-    "creative_writing": Template("creative_writing", 1, (
-        "Decide whether a user prompt asks for creative writing: fiction, poetry, drama or scripts, personal or "
-        "humorous pieces, songs or lyrics -- writing that expresses imagination, emotion or style beyond "
-        "professional, academic or technical text. Answer <decision>yes</decision> or "
-        "<decision>no</decision>."), _decision("creative_writing")),
+    "criteria": Template(
+        "criteria",
+        1,
+        (
+            "You judge how well a user prompt can test an advanced AI assistant. Check seven criteria:\n"
+            "1. Specificity: the prompt asks for a specific output (code, a math solution, a logical simplification, "
+            "a strategy, a setup).\n2. Domain knowledge: it covers a specific domain.\n3. Complexity: it has several "
+            "steps or levels of complexity.\n4. Problem-solving: the assistant must actively solve a problem rather "
+            "than recall facts.\n5. Creativity: it calls for a creative approach.\n6. Technical accuracy: the answer "
+            "must be technically precise.\n7. Real-world application: it relates to a practical, real-world task.\n"
+            "Reply with only the numbers of the satisfied criteria as a Python list, e.g. [1, 3, 6]; no explanation."
+        ),
+        _parse_criteria,
+    ),
+    "if": Template(
+        "if",
+        1,
+        (
+            "You judge whether a user prompt tests instruction following: specific instructions, several steps, a "
+            "required format or structure, and unusual or demanding constraints. Score 0-5: 0 = does not test "
+            "instruction following, 3 = simple instructions, 4 = more complex instructions, 5 = advanced, many "
+            "interacting constraints. Explain briefly, then give the score as <score>N</score>."
+        ),
+        _parse_score,
+    ),
+    "math": Template(
+        "math",
+        1,
+        (
+            "Decide whether a user prompt requires solving a math problem with mathematical reasoning (a concept or "
+            "formula to apply, numerical, algebraic or logical work, a well-defined problem). Explaining a concept "
+            "is not a math problem. Answer <decision>yes</decision> or <decision>no</decision>."
+        ),
+        _decision("math"),
+    ),
+    "creative_writing": Template(
+        "creative_writing",
+        1,
+        (
+            "Decide whether a user prompt asks for creative writing: fiction, poetry, drama or scripts, personal or "
+            "humorous pieces, songs or lyrics -- writing that expresses imagination, emotion or style beyond "
+            "professional, academic or technical text. Answer <decision>yes</decision> or "
+            "<decision>no</decision>."
+        ),
+        _decision("creative_writing"),
+    ),
 }
 
 
@@ -127,9 +156,14 @@ class Judge:
     calls: int = 0
 
     def _ask(self, system: str, prompt: str) -> str:
-        body = json.dumps({"model": self.model, "temperature": 0.0, "max_tokens": 512,
-                           "messages": [{"role": "system", "content": system},
-                                        {"role": "user", "content": prompt}]}).encode()
+        body = json.dumps(
+            {
+                "model": self.model,
+                "temperature": 0.0,
+                "max_tokens": 512,
+                "messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+            }
+        ).encode()
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
@@ -138,16 +172,20 @@ class Judge:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 payload = json.loads(resp.read())
         except urllib.error.HTTPError as exc:
-            raise UserError(f"judge endpoint {self.url}: HTTP {exc.code} {exc.reason}",
-                            hint="check [categories] judge_url, judge_model and the API key") from None
+            raise UserError(
+                f"judge endpoint {self.url}: HTTP {exc.code} {exc.reason}",
+                hint="check [categories] judge_url, judge_model and the API key",
+            ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise UserError(f"judge endpoint {self.url}: {exc}", hint="is the endpoint reachable?") from None
         self.calls += 1
         try:
             return str(payload["choices"][0]["message"]["content"])
         except (KeyError, IndexError, TypeError):
-            raise UserError(f"judge endpoint {self.url}: not an OpenAI chat-completions response",
-                            hint="the endpoint must implement POST /chat/completions") from None
+            raise UserError(
+                f"judge endpoint {self.url}: not an OpenAI chat-completions response",
+                hint="the endpoint must implement POST /chat/completions",
+            ) from None
 
     def _key(self, template: Template, text: str) -> str:
         return hashlib.sha256(f"{template.name}@{template.version}\0{self.model}\0{text}".encode()).hexdigest()
@@ -163,12 +201,23 @@ class Judge:
         answers: list[str | None] = [self.cache.get(k) for k in keys]
         todo = {k: (t, text) for k, a, (_, text, t) in zip(keys, answers, jobs, strict=True) if a is None}
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            fresh = dict(zip(todo, pool.map(lambda job: self._ask(job[0].system, job[1]), todo.values()),
-                             strict=True))
+            fresh = dict(zip(todo, pool.map(lambda job: self._ask(job[0].system, job[1]), todo.values()), strict=True))
         for k, v in fresh.items():
             self.cache.put(k, v)
         answers = [a if a is not None else fresh[k] for k, a in zip(keys, answers, strict=True)]
-        rows = [(b, component_name("judge", f"{self.model}:{t.name}", t.version), cat, value, score)
-                for (b, _, t), text in zip(jobs, answers, strict=True) for cat, value, score in t.parse(str(text))]
-        return pl.DataFrame(rows, schema={"battle_id": pl.String, "labeler": pl.String, "category": pl.String,
-                                          "value": pl.Boolean, "score": pl.Float64}, orient="row")
+        rows = [
+            (b, component_name("judge", f"{self.model}:{t.name}", t.version), cat, value, score)
+            for (b, _, t), text in zip(jobs, answers, strict=True)
+            for cat, value, score in t.parse(str(text))
+        ]
+        return pl.DataFrame(
+            rows,
+            schema={
+                "battle_id": pl.String,
+                "labeler": pl.String,
+                "category": pl.String,
+                "value": pl.Boolean,
+                "score": pl.Float64,
+            },
+            orient="row",
+        )

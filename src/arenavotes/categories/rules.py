@@ -30,33 +30,49 @@ import polars as pl
 
 from arenavotes.categories.deterministic import LABEL_SCHEMA
 
-_TECH = (r"(?i)\b(?:python|javascript|typescript|java|kotlin|golang|rust|ruby|php|scala|haskell|c\+\+|c#|sql|mysql|"
-         r"postgres(?:ql)?|bash|powershell|html|css|react|node\.?js|django|flask|pandas|numpy|pytorch|tensorflow|"
-         r"docker|kubernetes|linux|git|api|regex|json|yaml|excel formula|vba)\b")
-_SYNTAX = (r"(?m)```|^\s*(?:def |class \w+|import \w|from \w[\w.]* import|#include|public (?:static |class )|"
-           r"function \w+\s*\(|const \w+\s*=|let \w+\s*=|var \w+\s*=|SELECT .+ FROM|CREATE TABLE)")
+_TECH = (
+    r"(?i)\b(?:python|javascript|typescript|java|kotlin|golang|rust|ruby|php|scala|haskell|c\+\+|c#|sql|mysql|"
+    r"postgres(?:ql)?|bash|powershell|html|css|react|node\.?js|django|flask|pandas|numpy|pytorch|tensorflow|"
+    r"docker|kubernetes|linux|git|api|regex|json|yaml|excel formula|vba)\b"
+)
+_SYNTAX = (
+    r"(?m)```|^\s*(?:def |class \w+|import \w|from \w[\w.]* import|#include|public (?:static |class )|"
+    r"function \w+\s*\(|const \w+\s*=|let \w+\s*=|var \w+\s*=|SELECT .+ FROM|CREATE TABLE)"
+)
 
-_MATH_SYMBOLS = (r"\$[^$\n]{1,200}\$|\\(?:frac|int|sum|sqrt|lim|prod|cdot|infty|mathbb|partial)|"
-                 r"\d\s*[x×*/^+\-]\s*\d+\s*[=+\-*/^]|[a-z]\s*\^\s*\d|\bf\(x\)|[=≤≥<>]\s*-?\d|∫|√|π|∑|≠")
-_MATH_STRONG = (r"(?i)\b(?:solve|calculate|compute|probability|probabilities|expected value|integral|integrate|"
-                r"derivative|differentiate|equation|equations|inequality|prove|proof|theorem|lemma|prime numbers?|"
-                r"divisible|factorial|eigen\w*|polynomial|quadratic|logarithm|modulo|standard deviation|variance|"
-                r"compound interest|combinatorics|permutations?|combinations?|geometry|trigonometr\w*|percentage|"
-                r"ratio)\b|посчитай|вычисли|вероятност|уравнен|докажи|计算|概率|方程|证明|計算|確率|証明|"
-                r"(?i:berechne|wahrscheinlichkeit|calcula|probabilidad|calculez|probabilité)")
-_MATH_WEAK = (r"(?i)\b(?:how many|how much|how long|sum|product|average|mean|median|total|minimum|maximum|smallest|"
-              r"largest|area|volume|radius|angle|triangle|speed|distance|digits?|integers?|numbers?|fraction|"
-              r"decimal)\b|сколько|多少|いくつ")
+_MATH_SYMBOLS = (
+    r"\$[^$\n]{1,200}\$|\\(?:frac|int|sum|sqrt|lim|prod|cdot|infty|mathbb|partial)|"
+    r"\d\s*[x×*/^+\-]\s*\d+\s*[=+\-*/^]|[a-z]\s*\^\s*\d|\bf\(x\)|[=≤≥<>]\s*-?\d|∫|√|π|∑|≠"
+)
+_MATH_STRONG = (
+    r"(?i)\b(?:solve|calculate|compute|probability|probabilities|expected value|integral|integrate|"
+    r"derivative|differentiate|equation|equations|inequality|prove|proof|theorem|lemma|prime numbers?|"
+    r"divisible|factorial|eigen\w*|polynomial|quadratic|logarithm|modulo|standard deviation|variance|"
+    r"compound interest|combinatorics|permutations?|combinations?|geometry|trigonometr\w*|percentage|"
+    r"ratio)\b|посчитай|вычисли|вероятност|уравнен|докажи|计算|概率|方程|证明|計算|確率|証明|"
+    r"(?i:berechne|wahrscheinlichkeit|calcula|probabilidad|calculez|probabilité)"
+)
+_MATH_WEAK = (
+    r"(?i)\b(?:how many|how much|how long|sum|product|average|mean|median|total|minimum|maximum|smallest|"
+    r"largest|area|volume|radius|angle|triangle|speed|distance|digits?|integers?|numbers?|fraction|"
+    r"decimal)\b|сколько|多少|いくつ"
+)
 
-_CW_FORM = (r"(?i)\b(?:poem|poetry|poems|haiku|sonnet|limerick|verse|stanza|lyrics|song|rap|ballad|story|stories|"
-            r"short story|fairy ?tale|fable|novel|fan ?fic(?:tion)?|fiction|screenplay|script for a|monologue|"
-            r"dialogue between|narrative|chapter|scene|roleplay|role-play|role play|pretend (?:you|to)|joke|jokes|"
-            r"pun|riddle|parody|satire|ode|tale|myth|legend)\b|стих|рассказ|сказк|песн|诗|故事|小说|歌词|物語|詩|"
-            r"(?i:gedicht|geschichte|poema|cuento|poème|histoire)")
-_CW_VERB = (r"(?i)\b(?:write|compose|create|craft|imagine|invent|continue|tell me|generate|make up|pretend)\b|"
-            r"напиши|сочини|придумай|写|創作|書いて|(?i:schreib|escribe|écris)")
-_CW_NEG = (r"(?i)\b(?:email|e-mail|cover letter|resume|cv|report|summary|summari[sz]e|essay on|article about|"
-           r"business|marketing|proposal|documentation|translate|grammar)\b")
+_CW_FORM = (
+    r"(?i)\b(?:poem|poetry|poems|haiku|sonnet|limerick|verse|stanza|lyrics|song|rap|ballad|story|stories|"
+    r"short story|fairy ?tale|fable|novel|fan ?fic(?:tion)?|fiction|screenplay|script for a|monologue|"
+    r"dialogue between|narrative|chapter|scene|roleplay|role-play|role play|pretend (?:you|to)|joke|jokes|"
+    r"pun|riddle|parody|satire|ode|tale|myth|legend)\b|стих|рассказ|сказк|песн|诗|故事|小说|歌词|物語|詩|"
+    r"(?i:gedicht|geschichte|poema|cuento|poème|histoire)"
+)
+_CW_VERB = (
+    r"(?i)\b(?:write|compose|create|craft|imagine|invent|continue|tell me|generate|make up|pretend)\b|"
+    r"напиши|сочини|придумай|写|創作|書いて|(?i:schreib|escribe|écris)"
+)
+_CW_NEG = (
+    r"(?i)\b(?:email|e-mail|cover letter|resume|cv|report|summary|summari[sz]e|essay on|article about|"
+    r"business|marketing|proposal|documentation|translate|grammar)\b"
+)
 
 _IF_CUES = (
     r"(?i)\b(?:in|with|using|under|within|at most|at least|no more than|exactly|fewer than|less than|up to)\s+"
@@ -73,22 +89,25 @@ _IF_CUES = (
 
 _HARD = {
     "specificity": r"(?i)\b(?:write|create|design|implement|generate|provide|give me|list|calculate|solve|draft|"
-                   r"build|plan|convert|fix|optimi[sz]e|explain how)\b",
-    "domain_knowledge": (r"(?i)\b(?:algorithm|theorem|protocol|quantum|neural|molecul\w*|enzyme|statute|"
-                         r"legal|tax|finance|financial|medical|clinical|diagnos\w*|physics|chemistry|biology|"
-                         r"econom\w*|statistic\w*|regression|database|compiler|kernel|network|cryptograph\w*|"
-                         r"architecture|engineering|circuit|genom\w*|pharmac\w*|accounting|derivative|integral)\b|"
-                         + _TECH[4:]),
+    r"build|plan|convert|fix|optimi[sz]e|explain how)\b",
+    "domain_knowledge": (
+        r"(?i)\b(?:algorithm|theorem|protocol|quantum|neural|molecul\w*|enzyme|statute|"
+        r"legal|tax|finance|financial|medical|clinical|diagnos\w*|physics|chemistry|biology|"
+        r"econom\w*|statistic\w*|regression|database|compiler|kernel|network|cryptograph\w*|"
+        r"architecture|engineering|circuit|genom\w*|pharmac\w*|accounting|derivative|integral)\b|" + _TECH[4:]
+    ),
     "complexity": r"(?i)\b(?:and then|step[- ]by[- ]step|multiple|several|each|compare|trade-?offs?|first.*then|"
-                  r"considering|constraints?|requirements?|edge cases?)\b",
+    r"considering|constraints?|requirements?|edge cases?)\b",
     "problem_solving": r"(?i)\b(?:solve|design|optimi[sz]e|debug|fix|plan|strategy|approach|figure out|how (?:can|do|"
-                       r"would|should) (?:i|we)|analy[sz]e|troubleshoot|implement|improve)\b",
+    r"would|should) (?:i|we)|analy[sz]e|troubleshoot|implement|improve)\b",
     "creativity": r"(?i)\b(?:creative|novel|original|unique|invent|imagine|design|brainstorm|story|poem|ideas?|"
-                  r"innovative|new way)\b",
-    "technical_accuracy": (r"(?i)\b(?:exact|precise|accurate|correct|calculate|compute|prove|derive|code|function|"
-                           r"formula|equation|syntax|specification|numeric\w*|units?)\b|" + _MATH_SYMBOLS),
+    r"innovative|new way)\b",
+    "technical_accuracy": (
+        r"(?i)\b(?:exact|precise|accurate|correct|calculate|compute|prove|derive|code|function|"
+        r"formula|equation|syntax|specification|numeric\w*|units?)\b|" + _MATH_SYMBOLS
+    ),
     "real_world": r"(?i)\b(?:my|our|company|business|customers?|clients?|users?|team|project|production|budget|"
-                  r"market|job|work|manager|application|app|website|real[- ]world|practical)\b",
+    r"market|job|work|manager|application|app|website|real[- ]world|practical)\b",
 }
 
 
@@ -103,8 +122,13 @@ def label_rules(prompts: pl.DataFrame) -> pl.DataFrame:
     p = p.with_columns(
         code=pl.col("t").str.contains(_SYNTAX) | pl.col("t").str.contains(_TECH),
         nchar=pl.col("t").str.len_chars(),
-        sym=_n(_MATH_SYMBOLS), strong=_n(_MATH_STRONG), weak=_n(_MATH_WEAK), nums=_n(r"\d+(?:[.,]\d+)?"),
-        form=_n(_CW_FORM), verb=_n(_CW_VERB), neg=_n(_CW_NEG),
+        sym=_n(_MATH_SYMBOLS),
+        strong=_n(_MATH_STRONG),
+        weak=_n(_MATH_WEAK),
+        nums=_n(r"\d+(?:[.,]\d+)?"),
+        form=_n(_CW_FORM),
+        verb=_n(_CW_VERB),
+        neg=_n(_CW_NEG),
         if_score=pl.sum_horizontal([pl.col("t").str.contains(c).cast(pl.Int32) for c in _IF_CUES])
         + (pl.col("t").str.len_chars() > 400).cast(pl.Int32),
         **{f"c_{k}": pl.col("t").str.contains(v) for k, v in _HARD.items()},
@@ -113,22 +137,41 @@ def label_rules(prompts: pl.DataFrame) -> pl.DataFrame:
         c_complexity=pl.col("c_complexity") | (pl.col("nchar") > 600),
         if_score=pl.col("if_score").clip(0, 5),
     )
-    math = ~pl.col("code") & (pl.col("nchar") <= 4000) & (
-        (pl.col("sym") >= 2) | ((pl.col("strong") >= 1) & ((pl.col("nums") >= 1) | (pl.col("sym") >= 1)
-                                                            | (pl.col("weak") >= 1)))
-        | ((pl.col("weak") >= 2) & (pl.col("nums") >= 2)) | ((pl.col("weak") >= 1) & (pl.col("nums") >= 3)))
+    math = (
+        ~pl.col("code")
+        & (pl.col("nchar") <= 4000)
+        & (
+            (pl.col("sym") >= 2)
+            | ((pl.col("strong") >= 1) & ((pl.col("nums") >= 1) | (pl.col("sym") >= 1) | (pl.col("weak") >= 1)))
+            | ((pl.col("weak") >= 2) & (pl.col("nums") >= 2))
+            | ((pl.col("weak") >= 1) & (pl.col("nums") >= 3))
+        )
+    )
     creative = ~pl.col("t").str.contains(_SYNTAX) & (
-        ((pl.col("form") >= 1) & (pl.col("verb") >= 1) & (pl.col("neg") == 0)) | (pl.col("form") >= 3))
+        ((pl.col("form") >= 1) & (pl.col("verb") >= 1) & (pl.col("neg") == 0)) | (pl.col("form") >= 3)
+    )
     crit = [f"c_{k}" for k in _HARD]
     p = p.with_columns(hard_n=pl.sum_horizontal([pl.col(c).cast(pl.Int32) for c in crit]))
     parts = [
         p.select("battle_id", category=pl.lit("math"), value=math, score=pl.lit(None, pl.Float64)),
         p.select("battle_id", category=pl.lit("creative_writing"), value=creative, score=pl.lit(None, pl.Float64)),
-        p.select("battle_id", category=pl.lit("instruction_following"), value=pl.col("if_score") >= 3,
-                 score=pl.col("if_score").cast(pl.Float64)),
-        p.select("battle_id", category=pl.lit("hard_prompt"), value=pl.col("hard_n") >= 6,
-                 score=pl.col("hard_n").cast(pl.Float64)),
-        *(p.select("battle_id", category=pl.lit(f"criteria.{k}"), value=pl.col(f"c_{k}"),
-                   score=pl.lit(None, pl.Float64)) for k in _HARD),
+        p.select(
+            "battle_id",
+            category=pl.lit("instruction_following"),
+            value=pl.col("if_score") >= 3,
+            score=pl.col("if_score").cast(pl.Float64),
+        ),
+        p.select(
+            "battle_id",
+            category=pl.lit("hard_prompt"),
+            value=pl.col("hard_n") >= 6,
+            score=pl.col("hard_n").cast(pl.Float64),
+        ),
+        *(
+            p.select(
+                "battle_id", category=pl.lit(f"criteria.{k}"), value=pl.col(f"c_{k}"), score=pl.lit(None, pl.Float64)
+            )
+            for k in _HARD
+        ),
     ]
     return pl.concat(parts).select(list(LABEL_SCHEMA))

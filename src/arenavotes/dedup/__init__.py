@@ -36,15 +36,21 @@ class Detection:
     stats: dict[str, Any]
 
 
-def detect(battles: pl.DataFrame, prompt_text: pl.DataFrame, answers: pl.DataFrame,
-           settings: DedupSettings) -> Detection:
+def detect(
+    battles: pl.DataFrame, prompt_text: pl.DataFrame, answers: pl.DataFrame, settings: DedupSettings
+) -> Detection:
     """All detectors over one source. ``prompt_text``: battle_id, text (user turns);
     ``answers``: battle_id, side, text (assistant turns of that side)."""
     s = settings
-    optional: dict[str, pl.DataType] = {"tstamp": pl.Datetime("us", "UTC"), "voter_id": pl.String(),
-                                        "tokens_a": pl.Int32(), "tokens_b": pl.Int32()}
-    battles = battles.with_columns(pl.lit(None, dtype).alias(c) for c, dtype in optional.items()
-                                   if c not in battles.columns)
+    optional: dict[str, pl.DataType] = {
+        "tstamp": pl.Datetime("us", "UTC"),
+        "voter_id": pl.String(),
+        "tokens_a": pl.Int32(),
+        "tokens_b": pl.Int32(),
+    }
+    battles = battles.with_columns(
+        pl.lit(None, dtype).alias(c) for c, dtype in optional.items() if c not in battles.columns
+    )
     parts: list[pl.DataFrame] = []
     stats: dict[str, Any] = {"battles": battles.height}
     k = prompts.keyed(battles, prompt_text)
@@ -61,8 +67,9 @@ def detect(battles: pl.DataFrame, prompt_text: pl.DataFrame, answers: pl.DataFra
     stats["time_checks"] = bool(has_voters and has_time)
     if has_voters and has_time:
         parts.append(votes.duplicate_votes(battles, k, window=s.duplicate_window))
-        parts.append(votes.fast_votes(battles, min_seconds=s.fast_min_seconds,
-                                      read_tokens_per_second=s.read_tokens_per_second))
+        parts.append(
+            votes.fast_votes(battles, min_seconds=s.fast_min_seconds, read_tokens_per_second=s.read_tokens_per_second)
+        )
         parts.append(votes.daily_cap(battles, cap=s.daily_cap))
     if answers.height:
         parts.append(identity.identity_leaks(battles, answers))
@@ -71,11 +78,16 @@ def detect(battles: pl.DataFrame, prompt_text: pl.DataFrame, answers: pl.DataFra
         if v is not None:
             fisher, _ = voters.fisher_test(v, fdr=s.fdr, min_votes=s.min_votes, seed=s.seed)
             evalue, _ = voters.evalue_test(v, fdr=s.fdr, min_votes=s.min_votes, eps=s.evalue_eps)
-            parts += [fisher, evalue, voters.position_bias(v, fdr=s.fdr, min_votes=max(s.min_votes, 20)),
-                      voters.single_model(v, fdr=s.fdr)]
+            parts += [
+                fisher,
+                evalue,
+                voters.position_bias(v, fdr=s.fdr, min_votes=max(s.min_votes, 20)),
+                voters.single_model(v, fdr=s.fdr),
+            ]
             stats["voters"] = len(v.voters)
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
     flags = flags.sort(["flag", "detector", "battle_id"])
-    stats["flags"] = {f"{f}|{d}": n for f, d, n in flags.group_by("flag", "detector").len().sort("flag", "detector")
-                      .iter_rows()}
+    stats["flags"] = {
+        f"{f}|{d}": n for f, d, n in flags.group_by("flag", "detector").len().sort("flag", "detector").iter_rows()
+    }
     return Detection(flags, stats)

@@ -27,22 +27,38 @@ LEXICON_VERSION = 1
 @dataclasses.dataclass(frozen=True)
 class Family:
     name: str
-    models: str            # regex on the model id (case-insensitive, from the start)
-    names: tuple[str, ...]     # product names an answer may use for itself
-    makers: tuple[str, ...]    # organisations an answer may say it was made by
+    models: str  # regex on the model id (case-insensitive, from the start)
+    names: tuple[str, ...]  # product names an answer may use for itself
+    makers: tuple[str, ...]  # organisations an answer may say it was made by
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("openai", r"(gpt|chatgpt|o1|o3|o4|text-davinci|openai)",
-           ("ChatGPT", "GPT-4o", "GPT-4", "GPT-3\\.5", "GPT-3", "GPT", "o1", "o3"), ("OpenAI",)),
+    Family(
+        "openai",
+        r"(gpt|chatgpt|o1|o3|o4|text-davinci|openai)",
+        ("ChatGPT", "GPT-4o", "GPT-4", "GPT-3\\.5", "GPT-3", "GPT", "o1", "o3"),
+        ("OpenAI",),
+    ),
     Family("anthropic", r"claude", ("Claude",), ("Anthropic",)),
-    Family("google", r"(gemini|gemma|palm|bard|chat-bison|codechat-bison|text-bison)",
-           ("Gemini", "Gemma", "Bard", "PaLM"), ("Google DeepMind", "Google AI", "Google", "DeepMind")),
+    Family(
+        "google",
+        r"(gemini|gemma|palm|bard|chat-bison|codechat-bison|text-bison)",
+        ("Gemini", "Gemma", "Bard", "PaLM"),
+        ("Google DeepMind", "Google AI", "Google", "DeepMind"),
+    ),
     Family("meta", r"(llama|codellama|meta-llama|muse)", ("Llama", "LLaMA", "Meta AI"), ("Meta AI", "Meta")),
-    Family("mistral", r"(mistral|mixtral|codestral|ministral|magistral|pixtral)", ("Mistral", "Mixtral", "Le Chat"),
-           ("Mistral AI",)),
-    Family("alibaba", r"(qwen|qwq)", ("Qwen", "Tongyi Qianwen", "通义千问", "千问"),
-           ("Alibaba Cloud", "Alibaba", "阿里云", "阿里巴巴")),
+    Family(
+        "mistral",
+        r"(mistral|mixtral|codestral|ministral|magistral|pixtral)",
+        ("Mistral", "Mixtral", "Le Chat"),
+        ("Mistral AI",),
+    ),
+    Family(
+        "alibaba",
+        r"(qwen|qwq)",
+        ("Qwen", "Tongyi Qianwen", "通义千问", "千问"),
+        ("Alibaba Cloud", "Alibaba", "阿里云", "阿里巴巴"),
+    ),
     Family("deepseek", r"deepseek", ("DeepSeek", "深度求索"), ("DeepSeek", "深度求索")),
     Family("xai", r"grok", ("Grok",), ("xAI",)),
     Family("cohere", r"(command|c4ai|aya)", ("Command R\\+?", "Command", "Aya"), ("Cohere",)),
@@ -68,8 +84,10 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 _I_AM = r"(?:I am|I'm|I’m|my name is|this is|you are (?:talking|chatting|speaking) (?:to|with)|call me)"
-_KIND = r"(?:(?:an?|the)\s+)?(?:(?:AI|artificial intelligence|large language|language|conversational|chat)\s+)*" \
-        r"(?:model|assistant|chatbot|bot|system)?\s*(?:called\s+|named\s+|known as\s+)?"
+_KIND = (
+    r"(?:(?:an?|the)\s+)?(?:(?:AI|artificial intelligence|large language|language|conversational|chat)\s+)*"
+    r"(?:model|assistant|chatbot|bot|system)?\s*(?:called\s+|named\s+|known as\s+)?"
+)
 _MADE = r"(?:developed|created|trained|built|made|designed|released|powered|brought to you)\s+by\s+(?:the\s+)?(?:team\s+at\s+)?"
 
 
@@ -77,10 +95,12 @@ def family_pattern(f: Family) -> str:
     """The self-identification regex of a family (Rust/Python compatible: no look-arounds)."""
     names = "|".join(f.names)
     makers = "|".join(f.makers)
-    latin = (rf"\b{_I_AM}\s+{_KIND}(?:{names})\b"
-             rf"|\b(?:{names})\s*,\s*(?:an?\s+)?(?:AI|large language model|language model|assistant|chatbot)\b"
-             rf"|\b{_MADE}(?:{makers})\b"
-             rf"|\bI\s+(?:am|was)\s+(?:an?\s+)?(?:AI\s+)?(?:model|assistant)?\s*(?:from|by)\s+(?:{makers})\b")
+    latin = (
+        rf"\b{_I_AM}\s+{_KIND}(?:{names})\b"
+        rf"|\b(?:{names})\s*,\s*(?:an?\s+)?(?:AI|large language model|language model|assistant|chatbot)\b"
+        rf"|\b{_MADE}(?:{makers})\b"
+        rf"|\bI\s+(?:am|was)\s+(?:an?\s+)?(?:AI\s+)?(?:model|assistant)?\s*(?:from|by)\s+(?:{makers})\b"
+    )
     cjk = rf"我是(?:{names})|由(?:{makers})(?:公司)?(?:开发|训练|创建|打造|研发)"
     return f"(?:{latin}|{cjk})"
 
@@ -113,8 +133,9 @@ def identity_leaks(battles: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame
         return empty()
     a = a.with_columns(model=pl.when(pl.col("side") == "a").then(pl.col("model_a")).otherwise(pl.col("model_b")))
     models = a["model"].unique().to_list()
-    family = pl.DataFrame({"model": models, "family": [family_of(m) for m in models]},
-                          schema={"model": pl.String, "family": pl.String})
+    family = pl.DataFrame(
+        {"model": models, "family": [family_of(m) for m in models]}, schema={"model": pl.String, "family": pl.String}
+    )
     a = a.join(family, on="model")
     found: list[pl.DataFrame] = []
     for _, pattern, name in _COMPILED:  # each family's regex on its own answers, vectorised (Rust regex)
@@ -124,8 +145,16 @@ def identity_leaks(battles: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame
             found.append(hit.filter(pl.col("phrase").is_not_null()).select("battle_id", "side", "model", "phrase"))
     if not found:
         return empty()
-    hits = pl.concat(found).group_by("battle_id").agg(pl.col("side").first(), pl.col("model").first(),
-                                                       pl.col("phrase").first(), pl.len().alias("sides"))
-    return from_frame(hits.with_columns(score=pl.col("sides").cast(pl.Float64), reason=pl.format(
-        "side {} ({}) names itself: \"{}\"", "side", "model", "phrase")), "identity_leak",
-        f"identity/lexicon@{LEXICON_VERSION}")
+    hits = (
+        pl.concat(found)
+        .group_by("battle_id")
+        .agg(pl.col("side").first(), pl.col("model").first(), pl.col("phrase").first(), pl.len().alias("sides"))
+    )
+    return from_frame(
+        hits.with_columns(
+            score=pl.col("sides").cast(pl.Float64),
+            reason=pl.format('side {} ({}) names itself: "{}"', "side", "model", "phrase"),
+        ),
+        "identity_leak",
+        f"identity/lexicon@{LEXICON_VERSION}",
+    )

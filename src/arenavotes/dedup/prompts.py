@@ -39,10 +39,16 @@ def normalise(text: pl.Series) -> pl.Series:
 def keyed(battles: pl.DataFrame, prompt_text: pl.DataFrame) -> pl.DataFrame:
     """Battles with text, with ``key`` (MD5 of the normalised prompt) and ``norm`` (normalised text)."""
     t = prompt_text.with_columns(norm=normalise(prompt_text["text"])).filter(pl.col("norm") != "")
-    t = t.with_columns(key=pl.col("norm").map_batches(
-        lambda s: pl.Series([hashlib.md5(x.encode()).hexdigest() for x in s.to_list()]), return_dtype=pl.String))
-    return (battles.select("battle_id", "tstamp").join(t.select("battle_id", "key", "norm"), on="battle_id")
-            .sort(["tstamp", "battle_id"], nulls_last=True))
+    t = t.with_columns(
+        key=pl.col("norm").map_batches(
+            lambda s: pl.Series([hashlib.md5(x.encode()).hexdigest() for x in s.to_list()]), return_dtype=pl.String
+        )
+    )
+    return (
+        battles.select("battle_id", "tstamp")
+        .join(t.select("battle_id", "key", "norm"), on="battle_id")
+        .sort(["tstamp", "battle_id"], nulls_last=True)
+    )
 
 
 def exact_duplicates(k: pl.DataFrame) -> pl.DataFrame:
@@ -53,14 +59,19 @@ def exact_duplicates(k: pl.DataFrame) -> pl.DataFrame:
     ).filter(pl.col("occurrence") > 1)
     if d.height == 0:
         return empty()
-    return from_frame(d.with_columns(
-        score=pl.col("occurrence").cast(pl.Float64),
-        reason=pl.format("same prompt as {} (occurrence {} of {})", "first", "occurrence", "count")),
-        "duplicate_prompt", "prompts/exact@1")
+    return from_frame(
+        d.with_columns(
+            score=pl.col("occurrence").cast(pl.Float64),
+            reason=pl.format("same prompt as {} (occurrence {} of {})", "first", "occurrence", "count"),
+        ),
+        "duplicate_prompt",
+        "prompts/exact@1",
+    )
 
 
-def cap_frequent(k: pl.DataFrame, quantile: float = 0.999, cap: int = 25, seed: int = 0
-                 ) -> tuple[pl.DataFrame, dict[str, float]]:
+def cap_frequent(
+    k: pl.DataFrame, quantile: float = 0.999, cap: int = 25, seed: int = 0
+) -> tuple[pl.DataFrame, dict[str, float]]:
     """LMArena's cap on over-represented prompts (see the module docstring) and what it removed."""
     counts = k.group_by("key").len()
     if counts.height == 0:
@@ -74,27 +85,42 @@ def cap_frequent(k: pl.DataFrame, quantile: float = 0.999, cap: int = 25, seed: 
     # a seeded, order-free lottery: rank battles of a prompt by md5(seed:battle_id)
     lottery = [hashlib.md5(f"{seed}:{b}".encode()).hexdigest() for b in sub["battle_id"].to_list()]
     ranked = sub.with_columns(ticket=pl.Series(lottery)).with_columns(
-        draw=pl.col("ticket").rank("ordinal").over("key"), count=pl.len().over("key"))
+        draw=pl.col("ticket").rank("ordinal").over("key"), count=pl.len().over("key")
+    )
     out = ranked.filter(pl.col("draw") > cap)
-    stats = {"cutoff": cutoff, "prompts_capped": int(heavy.len()), "votes_flagged": out.height,
-             "share_flagged": out.height / max(k.height, 1)}
-    return from_frame(out.with_columns(
-        score=pl.col("count").cast(pl.Float64),
-        reason=pl.format("prompt asked {} times (top {}% of prompts): {} kept, this one not drawn",
-                         "count", pl.lit(f"{(1 - quantile) * 100:g}"), pl.lit(cap))),
-        "prompt_capped", "prompts/cap@1"), stats
+    stats = {
+        "cutoff": cutoff,
+        "prompts_capped": int(heavy.len()),
+        "votes_flagged": out.height,
+        "share_flagged": out.height / max(k.height, 1),
+    }
+    return from_frame(
+        out.with_columns(
+            score=pl.col("count").cast(pl.Float64),
+            reason=pl.format(
+                "prompt asked {} times (top {}% of prompts): {} kept, this one not drawn",
+                "count",
+                pl.lit(f"{(1 - quantile) * 100:g}"),
+                pl.lit(cap),
+            ),
+        ),
+        "prompt_capped",
+        "prompts/cap@1",
+    ), stats
 
 
 # --- near duplicates -------------------------------------------------------------------------
 
-SHINGLE = 5            # character shingles (measured on real arena prompts: word 3-grams merge templates)
-MAX_CHARS = 10_000     # LMArena's prompt key is cut at 10,000 characters too
+SHINGLE = 5  # character shingles (measured on real arena prompts: word 3-grams merge templates)
+MAX_CHARS = 10_000  # LMArena's prompt key is cut at 10,000 characters too
 
 
 def _lsh_shape(threshold: float, perms: int) -> tuple[int, int]:
     """(bands, rows) with bands*rows = perms whose S-curve midpoint (1/b)^(1/r) is nearest the threshold."""
-    return min(((b, perms // b) for b in range(1, perms + 1) if perms % b == 0),
-               key=lambda br: abs((1 / br[0]) ** (1 / br[1]) - threshold))
+    return min(
+        ((b, perms // b) for b in range(1, perms + 1) if perms % b == 0),
+        key=lambda br: abs((1 / br[0]) ** (1 / br[1]) - threshold),
+    )
 
 
 def shingles(texts: pl.Series, size: int = SHINGLE, seed: int = 1) -> pl.DataFrame:
@@ -104,12 +130,16 @@ def shingles(texts: pl.Series, size: int = SHINGLE, seed: int = 1) -> pl.DataFra
     grows with the total number of characters (exploding a *slice* per position would copy each text
     once per position).
     """
-    chars = (pl.DataFrame({"t": texts.str.normalize("NFKC").str.slice(0, MAX_CHARS)}).with_row_index("pid")
-             .select("pid", c=pl.col("t").str.split("")).explode("c")
-             .with_columns(pos=pl.int_range(pl.len()).over("pid"), n=pl.len().over("pid")))
+    chars = (
+        pl.DataFrame({"t": texts.str.normalize("NFKC").str.slice(0, MAX_CHARS)})
+        .with_row_index("pid")
+        .select("pid", c=pl.col("t").str.split(""))
+        .explode("c")
+        .with_columns(pos=pl.int_range(pl.len()).over("pid"), n=pl.len().over("pid"))
+    )
     grams = chars.with_columns(
-        g=pl.concat_str([pl.col("c"), *(pl.col("c").shift(-s).over("pid") for s in range(1, size))],
-                        ignore_nulls=True))
+        g=pl.concat_str([pl.col("c"), *(pl.col("c").shift(-s).over("pid") for s in range(1, size))], ignore_nulls=True)
+    )
     grams = grams.filter((pl.col("pos") <= pl.col("n") - size) | ((pl.col("n") < size) & (pl.col("pos") == 0)))
     return grams.select("pid", h=pl.col("g").hash(seed=seed)).unique().sort("pid", "h")
 
@@ -131,8 +161,8 @@ def minhash_signatures(grams: pl.DataFrame, n_texts: int, perms: int = 128, seed
     starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
     shift = np.uint64(32)
     for lo in range(0, perms, 16):  # 16 permutations at a time keeps memory at 16 x shingles
-        ph = (h[:, None] * a[None, lo:lo + 16] + b[None, lo:lo + 16]) >> shift
-        sig[pid[starts], lo:lo + 16] = np.minimum.reduceat(ph, starts, axis=0)
+        ph = (h[:, None] * a[None, lo : lo + 16] + b[None, lo : lo + 16]) >> shift
+        sig[pid[starts], lo : lo + 16] = np.minimum.reduceat(ph, starts, axis=0)
     return sig
 
 
@@ -143,8 +173,9 @@ def near_duplicates(k: pl.DataFrame, threshold: float = 0.9, perms: int = 128, s
     pairs (so pairs just above the threshold are not missed), and the exact Jaccard similarity of
     their shingle sets decides.
     """
-    uniq = k.group_by("key", maintain_order=True).agg(pl.col("norm").first(), pl.col("battle_id"),
-                                                       pl.col("tstamp").first())
+    uniq = k.group_by("key", maintain_order=True).agg(
+        pl.col("norm").first(), pl.col("battle_id"), pl.col("tstamp").first()
+    )
     if uniq.height < 2:
         return empty()
     grams = shingles(uniq["norm"], seed=seed)
@@ -152,12 +183,15 @@ def near_duplicates(k: pl.DataFrame, threshold: float = 0.9, perms: int = 128, s
     bands, rows = _lsh_shape(max(threshold - 0.1, 0.05), perms)
     cand: set[tuple[int, int]] = set()
     for band in range(bands):
-        block = np.ascontiguousarray(sig[:, band * rows:(band + 1) * rows])
-        _, inverse, counts = np.unique(block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel(),
-                                       return_inverse=True, return_counts=True)
+        block = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
+        _, inverse, counts = np.unique(
+            block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel(),
+            return_inverse=True,
+            return_counts=True,
+        )
         for g in np.flatnonzero(counts > 1):
             members = np.flatnonzero(inverse == g)[:200]  # a huge bucket is a degenerate text; cap its pairs
-            cand.update((int(x), int(y)) for i, x in enumerate(members) for y in members[i + 1:])
+            cand.update((int(x), int(y)) for i, x in enumerate(members) for y in members[i + 1 :])
     if not cand:
         return empty()
     sets = dict(grams.group_by("pid").agg(pl.col("h")).iter_rows())
@@ -180,10 +214,22 @@ def near_duplicates(k: pl.DataFrame, threshold: float = 0.9, perms: int = 128, s
     u = uniq.with_columns(cluster=pl.Series(label), sim=pl.Series(best)).with_row_index("u")
     in_cluster = u.filter(pl.col("sim") > 0)
     # the earliest text of a cluster is its representative; battles of the other texts are flagged
-    rep = in_cluster.sort(["tstamp", "u"], nulls_last=True).group_by("cluster", maintain_order=True).agg(
-        rep=pl.col("battle_id").first().list.first(), rep_u=pl.col("u").first())
-    out = (in_cluster.join(rep, on="cluster").filter(pl.col("u") != pl.col("rep_u"))
-           .explode("battle_id").with_columns(
-               score=pl.col("sim"), reason=pl.format("near-copy in a cluster of prompts first asked in {} "
-                                                     "(Jaccard {} on character 5-grams)", "rep", pl.col("sim").round(2))))
+    rep = (
+        in_cluster.sort(["tstamp", "u"], nulls_last=True)
+        .group_by("cluster", maintain_order=True)
+        .agg(rep=pl.col("battle_id").first().list.first(), rep_u=pl.col("u").first())
+    )
+    out = (
+        in_cluster.join(rep, on="cluster")
+        .filter(pl.col("u") != pl.col("rep_u"))
+        .explode("battle_id")
+        .with_columns(
+            score=pl.col("sim"),
+            reason=pl.format(
+                "near-copy in a cluster of prompts first asked in {} (Jaccard {} on character 5-grams)",
+                "rep",
+                pl.col("sim").round(2),
+            ),
+        )
+    )
     return from_frame(out, "near_duplicate_prompt", "prompts/minhash@1") if out.height else empty()

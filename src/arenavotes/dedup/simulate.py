@@ -45,9 +45,17 @@ def honest_voter_ids(battles: pl.DataFrame, n_voters: int, seed: int = 0, zipf: 
     return battles.with_columns(voter_id=pl.Series([f"honest-{v:05d}" for v in voter]))
 
 
-def inject(battles: pl.DataFrame, *, target: str, strategy: str = "target_only", share: float = 0.01,
-           attackers: int = 1, accuracy: float = 0.95, ratings: dict[str, float] | None = None,
-           seed: int = 0) -> tuple[pl.DataFrame, list[str]]:
+def inject(
+    battles: pl.DataFrame,
+    *,
+    target: str,
+    strategy: str = "target_only",
+    share: float = 0.01,
+    attackers: int = 1,
+    accuracy: float = 0.95,
+    ratings: dict[str, float] | None = None,
+    seed: int = 0,
+) -> tuple[pl.DataFrame, list[str]]:
     """``battles`` plus a campaign of ``share`` x N votes; returns (all battles, campaign battle ids)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
@@ -74,10 +82,15 @@ def inject(battles: pl.DataFrame, *, target: str, strategy: str = "target_only",
             if len(winner) == n_new:
                 break
     ids = [f"rig:{seed}:{i}" for i in range(n_new)]
-    new = pl.DataFrame({
-        "battle_id": ids, "model_a": a_out, "model_b": b_out, "winner": winner,
-        "voter_id": [f"attacker-{seed}-{i % attackers:03d}" for i in range(n_new)],
-    })
+    new = pl.DataFrame(
+        {
+            "battle_id": ids,
+            "model_a": a_out,
+            "model_b": b_out,
+            "winner": winner,
+            "voter_id": [f"attacker-{seed}-{i % attackers:03d}" for i in range(n_new)],
+        }
+    )
     if "tstamp" in battles.columns and battles["tstamp"].null_count() < battles.height:
         lo: Any = battles["tstamp"].min()
         hi: Any = battles["tstamp"].max()
@@ -88,13 +101,14 @@ def inject(battles: pl.DataFrame, *, target: str, strategy: str = "target_only",
     return out, new["battle_id"].to_list()
 
 
-def _vote(a: str, b: str, target: str, strategy: str, know: np.ndarray, rating: dict[str, float],
-          rng: np.random.Generator) -> str | None:
+def _vote(
+    a: str, b: str, target: str, strategy: str, know: np.ndarray, rating: dict[str, float], rng: np.random.Generator
+) -> str | None:
     present = target in (a, b)
     if strategy == "deanon":
         believed = present if know[0] else not present
         if not believed:
-            return None                                   # abstain
+            return None  # abstain
         if not present:
             return "model_a" if rng.random() < 0.5 else "model_b"
         truth = "model_a" if a == target else "model_b"
@@ -106,6 +120,6 @@ def _vote(a: str, b: str, target: str, strategy: str, know: np.ndarray, rating: 
     ra, rb, rt = rating.get(a, 0.0), rating.get(b, 0.0), rating.get(target, 0.0)
     if not (know[0] and know[1]):
         return "model_a" if rng.random() < 0.5 else "model_b"
-    if (ra > rt) == (rb > rt):        # both above or both below: vote for the weaker one
+    if (ra > rt) == (rb > rt):  # both above or both below: vote for the weaker one
         return "model_a" if ra < rb else "model_b"
-    return "model_a" if ra < rt else "model_b"   # straddling: vote for the one below the target
+    return "model_a" if ra < rt else "model_b"  # straddling: vote for the one below the target

@@ -19,14 +19,25 @@ from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
 def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(battles, prompt texts, answers) of one source."""
-    battles = frame(con, "SELECT battle_id, tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b "
-                          "FROM battles WHERE source = ? ORDER BY battle_id", [source])
-    texts = frame(con, "SELECT p.battle_id, string_agg(p.content, chr(10) ORDER BY p.turn) AS text FROM prompts p "
-                        "JOIN battles b USING (battle_id) WHERE b.source = ? GROUP BY 1", [source])
-    answers = frame(con, "SELECT c.battle_id, c.side, string_agg(c.content, chr(10) ORDER BY c.turn) AS text "
-                          "FROM conversations c JOIN battles b USING (battle_id) WHERE b.source = ? "
-                          "AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL GROUP BY 1, 2",
-                     [source])
+    battles = frame(
+        con,
+        "SELECT battle_id, tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b "
+        "FROM battles WHERE source = ? ORDER BY battle_id",
+        [source],
+    )
+    texts = frame(
+        con,
+        "SELECT p.battle_id, string_agg(p.content, chr(10) ORDER BY p.turn) AS text FROM prompts p "
+        "JOIN battles b USING (battle_id) WHERE b.source = ? GROUP BY 1",
+        [source],
+    )
+    answers = frame(
+        con,
+        "SELECT c.battle_id, c.side, string_agg(c.content, chr(10) ORDER BY c.turn) AS text "
+        "FROM conversations c JOIN battles b USING (battle_id) WHERE b.source = ? "
+        "AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL GROUP BY 1, 2",
+        [source],
+    )
     return battles, texts, answers
 
 
@@ -38,13 +49,18 @@ def replace_flags(con: duckdb.DuckDBPyConnection, source: str, flags: pl.DataFra
         con.unregister("_flags")
 
 
-def flag_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None,
-                exclude: Sequence[str] = DEFAULT_EXCLUDE) -> pl.DataFrame:
+def flag_counts(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None, exclude: Sequence[str] = DEFAULT_EXCLUDE
+) -> pl.DataFrame:
     """Flagged battles by source, flag and detector, and whether the policy excludes them."""
     where, params = "", []
     if sources:
         where, params = "WHERE b.source IN (SELECT unnest(?))", [list(sources)]
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT b.source, f.flag, f.detector, count(*) AS battles, f.flag IN (SELECT unnest(?)) AS excluded
         FROM flags f JOIN battles b USING (battle_id) {where}
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""", [list(exclude), *params])
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+        [list(exclude), *params],
+    )

@@ -42,7 +42,7 @@ from arenavotes.ratings.core import RatingParams, prepare_counts
 from arenavotes.ratings.ties import fit_tie_model, outcome_probs_grads
 
 SCORE = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
-PRIOR_VOTES = 20.0   # how many votes' weight the Davidson model gets against a pair's own history
+PRIOR_VOTES = 20.0  # how many votes' weight the Davidson model gets against a pair's own history
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,13 +55,13 @@ class Votes:
     refitted without the voter (one Newton step), so rare pairs borrow strength from the model.
     """
 
-    voters: np.ndarray          # distinct voter ids
+    voters: np.ndarray  # distinct voter ids
     v: np.ndarray
     i: np.ndarray
     j: np.ndarray
     obs: np.ndarray
-    a_is_i: np.ndarray          # was model i shown first (position A)
-    probs: np.ndarray           # (votes x 3)
+    a_is_i: np.ndarray  # was model i shown first (position A)
+    probs: np.ndarray  # (votes x 3)
     battle_id: np.ndarray
     models: tuple[str, ...]
 
@@ -79,7 +79,8 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     enum = pl.Enum(list(c.models))
     b = battles.filter(pl.col("voter_id").is_not_null()).with_columns(
         a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
-        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64))
+        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
+    )
     a, bb = b["a"].to_numpy(), b["bb"].to_numpy()
     i, j = np.minimum(a, bb), np.maximum(a, bb)
     w = b["winner"].to_numpy()
@@ -87,13 +88,21 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     obs = np.where(np.isin(w, ["tie", "tie_bothbad"]), 2, np.where((w == "model_a") == a_is_i, 0, 1))
     voters, v = np.unique(b["voter_id"].to_numpy(), return_inverse=True)
     pair = pl.DataFrame({"i": c.i, "j": c.j}).with_row_index("p")
-    p_idx = (pl.DataFrame({"i": i, "j": j}).join(pair, on=["i", "j"], how="left", maintain_order="left")["p"]
-             .to_numpy().astype(np.int64))
+    p_idx = (
+        pl.DataFrame({"i": i, "j": j})
+        .join(pair, on=["i", "j"], how="left", maintain_order="left")["p"]
+        .to_numpy()
+        .astype(np.int64)
+    )
     # the voter's own outcome counts on each pair, so that only everyone else's remain
     votes_frame = pl.DataFrame({"v": v, "p": p_idx, "o": obs})
     own = votes_frame.group_by("v", "p").agg(*((pl.col("o") == o).sum().alias(f"o{o}") for o in range(3)))
-    mine = (votes_frame.join(own, on=["v", "p"], how="left", maintain_order="left")
-            .select("o0", "o1", "o2").to_numpy().astype(float))
+    mine = (
+        votes_frame.join(own, on=["v", "p"], how="left", maintain_order="left")
+        .select("o0", "o1", "o2")
+        .to_numpy()
+        .astype(float)
+    )
     others = cells[p_idx] - mine
     model = _davidson_without_voter(c, cells, v, i, j, obs, len(voters))
     probs = (others + PRIOR_VOTES * model) / (others.sum(axis=1, keepdims=True) + PRIOR_VOTES)
@@ -102,8 +111,9 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     return Votes(voters, v, i, j, obs, a_is_i, probs, b["battle_id"].to_numpy(), c.models)
 
 
-def _davidson_without_voter(c: object, cells: np.ndarray, v: np.ndarray, i: np.ndarray, j: np.ndarray,
-                            obs: np.ndarray, n_voters: int) -> np.ndarray:
+def _davidson_without_voter(
+    c: object, cells: np.ndarray, v: np.ndarray, i: np.ndarray, j: np.ndarray, obs: np.ndarray, n_voters: int
+) -> np.ndarray:
     """Davidson outcome probabilities of each vote, strengths refitted without its voter (one step)."""
     k = c.n_models  # type: ignore[attr-defined]
     try:
@@ -139,13 +149,19 @@ def _bh(p: np.ndarray, q: float) -> np.ndarray:
     return rej
 
 
-def _vote_flags(votes: Votes, voter_mask: np.ndarray, score: np.ndarray, flag: str, detector: str,
-                why: list[str]) -> pl.DataFrame:
+def _vote_flags(
+    votes: Votes, voter_mask: np.ndarray, score: np.ndarray, flag: str, detector: str, why: list[str]
+) -> pl.DataFrame:
     sel = voter_mask[votes.v]
     if not sel.any():
         return empty()
-    frame = pl.DataFrame({"battle_id": votes.battle_id[sel], "score": score[votes.v[sel]],
-                          "reason": np.array(why, dtype=object)[votes.v[sel]]})
+    frame = pl.DataFrame(
+        {
+            "battle_id": votes.battle_id[sel],
+            "score": score[votes.v[sel]],
+            "reason": np.array(why, dtype=object)[votes.v[sel]],
+        }
+    )
     return from_frame(frame, flag, detector)
 
 
@@ -181,17 +197,18 @@ def vote_uniforms(votes: Votes, seed: int = 0) -> np.ndarray:
     kind = pl.DataFrame({"v": votes.v, "i": votes.i, "j": votes.j, "o": votes.obs, "a": votes.a_is_i})
     nth = kind.select(pl.int_range(pl.len()).over("v", "i", "j", "o", "a"))[:, 0].to_numpy()  # identical votes
     m = np.uint64(max(len(votes.models), 1))
-    key = (((votes.i.astype(np.uint64) * m + votes.j.astype(np.uint64)) * np.uint64(3)
-            + votes.obs.astype(np.uint64)) * np.uint64(2) + votes.a_is_i.astype(np.uint64))
+    key = (
+        (votes.i.astype(np.uint64) * m + votes.j.astype(np.uint64)) * np.uint64(3) + votes.obs.astype(np.uint64)
+    ) * np.uint64(2) + votes.a_is_i.astype(np.uint64)
     salt = _splitmix64(np.full(len(key), seed, dtype=np.uint64))
     with np.errstate(over="ignore"):
-        h = _splitmix64(_splitmix64(key ^ salt) + nth.astype(np.uint64))   # distinct within a voter
+        h = _splitmix64(_splitmix64(key ^ salt) + nth.astype(np.uint64))  # distinct within a voter
     order = np.argsort(votes.v, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(votes.v[order]) != 0])
     fingerprint = np.zeros(int(votes.v.max()) + 1, dtype=np.uint64)
-    fingerprint[votes.v[order][starts]] = np.bitwise_xor.reduceat(h[order], starts)   # order-free per voter
+    fingerprint[votes.v[order][starts]] = np.bitwise_xor.reduceat(h[order], starts)  # order-free per voter
     x = _splitmix64(h ^ _splitmix64(fingerprint[votes.v]))
-    return (x >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
@@ -208,14 +225,17 @@ def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int 
     tested = n >= min_votes
     rej = np.zeros(len(n), dtype=bool)
     rej[tested] = _bh(p_voter[tested], fdr)
-    why = [f"voter's {n[i]} votes are unlikely under everyone else's model (Fisher p={p_voter[i]:.1e}, BH q={fdr})"
-           for i in range(len(n))]
+    why = [
+        f"voter's {n[i]} votes are unlikely under everyone else's model (Fisher p={p_voter[i]:.1e}, BH q={fdr})"
+        for i in range(len(n))
+    ]
     score = -np.log10(np.maximum(p_voter, 1e-300))
     return _vote_flags(votes, rej, score, "anomalous_voter", "voters/fisher@2", why), p_voter
 
 
-def evalue_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, eps: float = 0.05
-                ) -> tuple[pl.DataFrame, np.ndarray]:
+def evalue_test(
+    votes: Votes, fdr: float = 0.01, min_votes: int = 10, eps: float = 0.05
+) -> tuple[pl.DataFrame, np.ndarray]:
     """Mixture likelihood ratio for "always picks model m" (see the module docstring); e-BH over voters."""
     k = len(votes.models)
     decisive = votes.obs != 2
@@ -224,8 +244,8 @@ def evalue_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, eps: float
     p_obs = votes.p_obs
     chosen = np.where(votes.obs == 0, votes.i, votes.j)
     other = np.where(votes.obs == 0, votes.j, votes.i)
-    gain_for = np.where(decisive, np.log((1 - eps) * (1 - p_tie)) - np.log(p_obs), 0.0)    # m = chosen
-    gain_against = np.where(decisive, np.log(eps * (1 - p_tie)) - np.log(p_obs), 0.0)     # m = the rejected side
+    gain_for = np.where(decisive, np.log((1 - eps) * (1 - p_tie)) - np.log(p_obs), 0.0)  # m = chosen
+    gain_against = np.where(decisive, np.log(eps * (1 - p_tie)) - np.log(p_obs), 0.0)  # m = the rejected side
     n_v = len(votes.voters)
     llr = np.zeros((n_v, k))
     np.add.at(llr, (votes.v, chosen), gain_for)
@@ -244,8 +264,11 @@ def evalue_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, eps: float
     rej = np.zeros(n_v, dtype=bool)
     rej[order[:r]] = True
     fav = np.argmax(llr, axis=1)
-    why = [f"voter's votes favour {votes.models[fav[i]]} far beyond everyone else's model (e-value "
-           f"{np.exp(min(log_e[i], 700)):.1e}, e-BH q={fdr})" for i in range(n_v)]
+    why = [
+        f"voter's votes favour {votes.models[fav[i]]} far beyond everyone else's model (e-value "
+        f"{np.exp(min(log_e[i], 700)):.1e}, e-BH q={fdr})"
+        for i in range(n_v)
+    ]
     return _vote_flags(votes, rej, log_e / np.log(10), "anomalous_voter", "voters/evalue@1", why), log_e
 
 
@@ -260,15 +283,15 @@ def position_bias(votes: Votes, fdr: float = 0.01, min_votes: int = 20) -> pl.Da
         p[i] = binomtest(int(k[i]), int(n[i]), 0.5).pvalue
     rej = np.zeros(len(n), dtype=bool)
     rej[tested] = _bh(p[tested], fdr)
-    why = [f"picked the side shown first in {k[i]} of {n[i]} decisive votes (binomial p={p[i]:.1e})"
-           for i in range(len(n))]
-    return _vote_flags(votes, rej, -np.log10(np.maximum(p, 1e-300)), "position_bias_voter", "voters/position@1",
-                       why)
+    why = [
+        f"picked the side shown first in {k[i]} of {n[i]} decisive votes (binomial p={p[i]:.1e})" for i in range(len(n))
+    ]
+    return _vote_flags(votes, rej, -np.log10(np.maximum(p, 1e-300)), "position_bias_voter", "voters/position@1", why)
 
 
 def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: float = 0.9) -> pl.DataFrame:
     pt = votes.probs[:, 2]
-    exp_i, exp_j = votes.probs[:, 0] + pt / 2, votes.probs[:, 1] + pt / 2     # expected score of each side
+    exp_i, exp_j = votes.probs[:, 0] + pt / 2, votes.probs[:, 1] + pt / 2  # expected score of each side
     score_i = np.where(votes.obs == 0, 1.0, np.where(votes.obs == 1, 0.0, 0.5))
     k = len(votes.models)
     n_v = len(votes.voters)
@@ -288,8 +311,10 @@ def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: 
     fav = np.where(cand, p, 1.0).argmin(axis=1)
     tested = cand.any(axis=1)
     rej = np.zeros(n_v, dtype=bool)
-    rej[tested] = _bh(np.minimum(best[tested] * k, 1.0), fdr)   # Bonferroni over a voter's models, BH over voters
-    why = [f"picked {votes.models[fav[i]]} in {picked[i, fav[i]]:g} of {shown[i, fav[i]]:g} battles where it "
-           f"appeared (expected {expect[i, fav[i]]:.1f})" for i in range(n_v)]
-    return _vote_flags(votes, rej, -np.log10(np.maximum(best, 1e-300)), "single_model_voter", "voters/one-model@1",
-                       why)
+    rej[tested] = _bh(np.minimum(best[tested] * k, 1.0), fdr)  # Bonferroni over a voter's models, BH over voters
+    why = [
+        f"picked {votes.models[fav[i]]} in {picked[i, fav[i]]:g} of {shown[i, fav[i]]:g} battles where it "
+        f"appeared (expected {expect[i, fav[i]]:.1f})"
+        for i in range(n_v)
+    ]
+    return _vote_flags(votes, rej, -np.log10(np.maximum(best, 1e-300)), "single_model_voter", "voters/one-model@1", why)

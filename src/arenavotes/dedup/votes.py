@@ -29,7 +29,8 @@ from arenavotes.dedup.flagging import empty, from_frame
 
 def _timed(battles: pl.DataFrame) -> pl.DataFrame:
     return battles.filter(pl.col("voter_id").is_not_null() & pl.col("tstamp").is_not_null()).sort(
-        ["voter_id", "tstamp", "battle_id"])
+        ["voter_id", "tstamp", "battle_id"]
+    )
 
 
 def duplicate_votes(battles: pl.DataFrame, keys: pl.DataFrame, window: float = 3600.0) -> pl.DataFrame:
@@ -41,31 +42,47 @@ def duplicate_votes(battles: pl.DataFrame, keys: pl.DataFrame, window: float = 3
     b = b.with_columns(
         gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id", "lo", "hi", "key")
         / 1000.0,
-        prev=pl.col("battle_id").shift(1).over("voter_id", "lo", "hi", "key"))
+        prev=pl.col("battle_id").shift(1).over("voter_id", "lo", "hi", "key"),
+    )
     d = b.filter(pl.col("gap").is_not_null() & (pl.col("gap") <= window))
     if d.height == 0:
         return empty()
-    return from_frame(d.with_columns(score=pl.col("gap"), reason=pl.format(
-        "same voter, same models and prompt as {}, {} s earlier", "prev", pl.col("gap").round(1))),
-        "duplicate_vote", "votes/duplicate@1")
+    return from_frame(
+        d.with_columns(
+            score=pl.col("gap"),
+            reason=pl.format("same voter, same models and prompt as {}, {} s earlier", "prev", pl.col("gap").round(1)),
+        ),
+        "duplicate_vote",
+        "votes/duplicate@1",
+    )
 
 
-def fast_votes(battles: pl.DataFrame, min_seconds: float = 3.0, read_tokens_per_second: float = 50.0
-               ) -> pl.DataFrame:
+def fast_votes(battles: pl.DataFrame, min_seconds: float = 3.0, read_tokens_per_second: float = 50.0) -> pl.DataFrame:
     b = _timed(battles)
     if b.height == 0:
         return empty()
-    tokens = (pl.col("tokens_a").fill_null(0) + pl.col("tokens_b").fill_null(0)) if "tokens_a" in b.columns \
-        else pl.lit(0)
+    tokens = (
+        (pl.col("tokens_a").fill_null(0) + pl.col("tokens_b").fill_null(0)) if "tokens_a" in b.columns else pl.lit(0)
+    )
     b = b.with_columns(
         gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id") / 1000.0,
-        need=pl.lit(min_seconds) + tokens / read_tokens_per_second)
+        need=pl.lit(min_seconds) + tokens / read_tokens_per_second,
+    )
     d = b.filter(pl.col("gap").is_not_null() & (pl.col("gap") < pl.col("need")))
     if d.height == 0:
         return empty()
-    return from_frame(d.with_columns(score=pl.col("gap"), reason=pl.format(
-        "{} s after the same voter's previous vote; reading both answers takes at least {} s",
-        pl.col("gap").round(1), pl.col("need").round(1))), "fast_vote", "votes/fast@1")
+    return from_frame(
+        d.with_columns(
+            score=pl.col("gap"),
+            reason=pl.format(
+                "{} s after the same voter's previous vote; reading both answers takes at least {} s",
+                pl.col("gap").round(1),
+                pl.col("need").round(1),
+            ),
+        ),
+        "fast_vote",
+        "votes/fast@1",
+    )
 
 
 def daily_cap(battles: pl.DataFrame, cap: int = 50) -> pl.DataFrame:
@@ -73,9 +90,16 @@ def daily_cap(battles: pl.DataFrame, cap: int = 50) -> pl.DataFrame:
     if b.height == 0:
         return empty()
     b = b.with_columns(day=pl.col("tstamp").dt.convert_time_zone("UTC").dt.date()).with_columns(
-        nth=pl.int_range(1, pl.len() + 1).over("voter_id", "day"))
+        nth=pl.int_range(1, pl.len() + 1).over("voter_id", "day")
+    )
     d = b.filter(pl.col("nth") > cap)
     if d.height == 0:
         return empty()
-    return from_frame(d.with_columns(score=pl.col("nth").cast(pl.Float64), reason=pl.format(
-        "vote {} of this voter on {} (cap {})", "nth", "day", pl.lit(cap))), "daily_cap", "votes/daily-cap@1")
+    return from_frame(
+        d.with_columns(
+            score=pl.col("nth").cast(pl.Float64),
+            reason=pl.format("vote {} of this voter on {} (cap {})", "nth", "day", pl.lit(cap)),
+        ),
+        "daily_cap",
+        "votes/daily-cap@1",
+    )

@@ -51,7 +51,7 @@ class IngestReport:
     file: str
     source: str
     format: str
-    status: str                  # ingested | unchanged | replaced
+    status: str  # ingested | unchanged | replaced
     rows_in: int
     kept: int
     quarantined: dict[str, int]
@@ -107,20 +107,27 @@ def ingest_file(
     sha = _sha_or_error(path)
     options = json.dumps({"format": format_name, "container": container, "map": mapping}, sort_keys=True)
     if not allow_same_file:
-        twin = con.execute("SELECT source FROM sources WHERE sha256 = ? AND source <> ? ORDER BY 1 LIMIT 1",
-                           [sha, source]).fetchall()
+        twin = con.execute(
+            "SELECT source FROM sources WHERE sha256 = ? AND source <> ? ORDER BY 1 LIMIT 1", [sha, source]
+        ).fetchall()
         if twin:
-            raise UserError(f"{path}: the same file (sha256 {sha[:12]}...) is already ingested as source "
-                            f"'{twin[0][0]}'; ingesting it again as '{source}' would count its votes twice",
-                            hint="use that source, or pass --allow-same-file if the two sources really differ")
+            raise UserError(
+                f"{path}: the same file (sha256 {sha[:12]}...) is already ingested as source "
+                f"'{twin[0][0]}'; ingesting it again as '{source}' would count its votes twice",
+                hint="use that source, or pass --allow-same-file if the two sources really differ",
+            )
 
-    previous = con.execute("SELECT sha256, options, format, rows_in, kept FROM sources WHERE source = ?",
-                           [source]).fetchall()
+    previous = con.execute(
+        "SELECT sha256, options, format, rows_in, kept FROM sources WHERE source = ?", [source]
+    ).fetchall()
     if previous:
         prev_sha, prev_options, prev_format, prev_in, prev_kept = previous[0]
         if prev_sha == sha and prev_options == options:
-            counts = dict(con.execute("SELECT reason, count(*) FROM quarantine WHERE source = ? GROUP BY 1 ORDER BY 1",
-                                      [source]).fetchall())
+            counts = dict(
+                con.execute(
+                    "SELECT reason, count(*) FROM quarantine WHERE source = ? GROUP BY 1 ORDER BY 1", [source]
+                ).fetchall()
+            )
             return IngestReport(label, source, prev_format, "unchanged", prev_in, prev_kept, counts)
         if not replace:
             raise UserError(
@@ -134,8 +141,7 @@ def ingest_file(
     try:
         staged = stage_file(con, path, container)
         fmt = _choose_format(con, staged, format_name, mapping, path)
-        result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id,
-                           file_label=label)
+        result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id, file_label=label)
         assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
         if result.kept == 0 and result.rows_in > 0:
             raise _nothing_kept(con, path, fmt, result.rows_in, result.quarantined)
@@ -145,26 +151,52 @@ def ingest_file(
             con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
             con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
             con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
-            con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [source, label, sha, fmt.name, options, result.rows_in, result.kept,
-                         sum(result.quarantined.values()), run_id])
-            record_run(con, run_id, "ingest", settings_hash or Settings(ingest=settings).section_hash("ingest"),
-                       started=started,
-                       target=label, rows_in=result.rows_in, rows_out=result.kept,
-                       counts={"source": source, "format": fmt.name, "sha256": sha, "kept": result.kept,
-                               "quarantined": result.quarantined, "labels": result.labels,
-                               "messages": result.messages})
+            con.execute(
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    source,
+                    label,
+                    sha,
+                    fmt.name,
+                    options,
+                    result.rows_in,
+                    result.kept,
+                    sum(result.quarantined.values()),
+                    run_id,
+                ],
+            )
+            record_run(
+                con,
+                run_id,
+                "ingest",
+                settings_hash or Settings(ingest=settings).section_hash("ingest"),
+                started=started,
+                target=label,
+                rows_in=result.rows_in,
+                rows_out=result.kept,
+                counts={
+                    "source": source,
+                    "format": fmt.name,
+                    "sha256": sha,
+                    "kept": result.kept,
+                    "quarantined": result.quarantined,
+                    "labels": result.labels,
+                    "messages": result.messages,
+                },
+            )
             if on_write is not None:
                 on_write(con, source)
     finally:
         _drop_temp(con)
     status = "replaced" if previous else "ingested"
-    return IngestReport(label, source, fmt.name, status, result.rows_in, result.kept, result.quarantined,
-                        result.labels, result.messages)
+    return IngestReport(
+        label, source, fmt.name, status, result.rows_in, result.kept, result.quarantined, result.labels, result.messages
+    )
 
 
-def _nothing_kept(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, rows_in: int,
-                  quarantined: Mapping[str, int]) -> UserError:
+def _nothing_kept(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, rows_in: int, quarantined: Mapping[str, int]
+) -> UserError:
     """The error for a non-empty file without a single usable battle (nothing is written then)."""
     why = ", ".join(f"{reason} {n:,}" for reason, n in sorted(quarantined.items(), key=lambda x: (-x[1], x[0])))
     first = con.sql("SELECT location, reason, detail FROM _new_quarantine ORDER BY row_number LIMIT 1").fetchall()
@@ -189,8 +221,9 @@ def _sha_or_error(path: Path) -> str:
         raise UserError(f"{path}: permission denied", hint="make the file readable") from None
 
 
-def _choose_format(con: duckdb.DuckDBPyConnection, staged: Staged, format_name: str | None,
-                   mapping: Mapping[str, str], path: Path) -> Format:
+def _choose_format(
+    con: duckdb.DuckDBPyConnection, staged: Staged, format_name: str | None, mapping: Mapping[str, str], path: Path
+) -> Format:
     keys = record_keys(con, staged)
     if format_name:
         fmt = get_format(format_name)
@@ -219,14 +252,28 @@ def _choose_format(con: duckdb.DuckDBPyConnection, staged: Staged, format_name: 
 
 def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
     for table in ("conversations", "prompt_labels", "flags", "pii_findings", "scrubbed", "conversations_raw"):
-        con.execute(f"DELETE FROM {table} WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)",
-                    [source])
+        con.execute(
+            f"DELETE FROM {table} WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source]
+        )
     con.execute("DELETE FROM battles WHERE source = ?", [source])
     con.execute("DELETE FROM quarantine WHERE source = ?", [source])
     con.execute("DELETE FROM sources WHERE source = ?", [source])
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_stage", "_rejects", "_f", "_t", "_r", "_ids", "_msgs", "_conv_stats", "_voters",
-              "_new_battles", "_new_conversations", "_new_labels", "_new_quarantine"):
+    for t in (
+        "_stage",
+        "_rejects",
+        "_f",
+        "_t",
+        "_r",
+        "_ids",
+        "_msgs",
+        "_conv_stats",
+        "_voters",
+        "_new_battles",
+        "_new_conversations",
+        "_new_labels",
+        "_new_quarantine",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {t}")

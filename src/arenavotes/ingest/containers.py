@@ -46,8 +46,8 @@ class Staged:
 
     path: Path
     container: str
-    unit: str                      # what _row counts: line, element or row
-    columns: tuple[str, ...]       # the file's columns (tabular) or ('_rec',) for JSON
+    unit: str  # what _row counts: line, element or row
+    columns: tuple[str, ...]  # the file's columns (tabular) or ('_rec',) for JSON
     staged: int
     rejected: int
 
@@ -64,8 +64,9 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             [str(path)],
         )
     except duckdb.Error as exc:
-        raise UserError(f"{path}: not a readable parquet file: {_first_line(exc)}",
-                        hint="is the file complete? re-export it") from None
+        raise UserError(
+            f"{path}: not a readable parquet file: {_first_line(exc)}", hint="is the file complete? re-export it"
+        ) from None
     con.execute(f"CREATE TEMP TABLE _rejects AS SELECT * FROM ({EMPTY_REJECTS})")
 
 

@@ -83,8 +83,9 @@ def _has_multiline_values(con: duckdb.DuckDBPyConnection) -> bool:
 def _csv_fields(text: str, delim: str) -> list[str] | None:
     """The fields of ``text`` when it is exactly one CSV record, else None."""
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"',
-                               doublequote=True, strict=True))
+        rows = list(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', doublequote=True, strict=True)
+        )
     except csv.Error:
         return None
     return rows[0] if len(rows) == 1 else None
@@ -127,8 +128,13 @@ def _stage_csv_python(con: duckdb.DuckDBPyConnection, path: Path, delim: str) ->
             texts.append(raw.decode("utf-8").removesuffix("\r"))
         except UnicodeDecodeError as exc:
             texts.append(None)
-            reject(rejects, i, "invalid_utf8", f"byte {exc.start}: {exc.reason}",
-                    raw.decode("utf-8", errors="backslashreplace"))
+            reject(
+                rejects,
+                i,
+                "invalid_utf8",
+                f"byte {exc.start}: {exc.reason}",
+                raw.decode("utf-8", errors="backslashreplace"),
+            )
     ncols: int | None = None
     names: list[str] = []
     rows: list[list[str]] = []
@@ -144,8 +150,10 @@ def _stage_csv_python(con: duckdb.DuckDBPyConnection, path: Path, delim: str) ->
             fields, span = csv_multiline(texts, i, delim, ncols)
         if ncols is None:
             if fields is None:
-                raise UserError(f"{path}: line {i + 1}: the CSV header line cannot be read",
-                                hint="check its quoting, or pass --container if this is not CSV")
+                raise UserError(
+                    f"{path}: line {i + 1}: the CSV header line cannot be read",
+                    hint="check its quoting, or pass --container if this is not CSV",
+                )
             names, ncols = csv_column_names(fields), len(fields)
         elif fields is None or len(fields) != ncols:
             found = "it cannot be parsed (unbalanced quote?)" if fields is None else f"found {len(fields)}"
@@ -160,8 +168,9 @@ def _stage_csv_python(con: duckdb.DuckDBPyConnection, path: Path, delim: str) ->
     con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _csv_arrow")
     con.unregister("_csv_arrow")
     con.register("_rej_arrow", rejects_table(rejects))
-    con.execute("CREATE TEMP TABLE _rejects AS SELECT _row, 'line' AS _unit, reason, detail, raw "
-                "FROM _rej_arrow ORDER BY _row")
+    con.execute(
+        "CREATE TEMP TABLE _rejects AS SELECT _row, 'line' AS _unit, reason, detail, raw FROM _rej_arrow ORDER BY _row"
+    )
     con.unregister("_rej_arrow")
 
 

@@ -20,8 +20,20 @@ from arenavotes.errors import UserError
 
 #: Canonical fields a format maps (``--map`` accepts these names).
 FIELDS = (
-    "id", "model_a", "model_b", "winner", "voter", "tstamp", "anony", "language", "turn",
-    "conversation_a", "conversation_b", "prompt", "response_a", "response_b",
+    "id",
+    "model_a",
+    "model_b",
+    "winner",
+    "voter",
+    "tstamp",
+    "anony",
+    "language",
+    "turn",
+    "conversation_a",
+    "conversation_b",
+    "prompt",
+    "response_a",
+    "response_b",
 )
 #: Older names of canonical fields that ``--map`` still accepts (``judge`` was the voter's field before 0.x).
 FIELD_ALIASES = {"judge": "voter"}
@@ -57,13 +69,13 @@ class Format:
     excludes: frozenset[str] = frozenset()
     paths: Mapping[str, Path] = dataclasses.field(default_factory=dict)
     winner_map: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    non_votes: frozenset[str] = frozenset()   # winner values that mark a record that is not a vote
-    winner_one_hot: tuple[str, ...] = ()      # 1/0 columns "model_a won", "model_b won", "tie" (55k), not a winner field
+    non_votes: frozenset[str] = frozenset()  # winner values that mark a record that is not a vote
+    winner_one_hot: tuple[str, ...] = ()  # 1/0 columns "model_a won", "model_b won", "tie" (55k), not a winner field
     conversation: str | None = None
     labels: tuple[Label, ...] = ()
-    private_keys: tuple[str, ...] = ()        # top-level keys holding voter ids/IPs (redacted in raw text)
-    voter_prefix_strip: str = ""              # e.g. FastChat's 'arena_user_' before an IP
-    id_per_voter: bool = False                # the id names an item every voter votes on: id/voter_id
+    private_keys: tuple[str, ...] = ()  # top-level keys holding voter ids/IPs (redacted in raw text)
+    voter_prefix_strip: str = ""  # e.g. FastChat's 'arena_user_' before an IP
+    id_per_voter: bool = False  # the id names an item every voter votes on: id/voter_id
     example: str = ""
 
     def path(self, field: str) -> Path | None:
@@ -88,8 +100,9 @@ class Format:
             conversation = "turn_lists"
         elif conversation is None and "prompt" in mapping:
             conversation = "prompt_only"
-        return dataclasses.replace(self, paths=paths, private_keys=tuple(dict.fromkeys(private)),
-                                   conversation=conversation)
+        return dataclasses.replace(
+            self, paths=paths, private_keys=tuple(dict.fromkeys(private)), conversation=conversation
+        )
 
 
 def canonical_map(mapping: Mapping[str, str]) -> dict[str, str]:
@@ -120,8 +133,15 @@ def _n(*path: str) -> Callable[[Callable[..., str]], str]:
     return lambda f: f"av_num({f(*path)})"
 
 
-HARD_PROMPT_CRITERIA = ("specificity", "domain_knowledge", "complexity", "problem_solving",
-                        "creativity", "technical_accuracy", "real_world")
+HARD_PROMPT_CRITERIA = (
+    "specificity",
+    "domain_knowledge",
+    "complexity",
+    "problem_solving",
+    "creativity",
+    "technical_accuracy",
+    "real_world",
+)
 
 
 def _criteria_count(f: Callable[..., str]) -> str:
@@ -136,9 +156,11 @@ def _criteria_known(f: Callable[..., str]) -> str:
 #: LMArena ``category_tag`` (arena-human-preference-100k/140k): hard prompt = at least 6 of the 7
 #: criteria; creative writing / instruction following / math as tagged (``if`` already means score >= 4).
 LMARENA_TAG_LABELS: tuple[Label, ...] = (
-    Label("hard_prompt",
-          lambda f: f"CASE WHEN {_criteria_known(f)} THEN {_criteria_count(f)} >= 6 END",
-          lambda f: f"CASE WHEN {_criteria_known(f)} THEN {_criteria_count(f)}::DOUBLE END"),
+    Label(
+        "hard_prompt",
+        lambda f: f"CASE WHEN {_criteria_known(f)} THEN {_criteria_count(f)} >= 6 END",
+        lambda f: f"CASE WHEN {_criteria_known(f)} THEN {_criteria_count(f)}::DOUBLE END",
+    ),
     Label("math", _b("category_tag", "math_v0.1", "math")),
     Label("creative_writing", _b("category_tag", "creative_writing_v0.1", "creative_writing")),
     Label("instruction_following", _b("category_tag", "if_v0.1", "if"), _n("category_tag", "if_v0.1", "score")),
@@ -156,14 +178,13 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="fastchat-conv-log",
         summary="FastChat raw conversation log (YYYY-MM-DD-conv.json): one JSON line per event, "
-                "votes are leftvote/rightvote/tievote/bothbad_vote",
+        "votes are leftvote/rightvote/tievote/bothbad_vote",
         requires=frozenset({"type", "states"}),
-        paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",),
-               "id": ("states", 0, "conv_id")},
-        winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie",
-                    "bothbad_vote": "tie_bothbad"},
-        non_votes=frozenset({"chat", "upvote", "downvote", "flag", "share", "regenerate", "clear_history",
-                             "add_text", "load_demo"}),
+        paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",), "id": ("states", 0, "conv_id")},
+        winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie", "bothbad_vote": "tie_bothbad"},
+        non_votes=frozenset(
+            {"chat", "upvote", "downvote", "flag", "share", "regenerate", "clear_history", "add_text", "load_demo"}
+        ),
         conversation="fastchat_states",
         private_keys=("ip",),
         example="2024-02-20-conv.json",
@@ -171,10 +192,15 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="arena-55k",
         summary="lmsys-arena-human-preference-55k (Kaggle/HF): prompt/response_a/response_b as JSON "
-                "strings, winner_model_a/_b/_tie one-hots",
+        "strings, winner_model_a/_b/_tie one-hots",
         requires=frozenset({"model_a", "model_b", "winner_model_a", "winner_model_b", "winner_tie"}),
-        paths={**_BASE, "id": ("id",), "prompt": ("prompt",), "response_a": ("response_a",),
-               "response_b": ("response_b",)},
+        paths={
+            **_BASE,
+            "id": ("id",),
+            "prompt": ("prompt",),
+            "response_a": ("response_a",),
+            "response_b": ("response_b",),
+        },
         conversation="turn_lists",
         winner_one_hot=("winner_model_a", "winner_model_b", "winner_tie"),
         example="train.csv",
@@ -182,11 +208,18 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="fastchat-clean-battle",
         summary="FastChat clean_battle_*.json: a JSON list of {model_a, model_b, winner, judge, anony, "
-                "tstamp, [turn, language]}",
+        "tstamp, [turn, language]}",
         requires=frozenset({"model_a", "model_b", "winner", "judge", "tstamp"}),
         excludes=frozenset({"conversation_a", "turns", "category_tag"}),
-        paths={**_BASE, "id": ("question_id",), "voter": ("judge",), "tstamp": ("tstamp",),
-               "anony": ("anony",), "language": ("language",), "turn": ("turn",)},
+        paths={
+            **_BASE,
+            "id": ("question_id",),
+            "voter": ("judge",),
+            "tstamp": ("tstamp",),
+            "anony": ("anony",),
+            "language": ("language",),
+            "turn": ("turn",),
+        },
         private_keys=("judge",),
         voter_prefix_strip="arena_user_",
         example="clean_battle_20240220.json",
@@ -194,12 +227,20 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="arena-hf",
         summary="Hugging Face arena datasets: lmsys/chatbot_arena_conversations (33k), lmarena-ai "
-                "arena-human-preference-100k/140k (conversation_a/b, category_tag, conv_metadata)",
+        "arena-human-preference-100k/140k (conversation_a/b, category_tag, conv_metadata)",
         requires=frozenset({"model_a", "model_b", "winner"}),
         excludes=frozenset({"turns", "num"}),
-        paths={**_BASE, "id": ("question_id",), "voter": ("judge",), "tstamp": ("tstamp",),
-               "anony": ("anony",), "language": ("language",), "turn": ("turn",),
-               "conversation_a": ("conversation_a",), "conversation_b": ("conversation_b",)},
+        paths={
+            **_BASE,
+            "id": ("question_id",),
+            "voter": ("judge",),
+            "tstamp": ("tstamp",),
+            "anony": ("anony",),
+            "language": ("language",),
+            "turn": ("turn",),
+            "conversation_a": ("conversation_a",),
+            "conversation_b": ("conversation_b",),
+        },
         conversation="messages",
         labels=LMARENA_TAG_LABELS,
         private_keys=("judge",),
@@ -209,8 +250,16 @@ FORMATS: tuple[Format, ...] = (
         name="arena-battles-with-prompts",
         summary="Chatbot Arena battles with user prompts (2023 JSON lines: question_id, judge, turns, ...)",
         requires=frozenset({"model_a", "model_b", "winner", "turns"}),
-        paths={**_BASE, "id": ("question_id",), "voter": ("judge",), "tstamp": ("tstamp",),
-               "anony": ("anony",), "language": ("language",), "turn": ("turn",), "prompt": ("turns",)},
+        paths={
+            **_BASE,
+            "id": ("question_id",),
+            "voter": ("judge",),
+            "tstamp": ("tstamp",),
+            "anony": ("anony",),
+            "language": ("language",),
+            "turn": ("turn",),
+            "prompt": ("turns",),
+        },
         conversation="prompt_only",
         private_keys=("judge",),
         example="battles_with_prompts.jsonl",
@@ -218,7 +267,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="arena-votes-33k",
         summary="Chatbot Arena 33k votes as JSON lines (num, question_id, model_a, model_b, winner); "
-                "also the LLM-judge files of the same battles",
+        "also the LLM-judge files of the same battles",
         requires=frozenset({"num", "model_a", "model_b", "winner"}),
         paths={**_BASE, "id": ("num",)},
         example="human.jsonl",
@@ -227,8 +276,7 @@ FORMATS: tuple[Format, ...] = (
         name="llmfao",
         summary="LLMFAO-style pairwise CSV: winner left/right/tie with model names in left/right",
         requires=frozenset({"left", "right", "winner"}),
-        paths={"model_a": ("left",), "model_b": ("right",), "winner": ("winner",), "voter": ("worker",),
-               "id": ("id",)},
+        paths={"model_a": ("left",), "model_b": ("right",), "winner": ("winner",), "voter": ("worker",), "id": ("id",)},
         winner_map={"left": "model_a", "right": "model_b"},
         private_keys=("worker",),
         id_per_voter=True,
@@ -237,10 +285,17 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="generic",
         summary="any CSV / JSON lines / JSON list / parquet with model_a, model_b, winner columns; "
-                "move fields with --map field=column",
+        "move fields with --map field=column",
         requires=frozenset(),
-        paths={**_BASE, "id": ("id",), "voter": ("judge",), "tstamp": ("tstamp",), "anony": ("anony",),
-               "language": ("language",), "turn": ("turn",)},
+        paths={
+            **_BASE,
+            "id": ("id",),
+            "voter": ("judge",),
+            "tstamp": ("tstamp",),
+            "anony": ("anony",),
+            "language": ("language",),
+            "turn": ("turn",),
+        },
         private_keys=("judge",),
         example="votes.csv --map model_a=left_model --map model_b=right_model",
     ),

@@ -64,13 +64,20 @@ def split_json_lines(data: bytes) -> tuple[pa.Table, Rejects]:
                 lines.append(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 lines.append("")  # blank: skipped below, reported here
-                reject(rejects, i, "invalid_utf8", f"byte {exc.start}: {exc.reason}",
-                        raw.decode("utf-8", errors="backslashreplace"))
+                reject(
+                    rejects,
+                    i,
+                    "invalid_utf8",
+                    f"byte {exc.start}: {exc.reason}",
+                    raw.decode("utf-8", errors="backslashreplace"),
+                )
     rows = [i for i, line in enumerate(lines, start=1) if line.strip(_JSON_WS)]
-    table = pa.table({
-        "_row": pa.array(rows, pa.int64()),
-        "_rec": pa.array([lines[i - 1].rstrip("\r") for i in rows], pa.string()),
-    })
+    table = pa.table(
+        {
+            "_row": pa.array(rows, pa.int64()),
+            "_rec": pa.array([lines[i - 1].rstrip("\r") for i in rows], pa.string()),
+        }
+    )
     return table, rejects
 
 
@@ -146,8 +153,10 @@ def _scan_array(text: str, path: Path | None) -> list[Extent]:
     if first == n:
         return []
     if text[first] != "[":
-        raise UserError(f"{path}: not a JSON array (it starts with {text[first:first + 12]!r})",
-                        hint="pass --container json-lines for one JSON record per line")
+        raise UserError(
+            f"{path}: not a JSON array (it starts with {text[first : first + 12]!r})",
+            hint="pass --container json-lines for one JSON record per line",
+        )
     out: list[Extent] = []
     stack: list[str] = []
     elem_start: int | None = None
@@ -159,7 +168,8 @@ def _scan_array(text: str, path: Path | None) -> list[Extent]:
         return UserError(
             f"{path}: element {len(out) + 1} (line {line}, column {col}): {what}; the JSON structure is too "
             "damaged to tell where the next records start, so nothing was read",
-            hint="repair the file (e.g. restore the missing quote or bracket at that place) and ingest it again")
+            hint="repair the file (e.g. restore the missing quote or bracket at that place) and ingest it again",
+        )
 
     def close(end: int) -> None:
         nonlocal elem_start, value_done
@@ -190,8 +200,14 @@ def _scan_array(text: str, path: Path | None) -> list[Extent]:
             if "\n" in text[tok_start:]:
                 raise refuse(tok_start, "a string is not closed on its line (an unbalanced quote)")
             start_value(tok_start)
-            out.append((elem_start if elem_start is not None else tok_start, n, "truncated_json",
-                        "the file ends inside this element (inside a string)"))
+            out.append(
+                (
+                    elem_start if elem_start is not None else tok_start,
+                    n,
+                    "truncated_json",
+                    "the file ends inside this element (inside a string)",
+                )
+            )
             return out
         if bare is not None:
             if _WORDY.search(bare):

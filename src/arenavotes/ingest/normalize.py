@@ -56,13 +56,22 @@ __all__ = ["PRIVATE_KEYS", "Normalized", "field_accessor", "normalize", "record_
 
 #: What each checked field must be, for the quarantine detail.
 _EXPECTED = {
-    "av_id": "a string or an integer", "av_str": "a string", "av_ts": "epoch seconds or an ISO-8601 time",
-    "av_bool": "true/false", "av_int": "a whole number",
+    "av_id": "a string or an integer",
+    "av_str": "a string",
+    "av_ts": "epoch seconds or an ISO-8601 time",
+    "av_bool": "true/false",
+    "av_int": "a whole number",
 }
 #: Fields whose JSON type is checked (field -> macro that must accept a present value).
 _TYPED = {
-    "id": "av_id", "model_a": "av_str", "model_b": "av_str", "voter": "av_id", "tstamp": "av_ts",
-    "anony": "av_bool", "language": "av_str", "turn": "av_int",
+    "id": "av_id",
+    "model_a": "av_str",
+    "model_b": "av_str",
+    "voter": "av_id",
+    "tstamp": "av_ts",
+    "anony": "av_bool",
+    "language": "av_str",
+    "turn": "av_int",
 }
 #: Fields holding conversation text (JSON, or JSON / Python-repr strings embedded in a string).
 _CONV_FIELDS = ("conversation_a", "conversation_b", "prompt", "response_a", "response_b")
@@ -176,8 +185,11 @@ def _typed(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
                j.voter_id, av_ts(j_tstamp) AS tstamp, av_bool(j_anony) AS anony,
                av_str(j_language) AS language, av_int(j_turn) AS turn,
                {", ".join(f"av_type(j_{n}) AS t_{n}, j_{n}::VARCHAR AS v_{n}" for n in _TYPED)},
-               {", ".join(f"({m}(j_{n}) IS NULL AND av_present(j_{n}) AND NOT av_blank(j_{n})) AS bad_{n}"
-                          for n, m in _TYPED.items())}
+               {
+        ", ".join(
+            f"({m}(j_{n}) IS NULL AND av_present(j_{n}) AND NOT av_blank(j_{n})) AS bad_{n}" for n, m in _TYPED.items()
+        )
+    }
         FROM (SELECT *, {winner_reader(fmt).raw} AS winner_raw FROM _f) _f
         LEFT JOIN _voters j ON j.raw = av_id(_f.j_voter)
     """)
@@ -187,8 +199,10 @@ def _messages(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     """All messages of all staged records: ``_msgs(_row, side, idx, turn, role, content, problem)``."""
     parts = reader_for(fmt).messages()
     if not parts:
-        con.execute("CREATE OR REPLACE TEMP TABLE _msgs (_row BIGINT, side VARCHAR, idx INTEGER, turn INTEGER, "
-                    "role VARCHAR, content VARCHAR, problem VARCHAR)")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _msgs (_row BIGINT, side VARCHAR, idx INTEGER, turn INTEGER, "
+            "role VARCHAR, content VARCHAR, problem VARCHAR)"
+        )
         return
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _msgs AS

@@ -67,13 +67,17 @@ def write_battles(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 def _add_style(con: duckdb.DuckDBPyConnection) -> None:
     """Fill the per-side style columns from the assistant messages of kept battles."""
-    answers = con.sql("""
+    answers = (
+        con.sql("""
         SELECT m._row, m.side, string_agg(m.content, chr(10) ORDER BY m.idx) AS text,
                list(m.content ORDER BY m.idx) AS parts
         FROM _msgs m JOIN _new_battles b USING (_row)
         WHERE m.role = 'assistant' AND m.side IN ('a', 'b') AND m.content IS NOT NULL
         GROUP BY 1, 2
-    """).arrow().read_all()
+    """)
+        .arrow()
+        .read_all()
+    )
     if answers.num_rows == 0:
         return
     texts = answers.column("text").to_pylist()
@@ -82,14 +86,19 @@ def _add_style(con: duckdb.DuckDBPyConnection) -> None:
     flat_tokens = token_counts(flat)
     tokens, pos = [], 0
     for ps in parts:
-        tokens.append(sum(t or 0 for t in flat_tokens[pos:pos + len(ps)]))
+        tokens.append(sum(t or 0 for t in flat_tokens[pos : pos + len(ps)]))
         pos += len(ps)
     md = markdown_counts(texts)
-    style = pa.table({
-        "_row": answers.column("_row"), "side": answers.column("side"),
-        "tokens": pa.array(tokens, pa.int32()), "headers": pa.array(md["headers"], pa.int32()),
-        "lists": pa.array(md["lists"], pa.int32()), "bold": pa.array(md["bold"], pa.int32()),
-    })
+    style = pa.table(
+        {
+            "_row": answers.column("_row"),
+            "side": answers.column("side"),
+            "tokens": pa.array(tokens, pa.int32()),
+            "headers": pa.array(md["headers"], pa.int32()),
+            "lists": pa.array(md["lists"], pa.int32()),
+            "bold": pa.array(md["bold"], pa.int32()),
+        }
+    )
     con.register("_style", style)
     for side in ("a", "b"):
         con.execute(f"""
@@ -110,8 +119,7 @@ def write_conversations(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str,
-                  f: Accessor) -> int:
+def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str, f: Accessor) -> int:
     """Category labels that came with the source, as ``prompt_labels`` rows of labeler ``source/<name>``.
 
     The top-level keys the labels read are extracted once into ``_lab`` so that each label's
@@ -120,8 +128,10 @@ def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, so
     keys = record_keys(con, staged)
     labels = [lab for lab in fmt.labels if _label_root(lab) in keys]
     if not labels:
-        con.execute("CREATE OR REPLACE TEMP TABLE _new_labels (battle_id VARCHAR, labeler VARCHAR, "
-                    "category VARCHAR, value BOOLEAN, score DOUBLE)")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _new_labels (battle_id VARCHAR, labeler VARCHAR, "
+            "category VARCHAR, value BOOLEAN, score DOUBLE)"
+        )
         return 0
     # every leaf path the labels read becomes one column of _lab, extracted once
     paths: dict[tuple[str | int, ...], str] = {}
@@ -131,13 +141,18 @@ def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, so
 
     exprs = [(lab, lab.value(g), lab.score(g) if lab.score else "NULL::DOUBLE") for lab in labels]
     cols = ", ".join(f"{f(*p)} AS {alias}" for p, alias in paths.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _lab AS SELECT b._row, b.battle_id, {cols} "
-                "FROM _stage s JOIN _new_battles b USING (_row)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _lab AS SELECT b._row, b.battle_id, {cols} "
+        "FROM _stage s JOIN _new_battles b USING (_row)"
+    )
 
-    selects = [f"""
-            SELECT battle_id, {sql_str(component_name('source', source))} AS labeler, {sql_str(label.category)} AS category,
+    selects = [
+        f"""
+            SELECT battle_id, {sql_str(component_name("source", source))} AS labeler, {sql_str(label.category)} AS category,
                    ({value})::BOOLEAN AS value, ({score})::DOUBLE AS score, _row
-            FROM _lab""" for label, value, score in exprs]
+            FROM _lab"""
+        for label, value, score in exprs
+    ]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_labels AS
         SELECT battle_id, labeler, category, value, score
@@ -159,9 +174,15 @@ def _probe(*path: str | int) -> str:
     return f"@@{path[0]}@@"
 
 
-
-def write_quarantine(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str,
-                      file_label: str, run_id: str, max_chars: int) -> None:
+def write_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    fmt: Format,
+    source: str,
+    file_label: str,
+    run_id: str,
+    max_chars: int,
+) -> None:
     redact_rejects(con, staged, fmt)
     cut = f"CASE WHEN {max_chars} > 0 AND length(x) > {max_chars} THEN left(x, {max_chars}) || ' [...]' ELSE x END"
     con.execute(f"""

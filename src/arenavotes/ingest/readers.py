@@ -49,22 +49,23 @@ class Reader:
     """
 
     name: str
-    shape: str | None                                        # the Format.conversation value it reads
-    list_fields: tuple[str, ...] = ()                        # fields that must be lists when present
-    present: str = "false"                                   # SQL over _f: does the record carry a conversation
+    shape: str | None  # the Format.conversation value it reads
+    list_fields: tuple[str, ...] = ()  # fields that must be lists when present
+    present: str = "false"  # SQL over _f: does the record carry a conversation
     messages: Callable[[], list[str]] = _no_messages
     fields: Mapping[str, FieldSql] = dataclasses.field(default_factory=dict)  # fields not read by path
-    columns: Callable[[Accessor], list[str]] = _no_columns    # extra ``_f`` columns ("<sql> AS <name>")
-    extra_checks: tuple[str, ...] = ()                       # more "WHEN ... THEN '<problem>'" clauses
-    mismatch: str = ""                                       # an extra quarantine rule ("WHEN ... THEN [...]")
-    reason_columns: tuple[str, ...] = ()                     # ``_f`` columns that rule reads
-    checks_columns: bool = True                              # must a tabular file have the named columns?
+    columns: Callable[[Accessor], list[str]] = _no_columns  # extra ``_f`` columns ("<sql> AS <name>")
+    extra_checks: tuple[str, ...] = ()  # more "WHEN ... THEN '<problem>'" clauses
+    mismatch: str = ""  # an extra quarantine rule ("WHEN ... THEN [...]")
+    reason_columns: tuple[str, ...] = ()  # ``_f`` columns that rule reads
+    checks_columns: bool = True  # must a tabular file have the named columns?
 
     @property
     def shape_problem(self) -> str:
         """SQL for a record whose conversation field is present but not a list (NULL when fine)."""
-        checks = [f"WHEN av_present(j_{n}) AND json_type(j_{n}) <> 'ARRAY' THEN '{n} is not a list'"
-                  for n in self.list_fields]
+        checks = [
+            f"WHEN av_present(j_{n}) AND json_type(j_{n}) <> 'ARRAY' THEN '{n} is not a list'" for n in self.list_fields
+        ]
         checks += self.extra_checks
         return f"CASE {' '.join(checks)} END" if checks else "NULL"
 
@@ -75,7 +76,8 @@ def _any_present(*fields: str) -> str:
 
 def _message_lists() -> list[str]:
     """``conversation_a/b``: lists of ``{role, content}`` objects."""
-    return [f"""
+    return [
+        f"""
                 SELECT _row, '{side}' AS side, i::INTEGER AS idx, m,
                        av_role(m ->> '$.role') AS role, av_content(json_extract(m, '$.content')) AS content,
                        CASE WHEN json_type(m) <> 'OBJECT' THEN 'message is a ' || lower(json_type(m))
@@ -84,25 +86,33 @@ def _message_lists() -> list[str]:
                        END AS problem
                 FROM (SELECT _row, unnest(from_json(j_conversation_{side}, '["JSON"]')) AS m,
                              unnest(range(json_array_length(j_conversation_{side})::BIGINT)) AS i
-                      FROM _f WHERE json_type(j_conversation_{side}) = 'ARRAY')""" for side in ("a", "b")]
+                      FROM _f WHERE json_type(j_conversation_{side}) = 'ARRAY')"""
+        for side in ("a", "b")
+    ]
 
 
 def _turn_lists(*sides: tuple[str, str, str, int]) -> Callable[[], list[str]]:
     """Lists of plain texts, one per turn: ``(side, _f column, role, offset of its first message)``."""
+
     def messages() -> list[str]:
-        return [f"""
+        return [
+            f"""
                 SELECT _row, '{side}' AS side, (2 * i + {offset})::INTEGER AS idx, m,
                        '{role}' AS role, av_content(m) AS content,
                        CASE WHEN json_type(m) NOT IN ('VARCHAR', 'NULL') THEN 'turn is a ' || lower(json_type(m)) END
                            AS problem
                 FROM (SELECT _row, unnest(from_json({col}, '["JSON"]')) AS m, unnest(range(json_array_length({col})::BIGINT)) AS i
-                      FROM _f WHERE json_type({col}) = 'ARRAY')""" for side, col, role, offset in sides]
+                      FROM _f WHERE json_type({col}) = 'ARRAY')"""
+            for side, col, role, offset in sides
+        ]
+
     return messages
 
 
 def _fastchat_states() -> list[str]:
     """FastChat ``states[i].messages``: ``[role, text]`` pairs, those before ``offset`` are the system prompt."""
-    return [f"""
+    return [
+        f"""
                 SELECT _row, '{side}' AS side, (i - off)::INTEGER AS idx, m,
                        CASE WHEN (i - off) % 2 = 0 THEN 'user' ELSE 'assistant' END AS role,
                        av_content(json_extract(m, '$[1]')) AS content,
@@ -113,7 +123,9 @@ def _fastchat_states() -> list[str]:
                              unnest(from_json(j_states_{side}, '["JSON"]')) AS m,
                              unnest(range(json_array_length(j_states_{side})::BIGINT)) AS i
                       FROM _f WHERE json_type(j_states_{side}) = 'ARRAY')
-                WHERE i >= off""" for side in ("a", "b")]
+                WHERE i >= off"""
+        for side in ("a", "b")
+    ]
 
 
 def _public_name(f: Accessor, i: int) -> str:
@@ -128,46 +140,86 @@ def _fastchat_anony(f: Accessor) -> str:
 
 def _fastchat_model(i: int) -> FieldSql:
     """Side ``i``'s model: from the states when anonymous, else the states or the logged name."""
+
     def sql(f: Accessor) -> str:
         hidden = f"{f('states', i, 'model_name')}"
-        return (f"CASE WHEN {_fastchat_anony(f)} THEN {hidden} "
-                f"ELSE coalesce({hidden}, to_json(nullif({_public_name(f, i)}, ''))) END")
+        return (
+            f"CASE WHEN {_fastchat_anony(f)} THEN {hidden} "
+            f"ELSE coalesce({hidden}, to_json(nullif({_public_name(f, i)}, ''))) END"
+        )
+
     return sql
 
 
 def _fastchat_columns(f: Accessor) -> list[str]:
-    return [f"{f('states', 0, 'messages')} AS j_states_a", f"{f('states', 1, 'messages')} AS j_states_b",
-            f"{f('states', 0, 'offset')} AS j_offset_a", f"{f('states', 1, 'offset')} AS j_offset_b",
-            f"{_public_name(f, 0)} AS public_a", f"{_public_name(f, 1)} AS public_b"]
+    return [
+        f"{f('states', 0, 'messages')} AS j_states_a",
+        f"{f('states', 1, 'messages')} AS j_states_b",
+        f"{f('states', 0, 'offset')} AS j_offset_a",
+        f"{f('states', 1, 'offset')} AS j_offset_b",
+        f"{_public_name(f, 0)} AS public_a",
+        f"{_public_name(f, 1)} AS public_b",
+    ]
 
 
-READERS: dict[str | None, Reader] = {r.shape: r for r in (
-    Reader("none", None),
-    Reader("messages", "messages", list_fields=("conversation_a", "conversation_b"),
-           present=_any_present("conversation_a", "conversation_b"), messages=_message_lists),
-    Reader("turn_lists", "turn_lists", list_fields=("prompt", "response_a", "response_b"),
-           present=_any_present("prompt"),
-           messages=_turn_lists(("a", "j_prompt", "user", 0), ("a", "j_response_a", "assistant", 1),
-                                ("b", "j_prompt", "user", 0), ("b", "j_response_b", "assistant", 1))),
-    Reader("prompt_only", "prompt_only", list_fields=("prompt",), present=_any_present("prompt"),
-           messages=_turn_lists(("prompt", "j_prompt", "user", 0))),
-    Reader(
-        "fastchat_states", "fastchat_states", present="true", messages=_fastchat_states,
-        # model names and anony come from the states and the logged selector, not from a path
-        fields={"model_a": _fastchat_model(0), "model_b": _fastchat_model(1),
-                "anony": lambda f: f"to_json({_fastchat_anony(f)})"},
-        columns=_fastchat_columns,
-        extra_checks=tuple(f"WHEN json_type(j_states_{s}) IS DISTINCT FROM 'ARRAY' "
-                           f"THEN 'states[{i}].messages is not a list'" for i, s in enumerate("ab")),
-        # in a named battle the logged names must contain the names of the models that answered
-        mismatch=("WHEN anony = false AND (strpos(public_a, model_a) = 0 OR strpos(public_b, model_b) = 0) "
-                  "THEN ['model_mismatch', 'logged names ' || public_a || ' / ' || public_b "
-                  "|| ' do not match the answering models ' || model_a || ' / ' || model_b]"),
-        reason_columns=("public_a", "public_b"),
-        # a record's fields live in nested states: a missing one is a per-record quarantine reason
-        checks_columns=False,
-    ),
-)}
+READERS: dict[str | None, Reader] = {
+    r.shape: r
+    for r in (
+        Reader("none", None),
+        Reader(
+            "messages",
+            "messages",
+            list_fields=("conversation_a", "conversation_b"),
+            present=_any_present("conversation_a", "conversation_b"),
+            messages=_message_lists,
+        ),
+        Reader(
+            "turn_lists",
+            "turn_lists",
+            list_fields=("prompt", "response_a", "response_b"),
+            present=_any_present("prompt"),
+            messages=_turn_lists(
+                ("a", "j_prompt", "user", 0),
+                ("a", "j_response_a", "assistant", 1),
+                ("b", "j_prompt", "user", 0),
+                ("b", "j_response_b", "assistant", 1),
+            ),
+        ),
+        Reader(
+            "prompt_only",
+            "prompt_only",
+            list_fields=("prompt",),
+            present=_any_present("prompt"),
+            messages=_turn_lists(("prompt", "j_prompt", "user", 0)),
+        ),
+        Reader(
+            "fastchat_states",
+            "fastchat_states",
+            present="true",
+            messages=_fastchat_states,
+            # model names and anony come from the states and the logged selector, not from a path
+            fields={
+                "model_a": _fastchat_model(0),
+                "model_b": _fastchat_model(1),
+                "anony": lambda f: f"to_json({_fastchat_anony(f)})",
+            },
+            columns=_fastchat_columns,
+            extra_checks=tuple(
+                f"WHEN json_type(j_states_{s}) IS DISTINCT FROM 'ARRAY' THEN 'states[{i}].messages is not a list'"
+                for i, s in enumerate("ab")
+            ),
+            # in a named battle the logged names must contain the names of the models that answered
+            mismatch=(
+                "WHEN anony = false AND (strpos(public_a, model_a) = 0 OR strpos(public_b, model_b) = 0) "
+                "THEN ['model_mismatch', 'logged names ' || public_a || ' / ' || public_b "
+                "|| ' do not match the answering models ' || model_a || ' / ' || model_b]"
+            ),
+            reason_columns=("public_a", "public_b"),
+            # a record's fields live in nested states: a missing one is a per-record quarantine reason
+            checks_columns=False,
+        ),
+    )
+}
 
 
 def reader_for(fmt: Format) -> Reader:
@@ -175,8 +227,10 @@ def reader_for(fmt: Format) -> Reader:
     try:
         return READERS[fmt.conversation]
     except KeyError:
-        raise ValueError(f"format {fmt.name!r}: no reader for conversation {fmt.conversation!r} "
-                         f"(one of {', '.join(map(repr, READERS))})") from None
+        raise ValueError(
+            f"format {fmt.name!r}: no reader for conversation {fmt.conversation!r} "
+            f"(one of {', '.join(map(repr, READERS))})"
+        ) from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,8 +239,8 @@ class WinnerReader:
 
     name: str
     raw: str
-    columns: Callable[[Format, Accessor], list[str]]   # extra ``_f`` columns it reads
-    checks_columns: bool = True                        # must a tabular file have the named columns?
+    columns: Callable[[Format, Accessor], list[str]]  # extra ``_f`` columns it reads
+    checks_columns: bool = True  # must a tabular file have the named columns?
 
 
 #: a winner field: a string (or integer) label, or a number/boolean kept as its text
@@ -203,7 +257,9 @@ ONE_HOT_WINNER = WinnerReader(
     "WHEN (av_int(j_wa), av_int(j_wb), av_int(j_wt)) = (0, 0, 1) THEN 'tie' "
     "ELSE 'one-hot ' || coalesce(j_wa ->> '$', 'missing') || '/' || coalesce(j_wb ->> '$', 'missing')"
     " || '/' || coalesce(j_wt ->> '$', 'missing') END",
-    lambda fmt, f: [f"{f(c)} AS {alias}" for c, alias in zip(fmt.winner_one_hot, ("j_wa", "j_wb", "j_wt"), strict=True)],
+    lambda fmt, f: [
+        f"{f(c)} AS {alias}" for c, alias in zip(fmt.winner_one_hot, ("j_wa", "j_wb", "j_wt"), strict=True)
+    ],
     checks_columns=False,
 )
 

@@ -30,10 +30,25 @@ from arenavotes.ingest.sqlfields import ident, json_path, sql_str
 
 #: Key names that hold voter ids, IPs or e-mail addresses in any format, at any depth of a record
 #: (besides each format's own ``private_keys``); matched case-insensitively.
-PRIVATE_KEYS = ("ip", "client_ip", "ip_address", "remote_addr", "judge", "judge_id", "user", "user_id",
-                "username", "worker", "worker_id", "voter", "voter_id", "annotator", "annotator_id",
-                "session_id", "email")
-
+PRIVATE_KEYS = (
+    "ip",
+    "client_ip",
+    "ip_address",
+    "remote_addr",
+    "judge",
+    "judge_id",
+    "user",
+    "user_id",
+    "username",
+    "worker",
+    "worker_id",
+    "voter",
+    "voter_id",
+    "annotator",
+    "annotator_id",
+    "session_id",
+    "email",
+)
 
 
 def private_keys(fmt: Format) -> tuple[str, ...]:
@@ -83,8 +98,10 @@ def redacted_record_sql(staged: Staged, fmt: Format) -> str:
         if not staged.is_json and k not in staged.columns:
             continue
         value = pseudo if k == voter_head else "'<redacted>'"
-        rec = (f"CASE WHEN json_exists({rec}, {json_path((k,))}) "
-               f"THEN json_merge_patch({rec}, json_object({sql_str(k)}, {value})) ELSE {rec} END")
+        rec = (
+            f"CASE WHEN json_exists({rec}, {json_path((k,))}) "
+            f"THEN json_merge_patch({rec}, json_object({sql_str(k)}, {value})) ELSE {rec} END"
+        )
     return f"({rec})::VARCHAR"
 
 
@@ -113,8 +130,9 @@ _WITHHELD = '{"<redacted>": "record withheld: private fields could not be redact
 def redact_nested(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     """Redact private keys whose value is an object or a list (rare: done in Python, row by row)."""
     keys = private_keys(fmt)
-    rows = con.sql(f"SELECT _row, rec FROM _ids WHERE rec IS NOT NULL "
-                   f"AND regexp_matches(rec, {sql_str(_container_re(keys))})").fetchall()
+    rows = con.sql(
+        f"SELECT _row, rec FROM _ids WHERE rec IS NOT NULL AND regexp_matches(rec, {sql_str(_container_re(keys))})"
+    ).fetchall()
     if not rows:
         return
     lowered = frozenset(k.lower() for k in keys)
@@ -124,8 +142,9 @@ def redact_nested(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
             fixed.append(json.dumps(_walk_redact(json.loads(rec), lowered, False), ensure_ascii=False))
         except (ValueError, RecursionError):
             fixed.append(_WITHHELD)
-    con.register("_fix_ids", pa.table({"_row": pa.array([r[0] for r in rows], pa.int64()),
-                                       "rec": _safe_strings(fixed)}))
+    con.register(
+        "_fix_ids", pa.table({"_row": pa.array([r[0] for r in rows], pa.int64()), "rec": _safe_strings(fixed)})
+    )
     con.execute("UPDATE _ids SET rec = _fix_ids.rec FROM _fix_ids WHERE _ids._row = _fix_ids._row")
     con.unregister("_fix_ids")
 
@@ -135,12 +154,12 @@ def _safe_strings(texts: list[str]) -> pa.Array:
     return pa.array([t.encode("utf-8", "backslashreplace").decode("utf-8") for t in texts], pa.string())
 
 
-
-
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-_IPV6 = re.compile(r"(?<![\w:.])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
-                   r"|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
-                   r")(?![\w:])")
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+    r"|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"
+    r")(?![\w:])"
+)
 # local part bounded (RFC 5321: 64): an unbounded `[...]+@` backtracks quadratically over a long run without '@'
 _EMAIL = re.compile(r"[\w.+%-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 _TOKEN = re.compile(r"[^\s,;:\"'\[\]{}()=<>|\\/]+")
@@ -151,7 +170,8 @@ def _text_key_re(keys: tuple[str, ...]) -> re.Pattern[str]:
     alt = "|".join(re.escape(k) for k in keys)
     return re.compile(
         rf"""(["']?)({alt})\1(\s*[:=]\s*)(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[\[{{][^\]}}]*[\]}}]?|[^,}}\]\s]*)""",
-        re.IGNORECASE)
+        re.IGNORECASE,
+    )
 
 
 def _redact_text(text: str, key_re: re.Pattern[str], known: frozenset[str]) -> str:
@@ -178,8 +198,9 @@ def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: 
     else:
         exprs = [f"{ident(c)}::VARCHAR" for c in staged.columns if c.lower() in lowered]
     if exprs:
-        values |= {r[0] for r in con.sql(f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM _stage").fetchall()
-                   if r[0]}
+        values |= {
+            r[0] for r in con.sql(f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM _stage").fetchall() if r[0]
+        }
     out = set()
     for v in values:
         v = v.strip()
@@ -213,14 +234,30 @@ def redact_rejects(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) 
                 text = json.dumps(_walk_redact(json.loads(text), lowered, True), ensure_ascii=False)
         elif staged.container == "csv" and private_cols:
             text = _redact_csv_line(text, delim, len(staged.columns), private_cols)
-        out.append((row, unit, reason, _redact_text(detail or "", key_re, known),
-                    _redact_text(text, key_re, known) if raw is not None else None))
-    con.register("_rej_fix", pa.table({
-        "_row": pa.array([r[0] for r in out], pa.int64()), "_unit": pa.array([r[1] for r in out], pa.string()),
-        "reason": pa.array([r[2] for r in out], pa.string()), "detail": _safe_strings([str(r[3]) for r in out]),
-        "raw": pa.array([None if r[4] is None else str(r[4]).encode("utf-8", "backslashreplace").decode()
-                         for r in out], pa.string()),
-    }))
+        out.append(
+            (
+                row,
+                unit,
+                reason,
+                _redact_text(detail or "", key_re, known),
+                _redact_text(text, key_re, known) if raw is not None else None,
+            )
+        )
+    con.register(
+        "_rej_fix",
+        pa.table(
+            {
+                "_row": pa.array([r[0] for r in out], pa.int64()),
+                "_unit": pa.array([r[1] for r in out], pa.string()),
+                "reason": pa.array([r[2] for r in out], pa.string()),
+                "detail": _safe_strings([str(r[3]) for r in out]),
+                "raw": pa.array(
+                    [None if r[4] is None else str(r[4]).encode("utf-8", "backslashreplace").decode() for r in out],
+                    pa.string(),
+                ),
+            }
+        ),
+    )
     con.execute("CREATE OR REPLACE TEMP TABLE _rejects AS SELECT * FROM _rej_fix")
     con.unregister("_rej_fix")
 

@@ -24,8 +24,10 @@ Rejects = dict[str, list[object]]
 REJECTS_COLUMNS = ("_row", "_unit", "reason", "detail", "raw")
 
 #: SQL for an empty ``_rejects`` table (containers whose reader rejects nothing itself).
-EMPTY_REJECTS = ("SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _unit, NULL::VARCHAR AS reason, "
-                 "NULL::VARCHAR AS detail, NULL::VARCHAR AS raw WHERE false")
+EMPTY_REJECTS = (
+    "SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _unit, NULL::VARCHAR AS reason, "
+    "NULL::VARCHAR AS detail, NULL::VARCHAR AS raw WHERE false"
+)
 
 
 def empty_rejects() -> Rejects:
@@ -41,12 +43,14 @@ def reject(rejects: Rejects, row: int, reason: str, detail: str, raw: str) -> No
 
 def rejects_table(rejects: Rejects) -> pa.Table:
     """The collected rejects as an Arrow table (``_row``, ``reason``, ``detail``, ``raw``)."""
-    return pa.table({
-        "_row": pa.array(rejects["_row"], pa.int64()),
-        "reason": pa.array(rejects["reason"], pa.string()),
-        "detail": pa.array(rejects["detail"], pa.string()),
-        "raw": pa.array(rejects["raw"], pa.string()),
-    })
+    return pa.table(
+        {
+            "_row": pa.array(rejects["_row"], pa.int64()),
+            "reason": pa.array(rejects["reason"], pa.string()),
+            "detail": pa.array(rejects["detail"], pa.string()),
+            "raw": pa.array(rejects["raw"], pa.string()),
+        }
+    )
 
 
 def printable(text: str) -> str:
@@ -55,8 +59,9 @@ def printable(text: str) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape" if _only_escaped_bytes(text) else "backslashreplace") \
-            .decode("utf-8", "backslashreplace")
+        return text.encode("utf-8", "surrogateescape" if _only_escaped_bytes(text) else "backslashreplace").decode(
+            "utf-8", "backslashreplace"
+        )
 
 
 def _only_escaped_bytes(text: str) -> bool:

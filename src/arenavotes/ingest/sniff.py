@@ -71,6 +71,8 @@ def read_bytes(path: Path) -> bytes:
         if data.startswith(b"\x1f\x8b"):
             data = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
-        raise UserError(f"{path}: cannot read: the gzip stream is corrupt or truncated ({exc})",
-                        hint="is the file complete? download or compress it again") from None
+        raise UserError(
+            f"{path}: cannot read: the gzip stream is corrupt or truncated ({exc})",
+            hint="is the file complete? download or compress it again",
+        ) from None
     return data.removeprefix(b"\xef\xbb\xbf")

@@ -41,7 +41,7 @@ def ident(name: str) -> str:
 def json_path(path: Path) -> str:
     out = "$"
     for p in path:
-        out += f"[{p}]" if isinstance(p, int) else '."' + str(p).replace('\\', '\\\\').replace('"', '\\"') + '"'
+        out += f"[{p}]" if isinstance(p, int) else '."' + str(p).replace("\\", "\\\\").replace('"', '\\"') + '"'
     return sql_str(out)
 
 
@@ -69,4 +69,3 @@ def record_keys(con: duckdb.DuckDBPyConnection, staged: Staged, sample: int = 10
         f"SELECT DISTINCT unnest(json_keys(_rec::JSON)) FROM (SELECT _rec FROM _stage ORDER BY _row LIMIT {sample})"
     ).fetchall()
     return {r[0] for r in rows}
-

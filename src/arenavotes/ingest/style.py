@@ -41,8 +41,11 @@ _CL100K_PATTERN = (
     r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 )
 _CL100K_SPECIAL = {
-    "<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-    "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276,
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
 }
 
 
@@ -57,12 +60,16 @@ def markdown_counts(texts: Sequence[str | None]) -> dict[str, list[int | None]]:
     """Header, list and bold counts per text (``None`` for ``None``), vectorised with Polars."""
     cleaned = [remove_code_blocks(t) if t is not None and "```" in t else t for t in texts]
     s = pl.Series("t", cleaned, dtype=pl.String)
-    frame = pl.DataFrame({"t": s}).select(
-        headers=pl.sum_horizontal([pl.col("t").str.count_matches(p) for p in _HEADER]),
-        lists=pl.col("t").str.count_matches(_ORDERED) + pl.col("t").str.count_matches(_UNORDERED),
-        bold=pl.col("t").str.count_matches(_BOLD_STAR) + pl.col("t").str.count_matches(_BOLD_UNDER),
-    ).with_columns(
-        [pl.when(s.is_null()).then(None).otherwise(pl.col(c)).alias(c) for c in ("headers", "lists", "bold")]
+    frame = (
+        pl.DataFrame({"t": s})
+        .select(
+            headers=pl.sum_horizontal([pl.col("t").str.count_matches(p) for p in _HEADER]),
+            lists=pl.col("t").str.count_matches(_ORDERED) + pl.col("t").str.count_matches(_UNORDERED),
+            bold=pl.col("t").str.count_matches(_BOLD_STAR) + pl.col("t").str.count_matches(_BOLD_UNDER),
+        )
+        .with_columns(
+            [pl.when(s.is_null()).then(None).otherwise(pl.col(c)).alias(c) for c in ("headers", "lists", "bold")]
+        )
     )
     return {c: frame[c].cast(pl.Int64).to_list() for c in ("headers", "lists", "bold")}
 
@@ -81,8 +88,9 @@ def _encoding() -> Any:
         if line:
             token, rank = line.split()
             ranks[base64.b64decode(token)] = int(rank)
-    return tiktoken.Encoding(name="cl100k_base", pat_str=_CL100K_PATTERN, mergeable_ranks=ranks,
-                             special_tokens=_CL100K_SPECIAL)
+    return tiktoken.Encoding(
+        name="cl100k_base", pat_str=_CL100K_PATTERN, mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL
+    )
 
 
 def token_counts(texts: Sequence[str | None]) -> list[int | None]:

@@ -36,12 +36,14 @@ _KEYWORD = re.compile(
     r"require|include|print|echo|printf|println|console\.\w+|System\.out|std::|SELECT|INSERT|UPDATE|DELETE|"
     r"CREATE|ALTER|DROP|WITH|WHERE|JOIN|GROUP\s+BY|ORDER\s+BY|FROM\s+\w+|@\w+|\$\s|>>>|\.\.\.\s|if\s*\(|"
     r"for\s*\(|while\s*\(|if\s+.*:$|for\s+\w+(?:\s*,\s*\w+)*\s+in\s+.*:$|while\s+.*:$|with\s+.*:$|"
-    r"do\s*\{|else\s*\{|#\s*-\*-)(?=[\s(:{<;.]|$)")
+    r"do\s*\{|else\s*\{|#\s*-\*-)(?=[\s(:{<;.]|$)"
+)
 _TRAILING = re.compile(r"(?:[;{}\[(\\,]|=>|\)\s*:|\):\s*#.*|\{\s*\}|->\s*\w+:)\s*$")
 _SIGNAL = re.compile(
     r"[A-Za-z_]\w*\.[A-Za-z_]\w*\(|(?<![\w.])new\s+[A-Z]\w*\s*[(<{\[]|^\s*[\w.\[\]'\"]+\s*(?:[-+*/%|&^]|//|<<|>>)?="
     r"(?!=)\s*\S|=>|->|::|===|!==|!=|&&|\|\||\+\+|--\w|\w--|<\/?\w+[^>]*>|^\s*[A-Za-z_][\w.]*\([^)]*\)\s*;?$|"
-    r"^\s*[)\]}]+[;,)]*\s*$|\b(?:None|null|nullptr|true|false|self|this)\b[.)\];,]")
+    r"^\s*[)\]}]+[;,)]*\s*$|\b(?:None|null|nullptr|true|false|self|this)\b[.)\];,]"
+)
 _COMMENT = re.compile(r"^\s*(?:#|//|/\*|\*/|--|<!--|%|;;)|^\s+\*(?:\s|$)")
 _BLANKISH = re.compile(r"^\s*$")
 _PROSE_WORD = re.compile(r"[A-Za-z]{2,}")

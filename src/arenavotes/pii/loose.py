@@ -43,13 +43,17 @@ RECOGNIZERS = (DOTTED_QUAD, EMAIL_SHAPE, LUHN_RUN, PHONE_SHAPE, CONTEXT_NAME, GA
 
 _QUAD = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
 _VERSIONISH = re.compile(r"(?i)(?:\bversion|\bver|\bv|\brelease|\bbuild)[\s.:=_-]*$")
-_MAIL = re.compile(r"[^\s@<>()\[\]{}\"',;:|`]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*"
-                   r"\.[A-Za-z]{2,}")
+_MAIL = re.compile(
+    r"[^\s@<>()\[\]{}\"',;:|`]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*"
+    r"\.[A-Za-z]{2,}"
+)
 _SSH_REMOTE = re.compile(r"^git@(?:github|gitlab|bitbucket|codeberg)\.")
 _DIGIT_RUN = re.compile(r"(?<![\w.])\d(?:[ \-._/]?\d){12,18}(?![\w])")
-_PHONE = re.compile(r"(?<![\w.+/-])(?:(?:\+|00)\d{1,3}[ .\-/]?(?:\(\d{1,5}\)[ .\-/]?)?\d{1,5}(?:[ .\-/]?\d{1,6}){1,5}"
-                    r"|\(\d{2,5}\)[ .\-]?\d{3,4}[ .\-]?\d{3,5}"
-                    r"|\d{2,5}[ .\-]\d{2,5}[ .\-]\d{2,5}(?:[ .\-]\d{2,5}){0,2})(?![\w])")
+_PHONE = re.compile(
+    r"(?<![\w.+/-])(?:(?:\+|00)\d{1,3}[ .\-/]?(?:\(\d{1,5}\)[ .\-/]?)?\d{1,5}(?:[ .\-/]?\d{1,6}){1,5}"
+    r"|\(\d{2,5}\)[ .\-]?\d{3,4}[ .\-]?\d{3,5}"
+    r"|\d{2,5}[ .\-]\d{2,5}[ .\-]\d{2,5}(?:[ .\-]\d{2,5}){0,2})(?![\w])"
+)
 _DATEISH = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}|\d{1,2}[:.]\d{2}[:.]\d{2}")
 _YEARS = re.compile(r"(?:(?:19|20)\d\d[ .\-]?){3,}")
 _CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+"
@@ -59,12 +63,15 @@ _CTX = re.compile(
     rf"warmly|love|best wishes|kind regards|best regards|warm regards|yours truly|yours sincerely|all the best)"
     rf"\s*,?\s*(?:\n\s*)*)"
     rf"|(?i:\bname\s+is\s+|\bi\s+am\s+|\bi['’]m\s+|\bcall\s+me\s+)"
-    rf"|\b(?:Mr|Mrs|Ms|Dr|Prof|Miss)\.?\s+)({_CAP}(?:[ \t]+{_CAP})?)")
-_CTX_SKIP = frozenset(str.split("""all everyone team sir madam world there folks guys friend friends colleagues hiring customer
+    rf"|\b(?:Mr|Mrs|Ms|Dr|Prof|Miss)\.?\s+)({_CAP}(?:[ \t]+{_CAP})?)"
+)
+_CTX_SKIP = frozenset(
+    str.split("""all everyone team sir madam world there folks guys friend friends colleagues hiring customer
 user users manager committee reader readers valued support sales here this that the it i you we they he she my our
 your his her its a an and or so but if in on at to for of with from as is are was were be been being not no yes
 please thanks thank regards best sincerely cheers yours truly kind warm sure great glad happy sorry going trying
-looking writing working interested excited able unable new just also again now today still here's let"""))
+looking writing working interested excited able unable new just also again now today still here's let""")
+)
 _GAZ = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)(?=[ \t]+([A-Z][a-z'’-]+(?:-[A-Z][a-z]+)?)(?![\w'’-]))")
 
 
@@ -91,7 +98,7 @@ def find_loose(text: str, names: bool = True) -> list[Finding]:
                 ipaddress.IPv4Address(m.group(0))
             except ValueError:
                 continue
-            if _VERSIONISH.search(text[max(0, m.start() - 12):m.start()]):
+            if _VERSIONISH.search(text[max(0, m.start() - 12) : m.start()]):
                 continue
             out.append(Finding(m.start(), m.end(), "IP_ADDRESS", 0.85, DOTTED_QUAD))
     if "@" in text:
@@ -108,7 +115,7 @@ def find_loose(text: str, names: bool = True) -> list[Finding]:
         if not 9 <= len(digits) <= 15 or len(set(digits)) < 3 or _DATEISH.search(v) or _YEARS.fullmatch(v):
             continue
         if not v.startswith(("+", "00", "(")) and re.fullmatch(r"\d+(?:\.\d+)+", v) and v.count(".") < 2:
-            continue   # a decimal number
+            continue  # a decimal number
         out.append(Finding(m.start(), m.end(), "PHONE_NUMBER", 0.75, PHONE_SHAPE))
     if not names:
         return sorted(out, key=lambda f: (f.start, f.end))
@@ -123,9 +130,9 @@ def find_loose(text: str, names: bool = True) -> list[Finding]:
     firsts, common = first_names(), common_words()
     for m in _GAZ.finditer(text):
         first, last = m.group(1), m.group(2)
-        before = text[max(0, m.start() - 6):m.start()].split()
+        before = text[max(0, m.start() - 6) : m.start()].split()
         if before and before[-1].lower() in _DETERMINERS:
-            continue       # "the Houston Rockets", "a Jordan Valley": places, teams, products
+            continue  # "the Houston Rockets", "a Jordan Valley": places, teams, products
         if first in firsts and last.lower() not in common and last.lower() not in _CTX_SKIP:
             out.append(Finding(m.start(), m.end(2), "PERSON", 0.8, GAZETTEER))
     return sorted(out, key=lambda f: (f.start, f.end))

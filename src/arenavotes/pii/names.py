@@ -34,7 +34,8 @@ SCORE = 0.85
 SINGLE_SCORE = 0.75
 
 # words that follow a salutation, a sign-off or a title without being a name
-_GENERIC = frozenset(str.split("""
+_GENERIC = frozenset(
+    str.split("""
 all everyone everybody team teams sir sirs madam madame mam maam ma'am world there folks guys gals friend friends
 colleague colleagues reader readers customer customers user users manager managers hiring recruiter recruiters
 committee board members member students student class future valued again back assistant ai chatbot bot gpt
@@ -48,7 +49,8 @@ the a an and or of to for in on with from by at as is are was be my your our the
 those what which who how why when where here now then today tomorrow yesterday please just also not no yes ok
 okay name names first last full middle surname company organization organisation university school department
 address email phone title date subject re fwd fw signature signed sender recipient author contact
-"""))
+""")
+)
 
 _TITLE = r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)"
 _WORD = r"[^\W\d_][\w'’.-]*"
@@ -60,22 +62,33 @@ _SIGNOFF = re.compile(
     r"yours|(?:best|kind|warm|warmest|many|with[ \t]+(?:best|kind|warm))?[ \t]*regards|best(?:[ \t]+wishes)?|"
     r"all[ \t]+the[ \t]+best|cheers|thanks|many[ \t]+thanks|thank[ \t]+you|warmly|love|take[ \t]+care|"
     r"with[ \t]+(?:love|gratitude|thanks)|gratefully|respectfully[ \t]+yours)"
-    r"[ \t]*(?:,[ \t]*(?:\n[ \t]*){0,2}|,?[ \t]*(?:\n[ \t]*){1,2})[ \t>*_]*")
-_INTRO = re.compile(r"(?i)(?<![\w-])(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]+is|call[ \t]+me|"
-                    r"i[ \t]+am|i'm|i’m|signed|named)[ \t]*[:,]?[ \t]+")
+    r"[ \t]*(?:,[ \t]*(?:\n[ \t]*){0,2}|,?[ \t]*(?:\n[ \t]*){1,2})[ \t>*_]*"
+)
+_INTRO = re.compile(
+    r"(?i)(?<![\w-])(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]+is|call[ \t]+me|"
+    r"i[ \t]+am|i'm|i’m|signed|named)[ \t]*[:,]?[ \t]+"
+)
 _TITLED = re.compile(rf"(?<![\w-]){_TITLE}\.?{_SEP}")
-_FIELD = re.compile(r"(?im)^[ \t>*_-]*(?:name|full[ \t]+name|signed|signature|from|author|sender|patient|client|"
-                    r"employee|applicant|contact(?:[ \t]+person)?|attn|regards)[ \t]*[:：][ \t]*")
+_FIELD = re.compile(
+    r"(?im)^[ \t>*_-]*(?:name|full[ \t]+name|signed|signature|from|author|sender|patient|client|"
+    r"employee|applicant|contact(?:[ \t]+person)?|attn|regards)[ \t]*[:：][ \t]*"
+)
 _DASH_LINE = re.compile(r"(?m)^[ \t]*(?:--|—|–|~)[ \t]*\n?[ \t]*")
-_NAME_WORDS = re.compile(rf"{_WORD}(?:{_SEP}(?:(?:van|von|de|del|della|da|di|du|der|den|la|le|bin|ibn|al|el|ben|y|dos|das)"
-                         rf"{_SEP})?{_WORD}){{0,3}}")
+_NAME_WORDS = re.compile(
+    rf"{_WORD}(?:{_SEP}(?:(?:van|von|de|del|della|da|di|du|der|den|la|le|bin|ibn|al|el|ben|y|dos|das)"
+    rf"{_SEP})?{_WORD}){{0,3}}"
+)
 
 
 def _is_name_word(w: str) -> bool:
     core = w.strip(".'’-")
-    return (len(core) >= 2 and core[0].isupper() and core.lower() not in _GENERIC
-            and not any(c.isdigit() or c == "_" for c in core)
-            and not (core.isupper() and len(core) > 3))   # "ERROR", "NOTE" -- but "Li", "Wu", "JR" pass
+    return (
+        len(core) >= 2
+        and core[0].isupper()
+        and core.lower() not in _GENERIC
+        and not any(c.isdigit() or c == "_" for c in core)
+        and not (core.isupper() and len(core) > 3)
+    )  # "ERROR", "NOTE" -- but "Li", "Wu", "JR" pass
 
 
 def _name_after(text: str, pos: int, *, min_words: int, line_end: bool) -> tuple[int, int, int] | None:
@@ -93,12 +106,12 @@ def _name_after(text: str, pos: int, *, min_words: int, line_end: bool) -> tuple
     if keep < min_words:
         return None
     # cut to the kept words; drop a sentence-final full stop
-    span = re.match(rf"\S+(?:{_SEP}\S+){{{keep - 1}}}", text[pos:m.end()])
+    span = re.match(rf"\S+(?:{_SEP}\S+){{{keep - 1}}}", text[pos : m.end()])
     assert span is not None
     end = pos + len(span.group(0).rstrip(".,;:!?'’"))
     rest = text[end:].split("\n", 1)[0].strip(" \t.,;:!?)")
     if line_end and rest and not rest.startswith(("<", "(", "|")):
-        return None          # a sign-off or signature name is the whole rest of its line
+        return None  # a sign-off or signature name is the whole rest of its line
     return pos, end, keep
 
 

@@ -49,20 +49,99 @@ def luhn(s: str) -> bool:
 
 def card(s: str) -> bool:
     d = _digits(s)
-    known = (d[0] == "4" or 51 <= int(d[:2]) <= 55 or 2221 <= int(d[:4]) <= 2720 or d[:2] in ("34", "37")
-             or d[:4] == "6011" or d[:2] == "65" or 644 <= int(d[:3]) <= 649 or 3528 <= int(d[:4]) <= 3589
-             or d[:2] in ("36", "38", "62") or 300 <= int(d[:3]) <= 305)
+    known = (
+        d[0] == "4"
+        or 51 <= int(d[:2]) <= 55
+        or 2221 <= int(d[:4]) <= 2720
+        or d[:2] in ("34", "37")
+        or d[:4] == "6011"
+        or d[:2] == "65"
+        or 644 <= int(d[:3]) <= 649
+        or 3528 <= int(d[:4]) <= 3589
+        or d[:2] in ("36", "38", "62")
+        or 300 <= int(d[:3]) <= 305
+    )
     return known and luhn(d)
 
 
 _IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "BY": 28,
-    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
-    "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
-    "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
-    "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15,
-    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19,
-    "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BR": 29,
+    "BY": 28,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IQ": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LC": 32,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NL": 18,
+    "NO": 15,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "SA": 24,
+    "SC": 31,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "ST": 25,
+    "SV": 28,
+    "TL": 23,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VA": 22,
+    "VG": 24,
+    "XK": 20,
 }
 
 
@@ -85,8 +164,14 @@ def ip_address(s: str) -> bool:
 def ssn(s: str) -> bool:
     d = _digits(s)
     area, group, serial = d[:3], d[3:5], d[5:]
-    return (len(d) == 9 and area not in ("000", "666") and not area.startswith("9") and group != "00"
-            and serial != "0000" and len(set(d)) > 1)
+    return (
+        len(d) == 9
+        and area not in ("000", "666")
+        and not area.startswith("9")
+        and group != "00"
+        and serial != "0000"
+        and len(set(d)) > 1
+    )
 
 
 def phone(s: str) -> bool:
@@ -113,15 +198,25 @@ def phone_shaped(s: str) -> bool:
     or more digits in groups; nine digits at least."""
     core = _EXTENSION.sub("", s)
     digits = _digits(core)
-    shaped = (s.startswith(("+", "(")) or re.match(r"00[1-9]", s) is not None or bool(_EXTENSION.search(s))
-              or _nanp(core) or (len(digits) >= 10 and re.search(r"[ .-]", core) is not None))
+    shaped = (
+        s.startswith(("+", "("))
+        or re.match(r"00[1-9]", s) is not None
+        or bool(_EXTENSION.search(s))
+        or _nanp(core)
+        or (len(digits) >= 10 and re.search(r"[ .-]", core) is not None)
+    )
     return shaped and len(digits) >= 9
 
 
 def _looks_numeric_data(s: str) -> bool:
     """Dates, times and decimals that happen to have enough digits: not phone numbers."""
-    return bool(re.fullmatch(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:[ T]\d{1,2}(?:[:.]\d{2}.*)?)?|\d+\.\d+|"
-                             r"\d{1,3}(?:,\d{3})+|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d+(?:\.\d+){2,}", s))
+    return bool(
+        re.fullmatch(
+            r"\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:[ T]\d{1,2}(?:[:.]\d{2}.*)?)?|\d+\.\d+|"
+            r"\d{1,3}(?:,\d{3})+|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d+(?:\.\d+){2,}",
+            s,
+        )
+    )
 
 
 def btc(s: str) -> bool:
@@ -143,12 +238,13 @@ def btc(s: str) -> bool:
 class Context:
     """Words right before a value (searched in the ``window`` characters before it) that change its verdict:
     with them the value scores ``score``, or, if ``score`` is None, is not PII at all."""
+
     regex: re.Pattern[str]
     window: int
     score: float | None = None
 
     def precedes(self, text: str, start: int) -> bool:
-        return self.regex.search(text[max(0, start - self.window):start]) is not None
+        return self.regex.search(text[max(0, start - self.window) : start]) is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,13 +253,13 @@ class Pattern:
     name: str
     regex: str
     score: float
-    needs: tuple[str, ...] = ()           # literal pre-check: at least one must occur (case-sensitive)
+    needs: tuple[str, ...] = ()  # literal pre-check: at least one must occur (case-sensitive)
     validate: Callable[[str], bool] | None = None
     version: int = 1
     flags: int = 0
-    group: int = 0                        # the regex group that is the value (0: the whole match)
-    context: Context | None = None        # words before the value that rescore it or rule it out
-    bare: Callable[[str], bool] | None = None   # without its context, a value must also pass this
+    group: int = 0  # the regex group that is the value (0: the whole match)
+    context: Context | None = None  # words before the value that rescore it or rule it out
+    bare: Callable[[str], bool] | None = None  # without its context, a value must also pass this
 
     @property
     def recognizer(self) -> str:
@@ -174,56 +270,132 @@ class Pattern:
 #: "server 198.51.100.7" and "Kyiv 203.0.113.5" are still addresses
 VERSION_WORDS = Context(re.compile(r"(?i)(?<![^\W\d_])(?:version|ver\.?|release|build|v)\s*$"), 16)
 #: a phone word shortly before a number: a phone number for sure
-PHONE_WORDS = Context(re.compile(r"(?i)(?:phone|tel\b|tel\.|call|mobile|cell|fax|whatsapp|contact|number|reach|"
-                                 r"text me|dial|ring|hotline|电话|電話|телефон|teléfono|téléphone|telefon|handy)"
-                                 r"[^\n]{0,30}$"), 30, score=0.75)
+PHONE_WORDS = Context(
+    re.compile(
+        r"(?i)(?:phone|tel\b|tel\.|call|mobile|cell|fax|whatsapp|contact|number|reach|"
+        r"text me|dial|ring|hotline|电话|電話|телефон|teléfono|téléphone|telefon|handy)"
+        r"[^\n]{0,30}$"
+    ),
+    30,
+    score=0.75,
+)
 
-_B = r"(?<![\w@.+-])"       # not glued to a word, an address or a number before
+_B = r"(?<![\w@.+-])"  # not glued to a word, an address or a number before
 _E = r"(?![\w@-])"
 
 PATTERNS: tuple[Pattern, ...] = (
-    Pattern("PRIVATE_KEY", "private_key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
-            r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)", 1.0, ("PRIVATE KEY",)),
+    Pattern(
+        "PRIVATE_KEY",
+        "private_key",
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+        r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)",
+        1.0,
+        ("PRIVATE KEY",),
+    ),
     Pattern("API_KEY", "anthropic_key", r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{32,}", 1.0, ("sk-ant-",)),
     Pattern("API_KEY", "openai_key", r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}", 0.95, ("sk-",)),
-    Pattern("API_KEY", "aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
-            1.0, ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T")),
-    Pattern("API_KEY", "aws_secret_key", r"(?i)aws_?secret_?access_?key\s*[:=]\s*['\"]?[A-Za-z0-9/+=]{40}", 1.0,
-            ("ecret",)),
-    Pattern("API_KEY", "github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})", 1.0,
-            ("gh", "github_pat_")),
+    Pattern(
+        "API_KEY",
+        "aws_access_key",
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
+        1.0,
+        ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T"),
+    ),
+    Pattern(
+        "API_KEY", "aws_secret_key", r"(?i)aws_?secret_?access_?key\s*[:=]\s*['\"]?[A-Za-z0-9/+=]{40}", 1.0, ("ecret",)
+    ),
+    Pattern(
+        "API_KEY",
+        "github_token",
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+        1.0,
+        ("gh", "github_pat_"),
+    ),
     Pattern("API_KEY", "google_api_key", r"\bAIza[0-9A-Za-z_-]{35}", 1.0, ("AIza",)),
-    Pattern("API_KEY", "slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]+",
-            1.0, ("xox", "hooks.slack.com")),
+    Pattern(
+        "API_KEY",
+        "slack_token",
+        r"\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]+",
+        1.0,
+        ("xox", "hooks.slack.com"),
+    ),
     Pattern("API_KEY", "stripe_key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}", 1.0, ("_live_", "_test_")),
     Pattern("API_KEY", "huggingface_token", r"\bhf_[A-Za-z0-9]{34,}", 1.0, ("hf_",)),
     Pattern("API_KEY", "jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{10,}", 0.95, ("eyJ",)),
-    Pattern("URL_CREDENTIALS", "url_credentials", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:[^\s/@]+@[^\s/]+", 1.0,
-            ("://",)),
-    Pattern("EMAIL_ADDRESS", "email", r"\b(?!git@(?:github\.com|gitlab\.com|bitbucket\.org)\b)[A-Za-z0-9._%+-]{1,64}@"
-            r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b", 1.0, ("@",)),
+    Pattern(
+        "URL_CREDENTIALS", "url_credentials", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:[^\s/@]+@[^\s/]+", 1.0, ("://",)
+    ),
+    Pattern(
+        "EMAIL_ADDRESS",
+        "email",
+        r"\b(?!git@(?:github\.com|gitlab\.com|bitbucket\.org)\b)[A-Za-z0-9._%+-]{1,64}@"
+        r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b",
+        1.0,
+        ("@",),
+    ),
     Pattern("CREDIT_CARD", "credit_card", _B + r"\d(?:[ -]?\d){12,18}" + _E, 1.0, (), card),
-    Pattern("IBAN_CODE", "iban", r"\b(?:[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}|[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b",
-            1.0, (), iban),
+    Pattern(
+        "IBAN_CODE",
+        "iban",
+        r"\b(?:[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}|[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30})\b",
+        1.0,
+        (),
+        iban,
+    ),
     Pattern("US_SSN", "us_ssn", _B + r"\d{3}([- ])\d{2}\1\d{4}" + _E, 0.85, ("-", " "), ssn),
-    Pattern("US_SSN", "us_ssn_context", r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(\d{9}|\d{3}-\d{2}-\d{4})\b",
-            1.0, (), ssn, group=1),
+    Pattern(
+        "US_SSN",
+        "us_ssn_context",
+        r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*(\d{9}|\d{3}-\d{2}-\d{4})\b",
+        1.0,
+        (),
+        ssn,
+        group=1,
+    ),
     Pattern("CRYPTO", "eth_address", r"\b0x[a-fA-F0-9]{40}\b", 0.9, ("0x",)),
-    Pattern("CRYPTO", "btc_address", r"\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b", 1.0, (),
-            btc),
-    Pattern("IP_ADDRESS", "ipv4", _B + r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)" + r"(?!\w|\.\w)",
-            0.9, (".",), ip_address, version=2, context=VERSION_WORDS),   # @2: "server 1.2.3.4", "IP: 1.2.3.4." found
-    Pattern("IP_ADDRESS", "ipv6", r"(?<![\w:.])(?=[0-9a-fA-F:]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:.])", 0.9,
-            (":",), ip_address, context=VERSION_WORDS),
-    Pattern("PHONE_NUMBER", "phone",
-            _B + r"(?:\+\d{1,3}[ .-]?|00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{1,8}){0,5}"
-            r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?" + _E, 0.6, (), phone_number, context=PHONE_WORDS,
-            bare=phone_shaped),
-    Pattern("STREET_ADDRESS", "street_address",
-            r"\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
-            r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq)\.?"
-            r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*\w+)?(?:,\s*[A-Z][A-Za-z .]+(?:,\s*[A-Z]{2})?"
-            r"(?:\s+\d{5}(?:-\d{4})?)?)?", 0.8, ()),
+    Pattern(
+        "CRYPTO", "btc_address", r"\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b", 1.0, (), btc
+    ),
+    Pattern(
+        "IP_ADDRESS",
+        "ipv4",
+        _B + r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)" + r"(?!\w|\.\w)",
+        0.9,
+        (".",),
+        ip_address,
+        version=2,
+        context=VERSION_WORDS,
+    ),  # @2: "server 1.2.3.4", "IP: 1.2.3.4." found
+    Pattern(
+        "IP_ADDRESS",
+        "ipv6",
+        r"(?<![\w:.])(?=[0-9a-fA-F:]*:[0-9a-fA-F]*:)[0-9a-fA-F:]{2,39}(?![\w:.])",
+        0.9,
+        (":",),
+        ip_address,
+        context=VERSION_WORDS,
+    ),
+    Pattern(
+        "PHONE_NUMBER",
+        "phone",
+        _B + r"(?:\+\d{1,3}[ .-]?|00\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,5}(?:[ .-]?\d{1,8}){0,5}"
+        r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?" + _E,
+        0.6,
+        (),
+        phone_number,
+        context=PHONE_WORDS,
+        bare=phone_shaped,
+    ),
+    Pattern(
+        "STREET_ADDRESS",
+        "street_address",
+        r"\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
+        r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq)\.?"
+        r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*\w+)?(?:,\s*[A-Z][A-Za-z .]+(?:,\s*[A-Z]{2})?"
+        r"(?:\s+\d{5}(?:-\d{4})?)?)?",
+        0.8,
+        (),
+    ),
 )
 
 _COMPILED = [(p, re.compile(p.regex, p.flags)) for p in PATTERNS]
@@ -243,7 +415,7 @@ def find(text: str) -> list[Finding]:
             score = p.score
             if p.context is not None and p.context.precedes(text, s):
                 if p.context.score is None:
-                    continue          # "version 1.2.3.4", "v1.2.3.4"
+                    continue  # "version 1.2.3.4", "v1.2.3.4"
                 score = p.context.score
             elif p.bare is not None and not p.bare(value):
                 continue

@@ -31,7 +31,7 @@ def placeholder(entity: str) -> str:
 def replace(text: str, findings: Sequence[Finding]) -> str:
     out = text
     for f in sorted(findings, key=lambda f: f.start, reverse=True):
-        out = out[:f.start] + placeholder(f.entity) + out[f.end:]
+        out = out[: f.start] + placeholder(f.entity) + out[f.end :]
     return out
 
 
@@ -51,18 +51,26 @@ def scrub_pool(workers: int = 0, *, ner: bool = True, threshold: float = 0.5) ->
     return WorkerPool(workers or cpu_workers(), {"ner": ner, "threshold": threshold}, _init_worker)
 
 
-def analyze_distinct(texts: Sequence[str], *, workers: int = 0, ner: bool = True, threshold: float = 0.5,
-                     engine: str = "local", ray_address: str | None = None,
-                     progress: Callable[[int], None] | None = None,
-                     pool: WorkerPool | None = None) -> dict[str, list[Finding]]:
+def analyze_distinct(
+    texts: Sequence[str],
+    *,
+    workers: int = 0,
+    ner: bool = True,
+    threshold: float = 0.5,
+    engine: str = "local",
+    ray_address: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    pool: WorkerPool | None = None,
+) -> dict[str, list[Finding]]:
     """Findings for each distinct text (a dict keyed by text); ``pool`` (from :func:`scrub_pool`, with the same
     ``ner`` and ``threshold``) is used instead of a pool of ``workers``."""
     distinct = sorted(set(texts))
-    chunks = [distinct[i:i + CHUNK] for i in range(0, len(distinct), CHUNK)]
+    chunks = [distinct[i : i + CHUNK] for i in range(0, len(distinct), CHUNK)]
     results: list[list[list[Finding]]]
     if engine == "ray":
         results = _ray(chunks, ner, threshold, ray_address)
     else:
+
         def done(chunk: list[str]) -> None:
             if progress:
                 progress(len(chunk))
@@ -104,8 +112,9 @@ def scrub_texts(texts: Sequence[str], passes: int = 3, **kwargs: Any) -> tuple[l
     """
     if kwargs.get("engine", "local") == "ray" or "pool" in kwargs:
         return _scrub(texts, passes, kwargs)
-    with scrub_pool(kwargs.get("workers", 0), ner=kwargs.get("ner", True),
-                    threshold=kwargs.get("threshold", 0.5)) as pool:
+    with scrub_pool(
+        kwargs.get("workers", 0), ner=kwargs.get("ner", True), threshold=kwargs.get("threshold", 0.5)
+    ) as pool:
         return _scrub(texts, passes, {**kwargs, "pool": pool})
 
 

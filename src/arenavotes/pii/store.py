@@ -20,25 +20,54 @@ from arenavotes.pii.patterns import Finding
 def unscrubbed(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> pl.DataFrame:
     """Messages of ``sources`` not scrubbed yet (all with ``rescan``)."""
     extra = "" if rescan else "AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)"
-    return frame(con, f"""
+    return frame(
+        con,
+        f"""
         SELECT c.battle_id, c.side, c.msg, c.turn, c.role, c.content FROM conversations c JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1, 2, 3""", [list(sources)])
+        WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1, 2, 3""",
+        [list(sources)],
+    )
 
 
 def findings_frame(messages: pl.DataFrame, findings: list[list[Finding]]) -> pl.DataFrame:
-    rows = [(b, s, t, r, f.entity, f.recognizer, f.score)
-            for (b, s, t, r), fs in zip(messages.select("battle_id", "side", "turn", "role").iter_rows(), findings,
-                                        strict=True) for f in fs]
-    raw = pl.DataFrame(rows, schema={"battle_id": pl.String, "side": pl.String, "turn": pl.Int32, "role": pl.String,
-                                     "entity": pl.String, "recognizer": pl.String, "score": pl.Float64}, orient="row")
-    return raw.group_by("battle_id", "side", "turn", "role", "entity", "recognizer").agg(
-        count=pl.len().cast(pl.Int32), max_score=pl.col("score").max()).sort("battle_id", "side", "turn", "entity")
+    rows = [
+        (b, s, t, r, f.entity, f.recognizer, f.score)
+        for (b, s, t, r), fs in zip(
+            messages.select("battle_id", "side", "turn", "role").iter_rows(), findings, strict=True
+        )
+        for f in fs
+    ]
+    raw = pl.DataFrame(
+        rows,
+        schema={
+            "battle_id": pl.String,
+            "side": pl.String,
+            "turn": pl.Int32,
+            "role": pl.String,
+            "entity": pl.String,
+            "recognizer": pl.String,
+            "score": pl.Float64,
+        },
+        orient="row",
+    )
+    return (
+        raw.group_by("battle_id", "side", "turn", "role", "entity", "recognizer")
+        .agg(count=pl.len().cast(pl.Int32), max_score=pl.col("score").max())
+        .sort("battle_id", "side", "turn", "entity")
+    )
 
 
-def write_scrubbed(con: duckdb.DuckDBPyConnection, messages: pl.DataFrame, new_content: list[str | None],
-                   findings: pl.DataFrame, run_id: str, keep_raw: bool) -> None:
+def write_scrubbed(
+    con: duckdb.DuckDBPyConnection,
+    messages: pl.DataFrame,
+    new_content: list[str | None],
+    findings: pl.DataFrame,
+    run_id: str,
+    keep_raw: bool,
+) -> None:
     changed = messages.with_columns(new=pl.Series(new_content, dtype=pl.String)).filter(
-        pl.col("new").ne_missing(pl.col("content")))
+        pl.col("new").ne_missing(pl.col("content"))
+    )
     with transaction(con):
         if keep_raw and changed.height:
             con.register("_raw", changed.select("battle_id", "side", "msg", "turn", "role", "content").to_arrow())
@@ -57,31 +86,41 @@ def write_scrubbed(con: duckdb.DuckDBPyConnection, messages: pl.DataFrame, new_c
         con.unregister("_b")
         if findings.height:
             con.register("_f", findings.with_columns(run_id=pl.lit(run_id)).to_arrow())
-            con.execute("INSERT INTO pii_findings SELECT battle_id, side, turn, role, entity, count, max_score, "
-                        "recognizer, run_id FROM _f")
+            con.execute(
+                "INSERT INTO pii_findings SELECT battle_id, side, turn, role, entity, count, max_score, "
+                "recognizer, run_id FROM _f"
+            )
             con.unregister("_f")
 
 
-def scrub_quarantine(con: duckdb.DuckDBPyConnection, sources: Sequence[str],
-                     scrub: Callable[[list[str]], list[str]]) -> int:
+def scrub_quarantine(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], scrub: Callable[[list[str]], list[str]]
+) -> int:
     """Scrub the ``raw`` and ``detail`` text of quarantined records of ``sources`` in place (they hold the same
     prompts and answers as battles do, at rest in the workspace); returns how many values changed.
 
     Placeholders never match again, so running it twice changes nothing the second time.
     """
-    rows = frame(con, "SELECT rowid AS rid, raw, detail FROM quarantine WHERE source IN (SELECT unnest(?))",
-                 [list(sources)])
+    rows = frame(
+        con, "SELECT rowid AS rid, raw, detail FROM quarantine WHERE source IN (SELECT unnest(?))", [list(sources)]
+    )
     if rows.height == 0:
         return 0
     n = rows.height
-    new = pl.Series(scrub(rows["raw"].fill_null("").to_list() + rows["detail"].fill_null("").to_list()),
-                    dtype=pl.String)
-    out = rows.with_columns(      # a missing value stays missing
+    new = pl.Series(
+        scrub(rows["raw"].fill_null("").to_list() + rows["detail"].fill_null("").to_list()), dtype=pl.String
+    )
+    out = rows.with_columns(  # a missing value stays missing
         new_raw=pl.when(pl.col("raw").is_not_null()).then(new[:n]),
-        new_detail=pl.when(pl.col("detail").is_not_null()).then(new[n:]))
-    changed = out.filter(pl.col("new_raw").ne_missing(pl.col("raw")) | pl.col("new_detail").ne_missing(pl.col("detail")))
+        new_detail=pl.when(pl.col("detail").is_not_null()).then(new[n:]),
+    )
+    changed = out.filter(
+        pl.col("new_raw").ne_missing(pl.col("raw")) | pl.col("new_detail").ne_missing(pl.col("detail"))
+    )
     if changed.height:
         con.register("_q", changed.select("rid", "new_raw", "new_detail").to_arrow())
-        con.execute("UPDATE quarantine SET raw = q.new_raw, detail = q.new_detail FROM _q q WHERE quarantine.rowid = q.rid")
+        con.execute(
+            "UPDATE quarantine SET raw = q.new_raw, detail = q.new_detail FROM _q q WHERE quarantine.rowid = q.rid"
+        )
         con.unregister("_q")
     return changed.height

@@ -51,15 +51,25 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
     if not cache.new:
         return
     keys = sorted(cache.new)
-    con.register("_gv", pa.table({"key": keys, "findings": [
-        json.dumps([[f.start, f.end, f.entity, f.score, f.recognizer] for f in cache[k]]) for k in keys]}))
+    con.register(
+        "_gv",
+        pa.table(
+            {
+                "key": keys,
+                "findings": [
+                    json.dumps([[f.start, f.end, f.entity, f.score, f.recognizer] for f in cache[k]]) for k in keys
+                ],
+            }
+        ),
+    )
     con.execute("INSERT OR REPLACE INTO gate_verdicts SELECT key, findings FROM _gv")
     con.unregister("_gv")
     cache.new.clear()
 
 
-def screen(texts: Iterable[str], cache: VerdictCache, *, threshold: float, ner: bool, workers: int = 1
-           ) -> dict[str, list[Finding]]:
+def screen(
+    texts: Iterable[str], cache: VerdictCache, *, threshold: float, ner: bool, workers: int = 1
+) -> dict[str, list[Finding]]:
     """The gate's findings at or above ``threshold`` for each distinct text that has any (cached verdicts reused)."""
     out = {}
     for t, found in cached_findings(texts, ner=ner, cache=cache, workers=workers).items():

@@ -18,7 +18,19 @@ from arenavotes.ratings.style import StyleFit, fit_style
 from arenavotes.vocab import CI_METHODS, COMPAT_MODES, TIE_POLICIES
 
 __all__ = [
-    "CI_METHODS", "COMPAT_MODES", "TIE_POLICIES", "DisconnectedError", "PairCounts", "RatingParams", "Ratings",
-    "StyleFit", "components", "fastchat_2024_ratings", "fit_style", "kendall_tau", "leave_one_voter_out",
-    "online_elo", "rate",
+    "CI_METHODS",
+    "COMPAT_MODES",
+    "TIE_POLICIES",
+    "DisconnectedError",
+    "PairCounts",
+    "RatingParams",
+    "Ratings",
+    "StyleFit",
+    "components",
+    "fastchat_2024_ratings",
+    "fit_style",
+    "kendall_tau",
+    "leave_one_voter_out",
+    "online_elo",
+    "rate",
 ]

@@ -36,7 +36,7 @@ from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.ties import fit_tie_model
 from arenavotes.vocab import LOGIT_TIE_POLICIES
 
-if TYPE_CHECKING:   # core imports this module when it bootstraps
+if TYPE_CHECKING:  # core imports this module when it bootstraps
     from arenavotes.ratings.core import RatingParams
 
 BATCH = 32
@@ -50,8 +50,9 @@ def outcome_cells(c: PairCounts, ties: str) -> np.ndarray:
     return np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
 
 
-def bootstrap_thetas(battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, params: RatingParams,
-                     clusters: str | None = None) -> np.ndarray:
+def bootstrap_thetas(
+    battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, params: RatingParams, clusters: str | None = None
+) -> np.ndarray:
     """Strengths (rounds x models, each row summing to zero unless ridged) over bootstrap rounds, in
     :class:`arenavotes.pool.WorkerPool` processes that share the state this function fills."""
     cells = outcome_cells(c, params.ties)
@@ -76,7 +77,8 @@ def bootstrap_thetas(battles: pl.DataFrame, c: PairCounts, theta: np.ndarray, pa
         pairs = np.arange(n_pairs)
         state["incidence"] = sparse.csr_matrix(
             (np.r_[np.ones(n_pairs), -np.ones(n_pairs)], (np.r_[pairs, pairs], np.r_[c.i, c.j])),
-            shape=(n_pairs, c.n_models))
+            shape=(n_pairs, c.n_models),
+        )
     state["seeds"] = np.random.SeedSequence(params.seed).spawn(params.rounds)
     chunks = [list(range(s, min(s + BATCH, params.rounds))) for s in range(0, params.rounds, BATCH)]
     workers = params.workers or _auto_workers(len(used) * params.rounds)
@@ -165,7 +167,7 @@ def _chord(s: State, w: np.ndarray, n: np.ndarray, tol: float = 1e-9, max_iter: 
     for b in np.flatnonzero(active | failed):
         theta[b] = _exact(c, w[b], n[b], params)
     # a model that drew no battle in a round has no rating in it (NaN), not the full-data value
-    per_model = np.abs(d_mat).T @ n.T                      # (models x rounds)
+    per_model = np.abs(d_mat).T @ n.T  # (models x rounds)
     theta[(per_model == 0).T] = np.nan
     return theta - np.nanmean(theta, axis=1, keepdims=True) if params.reg == 0 else theta
 
@@ -183,25 +185,33 @@ def _exact(c: PairCounts, w: np.ndarray, n: np.ndarray, params: RatingParams) ->
     return out
 
 
-def _cluster_matrix(battles: pl.DataFrame, c: PairCounts, params: RatingParams, clusters: str | None,
-                    m: int) -> sparse.csr_matrix:
+def _cluster_matrix(
+    battles: pl.DataFrame, c: PairCounts, params: RatingParams, clusters: str | None, m: int
+) -> sparse.csr_matrix:
     """(clusters x cells) counts: which (pair, outcome) cells each voter/prompt contributed to."""
     col = clusters or ("voter_id" if params.cluster_by == "voter" else "prompt_key")
     if col not in battles.columns or battles[col].null_count() == battles.height:
-        raise UserError(f"cluster bootstrap by {params.cluster_by} needs '{col}' on the battles",
-                        hint="this source has no voter ids / prompt texts: use --ci bootstrap")
+        raise UserError(
+            f"cluster bootstrap by {params.cluster_by} needs '{col}' on the battles",
+            hint="this source has no voter ids / prompt texts: use --ci bootstrap",
+        )
     b = battles if params.bothbad == "tie" else battles.filter(pl.col("winner") != "tie_bothbad")
     if params.ties == "drop":
         b = b.filter(pl.col("winner").is_in(["model_a", "model_b"]))
     enum = pl.Enum(list(c.models))
-    b = b.with_columns(a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
-                       bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
-                       cl=pl.coalesce(pl.col(col).cast(pl.String),
-                                      pl.lit("battle:") + pl.int_range(pl.len()).cast(pl.String)))
     b = b.with_columns(
-        i=pl.min_horizontal("a", "bb"), j=pl.max_horizontal("a", "bb"),
-        o=pl.when(pl.col("winner").is_in(["tie", "tie_bothbad"])).then(2)
-        .when((pl.col("winner") == "model_a") == (pl.col("a") < pl.col("bb"))).then(0).otherwise(1),
+        a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
+        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
+        cl=pl.coalesce(pl.col(col).cast(pl.String), pl.lit("battle:") + pl.int_range(pl.len()).cast(pl.String)),
+    )
+    b = b.with_columns(
+        i=pl.min_horizontal("a", "bb"),
+        j=pl.max_horizontal("a", "bb"),
+        o=pl.when(pl.col("winner").is_in(["tie", "tie_bothbad"]))
+        .then(2)
+        .when((pl.col("winner") == "model_a") == (pl.col("a") < pl.col("bb")))
+        .then(0)
+        .otherwise(1),
     )
     keys = pl.DataFrame({"i": c.i, "j": c.j, "p": np.arange(len(c.i))})
     # sorted, and clusters numbered by their sorted key: group_by's row order (and a Categorical's codes) vary

@@ -47,11 +47,25 @@ def rate_compat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
         theta, _ = fit_counts(c, base)
         if params.compat == "arena-rank":
             cov = sandwich_cov(c, theta, base, None, ridge=1e-5 * float(c.total.sum()))
-            r = finish(c, theta, dataclasses.replace(base, ci="sandwich"), cov=cov, boot_theta=None, extra=None,
-                       method="compat/arena-rank/sandwich")
+            r = finish(
+                c,
+                theta,
+                dataclasses.replace(base, ci="sandwich"),
+                cov=cov,
+                boot_theta=None,
+                extra=None,
+                method="compat/arena-rank/sandwich",
+            )
         else:
-            r = finish(c, theta, dataclasses.replace(base, ci="none"), cov=None, boot_theta=None, extra=None,
-                       method="compat/evalica")
+            r = finish(
+                c,
+                theta,
+                dataclasses.replace(base, ci="none"),
+                cov=None,
+                boot_theta=None,
+                extra=None,
+                method="compat/evalica",
+            )
             strength = np.exp(theta - theta.max())
             r = dataclasses.replace(r, scores=strength / strength.sum())
         return dataclasses.replace(r, params=params)
@@ -64,9 +78,14 @@ def fastchat_2024_ratings(battles: pl.DataFrame, c_inv: float = 1.0) -> dict[str
     models = pl.concat([b["model_a"], b["model_b"]]).unique(maintain_order=True).to_list()
     enum = pl.Enum(models)
     # rows of the duplicated design: (a, b, y, count); a tie gives one y=1 and one y=0 row
-    g = (b.with_columns(a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
-                        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64))
-         .group_by("a", "bb", "winner").len())
+    g = (
+        b.with_columns(
+            a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
+            bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
+        )
+        .group_by("a", "bb", "winner")
+        .len()
+    )
     win_a = g["winner"] == "model_a"
     tie = g["winner"].is_in(["tie", "tie_bothbad", "tie (bothbad)", "both_bad"])
     ones = (2 * win_a.cast(pl.Int64) + tie.cast(pl.Int64)) * g["len"]
@@ -82,12 +101,17 @@ def fastchat_2024_ratings(battles: pl.DataFrame, c_inv: float = 1.0) -> dict[str
         # z = ln10 (beta_a - beta_b); FastChat's self-battle row has only -ln10 at the model
         z = np.where(same, -LN10 * beta[bb], LN10 * (beta[a] - beta[bb]))
         loss = y1 * (np.logaddexp(0, z) - z) + y0 * np.logaddexp(0, z)
-        r = (y1 + y0) / (1 + np.exp(-z)) - y1          # d loss / d z
+        r = (y1 + y0) / (1 + np.exp(-z)) - y1  # d loss / d z
         grad = LN10 * (np.bincount(a, np.where(same, 0, r), k) - np.bincount(bb, r, k))
         return float(loss.sum() / n_rows + 0.5 * l2 * beta @ beta), grad / n_rows + l2 * beta
 
-    res = minimize(f, np.zeros(k), method="L-BFGS-B", jac=True,
-                   options={"maxiter": 100, "maxls": 50, "gtol": 1e-4, "ftol": 64 * np.finfo(float).eps})
+    res = minimize(
+        f,
+        np.zeros(k),
+        method="L-BFGS-B",
+        jac=True,
+        options={"maxiter": 100, "maxls": 50, "gtol": 1e-4, "ftol": 64 * np.finfo(float).eps},
+    )
     elo = 1000.0 + 400.0 * res.x
     if "llama-13b" in models:
         elo += 800.0 - elo[models.index("llama-13b")]
@@ -105,12 +129,20 @@ def _fastchat(battles: pl.DataFrame, params: RatingParams) -> Ratings:
         p = dataclasses.replace(params, compat=None, ties="half", bothbad="tie", reg=1.0 / LN10**2 / 2)
         cov = sandwich_cov(c, theta, p, None)
     params_used = dataclasses.replace(params, ci="sandwich" if cov is not None else "none")
-    r = finish(c, theta, dataclasses.replace(params_used, compat=None, anchor=None), cov=cov, boot_theta=None,
-               extra=None, method="compat/fastchat-2024")
+    r = finish(
+        c,
+        theta,
+        dataclasses.replace(params_used, compat=None, anchor=None),
+        cov=cov,
+        boot_theta=None,
+        extra=None,
+        method="compat/fastchat-2024",
+    )
     # keep FastChat's own gauge (ratings as fitted, llama-13b at 800 when present)
     shift = np.array([ratings[m] for m in c.models]) - r.rating
-    return dataclasses.replace(r, rating=r.rating + shift, ci_lower=r.ci_lower + shift, ci_upper=r.ci_upper + shift,
-                               params=params)
+    return dataclasses.replace(
+        r, rating=r.rating + shift, ci_lower=r.ci_lower + shift, ci_upper=r.ci_upper + shift, params=params
+    )
 
 
 for _mode in COMPAT_MODES:

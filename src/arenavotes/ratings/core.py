@@ -63,18 +63,18 @@ class RatingParams:
     bothbad: BothBadPolicy = "tie"
     ci: IntervalMethod = "sandwich"
     rounds: int = 1000
-    cluster_by: ClusterUnit = "voter"    # for ci="cluster"
+    cluster_by: ClusterUnit = "voter"  # for ci="cluster"
     alpha: float = 0.05
-    simultaneous: bool = False           # Bonferroni (sandwich) / max-t (bootstrap) intervals
-    anchor: str | None = None            # model pinned to anchor_rating; else mean rating = 1000
+    simultaneous: bool = False  # Bonferroni (sandwich) / max-t (bootstrap) intervals
+    anchor: str | None = None  # model pinned to anchor_rating; else mean rating = 1000
     anchor_rating: float = 1000.0
-    reg: float = 0.0                     # L2 ridge on natural-scale strengths (0 = exact MLE)
+    reg: float = 0.0  # L2 ridge on natural-scale strengths (0 = exact MLE)
     seed: int = 0
-    workers: int = 0                     # bootstrap processes (0 = all cores); results do not depend on it
+    workers: int = 0  # bootstrap processes (0 = all cores); results do not depend on it
     compat: CompatMode | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "cluster_by", cluster_unit(self.cluster_by))   # the old name "judge"
+        object.__setattr__(self, "cluster_by", cluster_unit(self.cluster_by))  # the old name "judge"
         if self.ties not in TIE_POLICIES:
             raise UserError(f"unknown tie policy '{self.ties}'", hint=one_of(TIE_POLICIES))
         if self.bothbad not in BOTHBAD_POLICIES:
@@ -96,8 +96,15 @@ class RatingParams:
     def from_settings(cls, settings: Any, **overrides: Any) -> RatingParams:
         """The parameters of ``[ratings]`` (a :class:`arenavotes.config.RatingsSettings`), with ``overrides``
         (keys of this class; ``None`` values are ignored) on top: the one place settings become parameters."""
-        base = {"ties": settings.ties, "bothbad": settings.bothbad, "ci": settings.ci, "rounds": settings.rounds,
-                "cluster_by": settings.cluster_by, "alpha": settings.alpha, "seed": settings.seed}
+        base = {
+            "ties": settings.ties,
+            "bothbad": settings.bothbad,
+            "ci": settings.ci,
+            "rounds": settings.rounds,
+            "cluster_by": settings.cluster_by,
+            "alpha": settings.alpha,
+            "seed": settings.seed,
+        }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)
 
@@ -125,11 +132,11 @@ class Ratings:
     battles: np.ndarray
     params: RatingParams
     method: str
-    theta: np.ndarray                          # natural-scale strengths (before gauge and scaling)
-    covariance: np.ndarray | None = None       # of theta (sum-zero gauge), when computed
-    boot: np.ndarray | None = None             # bootstrap ratings (rounds x models), when computed
-    tie_parameter: float | None = None         # Davidson's nu or Rao-Kupper's theta, for those tie policies
-    scores: np.ndarray | None = None           # compat="evalica": its strengths, normalised to sum 1
+    theta: np.ndarray  # natural-scale strengths (before gauge and scaling)
+    covariance: np.ndarray | None = None  # of theta (sum-zero gauge), when computed
+    boot: np.ndarray | None = None  # bootstrap ratings (rounds x models), when computed
+    tie_parameter: float | None = None  # Davidson's nu or Rao-Kupper's theta, for those tie policies
+    scores: np.ndarray | None = None  # compat="evalica": its strengths, normalised to sum 1
 
     @property
     def rank(self) -> np.ndarray:
@@ -159,16 +166,25 @@ class Ratings:
             w, v = np.linalg.eigh((cov + cov.T) / 2)
             draws = self.rating + rng.standard_normal((1000, len(w))) @ (v * np.sqrt(np.clip(w, 0, None))).T
         ranks = (1 + (draws[:, None, :] > draws[:, :, None]).sum(axis=2)).astype(float)
-        ranks[np.isnan(draws)] = np.nan    # a model absent from a round has no rank in it
+        ranks[np.isnan(draws)] = np.nan  # a model absent from a round has no rank in it
         return np.nanquantile(ranks, q[0], axis=0), np.nanquantile(ranks, q[1], axis=0)
 
     def to_frame(self) -> pl.DataFrame:
         lo, hi = self.rank_quantiles()
-        return pl.DataFrame({
-            "model": list(self.models), "rating": self.rating, "ci_lower": self.ci_lower,
-            "ci_upper": self.ci_upper, "rank": self.rank, "rank_ub": self.rank_ub, "rank_worst": self.rank_worst,
-            "rank_q025": lo, "rank_q975": hi, "battles": self.battles.astype(np.int64),
-        }).sort(["rating", "model"], descending=[True, False])
+        return pl.DataFrame(
+            {
+                "model": list(self.models),
+                "rating": self.rating,
+                "ci_lower": self.ci_lower,
+                "ci_upper": self.ci_upper,
+                "rank": self.rank,
+                "rank_ub": self.rank_ub,
+                "rank_worst": self.rank_worst,
+                "rank_q025": lo,
+                "rank_q975": hi,
+                "battles": self.battles.astype(np.int64),
+            }
+        ).sort(["rating", "model"], descending=[True, False])
 
 
 def prepare_counts(battles: pl.DataFrame, params: RatingParams, weight: str | None = None) -> PairCounts:
@@ -194,8 +210,9 @@ def fit_counts(c: PairCounts, params: RatingParams, init: np.ndarray | None = No
     return theta, extra
 
 
-def fit_with_parts(c: PairCounts, params: RatingParams, init: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, float | None, dict[str, np.ndarray] | None]:
+def fit_with_parts(
+    c: PairCounts, params: RatingParams, init: np.ndarray | None = None
+) -> tuple[np.ndarray, float | None, dict[str, np.ndarray] | None]:
     """:func:`fit_counts`, plus a tie model's Fisher information, meat and gauge at the optimum (``None`` for
     the logit policies), so that the sandwich and the thin-model floor need no second fit."""
     if params.ties in LOGIT_TIE_POLICIES:
@@ -204,8 +221,14 @@ def fit_with_parts(c: PairCounts, params: RatingParams, init: np.ndarray | None 
     return fit_tie_model(params.ties, c.i, c.j, tie_cells(c), c.n_models)
 
 
-def sandwich_cov(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: float | None,
-                 ridge: float = 0.0, parts: dict[str, np.ndarray] | None = None) -> np.ndarray:
+def sandwich_cov(
+    c: PairCounts,
+    theta: np.ndarray,
+    params: RatingParams,
+    extra: float | None,
+    ridge: float = 0.0,
+    parts: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Robust covariance H^-1 G H^-1 of theta (sum-zero gauge), G = sum of per-battle score outer products."""
     k = c.n_models
     if params.ties in LOGIT_TIE_POLICIES:
@@ -262,8 +285,16 @@ def rate(battles: pl.DataFrame, params: RatingParams | None = None, *, clusters:
         cov = np.cov(filled, rowvar=False)
     if params.ci != "none":
         floor = thin_model_variance(c, theta, params, extra, parts)
-    return finish(c, theta, params, cov=cov, boot_theta=boot_theta, extra=extra,
-                  method=f"bt/{params.ties}/{params.ci}", floor=floor)
+    return finish(
+        c,
+        theta,
+        params,
+        cov=cov,
+        boot_theta=boot_theta,
+        extra=extra,
+        method=f"bt/{params.ties}/{params.ci}",
+        floor=floor,
+    )
 
 
 def bootstrap_from_fit(battles: pl.DataFrame, fit: Ratings) -> Ratings:
@@ -297,8 +328,13 @@ def bootstrap_from_fit(battles: pl.DataFrame, fit: Ratings) -> Ratings:
 THIN_BATTLES = 30
 
 
-def thin_model_variance(c: PairCounts, theta: np.ndarray, params: RatingParams, extra: float | None,
-                        parts: dict[str, np.ndarray] | None = None) -> np.ndarray:
+def thin_model_variance(
+    c: PairCounts,
+    theta: np.ndarray,
+    params: RatingParams,
+    extra: float | None,
+    parts: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Per-model variance floor (natural units; 0 for models with >= :data:`THIN_BATTLES` battles).
 
     With a handful of battles the empirical meat of the sandwich (and a bootstrap of the same votes) says
@@ -329,14 +365,23 @@ def gauge_offset(models: tuple[str, ...], theta: np.ndarray, params: RatingParam
     if params.anchor is None:
         return 1000.0 - float(np.mean(theta)) * ELO_SCALE
     if params.anchor not in models:
-        raise UserError(f"anchor model '{params.anchor}' is not in this leaderboard",
-                        hint="pick a model that has battles here")
+        raise UserError(
+            f"anchor model '{params.anchor}' is not in this leaderboard", hint="pick a model that has battles here"
+        )
     return params.anchor_rating - float(theta[models.index(params.anchor)]) * ELO_SCALE
 
 
-def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.ndarray | None,
-           boot_theta: np.ndarray | None, extra: float | None, method: str,
-           floor: np.ndarray | None = None) -> Ratings:
+def finish(
+    c: PairCounts,
+    theta: np.ndarray,
+    params: RatingParams,
+    *,
+    cov: np.ndarray | None,
+    boot_theta: np.ndarray | None,
+    extra: float | None,
+    method: str,
+    floor: np.ndarray | None = None,
+) -> Ratings:
     """Gauge (mean 1000 or the anchor), Elo scaling and intervals (never narrower than ``floor``'s, a
     per-model variance in natural units, see :func:`thin_model_variance`)."""
     k = c.n_models
@@ -353,7 +398,7 @@ def finish(c: PairCounts, theta: np.ndarray, params: RatingParams, *, cov: np.nd
         z = norm.ppf(1 - params.alpha / (2 * k)) if params.simultaneous else norm.ppf(1 - params.alpha / 2)
         half = z * np.sqrt(floor) * ELO_SCALE
         lo, hi = np.minimum(lo, rating - half), np.maximum(hi, rating + half)
-        if cov is not None and boot is None:   # rank draws from the normal approximation see the floor too
+        if cov is not None and boot is None:  # rank draws from the normal approximation see the floor too
             var = np.diag(cov)[:k]
             scale = np.sqrt(np.maximum(floor, var) / np.where(var > 0, var, 1.0))
             scale = np.where(var > 0, scale, 1.0)
@@ -373,8 +418,9 @@ def _boot_ratings(models: tuple[str, ...], boot_theta: np.ndarray, params: Ratin
     return params.anchor_rating + (boot_theta - boot_theta[:, [a]]) * ELO_SCALE
 
 
-def _intervals(rating: np.ndarray, cov: np.ndarray | None, boot: np.ndarray | None, params: RatingParams,
-               k: int) -> tuple[np.ndarray, np.ndarray]:
+def _intervals(
+    rating: np.ndarray, cov: np.ndarray | None, boot: np.ndarray | None, params: RatingParams, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     alpha = params.alpha
     if boot is not None:
         if params.simultaneous:

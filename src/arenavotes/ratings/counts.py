@@ -67,32 +67,44 @@ class PairCounts:
         """From rows ``(model_a, model_b, winner, _w)`` already summed per group."""
         bad = grouped.filter(~pl.col("winner").is_in(["model_a", "model_b", "tie", "tie_bothbad"]))
         if bad.height:
-            raise UserError(f"unknown outcome {bad['winner'][0]!r} in the battles to rate",
-                            hint="outcomes must be model_a, model_b, tie or tie_bothbad")
+            raise UserError(
+                f"unknown outcome {bad['winner'][0]!r} in the battles to rate",
+                hint="outcomes must be model_a, model_b, tie or tie_bothbad",
+            )
         same = grouped.filter(pl.col("model_a") == pl.col("model_b"))
         if same.height:
             raise UserError(f"a battle of {same['model_a'][0]!r} against itself", hint="ingest quarantines these")
         models = tuple(sorted(set(grouped["model_a"].to_list()) | set(grouped["model_b"].to_list())))
         if not models:
-            return cls(models, *(np.zeros(0, dtype=np.int64) for _ in range(2)),
-                       *(np.zeros(0) for _ in range(4)))
+            return cls(models, *(np.zeros(0, dtype=np.int64) for _ in range(2)), *(np.zeros(0) for _ in range(4)))
         enum = pl.Enum(list(models))
-        g = grouped.with_columns(a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
-                                 b=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64))
+        g = grouped.with_columns(
+            a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
+            b=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
+        )
         a_first = pl.col("a") < pl.col("b")
         g = g.with_columns(
-            i=pl.min_horizontal("a", "b"), j=pl.max_horizontal("a", "b"),
+            i=pl.min_horizontal("a", "b"),
+            j=pl.max_horizontal("a", "b"),
             wi=pl.when((pl.col("winner") == "model_a") & a_first | (pl.col("winner") == "model_b") & ~a_first)
-            .then(pl.col("_w")).otherwise(0.0),
+            .then(pl.col("_w"))
+            .otherwise(0.0),
             wj=pl.when((pl.col("winner") == "model_b") & a_first | (pl.col("winner") == "model_a") & ~a_first)
-            .then(pl.col("_w")).otherwise(0.0),
+            .then(pl.col("_w"))
+            .otherwise(0.0),
             t=pl.when(pl.col("winner") == "tie").then(pl.col("_w")).otherwise(0.0),
             bb=pl.when(pl.col("winner") == "tie_bothbad").then(pl.col("_w")).otherwise(0.0),
         )
         p = g.group_by("i", "j").agg(pl.col("wi", "wj", "t", "bb").sum()).sort("i", "j")
-        return cls(models, p["i"].to_numpy(), p["j"].to_numpy(), p["wi"].to_numpy().astype(float),
-                   p["wj"].to_numpy().astype(float), p["t"].to_numpy().astype(float),
-                   p["bb"].to_numpy().astype(float))
+        return cls(
+            models,
+            p["i"].to_numpy(),
+            p["j"].to_numpy(),
+            p["wi"].to_numpy().astype(float),
+            p["wj"].to_numpy().astype(float),
+            p["t"].to_numpy().astype(float),
+            p["bb"].to_numpy().astype(float),
+        )
 
     def cells(self) -> tuple[np.ndarray, np.ndarray]:
         """The counts as a (pairs, 4) matrix [win_i, win_j, tie, bothbad] and pair index, for resampling."""
@@ -106,5 +118,12 @@ class PairCounts:
         """Only the models where ``keep`` is true (pairs between them), re-indexed."""
         idx = np.cumsum(keep) - 1
         m = keep[self.i] & keep[self.j]
-        return PairCounts(tuple(n for n, k in zip(self.models, keep, strict=True) if k), idx[self.i[m]],
-                          idx[self.j[m]], self.win_i[m], self.win_j[m], self.tie[m], self.bothbad[m])
+        return PairCounts(
+            tuple(n for n, k in zip(self.models, keep, strict=True) if k),
+            idx[self.i[m]],
+            idx[self.j[m]],
+            self.win_i[m],
+            self.win_j[m],
+            self.tie[m],
+            self.bothbad[m],
+        )

@@ -84,8 +84,10 @@ def check_connected(c: PairCounts, *, ridge: float = 0.0, ties_count: bool = Tru
         if never_won:
             parts.append(f"{', '.join(never_won[:5])} never won")
         if not parts:
-            parts.append(f"{', '.join(m for g in strong[1:] for m in g[:5])} never lost (or never won) against "
-                         "the rest as a group")
+            parts.append(
+                f"{', '.join(m for g in strong[1:] for m in g[:5])} never lost (or never won) against "
+                "the rest as a group"
+            )
         raise InfiniteRatingError(
             "; ".join(parts) + ", so the maximum-likelihood rating is infinite",
             hint="add a small ridge (--reg 0.01), rate a larger set of battles, or drop those models",

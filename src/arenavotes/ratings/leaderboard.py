@@ -42,10 +42,10 @@ Unrated = tuple[list[str], str]
 
 @dataclasses.dataclass(frozen=True)
 class Boards:
-    boards: pl.DataFrame          # rows of the leaderboards table (without scope/run_id)
-    stats: pl.DataFrame           # rows of leaderboard_stats
-    style: pl.DataFrame           # rows of style_coefficients
-    skipped: dict[str, str]       # category -> why no board
+    boards: pl.DataFrame  # rows of the leaderboards table (without scope/run_id)
+    stats: pl.DataFrame  # rows of leaderboard_stats
+    style: pl.DataFrame  # rows of style_coefficients
+    skipped: dict[str, str]  # category -> why no board
     #: (labeler, category, group) -> (models, why) for each group of models that could not be rated
     unrated: dict[tuple[str, str, int], Unrated] = dataclasses.field(default_factory=dict)
 
@@ -59,8 +59,9 @@ def split_groups(battles: pl.DataFrame, params: RatingParams) -> list[tuple[list
     return [(g, battles.filter(pl.col("model_a").is_in(g) & pl.col("model_b").is_in(g))) for g in found]
 
 
-def rate_board(battles: pl.DataFrame, params: RatingParams, *, clusters: str | None = None,
-               ridge_fallback: bool = False) -> Ratings:
+def rate_board(
+    battles: pl.DataFrame, params: RatingParams, *, clusters: str | None = None, ridge_fallback: bool = False
+) -> Ratings:
     """:func:`rate`; with ``ridge_fallback``, ratings that would be infinite (a model never won or never lost)
     are fitted with the ridge :data:`FALLBACK_RIDGE` instead (the ratings' ``params`` record it)."""
     try:
@@ -71,9 +72,14 @@ def rate_board(battles: pl.DataFrame, params: RatingParams, *, clusters: str | N
         return rate(battles, dataclasses.replace(params, reg=max(params.reg, FALLBACK_RIDGE)), clusters=clusters)
 
 
-def rate_groups(battles: pl.DataFrame, params: RatingParams, *, clusters: str | None = None,
-                ridge_fallback: bool = False, rest: RatingParams | None = None,
-                ) -> tuple[list[tuple[int, pl.DataFrame, Ratings]], dict[int, Unrated]]:
+def rate_groups(
+    battles: pl.DataFrame,
+    params: RatingParams,
+    *,
+    clusters: str | None = None,
+    ridge_fallback: bool = False,
+    rest: RatingParams | None = None,
+) -> tuple[list[tuple[int, pl.DataFrame, Ratings]], dict[int, Unrated]]:
     """Rate every connected group of models on its own: ``[(group, its battles, ratings)]`` and, for groups that
     cannot be rated (e.g. a model that never lost, so its rating would be infinite), ``{group: (models, why)}``.
 
@@ -103,8 +109,10 @@ def rate_groups(battles: pl.DataFrame, params: RatingParams, *, clusters: str | 
         except UserError as exc:
             failed[n] = (models, exc.message)
     if not out:
-        raise UserError("no group of models can be rated: " + "; ".join(f"group {g}: {_why(*u)}" for g, u in failed.items()),
-                        hint="add a small ridge (--reg 0.01) or rate a larger set of battles")
+        raise UserError(
+            "no group of models can be rated: " + "; ".join(f"group {g}: {_why(*u)}" for g, u in failed.items()),
+            hint="add a small ridge (--reg 0.01) or rate a larger set of battles",
+        )
     return out, failed
 
 
@@ -112,11 +120,23 @@ def _why(models: list[str], message: str) -> str:
     return f"{len(models)} models ({', '.join(models[:3])}{' ...' if len(models) > 3 else ''}): " + message
 
 
-def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, min_battles: int = 300,
-          min_category_battles: int = 100, categories: Sequence[str] | None = None,
-          style: bool | Literal["overall"] = True, style_reg: float = 1.0, clusters: str | None = None,
-          with_loo: bool = True, category_groups: Literal["all", "largest"] = "all", ridge_fallback: bool = False,
-          side_params: RatingParams | None = None, rank_bootstrap: bool = False) -> Boards:
+def build(
+    battles: pl.DataFrame,
+    labels: pl.DataFrame,
+    params: RatingParams,
+    *,
+    min_battles: int = 300,
+    min_category_battles: int = 100,
+    categories: Sequence[str] | None = None,
+    style: bool | Literal["overall"] = True,
+    style_reg: float = 1.0,
+    clusters: str | None = None,
+    with_loo: bool = True,
+    category_groups: Literal["all", "largest"] = "all",
+    ridge_fallback: bool = False,
+    side_params: RatingParams | None = None,
+    rank_bootstrap: bool = False,
+) -> Boards:
     """Overall and per-category leaderboards from battles and their (positive) category labels; a comparison
     graph that splits gives one board per connected group of models (column ``component``).
 
@@ -178,43 +198,87 @@ def build(battles: pl.DataFrame, labels: pl.DataFrame, params: RatingParams, *, 
                 except UserError as exc:
                     skipped[f"style {category} [{labeler}]"] = exc.message
                 else:
-                    style_rows.append(fit.coefficients().with_columns(
-                        labeler=pl.lit(labeler), category=pl.lit(category), component=pl.lit(group, pl.Int32),
-                        battles=pl.lit(fit.battles), reg=pl.lit(style_reg)))
-    return Boards(pl.concat(rows), pl.DataFrame(stats, infer_schema_length=None),
-                  pl.concat(style_rows) if style_rows else pl.DataFrame(), skipped, unrated)
+                    style_rows.append(
+                        fit.coefficients().with_columns(
+                            labeler=pl.lit(labeler),
+                            category=pl.lit(category),
+                            component=pl.lit(group, pl.Int32),
+                            battles=pl.lit(fit.battles),
+                            reg=pl.lit(style_reg),
+                        )
+                    )
+    return Boards(
+        pl.concat(rows),
+        pl.DataFrame(stats, infer_schema_length=None),
+        pl.concat(style_rows) if style_rows else pl.DataFrame(),
+        skipped,
+        unrated,
+    )
 
 
-def _board_rows(labeler: str, category: str, group: int, sub: pl.DataFrame, r: Ratings, min_battles: int,
-                with_loo: bool, stats: list[dict[str, Any]], ref: dict[str, float]) -> pl.DataFrame:
+def _board_rows(
+    labeler: str,
+    category: str,
+    group: int,
+    sub: pl.DataFrame,
+    r: Ratings,
+    min_battles: int,
+    with_loo: bool,
+    stats: list[dict[str, Any]],
+    ref: dict[str, float],
+) -> pl.DataFrame:
     frame = r.to_frame()
     elo = online_elo(sub)
     loo = leave_one_voter_out(sub, r) if with_loo else None
     c = prepare_counts(sub, r.params)
     g = graph_stats(c)
     tau = kendall_tau(dict(zip(r.models, r.rating.tolist(), strict=True)), ref)[0] if category != "overall" else 1.0
-    stats.append({
-        "labeler": labeler, "category": category, "component": group, "battles": sub.height, "models": g.models,
-        "pairs_met": g.pairs_met, "pairs_possible": g.pairs_possible, "components": g.components,
-        "kendall_tau_vs_overall": tau, "voters": loo.voters if loo else None,
-        "loo_max_change": loo.max_change if loo else None, "loo_worst_voter": loo.worst_voter if loo else None,
-        "tie_parameter": r.tie_parameter,
-    })
+    stats.append(
+        {
+            "labeler": labeler,
+            "category": category,
+            "component": group,
+            "battles": sub.height,
+            "models": g.models,
+            "pairs_met": g.pairs_met,
+            "pairs_possible": g.pairs_possible,
+            "components": g.components,
+            "kendall_tau_vs_overall": tau,
+            "voters": loo.voters if loo else None,
+            "loo_max_change": loo.max_change if loo else None,
+            "loo_worst_voter": loo.worst_voter if loo else None,
+            "tie_parameter": r.tie_parameter,
+        }
+    )
     return frame.with_columns(
-        labeler=pl.lit(labeler), category=pl.lit(category), component=pl.lit(group, pl.Int32),
+        labeler=pl.lit(labeler),
+        category=pl.lit(category),
+        component=pl.lit(group, pl.Int32),
         provisional=pl.col("battles") < min_battles,
         online_elo=pl.col("model").replace_strict(elo, default=None, return_dtype=pl.Float64),
-        loo_max_change=(pl.col("model").replace_strict(loo.per_model, default=None, return_dtype=pl.Float64)
-                        if loo else pl.lit(None, pl.Float64)),
-        method=pl.lit(r.method), params=pl.lit(r.params.to_json()),
+        loo_max_change=(
+            pl.col("model").replace_strict(loo.per_model, default=None, return_dtype=pl.Float64)
+            if loo
+            else pl.lit(None, pl.Float64)
+        ),
+        method=pl.lit(r.method),
+        params=pl.lit(r.params.to_json()),
     )
 
 
 # --- database edges -----------------------------------------------------------------------------
 
-def load_battles(con: duckdb.DuckDBPyConnection, sources: Sequence[str], *, anony_only: bool = False,
-                 since: str | None = None, until: str | None = None, with_prompt_key: bool = False,
-                 exclude_flags: Sequence[str] = ()) -> pl.DataFrame:
+
+def load_battles(
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[str],
+    *,
+    anony_only: bool = False,
+    since: str | None = None,
+    until: str | None = None,
+    with_prompt_key: bool = False,
+    exclude_flags: Sequence[str] = (),
+) -> pl.DataFrame:
     """Battles to rate; those carrying any of ``exclude_flags`` are left out (see :func:`excluded_counts`)."""
     where = ["source IN (SELECT unnest(?))"]
     args: list[Any] = [list(sources)]
@@ -229,28 +293,37 @@ def load_battles(con: duckdb.DuckDBPyConnection, sources: Sequence[str], *, anon
     if until:
         where.append("tstamp < ?::TIMESTAMPTZ")
         args.append(until)
-    prompt = ("(SELECT md5(string_agg(p.content, chr(10) ORDER BY p.turn)) FROM prompts p "
-              "WHERE p.battle_id = b.battle_id)" if with_prompt_key else "NULL")
-    sql = (f"SELECT battle_id, source, tstamp, model_a, model_b, winner, voter_id, anony, "
-           f"{', '.join(STYLE_COLUMNS)}, {prompt} AS prompt_key FROM battles b WHERE {' AND '.join(where)} "
-           "ORDER BY battle_id")
+    prompt = (
+        "(SELECT md5(string_agg(p.content, chr(10) ORDER BY p.turn)) FROM prompts p WHERE p.battle_id = b.battle_id)"
+        if with_prompt_key
+        else "NULL"
+    )
+    sql = (
+        f"SELECT battle_id, source, tstamp, model_a, model_b, winner, voter_id, anony, "
+        f"{', '.join(STYLE_COLUMNS)}, {prompt} AS prompt_key FROM battles b WHERE {' AND '.join(where)} "
+        "ORDER BY battle_id"
+    )
     try:
         frame = pl.from_arrow(con.sql(sql, params=args).to_arrow_table())
     except duckdb.Error as exc:  # bad --since / --until
-        raise UserError(f"cannot select battles: {str(exc).splitlines()[0]}",
-                        hint="--since/--until take dates like 2024-05-01") from None
+        raise UserError(
+            f"cannot select battles: {str(exc).splitlines()[0]}", hint="--since/--until take dates like 2024-05-01"
+        ) from None
     assert isinstance(frame, pl.DataFrame)
     return frame
 
 
-def excluded_counts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]
-                    ) -> dict[str, int]:
+def excluded_counts(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]
+) -> dict[str, int]:
     """Battles of ``sources`` that the exclusion policy leaves out, by flag (a battle may count under several)."""
     if not exclude_flags:
         return {}
-    rows = con.sql("SELECT f.flag, count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
-                   "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1",
-                   params=[list(sources), list(exclude_flags)]).fetchall()
+    rows = con.sql(
+        "SELECT f.flag, count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
+        "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1",
+        params=[list(sources), list(exclude_flags)],
+    ).fetchall()
     return {str(f): int(n) for f, n in rows}
 
 
@@ -258,15 +331,21 @@ def excluded_total(con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclu
     """Battles of ``sources`` that the exclusion policy leaves out (each counted once)."""
     if not exclude_flags:
         return 0
-    return int(con.sql("SELECT count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
-                       "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))",
-                       params=[list(sources), list(exclude_flags)]).fetchall()[0][0])
+    return int(
+        con.sql(
+            "SELECT count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
+            "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))",
+            params=[list(sources), list(exclude_flags)],
+        ).fetchall()[0][0]
+    )
 
 
 def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None) -> pl.DataFrame:
     """Positive category labels of the battles of ``sources``."""
-    sql = ("SELECT battle_id, labeler, category FROM prompt_labels WHERE value AND battle_id IN "
-           "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))")
+    sql = (
+        "SELECT battle_id, labeler, category FROM prompt_labels WHERE value AND battle_id IN "
+        "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))"
+    )
     args: list[Any] = [list(sources)]
     if labeler:
         sql += " AND labeler = ?"
@@ -279,36 +358,78 @@ def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler:
 def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, excluded: int = 0) -> None:
     """Replace the scope's rows in leaderboards, leaderboard_stats and style_coefficients."""
     boards = out.boards.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id)).with_columns(
-        pl.col("rank", "rank_ub", "rank_worst").cast(pl.Int32))
-    cols = ["scope", "labeler", "category", "component", "model", "rating", "ci_lower", "ci_upper", "rank", "rank_ub",
-            "rank_worst", "rank_q025", "rank_q975", "battles", "provisional", "online_elo", "loo_max_change",
-            "method", "params", "run_id"]
-    stats = out.stats.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id), excluded_flagged=pl.lit(excluded, pl.Int64))
-    scols = ["scope", "labeler", "category", "component", "battles", "models", "pairs_met", "pairs_possible", "components",
-             "kendall_tau_vs_overall", "voters", "loo_max_change", "loo_worst_voter", "tie_parameter",
-             "excluded_flagged", "run_id"]
+        pl.col("rank", "rank_ub", "rank_worst").cast(pl.Int32)
+    )
+    cols = [
+        "scope",
+        "labeler",
+        "category",
+        "component",
+        "model",
+        "rating",
+        "ci_lower",
+        "ci_upper",
+        "rank",
+        "rank_ub",
+        "rank_worst",
+        "rank_q025",
+        "rank_q975",
+        "battles",
+        "provisional",
+        "online_elo",
+        "loo_max_change",
+        "method",
+        "params",
+        "run_id",
+    ]
+    stats = out.stats.with_columns(
+        scope=pl.lit(scope), run_id=pl.lit(run_id), excluded_flagged=pl.lit(excluded, pl.Int64)
+    )
+    scols = [
+        "scope",
+        "labeler",
+        "category",
+        "component",
+        "battles",
+        "models",
+        "pairs_met",
+        "pairs_possible",
+        "components",
+        "kendall_tau_vs_overall",
+        "voters",
+        "loo_max_change",
+        "loo_worst_voter",
+        "tie_parameter",
+        "excluded_flagged",
+        "run_id",
+    ]
     try:
         with transaction(con):
             for t in ("leaderboards", "leaderboard_stats", "style_coefficients"):
                 con.execute(f"DELETE FROM {t} WHERE scope = ?", [scope])
             con.register("_lb", boards.select(cols).to_arrow())
             con.execute(f"INSERT INTO leaderboards SELECT {', '.join(cols)} FROM _lb")
-            con.register("_st", stats.select([pl.col(c) if c in stats.columns else pl.lit(None).alias(c)
-                                              for c in scols]).to_arrow())
+            con.register(
+                "_st",
+                stats.select([pl.col(c) if c in stats.columns else pl.lit(None).alias(c) for c in scols]).to_arrow(),
+            )
             con.execute(f"INSERT INTO leaderboard_stats SELECT {', '.join(scols)} FROM _st")
             if out.style.height:
                 style = out.style.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id))
                 con.register("_sc", style.to_arrow())
-                con.execute("INSERT INTO style_coefficients SELECT scope, labeler, category, component, feature, coef, "
-                            "ci_lower, ci_upper, battles, reg, run_id FROM _sc")
+                con.execute(
+                    "INSERT INTO style_coefficients SELECT scope, labeler, category, component, feature, coef, "
+                    "ci_lower, ci_upper, battles, reg, run_id FROM _sc"
+                )
     finally:
         for v in ("_lb", "_st", "_sc"):
             with contextlib.suppress(duckdb.Error):
                 con.unregister(v)
 
 
-def read_board(con: duckdb.DuckDBPyConnection, scope: str | None, category: str, labeler: str | None
-               ) -> tuple[str, pl.DataFrame]:
+def read_board(
+    con: duckdb.DuckDBPyConnection, scope: str | None, category: str, labeler: str | None
+) -> tuple[str, pl.DataFrame]:
     scopes = [r[0] for r in con.sql("SELECT DISTINCT scope FROM leaderboards ORDER BY 1").fetchall()]
     if not scopes:
         raise UserError("no leaderboards yet", hint="run 'arenavotes rate' first")
@@ -318,18 +439,26 @@ def read_board(con: duckdb.DuckDBPyConnection, scope: str | None, category: str,
         scope = scopes[0]
     if scope not in scopes:
         raise UserError(f"no leaderboard named '{scope}'", hint=f"names: {', '.join(scopes)}")
-    sql = ("SELECT model, rating, ci_lower, ci_upper, rank, rank_ub, rank_worst, rank_q025, rank_q975, "
-           "battles, provisional, online_elo, loo_max_change, method, category, labeler, component FROM leaderboards "
-           "WHERE scope = ? AND category = ?")
+    sql = (
+        "SELECT model, rating, ci_lower, ci_upper, rank, rank_ub, rank_worst, rank_q025, rank_q975, "
+        "battles, provisional, online_elo, loo_max_change, method, category, labeler, component FROM leaderboards "
+        "WHERE scope = ? AND category = ?"
+    )
     args: list[Any] = [scope, category]
     if labeler is not None:
         sql += " AND labeler = ?"
         args.append(labeler)
-    frame = pl.from_arrow(con.sql(sql + " ORDER BY labeler, component, rating DESC, model", params=args).to_arrow_table())
+    frame = pl.from_arrow(
+        con.sql(sql + " ORDER BY labeler, component, rating DESC, model", params=args).to_arrow_table()
+    )
     assert isinstance(frame, pl.DataFrame)
     if frame.height == 0:
-        cats = [f"{c} [{lab}]" if lab else c for lab, c in con.execute(
-            "SELECT DISTINCT labeler, category FROM leaderboards WHERE scope = ? ORDER BY 1, 2", [scope]).fetchall()]
+        cats = [
+            f"{c} [{lab}]" if lab else c
+            for lab, c in con.execute(
+                "SELECT DISTINCT labeler, category FROM leaderboards WHERE scope = ? ORDER BY 1, 2", [scope]
+            ).fetchall()
+        ]
         raise UserError(f"no '{category}' leaderboard in '{scope}'", hint=f"categories: {', '.join(cats)}")
     return scope, frame
 

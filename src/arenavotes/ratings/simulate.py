@@ -24,9 +24,18 @@ def model_names(k: int) -> list[str]:
     return [f"model-{i:03d}" for i in range(k)]
 
 
-def simulate_battles(k: int = 20, n: int = 10_000, *, seed: int = 0, tie_rate: float = 0.13,
-                     bothbad_share: float = 0.4, theta_sd: float = 0.5, zipf: float = 1.0, ties: str = "half",
-                     voters: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
+def simulate_battles(
+    k: int = 20,
+    n: int = 10_000,
+    *,
+    seed: int = 0,
+    tie_rate: float = 0.13,
+    bothbad_share: float = 0.4,
+    theta_sd: float = 0.5,
+    zipf: float = 1.0,
+    ties: str = "half",
+    voters: int = 0,
+) -> tuple[pl.DataFrame, np.ndarray]:
     """``n`` battles among ``k`` models; returns (battles, true theta with mean 0, natural units)."""
     rng = np.random.default_rng(seed)
     theta = rng.normal(0.0, theta_sd, k)
@@ -51,8 +60,9 @@ def simulate_battles(k: int = 20, n: int = 10_000, *, seed: int = 0, tie_rate: f
     bothbad = is_tie & (rng.random(n) < bothbad_share)
     winner = np.where(is_tie, np.where(bothbad, "tie_bothbad", "tie"), np.where(win_a, "model_a", "model_b"))
     names = np.array(model_names(k))
-    frame = pl.DataFrame({"battle_id": [f"sim:{i}" for i in range(n)], "model_a": names[a], "model_b": names[b],
-                          "winner": winner})
+    frame = pl.DataFrame(
+        {"battle_id": [f"sim:{i}" for i in range(n)], "model_a": names[a], "model_b": names[b], "winner": winner}
+    )
     if voters:
         frame = frame.with_columns(voter_id=pl.Series([f"v{v}" for v in rng.integers(0, voters, n)]))
     return frame, theta

@@ -50,16 +50,22 @@ class GraphStats:
 def graph_stats(c: PairCounts) -> GraphStats:
     bpm = c.battles_per_model()
     k = c.n_models
-    return GraphStats(k, int((c.total > 0).sum()), k * (k - 1) // 2, len(components(c)),
-                      int(bpm.min()) if k else 0, float(np.median(bpm)) if k else 0.0)
+    return GraphStats(
+        k,
+        int((c.total > 0).sum()),
+        k * (k - 1) // 2,
+        len(components(c)),
+        int(bpm.min()) if k else 0,
+        float(np.median(bpm)) if k else 0.0,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class VoterInfluence:
     voters: int
-    max_change: float               # rating points, the largest over voters and models
+    max_change: float  # rating points, the largest over voters and models
     worst_voter: str | None
-    per_model: dict[str, float]     # largest change each model sees from one voter
+    per_model: dict[str, float]  # largest change each model sees from one voter
 
 
 def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -> VoterInfluence | None:
@@ -82,16 +88,18 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
     vb = b if params.bothbad == "tie" else b.filter(pl.col("winner") != "tie_bothbad")
     if params.ties == "drop":
         vb = vb.filter(pl.col("winner").is_in(["model_a", "model_b"]))
-    vb = vb.with_columns(a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
-                         bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
-                         y=pl.col("winner").replace_strict(y_half, return_dtype=pl.Float64))
+    vb = vb.with_columns(
+        a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
+        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
+        y=pl.col("winner").replace_strict(y_half, return_dtype=pl.Float64),
+    )
     a, bb = vb["a"].to_numpy(), vb["bb"].to_numpy()
     r = vb["y"].to_numpy() - sigmoid(theta[a] - theta[bb])
     voters, codes = np.unique(vb["voter_id"].to_numpy(), return_inverse=True)
     g = np.zeros((len(voters), k))
     np.add.at(g, (codes, a), r)
     np.add.at(g, (codes, bb), -r)
-    delta = -(g @ h_inv.T) * ELO_SCALE               # removing the voter subtracts its score
+    delta = -(g @ h_inv.T) * ELO_SCALE  # removing the voter subtracts its score
     delta -= delta.mean(axis=1, keepdims=True)
     worst = np.abs(delta).max(axis=1)
     candidates = np.argsort(-worst)[:top]
@@ -115,8 +123,9 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
     return VoterInfluence(len(voters), float(worst[top_voter]), str(voters[top_voter]), per_model)
 
 
-def online_elo(battles: pl.DataFrame, k: float = 4.0, scale: float = 400.0, base: float = 10.0,
-               init: float = 1000.0) -> dict[str, float]:
+def online_elo(
+    battles: pl.DataFrame, k: float = 4.0, scale: float = 400.0, base: float = 10.0, init: float = 1000.0
+) -> dict[str, float]:
     """FastChat's online Elo over battles in time order (``tstamp`` when present); ties are half."""
     b = battles.sort("tstamp", maintain_order=True, nulls_last=True) if "tstamp" in battles.columns else battles
     ratings: dict[str, float] = {}
@@ -131,5 +140,13 @@ def online_elo(battles: pl.DataFrame, k: float = 4.0, scale: float = 400.0, base
     return ratings
 
 
-__all__ = ["GraphStats", "RatingParams", "VoterInfluence", "gradient", "graph_stats", "kendall_tau",
-           "leave_one_voter_out", "online_elo"]
+__all__ = [
+    "GraphStats",
+    "RatingParams",
+    "VoterInfluence",
+    "gradient",
+    "graph_stats",
+    "kendall_tau",
+    "leave_one_voter_out",
+    "online_elo",
+]

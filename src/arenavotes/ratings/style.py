@@ -40,15 +40,21 @@ class StyleFit:
     ci_lower: np.ndarray
     ci_upper: np.ndarray
     features: tuple[str, ...]
-    coef: np.ndarray              # per standard deviation of the feature, logit units
+    coef: np.ndarray  # per standard deviation of the feature, logit units
     coef_lower: np.ndarray
     coef_upper: np.ndarray
     battles: int
     reg: float
 
     def coefficients(self) -> pl.DataFrame:
-        return pl.DataFrame({"feature": list(self.features), "coef": self.coef, "ci_lower": self.coef_lower,
-                             "ci_upper": self.coef_upper})
+        return pl.DataFrame(
+            {
+                "feature": list(self.features),
+                "coef": self.coef,
+                "ci_lower": self.coef_lower,
+                "ci_upper": self.coef_upper,
+            }
+        )
 
 
 def standardise_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,18 +69,29 @@ def style_frame(battles: pl.DataFrame) -> pl.DataFrame:
     cols = [f"{f}_{s}" for f in FEATURES for s in "ab"]
     missing = [c for c in cols if c not in battles.columns]
     if missing:
-        raise UserError(f"style control needs the per-side style columns (missing {missing[0]})",
-                        hint="ingest a source with answer texts")
+        raise UserError(
+            f"style control needs the per-side style columns (missing {missing[0]})",
+            hint="ingest a source with answer texts",
+        )
     return battles.drop_nulls(cols)
 
 
-def fit_style(battles: pl.DataFrame, *, reg: float = 1.0, alpha: float = 0.05, bothbad: str = "tie",
-              tol: float = 1e-9, max_iter: int = 50) -> StyleFit:
+def fit_style(
+    battles: pl.DataFrame,
+    *,
+    reg: float = 1.0,
+    alpha: float = 0.05,
+    bothbad: str = "tie",
+    tol: float = 1e-9,
+    max_iter: int = 50,
+) -> StyleFit:
     """Joint fit of ratings and style coefficients on battles with style features."""
     b = style_frame(battles if bothbad == "tie" else battles.filter(pl.col("winner") != "tie_bothbad"))
     if b.height < 10:
-        raise UserError(f"style control needs battles with answer texts; found {b.height}",
-                        hint="ingest a source with conversations (e.g. arena-hf with conversation_a/b)")
+        raise UserError(
+            f"style control needs battles with answer texts; found {b.height}",
+            hint="ingest a source with conversations (e.g. arena-hf with conversation_a/b)",
+        )
     models = tuple(sorted(set(b["model_a"]) | set(b["model_b"])))
     enum = pl.Enum(list(models))
     i = b["model_a"].cast(enum).to_physical().to_numpy().astype(np.int64)
@@ -111,8 +128,18 @@ def fit_style(battles: pl.DataFrame, *, reg: float = 1.0, alpha: float = 0.05, b
     theta = params[:k] - params[:k].mean()
     rating = 1000.0 + theta * ELO_SCALE
     beta = params[k:]
-    return StyleFit(models, rating, rating - zc * se[:k] * ELO_SCALE, rating + zc * se[:k] * ELO_SCALE,
-                    FEATURES, beta, beta - zc * se[k:], beta + zc * se[k:], len(y), reg)
+    return StyleFit(
+        models,
+        rating,
+        rating - zc * se[:k] * ELO_SCALE,
+        rating + zc * se[:k] * ELO_SCALE,
+        FEATURES,
+        beta,
+        beta - zc * se[k:],
+        beta + zc * se[k:],
+        len(y),
+        reg,
+    )
 
 
 def _joint(i: np.ndarray, j: np.ndarray, x: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:

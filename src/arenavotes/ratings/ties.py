@@ -31,7 +31,7 @@ def outcome_probs_grads(model: str, d: np.ndarray, extra: float) -> tuple[np.nda
         a, b = np.exp(np.clip(d / 2, -300, 300)), np.exp(np.clip(-d / 2, -300, 300))
         z = a + b + e
         p = np.stack([a / z, b / z, e / z], axis=1)
-        dz = (p[:, 0] - p[:, 1]) / 2           # d log z / d d
+        dz = (p[:, 0] - p[:, 1]) / 2  # d log z / d d
         g = np.empty((len(d), 3, 2))
         g[:, 0, 0], g[:, 1, 0], g[:, 2, 0] = 0.5 - dz, -0.5 - dz, -dz
         g[:, :, 1] = -p[:, 2:3]
@@ -50,8 +50,7 @@ def outcome_probs_grads(model: str, d: np.ndarray, extra: float) -> tuple[np.nda
     raise ValueError(model)
 
 
-def _assemble(i: np.ndarray, j: np.ndarray, k: int, weights: np.ndarray, gd: np.ndarray, ge: np.ndarray
-              ) -> np.ndarray:
+def _assemble(i: np.ndarray, j: np.ndarray, k: int, weights: np.ndarray, gd: np.ndarray, ge: np.ndarray) -> np.ndarray:
     """sum over pairs/outcomes of weights * v v^T with v = (gd (e_i - e_j), ge): a (k+1) x (k+1) matrix."""
     m = np.zeros((k + 1, k + 1))
     vdd = (weights * gd * gd).sum(axis=1)
@@ -65,9 +64,17 @@ def _assemble(i: np.ndarray, j: np.ndarray, k: int, weights: np.ndarray, gd: np.
     return m
 
 
-def fit_tie_model(model: str, i: np.ndarray, j: np.ndarray, c: np.ndarray, k: int, *,
-                  tol: float = 1e-10, max_iter: int = 200, reg: float = 0.0
-                  ) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
+def fit_tie_model(
+    model: str,
+    i: np.ndarray,
+    j: np.ndarray,
+    c: np.ndarray,
+    k: int,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 200,
+    reg: float = 0.0,
+) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
     """Fit ``model`` to counts ``c`` (pairs x [i wins, j wins, ties]); theta sums to zero within each connected
     group of models (a comparison graph that splits gives each group its own gauge, never a singular system).
     ``reg``: an L2 ridge on theta that keeps the fit finite when a model never lost or never won.
@@ -95,9 +102,13 @@ def fit_tie_model(model: str, i: np.ndarray, j: np.ndarray, c: np.ndarray, k: in
         step = solve(fisher + ones, score)
         theta, extra = theta + step[:k], extra + float(step[k])
     else:
-        raise NotConvergedError(f"{model} fit did not converge in {max_iter} steps",
-                                hint="check that the comparison graph is connected")
+        raise NotConvergedError(
+            f"{model} fit did not converge in {max_iter} steps", hint="check that the comparison graph is connected"
+        )
     p, g = outcome_probs_grads(model, theta[i] - theta[j], extra)
-    parts = {"fisher": _assemble(i, j, k, n[:, None] * p, g[:, :, 0], g[:, :, 1]) + ridge,
-             "meat": _assemble(i, j, k, c, g[:, :, 0], g[:, :, 1]), "gauge": ones}
+    parts = {
+        "fisher": _assemble(i, j, k, n[:, None] * p, g[:, :, 0], g[:, :, 1]) + ridge,
+        "meat": _assemble(i, j, k, c, g[:, :, 0], g[:, :, 1]),
+        "gauge": ones,
+    }
     return theta - theta.mean(), extra, parts

@@ -14,7 +14,7 @@ from arenavotes.dedup.flagging import ALL_FLAGS
 
 CONFIG_NOTES = {
     "battles": "one row per vote: battle_id, source, tstamp (UTC), model_a, model_b, winner (model_a, model_b, tie, "
-               "tie_bothbad), voter_id (re-keyed per release), anony, language, turns, per-side style features",
+    "tie_bothbad), voter_id (re-keyed per release), anony, language, turns, per-side style features",
     "conversations": "the scrubbed texts: battle_id, side (a, b, or prompt for prompt-only sources), msg (position in the side's conversation), turn, role, content",
     "leaderboard": "Bradley-Terry leaderboards on the Elo scale with intervals and ranks, overall and per category",
     "flags": "duplicate and adversarial vote flags (battle_id, flag, detector, score, reason, excluded)",
@@ -23,8 +23,13 @@ CONFIG_NOTES = {
 
 
 def _size_category(n: int) -> str:
-    for bound, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
-                         (10_000_000, "1M<n<10M")):
+    for bound, label in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
         if n < bound:
             return label
     return "10M<n<100M"
@@ -52,30 +57,40 @@ def licence_fields(explicit: str | None, meta: dict[str, dict[str, Any]]) -> dic
         return {"license": found.pop()}
     if found == {"unknown"}:
         return {"license": "unknown"}
-    return {"license": "other", "license_name": "per-source licences (" + ", ".join(sorted(found)) + ")",
-            "license_link": "LICENSES.md"}
+    return {
+        "license": "other",
+        "license_name": "per-source licences (" + ", ".join(sorted(found)) + ")",
+        "license_link": "LICENSES.md",
+    }
 
 
 def _licence_lines(meta: dict[str, dict[str, Any]]) -> str:
     """One Markdown list item per source: its licence and where the licence text is."""
-    return "".join(f"- `{source}`: {m.get('license') or 'unknown (not given at ingest)'}"
-                   + (f" ({m['license_url']})" if m.get("license_url") else "") + "\n" for source, m in meta.items())
+    return "".join(
+        f"- `{source}`: {m.get('license') or 'unknown (not given at ingest)'}"
+        + (f" ({m['license_url']})" if m.get("license_url") else "")
+        + "\n"
+        for source, m in meta.items()
+    )
 
 
 def licences_md(meta: dict[str, dict[str, Any]]) -> str:
     """LICENSES.md of a release: each source's licence and where its text is (the card lists the same)."""
-    return ("# Licences of the sources\n\nEach source keeps its own licence; the release as a whole is only as "
-            "open as the most restrictive.\n\n" + _licence_lines(meta))
+    return (
+        "# Licences of the sources\n\nEach source keeps its own licence; the release as a whole is only as "
+        "open as the most restrictive.\n\n" + _licence_lines(meta)
+    )
 
 
 def bibtex(spec: Any, manifest: dict[str, Any]) -> str:
     """A BibTeX entry for the release itself."""
     key = "".join(ch if ch.isalnum() else "_" for ch in f"{spec.pretty_name}_{spec.version}").lower()
     year = (manifest.get("release_date") or "")[:4]
-    return (f"@misc{{{key},\n  title = {{{spec.pretty_name}, release {spec.version}}},\n"
-            f"  note = {{Arena votes cleaned and published with arenavotes {manifest['code_version']}; "
-            f"sources: {', '.join(manifest['sources'])}}},\n" + (f"  year = {{{year}}},\n" if year else "")
-            + "}")
+    return (
+        f"@misc{{{key},\n  title = {{{spec.pretty_name}, release {spec.version}}},\n"
+        f"  note = {{Arena votes cleaned and published with arenavotes {manifest['code_version']}; "
+        f"sources: {', '.join(manifest['sources'])}}},\n" + (f"  year = {{{year}}},\n" if year else "") + "}"
+    )
 
 
 def render_card(spec: Any, manifest: dict[str, Any], languages: list[str]) -> str:
@@ -84,18 +99,28 @@ def render_card(spec: Any, manifest: dict[str, Any], languages: list[str]) -> st
     present = [c for c in ("battles", "conversations", "leaderboard", "flags", "prompt_labels") if rows[c]]
     lic = licence_fields(spec.license, meta)
     data = DatasetCardData(
-        license=lic["license"], license_name=lic.get("license_name"), license_link=lic.get("license_link"),
+        license=lic["license"],
+        license_name=lic.get("license_name"),
+        license_link=lic.get("license_link"),
         pretty_name=spec.pretty_name,
         size_categories=[_size_category(rows["battles"])],
-        task_categories=["text-classification", "text-generation"], language=_iso(languages) or ["en"],
+        task_categories=["text-classification", "text-generation"],
+        language=_iso(languages) or ["en"],
         tags=["arena", "pairwise-preference", "human-feedback", "leaderboard"],
-        configs=[{"config_name": c, "data_files": [{"split": "train", "path": f"data/{c}/*.parquet"}],
-                  **({"default": True} if c == present[0] else {})} for c in present],
+        configs=[
+            {
+                "config_name": c,
+                "data_files": [{"split": "train", "path": f"data/{c}/*.parquet"}],
+                **({"default": True} if c == present[0] else {}),
+            }
+            for c in present
+        ],
     )
     described = [f"- `{s}`: {m['description']}" for s, m in meta.items() if m.get("description")]
     missing = manifest.get("stages_missing") or {}
     s = manifest["settings"]
-    body = f"""
+    body = (
+        f"""
 {spec.pretty_name}, release **{spec.version}**{f" (parent {spec.parent})" if spec.parent else ""}, dated
 {manifest["release_date"] or "n/a"}: {rows["battles"]:,} pairwise votes between AI models (each source below says what
 its models made), cleaned into one schema, with scrubbed conversation texts, vote flags, category labels and
@@ -105,8 +130,14 @@ the settings and all counts below.
 
 ## Configurations
 
-""" + "".join(f"- `{c}` ({rows[c]:,} rows): {CONFIG_NOTES[c]}" + ("" if rows[c] else " -- empty in this release, "
-              "so it has no files") + "\n" for c in CONFIG_NOTES) + f"""
+"""
+        + "".join(
+            f"- `{c}` ({rows[c]:,} rows): {CONFIG_NOTES[c]}"
+            + ("" if rows[c] else " -- empty in this release, so it has no files")
+            + "\n"
+            for c in CONFIG_NOTES
+        )
+        + f"""
 Load with `datasets.load_dataset("<this folder or repo>", "battles")`, or query with DuckDB:
 `SELECT winner, count(*) FROM read_parquet('data/battles/*.parquet') GROUP BY 1`.
 
@@ -115,9 +146,16 @@ Load with `datasets.load_dataset("<this folder or repo>", "battles")`, or query 
 Sources: {", ".join(manifest["sources"])}. Records read per source:
 
 {_table(manifest["records_ingested"])}
-""" + ("\n".join(described) + "\n" if described else "") + ("".join(
-        f"\n**Not processed**: source `{src}` has not been through {', '.join(stages)} (released with "
-        f"`--allow-missing`); its battles carry no such flags or scrubbing.\n" for src, stages in missing.items())) + f"""
+"""
+        + ("\n".join(described) + "\n" if described else "")
+        + (
+            "".join(
+                f"\n**Not processed**: source `{src}` has not been through {', '.join(stages)} (released with "
+                f"`--allow-missing`); its battles carry no such flags or scrubbing.\n"
+                for src, stages in missing.items()
+            )
+        )
+        + f"""
 ## Cleaning
 
 Every record either became a battle or was quarantined with a reason (records = battles + quarantined).
@@ -160,7 +198,9 @@ public names.
 
 Each source keeps its own licence (also in `LICENSES.md`); check them before redistribution.
 
-""" + _licence_lines(meta) + f"""
+"""
+        + _licence_lines(meta)
+        + f"""
 ## Citation
 
 Cite this release (and its manifest's sha256 for the exact files):
@@ -168,17 +208,48 @@ Cite this release (and its manifest's sha256 for the exact files):
 ```bibtex
 {bibtex(spec, manifest)}
 ```
-""" + "".join(f"\nSource `{src}`:\n\n```bibtex\n{m['citation'].strip()}\n```\n" for src, m in meta.items()
-              if m.get("citation"))
-    card = DatasetCard.from_template(data, template_str="---\n{{ card_data }}\n---\n\n# {{ pretty_name }}\n{{ body }}",
-                                     pretty_name=spec.pretty_name, body=body)
+"""
+        + "".join(
+            f"\nSource `{src}`:\n\n```bibtex\n{m['citation'].strip()}\n```\n"
+            for src, m in meta.items()
+            if m.get("citation")
+        )
+    )
+    card = DatasetCard.from_template(
+        data,
+        template_str="---\n{{ card_data }}\n---\n\n# {{ pretty_name }}\n{{ body }}",
+        pretty_name=spec.pretty_name,
+        body=body,
+    )
     return str(card).rstrip() + "\n"
 
 
-_ISO = {"English": "en", "Chinese": "zh", "Russian": "ru", "Spanish": "es", "German": "de", "French": "fr",
-        "Japanese": "ja", "Portuguese": "pt", "Korean": "ko", "Italian": "it", "Arabic": "ar", "Vietnamese": "vi",
-        "Polish": "pl", "Turkish": "tr", "Thai": "th", "Indonesian": "id", "Dutch": "nl", "Ukrainian": "uk",
-        "Persian": "fa", "Hindi": "hi", "Czech": "cs", "Swedish": "sv", "Hebrew": "he", "Greek": "el"}
+_ISO = {
+    "English": "en",
+    "Chinese": "zh",
+    "Russian": "ru",
+    "Spanish": "es",
+    "German": "de",
+    "French": "fr",
+    "Japanese": "ja",
+    "Portuguese": "pt",
+    "Korean": "ko",
+    "Italian": "it",
+    "Arabic": "ar",
+    "Vietnamese": "vi",
+    "Polish": "pl",
+    "Turkish": "tr",
+    "Thai": "th",
+    "Indonesian": "id",
+    "Dutch": "nl",
+    "Ukrainian": "uk",
+    "Persian": "fa",
+    "Hindi": "hi",
+    "Czech": "cs",
+    "Swedish": "sv",
+    "Hebrew": "he",
+    "Greek": "el",
+}
 
 
 def _iso(languages: list[str]) -> list[str]:

@@ -87,8 +87,13 @@ class VerifiedRelease:
     def gate_passed(self, version: str | None) -> bool:
         """True when the signed manifest records that the PII gate ``version`` passed."""
         gate = self.manifest.get("pii_gate")
-        return (self.signed and version is not None and isinstance(gate, dict)
-                and gate.get("version") == version and gate.get("passed") is True)
+        return (
+            self.signed
+            and version is not None
+            and isinstance(gate, dict)
+            and gate.get("version") == version
+            and gate.get("passed") is True
+        )
 
 
 def _fail(release: Path, what: str) -> UserError:
@@ -161,8 +166,14 @@ def _hash_fd(fd: int, sink: Callable[[bytes], object] | None = None) -> tuple[st
     return h.hexdigest(), n
 
 
-def _check_file(path: Path, rel: str, listed: dict[str, str], sizes_declared: dict[str, Any],
-                manifest_bytes: bytes, stage_to: Path | None) -> int:
+def _check_file(
+    path: Path,
+    rel: str,
+    listed: dict[str, str],
+    sizes_declared: dict[str, Any],
+    manifest_bytes: bytes,
+    stage_to: Path | None,
+) -> int:
     """Hash one file (opened without following links), copying it to ``stage_to`` on the way; its size."""
     fd = _open_nofollow(path / rel)
     try:
@@ -214,8 +225,10 @@ def verify_release(path: Path, key: bytes | None, *, stage_to: Path | None = Non
     on_disk, dirs = _walk(path)
     if key is not None:
         if SIGNATURE not in on_disk:
-            raise UserError(f"release {path.name} is not signed by this workspace (no {SIGNATURE})",
-                            hint="build it again with this version of arenavotes")
+            raise UserError(
+                f"release {path.name} is not signed by this workspace (no {SIGNATURE})",
+                hint="build it again with this version of arenavotes",
+            )
         if not check_signature(manifest_bytes, _read_nofollow(path / SIGNATURE).decode("ascii", "replace"), key):
             raise _fail(path, f"{SIGNATURE} does not match {MANIFEST} (or the release was built by another workspace)")
         signed = True
@@ -247,5 +260,14 @@ def verify_release(path: Path, key: bytes | None, *, stage_to: Path | None = Non
     return VerifiedRelease(path, manifest, manifest_bytes, signed, tuple(publish), sizes)
 
 
-__all__ = ["MANIFEST", "SIGNATURE", "VerifiedRelease", "check_signature", "gate_version", "manifest_key",
-           "sign_manifest", "verify_release", "write_signature"]
+__all__ = [
+    "MANIFEST",
+    "SIGNATURE",
+    "VerifiedRelease",
+    "check_signature",
+    "gate_version",
+    "manifest_key",
+    "sign_manifest",
+    "verify_release",
+    "write_signature",
+]

@@ -31,13 +31,22 @@ from arenavotes.errors import UserError
 from arenavotes.releases.integrity import MANIFEST, SIGNATURE, VerifiedRelease, verify_release
 
 MARKER = ".arenavotes-hub"
-_MARKER_TEXT = ("This folder is a dataset hub written by 'arenavotes publish': one commit and one tag per\n"
-                "release version. Do not add other files; publish removes the files of the previous release.\n")
+_MARKER_TEXT = (
+    "This folder is a dataset hub written by 'arenavotes publish': one commit and one tag per\n"
+    "release version. Do not add other files; publish removes the files of the previous release.\n"
+)
 
 
-def publish_release(path: Path, target: str, *, dry_run: bool, gate: Callable[[Path], list[Any]],
-                    key: bytes | None = None, gate_version: str | None = None,
-                    workspace: Path | None = None) -> Iterator[str]:
+def publish_release(
+    path: Path,
+    target: str,
+    *,
+    dry_run: bool,
+    gate: Callable[[Path], list[Any]],
+    key: bytes | None = None,
+    gate_version: str | None = None,
+    workspace: Path | None = None,
+) -> Iterator[str]:
     """Publish the release at ``path`` to ``target`` (``hf://datasets/ORG/NAME`` or a local folder).
 
     ``key``: the workspace secret; when given, the release must carry a valid ``manifest.sig``.
@@ -57,8 +66,10 @@ def publish_release(path: Path, target: str, *, dry_run: bool, gate: Callable[[P
         if not verified.gate_passed(gate_version):
             found = gate(path if dry_run else stage)
             if found:
-                raise UserError(f"refusing to publish {verified.version}: the PII gate found {len(found)} finding(s)",
-                                hint="scrub the workspace and build a new release")
+                raise UserError(
+                    f"refusing to publish {verified.version}: the PII gate found {len(found)} finding(s)",
+                    hint="scrub the workspace and build a new release",
+                )
         if hub is None:
             yield from _hub(stage, verified, target, repo_id, dry_run)
         else:
@@ -66,6 +77,7 @@ def publish_release(path: Path, target: str, *, dry_run: bool, gate: Callable[[P
 
 
 # -- the Hugging Face Hub ---------------------------------------------------------------------------------
+
 
 def _hub_repo(target: str) -> str:
     parts = target.removeprefix("hf://").split("/")
@@ -91,24 +103,45 @@ def _hub(stage: Path, verified: VerifiedRelease, target: str, repo_id: str, dry_
     operations = [CommitOperationAdd(path_in_repo=rel, path_or_fileobj=str(stage / rel)) for rel in verified.files]
     try:
         api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-        info = api.create_commit(repo_id, operations, commit_message=f"arenavotes release {version}",
-                                 repo_type="dataset")
+        info = api.create_commit(
+            repo_id, operations, commit_message=f"arenavotes release {version}", repo_type="dataset"
+        )
         api.create_tag(repo_id, tag=version, revision=getattr(info, "oid", None), repo_type="dataset")
     except Exception as exc:
-        raise UserError(f"publishing to {target} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
-                        hint="check HF_TOKEN, the network and that the tag does not exist yet") from None
+        raise UserError(
+            f"publishing to {target} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            hint="check HF_TOKEN, the network and that the tag does not exist yet",
+        ) from None
     yield from (f"done: {op}" for op in ops)
 
 
 # -- a local hub folder -----------------------------------------------------------------------------------
 
+
 def _git(repo: Path, *args: str, check: bool = True) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "arenavotes", "GIT_AUTHOR_EMAIL": "arenavotes@localhost",
-           "GIT_COMMITTER_NAME": "arenavotes", "GIT_COMMITTER_EMAIL": "arenavotes@localhost"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "arenavotes",
+        "GIT_AUTHOR_EMAIL": "arenavotes@localhost",
+        "GIT_COMMITTER_NAME": "arenavotes",
+        "GIT_COMMITTER_EMAIL": "arenavotes@localhost",
+    }
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
         env.pop(name, None)
-    cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false",
-           "-c", "core.autocrlf=false", "-C", str(repo), *args]
+    cmd = [
+        "git",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "tag.gpgsign=false",
+        "-c",
+        "core.autocrlf=false",
+        "-C",
+        str(repo),
+        *args,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if check and out.returncode != 0:
         raise UserError(f"git {' '.join(args)} in {repo} failed: {out.stderr.strip().splitlines()[-1:]}")
@@ -131,8 +164,10 @@ class _LocalHub:
         for p in protected:
             pr = p.resolve()
             if _is_within(repo, pr) or _is_within(pr, repo):
-                raise UserError(f"--to {target}: refusing to publish into {repo}, which is, contains or lies "
-                                f"inside {pr}", hint="publish to a new folder outside the workspace, e.g. ../hub")
+                raise UserError(
+                    f"--to {target}: refusing to publish into {repo}, which is, contains or lies inside {pr}",
+                    hint="publish to a new folder outside the workspace, e.g. ../hub",
+                )
         try:
             st = os.lstat(repo)
         except FileNotFoundError:
@@ -141,8 +176,11 @@ class _LocalHub:
             raise UserError(f"--to {target}: exists and is not a folder", hint="choose a new folder")
         if not any(repo.iterdir()):
             return cls(repo, True, [], set())
-        not_hub = UserError(f"--to {target}: {repo} is not empty and is not a hub written by 'arenavotes publish' "
-                            f"(no committed {MARKER})", hint="publish to a new or empty folder")
+        not_hub = UserError(
+            f"--to {target}: {repo} is not empty and is not a hub written by 'arenavotes publish' "
+            f"(no committed {MARKER})",
+            hint="publish to a new or empty folder",
+        )
         for name, want in ((MARKER, stat.S_ISREG), (".git", stat.S_ISDIR)):
             try:
                 if not want(os.lstat(repo / name).st_mode):
@@ -159,26 +197,36 @@ class _LocalHub:
                 tree[name] = meta.split()[0]
         if MARKER not in tree:
             raise not_hub
-        dirty = [e for e in _git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--ignored").split("\0") if e]
+        dirty = [
+            e for e in _git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--ignored").split("\0") if e
+        ]
         if dirty:
-            raise UserError(f"--to {target}: the hub has uncommitted changes or files publish did not write: "
-                            f"{', '.join(e[3:] for e in dirty[:5])}",
-                            hint="commit or remove them (publish never deletes what it did not write)")
+            raise UserError(
+                f"--to {target}: the hub has uncommitted changes or files publish did not write: "
+                f"{', '.join(e[3:] for e in dirty[:5])}",
+                hint="commit or remove them (publish never deletes what it did not write)",
+            )
         odd = sorted(n for n, mode in tree.items() if mode not in ("100644", "100755"))
         if odd:
-            raise UserError(f"--to {target}: the hub holds links or submodules: {', '.join(odd[:5])}",
-                            hint="publish to a new folder")
+            raise UserError(
+                f"--to {target}: the hub holds links or submodules: {', '.join(odd[:5])}",
+                hint="publish to a new folder",
+            )
         previous: set[str] = set()
         if MANIFEST in tree:
             try:
                 files = json.loads(_git(repo, "show", f"HEAD:{MANIFEST}"))["files"]
                 previous = {str(f) for f in files}
             except (ValueError, KeyError, TypeError):
-                raise UserError(f"--to {target}: the hub's {MANIFEST} is unreadable", hint="publish to a new folder") from None
+                raise UserError(
+                    f"--to {target}: the hub's {MANIFEST} is unreadable", hint="publish to a new folder"
+                ) from None
         unexplained = sorted(set(tree) - previous - {MANIFEST, SIGNATURE, MARKER})
         if unexplained:
-            raise UserError(f"--to {target}: the hub holds files no published release wrote: "
-                            f"{', '.join(unexplained[:5])}", hint="move them out (publish never deletes them)")
+            raise UserError(
+                f"--to {target}: the hub holds files no published release wrote: {', '.join(unexplained[:5])}",
+                hint="move them out (publish never deletes them)",
+            )
         tags = set(_git(repo, "tag", "--list").split())
         head = _git(repo, "rev-parse", "--verify", "HEAD").strip()
         return cls(repo, False, sorted(set(tree) - {MARKER}), tags, head)
@@ -190,8 +238,11 @@ class _LocalHub:
         ops = [f"init git repository {repo} (with {MARKER})" if self.new else f"use git repository {repo}"]
         if self.tracked:
             ops.append(f"remove the {len(self.tracked)} files of the previous release")
-        ops += [f"write {len(verified.files)} files of release {version}: {', '.join(verified.files)}",
-                f"commit 'arenavotes release {version}'", f"tag {version}"]
+        ops += [
+            f"write {len(verified.files)} files of release {version}: {', '.join(verified.files)}",
+            f"commit 'arenavotes release {version}'",
+            f"tag {version}",
+        ]
         if dry_run:
             yield from (f"[dry run] {op}" for op in ops)
             return

@@ -23,8 +23,16 @@ def _text(name: str) -> str:
     return importlib.resources.files("arenavotes.sql").joinpath(name).read_text(encoding="utf-8")
 
 
-_TYPES = {"string": "VARCHAR", "large_string": "VARCHAR", "string_view": "VARCHAR", "double": "DOUBLE",
-          "float": "FLOAT", "int64": "BIGINT", "int32": "INTEGER", "bool": "BOOLEAN"}
+_TYPES = {
+    "string": "VARCHAR",
+    "large_string": "VARCHAR",
+    "string_view": "VARCHAR",
+    "double": "DOUBLE",
+    "float": "FLOAT",
+    "int64": "BIGINT",
+    "int32": "INTEGER",
+    "bool": "BOOLEAN",
+}
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _PARQUET_GLOB = re.compile(r"read_parquet\('\{root\}/data/([a-z_][a-z0-9_]*)/\*\.parquet'\)")
 

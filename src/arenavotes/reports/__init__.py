@@ -62,21 +62,32 @@ def report_params(settings: Settings) -> RatingParams:
     return RatingParams.from_settings(st, ci=st.ci if st.ci != "none" else "sandwich")
 
 
-def gather(con: duckdb.DuckDBPyConnection, sources: Sequence[str], month: str | None, compare: str | None,
-           settings: Settings, exclude_flags: Sequence[str]) -> tuple[ReportInput, str | None]:
+def gather(
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[str],
+    month: str | None,
+    compare: str | None,
+    settings: Settings,
+    exclude_flags: Sequence[str],
+) -> tuple[ReportInput, str | None]:
     """The report's inputs from the workspace; the second value is a note for sources without timestamps."""
-    stamped = con.sql("SELECT count(*) FILTER (WHERE tstamp IS NOT NULL), count(*) FROM battles "
-                      "WHERE source IN (SELECT unnest(?))", params=[list(sources)]).fetchall()[0]
+    stamped = con.sql(
+        "SELECT count(*) FILTER (WHERE tstamp IS NOT NULL), count(*) FROM battles WHERE source IN (SELECT unnest(?))",
+        params=[list(sources)],
+    ).fetchall()[0]
     note = None
     if month and stamped[0] == 0:
-        note = (f"the selected sources have no timestamps, so no battle can be placed in {month}: "
-                "this is a report over all their battles")
+        note = (
+            f"the selected sources have no timestamps, so no battle can be placed in {month}: "
+            "this is a report over all their battles"
+        )
         month, compare = None, None
     params = report_params(settings)
     by_prompt = params.ci == "cluster" and params.cluster_by == "prompt"
     since, until = month_bounds(month) if month else (None, None)
-    battles = load_battles(con, sources, since=since, until=until, exclude_flags=exclude_flags,
-                           with_prompt_key=by_prompt)
+    battles = load_battles(
+        con, sources, since=since, until=until, exclude_flags=exclude_flags, with_prompt_key=by_prompt
+    )
     previous = None
     if compare:
         ps, pu = month_bounds(compare)
@@ -85,16 +96,25 @@ def gather(con: duckdb.DuckDBPyConnection, sources: Sequence[str], month: str | 
             note = f"no battles in {compare} for these sources, so there is no comparison"
             previous, compare = None, None
     labels = load_labels(con, sources)
-    quality = quality_counts(con, sources, since, until)     # before the exclusion policy
+    quality = quality_counts(con, sources, since, until)  # before the exclusion policy
     st = settings.ratings
-    return ReportInput(month or "all battles", battles,
-                       labels.filter(pl.col("battle_id").is_in(battles["battle_id"].implode())),
-                       previous, compare, quality, params, st.min_battles, st.min_category_battles,
-                       st.style_reg), note
+    return ReportInput(
+        month or "all battles",
+        battles,
+        labels.filter(pl.col("battle_id").is_in(battles["battle_id"].implode())),
+        previous,
+        compare,
+        quality,
+        params,
+        st.min_battles,
+        st.min_category_battles,
+        st.style_reg,
+    ), note
 
 
-def methods_text(tables: dict[str, pl.DataFrame], sources: Sequence[str], exclude_flags: Sequence[str],
-                 note: str | None) -> str:
+def methods_text(
+    tables: dict[str, pl.DataFrame], sources: Sequence[str], exclude_flags: Sequence[str], note: str | None
+) -> str:
     """The methods paragraph, written from the parameters the tables were computed with."""
     m = tables["methods"].row(0, named=True)
     level = round(100 * (1 - m["alpha"]))
@@ -104,83 +124,146 @@ def methods_text(tables: dict[str, pl.DataFrame], sources: Sequence[str], exclud
     parts = [
         f"Bradley-Terry maximum likelihood on the Elo scale (400 points per factor of 10 in odds; mean rating "
         f"1000), fitted by Newton's method on vote counts per model pair; {TIE_PROSE[m['ties']]}"
-        + ("; both-bad votes are left out" if m["bothbad"] == "drop" else "") + ".",
+        + ("; both-bad votes are left out" if m["bothbad"] == "drop" else "")
+        + ".",
         f"{level}% intervals from {ci}. Rank = 1 + the number of models whose lower bound is above the model's "
         f"upper bound (LMArena's published rank); the rank range is the {level}% range of the model's rank over "
         f"{m['rounds']} bootstrap rounds (seed {m['seed']}).",
         f"Models with fewer than {m['min_battles']} battles are marked provisional; category leaderboards are "
         f"fitted on categories with at least {m['min_category_battles']} battles, with sandwich intervals.",
-        (f"Style control: answer length in tokens, markdown headers, list items and bold spans as "
-         f"(a - b) / (a + b + 1), standardised, fitted jointly with the ratings under an L2 penalty of "
-         f"{m['style_reg']}." if "style" in tables else ""),
+        (
+            f"Style control: answer length in tokens, markdown headers, list items and bold spans as "
+            f"(a - b) / (a + b + 1), standardised, fitted jointly with the ratings under an L2 penalty of "
+            f"{m['style_reg']}."
+            if "style" in tables
+            else ""
+        ),
         f"Battles carrying these flags were left out: {', '.join(exclude_flags) or 'none'}.",
         f"Sources: {', '.join(sources)}. arenavotes {__version__}.",
     ]
     if m["reg"] > 0:
-        parts.append(f"Some model never won or never lost in this period, so the maximum-likelihood ratings do "
-                     f"not exist; a ridge of {m['reg']} on the strengths keeps them finite.")
+        parts.append(
+            f"Some model never won or never lost in this period, so the maximum-likelihood ratings do "
+            f"not exist; a ridge of {m['reg']} on the strengths keeps them finite."
+        )
     if note:
         parts.append(f"Note: {note}.")
     return " ".join(p for p in parts if p)
 
 
-def render(tables: dict[str, pl.DataFrame], inp: ReportInput, figures: list[Path], sources: Sequence[str],
-           note: str | None, exclude_flags: Sequence[str]) -> tuple[str, str]:
+def render(
+    tables: dict[str, pl.DataFrame],
+    inp: ReportInput,
+    figures: list[Path],
+    sources: Sequence[str],
+    note: str | None,
+    exclude_flags: Sequence[str],
+) -> tuple[str, str]:
     """report.md and report.html from the tables (Jinja2 templates in ``reports/templates``)."""
     board = tables["leaderboard"]
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(
-        lambda name: importlib.resources.files("arenavotes.reports").joinpath(f"templates/{name}").read_text()),
-        autoescape=jinja2.select_autoescape(["html.j2"]), keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(
+            lambda name: importlib.resources.files("arenavotes.reports").joinpath(f"templates/{name}").read_text()
+        ),
+        autoescape=jinja2.select_autoescape(["html.j2"]),
+        keep_trailing_newline=True,
+    )
     pngs = sorted({p.stem for p in figures if p.suffix == ".png"}, key=list(CAPTIONS).index)
-    figs = [{"name": n, "caption": CAPTIONS[n],
-             "png": base64.b64encode((figures[0].parent / f"{n}.png").read_bytes()).decode()} for n in pngs]
+    figs = [
+        {
+            "name": n,
+            "caption": CAPTIONS[n],
+            "png": base64.b64encode((figures[0].parent / f"{n}.png").read_bytes()).decode(),
+        }
+        for n in pngs
+    ]
     cats = []
     if "category_leaderboards" in tables:
         for (cat, lab), g in tables["category_leaderboards"].group_by(["category", "labeler"], maintain_order=True):
             top = g.sort("rating", descending=True).head(5)
-            cats.append({"category": cat, "labeler": lab, "models": g.height, "battles": int(g["battles"].sum() // 2),
-                         "top": [f"{m} ({r:.0f})" for m, r in top.select("model", "rating").iter_rows()]})
+            cats.append(
+                {
+                    "category": cat,
+                    "labeler": lab,
+                    "models": g.height,
+                    "battles": int(g["battles"].sum() // 2),
+                    "top": [f"{m} ({r:.0f})" for m, r in top.select("model", "rating").iter_rows()],
+                }
+            )
         cats.sort(key=lambda c: (c["category"], c["labeler"]))
     comparison = tables["comparison"].row(0, named=True) if "comparison" in tables else None
     changes = tables.get("rank_changes")
     new = ", ".join(changes.filter(pl.col("status") == "new")["model"].to_list()) if changes is not None else ""
     retired = ", ".join(changes.filter(pl.col("status") == "retired")["model"].to_list()) if changes is not None else ""
     quality = [f"{inp.battles.height:,} battles rated after leaving out flags: {', '.join(exclude_flags) or 'none'}."]
-    for name, what in (("quality_quarantine", "quarantined at ingest (whole sources)"), ("quality_flags", "flagged"),
-                       ("quality_pii", "PII spans replaced")):
+    for name, what in (
+        ("quality_quarantine", "quarantined at ingest (whole sources)"),
+        ("quality_flags", "flagged"),
+        ("quality_pii", "PII spans replaced"),
+    ):
         if name in tables and tables[name].height:
             quality.append(f"{what}: " + ", ".join(f"{k} {v:,}" for k, v in tables[name].iter_rows()))
     span = ""
     if inp.battles["tstamp"].null_count() < inp.battles.height:
-        first, last = inp.battles.select(pl.col("tstamp").min().dt.strftime("%Y-%m-%d"),
-                                         pl.col("tstamp").max().dt.strftime("%Y-%m-%d").alias("last")).row(0)
+        first, last = inp.battles.select(
+            pl.col("tstamp").min().dt.strftime("%Y-%m-%d"), pl.col("tstamp").max().dt.strftime("%Y-%m-%d").alias("last")
+        ).row(0)
         span = f" from {first} to {last}"
-    summary = (f"{inp.battles.height:,} battles between {board.height} models{span}. "
-               f"Top: {board['model'][0]} ({board['rating'][0]:.1f}).")
+    summary = (
+        f"{inp.battles.height:,} battles between {board.height} models{span}. "
+        f"Top: {board['model'][0]} ({board['rating'][0]:.1f})."
+    )
     others = None
     if "other_groups" in tables:
         og = tables["other_groups"]
         rated = int(board["battles"].sum() // 2)
         n_groups = og["group"].n_unique()
-        summary += (f" The models split into {n_groups + 1} groups that never met, directly or through others, so "
-                    f"ratings compare only within a group: the board below is the group with the most battles "
-                    f"({rated:,} battles); the other groups are rated on their own in 'Other groups of models'.")
-        others = [{"group": g, "rows": grp.sort("rank", nulls_last=True).to_dicts(),
-                   "note": grp["note"].drop_nulls().first()}
-                  for (g,), grp in og.group_by(["group"], maintain_order=True)]
-    style_note = None if "style" in tables else (
-        "No style-control fit: these battles carry no answer texts (or fewer than 50 with all style features).")
-    ctx = {"title": inp.title, "scope": ", ".join(sources), "summary": summary, "leaderboard": board.to_dicts(), "min_battles": inp.min_battles,
-           "level": round(100 * (1 - inp.params.alpha)), "figures": figs, "comparison": comparison,
-           "new_models": new, "retired_models": retired, "categories": cats,
-           "style": tables["style"].to_dicts() if "style" in tables else None, "style_note": style_note,
-           "quality": quality, "methods": methods_text(tables, sources, exclude_flags, note), "others": others}
+        summary += (
+            f" The models split into {n_groups + 1} groups that never met, directly or through others, so "
+            f"ratings compare only within a group: the board below is the group with the most battles "
+            f"({rated:,} battles); the other groups are rated on their own in 'Other groups of models'."
+        )
+        others = [
+            {"group": g, "rows": grp.sort("rank", nulls_last=True).to_dicts(), "note": grp["note"].drop_nulls().first()}
+            for (g,), grp in og.group_by(["group"], maintain_order=True)
+        ]
+    style_note = (
+        None
+        if "style" in tables
+        else ("No style-control fit: these battles carry no answer texts (or fewer than 50 with all style features).")
+    )
+    ctx = {
+        "title": inp.title,
+        "scope": ", ".join(sources),
+        "summary": summary,
+        "leaderboard": board.to_dicts(),
+        "min_battles": inp.min_battles,
+        "level": round(100 * (1 - inp.params.alpha)),
+        "figures": figs,
+        "comparison": comparison,
+        "new_models": new,
+        "retired_models": retired,
+        "categories": cats,
+        "style": tables["style"].to_dicts() if "style" in tables else None,
+        "style_note": style_note,
+        "quality": quality,
+        "methods": methods_text(tables, sources, exclude_flags, note),
+        "others": others,
+    }
     return env.get_template("report.md.j2").render(**ctx), env.get_template("report.html.j2").render(**ctx)
 
 
-def build_report(con: duckdb.DuckDBPyConnection, workspace: Path, sources: Sequence[str], month: str | None,
-                 compare: str | None, settings: Settings, exclude_flags: Sequence[str],
-                 step: Callable[[str], None] | None = None, out: Path | None = None) -> tuple[Path, str | None]:
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    workspace: Path,
+    sources: Sequence[str],
+    month: str | None,
+    compare: str | None,
+    settings: Settings,
+    exclude_flags: Sequence[str],
+    step: Callable[[str], None] | None = None,
+    out: Path | None = None,
+) -> tuple[Path, str | None]:
     """Write ``out`` (default ``reports/<month or all>/``) and return it with the no-timestamp note (if any)."""
     say = step or (lambda _: None)
     say("reading battles")
@@ -190,7 +273,7 @@ def build_report(con: duckdb.DuckDBPyConnection, workspace: Path, sources: Seque
     tables = build_tables(inp)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     for old in (*(out / "tables").glob("*.parquet"), *(out / "figures").glob("*.*")):
-        old.unlink()                                  # a rerun must not keep figures of tables that are gone
+        old.unlink()  # a rerun must not keep figures of tables that are gone
     for name, t in tables.items():
         t.write_parquet(out / "tables" / f"{name}.parquet")
     say(f"drawing figures ({len(tables)} tables)")

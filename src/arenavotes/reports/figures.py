@@ -51,10 +51,15 @@ def forest(t: pl.DataFrame) -> plt.Figure:
 
 def slope(t: pl.DataFrame, before: str = "previous", now: str = "this period") -> plt.Figure:
     """Positions (1 = best rating) of the models rated in both periods; green up, red down."""
-    d = (t.filter(pl.col("status") == "kept")
-         .with_columns(pos_prev=pl.col("rating_prev").rank("ordinal", descending=True),
-                       pos_now=pl.col("rating_now").rank("ordinal", descending=True))
-         .sort("pos_now").head(TOP_SLOPE))
+    d = (
+        t.filter(pl.col("status") == "kept")
+        .with_columns(
+            pos_prev=pl.col("rating_prev").rank("ordinal", descending=True),
+            pos_now=pl.col("rating_now").rank("ordinal", descending=True),
+        )
+        .sort("pos_now")
+        .head(TOP_SLOPE)
+    )
     fig, ax = plt.subplots(figsize=(7, 0.3 * max(d.height, 4) + 1.2))
     for m, a, b in d.select("model", "pos_prev", "pos_now").iter_rows():
         color = "#55a868" if b < a else ("#c44e52" if b > a else "#8c8c8c")
@@ -125,8 +130,15 @@ def rank_heatmap(t: pl.DataFrame, order: list[str]) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(0.75 * len(pairs) + 3.5, 0.3 * len(models) + 1.8))
     im = ax.imshow(m, cmap="viridis_r", aspect="auto")
     for i, j in zip(*np.nonzero(~np.isnan(m)), strict=True):
-        ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=6,
-                color="white" if m[i, j] > np.nanmax(m) * 0.6 else "black")
+        ax.text(
+            j,
+            i,
+            f"{m[i, j]:.0f}",
+            ha="center",
+            va="center",
+            fontsize=6,
+            color="white" if m[i, j] > np.nanmax(m) * 0.6 else "black",
+        )
     ax.set_xticks(range(len(pairs)), names, rotation=45, ha="right", fontsize=7)
     ax.set_yticks(range(len(models)), models, fontsize=7)
     fig.colorbar(im, ax=ax, label="rank in category", shrink=0.7)
@@ -136,8 +148,14 @@ def rank_heatmap(t: pl.DataFrame, order: list[str]) -> plt.Figure:
 def coefficients(t: pl.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(5, 2.5))
     y = np.arange(t.height)
-    ax.errorbar(t["coef"], y, xerr=np.vstack([t["coef"] - t["ci_lower"], t["ci_upper"] - t["coef"]]), fmt="o",
-                color="#4c72b0", capsize=3)
+    ax.errorbar(
+        t["coef"],
+        y,
+        xerr=np.vstack([t["coef"] - t["ci_lower"], t["ci_upper"] - t["coef"]]),
+        fmt="o",
+        color="#4c72b0",
+        capsize=3,
+    )
     ax.axvline(0, color="#8c8c8c", lw=0.8)
     ax.set_yticks(y, t["feature"].to_list())
     ax.set_xlabel("style coefficient (logit per sd of the feature)")
@@ -170,18 +188,40 @@ def draw_all(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
     plan: list[tuple[str, str, Callable[[], plt.Figure]]] = [
         ("leaderboard", "forest", lambda: forest(tables["leaderboard"])),
         ("rank_changes", "rank_changes", lambda: slope(tables["rank_changes"], *_periods(tables))),
-        ("battles_per_model", "battles_per_model", lambda: bars(tables["battles_per_model"], "model", "battles",
-                                                                 "battles")),
+        (
+            "battles_per_model",
+            "battles_per_model",
+            lambda: bars(tables["battles_per_model"], "model", "battles", "battles"),
+        ),
         ("battles_per_day", "battles_per_day", lambda: line(tables["battles_per_day"])),
-        ("win_rates", "win_rates", lambda: heatmap(tables["win_rates"], "win_rate", "observed score (ties = 1/2)",
-                                                   [m for m in order if m in set(tables["win_rates"]["model"])])),
-        ("predicted", "predicted", lambda: heatmap(tables["predicted"], "p_win", "predicted P(row beats column)",
-                                                   [m for m in order if m in set(tables["predicted"]["model"])])),
+        (
+            "win_rates",
+            "win_rates",
+            lambda: heatmap(
+                tables["win_rates"],
+                "win_rate",
+                "observed score (ties = 1/2)",
+                [m for m in order if m in set(tables["win_rates"]["model"])],
+            ),
+        ),
+        (
+            "predicted",
+            "predicted",
+            lambda: heatmap(
+                tables["predicted"],
+                "p_win",
+                "predicted P(row beats column)",
+                [m for m in order if m in set(tables["predicted"]["model"])],
+            ),
+        ),
         ("category_ranks", "category_ranks", lambda: rank_heatmap(tables["category_ranks"], order)),
         ("style", "style", lambda: coefficients(tables["style"])),
         ("stability", "rank_spread", lambda: spread(tables["stability"])),
-        ("quality_quarantine", "quality_quarantine", lambda: bars(tables["quality_quarantine"], "reason", "rows",
-                                                                  "quarantined records")),
+        (
+            "quality_quarantine",
+            "quality_quarantine",
+            lambda: bars(tables["quality_quarantine"], "reason", "rows", "quarantined records"),
+        ),
         ("quality_flags", "quality_flags", lambda: bars(tables["quality_flags"], "flag", "battles", "flagged battles")),
         ("quality_pii", "quality_pii", lambda: bars(tables["quality_pii"], "entity", "spans", "PII spans replaced")),
     ]
@@ -190,4 +230,3 @@ def draw_all(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
         if table in tables and tables[table].height:
             paths += _save(draw(), out, name)
     return paths
-

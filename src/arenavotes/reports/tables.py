@@ -16,20 +16,31 @@ from arenavotes.errors import UserError
 from arenavotes.ratings import RatingParams, kendall_tau
 from arenavotes.ratings.leaderboard import LABEL_SCHEMA, Boards, build
 
-TOP = 25     # models shown in matrices and figures
+TOP = 25  # models shown in matrices and figures
 #: Columns of the report's leaderboard table, in order.
-BOARD_COLUMNS = ["model", "rating", "ci_lower", "ci_upper", "rank", "rank_ub", "rank_worst", "battles",
-                 "rank_q025", "rank_q975", "provisional"]
+BOARD_COLUMNS = [
+    "model",
+    "rating",
+    "ci_lower",
+    "ci_upper",
+    "rank",
+    "rank_ub",
+    "rank_worst",
+    "battles",
+    "rank_q025",
+    "rank_q975",
+    "provisional",
+]
 #: Labels that are not topics (judging criteria, languages): no category board in a report.
 NOT_TOPICS = ("criteria.", "language:")
 
 
 @dataclasses.dataclass(frozen=True)
 class ReportInput:
-    title: str                       # e.g. "2024-07" or "all battles"
-    battles: pl.DataFrame            # battle_id, tstamp, model_a, model_b, winner, voter_id, style columns
-    labels: pl.DataFrame             # battle_id, labeler, category (positive labels only)
-    previous: pl.DataFrame | None    # the comparison month's battles
+    title: str  # e.g. "2024-07" or "all battles"
+    battles: pl.DataFrame  # battle_id, tstamp, model_a, model_b, winner, voter_id, style columns
+    labels: pl.DataFrame  # battle_id, labeler, category (positive labels only)
+    previous: pl.DataFrame | None  # the comparison month's battles
     previous_title: str | None
     quality: dict[str, pl.DataFrame]  # quarantine, flags, pii: (reason/flag/entity, count)
     params: RatingParams
@@ -44,11 +55,20 @@ def report_boards(battles: pl.DataFrame, labels: pl.DataFrame, inp: ReportInput,
     its fit; every other board (further groups, categories) with sandwich intervals. A report describes what
     happened, so a board where some model never won or never lost gets a small ridge instead of no board.
     ``main=False``: a board to compare with (no rank ranges, no style)."""
-    return build(battles, labels, inp.params if main else dataclasses.replace(inp.params, ci="sandwich"),
-                 min_battles=inp.min_battles, min_category_battles=inp.min_category_battles,
-                 style="overall" if main else False, style_reg=inp.style_reg, with_loo=False,
-                 category_groups="largest", ridge_fallback=True,
-                 side_params=dataclasses.replace(inp.params, ci="sandwich"), rank_bootstrap=main)
+    return build(
+        battles,
+        labels,
+        inp.params if main else dataclasses.replace(inp.params, ci="sandwich"),
+        min_battles=inp.min_battles,
+        min_category_battles=inp.min_category_battles,
+        style="overall" if main else False,
+        style_reg=inp.style_reg,
+        with_loo=False,
+        category_groups="largest",
+        ridge_fallback=True,
+        side_params=dataclasses.replace(inp.params, ci="sandwich"),
+        rank_bootstrap=main,
+    )
 
 
 def _overall(boards: Boards, group: int | None = None) -> pl.DataFrame:
@@ -59,7 +79,7 @@ def _overall(boards: Boards, group: int | None = None) -> pl.DataFrame:
 def main_board(boards: Boards) -> pl.DataFrame:
     """The overall board of the group with the most battles (rows of the leaderboards table)."""
     board = _overall(boards, 1)
-    if board.height == 0:                     # that group could not be rated
+    if board.height == 0:  # that group could not be rated
         raise UserError(boards.unrated["", "overall", 1][1])
     return board
 
@@ -75,46 +95,79 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
     others = _other_groups(boards)
     if others is not None:
         out["other_groups"] = others
-        b = b.filter(pl.col("model_a").is_in(main["model"].implode()) & pl.col("model_b").is_in(main["model"].implode()))
+        b = b.filter(
+            pl.col("model_a").is_in(main["model"].implode()) & pl.col("model_b").is_in(main["model"].implode())
+        )
     used = RatingParams(**json.loads(main["params"][0]))
-    out["methods"] = pl.DataFrame([{
-        "ties": used.ties, "bothbad": used.bothbad, "ci": used.ci, "rounds": used.rounds, "alpha": used.alpha,
-        "cluster_by": used.cluster_by, "seed": used.seed, "reg": used.reg, "min_battles": inp.min_battles,
-        "min_category_battles": inp.min_category_battles, "style_reg": inp.style_reg}])
+    out["methods"] = pl.DataFrame(
+        [
+            {
+                "ties": used.ties,
+                "bothbad": used.bothbad,
+                "ci": used.ci,
+                "rounds": used.rounds,
+                "alpha": used.alpha,
+                "cluster_by": used.cluster_by,
+                "seed": used.seed,
+                "reg": used.reg,
+                "min_battles": inp.min_battles,
+                "min_category_battles": inp.min_category_battles,
+                "style_reg": inp.style_reg,
+            }
+        ]
+    )
     board = main.select(BOARD_COLUMNS)
     out["leaderboard"] = board
     top = board.sort("battles", descending=True).head(TOP)["model"].to_list()
-    top = [m for m in board["model"].to_list() if m in top]               # in leaderboard order
+    top = [m for m in board["model"].to_list() if m in top]  # in leaderboard order
     out["battles_per_model"] = board.select("model", "battles").sort("battles", descending=True)
     if b["tstamp"].null_count() < b.height:
-        out["battles_per_day"] = (b.filter(pl.col("tstamp").is_not_null())
-                                  .group_by(day=pl.col("tstamp").dt.date()).len("battles").sort("day"))
+        out["battles_per_day"] = (
+            b.filter(pl.col("tstamp").is_not_null()).group_by(day=pl.col("tstamp").dt.date()).len("battles").sort("day")
+        )
     out["win_rates"] = _observed(b, top)
     out["predicted"] = _predicted(dict(board.select("model", "rating").iter_rows()), top)
     cats = boards.boards.filter(pl.col("labeler") != "")
     if cats.height:
-        out["category_leaderboards"] = cats.select("model", "rating", "ci_lower", "ci_upper", "rank_ub", "battles",
-                                                   "category", "labeler")
-        out["category_ranks"] = out["category_leaderboards"].filter(
-            pl.col("model").is_in(board.head(TOP)["model"].implode())).select("category", "labeler", "model", "rank_ub")
+        out["category_leaderboards"] = cats.select(
+            "model", "rating", "ci_lower", "ci_upper", "rank_ub", "battles", "category", "labeler"
+        )
+        out["category_ranks"] = (
+            out["category_leaderboards"]
+            .filter(pl.col("model").is_in(board.head(TOP)["model"].implode()))
+            .select("category", "labeler", "model", "rank_ub")
+        )
     style = boards.style.filter(pl.col("labeler") == "", pl.col("component") == 1) if boards.style.height else None
     if style is not None and style.height:
         out["style"] = style.select("feature", "coef", "ci_lower", "ci_upper")
-    out["stability"] = main.select("model", "rating", "rank", "rank_ub", "rank_q025", "rank_q975",
-                                   rank_spread=pl.col("rank_q975") - pl.col("rank_q025"), online_elo="online_elo")
+    out["stability"] = main.select(
+        "model",
+        "rating",
+        "rank",
+        "rank_ub",
+        "rank_q025",
+        "rank_q975",
+        rank_spread=pl.col("rank_q975") - pl.col("rank_q025"),
+        online_elo="online_elo",
+    )
     if inp.previous is not None and inp.previous.height:
         prev_board = main_board(report_boards(inp.previous, pl.DataFrame(schema=LABEL_SCHEMA), inp, main=False))
         now = dict(board.select("model", "rating").iter_rows())
         before = dict(prev_board.select("model", "rating").iter_rows())
         tau, common = kendall_tau(now, before)
-        out["comparison"] = pl.DataFrame({"previous": [inp.previous_title], "current": [inp.title], "kendall_tau": [tau],
-                                          "common_models": [common]})
+        out["comparison"] = pl.DataFrame(
+            {"previous": [inp.previous_title], "current": [inp.title], "kendall_tau": [tau], "common_models": [common]}
+        )
         joined = prev_board.select("model", rank_prev="rank_ub", rating_prev="rating").join(
-            board.select("model", rank_now="rank_ub", rating_now="rating"), on="model", how="full", coalesce=True)
+            board.select("model", rank_now="rank_ub", rating_now="rating"), on="model", how="full", coalesce=True
+        )
         out["rank_changes"] = joined.with_columns(
-            status=pl.when(pl.col("rank_prev").is_null()).then(pl.lit("new"))
-            .when(pl.col("rank_now").is_null()).then(pl.lit("retired")).otherwise(pl.lit("kept"))).sort(
-            "rank_now", nulls_last=True)
+            status=pl.when(pl.col("rank_prev").is_null())
+            .then(pl.lit("new"))
+            .when(pl.col("rank_now").is_null())
+            .then(pl.lit("retired"))
+            .otherwise(pl.lit("kept"))
+        ).sort("rank_now", nulls_last=True)
     for name, frame in inp.quality.items():
         out[f"quality_{name}"] = frame
     return out
@@ -129,23 +182,48 @@ def _other_groups(boards: Boards) -> pl.DataFrame | None:
     for n in sorted(rated | set(failed)):
         if n in failed:
             models, why = failed[n]
-            rows.append(pl.DataFrame({"group": n, "model": sorted(models), "battles": None, "rating": None,
-                                      "ci_lower": None, "ci_upper": None, "rank": None, "note": why}))
+            rows.append(
+                pl.DataFrame(
+                    {
+                        "group": n,
+                        "model": sorted(models),
+                        "battles": None,
+                        "rating": None,
+                        "ci_lower": None,
+                        "ci_upper": None,
+                        "rank": None,
+                        "note": why,
+                    }
+                )
+            )
             continue
-        f = overall.filter(pl.col("component") == n).select("model", "battles", "rating", "ci_lower", "ci_upper", "rank")
-        rows.append(f.with_columns(group=pl.lit(n), note=pl.lit(None, pl.String)).select(
-            "group", "model", "battles", "rating", "ci_lower", "ci_upper", "rank", "note"))
+        f = overall.filter(pl.col("component") == n).select(
+            "model", "battles", "rating", "ci_lower", "ci_upper", "rank"
+        )
+        rows.append(
+            f.with_columns(group=pl.lit(n), note=pl.lit(None, pl.String)).select(
+                "group", "model", "battles", "rating", "ci_lower", "ci_upper", "rank", "note"
+            )
+        )
     return pl.concat(rows, how="vertical_relaxed") if rows else None
 
 
 def _observed(b: pl.DataFrame, models: list[str]) -> pl.DataFrame:
-    score = pl.when(pl.col("winner") == "model_a").then(1.0).when(pl.col("winner") == "model_b").then(0.0).otherwise(0.5)
-    both = pl.concat([
-        b.select(model="model_a", opponent="model_b", score=score),
-        b.select(model="model_b", opponent="model_a", score=1.0 - score)])
-    return (both.filter(pl.col("model").is_in(models) & pl.col("opponent").is_in(models))
-            .group_by("model", "opponent").agg(win_rate=pl.col("score").mean(), battles=pl.len())
-            .sort("model", "opponent"))
+    score = (
+        pl.when(pl.col("winner") == "model_a").then(1.0).when(pl.col("winner") == "model_b").then(0.0).otherwise(0.5)
+    )
+    both = pl.concat(
+        [
+            b.select(model="model_a", opponent="model_b", score=score),
+            b.select(model="model_b", opponent="model_a", score=1.0 - score),
+        ]
+    )
+    return (
+        both.filter(pl.col("model").is_in(models) & pl.col("opponent").is_in(models))
+        .group_by("model", "opponent")
+        .agg(win_rate=pl.col("score").mean(), battles=pl.len())
+        .sort("model", "opponent")
+    )
 
 
 def _predicted(rating: dict[str, float], models: list[str]) -> pl.DataFrame:

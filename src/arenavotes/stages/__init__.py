@@ -26,7 +26,22 @@ from arenavotes.stages.report import ReportOptions, run_report
 from arenavotes.stages.scrub import ScrubOptions, check_files, run_scrub
 
 __all__ = [
-    "CategorizeOptions", "DedupOptions", "IngestOptions", "PublishOptions", "RateOptions", "ReleaseOptions",
-    "ReportOptions", "ScrubOptions", "StageResult", "check_files", "run_categorize", "run_dedup", "run_ingest",
-    "run_publish", "run_rate", "run_release", "run_report", "run_scrub",
+    "CategorizeOptions",
+    "DedupOptions",
+    "IngestOptions",
+    "PublishOptions",
+    "RateOptions",
+    "ReleaseOptions",
+    "ReportOptions",
+    "ScrubOptions",
+    "StageResult",
+    "check_files",
+    "run_categorize",
+    "run_dedup",
+    "run_ingest",
+    "run_publish",
+    "run_rate",
+    "run_release",
+    "run_report",
+    "run_scrub",
 ]

@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -60,8 +60,8 @@ class StageResult:
     rows_in: int | None
     rows_out: int | None
     counts: Mapping[str, Any]
-    lines: tuple[str, ...] = ()       # the human summary ('arenavotes <stage>' prints these)
-    path: Path | None = None          # what the stage wrote outside the database (report or release folder)
+    lines: tuple[str, ...] = ()  # the human summary ('arenavotes <stage>' prints these)
+    path: Path | None = None  # what the stage wrote outside the database (report or release folder)
 
 
 @dataclasses.dataclass
@@ -70,7 +70,7 @@ class Run:
 
     run_id: str
     started: dt.datetime
-    target: str | None = None                 # what the run worked on (a source, a scope, a folder)
+    target: str | None = None  # what the run worked on (a source, a scope, a folder)
     rows_in: int | None = None
     rows_out: int | None = None
     counts: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -78,22 +78,27 @@ class Run:
 
 def options_dict(options: object) -> dict[str, Any]:
     """An options dataclass (or mapping) as JSON-ready data: paths as strings, tuples as lists."""
-    raw = dataclasses.asdict(options) if dataclasses.is_dataclass(options) and not isinstance(options, type) \
-        else dict(options)  # type: ignore[call-overload]
+    if dataclasses.is_dataclass(options) and not isinstance(options, type):
+        raw: Any = dataclasses.asdict(options)
+    else:
+        raw = dict(cast(Mapping[str, Any], options))
     return json.loads(json.dumps(raw, sort_keys=True, default=str))
 
 
 def settings_hash(settings: Settings, stage: str, options: object = None) -> str:
     """16 hex digits of sha256 over the settings sections ``stage`` reads and the stage's ``options``."""
     full = settings.to_dict()
-    blob = {"settings": {s: full[s] for s in STAGE_SECTIONS[stage]},
-            "options": options_dict(options) if options is not None else None}
+    blob = {
+        "settings": {s: full[s] for s in STAGE_SECTIONS[stage]},
+        "options": options_dict(options) if options is not None else None,
+    }
     return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 @contextmanager
-def recorded(con: duckdb.DuckDBPyConnection, stage: str, hash_: str, *, target: str | None,
-             sources: Sequence[str] = ()) -> Iterator[Run]:
+def recorded(
+    con: duckdb.DuckDBPyConnection, stage: str, hash_: str, *, target: str | None, sources: Sequence[str] = ()
+) -> Iterator[Run]:
     """One transaction around a stage's writes, its provenance rows (for ``sources``) and its ``runs`` row.
 
     On any exception nothing of the block is kept (the run is not recorded either)."""
@@ -102,8 +107,17 @@ def recorded(con: duckdb.DuckDBPyConnection, stage: str, hash_: str, *, target: 
         yield run
         if sources and stage in provenance.STAGES:
             provenance.record(con, sources, stage, run.run_id, hash_)
-        record_run(con, run.run_id, stage, hash_, started=run.started, target=run.target, rows_in=run.rows_in,
-                   rows_out=run.rows_out, counts=run.counts)
+        record_run(
+            con,
+            run.run_id,
+            stage,
+            hash_,
+            started=run.started,
+            target=run.target,
+            rows_in=run.rows_in,
+            rows_out=run.rows_out,
+            counts=run.counts,
+        )
 
 
 def exclusion_policy(option: str | None, default: Sequence[str]) -> tuple[str, ...]:

@@ -23,9 +23,9 @@ LABELER_CHOICES: tuple[str, ...] = tuple(LABELERS)
 
 @dataclasses.dataclass(frozen=True)
 class CategorizeOptions:
-    sources: tuple[str, ...] = ()             # default: all
-    labelers: tuple[str, ...] = ()            # default: all offline labelers
-    judge: bool = False                       # also the LLM judge of [categories] judge_url/judge_model
+    sources: tuple[str, ...] = ()  # default: all
+    labelers: tuple[str, ...] = ()  # default: all offline labelers
+    judge: bool = False  # also the LLM judge of [categories] judge_url/judge_model
 
 
 def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
@@ -58,8 +58,10 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
                 replace_labels(con, [source], rows, names)
                 counts = rows.filter(pl.col("value")).group_by("category").len().sort("category")
                 run.rows_in, run.rows_out = prompts.height, rows.height
-                run.counts = {"labelers": sorted(labeler_name(n) for n in chosen_labelers),
-                              "positives": dict(counts.iter_rows())}
+                run.counts = {
+                    "labelers": sorted(labeler_name(n) for n in chosen_labelers),
+                    "positives": dict(counts.iter_rows()),
+                }
             run_ids.append(run.run_id)
             done.append(source)
             rows_in, rows_out = rows_in + prompts.height, rows_out + rows.height
@@ -69,12 +71,18 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
         agree = agreement(con, chosen)
     if agree.height:
         lines.append("agreement with the labels that came with the source:")
-        lines.append(text_table(
-            [(c, lab, int(n), f"{a:.2f}", "-" if p is None else f"{p:.2f}", "-" if r is None else f"{r:.2f}")
-             for c, lab, n, a, p, r in agree.iter_rows()],
-            ("category", "source labeler", "battles", "agreement", "precision", "recall")))
-    return StageResult("categorize", tuple(run_ids), hash_, tuple(chosen), rows_in, rows_out,
-                       {"labelled_sources": done}, tuple(lines))
+        lines.append(
+            text_table(
+                [
+                    (c, lab, int(n), f"{a:.2f}", "-" if p is None else f"{p:.2f}", "-" if r is None else f"{r:.2f}")
+                    for c, lab, n, a, p, r in agree.iter_rows()
+                ],
+                ("category", "source labeler", "battles", "agreement", "precision", "recall"),
+            )
+        )
+    return StageResult(
+        "categorize", tuple(run_ids), hash_, tuple(chosen), rows_in, rows_out, {"labelled_sources": done}, tuple(lines)
+    )
 
 
 def _judge(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Any:
@@ -83,6 +91,9 @@ def _judge(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Any:
 
     st = ws.settings().categories
     if not st.judge_url or not st.judge_model:
-        raise UserError("--judge needs an endpoint", hint="set [categories] judge_url and judge_model in arenavotes.toml")
-    return Judge(st.judge_url, st.judge_model, os.environ.get(st.judge_key_env), DuckDBCache(con),
-                 workers=st.judge_workers)
+        raise UserError(
+            "--judge needs an endpoint", hint="set [categories] judge_url and judge_model in arenavotes.toml"
+        )
+    return Judge(
+        st.judge_url, st.judge_model, os.environ.get(st.judge_key_env), DuckDBCache(con), workers=st.judge_workers
+    )

@@ -15,7 +15,7 @@ from arenavotes.workspace import Workspace
 
 @dataclasses.dataclass(frozen=True)
 class DedupOptions:
-    sources: tuple[str, ...] = ()             # default: all
+    sources: tuple[str, ...] = ()  # default: all
 
 
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
@@ -44,15 +44,26 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                 skipped.append("no timestamps: duplicate/fast/daily checks skipped")
             if not result.stats["battles_with_prompt"]:
                 skipped.append("no prompt texts: prompt checks skipped")
-            lines.append(f"{source}: {battles.height:,} battles, {flagged:,} flagged"
-                         + (f" ({'; '.join(skipped)})" if skipped else ""))
+            lines.append(
+                f"{source}: {battles.height:,} battles, {flagged:,} flagged"
+                + (f" ({'; '.join(skipped)})" if skipped else "")
+            )
         counts = flag_counts(con, chosen, settings.dedup.exclude)
     if counts.height:
         lines.append(flag_table(counts))
-    by_flag = dict(counts.group_by("flag").agg(pl.col("battles").sum()).sort("flag").iter_rows()) if counts.height \
-        else {}
-    return StageResult("dedup", tuple(run_ids), hash_, tuple(chosen), rows_in, flagged_total,
-                       {"flagged_by_flag": by_flag}, tuple(lines))
+    by_flag = (
+        dict(counts.group_by("flag").agg(pl.col("battles").sum()).sort("flag").iter_rows()) if counts.height else {}
+    )
+    return StageResult(
+        "dedup",
+        tuple(run_ids),
+        hash_,
+        tuple(chosen),
+        rows_in,
+        flagged_total,
+        {"flagged_by_flag": by_flag},
+        tuple(lines),
+    )
 
 
 def flag_table(counts: pl.DataFrame) -> str:

@@ -26,13 +26,13 @@ class IngestOptions:
     files: tuple[Path, ...]
     format_name: str | None = None
     container: str | None = None
-    source: str | None = None                 # one file only
+    source: str | None = None  # one file only
     mapping: Mapping[str, str] = dataclasses.field(default_factory=dict)
     replace: bool = False
     allow_same_file: bool = False
     license: str | None = None
     license_url: str | None = None
-    citation: Path | None = None              # a BibTeX file
+    citation: Path | None = None  # a BibTeX file
     description: str | None = None
 
 
@@ -61,18 +61,34 @@ def run_ingest(ws: Workspace, options: IngestOptions) -> StageResult:
     has_meta = bool(options.license or options.license_url or citation or options.description)
 
     def meta(con: duckdb.DuckDBPyConnection, source: str) -> None:
-        set_source_meta(con, source, license=options.license, license_url=options.license_url,
-                        description=options.description, citation=citation)
+        set_source_meta(
+            con,
+            source,
+            license=options.license,
+            license_url=options.license_url,
+            description=options.description,
+            citation=citation,
+        )
 
     lines, sources, run_ids = [], [], []
     rows_in = kept = 0
     quarantined: dict[str, int] = {}
     with ws.connect() as con:
         for path in options.files:
-            r = ingest_file(con, path, key=key, source=options.source, format_name=options.format_name,
-                            container=options.container, mapping=options.mapping, replace=options.replace,
-                            settings=settings.ingest, allow_same_file=options.allow_same_file, settings_hash=hash_,
-                            on_write=meta if has_meta else None)
+            r = ingest_file(
+                con,
+                path,
+                key=key,
+                source=options.source,
+                format_name=options.format_name,
+                container=options.container,
+                mapping=options.mapping,
+                replace=options.replace,
+                settings=settings.ingest,
+                allow_same_file=options.allow_same_file,
+                settings_hash=hash_,
+                on_write=meta if has_meta else None,
+            )
             if r.status == "unchanged" and has_meta:
                 with db.transaction(con):
                     meta(con, r.source)
@@ -80,11 +96,21 @@ def run_ingest(ws: Workspace, options: IngestOptions) -> StageResult:
                 run_ids.append(con.execute("SELECT run_id FROM sources WHERE source = ?", [r.source]).fetchall()[0][0])
             why = ", ".join(f"{k} {v:,}" for k, v in sorted(r.quarantined.items()))
             verb = {"unchanged": "unchanged, skipped", "replaced": "replaced"}.get(r.status, "ingested")
-            lines.append(f"{r.file}: {verb} as '{r.source}' ({r.format}): {r.rows_in:,} records -> "
-                         f"{r.kept:,} battles, {r.quarantined_total:,} quarantined" + (f" ({why})" if why else ""))
+            lines.append(
+                f"{r.file}: {verb} as '{r.source}' ({r.format}): {r.rows_in:,} records -> "
+                f"{r.kept:,} battles, {r.quarantined_total:,} quarantined" + (f" ({why})" if why else "")
+            )
             sources.append(r.source)
             rows_in, kept = rows_in + r.rows_in, kept + r.kept
             for k, v in r.quarantined.items():
                 quarantined[k] = quarantined.get(k, 0) + v
-    return StageResult("ingest", tuple(run_ids), hash_, tuple(sources), rows_in, kept,
-                       {"kept": kept, "quarantined": quarantined}, tuple(lines))
+    return StageResult(
+        "ingest",
+        tuple(run_ids),
+        hash_,
+        tuple(sources),
+        rows_in,
+        kept,
+        {"kept": kept, "quarantined": quarantined},
+        tuple(lines),
+    )

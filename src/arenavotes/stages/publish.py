@@ -14,7 +14,7 @@ from arenavotes.workspace import Workspace
 @dataclasses.dataclass(frozen=True)
 class PublishOptions:
     version: str
-    target: str                               # hf://datasets/ORG/NAME or a folder
+    target: str  # hf://datasets/ORG/NAME or a folder
     dry_run: bool = False
 
 
@@ -30,10 +30,15 @@ def run_publish(ws: Workspace, options: PublishOptions, *, echo: Echo | None = N
     hash_ = settings_hash(settings, "publish", options)
     path = release_dir(ws.path) / options.version
     lines = []
-    for line in publish_release(path, options.target, dry_run=options.dry_run, key=ws.secret(), workspace=ws.path,
-                                gate_version=gate_version(threshold=st.gate_threshold, ner=st.ner),
-                                gate=lambda d: check_paths([d], threshold=st.gate_threshold, ner=st.ner,
-                                                           workers=st.workers or 2)):
+    for line in publish_release(
+        path,
+        options.target,
+        dry_run=options.dry_run,
+        key=ws.secret(),
+        workspace=ws.path,
+        gate_version=gate_version(threshold=st.gate_threshold, ner=st.ner),
+        gate=lambda d: check_paths([d], threshold=st.gate_threshold, ner=st.ner, workers=st.workers or 2),
+    ):
         lines.append(line)
         if echo:
             echo(line)

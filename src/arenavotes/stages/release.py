@@ -20,14 +20,14 @@ from arenavotes.workspace import Workspace
 @dataclasses.dataclass(frozen=True)
 class ReleaseOptions:
     version: str
-    parent: str | None = None                 # the release this one follows (for CHANGELOG.md)
-    sources: tuple[str, ...] = ()             # default: all
-    exclude_flags: str | None = None          # comma-separated, 'none', or None for [dedup] exclude
-    license: str | None = None                # default: the sources' licence(s)
-    allow_missing: str | None = None          # comma-separated stages: scrub, dedup
+    parent: str | None = None  # the release this one follows (for CHANGELOG.md)
+    sources: tuple[str, ...] = ()  # default: all
+    exclude_flags: str | None = None  # comma-separated, 'none', or None for [dedup] exclude
+    license: str | None = None  # default: the sources' licence(s)
+    allow_missing: str | None = None  # comma-separated stages: scrub, dedup
     pretty_name: str = "Arena votes"
-    date: str | None = None                   # YYYY-MM-DD; default: the newest battle's day
-    report: str | None = None                 # reports/MONTH of the workspace, or a folder
+    date: str | None = None  # YYYY-MM-DD; default: the newest battle's day
+    report: str | None = None  # reports/MONTH of the workspace, or a folder
 
 
 def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = None) -> StageResult:
@@ -64,31 +64,63 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
 
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
-        spec = ReleaseSpec(options.version, options.parent, tuple(chosen), exclude, options.license,
-                           options.pretty_name, options.date, settings.ratings.seed, report, allowed)
+        spec = ReleaseSpec(
+            options.version,
+            options.parent,
+            tuple(chosen),
+            exclude,
+            options.license,
+            options.pretty_name,
+            options.date,
+            settings.ratings.seed,
+            report,
+            allowed,
+        )
         verdicts = gate_cache.load(con)
         withheld: list[str] = []
         try:
-            path = build(con, ws.path, spec, ws.secret(), settings.to_dict(),
-                         gate=lambda d: check_paths([d], threshold=pii.gate_threshold, ner=pii.ner, workers=workers,
-                                                    cache=verdicts),
-                         gate_version=gate_version(threshold=pii.gate_threshold, ner=pii.ner),
-                         screen=lambda texts: gate_cache.screen(texts, verdicts, threshold=pii.gate_threshold,
-                                                                ner=pii.ner, workers=workers),
-                         withheld_ids=withheld, step=timed)
+            path = build(
+                con,
+                ws.path,
+                spec,
+                ws.secret(),
+                settings.to_dict(),
+                gate=lambda d: check_paths(
+                    [d], threshold=pii.gate_threshold, ner=pii.ner, workers=workers, cache=verdicts
+                ),
+                gate_version=gate_version(threshold=pii.gate_threshold, ner=pii.ner),
+                screen=lambda texts: gate_cache.screen(
+                    texts, verdicts, threshold=pii.gate_threshold, ner=pii.ner, workers=workers
+                ),
+                withheld_ids=withheld,
+                step=timed,
+            )
         finally:
             with db.transaction(con):
-                gate_cache.save(con, verdicts)       # what the gate learned is kept even when it refused
+                gate_cache.save(con, verdicts)  # what the gate learned is kept even when it refused
         m = read_manifest(path)
         with recorded(con, "release", hash_, target=options.version, sources=chosen) as run:
             run.rows_out = m["rows"]["battles"]
-            run.counts = {"rows": m["rows"], "sources": list(chosen), "withheld_by_pii_gate": withheld,
-                          "excluded_by_policy": m["excluded_by_policy"], "path": str(path)}
+            run.counts = {
+                "rows": m["rows"],
+                "sources": list(chosen),
+                "withheld_by_pii_gate": withheld,
+                "excluded_by_policy": m["excluded_by_policy"],
+                "path": str(path),
+            }
     gone = m["withheld_by_pii_gate"]["battles"]
-    line = (f"release {options.version} written to {path}: " + ", ".join(f"{c} {n:,}" for c, n in m["rows"].items())
-            + f"; {m['excluded_by_policy']['battles']:,} flagged battles left out"
-            + (f"; the texts of {gone:,} battles withheld because the PII gate doubts them (ids in the runs table: "
-               f"arenavotes sql \"select counts->'withheld_by_pii_gate' from runs where stage = 'release'\")"
-               if gone else "") + f"; PII gate passed in {time.perf_counter() - t0:.1f} s")
-    return StageResult("release", (run.run_id,), hash_, tuple(chosen), None, run.rows_out, run.counts, (line,),
-                       path=path)
+    line = (
+        f"release {options.version} written to {path}: "
+        + ", ".join(f"{c} {n:,}" for c, n in m["rows"].items())
+        + f"; {m['excluded_by_policy']['battles']:,} flagged battles left out"
+        + (
+            f"; the texts of {gone:,} battles withheld because the PII gate doubts them (ids in the runs table: "
+            f"arenavotes sql \"select counts->'withheld_by_pii_gate' from runs where stage = 'release'\")"
+            if gone
+            else ""
+        )
+        + f"; PII gate passed in {time.perf_counter() - t0:.1f} s"
+    )
+    return StageResult(
+        "release", (run.run_id,), hash_, tuple(chosen), None, run.rows_out, run.counts, (line,), path=path
+    )

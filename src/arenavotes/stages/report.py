@@ -14,12 +14,12 @@ from arenavotes.workspace import Workspace
 
 @dataclasses.dataclass(frozen=True)
 class ReportOptions:
-    month: str | None = None                  # YYYY-MM; None: all battles
-    compare: str | None = None                # another month, for rank changes
+    month: str | None = None  # YYYY-MM; None: all battles
+    compare: str | None = None  # another month, for rank changes
     sources: tuple[str, ...] = ()
     all_sources: bool = False
-    exclude_flags: str | None = None          # comma-separated, 'none', or None for [dedup] exclude
-    out: Path | None = None                   # default: WORKSPACE/reports/MONTH (or /all)
+    exclude_flags: str | None = None  # comma-separated, 'none', or None for [dedup] exclude
+    out: Path | None = None  # default: WORKSPACE/reports/MONTH (or /all)
 
 
 def run_report(ws: Workspace, options: ReportOptions, *, step: Echo | None = None) -> StageResult:
@@ -34,14 +34,24 @@ def run_report(ws: Workspace, options: ReportOptions, *, step: Echo | None = Non
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, options.all_sources)
         with recorded(con, "report", hash_, target=None) as run:
-            folder, note = build_report(con, ws.path, chosen, options.month, options.compare, settings, exclude,
-                                        step=step, out=options.out)
+            folder, note = build_report(
+                con, ws.path, chosen, options.month, options.compare, settings, exclude, step=step, out=options.out
+            )
             tables = sorted(p.stem for p in (folder / "tables").glob("*.parquet"))
             run.target, run.rows_out = str(folder), len(tables)
-            run.counts = {"sources": list(chosen), "month": options.month, "compare": options.compare,
-                          "tables": tables, "excluded_flags": list(exclude), "note": note, "folder": str(folder)}
+            run.counts = {
+                "sources": list(chosen),
+                "month": options.month,
+                "compare": options.compare,
+                "tables": tables,
+                "excluded_flags": list(exclude),
+                "note": note,
+                "folder": str(folder),
+            }
     figures = len(list((folder / "figures").glob("*.png")))
     lines = ([f"note: {note}"] if note else []) + [
-        f"report written to {folder} ({figures} figures; report.md, report.html) in {time.perf_counter() - t0:.1f} s"]
-    return StageResult("report", (run.run_id,), hash_, tuple(chosen), None, run.rows_out, run.counts, tuple(lines),
-                       path=folder)
+        f"report written to {folder} ({figures} figures; report.md, report.html) in {time.perf_counter() - t0:.1f} s"
+    ]
+    return StageResult(
+        "report", (run.run_id,), hash_, tuple(chosen), None, run.rows_out, run.counts, tuple(lines), path=folder
+    )

@@ -24,17 +24,18 @@ from arenavotes.workspace import Workspace
 
 @dataclasses.dataclass(frozen=True)
 class ScrubOptions:
-    sources: tuple[str, ...] = ()             # default: all
-    keep_raw: bool = False                    # keep the original texts in conversations_raw (never released)
-    rescan: bool = False                      # scan battles scrubbed before, too
-    no_ner: bool = False                      # pattern recognizers only
-    workers: int | None = None                # default: [pii] workers
-    engine: str = "local"                     # local | ray
+    sources: tuple[str, ...] = ()  # default: all
+    keep_raw: bool = False  # keep the original texts in conversations_raw (never released)
+    rescan: bool = False  # scan battles scrubbed before, too
+    no_ner: bool = False  # pattern recognizers only
+    workers: int | None = None  # default: [pii] workers
+    engine: str = "local"  # local | ray
     ray_address: str | None = None
 
 
-def check_files(paths: Sequence[Path], settings: PiiSettings | None = None, *, no_ner: bool = False,
-                workers: int | None = None) -> list[Any]:
+def check_files(
+    paths: Sequence[Path], settings: PiiSettings | None = None, *, no_ner: bool = False, workers: int | None = None
+) -> list[Any]:
     """The release gate's findings in ``paths`` (files or folders) at ``[pii] gate_threshold``; [] = passed."""
     from arenavotes.pii.gate import check_paths
 
@@ -43,8 +44,9 @@ def check_files(paths: Sequence[Path], settings: PiiSettings | None = None, *, n
     return check_paths(paths, threshold=st.gate_threshold, ner=st.ner and not no_ner, workers=n or 1)
 
 
-def run_scrub(ws: Workspace, options: ScrubOptions, *,
-              progress: Callable[[int, int], None] | None = None) -> StageResult:
+def run_scrub(
+    ws: Workspace, options: ScrubOptions, *, progress: Callable[[int, int], None] | None = None
+) -> StageResult:
     """Scrub the texts of ``options.sources`` (default: all) not scrubbed before; ``progress(done, total)``
     is called as distinct texts are analysed."""
     from arenavotes import db
@@ -60,8 +62,15 @@ def run_scrub(ws: Workspace, options: ScrubOptions, *,
     hash_ = settings_hash(settings, "scrub", options)
 
     def scrub(values: list[str], bar: Callable[[int], None] | None = None) -> tuple[list[str], list[Any]]:
-        return scrub_texts(values, workers=workers, ner=ner, threshold=st.threshold, engine=options.engine,
-                           ray_address=options.ray_address, progress=bar)
+        return scrub_texts(
+            values,
+            workers=workers,
+            ner=ner,
+            threshold=st.threshold,
+            engine=options.engine,
+            ray_address=options.ray_address,
+            progress=bar,
+        )
 
     t0 = time.perf_counter()
     with ws.connect() as con:
@@ -77,24 +86,37 @@ def run_scrub(ws: Workspace, options: ScrubOptions, *,
             found = findings_frame(messages, findings)
             write_scrubbed(con, messages, new_content, found, run.run_id, options.keep_raw)
             verdicts = gate_cache.load(con)
-            doubted = gate_cache.screen([t for t in new_content if t], verdicts, threshold=st.gate_threshold,
-                                        ner=ner, workers=workers or 2)
+            doubted = gate_cache.screen(
+                [t for t in new_content if t], verdicts, threshold=st.gate_threshold, ner=ner, workers=workers or 2
+            )
             gate_cache.save(con, verdicts)
             seconds = time.perf_counter() - t0
             by_entity = dict(found.group_by("entity").agg(pl.col("count").sum()).sort("entity").iter_rows())
             run.rows_in, run.rows_out = messages.height, int(sum(by_entity.values()))
-            run.counts = {"texts": messages.height, "distinct_texts": total, "spans_by_entity": by_entity,
-                          "seconds": round(seconds, 2), "ner": ner, "keep_raw": options.keep_raw,
-                          "quarantine_values_scrubbed": quarantined, "texts_the_gate_doubts": len(doubted)}
+            run.counts = {
+                "texts": messages.height,
+                "distinct_texts": total,
+                "spans_by_entity": by_entity,
+                "seconds": round(seconds, 2),
+                "ner": ner,
+                "keep_raw": options.keep_raw,
+                "quarantine_values_scrubbed": quarantined,
+                "texts_the_gate_doubts": len(doubted),
+            }
     if not options.keep_raw and (by_entity or quarantined):
-        db.compact(ws.db_path)   # the replaced texts must not survive in the file's free pages
+        db.compact(ws.db_path)  # the replaced texts must not survive in the file's free pages
     spans = ", ".join(f"{e} {n:,}" for e, n in by_entity.items()) or "none"
-    lines = [f"scrubbed {messages.height:,} texts ({total:,} distinct) in {seconds:.1f} s: "
-             f"{sum(by_entity.values()):,} spans replaced ({spans})"
-             + (f"; {quarantined:,} quarantined values scrubbed too" if quarantined else "")]
+    lines = [
+        f"scrubbed {messages.height:,} texts ({total:,} distinct) in {seconds:.1f} s: "
+        f"{sum(by_entity.values()):,} spans replaced ({spans})"
+        + (f"; {quarantined:,} quarantined values scrubbed too" if quarantined else "")
+    ]
     if doubted:
-        lines.append(f"  the release gate still doubts {len(doubted):,} of these texts: releases will ship those "
-                     "battles' votes without their texts (review them with SQL; 'arenavotes scrub --check' on a "
-                     "release)")
-    return StageResult("scrub", (run.run_id,), hash_, tuple(chosen), run.rows_in, run.rows_out, run.counts,
-                       tuple(lines))
+        lines.append(
+            f"  the release gate still doubts {len(doubted):,} of these texts: releases will ship those "
+            "battles' votes without their texts (review them with SQL; 'arenavotes scrub --check' on a "
+            "release)"
+        )
+    return StageResult(
+        "scrub", (run.run_id,), hash_, tuple(chosen), run.rows_in, run.rows_out, run.counts, tuple(lines)
+    )
