@@ -61,15 +61,7 @@ def label(
             continue
         parts.append(run().with_columns(labeler=pl.lit(labeler_name(name))))
     if not parts:
-        return pl.DataFrame(
-            schema={
-                "battle_id": pl.String,
-                "labeler": pl.String,
-                "category": pl.String,
-                "value": pl.Boolean,
-                "score": pl.Float64,
-            }
-        )
+        return pl.DataFrame(schema=det.LABEL_ROW_SCHEMA)
     return (
         pl.concat(parts)
         .select("battle_id", "labeler", "category", "value", "score")

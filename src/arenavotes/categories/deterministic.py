@@ -34,6 +34,14 @@ import json
 import polars as pl
 
 LABEL_SCHEMA = {"battle_id": pl.String, "category": pl.String, "value": pl.Boolean, "score": pl.Float64}
+#: A ``prompt_labels`` row as every labeler returns it (offline, judge).
+LABEL_ROW_SCHEMA = {
+    "battle_id": pl.String,
+    "labeler": pl.String,
+    "category": pl.String,
+    "value": pl.Boolean,
+    "score": pl.Float64,
+}
 
 
 @functools.lru_cache(maxsize=1)

@@ -28,6 +28,7 @@ from typing import Protocol
 
 import polars as pl
 
+from arenavotes.categories.deterministic import LABEL_ROW_SCHEMA
 from arenavotes.errors import UserError
 from arenavotes.vocab import component_name
 
@@ -212,12 +213,6 @@ class Judge:
         ]
         return pl.DataFrame(
             rows,
-            schema={
-                "battle_id": pl.String,
-                "labeler": pl.String,
-                "category": pl.String,
-                "value": pl.Boolean,
-                "score": pl.Float64,
-            },
+            schema=LABEL_ROW_SCHEMA,
             orient="row",
         )

@@ -40,6 +40,7 @@ from arenavotes.ingest.containers import Staged, stage_file
 from arenavotes.ingest.formats import FORMATS, Format, canonical_map, detect, get_format
 from arenavotes.ingest.normalize import normalize
 from arenavotes.ingest.readers import columns_checked
+from arenavotes.ingest.sniff import unopenable
 from arenavotes.ingest.sqlfields import record_keys
 from arenavotes.runs import new_run_id, record_run, utcnow
 
@@ -213,12 +214,8 @@ def _nothing_kept(
 def _sha_or_error(path: Path) -> str:
     try:
         return file_sha256(path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file", hint="check the path") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, not a file", hint="name the files inside it") from None
-    except PermissionError:
-        raise UserError(f"{path}: permission denied", hint="make the file readable") from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise unopenable(path, exc) from None
 
 
 def _choose_format(

@@ -53,15 +53,20 @@ def read_head(path: Path, n: int = 4096) -> bytes:
         if head.startswith(b"\x1f\x8b"):
             with gzip.open(path, "rb") as gz:
                 head = gz.read(n)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file", hint="check the path") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, not a file", hint="name the files inside it") from None
-    except PermissionError:
-        raise UserError(f"{path}: permission denied", hint="make the file readable") from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise unopenable(path, exc) from None
     except (OSError, EOFError, zlib.error) as exc:
         raise UserError(f"{path}: cannot read: {exc}", hint="is the file complete?") from None
     return head
+
+
+def unopenable(path: Path, exc: FileNotFoundError | IsADirectoryError | PermissionError) -> UserError:
+    """The user error for a path that cannot be opened: missing, a folder, or not readable."""
+    if isinstance(exc, FileNotFoundError):
+        return UserError(f"{path}: no such file", hint="check the path")
+    if isinstance(exc, IsADirectoryError):
+        return UserError(f"{path}: is a folder, not a file", hint="name the files inside it")
+    return UserError(f"{path}: permission denied", hint="make the file readable")
 
 
 def read_bytes(path: Path) -> bytes:
