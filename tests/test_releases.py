@@ -70,12 +70,12 @@ def built_ws(tmp_path_factory) -> Workspace:
         p, m, a = load_features(con, ["a100"])
         rows = label(p, m, a)
         replace_labels(con, ["a100"], rows, rows["labeler"].unique().to_list())
-        from arenavotes.ratings import RatingParams
+        from arenavotes.ratings import RatingParams, store
         from arenavotes.ratings import leaderboard as lb
 
-        battles = lb.load_battles(con, ["genai"], anony_only=True)
+        battles = store.load_battles(con, ["genai"], anony_only=True)
         out = lb.build(battles, pl.DataFrame(schema=lb.LABEL_SCHEMA), RatingParams(compat="fastchat-2024"))
-        lb.write(con, "genai|anony", out, "rate")
+        store.write(con, "genai|anony", out, "rate")
     return w
 
 

@@ -267,7 +267,7 @@ def test_rank_ranges_are_the_bootstrap_rounds_of_the_fit(ws: Path, month: Path) 
     """The report's rank ranges come from the ratings package: bootstrap rounds drawn around the board's own fit,
     the very rounds a bootstrap fit with the report's parameters draws."""
     from arenavotes.ratings import RatingParams, rate
-    from arenavotes.ratings.leaderboard import load_battles
+    from arenavotes.ratings.store import load_battles
     from arenavotes.workspace import Workspace
 
     board = pl.read_parquet(month / "tables" / "leaderboard.parquet")

@@ -376,7 +376,7 @@ def leaderboard(workspace: Path, name: str | None, category: str, labeler: str |
       arenavotes leaderboard -w myarena --category math --format csv
     """
     from arenavotes.display import board_table, write_frame
-    from arenavotes.ratings.leaderboard import read_board
+    from arenavotes.ratings.store import read_board
 
     with Workspace.open(workspace).connect(read_only=True) as con:
         scope, frame = read_board(con, name, category, labeler)

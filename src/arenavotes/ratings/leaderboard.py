@@ -1,7 +1,7 @@
 """Leaderboards for a workspace: the overall board and one per category, with stability statistics.
 
-:func:`build` is pure (frames in, frames out); :func:`load_battles` and :func:`write` are the
-database edges used by ``arenavotes rate``.
+:func:`build` is pure (frames in, frames out); the database edges (loading battles and labels,
+writing and reading boards) are in :mod:`arenavotes.ratings.store`.
 
 >>> import polars as pl
 >>> b = pl.DataFrame({"battle_id": [str(n) for n in range(8)], "model_a": ["x", "y", "z", "y"] * 2,
@@ -13,16 +13,13 @@ database edges used by ``arenavotes rate``.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import duckdb
 import polars as pl
 
-from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ratings.core import RatingParams, Ratings, bootstrap_from_fit, prepare_counts, rate
 from arenavotes.ratings.graph import InfiniteRatingError, groups_by_battles
@@ -269,200 +266,6 @@ def _board_rows(
 # --- database edges -----------------------------------------------------------------------------
 
 
-def load_battles(
-    con: duckdb.DuckDBPyConnection,
-    sources: Sequence[str],
-    *,
-    anony_only: bool = False,
-    since: str | None = None,
-    until: str | None = None,
-    with_prompt_key: bool = False,
-    exclude_flags: Sequence[str] = (),
-) -> pl.DataFrame:
-    """Battles to rate; those carrying any of ``exclude_flags`` are left out (see :func:`excluded_counts`)."""
-    where = ["source IN (SELECT unnest(?))"]
-    args: list[Any] = [list(sources)]
-    if exclude_flags:
-        where.append("battle_id NOT IN (SELECT battle_id FROM flags WHERE flag IN (SELECT unnest(?)))")
-        args.append(list(exclude_flags))
-    if anony_only:
-        where.append("anony")
-    if since:
-        where.append("tstamp >= ?::TIMESTAMPTZ")
-        args.append(since)
-    if until:
-        where.append("tstamp < ?::TIMESTAMPTZ")
-        args.append(until)
-    prompt = (
-        "(SELECT md5(string_agg(p.content, chr(10) ORDER BY p.turn)) FROM prompts p WHERE p.battle_id = b.battle_id)"
-        if with_prompt_key
-        else "NULL"
-    )
-    sql = (
-        f"SELECT battle_id, source, tstamp, model_a, model_b, winner, voter_id, anony, "
-        f"{', '.join(STYLE_COLUMNS)}, {prompt} AS prompt_key FROM battles b WHERE {' AND '.join(where)} "
-        "ORDER BY battle_id"
-    )
-    try:
-        frame = pl.from_arrow(con.sql(sql, params=args).to_arrow_table())
-    except duckdb.Error as exc:  # bad --since / --until
-        raise UserError(
-            f"cannot select battles: {str(exc).splitlines()[0]}", hint="--since/--until take dates like 2024-05-01"
-        ) from None
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
-def excluded_counts(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]
-) -> dict[str, int]:
-    """Battles of ``sources`` that the exclusion policy leaves out, by flag (a battle may count under several)."""
-    if not exclude_flags:
-        return {}
-    rows = con.sql(
-        "SELECT f.flag, count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
-        "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1",
-        params=[list(sources), list(exclude_flags)],
-    ).fetchall()
-    return {str(f): int(n) for f, n in rows}
-
-
-def excluded_total(con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]) -> int:
-    """Battles of ``sources`` that the exclusion policy leaves out (each counted once)."""
-    if not exclude_flags:
-        return 0
-    return int(
-        con.sql(
-            "SELECT count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
-            "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))",
-            params=[list(sources), list(exclude_flags)],
-        ).fetchall()[0][0]
-    )
-
-
-def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None) -> pl.DataFrame:
-    """Positive category labels of the battles of ``sources``."""
-    sql = (
-        "SELECT battle_id, labeler, category FROM prompt_labels WHERE value AND battle_id IN "
-        "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))"
-    )
-    args: list[Any] = [list(sources)]
-    if labeler:
-        sql += " AND labeler = ?"
-        args.append(labeler)
-    frame = pl.from_arrow(con.sql(sql, params=args).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame if frame.height else pl.DataFrame(schema=LABEL_SCHEMA)
-
-
-def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, excluded: int = 0) -> None:
-    """Replace the scope's rows in leaderboards, leaderboard_stats and style_coefficients."""
-    boards = out.boards.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id)).with_columns(
-        pl.col("rank", "rank_ub", "rank_worst").cast(pl.Int32)
-    )
-    cols = [
-        "scope",
-        "labeler",
-        "category",
-        "component",
-        "model",
-        "rating",
-        "ci_lower",
-        "ci_upper",
-        "rank",
-        "rank_ub",
-        "rank_worst",
-        "rank_q025",
-        "rank_q975",
-        "battles",
-        "provisional",
-        "online_elo",
-        "loo_max_change",
-        "method",
-        "params",
-        "run_id",
-    ]
-    stats = out.stats.with_columns(
-        scope=pl.lit(scope), run_id=pl.lit(run_id), excluded_flagged=pl.lit(excluded, pl.Int64)
-    )
-    scols = [
-        "scope",
-        "labeler",
-        "category",
-        "component",
-        "battles",
-        "models",
-        "pairs_met",
-        "pairs_possible",
-        "components",
-        "kendall_tau_vs_overall",
-        "voters",
-        "loo_max_change",
-        "loo_worst_voter",
-        "tie_parameter",
-        "excluded_flagged",
-        "run_id",
-    ]
-    try:
-        with transaction(con):
-            for t in ("leaderboards", "leaderboard_stats", "style_coefficients"):
-                con.execute(f"DELETE FROM {t} WHERE scope = ?", [scope])
-            con.register("_lb", boards.select(cols).to_arrow())
-            con.execute(f"INSERT INTO leaderboards SELECT {', '.join(cols)} FROM _lb")
-            con.register(
-                "_st",
-                stats.select([pl.col(c) if c in stats.columns else pl.lit(None).alias(c) for c in scols]).to_arrow(),
-            )
-            con.execute(f"INSERT INTO leaderboard_stats SELECT {', '.join(scols)} FROM _st")
-            if out.style.height:
-                style = out.style.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id))
-                con.register("_sc", style.to_arrow())
-                con.execute(
-                    "INSERT INTO style_coefficients SELECT scope, labeler, category, component, feature, coef, "
-                    "ci_lower, ci_upper, battles, reg, run_id FROM _sc"
-                )
-    finally:
-        for v in ("_lb", "_st", "_sc"):
-            with contextlib.suppress(duckdb.Error):
-                con.unregister(v)
-
-
-def read_board(
-    con: duckdb.DuckDBPyConnection, scope: str | None, category: str, labeler: str | None
-) -> tuple[str, pl.DataFrame]:
-    scopes = [r[0] for r in con.sql("SELECT DISTINCT scope FROM leaderboards ORDER BY 1").fetchall()]
-    if not scopes:
-        raise UserError("no leaderboards yet", hint="run 'arenavotes rate' first")
-    if scope is None:
-        if len(scopes) > 1:
-            raise UserError(f"several leaderboards: {', '.join(scopes)}", hint="choose one with --name")
-        scope = scopes[0]
-    if scope not in scopes:
-        raise UserError(f"no leaderboard named '{scope}'", hint=f"names: {', '.join(scopes)}")
-    sql = (
-        "SELECT model, rating, ci_lower, ci_upper, rank, rank_ub, rank_worst, rank_q025, rank_q975, "
-        "battles, provisional, online_elo, loo_max_change, method, category, labeler, component FROM leaderboards "
-        "WHERE scope = ? AND category = ?"
-    )
-    args: list[Any] = [scope, category]
-    if labeler is not None:
-        sql += " AND labeler = ?"
-        args.append(labeler)
-    frame = pl.from_arrow(
-        con.sql(sql + " ORDER BY labeler, component, rating DESC, model", params=args).to_arrow_table()
-    )
-    assert isinstance(frame, pl.DataFrame)
-    if frame.height == 0:
-        cats = [
-            f"{c} [{lab}]" if lab else c
-            for lab, c in con.execute(
-                "SELECT DISTINCT labeler, category FROM leaderboards WHERE scope = ? ORDER BY 1, 2", [scope]
-            ).fetchall()
-        ]
-        raise UserError(f"no '{category}' leaderboard in '{scope}'", hint=f"categories: {', '.join(cats)}")
-    return scope, frame
-
-
 def scope_name(sources: Sequence[str], anony_only: bool, since: str | None, until: str | None) -> str:
     parts = [",".join(sources)]
     if anony_only:
@@ -482,15 +285,9 @@ __all__ = [
     "Boards",
     "RatingParams",
     "build",
-    "excluded_counts",
-    "excluded_total",
-    "load_battles",
-    "load_labels",
     "params_summary",
     "rate_board",
     "rate_groups",
-    "read_board",
     "scope_name",
     "split_groups",
-    "write",
 ]

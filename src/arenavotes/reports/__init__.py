@@ -24,7 +24,7 @@ from arenavotes import __version__
 from arenavotes.config import Settings
 from arenavotes.errors import UserError
 from arenavotes.ratings import RatingParams
-from arenavotes.ratings.leaderboard import load_battles, load_labels
+from arenavotes.ratings.store import load_battles, load_labels
 from arenavotes.reports.figures import draw_all
 from arenavotes.reports.tables import ReportInput, build_tables
 from arenavotes.summary import quality_counts

@@ -59,6 +59,7 @@ def parse_anchor(anchor: str) -> tuple[str, float]:
 def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
     """Fit and write the leaderboards of ``options`` (see :func:`arenavotes.ratings.leaderboard.build`)."""
     from arenavotes.ratings import leaderboard as lb
+    from arenavotes.ratings import store
     from arenavotes.ratings.core import RatingParams
     from arenavotes.sources import resolve_sources
 
@@ -91,8 +92,8 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
         chosen = resolve_sources(con, options.sources, options.all_sources)
         scope = options.scope or lb.scope_name(chosen, options.anony_only, options.since, options.until)
         with recorded(con, "rate", hash_, target=scope, sources=chosen) as run:
-            excluded = lb.excluded_counts(con, chosen, exclude)
-            battles = lb.load_battles(
+            excluded = store.excluded_counts(con, chosen, exclude)
+            battles = store.load_battles(
                 con,
                 chosen,
                 anony_only=options.anony_only,
@@ -103,7 +104,9 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
             )
             if battles.height == 0:
                 raise UserError("no battles match the selection", hint="check --source, --since/--until, --anony-only")
-            labels = lb.load_labels(con, chosen) if not options.no_categories else pl.DataFrame(schema=lb.LABEL_SCHEMA)
+            labels = (
+                store.load_labels(con, chosen) if not options.no_categories else pl.DataFrame(schema=lb.LABEL_SCHEMA)
+            )
             out = lb.build(
                 battles,
                 labels,
@@ -114,8 +117,8 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
                 style=options.style,
                 style_reg=st.style_reg,
             )
-            n_excluded = lb.excluded_total(con, chosen, exclude)
-            lb.write(con, scope, out, run.run_id, excluded=n_excluded)
+            n_excluded = store.excluded_total(con, chosen, exclude)
+            store.write(con, scope, out, run.run_id, excluded=n_excluded)
             n_boards = out.boards.select("labeler", "category").unique().height
             run.rows_in, run.rows_out = battles.height, out.boards.height
             run.counts = {
