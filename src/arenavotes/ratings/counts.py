@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from arenavotes.errors import UserError
+from arenavotes.vocab import WINNERS, one_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,11 +66,11 @@ class PairCounts:
     @classmethod
     def from_grouped(cls, grouped: pl.DataFrame) -> PairCounts:
         """From rows ``(model_a, model_b, winner, _w)`` already summed per group."""
-        bad = grouped.filter(~pl.col("winner").is_in(["model_a", "model_b", "tie", "tie_bothbad"]))
+        bad = grouped.filter(~pl.col("winner").is_in(WINNERS))
         if bad.height:
             raise UserError(
                 f"unknown outcome {bad['winner'][0]!r} in the battles to rate",
-                hint="outcomes must be model_a, model_b, tie or tie_bothbad",
+                hint=f"outcomes must be {one_of(WINNERS)}",
             )
         same = grouped.filter(pl.col("model_a") == pl.col("model_b"))
         if same.height:

@@ -1,0 +1,126 @@
+"""The shape of the code, checked: layers import only downwards, no import cycles, and each vocabulary is
+spelled out once (in :mod:`arenavotes.vocab`)."""
+
+from __future__ import annotations
+
+import ast
+import collections
+from pathlib import Path
+
+from arenavotes import vocab
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "arenavotes"
+#: Lower layers never import higher ones: foundations < domain packages < stages/SQL service < CLI.
+LAYERS = {
+    **dict.fromkeys(
+        [
+            "errors",
+            "vocab",
+            "config",
+            "db",
+            "schema",
+            "runs",
+            "privacy",
+            "pool",
+            "display",
+            "workspace",
+            "provenance",
+            "sources",
+            "summary",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["ingest", "pii", "dedup", "categories", "ratings", "reports", "releases", "sql"], 1),
+    **dict.fromkeys(["stages", "sqlsafe", "sqlshell"], 2),
+    "cli": 3,
+    "__main__": 4,
+}
+
+
+def _modules() -> dict[str, ast.Module]:
+    out = {}
+    for p in SRC.rglob("*.py"):
+        parts = list(p.relative_to(SRC.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = ast.parse(p.read_text(encoding="utf-8"))
+    return out
+
+
+def _imports(tree: ast.Module, top_level_only: bool) -> set[str]:
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("arenavotes"):
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("arenavotes"))
+    return found
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 1 else 0
+
+
+def test_layers_import_only_downwards() -> None:
+    upward = sorted(
+        (m, t)
+        for m, tree in _modules().items()
+        for t in _imports(tree, top_level_only=False)
+        if _layer(m) is not None and _layer(t) is not None and _layer(t) > _layer(m)
+    )  # type: ignore[operator]
+    assert upward == []
+    assert set(LAYERS) >= {p.stem for p in SRC.glob("*.py") if p.stem != "__init__"} | {
+        p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+    }
+
+
+def test_no_import_cycles_between_modules() -> None:
+    modules = _modules()
+    graph = collections.defaultdict(set)
+    for m, tree in modules.items():
+        for t in _imports(tree, top_level_only=True):
+            target = t if t in modules else t.rsplit(".", 1)[0]
+            if target in modules and target != m:
+                graph[m].add(target)
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            assert state.get(nxt) != 1, f"import cycle: {' -> '.join([*path, nxt])}"
+            if nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for m in sorted(modules):
+        if m not in state:
+            visit(m, [m])
+
+
+def test_each_vocabulary_is_spelled_out_once() -> None:
+    # (two-value vocabularies such as voter/prompt are too generic to tell a copy from a coincidence)
+    vocabularies = {
+        name: set(getattr(vocab, name))
+        for name in (
+            "TIE_POLICIES",
+            "BOTHBAD_POLICIES",
+            "CI_METHODS",
+            "CLUSTER_UNITS",
+            "COMPAT_MODES",
+            "ALL_FLAGS",
+            "DEFAULT_EXCLUDE_FLAGS",
+            "WINNERS",
+        )
+    }
+    copies = []
+    for m, tree in _modules().items():
+        if m == "arenavotes.vocab":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Tuple | ast.List | ast.Set):
+                values = {e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+                copies += [(m, name) for name, v in vocabularies.items() if len(v) >= 3 and v <= values]
+    assert copies == []
