@@ -1,0 +1,86 @@
+"""The ``arenavotes`` command: thin commands over the library (:mod:`arenavotes.stages`), each with an example.
+
+Every command takes ``-w/--workspace DIR`` (default: the current folder). A user mistake prints
+one line (``arenavotes: error: ...``) and exits with code 2; no traceback. The commands live in
+:mod:`~arenavotes.cli.queries` (look), :mod:`~arenavotes.cli.prepare` (ingest -> categorize) and
+:mod:`~arenavotes.cli.results` (rate -> publish); options they share in :mod:`~arenavotes.cli.base`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from arenavotes.cli.base import cli
+from arenavotes.cli.prepare import categorize, dedup, ingest, scrub
+from arenavotes.cli.queries import flags, formats, init, leaderboard, sql, status
+from arenavotes.cli.results import publish, rate, release, report
+from arenavotes.errors import UserError
+
+__all__ = [
+    "categorize",
+    "cli",
+    "dedup",
+    "flags",
+    "formats",
+    "ingest",
+    "init",
+    "leaderboard",
+    "main",
+    "publish",
+    "rate",
+    "release",
+    "report",
+    "scrub",
+    "sql",
+    "status",
+]
+
+
+INTERNAL_ERROR = 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI, turning user errors into one line and exit code 2.
+
+    Anything else is a bug of ours: it is also printed as one line (exit code 3) naming where it happened,
+    and ``ARENAVOTES_DEBUG=1`` shows the traceback. The test suite treats exit code 3 as a failure.
+    """
+    import os
+
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="arenavotes", standalone_mode=False)
+    except UserError as exc:
+        click.echo(f"arenavotes: error: {exc}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:
+        if os.environ.get("ARENAVOTES_DEBUG"):
+            raise
+        import traceback
+
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno}"
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(
+            f"arenavotes: internal error: {type(exc).__name__}: {message} (at {where}); this is a bug in "
+            "arenavotes, please report it (ARENAVOTES_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        return INTERNAL_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

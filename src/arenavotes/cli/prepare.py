@@ -1,0 +1,228 @@
+"""Commands that prepare the votes, each one stage call: ingest, scrub (and the release gate), dedup, categorize."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from arenavotes.cli.base import (
+    cli,
+    echo_result,
+    open_workspace,
+    sources_option,
+    workspace_option,
+)
+from arenavotes.config import PiiSettings
+from arenavotes.errors import UserError
+from arenavotes.stages.categorize import LABELER_CHOICES
+from arenavotes.workspace import Workspace
+
+
+@cli.command()
+@workspace_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "format_name", metavar="NAME", help="Skip auto-detection (see 'arenavotes formats').")
+@click.option(
+    "--container",
+    type=click.Choice(["json-lines", "json-array", "csv", "parquet"]),
+    help="How records are stored, if the file's start and suffix are misleading.",
+)
+@click.option("--source", metavar="NAME", help="Source name (default: the file name); one file per source.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Where a canonical field lives, e.g. --map model_a=left (nested: a.b). Repeatable.",
+)
+@click.option("--replace", is_flag=True, help="Replace a source that holds a different version of the file.")
+@click.option(
+    "--allow-same-file",
+    is_flag=True,
+    help="Ingest a file that another source already holds (its votes would count twice if both are rated together).",
+)
+@click.option(
+    "--license", "license_", metavar="ID", help="The source's licence for dataset cards (e.g. cc-by-4.0, mit)."
+)
+@click.option("--license-url", metavar="URL", help="Where the source's licence text is.")
+@click.option(
+    "--citation",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    metavar="FILE.bib",
+    help="BibTeX to cite the source (shown on dataset cards).",
+)
+@click.option("--description", metavar="TEXT", help="One line on what the votes are, e.g. 'text-to-image arena votes'.")
+def ingest(
+    workspace: Path,
+    files: Sequence[Path],
+    format_name: str | None,
+    container: str | None,
+    source: str | None,
+    maps: Sequence[str],
+    replace: bool,
+    allow_same_file: bool,
+    license_: str | None,
+    license_url: str | None,
+    citation: Path | None,
+    description: str | None,
+) -> None:
+    """Read vote logs into canonical battles; rows that fail checks go to quarantine.
+
+    \b
+    Examples:
+      arenavotes ingest -w myarena battles.parquet clean_battle_20240220.json
+      arenavotes ingest -w myarena votes.csv --map model_a=left --map model_b=right --map winner=vote
+    """
+    from arenavotes.stages.ingest import IngestOptions, parse_map, run_ingest
+
+    options = IngestOptions(
+        tuple(files),
+        format_name,
+        container,
+        source,
+        parse_map(maps),
+        replace,
+        allow_same_file,
+        license_,
+        license_url,
+        citation,
+        description,
+    )
+    echo_result(run_ingest(open_workspace(workspace, create=True), options))
+
+
+@cli.command()
+@workspace_option
+@click.option(
+    "--check",
+    "check",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Release gate: scan these files/folders (parquet, JSON, Markdown, ...); exit 2 on any finding.",
+)
+@sources_option()
+@click.option("--keep-raw", is_flag=True, help="Keep the original texts in conversations_raw (never released).")
+@click.option("--rescan", is_flag=True, help="Scan battles that were scrubbed before, too.")
+@click.option("--no-ner", is_flag=True, help="Pattern recognizers only (no names or places).")
+@click.option("--workers", type=int, help="Worker processes (default: all cores); output does not depend on it.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: local).")
+def scrub(
+    workspace: Path,
+    check: Sequence[Path],
+    sources: Sequence[str],
+    keep_raw: bool,
+    rescan: bool,
+    no_ner: bool,
+    workers: int | None,
+    engine: str,
+    ray_address: str | None,
+) -> None:
+    """Replace PII in prompts and answers with typed placeholders; or, with --check, gate release files.
+
+    \b
+    Examples:
+      arenavotes scrub -w myarena
+      arenavotes scrub --check myarena/releases/v1
+    """
+    from arenavotes.stages.scrub import ScrubOptions, check_files, run_scrub
+
+    if check:
+        settings = Workspace.open(workspace).settings().pii if (workspace / "arenavotes.toml").exists() else None
+        _gate_report(
+            check,
+            check_files(check, settings, no_ner=no_ner, workers=workers),
+            (settings or PiiSettings()).gate_threshold,
+        )
+        return
+    bar = _Progress("distinct texts")
+    try:
+        echo_result(
+            run_scrub(
+                Workspace.open(workspace),
+                ScrubOptions(tuple(sources), keep_raw, rescan, no_ner, workers, engine, ray_address),
+                progress=bar.update,
+            )
+        )
+    finally:
+        bar.close()
+
+
+class _Progress:
+    """A progress bar on stderr for long runs in a terminal (from 2,000 items); silent otherwise."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit, self.bar = unit, None
+        self.live = sys.stderr.isatty()
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None and self.live and total >= 2000:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=" " + self.unit, file=sys.stderr)
+        if self.bar is not None:
+            self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _gate_report(paths: Sequence[Path], hits: Sequence[Any], threshold: float) -> None:
+    """Print the release gate's findings (at most 200); a finding is a user error (exit code 2)."""
+    if not hits:
+        click.echo(f"PII gate passed: no finding at score >= {threshold} in {', '.join(map(str, paths))}")
+        return
+    for h in hits[:200]:
+        click.echo(f"{h.file}: {h.location}: {h.column or '-'}: {h.entity} ({h.recognizer}, score {h.score:.2f})")
+    if len(hits) > 200:
+        click.echo(f"... and {len(hits) - 200} more")
+    raise UserError(
+        f"PII gate failed: {len(hits)} finding(s) in {len({h.file for h in hits})} file(s)",
+        hint="scrub the workspace ('arenavotes scrub') and rebuild the files",
+    )
+
+
+@cli.command()
+@workspace_option
+@sources_option()
+def dedup(workspace: Path, sources: Sequence[str]) -> None:
+    """Flag repeated prompts, duplicate/fast/over-cap votes, identity leaks and anomalous voters.
+
+    Nothing is deleted: flags go to the flags table; 'arenavotes rate' leaves out the flags in
+    [dedup] exclude (default: prompt_capped, duplicate_vote, identity_leak, anomalous_voter).
+
+    Example: arenavotes dedup -w myarena
+    """
+    from arenavotes.stages.dedup import DedupOptions, run_dedup
+
+    echo_result(run_dedup(Workspace.open(workspace), DedupOptions(tuple(sources))))
+
+
+@cli.command()
+@workspace_option
+@sources_option()
+@click.option(
+    "--labeler", "labelers", multiple=True, type=click.Choice(LABELER_CHOICES), help="Only these labelers (repeatable)."
+)
+@click.option(
+    "--judge",
+    is_flag=True,
+    help="Also ask the LLM judge of [categories] judge_url/judge_model (responses are cached in the workspace).",
+)
+def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str], judge: bool) -> None:
+    """Label prompts with categories offline (language, coding, multi_turn, long_query, math, ...).
+
+    Writes prompt_labels rows with labeler 'offline/<name>@<version>'; 'arenavotes rate' then
+    builds one leaderboard per category. Battles without text are skipped.
+
+    Example: arenavotes categorize -w myarena
+    """
+    from arenavotes.stages.categorize import CategorizeOptions, run_categorize
+
+    echo_result(run_categorize(Workspace.open(workspace), CategorizeOptions(tuple(sources), tuple(labelers), judge)))
