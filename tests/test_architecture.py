@@ -113,6 +113,7 @@ def test_each_vocabulary_is_spelled_out_once() -> None:
             "ALL_FLAGS",
             "DEFAULT_EXCLUDE_FLAGS",
             "WINNERS",
+            "HARD_PROMPT_CRITERIA",
         )
     }
     copies = []

@@ -49,6 +49,18 @@ CLUSTER_UNITS: tuple[str, ...] = values(ClusterUnit)
 COMPAT_MODES: tuple[str, ...] = values(CompatMode)
 ALL_FLAGS: tuple[str, ...] = values(Flag)
 
+#: LMArena's seven hard-prompt criteria (``criteria.<name>`` categories; a prompt meeting 6+ is a hard prompt),
+#: in the order of their judge prompt.
+HARD_PROMPT_CRITERIA: tuple[str, ...] = (
+    "specificity",
+    "domain_knowledge",
+    "complexity",
+    "problem_solving",
+    "creativity",
+    "technical_accuracy",
+    "real_world",
+)
+
 #: Old names of cluster units still read from settings and the command line (the voter was once "judge").
 CLUSTER_ALIASES: dict[str, str] = {"judge": "voter"}
 

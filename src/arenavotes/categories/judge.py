@@ -30,17 +30,8 @@ import polars as pl
 
 from arenavotes.categories.deterministic import LABEL_ROW_SCHEMA
 from arenavotes.errors import UserError
-from arenavotes.vocab import component_name
+from arenavotes.vocab import HARD_PROMPT_CRITERIA, component_name
 
-CRITERIA = (
-    "specificity",
-    "domain_knowledge",
-    "complexity",
-    "problem_solving",
-    "creativity",
-    "technical_accuracy",
-    "real_world",
-)
 MAX_CHARS = 12_500  # LMArena judges the user turns joined with newlines, cut at 12,500 characters
 
 Row = tuple[str, bool, float | None]
@@ -60,7 +51,7 @@ def _parse_criteria(text: str) -> list[Row]:
     if len(found) == 1:  # LMArena keeps the answer only when exactly one list is given
         chosen = {int(x) for x in re.findall(r"\d", found.pop())}
     rows: list[Row] = [("hard_prompt", len(chosen & set(range(1, 8))) >= 6, float(len(chosen & set(range(1, 8)))))]
-    rows += [(f"criteria.{c}", (n + 1) in chosen, None) for n, c in enumerate(CRITERIA)]
+    rows += [(f"criteria.{c}", (n + 1) in chosen, None) for n, c in enumerate(HARD_PROMPT_CRITERIA)]
     return rows
 
 

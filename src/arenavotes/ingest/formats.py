@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 
 from arenavotes.errors import UserError
+from arenavotes.vocab import HARD_PROMPT_CRITERIA
 
 #: Canonical fields a format maps (``--map`` accepts these names).
 FIELDS = (
@@ -131,17 +132,6 @@ def _b(*path: str) -> Callable[[Callable[..., str]], str]:
 def _n(*path: str) -> Callable[[Callable[..., str]], str]:
     """A numeric score read from a nested path of the record."""
     return lambda f: f"av_num({f(*path)})"
-
-
-HARD_PROMPT_CRITERIA = (
-    "specificity",
-    "domain_knowledge",
-    "complexity",
-    "problem_solving",
-    "creativity",
-    "technical_accuracy",
-    "real_world",
-)
 
 
 def _criteria_count(f: Callable[..., str]) -> str:
