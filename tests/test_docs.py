@@ -184,3 +184,14 @@ def test_the_readme_layout_names_every_module() -> None:
     layout = layout[: layout.index("```")]
     listed = set(re.findall(r"^ {2}(\S+)", layout, re.M))
     assert not sorted(modules - listed), "README.md's layout (Where things live) misses these modules"
+
+
+def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's library example, run as written (from a folder where ``data/`` is the bundled data)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
+    assert blocks, "the README shows the library"
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    monkeypatch.chdir(tmp_path)
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
+    assert (tmp_path / "myarena" / "arena.duckdb").exists()
