@@ -18,6 +18,7 @@ from arenavotes.cli.base import (
 )
 from arenavotes.config import PiiSettings
 from arenavotes.errors import UserError
+from arenavotes.ingest.containers import CONTAINERS
 from arenavotes.stages.categorize import LABELER_CHOICES
 from arenavotes.workspace import Workspace
 
@@ -28,7 +29,7 @@ from arenavotes.workspace import Workspace
 @click.option("--format", "format_name", metavar="NAME", help="Skip auto-detection (see 'arenavotes formats').")
 @click.option(
     "--container",
-    type=click.Choice(["json-lines", "json-array", "csv", "parquet"]),
+    type=click.Choice(CONTAINERS),
     help="How records are stored, if the file's start and suffix are misleading.",
 )
 @click.option("--source", metavar="NAME", help="Source name (default: the file name); one file per source.")

@@ -58,6 +58,7 @@ class IngestReport:
     quarantined: dict[str, int]
     labels: int = 0
     messages: int = 0
+    run_id: str | None = None  # the run that wrote the source (None when the file was unchanged)
 
     @property
     def quarantined_total(self) -> int:
@@ -191,7 +192,16 @@ def ingest_file(
         _drop_temp(con)
     status = "replaced" if previous else "ingested"
     return IngestReport(
-        label, source, fmt.name, status, result.rows_in, result.kept, result.quarantined, result.labels, result.messages
+        label,
+        source,
+        fmt.name,
+        status,
+        result.rows_in,
+        result.kept,
+        result.quarantined,
+        result.labels,
+        result.messages,
+        run_id,
     )
 
 

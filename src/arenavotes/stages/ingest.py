@@ -92,8 +92,8 @@ def run_ingest(ws: Workspace, options: IngestOptions) -> StageResult:
             if r.status == "unchanged" and has_meta:
                 with db.transaction(con):
                     meta(con, r.source)
-            if r.status != "unchanged":
-                run_ids.append(con.execute("SELECT run_id FROM sources WHERE source = ?", [r.source]).fetchall()[0][0])
+            if r.run_id is not None:
+                run_ids.append(r.run_id)
             why = ", ".join(f"{k} {v:,}" for k, v in sorted(r.quarantined.items()))
             verb = {"unchanged": "unchanged, skipped", "replaced": "replaced"}.get(r.status, "ingested")
             lines.append(
