@@ -46,6 +46,12 @@ demo: $(STAMP)
 	$(BIN)/arenavotes rate -w $(DEMO) --source arena-2023 --ci cluster --cluster-by voter --rounds 200
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --scope arena-2023 --limit 8
 	$(BIN)/arenavotes leaderboard -w $(DEMO) --scope arena-2023 --category coding --limit 8
+	$(BIN)/arenavotes rate -w $(DEMO) --source genai-arena --arena text-to-image --ci bootstrap --rounds 200
+	$(BIN)/arenavotes leaderboard -w $(DEMO) --scope 'genai-arena[text-to-image]'
+	$(BIN)/arenavotes report -w $(DEMO) --source genai-arena --arena text-to-image
+	$(BIN)/arenavotes formats --explain tests/data/outside/prd/experts_pairwise_human_preferences.jsonl --rows 3 \
+		--map model_a=answer_a_type --map model_b=answer_b_type --map prompt=question --map response_a=answer_a \
+		--map response_b=answer_b --map winner=overall_preference --winner-map -1=model_a,1=model_b
 	$(BIN)/arenavotes report -w $(DEMO) 2023-06 --compare 2023-05 --source arena-2023
 	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
 	$(BIN)/arenavotes release -w $(DEMO) v1 --report all --date 2026-11-30

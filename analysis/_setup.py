@@ -25,13 +25,29 @@ def arenavotes(*args: str) -> str:
     return r.stdout
 
 
+def _current(release: Path) -> bool:
+    """Was the cached release built with this version's battle columns (else it is rebuilt)?"""
+    import json
+
+    import duckdb
+
+    from arenavotes.schema import BATTLES_DDL
+
+    con = duckdb.connect()
+    con.execute(BATTLES_DDL)
+    want = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns").fetchall()]
+    con.close()
+    manifest = json.loads((release / "manifest.json").read_text())
+    return [c["name"] for c in manifest.get("schemas", {}).get("battles", [])] == want
+
+
 def demo_release() -> Path:
     """A release folder: $ARENAVOTES_RELEASE, or v1 built from the bundled 2023 arena battles."""
     if os.environ.get("ARENAVOTES_RELEASE"):
         return Path(os.environ["ARENAVOTES_RELEASE"])
     ws = BUILD / "workspace"
     release = ws / "releases" / "v1"
-    if (release / "manifest.json").exists():
+    if (release / "manifest.json").exists() and _current(release):
         return release
     if ws.exists():
         import shutil

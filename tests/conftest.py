@@ -69,7 +69,7 @@ GATE = gate_version(threshold=0.7, ner=False)
 
 
 def tables() -> dict[str, pa.Table]:
-    """The five configs with the workspace's columns (flags and leaderboard left empty)."""
+    """The release configs with the workspace's columns (flags, leaderboard and images left empty)."""
     con = db.connect(None)
     con.execute("""INSERT INTO battles (battle_id, source, tstamp, model_a, model_b, winner, voter_id, anony, language)
                    VALUES ('s:1', 's', '2024-07-01 10:00:00+00', 'm1', 'm2', 'model_a', 'j1', true, 'English'),
@@ -91,6 +91,8 @@ def tables() -> dict[str, pa.Table]:
             "SELECT battle_id, flag, detector, score, reason, true AS excluded FROM flags"
         ).to_arrow_table(),
         "leaderboard": con.sql("SELECT * EXCLUDE (run_id) FROM leaderboards").to_arrow_table(),
+        "images": con.sql("SELECT i.*, d.data FROM images i JOIN image_data d USING (image_id)").to_arrow_table(),
+        "message_images": con.sql("SELECT * FROM message_images").to_arrow_table(),
     }
     con.close()
     return out

@@ -23,7 +23,7 @@ def ws(tmp_path_factory) -> Path:
     )
     assert r.returncode == 0, r.stderr
     assert "135,634 records -> 135,624 battles, 10 quarantined (same_model 10)" in r.stdout
-    assert "(fastchat-clean-battle): 2,061 records -> 2,060 battles" in r.stdout
+    assert "(genai-arena): 2,061 records -> 2,060 battles" in r.stdout
     return w
 
 

@@ -56,7 +56,10 @@ def test_rate_cluster_bootstrap_by_voter_and_compat(ws: Path) -> None:
     assert r.returncode == 0, r.stderr
     board = json.loads(run("leaderboard", "-w", str(ws), "--scope", "arena-2023", "--format", "json").stdout)
     assert board[0]["model"] == "gpt-4" and board[0]["loo_max_change"] > 0
+    # GenAI-Arena's published board rates its generation and editing battles together: --mix-arenas asks for that
     r = run("rate", "-w", str(ws), "--source", "genai", "--anony-only", "--compat", "fastchat-2024")
+    assert r.returncode == 2 and "2 arena kinds" in r.stderr and "--mix-arenas" in r.stderr
+    r = run("rate", "-w", str(ws), "--source", "genai", "--anony-only", "--compat", "fastchat-2024", "--mix-arenas")
     assert r.returncode == 0, r.stderr
     csv = run("leaderboard", "-w", str(ws), "--scope", "genai|anony", "--format", "csv").stdout.splitlines()
     assert csv[1].startswith("imagenhub_Prompt2prompt_edition,1252.364731")
@@ -74,8 +77,9 @@ def test_rate_errors_are_one_line(ws: Path) -> None:
 def test_a_split_comparison_graph_rates_every_group(ws: Path) -> None:
     """GenAI-Arena's editing and generation models never met: each group is rated apart, largest first."""
     r = run(
-        "rate", "-w", str(ws), "--source", "genai", "--scope", "genai-groups", "--ci", "bootstrap", "--rounds", "50"
-    )
+        "rate", "-w", str(ws), "--source", "genai", "--scope", "genai-groups", "--ci", "bootstrap", "--rounds", "50",
+        "--mix-arenas",
+    )  # fmt: skip
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert "group 1: 6 models, 1,977 battles; group 2: 7 models, 83 battles" in r.stdout
     board = json.loads(run("leaderboard", "-w", str(ws), "--scope", "genai-groups", "--format", "json").stdout)

@@ -66,7 +66,7 @@ def test_genai_arena_clean_battle(con) -> None:
     raw = json.loads(gzip.decompress(path.read_bytes()))
     valid = [b for b in raw if b["model_a"] != b["model_b"]]
     assert (r.format, r.rows_in, r.kept, r.quarantined) == (
-        "fastchat-clean-battle",
+        "genai-arena",  # FastChat's clean_battle shape, recognised by its imagenhub_* models
         2061,
         len(valid),
         {"same_model": 1},
@@ -82,6 +82,11 @@ def test_genai_arena_clean_battle(con) -> None:
     assert anony[1] == 1  # every vote came from one (local) voter
     assert anony[2].timestamp() == pytest.approx(min(b["tstamp"] for b in valid))
     assert anony[3].timestamp() == pytest.approx(max(b["tstamp"] for b in valid))
+    # each battle carries its arena kind: the *_edition models are image editing, the rest generation
+    kinds = dict(con.sql("SELECT arena, count(*) FROM battles GROUP BY 1").fetchall())
+    edits = sum(b["model_a"].endswith("_edition") for b in valid)
+    assert kinds == {"image-edit": edits, "text-to-image": len(valid) - edits}
+    assert all(b["model_a"].endswith("_edition") == b["model_b"].endswith("_edition") for b in valid)
 
 
 def test_arena_conversations_100(con) -> None:

@@ -29,8 +29,10 @@ def piped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict[str
         "scrub": stages.run_scrub(ws, stages.ScrubOptions(workers=1)),
         "dedup": stages.run_dedup(ws, stages.DedupOptions()),
         "categorize": stages.run_categorize(ws, stages.CategorizeOptions(("conv",))),
-        "rate": stages.run_rate(ws, stages.RateOptions(("genai",), scope="g", style=False, no_categories=True)),
-        "report": stages.run_report(ws, stages.ReportOptions(sources=("genai",))),
+        "rate": stages.run_rate(
+            ws, stages.RateOptions(("genai",), scope="g", style=False, no_categories=True, arena="text-to-image")
+        ),
+        "report": stages.run_report(ws, stages.ReportOptions(sources=("genai",), arena="text-to-image")),
         "release": stages.run_release(ws, stages.ReleaseOptions("v1", date="2026-11-30")),
     }
     out["publish"] = stages.run_publish(ws, stages.PublishOptions("v1", str(root / "hub")))

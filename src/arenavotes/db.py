@@ -41,7 +41,9 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         ensure_schema(con)
-    elif path is not None and (_old_columns(con) or _old_labelers(con)):  # older workspace: rename, then read
+    elif path is not None and (
+        _old_columns(con) or _old_labelers(con) or _missing_added(con)
+    ):  # older workspace: rename, then read
         con.close()
         connect(path).close()
         return connect(path, read_only=True)
@@ -139,6 +141,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     }
     _rename_old_columns(con)
     _rename_old_labelers(con)
+    _add_new_columns(con)
     for ddl in ALL_DDL:
         con.execute(ddl)
     con.execute(VIEWS_SQL)
@@ -164,6 +167,33 @@ def _old_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
 def _rename_old_columns(con: duckdb.DuckDBPyConnection) -> None:
     for table, old, new in _old_columns(con):
         con.execute(f'ALTER TABLE {table} RENAME COLUMN "{old}" TO "{new}"')
+
+
+#: Columns added since earlier versions, at the end of their table: (table, column, type, default); a
+#: workspace without one gets it when opened, filled with the default (every older battle was text).
+ADDED_COLUMNS = (
+    ("battles", "arena", "VARCHAR", "'text'"),
+    ("battles", "citations_a", "INTEGER", "NULL"),
+    ("battles", "citations_b", "INTEGER", "NULL"),
+)
+
+
+def _missing_added(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    have = {
+        (t, c)
+        for t, c in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+        ).fetchall()
+    }
+    tables = {t for t, _ in have}
+    return [a for a in ADDED_COLUMNS if a[0] in tables and (a[0], a[1]) not in have]
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for table, column, type_, default in _missing_added(con):
+        con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {type_} DEFAULT {default}")
+        if default != "NULL":
+            con.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL")
 
 
 #: Tables with a ``labeler`` column (see :data:`arenavotes.vocab.OLD_LABELER_PREFIXES`).

@@ -16,6 +16,8 @@ from arenavotes.vocab import WINNER_ALIASES, WINNERS, canonical_winner  # noqa: 
 
 #: Per-side style features (LMArena ``conv_metadata`` definitions, summed over assistant turns).
 STYLE_FEATURES: tuple[str, ...] = ("tokens", "headers", "lists", "bold")
+#: Style features some arena kinds add (LMArena's search-arena style control counts citations).
+ARENA_STYLE_FEATURES: dict[str, tuple[str, ...]] = {"search": ("citations",)}
 
 BATTLES_DDL = """
 CREATE TABLE IF NOT EXISTS battles (
@@ -33,7 +35,10 @@ CREATE TABLE IF NOT EXISTS battles (
     tokens_a    INTEGER, tokens_b  INTEGER,   -- answer tokens (o200k_base), summed over turns
     headers_a   INTEGER, headers_b INTEGER,   -- markdown headers h1-h6
     lists_a     INTEGER, lists_b   INTEGER,   -- ordered + unordered list items
-    bold_a      INTEGER, bold_b    INTEGER    -- **bold** and __bold__ spans
+    bold_a      INTEGER, bold_b    INTEGER,   -- **bold** and __bold__ spans
+    arena       VARCHAR NOT NULL DEFAULT 'text',  -- what was compared: text, vision, text-to-image, image-edit,
+                                                  -- webdev, search, code-completion (vocab.ARENA_KINDS)
+    citations_a INTEGER, citations_b INTEGER  -- search arenas: web sources cited, summed over turns
 )
 """
 
@@ -220,6 +225,34 @@ CREATE TABLE IF NOT EXISTS gate_verdicts (   -- PII-gate verdicts by sha256 of t
 )
 """
 
+IMAGES_DDL = """
+CREATE TABLE IF NOT EXISTS images (
+    image_id  VARCHAR PRIMARY KEY,  -- 'sha256:<hex>' of the bytes; or what the log named without bytes:
+                                    -- 'md5:<hex>' (FastChat's hash of the pixels), 'url:<sha256 of the URL>'
+    mime      VARCHAR,              -- image/png, image/jpeg, ... from the bytes' signature; NULL without bytes
+    n_bytes   BIGINT,               -- NULL without bytes
+    width     INTEGER,
+    height    INTEGER
+)
+"""
+
+IMAGE_DATA_DDL = """
+CREATE TABLE IF NOT EXISTS image_data (   -- the bytes, once per image (never in conversations or a default release)
+    image_id VARCHAR PRIMARY KEY,
+    data     BLOB NOT NULL
+)
+"""
+
+MESSAGE_IMAGES_DDL = """
+CREATE TABLE IF NOT EXISTS message_images (  -- which message shows which image
+    battle_id VARCHAR NOT NULL,
+    side      VARCHAR NOT NULL,
+    msg       INTEGER NOT NULL,  -- conversations.msg
+    position  INTEGER NOT NULL,  -- 1-based among the message's images
+    image_id  VARCHAR NOT NULL
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -238,6 +271,9 @@ ALL_DDL: tuple[str, ...] = (
     SOURCE_STAGES_DDL,
     SOURCE_META_DDL,
     GATE_VERDICTS_DDL,
+    IMAGES_DDL,
+    IMAGE_DATA_DDL,
+    MESSAGE_IMAGES_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.

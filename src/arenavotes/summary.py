@@ -48,15 +48,22 @@ def workspace_summary(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def quality_counts(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[str], since: str | None = None, until: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[str],
+    since: str | None = None,
+    until: str | None = None,
+    arena: str | None = None,
 ) -> dict[str, pl.DataFrame]:
     """What happened to the data of ``sources``, largest first: records quarantined at ingest by reason
     (``quarantine``: reason, rows), battles flagged by flag (``flags``: flag, battles) and PII spans replaced
     by entity (``pii``: entity, spans). ``since``/``until`` limit flags and PII to battles in that time window;
     quarantined records have no trustworthy timestamp, so they always count for the whole sources.
-    The release manifest and the monthly report both show these."""
+    The release manifest and the monthly report both show these; ``arena`` limits flags and PII to one kind."""
     window = "b.source IN (SELECT unnest(?))"
     args: list[Any] = [list(sources)]
+    if arena:
+        window += " AND b.arena = ?"
+        args.append(arena)
     if since and until:
         window += " AND b.tstamp >= ?::TIMESTAMPTZ AND b.tstamp < ?::TIMESTAMPTZ"
         args += [since, until]

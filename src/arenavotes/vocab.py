@@ -22,6 +22,8 @@ BothBadPolicy = Literal["tie", "drop"]
 IntervalMethod = Literal["sandwich", "bootstrap", "cluster", "none"]
 ClusterUnit = Literal["voter", "prompt"]
 CompatMode = Literal["fastchat-2024", "arena-rank", "evalica"]
+#: What was compared in a battle: LMArena's arenas (and GenAI-Arena's image editing).
+ArenaKind = Literal["text", "vision", "text-to-image", "image-edit", "webdev", "search", "code-completion"]
 Flag = Literal[
     "duplicate_prompt",
     "prompt_capped",
@@ -47,6 +49,7 @@ BOTHBAD_POLICIES: tuple[str, ...] = values(BothBadPolicy)
 CI_METHODS: tuple[str, ...] = values(IntervalMethod)
 CLUSTER_UNITS: tuple[str, ...] = values(ClusterUnit)
 COMPAT_MODES: tuple[str, ...] = values(CompatMode)
+ARENA_KINDS: tuple[str, ...] = values(ArenaKind)
 ALL_FLAGS: tuple[str, ...] = values(Flag)
 
 #: LMArena's seven hard-prompt criteria (``criteria.<name>`` categories; a prompt meeting 6+ is a hard prompt),
@@ -82,6 +85,38 @@ WINNER_ALIASES: dict[str, str] = {
     "both_bad": "tie_bothbad",
     "bothbad": "tie_bothbad",
 }
+
+#: Other spellings of the arena kinds that logs use (lower case; ``_`` and spaces read as ``-``).
+ARENA_ALIASES: dict[str, str] = {
+    **{k: k for k in ARENA_KINDS},
+    "chat": "text",
+    "llm": "text",
+    "image": "vision",
+    "vision-chat": "vision",
+    "multimodal": "vision",
+    "t2i": "text-to-image",
+    "image-generation": "text-to-image",
+    "generation": "text-to-image",
+    "image-editing": "image-edit",
+    "edition": "image-edit",
+    "editing": "image-edit",
+    "web-dev": "webdev",
+    "web": "webdev",
+    "search-arena": "search",
+    "copilot": "code-completion",
+    "code": "code-completion",
+    "autocomplete": "code-completion",
+}
+
+
+def canonical_arena(label: str) -> str | None:
+    """The arena kind a log's spelling means, or None.
+
+    >>> canonical_arena("Image_Generation"), canonical_arena("copilot"), canonical_arena("audio")
+    ('text-to-image', 'code-completion', None)
+    """
+    return ARENA_ALIASES.get("-".join(label.strip().lower().replace("_", " ").split()))
+
 
 #: How each tie policy enters the fit, as the report's methods paragraph says it.
 TIE_PROSE: dict[str, str] = {

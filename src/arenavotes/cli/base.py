@@ -46,6 +46,18 @@ exclude_option = click.option(
 )
 
 
+def arena_options(f: Any) -> Any:
+    """``--arena KIND`` and ``--mix-arenas``: which arena kind a board covers."""
+    f = click.option(
+        "--mix-arenas", is_flag=True, help="Rate battles of different arena kinds together (off: refused)."
+    )(f)
+    return click.option(
+        "--arena",
+        type=click.Choice(vocab.ARENA_KINDS),
+        help="Only battles of this arena kind (needed when the sources hold several).",
+    )(f)
+
+
 def echo_result(result: StageResult) -> None:
     """Print a stage's summary lines."""
     for line in result.lines:

@@ -16,9 +16,9 @@ from arenavotes.cli.base import (
     sources_option,
     workspace_option,
 )
+from arenavotes.cli.readflags import read_flags, read_options_from
 from arenavotes.config import PiiSettings
 from arenavotes.errors import UserError
-from arenavotes.ingest.containers import CONTAINERS
 from arenavotes.stages.categorize import LABELER_CHOICES
 from arenavotes.workspace import Workspace
 
@@ -26,20 +26,8 @@ from arenavotes.workspace import Workspace
 @cli.command()
 @workspace_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "format_name", metavar="NAME", help="Skip auto-detection (see 'arenavotes formats').")
-@click.option(
-    "--container",
-    type=click.Choice(CONTAINERS),
-    help="How records are stored, if the file's start and suffix are misleading.",
-)
+@read_flags
 @click.option("--source", metavar="NAME", help="Source name (default: the file name); one file per source.")
-@click.option(
-    "--map",
-    "maps",
-    multiple=True,
-    metavar="FIELD=COLUMN",
-    help="Where a canonical field lives, e.g. --map model_a=left (nested: a.b). Repeatable.",
-)
 @click.option("--replace", is_flag=True, help="Replace a source that holds a different version of the file.")
 @click.option(
     "--allow-same-file",
@@ -60,16 +48,14 @@ from arenavotes.workspace import Workspace
 def ingest(
     workspace: Path,
     files: Sequence[Path],
-    format_name: str | None,
-    container: str | None,
     source: str | None,
-    maps: Sequence[str],
     replace: bool,
     allow_same_file: bool,
     license_: str | None,
     license_url: str | None,
     citation: Path | None,
     description: str | None,
+    **read: Any,
 ) -> None:
     """Read vote logs into canonical battles; rows that fail checks go to quarantine.
 
@@ -77,21 +63,21 @@ def ingest(
     Examples:
       arenavotes ingest -w myarena battles.parquet clean_battle_20240220.json
       arenavotes ingest -w myarena votes.csv --map model_a=left --map model_b=right --map winner=vote
+      arenavotes ingest -w myarena sample.csv --map model_a=model_0 --map model_b=model_1 --winner-map 0=model_a,1=model_b
+      arenavotes ingest -w myarena annotations.json --winner-from preference --tie-band 1.45:1.55 --arena text
     """
-    from arenavotes.stages.ingest import IngestOptions, parse_map, run_ingest
+    from arenavotes.stages.ingest import IngestOptions, run_ingest
 
     options = IngestOptions(
         tuple(files),
-        format_name,
-        container,
-        source,
-        parse_map(maps),
-        replace,
-        allow_same_file,
-        license_,
-        license_url,
-        citation,
-        description,
+        source=source,
+        replace=replace,
+        allow_same_file=allow_same_file,
+        license=license_,
+        license_url=license_url,
+        citation=citation,
+        description=description,
+        read=read_options_from(read),
     )
     echo_result(run_ingest(open_workspace(workspace, create=True), options))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,6 +15,8 @@ from arenavotes.cli.base import (
     sources_option,
     workspace_option,
 )
+from arenavotes.cli.readflags import read_flags, read_options_from
+from arenavotes.errors import UserError
 from arenavotes.workspace import Workspace
 
 
@@ -30,17 +33,53 @@ def init(directory: Path) -> None:
 
 
 @cli.command()
-def formats() -> None:
-    """List the log formats that ingest recognises.
+@click.option(
+    "--explain",
+    "explain",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Show what ingest would make of FILE with the flags below (nothing is written).",
+)
+@read_flags
+@click.option("--rows", type=int, default=5, show_default=True, help="With --explain: records to show.")
+@click.option(
+    "--save-preset",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="OUT.toml",
+    help="Save the reading flags as a preset for 'ingest --preset'.",
+)
+def formats(explain: Path | None, rows: int, save_preset: Path | None, **read: Any) -> None:
+    """List the log formats that ingest recognises, or explain how one file would be read.
 
-    Example: arenavotes formats
+    \b
+    Examples:
+      arenavotes formats
+      arenavotes formats --explain sample.csv
+      arenavotes formats --explain sample.csv --map model_a=model_0 --map model_b=model_1 \\
+          --winner-map 0=model_a,1=model_b --save-preset copilot.toml
     """
     from arenavotes.ingest.formats import FORMATS
+    from arenavotes.ingest.mapping import preset_text
 
-    for fmt in FORMATS:
-        click.echo(f"{fmt.name:28s} {fmt.summary}")
-        if fmt.example:
-            click.echo(f"{'':28s} e.g. {fmt.example}")
+    options = read_options_from(read)
+    if explain is None:
+        if save_preset is not None or not options.is_default or options.format or options.container:
+            raise UserError(
+                "--save-preset and the reading flags go with --explain FILE",
+                hint="arenavotes formats --explain FILE ...",
+            )
+        for fmt in FORMATS:
+            click.echo(f"{fmt.name:28s} {fmt.summary}")
+            if fmt.example:
+                click.echo(f"{'':28s} e.g. {fmt.example}")
+        return
+    from arenavotes.ingest.explain import explain_file
+
+    for line in explain_file(explain, options, rows):
+        click.echo(line)
+    if save_preset is not None:
+        save_preset.write_text(preset_text(options), encoding="utf-8")
+        click.echo(f"preset saved to {save_preset} (use: arenavotes ingest --preset {save_preset} FILE...)")
 
 
 @cli.command()
@@ -173,3 +212,49 @@ def flags(workspace: Path, sources: Sequence[str], fmt: str) -> None:
         sys.stdout.write(write_frame(counts, fmt))
     else:
         click.echo(flag_table(counts) if counts.height else "no flags: run 'arenavotes dedup'")
+
+
+@cli.command()
+@workspace_option
+@sources_option()
+@click.option(
+    "--review",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="Write DIR/index.html (every image, to look at) and DIR/approved.txt (the list to approve for a release).",
+)
+def images(workspace: Path, sources: Sequence[str], review: Path | None) -> None:
+    """Count the images in the conversations, or write the review sheet a release with images needs.
+
+    \b
+    Examples:
+      arenavotes images -w myarena
+      arenavotes images -w myarena --review review/ && $EDITOR review/approved.txt
+      arenavotes release -w myarena v2 --include-images review/approved.txt
+    """
+    from arenavotes.display import text_table
+    from arenavotes.releases.images import write_review
+    from arenavotes.sources import resolve_sources
+
+    ws = Workspace.open(workspace)
+    with ws.connect(read_only=True) as con:
+        chosen = resolve_sources(con, sources, all_sources=not sources)
+        rows = con.sql(
+            """SELECT b.source, b.arena, count(DISTINCT m.image_id) AS images,
+                      count(DISTINCT m.image_id) FILTER (WHERE d.image_id IS NOT NULL) AS with_bytes,
+                      count(DISTINCT m.battle_id) AS battles
+               FROM message_images m JOIN battles b USING (battle_id) LEFT JOIN image_data d USING (image_id)
+               WHERE b.source IN (SELECT unnest(?)) GROUP BY ALL ORDER BY 1, 2""",
+            params=[chosen],
+        ).fetchall()
+        if review is not None:
+            shown, missing = write_review(con, chosen, review)
+            click.echo(
+                f"{shown:,} images written to {review / 'index.html'}; approve them in {review / 'approved.txt'}"
+                + (f" ({missing:,} more were logged without their bytes and cannot be shipped)" if missing else "")
+            )
+            return
+    if not rows:
+        click.echo("no images in the conversations of these sources")
+        return
+    click.echo(text_table([tuple(map(str, r)) for r in rows], ("source", "arena", "images", "with bytes", "battles")))

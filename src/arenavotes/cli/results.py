@@ -10,6 +10,7 @@ import click
 
 from arenavotes import vocab
 from arenavotes.cli.base import (
+    arena_options,
     cli,
     echo_result,
     exclude_option,
@@ -62,6 +63,7 @@ from arenavotes.workspace import Workspace
     "--workers", type=int, default=0, help="Bootstrap processes (0 = all cores); results do not depend on it."
 )
 @exclude_option
+@arena_options
 def rate(
     workspace: Path,
     sources: Sequence[str],
@@ -87,6 +89,8 @@ def rate(
     seed: int | None,
     workers: int,
     exclude_flags: str | None,
+    arena: str | None,
+    mix_arenas: bool,
 ) -> None:
     """Fit Bradley-Terry leaderboards (overall and per category) into the leaderboards table.
 
@@ -95,6 +99,7 @@ def rate(
       arenavotes rate -w myarena --source lmarena-140k
       arenavotes rate -w myarena --source genai-arena --anony-only --compat fastchat-2024
       arenavotes rate -w myarena --source arena-2023 --ci cluster --cluster-by voter --rounds 200
+      arenavotes rate -w myarena --source genai-arena --arena text-to-image
     """
     from arenavotes.stages.rate import RateOptions, run_rate
 
@@ -125,6 +130,8 @@ def rate(
                 seed,
                 workers,
                 exclude_flags,
+                arena=arena,
+                mix_arenas=mix_arenas,
             ),
         )
     )
@@ -147,6 +154,7 @@ def _unit(value: str | None) -> str | None:
 @sources_option("These sources (repeatable; needed when the workspace holds several, or --all-sources).")
 @click.option("--all-sources", is_flag=True, help="Report on every source together.")
 @exclude_option
+@arena_options
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Folder to write (default: WORKSPACE/reports/MONTH or /all)."
 )
@@ -158,6 +166,8 @@ def report(
     all_sources: bool,
     exclude_flags: str | None,
     out: Path | None,
+    arena: str | None,
+    mix_arenas: bool,
 ) -> None:
     """Write reports/MONTH/: tables, figures (PNG, SVG), report.md and a self-contained report.html.
 
@@ -174,7 +184,7 @@ def report(
     echo_result(
         run_report(
             Workspace.open(workspace),
-            ReportOptions(month, compare, tuple(sources), all_sources, exclude_flags, out),
+            ReportOptions(month, compare, tuple(sources), all_sources, exclude_flags, out, arena, mix_arenas),
             step=lambda what: click.echo(f"  [{time.perf_counter() - t0:5.1f} s] {what}", err=True),
         )
     )
@@ -218,6 +228,13 @@ def report(
     help="Ship a report (reports/MONTH of the workspace, "
     "or a folder) in reports/ and as a section of the dataset card.",
 )
+@click.option(
+    "--include-images",
+    "include_images",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="APPROVED.txt",
+    help="Ship the images listed in this reviewed list (written by 'arenavotes images --review DIR'); default: none.",
+)
 def release(
     workspace: Path,
     version: str,
@@ -229,6 +246,7 @@ def release(
     pretty_name: str,
     date: str | None,
     report_name: str | None,
+    include_images: Path | None,
 ) -> None:
     """Build releases/VERSION: parquet per config, dataset card, manifest, changelog; PII-gated.
 
@@ -243,7 +261,16 @@ def release(
         run_release(
             Workspace.open(workspace),
             ReleaseOptions(
-                version, parent, tuple(sources), exclude_flags, license_, allow_missing, pretty_name, date, report_name
+                version,
+                parent,
+                tuple(sources),
+                exclude_flags,
+                license_,
+                allow_missing,
+                pretty_name,
+                date,
+                report_name,
+                include_images,
             ),
             step=lambda what: click.echo(f"  {what}", err=True),
         )

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,14 +36,16 @@ from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ingest.coerce import install_macros
 from arenavotes.ingest.containers import Staged, stage_file
-from arenavotes.ingest.formats import FORMATS, Format, canonical_map, detect, get_format
-from arenavotes.ingest.normalize import normalize
+from arenavotes.ingest.explain import no_format_error, refine
+from arenavotes.ingest.formats import FORMATS, Format, detect, get_format
+from arenavotes.ingest.mapping import ReadOptions, apply
+from arenavotes.ingest.normalize import Normalized, normalize
 from arenavotes.ingest.readers import columns_checked
 from arenavotes.ingest.sniff import unopenable
 from arenavotes.ingest.sqlfields import record_keys
 from arenavotes.runs import new_run_id, record_run, utcnow
 
-__all__ = ["FORMATS", "IngestReport", "default_source_name", "ingest_file"]
+__all__ = ["FORMATS", "IngestReport", "ReadOptions", "default_source_name", "ingest_file", "read_file"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +91,7 @@ def ingest_file(
     format_name: str | None = None,
     container: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    read: ReadOptions | None = None,
     replace: bool = False,
     allow_same_file: bool = False,
     settings: IngestSettings | None = None,
@@ -99,15 +101,17 @@ def ingest_file(
 ) -> IngestReport:
     """Ingest one file into the canonical tables of ``con`` (see the module docstring); the run is
     recorded with ``settings_hash`` (default: the hash of ``[ingest]``). ``on_write(con, source)`` runs
-    inside the transaction that writes the source (e.g. to store its licence with it)."""
+    inside the transaction that writes the source (e.g. to store its licence with it). ``read`` gives all
+    reading options at once (:class:`~arenavotes.ingest.mapping.ReadOptions`); ``format_name``,
+    ``container`` and ``mapping`` are shorthands for its first three."""
     settings = settings or IngestSettings()
-    mapping = canonical_map(mapping or {})
-    if format_name:
-        get_format(format_name)  # fail before reading anything
+    read = read or ReadOptions(format=format_name, container=container, fields=mapping or {})
+    if read.format:
+        get_format(read.format)  # fail before reading anything
     source = source or default_source_name(path)
     label = file_label or str(path)
     sha = _sha_or_error(path)
-    options = json.dumps({"format": format_name, "container": container, "map": mapping}, sort_keys=True)
+    options = read.options_json()
     if not allow_same_file:
         twin = con.execute(
             "SELECT source FROM sources WHERE sha256 = ? AND source <> ? ORDER BY 1 LIMIT 1", [sha, source]
@@ -141,10 +145,7 @@ def ingest_file(
     run_id = new_run_id()
     install_macros(con)
     try:
-        staged = stage_file(con, path, container)
-        fmt = _choose_format(con, staged, format_name, mapping, path)
-        result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id, file_label=label)
-        assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
+        fmt, result = read_file(con, path, read, source=source, key=key, settings=settings, run_id=run_id, label=label)
         if result.kept == 0 and result.rows_in > 0:
             raise _nothing_kept(con, path, fmt, result.rows_in, result.quarantined)
         with transaction(con):
@@ -153,6 +154,9 @@ def ingest_file(
             con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
             con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
             con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+            con.execute("INSERT INTO message_images SELECT * FROM _new_message_images")
+            con.execute("INSERT INTO images SELECT * FROM _new_images ON CONFLICT DO NOTHING")
+            con.execute("INSERT INTO image_data SELECT * FROM _new_image_data ON CONFLICT DO NOTHING")
             con.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -184,6 +188,7 @@ def ingest_file(
                     "quarantined": result.quarantined,
                     "labels": result.labels,
                     "messages": result.messages,
+                    "images": result.images,
                 },
             )
             if on_write is not None:
@@ -203,6 +208,27 @@ def ingest_file(
         result.messages,
         run_id,
     )
+
+
+def read_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    read: ReadOptions,
+    *,
+    source: str,
+    key: bytes,
+    settings: IngestSettings,
+    run_id: str,
+    label: str,
+) -> tuple[Format, Normalized]:
+    """Stage and normalize ``path`` into the ``_new_*`` temp tables of ``con``; nothing is written to the
+    workspace tables (``formats --explain`` stops here)."""
+    install_macros(con)
+    staged = stage_file(con, path, read.container, read.csv)
+    fmt = _choose_format(con, staged, read, path)
+    result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id, file_label=label)
+    assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
+    return fmt, result
 
 
 def _nothing_kept(
@@ -228,37 +254,59 @@ def _sha_or_error(path: Path) -> str:
         raise unopenable(path, exc) from None
 
 
-def _choose_format(
-    con: duckdb.DuckDBPyConnection, staged: Staged, format_name: str | None, mapping: Mapping[str, str], path: Path
-) -> Format:
+#: canonical fields a generic file's column of the same name fills without --map
+_SELF_NAMED = ("prompt", "response_a", "response_b", "conversation_a", "conversation_b", "arena")
+
+
+def _choose_format(con: duckdb.DuckDBPyConnection, staged: Staged, read: ReadOptions, path: Path) -> Format:
     keys = record_keys(con, staged)
-    if format_name:
-        fmt = get_format(format_name)
-    elif mapping and {"model_a", "model_b", "winner"} <= set(mapping):
+    mapped = set(read.fields) | ({"winner"} if read.winner_from else set())
+    if read.format:
+        fmt = get_format(read.format)
+    elif {"model_a", "model_b"} <= mapped:  # the generic format reads a 'winner' column by default
         fmt = get_format("generic")
     else:
         if not keys:
             # nothing readable: every record (if any) is already in _rejects, so no format is needed
             return get_format("generic")
         try:
-            fmt = detect(frozenset(keys))
+            fmt = refine(con, staged, detect(frozenset(keys)))
         except UserError as exc:
-            raise UserError(f"{path}: {exc.message}", hint=exc.hint) from None
-    fmt = fmt.with_map(mapping) if mapping else fmt
-    if staged.is_json or not columns_checked(fmt):
+            if not (read.fields or read.winner_map or read.winner_from):
+                raise no_format_error(con, staged, path, keys, read) from exc
+            fmt = get_format("generic")  # the flags say how to read it
+    # a generic file's own prompt / answer / conversation columns, and any file's 'arena' column, are read
+    # without --map (unless the format or the flags say otherwise)
+    named = _SELF_NAMED if fmt.name == "generic" else ("arena",)
+    implicit = {n: n for n in named if n in keys and n not in read.fields and fmt.path(n) is None}
+    if implicit and not (read.arena and "arena" in implicit):
+        read = dataclasses.replace(read, fields={**implicit, **read.fields})
+    fmt = apply(fmt, read)
+    if staged.is_json:
         return fmt  # JSON records may each lack a key: that is a per-record quarantine reason
-    for name in ("model_a", "model_b", "winner"):
-        where = fmt.path(name)
-        if where is not None and str(where[0]) not in keys:
+    wanted = [("winner_from", col.split(".")[0]) for col in fmt.winner_from]
+    if columns_checked(fmt):
+        wanted += [(name, str(where[0])) for name in ("model_a", "model_b", "winner") if (where := fmt.path(name))]
+    for name, column in wanted:
+        if column not in keys:
             raise UserError(
-                f"{path}: format '{fmt.name}' expects a '{where[0]}' column, found {sorted(keys)[:12]}",
-                hint=f"map it with --map {name}=COLUMN",
+                f"{path}: format '{fmt.name}' expects a '{column}' column, found {sorted(keys)[:12]}",
+                hint=f"map it with --map {name}=COLUMN" if name != "winner_from" else "check --winner-from",
             )
     return fmt
 
 
 def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    for table in ("conversations", "prompt_labels", "flags", "pii_findings", "scrubbed", "conversations_raw"):
+    tables = (
+        "conversations",
+        "prompt_labels",
+        "flags",
+        "pii_findings",
+        "scrubbed",
+        "conversations_raw",
+        "message_images",
+    )
+    for table in tables:
         con.execute(
             f"DELETE FROM {table} WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source]
         )
@@ -282,5 +330,9 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         "_new_conversations",
         "_new_labels",
         "_new_quarantine",
+        "_img",
+        "_new_images",
+        "_new_image_data",
+        "_new_message_images",
     ):
         con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -53,6 +53,8 @@ CREATE OR REPLACE TEMP MACRO av_embedded(j) AS
 CREATE OR REPLACE TEMP MACRO av_content(j) AS
     CASE WHEN j IS NULL OR json_type(j) = 'NULL' THEN NULL
          WHEN json_type(j) = 'VARCHAR' THEN j ->> '$'
+         WHEN json_type(j) = 'ARRAY' AND json_type(json_extract(j, '$[0]')) = 'VARCHAR'
+              AND json_type(json_extract(j, '$[1]')) = 'ARRAY' THEN j ->> '$[0]'  -- FastChat vision: [text, [md5...]]
          WHEN json_type(j) = 'ARRAY' THEN array_to_string(json_extract_string(j, '$[*].text'), chr(10))
          WHEN json_type(j) = 'OBJECT' THEN j ->> '$.text' END;
 CREATE OR REPLACE TEMP MACRO av_content_ok(j) AS

@@ -22,9 +22,12 @@ that is not an object, a CSV line with the wrong number of fields, a truncated t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -32,7 +35,10 @@ from arenavotes.errors import UserError
 from arenavotes.ingest.csv_records import stage_csv
 from arenavotes.ingest.json_records import stage_json_array, stage_json_lines
 from arenavotes.ingest.rejects import EMPTY_REJECTS, REJECTS_COLUMNS, encodable
-from arenavotes.ingest.sniff import read_head, sniff_container
+from arenavotes.ingest.sniff import open_text_bytes, read_head, sniff_container
+
+if TYPE_CHECKING:
+    from arenavotes.ingest.mapping import CsvDialect
 
 __all__ = ["CONTAINERS", "REJECTS_COLUMNS", "Staged", "encodable", "read_head", "sniff_container", "stage_file"]
 
@@ -79,19 +85,45 @@ _STAGERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Path], None]] = {
 }
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, container: str | None = None) -> Staged:
-    """Load ``path`` into the temp tables ``_stage`` and ``_rejects`` of ``con``."""
-    head = read_head(path)
-    container = container or sniff_container(path, head)
-    if container not in CONTAINERS:
-        raise UserError(f"{path}: unknown container {container!r}", hint=f"one of {', '.join(CONTAINERS)}")
-    con.execute("DROP TABLE IF EXISTS _stage")
-    con.execute("DROP TABLE IF EXISTS _rejects")
-    _STAGERS[container](con, path)
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, container: str | None = None, dialect: CsvDialect | None = None
+) -> Staged:
+    """Load ``path`` into the temp tables ``_stage`` and ``_rejects`` of ``con``; ``dialect`` gives the
+    CSV characters and the text encoding (a file that is not UTF-8 is read through a UTF-8 copy)."""
+    with _as_utf8(path, dialect.encoding if dialect else "utf-8") as readable:
+        head = read_head(readable)
+        container = container or sniff_container(readable, head)
+        if container not in CONTAINERS:
+            raise UserError(f"{path}: unknown container {container!r}", hint=f"one of {', '.join(CONTAINERS)}")
+        con.execute("DROP TABLE IF EXISTS _stage")
+        con.execute("DROP TABLE IF EXISTS _rejects")
+        if container == "csv":
+            stage_csv(con, readable, dialect)
+        else:
+            _STAGERS[container](con, readable)
     columns = tuple(c for c in con.table("_stage").columns if c != "_row")
     staged = _count(con, "_stage")
     rejected = _count(con, "_rejects")
     return Staged(path, container, _UNIT[container], columns, staged, rejected)
+
+
+@contextlib.contextmanager
+def _as_utf8(path: Path, encoding: str) -> Iterator[Path]:
+    """``path`` itself when UTF-8, else a temporary UTF-8 copy (decoded with ``encoding``, gzip undone;
+    bytes the codec cannot decode become U+FFFD, so nothing is dropped)."""
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="arenavotes-") as tmp:
+        name = path.name.removesuffix(".gz")
+        out = Path(tmp) / name
+        with open_text_bytes(path) as raw, out.open("w", encoding="utf-8", newline="") as dst:
+            import codecs
+
+            reader = codecs.getreader(encoding)(raw, "replace")
+            while chunk := reader.read(1 << 20):
+                dst.write(chunk.removeprefix("\ufeff") if dst.tell() == 0 else chunk)
+        yield out
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -35,6 +35,10 @@ FIELDS = (
     "prompt",
     "response_a",
     "response_b",
+    "arena",
+    "images",
+    "citations_a",
+    "citations_b",
 )
 #: Older names of canonical fields that ``--map`` still accepts (``judge`` was the voter's field before 0.x).
 FIELD_ALIASES = {"judge": "voter"}
@@ -78,6 +82,25 @@ class Format:
     voter_prefix_strip: str = ""  # e.g. FastChat's 'arena_user_' before an IP
     id_per_voter: bool = False  # the id names an item every voter votes on: id/voter_id
     example: str = ""
+    # winner values matched also by number (0 = 0.0) and case (--winner-map's own values)
+    winner_map_loose: tuple[str, ...] = ()
+    # the outcome from one numeric column (low favours model_a unless high_wins = 'model_a') or from two
+    # per-side scores (the higher wins); values inside tie_band are ties
+    winner_from: tuple[str, ...] = ()
+    tie_band: tuple[float, float] = (0.0, 0.0)
+    high_wins: str = "model_b"
+    plain_text: bool = False  # prompt / response_* may be plain strings (one turn) as well as lists
+    arena: str = "text"  # the arena kind of every battle (vocab.ARENA_KINDS) ...
+    # ... unless this rule (SQL over the model_a column's SQL) says it per battle
+    arena_rule: Callable[[str], str] | None = None
+    # a format detected only as a refinement of another one with the same keys, when every sampled
+    # record satisfies looks_like (SQL over field accessors)
+    refines: str = ""
+    looks_like: Callable[[Callable[..., str]], str] | None = None
+    # canonical fields built from several of the record's fields (SQL over field accessors, as JSON)
+    computed: Mapping[str, Callable[[Callable[..., str]], str]] = dataclasses.field(default_factory=dict)
+    no_winner: str = "missing_winner"  # the quarantine reason of a record without a winner ('not_a_vote': no vote yet)
+    looks_like_any: bool = False  # refine when any sampled record looks_like (not all)
 
     def path(self, field: str) -> Path | None:
         return self.paths.get(field)
@@ -94,15 +117,21 @@ class Format:
             paths[field] = tuple(int(p) if p.isdigit() else p for p in column.split("."))
             if field == "voter":
                 private.append(column.split(".")[0])
-        conversation = self.conversation
+        conversation, plain = self.conversation, self.plain_text
         if conversation is None and {"conversation_a", "conversation_b"} <= set(mapping):
             conversation = "messages"
         elif conversation is None and {"prompt", "response_a", "response_b"} <= set(mapping):
-            conversation = "turn_lists"
+            conversation, plain = "turn_lists", True
         elif conversation is None and "prompt" in mapping:
-            conversation = "prompt_only"
+            conversation, plain = "prompt_only", True
         return dataclasses.replace(
-            self, paths=paths, private_keys=tuple(dict.fromkeys(private)), conversation=conversation
+            self,
+            paths=paths,
+            private_keys=tuple(dict.fromkeys(private)),
+            conversation=conversation,
+            plain_text=plain,
+            arena_rule=None if "arena" in mapping else self.arena_rule,
+            computed={k: v for k, v in self.computed.items() if k not in mapping},
         )
 
 
@@ -164,6 +193,25 @@ LMARENA_TAG_LABELS: tuple[Label, ...] = (
 
 _BASE = {"model_a": ("model_a",), "model_b": ("model_b",), "winner": ("winner",)}
 
+
+def _citations(side: str) -> Callable[[Callable[..., str]], str]:
+    """Search arena: the web sources side ``side`` cited, over all turns (``web_search_trace``: per turn, [marker, url] pairs)."""
+
+    def sql(f: Callable[..., str]) -> str:
+        trace = f(f"system_{side}_metadata", "web_search_trace")
+        return f"to_json(len(flatten(from_json(coalesce({trace}, '[]'), '[[\"JSON\"]]'))))"
+
+    return sql
+
+
+_FASTCHAT_NON_VOTES = frozenset(
+    {"chat", "upvote", "downvote", "flag", "share", "regenerate", "clear_history", "add_text", "load_demo"}
+    # WildVision's with-safety tab: its own cleaner reads none of these as preference votes
+    | {"leftvote_safety", "rightvote_safety", "tievote_safety", "bothbad_vote_safety"}
+)
+#: where the cursor was in a code-completion prompt (Copilot Arena: prefix + mark + suffix)
+CURSOR_MARK = "<|cursor|>"
+
 FORMATS: tuple[Format, ...] = (
     Format(
         name="fastchat-conv-log",
@@ -172,12 +220,29 @@ FORMATS: tuple[Format, ...] = (
         requires=frozenset({"type", "states"}),
         paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",), "id": ("states", 0, "conv_id")},
         winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie", "bothbad_vote": "tie_bothbad"},
-        non_votes=frozenset(
-            {"chat", "upvote", "downvote", "flag", "share", "regenerate", "clear_history", "add_text", "load_demo"}
-        ),
+        non_votes=_FASTCHAT_NON_VOTES,
         conversation="fastchat_states",
         private_keys=("ip",),
         example="2024-02-20-conv.json",
+    ),
+    Format(
+        name="fastchat-vision-log",
+        summary="FastChat / WildVision vision-arena conversation log: the conv-log shape whose user turns carry "
+        "images ([text, [md5, ...]] in FastChat); *_safety votes are not preference votes",
+        requires=frozenset({"type", "states"}),
+        paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",), "id": ("states", 0, "conv_id")},
+        winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie", "bothbad_vote": "tie_bothbad"},
+        non_votes=_FASTCHAT_NON_VOTES,
+        conversation="fastchat_states",
+        private_keys=("ip",),
+        arena="vision",
+        refines="fastchat-conv-log",
+        looks_like=lambda f: (
+            f"list_contains(list_transform(from_json(coalesce({f('states', 0, 'messages')}, '[]'), '[\"JSON\"]'), "
+            "lambda x: json_type(json_extract(x, '$[1][1]')) = 'ARRAY'), true)"
+        ),
+        looks_like_any=True,
+        example="vision-tmp-2024-07-01-conv.json",
     ),
     Format(
         name="arena-55k",
@@ -213,6 +278,110 @@ FORMATS: tuple[Format, ...] = (
         private_keys=("judge",),
         voter_prefix_strip="arena_user_",
         example="clean_battle_20240220.json",
+    ),
+    Format(
+        name="genai-arena",
+        summary="GenAI-Arena votes (FastChat clean_battle shape, imagenhub_* models): text-to-image battles, "
+        "image-edit battles for the *_edition models",
+        requires=frozenset({"model_a", "model_b", "winner", "judge", "tstamp"}),
+        excludes=frozenset({"conversation_a", "turns", "category_tag"}),
+        paths={
+            **_BASE,
+            "id": ("question_id",),
+            "voter": ("judge",),
+            "tstamp": ("tstamp",),
+            "anony": ("anony",),
+        },
+        private_keys=("judge",),
+        voter_prefix_strip="arena_user_",
+        arena="text-to-image",
+        arena_rule=lambda a: f"CASE WHEN ends_with({a}, '_edition') THEN 'image-edit' ELSE 'text-to-image' END",
+        refines="fastchat-clean-battle",
+        looks_like=lambda f: f"starts_with({f('model_a')} ->> '$', 'imagenhub_')",
+        example="clean_battle_20240220.json (TIGER-AI-Lab/GenAI-Arena)",
+    ),
+    Format(
+        name="search-arena",
+        summary="LMArena search arena (lmarena-ai/search-arena-24k): messages_a/b, per-side system metadata with "
+        "web-search traces (citations counted); a null winner is a conversation without a vote",
+        requires=frozenset({"model_a", "model_b", "winner", "messages_a", "messages_b"}),
+        paths={
+            **_BASE,
+            "voter": ("judge",),
+            "tstamp": ("timestamp",),
+            "turn": ("turn",),
+            "language": ("languages", 0),
+            "conversation_a": ("messages_a",),
+            "conversation_b": ("messages_b",),
+        },
+        conversation="messages",
+        private_keys=("judge",),
+        arena="search",
+        no_winner="not_a_vote",
+        computed={"citations_a": _citations("a"), "citations_b": _citations("b")},
+        example="search-arena-chat-24k.parquet",
+    ),
+    Format(
+        name="vision-arena",
+        summary="LMArena VisionArena battles: conversation_a/b as lists of turns, images (bytes) per conversation",
+        requires=frozenset({"model_a", "model_b", "winner", "conversation_a", "images"}),
+        paths={
+            **_BASE,
+            "id": ("question_id",),
+            "voter": ("judge",),
+            "tstamp": ("tstamp",),
+            "language": ("language",),
+            "turn": ("num_turns",),
+            "conversation_a": ("conversation_a",),
+            "conversation_b": ("conversation_b",),
+            "images": ("images",),
+        },
+        conversation="messages",
+        private_keys=("judge",),
+        arena="vision",
+        example="lmarena-ai/VisionArena-Battle/*.parquet",
+    ),
+    Format(
+        name="wsdm-cup",
+        summary="WSDM Cup 2025 multilingual Chatbot Arena (Kaggle): prompt/response_a/response_b as plain strings, "
+        "winner model_a/model_b, language",
+        requires=frozenset({"id", "prompt", "response_a", "response_b", "winner", "model_a", "model_b"}),
+        excludes=frozenset({"winner_model_a"}),
+        paths={
+            **_BASE,
+            "id": ("id",),
+            "language": ("language",),
+            "prompt": ("prompt",),
+            "response_a": ("response_a",),
+            "response_b": ("response_b",),
+        },
+        conversation="turn_lists",
+        plain_text=True,
+        example="train.parquet (wsdm-cup-multilingual-chatbot-arena)",
+    ),
+    Format(
+        name="webdev-arena",
+        summary="LMArena WebDev arena (webdev-arena-preference-10k): conversation_a/b whose answers carry the "
+        "generated app (object.code, kept as a fenced block after the text)",
+        requires=frozenset({"model_a", "model_b", "winner", "conversation_a"}),
+        paths={
+            **_BASE,
+            "id": ("question_id",),
+            "voter": ("judge",),
+            "tstamp": ("tstamp",),
+            "language": ("language",),
+            "conversation_a": ("conversation_a",),
+            "conversation_b": ("conversation_b",),
+        },
+        conversation="webdev_messages",
+        private_keys=("judge",),
+        arena="webdev",
+        refines="arena-hf",
+        looks_like=lambda f: (
+            f"list_contains(list_transform(from_json(coalesce({f('conversation_a')}, '[]'), '[\"JSON\"]'), "
+            "lambda x: json_type(json_extract(x, '$.object')) = 'OBJECT'), true)"
+        ),
+        example="webdev-arena-preference-10k/*.json",
     ),
     Format(
         name="arena-hf",
@@ -273,6 +442,50 @@ FORMATS: tuple[Format, ...] = (
         example="crowd-comparisons.csv",
     ),
     Format(
+        name="copilot-arena",
+        summary="Copilot Arena code-completion votes (lmarena/copilot-arena sample CSV): the code before and "
+        "after the cursor, two completions, acceptedIndex 0/1",
+        requires=frozenset({"prefix", "completion_a", "completion_b", "acceptedIndex"}),
+        paths={
+            "model_a": ("model_a",),
+            "model_b": ("model_b",),
+            "winner": ("acceptedIndex",),
+            "response_a": ("completion_a",),
+            "response_b": ("completion_b",),
+        },
+        winner_map={"0": "model_a", "1": "model_b"},
+        winner_map_loose=("0", "1"),
+        conversation="turn_lists",
+        plain_text=True,
+        arena="code-completion",
+        # the prompt is the code around the cursor: prefix, a cursor mark, suffix (one user turn)
+        computed={
+            "prompt": lambda f: (
+                f"to_json(coalesce({f('prefix')} ->> '$', '') || '{CURSOR_MARK}' || coalesce({f('suffix')} ->> '$', ''))"
+            )
+        },
+        example="copilot_arena_examples_v1.csv",
+    ),
+    Format(
+        name="alpacaeval",
+        summary="AlpacaEval-style judge annotations (annotations.json): generator_1/2, instruction, output_1/2, "
+        "continuous preference in [1, 2] (exactly 1.5 is a tie)",
+        requires=frozenset({"generator_1", "generator_2", "instruction", "output_1", "output_2", "preference"}),
+        paths={
+            "model_a": ("generator_1",),
+            "model_b": ("generator_2",),
+            "voter": ("annotator",),
+            "prompt": ("instruction",),
+            "response_a": ("output_1",),
+            "response_b": ("output_2",),
+        },
+        winner_from=("preference",),
+        tie_band=(1.5, 1.5),
+        conversation="turn_lists",
+        plain_text=True,
+        example="results/<model>/weighted_alpaca_eval_gpt4_turbo/annotations.json",
+    ),
+    Format(
         name="generic",
         summary="any CSV / JSON lines / JSON list / parquet with model_a, model_b, winner columns; "
         "move fields with --map field=column",
@@ -304,7 +517,7 @@ def get_format(name: str) -> Format:
 def detect(keys: set[str] | frozenset[str]) -> Format:
     """The first (most specific) format whose required keys are all present and excluded keys absent."""
     for fmt in FORMATS:
-        if fmt.name == "generic":
+        if fmt.name == "generic" or fmt.refines:
             continue
         if fmt.requires <= keys and not (fmt.excludes & keys):
             return fmt

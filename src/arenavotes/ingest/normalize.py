@@ -15,9 +15,9 @@ JSON), ``_voters`` (pseudonyms), ``_t`` (typed fields), ``_msgs``, ``_conv_stats
 Every staged record ends in exactly one of ``_new_battles`` or ``_new_quarantine``; each
 quarantined record gets the first reason that applies, in this order:
 
-``not_a_vote`` (a log event that is not a vote), ``bad_type`` (a field of the wrong type),
+``not_a_vote`` (a log event that is not a vote, or a winner mapped to ``not_a_vote``), ``bad_type`` (a field of the wrong type),
 ``missing_model``, ``same_model``, ``model_mismatch`` (FastChat logs: a named battle whose logged
-names are not the models that answered), ``missing_winner``, ``unknown_winner``, ``bad_conversation``,
+names are not the models that answered), ``missing_winner``, ``unknown_winner``, ``unknown_arena``, ``bad_conversation``,
 ``empty_prompt``, ``duplicate_id`` (the source id was seen earlier in the same file).
 
 >>> import duckdb, pathlib, tempfile
@@ -38,6 +38,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import math
 
 import duckdb
 import pyarrow as pa
@@ -45,12 +46,14 @@ import pyarrow as pa
 from arenavotes.config import IngestSettings
 from arenavotes.ingest.containers import Staged, encodable
 from arenavotes.ingest.formats import Format
+from arenavotes.ingest.images import find_images, write_images
 from arenavotes.ingest.outputs import battle_ids, write_battles, write_conversations, write_labels, write_quarantine
 from arenavotes.ingest.readers import reader_for, winner_reader
 from arenavotes.ingest.redact import PRIVATE_KEYS
 from arenavotes.ingest.sqlfields import Accessor, field_accessor, record_keys, sql_str
 from arenavotes.privacy import pseudonym
 from arenavotes.schema import WINNER_ALIASES
+from arenavotes.vocab import ARENA_ALIASES
 
 __all__ = ["PRIVATE_KEYS", "Normalized", "field_accessor", "normalize", "record_keys"]
 
@@ -86,6 +89,7 @@ class Normalized:
     quarantined: dict[str, int]
     labels: int
     messages: int
+    images: int = 0
 
 
 def normalize(
@@ -103,24 +107,29 @@ def normalize(
     f = field_accessor(staged)
     _extract_fields(con, fmt, f)
     _repair_python_repr(con)
+    _flatten_turns(con)
+    if fmt.plain_text:
+        _wrap_plain_text(con, fmt)
     _pseudonymise_voters(con, key, fmt.voter_prefix_strip)
     _typed(con, fmt)
     _messages(con, fmt)
+    find_images(con, record_images=fmt.path("images") is not None)
     _reasons(con, fmt, settings, staged.unit)
     battle_ids(con, staged, fmt, source)
     write_battles(con, source)
     write_conversations(con)
+    images = write_images(con)
     labels = write_labels(con, staged, fmt, source, f)
     write_quarantine(con, staged, fmt, source, file_label, run_id, settings.max_raw_chars)
 
     by_reason = dict(con.sql("SELECT reason, count(*) FROM _new_quarantine GROUP BY 1 ORDER BY 1").fetchall())
     kept = int(con.sql("SELECT count(*) FROM _new_battles").fetchall()[0][0])
     messages = int(con.sql("SELECT count(*) FROM _new_conversations").fetchall()[0][0])
-    return Normalized(staged.staged + staged.rejected, kept, by_reason, labels, messages)
+    return Normalized(staged.staged + staged.rejected, kept, by_reason, labels, messages, images)
 
 
 def _field_sql(fmt: Format, f: Accessor, name: str) -> str:
-    override = reader_for(fmt).fields.get(name)
+    override = fmt.computed.get(name) or reader_for(fmt).fields.get(name)
     if override is not None:
         return override(f)
     path = fmt.path(name)
@@ -131,7 +140,8 @@ def _field_sql(fmt: Format, f: Accessor, name: str) -> str:
 
 
 def _extract_fields(con: duckdb.DuckDBPyConnection, fmt: Format, f: Accessor) -> None:
-    cols = [f"{_field_sql(fmt, f, n)} AS j_{n}" for n in (*_TYPED, "winner", *_CONV_FIELDS)]
+    names = (*_TYPED, "winner", "arena", "images", "citations_a", "citations_b", *_CONV_FIELDS)
+    cols = [f"{_field_sql(fmt, f, n)} AS j_{n}" for n in names]
     extra = reader_for(fmt).columns(f) + winner_reader(fmt).columns(fmt, f)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _f AS SELECT _row, {', '.join(cols + extra)} FROM _stage")
 
@@ -161,6 +171,23 @@ def _repair_python_repr(con: duckdb.DuckDBPyConnection) -> None:
             con.unregister("_fix")
 
 
+def _flatten_turns(con: duckdb.DuckDBPyConnection) -> None:
+    """A conversation stored as a list of turns, each a list of messages (VisionArena), becomes one list."""
+    for name in ("conversation_a", "conversation_b"):
+        con.execute(f"""
+            UPDATE _f SET j_{name} = to_json(flatten(from_json(j_{name}, '[["JSON"]]')))
+            WHERE json_type(j_{name}) = 'ARRAY' AND json_type(json_extract(j_{name}, '$[0]')) = 'ARRAY'
+              AND NOT list_contains(list_transform(from_json(j_{name}, '["JSON"]'), lambda x: json_type(x) = 'ARRAY'), false)
+        """)
+
+
+def _wrap_plain_text(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
+    """A plain-string prompt or answer (not a list of turns) is one turn."""
+    for name in ("prompt", "response_a", "response_b"):
+        if fmt.path(name) is not None or name in fmt.computed:
+            con.execute(f"UPDATE _f SET j_{name} = json_array(j_{name} ->> '$') WHERE json_type(j_{name}) = 'VARCHAR'")
+
+
 def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:
     raw = [r[0] for r in con.sql("SELECT DISTINCT av_id(j_voter) FROM _f WHERE av_id(j_voter) IS NOT NULL").fetchall()]
     ids = [pseudonym(r.removeprefix(strip_prefix) if strip_prefix else r, key) for r in raw]
@@ -170,9 +197,41 @@ def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefi
 
 
 def _winner_case(fmt: Format) -> str:
+    """SQL for the canonical outcome of ``winner_raw``: the exact spelling first; values given with
+    ``--winner-map`` also match as numbers (``0`` matches ``0.0``) and regardless of case and spaces."""
     mapping = {**WINNER_ALIASES, **fmt.winner_map}
     whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in mapping.items())
-    return f"CASE winner_raw {whens} END"
+    exact = f"CASE winner_raw {whens} END"
+    loose = [k for k in fmt.winner_map_loose if k in fmt.winner_map]
+    numeric = {k: float(k) for k in loose if _is_number(k)}
+    parts = [exact]
+    if numeric:
+        nwhens = " ".join(f"WHEN {v!r} THEN {sql_str(fmt.winner_map[k])}" for k, v in numeric.items())
+        parts.append(f"CASE try_cast(trim(winner_raw) AS DOUBLE) {nwhens} END")
+    if loose:
+        lwhens = " ".join(f"WHEN {sql_str(k.strip().lower())} THEN {sql_str(fmt.winner_map[k])}" for k in loose)
+        parts.append(f"CASE lower(trim(winner_raw)) {lwhens} END")
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _arena_case(fmt: Format) -> str:
+    """SQL for a battle's arena kind: the record's own ``arena`` field when mapped (any spelling in
+    ``vocab.ARENA_ALIASES``; NULL when unknown), else the format's rule or its kind."""
+    default = fmt.arena_rule("av_str(j_model_a)") if fmt.arena_rule else sql_str(fmt.arena)
+    if fmt.path("arena") is None:
+        return default
+    whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in ARENA_ALIASES.items())
+    spelled = r"regexp_replace(lower(trim(coalesce(av_id(j_arena), ''))), '[_\s]+', '-', 'g')"
+    return (
+        f"CASE WHEN av_present(j_arena) AND NOT av_blank(j_arena) THEN (CASE {spelled} {whens} END) ELSE {default} END"
+    )
 
 
 def _typed(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
@@ -182,6 +241,8 @@ def _typed(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
                {"av_id(j_id) || '/' || j.voter_id" if fmt.id_per_voter else "av_id(j_id)"} AS source_id,
                av_str(j_model_a) AS model_a, av_str(j_model_b) AS model_b,
                winner_raw, {_winner_case(fmt)} AS winner,
+               {_arena_case(fmt)} AS arena, coalesce(av_id(j_arena), j_arena::VARCHAR) AS arena_raw,
+               av_int(j_citations_a) AS citations_a, av_int(j_citations_b) AS citations_b,
                j.voter_id, av_ts(j_tstamp) AS tstamp, av_bool(j_anony) AS anony,
                av_str(j_language) AS language, av_int(j_turn) AS turn,
                {", ".join(f"av_type(j_{n}) AS t_{n}, j_{n}::VARCHAR AS v_{n}" for n in _TYPED)},
@@ -201,7 +262,7 @@ def _messages(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     if not parts:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _msgs (_row BIGINT, side VARCHAR, idx INTEGER, turn INTEGER, "
-            "role VARCHAR, content VARCHAR, problem VARCHAR)"
+            "role VARCHAR, content VARCHAR, problem VARCHAR, m JSON)"
         )
         return
     con.execute(f"""
@@ -209,7 +270,10 @@ def _messages(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
         SELECT _row, side, idx,
                sum(CASE WHEN role = 'user' THEN 1 ELSE 0 END) OVER (PARTITION BY _row, side ORDER BY idx)::INTEGER
                    AS turn,
-               role, content, problem
+               role, content, problem,
+               -- the message itself only where it can hold images (typed parts, FastChat's [text, [md5...]])
+               CASE WHEN (json_type(m) = 'OBJECT' AND json_type(json_extract(m, '$.content')) = 'ARRAY')
+                         OR (json_type(m) = 'ARRAY' AND json_type(json_extract(m, '$[1]')) = 'ARRAY') THEN m END AS m
         FROM ({" UNION ALL ".join(parts)})
     """)
 
@@ -248,13 +312,15 @@ def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettin
         SELECT t.*, c.turns AS msg_turns, c.user_msgs IS NOT NULL AS has_text,
                CASE
                  WHEN winner_raw IN ({non_votes}) THEN ['not_a_vote', 'event type ' || winner_raw]
+                 WHEN winner = 'not_a_vote' THEN ['not_a_vote', 'winner ''' || winner_raw || ''' is mapped to not_a_vote']
                  {bad_type}
                  WHEN model_a IS NULL THEN ['missing_model', 'model_a is missing or empty']
                  WHEN model_b IS NULL THEN ['missing_model', 'model_b is missing or empty']
                  WHEN model_a = model_b THEN ['same_model', 'model_a and model_b are both ' || model_a]
                  {mismatch}
-                 WHEN winner_raw IS NULL THEN ['missing_winner', 'winner is missing']
+                 WHEN winner_raw IS NULL THEN ['{fmt.no_winner}', 'winner is missing']
                  WHEN winner IS NULL THEN ['unknown_winner', 'winner ''' || winner_raw || ''' is not a known outcome']
+                 WHEN arena IS NULL THEN ['unknown_arena', 'arena ''' || left(arena_raw, 40) || ''' is not an arena kind']
                  WHEN shape_problem IS NOT NULL THEN ['bad_conversation', shape_problem]
                  WHEN c.problem IS NOT NULL THEN ['bad_conversation', c.problem]
                  WHEN has_conv AND coalesce(c.user_msgs, 0) = 0 THEN ['empty_prompt', 'the conversation has no user turn']

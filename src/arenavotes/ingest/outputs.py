@@ -58,7 +58,7 @@ def write_battles(con: duckdb.DuckDBPyConnection, source: str) -> None:
                r.voter_id, r.anony, r.language, coalesce(r.msg_turns, r.turn) AS turns,
                NULL::INTEGER AS tokens_a, NULL::INTEGER AS tokens_b, NULL::INTEGER AS headers_a,
                NULL::INTEGER AS headers_b, NULL::INTEGER AS lists_a, NULL::INTEGER AS lists_b,
-               NULL::INTEGER AS bold_a, NULL::INTEGER AS bold_b, r._row
+               NULL::INTEGER AS bold_a, NULL::INTEGER AS bold_b, r.arena, r.citations_a, r.citations_b, r._row
         FROM _r r JOIN _ids i USING (_row)
         WHERE r.why IS NULL
     """)

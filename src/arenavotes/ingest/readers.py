@@ -74,12 +74,24 @@ def _any_present(*fields: str) -> str:
     return " OR ".join(f"av_present(j_{n})" for n in fields)
 
 
-def _message_lists() -> list[str]:
-    """``conversation_a/b``: lists of ``{role, content}`` objects."""
+#: WebDev arena answers: the text, then the generated code (``object.code``) as a fenced block
+_WEBDEV_CONTENT = (
+    "concat_ws(chr(10) || chr(10), av_content(json_extract(m, '$.content')), "
+    "CASE WHEN json_type(json_extract(m, '$.object.code')) = 'VARCHAR' THEN "
+    "'```' || coalesce(m ->> '$.object.file_path', '') || chr(10) || (m ->> '$.object.code') || chr(10) || '```' END)"
+)
+
+
+def _message_lists(content: str = "av_content(json_extract(m, '$.content'))") -> Callable[[], list[str]]:
+    """``conversation_a/b``: lists of ``{role, content}`` objects (``content``: the SQL for a message's text)."""
+    return lambda: _message_selects(content)
+
+
+def _message_selects(content: str) -> list[str]:
     return [
         f"""
                 SELECT _row, '{side}' AS side, i::INTEGER AS idx, m,
-                       av_role(m ->> '$.role') AS role, av_content(json_extract(m, '$.content')) AS content,
+                       av_role(m ->> '$.role') AS role, {content} AS content,
                        CASE WHEN json_type(m) <> 'OBJECT' THEN 'message is a ' || lower(json_type(m))
                             WHEN av_role(m ->> '$.role') IS NULL THEN 'unknown role ' || coalesce(m ->> '$.role', 'missing')
                             WHEN NOT av_content_ok(json_extract(m, '$.content')) THEN 'content is a ' || lower(json_type(json_extract(m, '$.content')))
@@ -171,7 +183,14 @@ READERS: dict[str | None, Reader] = {
             "messages",
             list_fields=("conversation_a", "conversation_b"),
             present=_any_present("conversation_a", "conversation_b"),
-            messages=_message_lists,
+            messages=_message_lists(),
+        ),
+        Reader(
+            "webdev_messages",
+            "webdev_messages",
+            list_fields=("conversation_a", "conversation_b"),
+            present=_any_present("conversation_a", "conversation_b"),
+            messages=_message_lists(_WEBDEV_CONTENT),
         ),
         Reader(
             "turn_lists",
@@ -264,7 +283,40 @@ ONE_HOT_WINNER = WinnerReader(
 )
 
 
+def _score_winner(fmt: Format) -> WinnerReader:
+    """``Format.winner_from``: one number (its side by ``high_wins``) or two per-side scores (the higher
+    wins); inside ``tie_band`` a tie. A value that is no number stays as text (an unknown outcome)."""
+    lo, hi = (repr(float(x)) for x in fmt.tie_band)
+    if len(fmt.winner_from) == 2:
+        value = "(av_num(j_ws2) - av_num(j_ws1))"
+        low, high = "model_a", "model_b"
+        text = (
+            "CASE WHEN NOT av_present(j_ws1) AND NOT av_present(j_ws2) THEN NULL "
+            "ELSE 'scores ' || coalesce(j_ws1 ->> '$', 'missing') || '/' || coalesce(j_ws2 ->> '$', 'missing') END"
+        )
+    else:
+        value = "av_num(j_ws1)"
+        high = fmt.high_wins
+        low = "model_a" if high == "model_b" else "model_b"
+        text = "CASE WHEN av_present(j_ws1) AND NOT av_blank(j_ws1) THEN j_ws1 ->> '$' END"
+    raw = (
+        f"CASE WHEN {value} IS NULL OR NOT isfinite({value}) THEN {text} "
+        f"WHEN {value} < {lo} THEN '{low}' WHEN {value} > {hi} THEN '{high}' ELSE 'tie' END"
+    )
+    paths = [("winner_from", c) for c in fmt.winner_from]
+
+    def columns(fmt: Format, f: Accessor) -> list[str]:
+        return [
+            f"{f(*tuple(int(p) if p.isdigit() else p for p in col.split('.')))} AS j_ws{i}"
+            for i, (_, col) in enumerate(paths, start=1)
+        ]
+
+    return WinnerReader("score", raw, columns, checks_columns=False)
+
+
 def winner_reader(fmt: Format) -> WinnerReader:
+    if fmt.winner_from:
+        return _score_winner(fmt)
     return ONE_HOT_WINNER if fmt.winner_one_hot else LABEL_WINNER
 
 

@@ -15,6 +15,7 @@ parsed: from parquet's magic bytes, then the suffix (``.gz`` ignored), then the 
 from __future__ import annotations
 
 import gzip
+import typing
 import zlib
 from pathlib import Path
 
@@ -81,3 +82,11 @@ def read_bytes(path: Path) -> bytes:
             hint="is the file complete? download or compress it again",
         ) from None
     return data.removeprefix(b"\xef\xbb\xbf")
+
+
+def open_text_bytes(path: Path) -> typing.BinaryIO:
+    """The file as a binary stream, decompressed when it is gzip (for transcoding it chunk by chunk)."""
+    head = read_head(path, 2)
+    if head.startswith(b"\x1f\x8b"):
+        return typing.cast(typing.BinaryIO, gzip.open(path, "rb"))
+    return path.open("rb")

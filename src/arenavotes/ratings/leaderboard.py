@@ -24,7 +24,7 @@ from arenavotes.errors import UserError
 from arenavotes.ratings.core import RatingParams, Ratings, bootstrap_from_fit, prepare_counts, rate
 from arenavotes.ratings.graph import InfiniteRatingError, groups_by_battles
 from arenavotes.ratings.stability import graph_stats, kendall_tau, leave_one_voter_out, online_elo
-from arenavotes.ratings.style import FEATURES, fit_style
+from arenavotes.ratings.style import FEATURES, board_features, fit_style
 
 LABEL_SCHEMA = {"battle_id": pl.String, "labeler": pl.String, "category": pl.String}
 STYLE_COLUMNS = [f"{f}_{s}" for f in FEATURES for s in "ab"]
@@ -191,7 +191,13 @@ def build(
             sf = sub.drop_nulls(STYLE_COLUMNS)
             if sf.height >= STYLE_MIN_BATTLES:
                 try:
-                    fit = fit_style(sf, reg=style_reg, alpha=params.alpha, bothbad=params.bothbad)
+                    fit = fit_style(
+                        sf,
+                        reg=style_reg,
+                        alpha=params.alpha,
+                        bothbad=params.bothbad,
+                        features=board_features(sf),
+                    )
                 except UserError as exc:
                     skipped[f"style {category} [{labeler}]"] = exc.message
                 else:
@@ -266,8 +272,10 @@ def _board_rows(
 # --- database edges -----------------------------------------------------------------------------
 
 
-def scope_name(sources: Sequence[str], anony_only: bool, since: str | None, until: str | None) -> str:
-    parts = [",".join(sources)]
+def scope_name(
+    sources: Sequence[str], anony_only: bool, since: str | None, until: str | None, arena: str | None = None
+) -> str:
+    parts = [",".join(sources) + (f"[{arena}]" if arena else "")]
     if anony_only:
         parts.append("anony")
     if since or until:

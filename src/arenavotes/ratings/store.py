@@ -31,10 +31,15 @@ def load_battles(
     until: str | None = None,
     with_prompt_key: bool = False,
     exclude_flags: Sequence[str] = (),
+    arena: str | None = None,
 ) -> pl.DataFrame:
-    """Battles to rate; those carrying any of ``exclude_flags`` are left out (see :func:`excluded_counts`)."""
+    """Battles to rate (of one ``arena`` kind when given); those carrying any of ``exclude_flags`` are
+    left out (see :func:`excluded_counts`)."""
     where = ["source IN (SELECT unnest(?))"]
     args: list[Any] = [list(sources)]
+    if arena:
+        where.append("arena = ?")
+        args.append(arena)
     if exclude_flags:
         where.append("battle_id NOT IN (SELECT battle_id FROM flags WHERE flag IN (SELECT unnest(?)))")
         args.append(list(exclude_flags))
@@ -53,7 +58,8 @@ def load_battles(
     )
     sql = (
         f"SELECT battle_id, source, tstamp, model_a, model_b, winner, voter_id, anony, "
-        f"{', '.join(STYLE_COLUMNS)}, {prompt} AS prompt_key FROM battles b WHERE {' AND '.join(where)} "
+        f"{', '.join(STYLE_COLUMNS)}, citations_a, citations_b, {prompt} AS prompt_key "
+        f"FROM battles b WHERE {' AND '.join(where)} "
         "ORDER BY battle_id"
     )
     try:
@@ -67,30 +73,60 @@ def load_battles(
 
 
 def excluded_counts(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str], arena: str | None = None
 ) -> dict[str, int]:
     """Battles of ``sources`` that the exclusion policy leaves out, by flag (a battle may count under several)."""
     if not exclude_flags:
         return {}
     rows = con.sql(
         "SELECT f.flag, count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
-        "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1",
-        params=[list(sources), list(exclude_flags)],
+        "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) AND b.arena = coalesce(?, b.arena) "
+        "GROUP BY 1 ORDER BY 1",
+        params=[list(sources), list(exclude_flags), arena],
     ).fetchall()
     return {str(f): int(n) for f, n in rows}
 
 
-def excluded_total(con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str]) -> int:
+def excluded_total(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str], arena: str | None = None
+) -> int:
     """Battles of ``sources`` that the exclusion policy leaves out (each counted once)."""
     if not exclude_flags:
         return 0
     return int(
         con.sql(
             "SELECT count(DISTINCT f.battle_id) FROM flags f JOIN battles b USING (battle_id) "
-            "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))",
-            params=[list(sources), list(exclude_flags)],
+            "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) AND b.arena = coalesce(?, b.arena)",
+            params=[list(sources), list(exclude_flags), arena],
         ).fetchall()[0][0]
     )
+
+
+def choose_arena(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], arena: str | None, mix: bool = False
+) -> str | None:
+    """The arena kind to rate: ``arena`` when given (it must occur in ``sources``); else None when the
+    sources hold one kind (or ``mix`` is asked for); else a user error -- one board never mixes text
+    votes with, say, image votes by accident."""
+    kinds = dict(
+        con.sql(
+            "SELECT arena, count(*) FROM battles WHERE source IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 2 DESC, 1",
+            params=[list(sources)],
+        ).fetchall()
+    )
+    listed = ", ".join(f"{k} ({n:,})" for k, n in kinds.items())
+    if arena is not None:
+        if arena not in kinds:
+            raise UserError(
+                f"--arena {arena}: the selected sources have no {arena} battles", hint=f"they hold: {listed}"
+            )
+        return arena
+    if len(kinds) > 1 and not mix:
+        raise UserError(
+            f"the selected sources hold battles of {len(kinds)} arena kinds ({listed}); one board would mix them",
+            hint=f"choose one with --arena {next(iter(kinds))} (or pass --mix-arenas to rate them together)",
+        )
+    return None
 
 
 def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None) -> pl.DataFrame:

@@ -28,6 +28,7 @@ from scipy.stats import norm
 
 from arenavotes.errors import UserError
 from arenavotes.ratings.bt import ELO_SCALE, gauge_matrix, hessian, inverse, sigmoid, solve
+from arenavotes.schema import ARENA_STYLE_FEATURES
 
 FEATURES = ("tokens", "headers", "lists", "bold")
 OUTCOME = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
@@ -64,9 +65,28 @@ def standardise_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
 
 
-def style_frame(battles: pl.DataFrame) -> pl.DataFrame:
+def board_features(battles: pl.DataFrame) -> tuple[str, ...]:
+    """The style features of a board: the text ones, plus those of its arena kind that every battle carries
+    (``schema.ARENA_STYLE_FEATURES``: citations for search battles).
+
+    >>> board_features(pl.DataFrame({"citations_a": [1, 2], "citations_b": [0, 3]}))
+    ('tokens', 'headers', 'lists', 'bold', 'citations')
+    """
+    extra = sorted({f for fs in ARENA_STYLE_FEATURES.values() for f in fs})
+    have = [
+        f
+        for f in extra
+        if all(c in battles.columns for c in (f"{f}_a", f"{f}_b"))
+        and battles.height
+        and battles[f"{f}_a"].null_count() == 0
+        and battles[f"{f}_b"].null_count() == 0
+    ]
+    return (*FEATURES, *have)
+
+
+def style_frame(battles: pl.DataFrame, features: tuple[str, ...] = FEATURES) -> pl.DataFrame:
     """Battles that have all style columns (text on both sides)."""
-    cols = [f"{f}_{s}" for f in FEATURES for s in "ab"]
+    cols = [f"{f}_{s}" for f in features for s in "ab"]
     missing = [c for c in cols if c not in battles.columns]
     if missing:
         raise UserError(
@@ -84,9 +104,10 @@ def fit_style(
     bothbad: str = "tie",
     tol: float = 1e-9,
     max_iter: int = 50,
+    features: tuple[str, ...] = FEATURES,
 ) -> StyleFit:
-    """Joint fit of ratings and style coefficients on battles with style features."""
-    b = style_frame(battles if bothbad == "tie" else battles.filter(pl.col("winner") != "tie_bothbad"))
+    """Joint fit of ratings and style coefficients on battles with style ``features``."""
+    b = style_frame(battles if bothbad == "tie" else battles.filter(pl.col("winner") != "tie_bothbad"), features)
     if b.height < 10:
         raise UserError(
             f"style control needs battles with answer texts; found {b.height}",
@@ -97,8 +118,8 @@ def fit_style(
     i = b["model_a"].cast(enum).to_physical().to_numpy().astype(np.int64)
     j = b["model_b"].cast(enum).to_physical().to_numpy().astype(np.int64)
     y = b["winner"].replace_strict(OUTCOME, return_dtype=pl.Float64).to_numpy()
-    xa = np.column_stack([b[f"{f}_a"].to_numpy() for f in FEATURES]).astype(float)
-    xb = np.column_stack([b[f"{f}_b"].to_numpy() for f in FEATURES]).astype(float)
+    xa = np.column_stack([b[f"{f}_a"].to_numpy() for f in features]).astype(float)
+    xb = np.column_stack([b[f"{f}_b"].to_numpy() for f in features]).astype(float)
     x = standardise_features(xa, xb)
     k, f = len(models), x.shape[1]
     params = np.zeros(k + f)
@@ -133,7 +154,7 @@ def fit_style(
         rating,
         rating - zc * se[:k] * ELO_SCALE,
         rating + zc * se[:k] * ELO_SCALE,
-        FEATURES,
+        features,
         beta,
         beta - zc * se[k:],
         beta + zc * se[k:],

@@ -39,10 +39,11 @@ from arenavotes.ingest import file_sha256
 from arenavotes.provenance import missing_stages, source_meta
 from arenavotes.releases.card import licences_md, render_card
 from arenavotes.releases.changelog import changelog
+from arenavotes.releases.images import read_approved, release_images
 from arenavotes.releases.integrity import write_signature
 from arenavotes.summary import quality_counts
 
-CONFIGS = ("battles", "conversations", "leaderboard", "flags", "prompt_labels")
+CONFIGS = ("battles", "conversations", "leaderboard", "flags", "prompt_labels", "images", "message_images")
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -58,6 +59,7 @@ class ReleaseSpec:
     seed: int = 0
     report: Path | None = None  # a report folder (arenavotes report) to ship in reports/<name>/
     allow_missing: tuple[str, ...] = ()  # stages a source may lack (said on the card), see arenavotes.provenance
+    images: Path | None = None  # the reviewed list of images to ship (releases.images); None: no images
 
 
 def release_dir(workspace: Path) -> Path:
@@ -176,6 +178,9 @@ def collect(
             # only the texts are withheld: the votes, labels and style counts carry no text, and the released
             # leaderboards stay reproducible from the released battles
             conversations = conversations.filter(~pl.col("battle_id").is_in(ids))
+    images, image_links, image_counts = release_images(
+        con, conversations, read_approved(spec.images) if spec.images is not None else None
+    )
     quality = {k: dict(sorted(v.iter_rows())) for k, v in quality_counts(con, src).items()}
     ingested = dict(
         con.sql(
@@ -191,6 +196,7 @@ def collect(
         "source_meta": source_meta(con, src),
         "stages_missing": {s: missing[s] for s in sorted(missing)},
         "withheld_by_pii_gate": withheld,
+        "images": image_counts,
     }
     tables = {
         "battles": battles,
@@ -198,6 +204,8 @@ def collect(
         "leaderboard": leaderboard,
         "flags": flags,
         "prompt_labels": labels,
+        "images": images,
+        "message_images": image_links,
     }
     return tables, counts, ids
 
@@ -309,6 +317,9 @@ def build(
             "seed": spec.seed,
             "sources": list(spec.sources),
             "rows": {c: tables[c].height for c in CONFIGS},
+            "battles_by_arena": dict(
+                sorted(battles.group_by("arena").len().iter_rows(), key=lambda kv: (-kv[1], str(kv[0])))
+            ),
             **counts,
             "report": spec.report.resolve().name if spec.report is not None else None,
             "time_span": span,

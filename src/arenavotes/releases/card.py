@@ -19,6 +19,9 @@ CONFIG_NOTES = {
     "leaderboard": "Bradley-Terry leaderboards on the Elo scale with intervals and ranks, overall and per category",
     "flags": "duplicate and adversarial vote flags (battle_id, flag, detector, score, reason, excluded)",
     "prompt_labels": "category labels (battle_id, labeler, category, value, score): the sources' own and arenavotes'",
+    "images": "images a person reviewed and approved for this release (image_id = sha256 of the bytes, mime, "
+    "n_bytes, width, height, data); none unless the release was built with --include-images",
+    "message_images": "which message shows which image (battle_id, side, msg, position, image_id)",
 }
 
 
@@ -33,6 +36,26 @@ def _size_category(n: int) -> str:
         if n < bound:
             return label
     return "10M<n<100M"
+
+
+def _images_paragraph(im: dict[str, Any]) -> str:
+    """What the card says about images (nothing when the released conversations show none)."""
+    if not im.get("referenced"):
+        return ""
+    return (
+        f"\nImages: the released conversations show {im['referenced']:,} distinct images. The PII gate cannot read "
+        "faces or text in images, so images ship only after a person reviewed them: "
+        + (
+            f"{im['shipped']:,} approved images are in `images`; {im['not_approved']:,} were not approved and "
+            f"{im['without_bytes']:,} were logged without their bytes (only their ids are in `message_images`).\n"
+            if im.get("shipped")
+            else (
+                "none of them was approved, so this release ships none.\n"
+                if im.get("reviewed_list")
+                else "this release ships none of them (built without `--include-images`).\n"
+            )
+        )
+    )
 
 
 def _table(d: dict[str, Any]) -> str:
@@ -96,7 +119,7 @@ def bibtex(spec: Any, manifest: dict[str, Any]) -> str:
 def render_card(spec: Any, manifest: dict[str, Any], languages: list[str]) -> str:
     rows = manifest["rows"]
     meta: dict[str, dict[str, Any]] = manifest.get("source_meta") or {s: {} for s in manifest["sources"]}
-    present = [c for c in ("battles", "conversations", "leaderboard", "flags", "prompt_labels") if rows[c]]
+    present = [c for c in CONFIG_NOTES if rows.get(c)]
     lic = licence_fields(spec.license, meta)
     data = DatasetCardData(
         license=lic["license"],
@@ -146,6 +169,10 @@ Load with `datasets.load_dataset("<this folder or repo>", "battles")`, or query 
 Sources: {", ".join(manifest["sources"])}. Records read per source:
 
 {_table(manifest["records_ingested"])}
+Battles by arena kind (the `arena` column says what was compared; a leaderboard never mixes kinds
+unless it was rated with `--mix-arenas`):
+
+{_table(manifest.get("battles_by_arena") or {})}
 """
         + ("\n".join(described) + "\n" if described else "")
         + (
@@ -177,7 +204,7 @@ stays in the publisher's workspace): {(manifest.get("withheld_by_pii_gate") or {
 The release was refused unless a separate scan of these very files (the PII gate, threshold
 {s.get("pii", {}).get("gate_threshold", "n/a")}) found nothing. Name detection covers English-language names
 best; names in other scripts may remain.
-
+{_images_paragraph(manifest.get("images") or {})}
 ## Duplicates, adversarial votes and the flag policy
 
 Detectors flag (never delete) repeated prompts, duplicate and over-cap votes, identity leaks and anomalous

@@ -69,6 +69,7 @@ def gather(
     compare: str | None,
     settings: Settings,
     exclude_flags: Sequence[str],
+    arena: str | None = None,
 ) -> tuple[ReportInput, str | None]:
     """The report's inputs from the workspace; the second value is a note for sources without timestamps."""
     stamped = con.sql(
@@ -86,17 +87,17 @@ def gather(
     by_prompt = params.ci == "cluster" and params.cluster_by == "prompt"
     since, until = month_bounds(month) if month else (None, None)
     battles = load_battles(
-        con, sources, since=since, until=until, exclude_flags=exclude_flags, with_prompt_key=by_prompt
+        con, sources, since=since, until=until, exclude_flags=exclude_flags, with_prompt_key=by_prompt, arena=arena
     )
     previous = None
     if compare:
         ps, pu = month_bounds(compare)
-        previous = load_battles(con, sources, since=ps, until=pu, exclude_flags=exclude_flags)
+        previous = load_battles(con, sources, since=ps, until=pu, exclude_flags=exclude_flags, arena=arena)
         if previous.height == 0:
             note = f"no battles in {compare} for these sources, so there is no comparison"
             previous, compare = None, None
     labels = load_labels(con, sources)
-    quality = quality_counts(con, sources, since, until)  # before the exclusion policy
+    quality = quality_counts(con, sources, since, until, arena)  # before the exclusion policy
     st = settings.ratings
     return ReportInput(
         month or "all battles",
@@ -263,12 +264,14 @@ def build_report(
     exclude_flags: Sequence[str],
     step: Callable[[str], None] | None = None,
     out: Path | None = None,
+    arena: str | None = None,
 ) -> tuple[Path, str | None]:
     """Write ``out`` (default ``reports/<month or all>/``) and return it with the no-timestamp note (if any)."""
     say = step or (lambda _: None)
     say("reading battles")
-    inp, note = gather(con, sources, month, compare, settings, exclude_flags)
-    out = out or workspace / "reports" / (inp.title if inp.title != "all battles" else "all")
+    inp, note = gather(con, sources, month, compare, settings, exclude_flags, arena)
+    folder = inp.title if inp.title != "all battles" else "all"
+    out = out or workspace / "reports" / (folder + (f"-{arena}" if arena else ""))
     say(f"computing tables ({inp.battles.height:,} battles)")
     tables = build_tables(inp)
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -279,7 +282,8 @@ def build_report(
     say(f"drawing figures ({len(tables)} tables)")
     figures = draw_all(tables, out / "figures")
     say("writing documents")
-    md, html = render(tables, inp, figures, sources, note, exclude_flags)
+    shown = [f"{s} ({arena} battles only)" for s in sources] if arena else sources
+    md, html = render(tables, inp, figures, shown, note, exclude_flags)
     (out / "report.md").write_text(md, encoding="utf-8")
     (out / "report.html").write_text(html, encoding="utf-8")
     return out, note

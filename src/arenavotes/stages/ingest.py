@@ -17,6 +17,7 @@ import duckdb
 
 from arenavotes import db
 from arenavotes.errors import UserError
+from arenavotes.ingest.mapping import ReadOptions
 from arenavotes.stages.base import StageResult, settings_hash
 from arenavotes.workspace import Workspace
 
@@ -34,6 +35,10 @@ class IngestOptions:
     license_url: str | None = None
     citation: Path | None = None  # a BibTeX file
     description: str | None = None
+    read: ReadOptions | None = None  # all reading options (then format_name, container, mapping are ignored)
+
+    def read_options(self) -> ReadOptions:
+        return self.read or ReadOptions(format=self.format_name, container=self.container, fields=self.mapping)
 
 
 def parse_map(entries: Sequence[str]) -> dict[str, str]:
@@ -80,9 +85,7 @@ def run_ingest(ws: Workspace, options: IngestOptions) -> StageResult:
                 path,
                 key=key,
                 source=options.source,
-                format_name=options.format_name,
-                container=options.container,
-                mapping=options.mapping,
+                read=options.read_options(),
                 replace=options.replace,
                 settings=settings.ingest,
                 allow_same_file=options.allow_same_file,

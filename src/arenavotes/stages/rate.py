@@ -42,6 +42,8 @@ class RateOptions:
     seed: int | None = None
     workers: int = 0
     exclude_flags: str | None = None  # comma-separated, 'none', or None for [dedup] exclude
+    arena: str | None = None  # one arena kind (needed when the sources hold several)
+    mix_arenas: bool = False  # rate several arena kinds together
 
 
 def parse_anchor(anchor: str) -> tuple[str, float]:
@@ -90,9 +92,10 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
     )
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, options.all_sources)
-        scope = options.scope or lb.scope_name(chosen, options.anony_only, options.since, options.until)
+        arena = store.choose_arena(con, chosen, options.arena, options.mix_arenas)
+        scope = options.scope or lb.scope_name(chosen, options.anony_only, options.since, options.until, arena)
         with recorded(con, "rate", hash_, target=scope, sources=chosen) as run:
-            excluded = store.excluded_counts(con, chosen, exclude)
+            excluded = store.excluded_counts(con, chosen, exclude, arena)
             battles = store.load_battles(
                 con,
                 chosen,
@@ -101,6 +104,7 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
                 until=options.until,
                 with_prompt_key=params.ci == "cluster" and params.cluster_by == "prompt",
                 exclude_flags=exclude,
+                arena=arena,
             )
             if battles.height == 0:
                 raise UserError("no battles match the selection", hint="check --source, --since/--until, --anony-only")
@@ -117,7 +121,7 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
                 style=options.style,
                 style_reg=st.style_reg,
             )
-            n_excluded = store.excluded_total(con, chosen, exclude)
+            n_excluded = store.excluded_total(con, chosen, exclude, arena)
             store.write(con, scope, out, run.run_id, excluded=n_excluded)
             n_boards = out.boards.select("labeler", "category").unique().height
             run.rows_in, run.rows_out = battles.height, out.boards.height

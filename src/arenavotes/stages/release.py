@@ -28,6 +28,7 @@ class ReleaseOptions:
     pretty_name: str = "Arena votes"
     date: str | None = None  # YYYY-MM-DD; default: the newest battle's day
     report: str | None = None  # reports/MONTH of the workspace, or a folder
+    include_images: Path | None = None  # the reviewed list of images to ship (arenavotes images --review)
 
 
 def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = None) -> StageResult:
@@ -75,6 +76,7 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
             settings.ratings.seed,
             report,
             allowed,
+            options.include_images,
         )
         verdicts = gate_cache.load(con)
         withheld: list[str] = []

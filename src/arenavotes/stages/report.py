@@ -20,10 +20,13 @@ class ReportOptions:
     all_sources: bool = False
     exclude_flags: str | None = None  # comma-separated, 'none', or None for [dedup] exclude
     out: Path | None = None  # default: WORKSPACE/reports/MONTH (or /all)
+    arena: str | None = None  # one arena kind (needed when the sources hold several)
+    mix_arenas: bool = False
 
 
 def run_report(ws: Workspace, options: ReportOptions, *, step: Echo | None = None) -> StageResult:
     """Build the report of ``options``; ``step`` hears about each part as it is made."""
+    from arenavotes.ratings.store import choose_arena
     from arenavotes.reports import build_report
     from arenavotes.sources import resolve_sources
 
@@ -33,14 +36,25 @@ def run_report(ws: Workspace, options: ReportOptions, *, step: Echo | None = Non
     t0 = time.perf_counter()
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, options.all_sources)
+        arena = choose_arena(con, chosen, options.arena, options.mix_arenas)
         with recorded(con, "report", hash_, target=None) as run:
             folder, note = build_report(
-                con, ws.path, chosen, options.month, options.compare, settings, exclude, step=step, out=options.out
+                con,
+                ws.path,
+                chosen,
+                options.month,
+                options.compare,
+                settings,
+                exclude,
+                step=step,
+                out=options.out,
+                arena=arena,
             )
             tables = sorted(p.stem for p in (folder / "tables").glob("*.parquet"))
             run.target, run.rows_out = str(folder), len(tables)
             run.counts = {
                 "sources": list(chosen),
+                "arena": arena,
                 "month": options.month,
                 "compare": options.compare,
                 "tables": tables,
