@@ -274,3 +274,30 @@ def test_old_style_read_options_still_work(con) -> None:
     with pytest.raises(Exception, match="none of its 260 records"):
         ingest_file(c2, f, key=KEY, mapping=mapping)  # without the winner map: unknown winners, refused
     assert r1.kept == 145
+
+
+def test_parquet_image_structs_keep_their_exact_bytes(tmp_path: Path, con) -> None:
+    """Hub image columns are parquet structs {bytes, path}: the bytes are stored exactly (same sha256)."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pngs = [base64.b64decode(_png(i)) + bytes([92, 0, 255]) for i in range(3)]  # a backslash, NUL and 0xff too
+    conv = [[{"role": "user", "content": "what?"}, {"role": "assistant", "content": "red"}]]
+    table = pa.table(
+        {
+            "question_id": [f"q{i}" for i in range(3)],
+            "model_a": ["a", "b", "a"],
+            "model_b": ["b", "a", "c"],
+            "winner": ["model_a", "tie", "model_b"],
+            "conversation_a": [conv] * 3,
+            "conversation_b": [conv] * 3,
+            "images": [[{"bytes": p, "path": None}] for p in pngs],
+        }
+    )
+    pq.write_table(table, tmp_path / "battles.parquet")
+    r = ingest_file(con, tmp_path / "battles.parquet", key=KEY)
+    assert (r.format, r.kept) == ("vision-arena", 3)
+    stored = dict(con.sql("SELECT image_id, data FROM image_data").fetchall())
+    assert stored == {"sha256:" + hashlib.sha256(p).hexdigest(): p for p in pngs}

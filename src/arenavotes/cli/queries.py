@@ -59,11 +59,11 @@ def formats(explain: Path | None, rows: int, save_preset: Path | None, **read: A
           --winner-map 0=model_a,1=model_b --save-preset copilot.toml
     """
     from arenavotes.ingest.formats import FORMATS
-    from arenavotes.ingest.mapping import preset_text
+    from arenavotes.ingest.mapping import ReadOptions, preset_text
 
     options = read_options_from(read)
     if explain is None:
-        if save_preset is not None or not options.is_default or options.format or options.container:
+        if save_preset is not None or options != ReadOptions():
             raise UserError(
                 "--save-preset and the reading flags go with --explain FILE",
                 hint="arenavotes formats --explain FILE ...",

@@ -220,11 +220,12 @@ def read_file(
     settings: IngestSettings,
     run_id: str,
     label: str,
+    staged: Staged | None = None,
 ) -> tuple[Format, Normalized]:
-    """Stage and normalize ``path`` into the ``_new_*`` temp tables of ``con``; nothing is written to the
-    workspace tables (``formats --explain`` stops here)."""
+    """Stage (unless ``staged`` says it is done) and normalize ``path`` into the ``_new_*`` temp tables of
+    ``con``; nothing is written to the workspace tables (``formats --explain`` stops here)."""
     install_macros(con)
-    staged = stage_file(con, path, read.container, read.csv)
+    staged = staged or stage_file(con, path, read.container, read.csv)
     fmt = _choose_format(con, staged, read, path)
     result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id, file_label=label)
     assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"

@@ -15,6 +15,7 @@ silently.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from collections.abc import Iterable
@@ -273,6 +274,7 @@ def explain_file(path: Path, read: ReadOptions, rows: int = 5) -> list[str]:
             settings=IngestSettings(),
             run_id="explain",
             label=str(path),
+            staged=staged,
         )
     except UserError as exc:
         out.append(f"not readable as given: {exc.message}")
@@ -281,7 +283,8 @@ def explain_file(path: Path, read: ReadOptions, rows: int = 5) -> list[str]:
         if guessed is None:
             out.append("(replace each ? or COLUMN, then run --explain again)")
             return out
-        read = guessed
+        # the guess keeps what was given about the file itself (container, dialect, arena)
+        read = dataclasses.replace(guessed, container=read.container, csv=read.csv, arena=read.arena)
         fmt, result = read_file(
             con,
             path,
@@ -291,6 +294,7 @@ def explain_file(path: Path, read: ReadOptions, rows: int = 5) -> list[str]:
             settings=IngestSettings(),
             run_id="explain",
             label=str(path),
+            staged=staged,
         )
         out.append("with the suggested flags:")
     how = "given" if read.format else ("the flags'" if fmt.name == "generic" else "detected")

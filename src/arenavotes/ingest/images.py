@@ -94,6 +94,28 @@ def payload_bytes(value: str) -> bytes | None:
         return None
 
 
+_BLOB_ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")
+
+
+def blob_text_bytes(text: str) -> bytes | None:
+    """The bytes of a BLOB as DuckDB writes it as text (printable ASCII as itself, every other byte and the
+    backslash as ``\\xHH``); None when ``text`` has characters a BLOB rendering cannot have.
+
+    >>> blob_text_bytes(r"\\x89PN\\x5C") == bytes([0x89, 80, 78, 92])
+    True
+    """
+    parts = _BLOB_ESCAPE.split(text)
+    out = bytearray()
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(int(part, 16))
+        elif part:
+            if "\\" in part or any(not (32 <= ord(ch) < 127) for ch in part):
+                return None
+            out += part.encode("ascii")
+    return bytes(out)
+
+
 def _inner(part: Any) -> Any:
     """The payload a content part carries (a string, bytes-like struct or None)."""
     if not isinstance(part, dict):
@@ -119,6 +141,10 @@ def resolve(payload: Any) -> tuple[str, bytes | None]:
         value = bytes(value)
     if isinstance(value, bytes):
         return "sha256:" + hashlib.sha256(value).hexdigest(), value
+    if isinstance(value, str) and "\\x" in value:  # a parquet BLOB as DuckDB renders it in JSON
+        blob = blob_text_bytes(value)
+        if blob is not None and sniff_mime(blob)[0] is not None:
+            return "sha256:" + hashlib.sha256(blob).hexdigest(), blob
     if isinstance(value, str):
         if _MD5.match(value.strip()):
             return "md5:" + value.strip(), None

@@ -94,10 +94,6 @@ class ReadOptions:
             )
         self.csv.check()
 
-    @property
-    def is_default(self) -> bool:
-        return self == ReadOptions(format=self.format, container=self.container, fields=self.fields)
-
     def options_json(self) -> str:
         """What the ``sources`` table records (the three original keys always, the rest when set)."""
         out: dict[str, Any] = {"format": self.format, "container": self.container, "map": dict(self.fields)}
