@@ -191,11 +191,10 @@ def test_images_ship_only_after_review(tmp_path: Path) -> None:
     f = _vision_log(tmp_path / "vis.jsonl")
     assert run("ingest", "-w", str(ws), str(f), "--arena", "vision").returncode == 0
     assert run("scrub", "-w", str(ws), "--no-ner").returncode == 0
-    assert run("dedup", "-w", str(ws)).returncode == 0
     out = run("images", "-w", str(ws))
     assert out.returncode == 0 and "vision" in out.stdout
     # without --include-images: no image, and the card says so
-    out = run("release", "-w", str(ws), "v1", "--date", "2026-11-30")
+    out = run("release", "-w", str(ws), "v1", "--date", "2026-11-30", "--allow-missing", "dedup")
     assert out.returncode == 0, out.stderr
     assert not (ws / "releases" / "v1" / "data" / "images").exists()
     assert "ships none of them" in (ws / "releases" / "v1" / "README.md").read_text()
@@ -212,6 +211,8 @@ def test_images_ship_only_after_review(tmp_path: Path) -> None:
         "v2",
         "--date",
         "2026-11-30",
+        "--allow-missing",
+        "dedup",
         "--include-images",
         str(tmp_path / "rev" / "approved.txt"),
     )
@@ -220,7 +221,20 @@ def test_images_ship_only_after_review(tmp_path: Path) -> None:
     approved.write_text(
         "\n".join(line.removeprefix("# ") if ids[0] in line or ids[2] in line else line for line in listed)
     )
-    out = run("release", "-w", str(ws), "v3", "--date", "2026-11-30", "--include-images", str(approved))
+    out = run(
+        "release",
+        "-w",
+        str(ws),
+        "v3",
+        "--date",
+        "2026-11-30",
+        "--allow-missing",
+        "dedup",
+        "--allow-missing",
+        "dedup",
+        "--include-images",
+        str(approved),
+    )
     assert out.returncode == 0, out.stderr
     shipped = pl.read_parquet(ws / "releases" / "v3" / "data" / "images" / "*.parquet")
     assert sorted(shipped["image_id"].to_list()) == sorted([ids[0], ids[2]])
