@@ -48,3 +48,54 @@ def test_a_worker_error_reaches_the_caller_and_the_pool_can_be_used_again() -> N
         pool.map(_fail, [[1], [2]])
     with WorkerPool(2, {"factor": 2}, init=_init) as pool:
         assert [p[0][0] for p in pool.map(_scaled, [[1], [2]])] == [2, 4]
+
+
+_ORPHAN_SCRIPT = """
+import os, sys, time
+from arenavotes.pool import WorkerPool
+
+def pid(state, chunk):
+    return os.getpid()
+
+def hang(state, chunk):
+    time.sleep(600)
+
+with WorkerPool(2) as pool:
+    pids = sorted(set(pool.map(pid, [[i] for i in range(8)])))
+    print(" ".join(map(str, pids)), flush=True)
+    pool.map(hang, [[1], [2]])
+"""
+
+
+def test_workers_die_with_a_killed_parent(tmp_path) -> None:
+    """An out-of-memory kill of a stage (SIGKILL, no cleanup) must not leave its workers running."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert pids and proc.pid not in pids
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in pids if _running(p)]
+    assert not alive, f"orphaned workers still running: {alive}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its reaper is dead already
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -5,7 +5,8 @@ A :class:`WorkerPool` runs ``fn(state, chunk)`` over chunks and returns the resu
 output never depends on the number of workers. ``state`` is a dict the parent fills before the workers
 start (forked workers inherit it without pickling: large arrays and matrices cost nothing to share);
 ``init(state)`` runs once per process to add what each process builds for itself (an NLP model, ...).
-Workers use one BLAS thread each, or workers x BLAS threads would fight over the cores. With
+Workers use one BLAS thread each, or workers x BLAS threads would fight over the cores, and die with
+their parent (Linux: ``PR_SET_PDEATHSIG``), so a killed stage leaves no orphans. With
 ``workers <= 1`` everything runs in this process, through the same code path.
 
 >>> def add(state, chunk):
@@ -17,8 +18,11 @@ Workers use one BLAS thread each, or workers x BLAS threads would fight over the
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
@@ -37,8 +41,23 @@ def cpu_workers(limit: int = 8) -> int:
     return max(1, min(os.cpu_count() or 1, limit))
 
 
-def _start_worker(init: Callable[[State], None] | None) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when its parent dies (an out-of-memory kill of the parent must not leave
+    workers holding gigabytes); elsewhere a no-op. If the parent is already gone, leave now."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _start_worker(init: Callable[[State], None] | None, parent: int) -> None:
     from threadpoolctl import threadpool_limits
+
+    _die_with_parent(parent)
 
     threadpool_limits(limits=1)
     if init is not None:
@@ -88,7 +107,7 @@ class WorkerPool:
                 max_workers=self.workers,
                 mp_context=mp.get_context("fork"),
                 initializer=_start_worker,
-                initargs=(self._init,),
+                initargs=(self._init, os.getpid()),
             )
         results = []
         for c, r in zip(chunks, self._executor.map(_call, [(fn, c) for c in chunks]), strict=True):
