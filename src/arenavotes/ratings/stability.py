@@ -95,21 +95,25 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
     )
     a, bb = vb["a"].to_numpy(), vb["bb"].to_numpy()
     r = vb["y"].to_numpy() - sigmoid(theta[a] - theta[bb])
-    voters, codes = np.unique(vb["voter_id"].to_numpy(), return_inverse=True)
-    g = np.zeros((len(voters), k))
-    np.add.at(g, (codes, a), r)
-    np.add.at(g, (codes, bb), -r)
+    # voters in sorted order and each battle's voter code (as np.unique gives them, without sorting 1M strings)
+    coded = vb.select(code=pl.col("voter_id").rank("dense").cast(pl.Int64) - 1)["code"].to_numpy()
+    voters = vb["voter_id"].unique().sort().to_numpy()
+    flat = coded * k
+    g = (
+        np.bincount(flat + a, weights=r, minlength=len(voters) * k)
+        - np.bincount(flat + bb, weights=r, minlength=len(voters) * k)
+    ).reshape(len(voters), k)
     delta = -(g @ h_inv.T) * ELO_SCALE  # removing the voter subtracts its score
     delta -= delta.mean(axis=1, keepdims=True)
     worst = np.abs(delta).max(axis=1)
     candidates = np.argsort(-worst)[:top]
     exact = {}
-    for v in candidates:  # exact refit for the most influential voters
-        keep = vb.filter(pl.col("voter_id") != voters[v])
-        c2 = PairCounts.from_battles(keep)
-        if c2.models != c.models:
-            continue
+    for v in candidates:  # exact refit for the most influential voters: the counts minus that voter's own
+        c2 = c.without(PairCounts.from_battles(vb.filter(pl.col("voter_id") == voters[v])))
         w2, n2 = logit_data(c2, params.ties)
+        met = np.bincount(c2.i, weights=n2, minlength=k) + np.bincount(c2.j, weights=n2, minlength=k)
+        if (met == 0).any():  # the voter was a model's only evidence: keep the approximation
+            continue
         try:
             th2 = fit_logit(c2.i, c2.j, w2, n2, k, reg=params.reg, init=theta)
         except UserError:  # removing this voter leaves a model without a finite MLE: keep the approximation
@@ -128,16 +132,26 @@ def online_elo(
 ) -> dict[str, float]:
     """FastChat's online Elo over battles in time order (``tstamp`` when present); ties are half."""
     b = battles.sort("tstamp", maintain_order=True, nulls_last=True) if "tstamp" in battles.columns else battles
-    ratings: dict[str, float] = {}
-    get = ratings.get
+    if b.height == 0:
+        return {}
+    # one sequential pass (each update depends on the last), over integer codes and a list of floats
+    models = sorted(set(b["model_a"].unique().to_list()) | set(b["model_b"].unique().to_list()))
+    enum = pl.Enum(models)
     score = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
-    for ma, mb, w in zip(b["model_a"].to_list(), b["model_b"].to_list(), b["winner"].to_list(), strict=True):
-        ra, rb = get(ma, init), get(mb, init)
+    coded = b.select(
+        pl.col("model_a").cast(enum).to_physical().alias("a"),
+        pl.col("model_b").cast(enum).to_physical().alias("b"),
+        pl.col("winner").replace_strict(score, return_dtype=pl.Float64).alias("s"),
+    )
+    r = [init] * len(models)
+    seen = [False] * len(models)
+    for ia, ib, sa in zip(coded["a"].to_list(), coded["b"].to_list(), coded["s"].to_list(), strict=True):
+        ra, rb = r[ia], r[ib]
         ea = 1.0 / (1.0 + base ** ((rb - ra) / scale))
-        sa = score[w]
-        ratings[ma] = ra + k * (sa - ea)
-        ratings[mb] = rb + k * ((1.0 - sa) - (1.0 - ea))
-    return ratings
+        r[ia] = ra + k * (sa - ea)
+        r[ib] = rb + k * ((1.0 - sa) - (1.0 - ea))  # FastChat's arithmetic, to the last bit
+        seen[ia] = seen[ib] = True
+    return {m: r[n] for n, m in enumerate(models) if seen[n]}
 
 
 __all__ = [
