@@ -26,7 +26,6 @@ import dataclasses
 
 import numpy as np
 import polars as pl
-from scipy.optimize import minimize
 
 from arenavotes.errors import UserError
 from arenavotes.ratings.bt import ELO_SCALE
@@ -104,6 +103,8 @@ def fastchat_2024_ratings(battles: pl.DataFrame, c_inv: float = 1.0) -> dict[str
         r = (y1 + y0) / (1 + np.exp(-z)) - y1  # d loss / d z
         grad = LN10 * (np.bincount(a, np.where(same, 0, r), k) - np.bincount(bb, r, k))
         return float(loss.sum() / n_rows + 0.5 * l2 * beta @ beta), grad / n_rows + l2 * beta
+
+    from scipy.optimize import minimize  # only the compat fits need it; imported here to keep start-up quick
 
     res = minimize(
         f,

@@ -28,10 +28,18 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
 
 from arenavotes.errors import UserError
-from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, inverse, pinv_sum_zero, sigmoid
+from arenavotes.ratings.bt import (
+    ELO_SCALE,
+    fit_logit,
+    gradient,
+    hessian,
+    inverse,
+    normal_quantile,
+    pinv_sum_zero,
+    sigmoid,
+)
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import check_connected
 from arenavotes.ratings.params import RatingParams
@@ -109,9 +117,20 @@ class Ratings:
         ).sort(["rating", "model"], descending=[True, False])
 
 
+#: The last few count tables, by the very frame they came from (frames are immutable; the board builder
+#: asks for the counts of one frame up to four times: groups, fit, board rows, voter influence).
+_COUNTS_MEMO: list[tuple[pl.DataFrame, str, str | None, PairCounts]] = []
+
+
 def prepare_counts(battles: pl.DataFrame, params: RatingParams, weight: str | None = None) -> PairCounts:
+    for frame, bothbad, w, counts in _COUNTS_MEMO:
+        if frame is battles and bothbad == params.bothbad and w == weight:
+            return counts
     b = battles if params.bothbad == "tie" else battles.filter(pl.col("winner") != "tie_bothbad")
-    return PairCounts.from_battles(b, weight=weight)
+    counts = PairCounts.from_battles(b, weight=weight)
+    _COUNTS_MEMO.insert(0, (battles, params.bothbad, weight, counts))
+    del _COUNTS_MEMO[2:]
+    return counts
 
 
 def logit_data(c: PairCounts, ties: str) -> tuple[np.ndarray, np.ndarray]:
@@ -317,7 +336,11 @@ def finish(
         cov = proj @ cov[:k, :k] @ proj.T
     lo, hi = _intervals(rating, cov, boot, params, k)
     if floor is not None and floor.any():
-        z = norm.ppf(1 - params.alpha / (2 * k)) if params.simultaneous else norm.ppf(1 - params.alpha / 2)
+        z = (
+            normal_quantile(1 - params.alpha / (2 * k))
+            if params.simultaneous
+            else normal_quantile(1 - params.alpha / 2)
+        )
         half = z * np.sqrt(floor) * ELO_SCALE
         lo, hi = np.minimum(lo, rating - half), np.maximum(hi, rating + half)
         if cov is not None and boot is None:  # rank draws from the normal approximation see the floor too
@@ -355,7 +378,7 @@ def _intervals(
     if cov is None:
         return rating.copy(), rating.copy()
     se = np.sqrt(np.clip(np.diag(cov)[:k], 0, None)) * ELO_SCALE
-    z = norm.ppf(1 - alpha / (2 * k)) if params.simultaneous else norm.ppf(1 - alpha / 2)
+    z = normal_quantile(1 - alpha / (2 * k)) if params.simultaneous else normal_quantile(1 - alpha / 2)
     return rating - z * se, rating + z * se
 
 

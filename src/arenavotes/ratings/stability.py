@@ -18,7 +18,6 @@ import dataclasses
 
 import numpy as np
 import polars as pl
-from scipy.stats import kendalltau
 
 from arenavotes.errors import UserError
 from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, pinv_sum_zero, sigmoid
@@ -33,6 +32,8 @@ def kendall_tau(a: dict[str, float], b: dict[str, float]) -> tuple[float, int]:
     common = sorted(set(a) & set(b))
     if len(common) < 2:
         return float("nan"), len(common)
+    from scipy.stats import kendalltau  # imported here: scipy.stats costs half a second at start-up
+
     tau = kendalltau([a[m] for m in common], [b[m] for m in common]).statistic
     return float(tau), len(common)
 

@@ -24,10 +24,9 @@ import dataclasses
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
 
 from arenavotes.errors import UserError
-from arenavotes.ratings.bt import ELO_SCALE, gauge_matrix, hessian, inverse, sigmoid, solve
+from arenavotes.ratings.bt import ELO_SCALE, gauge_matrix, hessian, inverse, normal_quantile, sigmoid, solve
 from arenavotes.schema import ARENA_STYLE_FEATURES
 
 FEATURES = ("tokens", "headers", "lists", "bold")
@@ -145,7 +144,7 @@ def fit_style(
     a[:k, :k] -= ones[:k, :k] / (size[:, None] * size[None, :])  # pseudo-inverse: gauge directions get no variance
     cov = a @ meat @ a
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    zc = norm.ppf(1 - alpha / 2)
+    zc = normal_quantile(1 - alpha / 2)
     theta = params[:k] - params[:k].mean()
     rating = 1000.0 + theta * ELO_SCALE
     beta = params[k:]
