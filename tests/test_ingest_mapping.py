@@ -128,7 +128,7 @@ def test_winner_from_a_missing_column_names_it(tmp_path: Path, con) -> None:
         ingest_file(con, p, key=KEY, read=ReadOptions(fields={"model_a": "a", "model_b": "b"}, winner_from=("pref",)))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     st.lists(
         st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none(), st.text(max_size=4)),

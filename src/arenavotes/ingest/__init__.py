@@ -154,9 +154,10 @@ def ingest_file(
             con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
             con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
             con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
-            con.execute("INSERT INTO message_images SELECT * FROM _new_message_images")
-            con.execute("INSERT INTO images SELECT * FROM _new_images ON CONFLICT DO NOTHING")
-            con.execute("INSERT INTO image_data SELECT * FROM _new_image_data ON CONFLICT DO NOTHING")
+            if result.images:
+                con.execute("INSERT INTO message_images SELECT * FROM _new_message_images")
+                con.execute("INSERT INTO images SELECT * FROM _new_images ON CONFLICT DO NOTHING")
+                con.execute("INSERT INTO image_data SELECT * FROM _new_image_data ON CONFLICT DO NOTHING")
             con.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [

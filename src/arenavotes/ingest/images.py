@@ -159,7 +159,10 @@ def resolve(payload: Any) -> tuple[str, bytes | None]:
 
 def find_images(con: duckdb.DuckDBPyConnection, record_images: bool) -> int:
     """Build ``_img(_row, side, idx, position, payload)`` from the messages in ``_msgs`` (and the record-level
-    ``j_images`` column of ``_f`` when ``record_images``); returns the number of image references."""
+    ``j_images`` column of ``_f`` when ``record_images``); returns the number of image references (0 without
+    building anything when no message can hold an image: most logs)."""
+    if not record_images and not con.sql("SELECT bool_or(m IS NOT NULL) FROM _msgs").fetchall()[0][0]:
+        return 0
     parts = [
         # typed content parts
         """SELECT _row, side, idx, p.i AS position, p.part::VARCHAR AS payload

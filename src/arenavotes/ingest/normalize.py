@@ -107,18 +107,19 @@ def normalize(
     f = field_accessor(staged)
     _extract_fields(con, fmt, f)
     _repair_python_repr(con)
-    _flatten_turns(con)
+    if fmt.conversation in ("messages", "webdev_messages"):
+        _flatten_turns(con)
     if fmt.plain_text:
         _wrap_plain_text(con, fmt)
     _pseudonymise_voters(con, key, fmt.voter_prefix_strip)
     _typed(con, fmt)
     _messages(con, fmt)
-    find_images(con, record_images=fmt.path("images") is not None)
+    refs = find_images(con, record_images=fmt.path("images") is not None)
     _reasons(con, fmt, settings, staged.unit)
     battle_ids(con, staged, fmt, source)
     write_battles(con, source)
     write_conversations(con)
-    images = write_images(con)
+    images = write_images(con) if refs else 0
     labels = write_labels(con, staged, fmt, source, f)
     write_quarantine(con, staged, fmt, source, file_label, run_id, settings.max_raw_chars)
 
