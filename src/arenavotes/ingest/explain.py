@@ -27,6 +27,7 @@ from arenavotes.errors import UserError
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import FORMATS, Format
 from arenavotes.ingest.mapping import ReadOptions
+from arenavotes.ingest.normalize import Normalized
 from arenavotes.ingest.sqlfields import field_accessor
 from arenavotes.vocab import WINNER_ALIASES
 
@@ -264,11 +265,12 @@ def explain_file(path: Path, read: ReadOptions, rows: int = 5) -> list[str]:
     keys = record_keys(con, staged)
     out.append(f"file: {path} ({staged.container}, {staged.staged + staged.rejected:,} records)")
     out.append(f"columns: {', '.join(sorted(keys)[:40])}" + (" ..." if len(keys) > 40 else ""))
-    try:
-        fmt, result = read_file(
+
+    def attempt(options: ReadOptions) -> tuple[Format, Normalized]:
+        return read_file(
             con,
             path,
-            read,
+            options,
             source="explain",
             key=b"explain",
             settings=IngestSettings(),
@@ -276,6 +278,9 @@ def explain_file(path: Path, read: ReadOptions, rows: int = 5) -> list[str]:
             label=str(path),
             staged=staged,
         )
+
+    try:
+        fmt, result = attempt(read)
     except UserError as exc:
         out.append(f"not readable as given: {exc.message}")
         flags, guessed = suggest(con, staged, keys)
@@ -285,17 +290,7 @@ def explain_file(path: Path, read: ReadOptions, rows: int = 5) -> list[str]:
             return out
         # the guess keeps what was given about the file itself (container, dialect, arena)
         read = dataclasses.replace(guessed, container=read.container, csv=read.csv, arena=read.arena)
-        fmt, result = read_file(
-            con,
-            path,
-            read,
-            source="explain",
-            key=b"explain",
-            settings=IngestSettings(),
-            run_id="explain",
-            label=str(path),
-            staged=staged,
-        )
+        fmt, result = attempt(read)
         out.append("with the suggested flags:")
     how = "given" if read.format else ("the flags'" if fmt.name == "generic" else "detected")
     out.append(f"format: {fmt.name} ({how}); arena: {fmt.arena if fmt.arena_rule is None else 'per battle'}")

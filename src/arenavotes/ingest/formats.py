@@ -212,29 +212,47 @@ _FASTCHAT_NON_VOTES = frozenset(
 #: where the cursor was in a code-completion prompt (Copilot Arena: prefix + mark + suffix)
 CURSOR_MARK = "<|cursor|>"
 
+#: FastChat's two log shapes, each also the base of a more specific format below.
+_FASTCHAT_CONV_LOG = Format(
+    name="fastchat-conv-log",
+    summary="FastChat raw conversation log (YYYY-MM-DD-conv.json): one JSON line per event, "
+    "votes are leftvote/rightvote/tievote/bothbad_vote",
+    requires=frozenset({"type", "states"}),
+    paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",), "id": ("states", 0, "conv_id")},
+    winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie", "bothbad_vote": "tie_bothbad"},
+    non_votes=_FASTCHAT_NON_VOTES,
+    conversation="fastchat_states",
+    private_keys=("ip",),
+    example="2024-02-20-conv.json",
+)
+
+_FASTCHAT_CLEAN_BATTLE = Format(
+    name="fastchat-clean-battle",
+    summary="FastChat clean_battle_*.json: a JSON list of {model_a, model_b, winner, judge, anony, "
+    "tstamp, [turn, language]}",
+    requires=frozenset({"model_a", "model_b", "winner", "judge", "tstamp"}),
+    excludes=frozenset({"conversation_a", "turns", "category_tag"}),
+    paths={
+        **_BASE,
+        "id": ("question_id",),
+        "voter": ("judge",),
+        "tstamp": ("tstamp",),
+        "anony": ("anony",),
+        "language": ("language",),
+        "turn": ("turn",),
+    },
+    private_keys=("judge",),
+    voter_prefix_strip="arena_user_",
+    example="clean_battle_20240220.json",
+)
+
 FORMATS: tuple[Format, ...] = (
-    Format(
-        name="fastchat-conv-log",
-        summary="FastChat raw conversation log (YYYY-MM-DD-conv.json): one JSON line per event, "
-        "votes are leftvote/rightvote/tievote/bothbad_vote",
-        requires=frozenset({"type", "states"}),
-        paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",), "id": ("states", 0, "conv_id")},
-        winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie", "bothbad_vote": "tie_bothbad"},
-        non_votes=_FASTCHAT_NON_VOTES,
-        conversation="fastchat_states",
-        private_keys=("ip",),
-        example="2024-02-20-conv.json",
-    ),
-    Format(
+    _FASTCHAT_CONV_LOG,
+    dataclasses.replace(
+        _FASTCHAT_CONV_LOG,
         name="fastchat-vision-log",
         summary="FastChat / WildVision vision-arena conversation log: the conv-log shape whose user turns carry "
         "images ([text, [md5, ...]] in FastChat); *_safety votes are not preference votes",
-        requires=frozenset({"type", "states"}),
-        paths={"winner": ("type",), "voter": ("ip",), "tstamp": ("tstamp",), "id": ("states", 0, "conv_id")},
-        winner_map={"leftvote": "model_a", "rightvote": "model_b", "tievote": "tie", "bothbad_vote": "tie_bothbad"},
-        non_votes=_FASTCHAT_NON_VOTES,
-        conversation="fastchat_states",
-        private_keys=("ip",),
         arena="vision",
         refines="fastchat-conv-log",
         looks_like=lambda f: (
@@ -260,40 +278,12 @@ FORMATS: tuple[Format, ...] = (
         winner_one_hot=("winner_model_a", "winner_model_b", "winner_tie"),
         example="train.csv",
     ),
-    Format(
-        name="fastchat-clean-battle",
-        summary="FastChat clean_battle_*.json: a JSON list of {model_a, model_b, winner, judge, anony, "
-        "tstamp, [turn, language]}",
-        requires=frozenset({"model_a", "model_b", "winner", "judge", "tstamp"}),
-        excludes=frozenset({"conversation_a", "turns", "category_tag"}),
-        paths={
-            **_BASE,
-            "id": ("question_id",),
-            "voter": ("judge",),
-            "tstamp": ("tstamp",),
-            "anony": ("anony",),
-            "language": ("language",),
-            "turn": ("turn",),
-        },
-        private_keys=("judge",),
-        voter_prefix_strip="arena_user_",
-        example="clean_battle_20240220.json",
-    ),
-    Format(
+    _FASTCHAT_CLEAN_BATTLE,
+    dataclasses.replace(
+        _FASTCHAT_CLEAN_BATTLE,
         name="genai-arena",
         summary="GenAI-Arena votes (FastChat clean_battle shape, imagenhub_* models): text-to-image battles, "
         "image-edit battles for the *_edition models",
-        requires=frozenset({"model_a", "model_b", "winner", "judge", "tstamp"}),
-        excludes=frozenset({"conversation_a", "turns", "category_tag"}),
-        paths={
-            **_BASE,
-            "id": ("question_id",),
-            "voter": ("judge",),
-            "tstamp": ("tstamp",),
-            "anony": ("anony",),
-        },
-        private_keys=("judge",),
-        voter_prefix_strip="arena_user_",
         arena="text-to-image",
         arena_rule=lambda a: f"CASE WHEN ends_with({a}, '_edition') THEN 'image-edit' ELSE 'text-to-image' END",
         refines="fastchat-clean-battle",
