@@ -86,7 +86,7 @@ def test_month_is_sliced_by_timestamp_and_flags_are_left_out(ws: Path, month: Pa
     sql = (
         "select count(*) from battles where source = 'arena-2023' and tstamp >= '2023-06-01' and "
         "tstamp < '2023-07-01' and battle_id not in (select battle_id from flags where flag in "
-        "('prompt_capped', 'duplicate_vote', 'identity_leak', 'anomalous_voter'))"
+        "('prompt_capped', 'duplicate_vote', 'identity_leak', 'anomalous_voter', 'campaign_voter'))"
     )
     expected = int(run("sql", "-w", str(ws), sql, "--format", "csv").stdout.split()[-1])
     board = pl.read_parquet(month / "tables" / "leaderboard.parquet")

@@ -114,7 +114,10 @@ class DedupSettings:
     voter's repeat vote on the same pair and prompt is a duplicate. ``fast_min_seconds`` and
     ``read_tokens_per_second``: a vote sooner than min + (answer tokens / rate) after the voter's
     previous one is fast. ``daily_cap``: votes per voter per UTC day. ``fdr``: false discovery rate of
-    the voter tests; ``min_votes``: voters with fewer votes are not tested.
+    the voter tests and campaign scan; ``min_votes``: voters with fewer votes are not tested by the per-voter
+    tests (the campaign scan pools voters of any size). ``campaign_eps``: the share of a campaign voter's
+    template votes assumed to go astray; ``campaign_suspect``: the posterior from which a voter not flagged
+    is marked ``campaign_suspect`` (informational; the robust board down-weights every vote by its posterior).
     """
 
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE_FLAGS
@@ -128,6 +131,8 @@ class DedupSettings:
     fdr: float = 0.01
     min_votes: int = 10
     evalue_eps: float = 0.05
+    campaign_eps: float = 0.1
+    campaign_suspect: float = 0.05
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -141,6 +146,8 @@ class DedupSettings:
         _check(0 < self.fdr < 1, "dedup", "fdr", "must be between 0 and 1")
         _check(self.min_votes >= 1, "dedup", "min_votes", "must be >= 1")
         _check(0 < self.evalue_eps < 0.5, "dedup", "evalue_eps", "must be in (0, 0.5)")
+        _check(0 < self.campaign_eps < 0.5, "dedup", "campaign_eps", "must be in (0, 0.5)")
+        _check(0 < self.campaign_suspect <= 1, "dedup", "campaign_suspect", "must be in (0, 1]")
 
 
 @dataclasses.dataclass(frozen=True)

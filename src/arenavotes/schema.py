@@ -156,7 +156,7 @@ CREATE TABLE IF NOT EXISTS flags (
     battle_id VARCHAR NOT NULL,
     flag      VARCHAR NOT NULL,   -- duplicate_prompt, prompt_capped, near_duplicate_prompt, duplicate_vote,
                                   -- fast_vote, daily_cap, identity_leak, anomalous_voter, position_bias_voter,
-                                  -- single_model_voter
+                                  -- single_model_voter, campaign_voter, campaign_suspect, rating_surge
     detector  VARCHAR NOT NULL,   -- name/version of the detector, e.g. prompts/exact@1
     score     DOUBLE,             -- detector-specific strength (a count, a gap in seconds, a -log10 p-value)
     reason    VARCHAR NOT NULL,   -- why, readable

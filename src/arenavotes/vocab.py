@@ -35,6 +35,9 @@ Flag = Literal[
     "anomalous_voter",
     "position_bias_voter",
     "single_model_voter",
+    "campaign_voter",
+    "campaign_suspect",
+    "rating_surge",
 ]
 
 
@@ -72,7 +75,13 @@ LOGIT_TIE_POLICIES: tuple[str, ...] = ("half", "drop")
 
 #: Flags excluded from ratings and releases unless the user says otherwise (``--exclude-flags``).
 #: The others are informational: repeated prompts are legitimate votes by different people.
-DEFAULT_EXCLUDE_FLAGS: tuple[str, ...] = ("prompt_capped", "duplicate_vote", "identity_leak", "anomalous_voter")
+DEFAULT_EXCLUDE_FLAGS: tuple[str, ...] = (
+    "prompt_capped",
+    "duplicate_vote",
+    "identity_leak",
+    "anomalous_voter",
+    "campaign_voter",
+)
 
 #: Spellings of the four outcomes found in real logs, mapped to the canonical label. Anything
 #: else is quarantined as ``unknown_winner`` -- never guessed, never turned into a tie.

@@ -182,7 +182,8 @@ def dedup(workspace: Path, sources: Sequence[str]) -> None:
     """Flag repeated prompts, duplicate/fast/over-cap votes, identity leaks and anomalous voters.
 
     Nothing is deleted: flags go to the flags table; 'arenavotes rate' leaves out the flags in
-    [dedup] exclude (default: prompt_capped, duplicate_vote, identity_leak, anomalous_voter).
+    [dedup] exclude (default: prompt_capped, duplicate_vote, identity_leak, anomalous_voter,
+    campaign_voter).
 
     Example: arenavotes dedup -w myarena
     """

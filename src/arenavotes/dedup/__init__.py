@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from arenavotes.config import DedupSettings
-from arenavotes.dedup import identity, prompts, voters, votes
+from arenavotes.dedup import campaigns, identity, prompts, surges, voters, votes
 from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_SCHEMA, empty
 
 __all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect"]
@@ -65,12 +65,16 @@ def detect(
     has_time = "tstamp" in battles.columns and battles["tstamp"].null_count() < battles.height
     stats["voter_checks"] = bool(has_voters)
     stats["time_checks"] = bool(has_voters and has_time)
+    stats["surge_checks"] = bool(has_time)
     if has_voters and has_time:
         parts.append(votes.duplicate_votes(battles, k, window=s.duplicate_window))
         parts.append(
             votes.fast_votes(battles, min_seconds=s.fast_min_seconds, read_tokens_per_second=s.read_tokens_per_second)
         )
         parts.append(votes.daily_cap(battles, cap=s.daily_cap))
+    if has_time:
+        surge_flags, stats["surges"] = surges.surges(battles, fdr=s.fdr)
+        parts.append(surge_flags)
     if answers.height:
         parts.append(identity.identity_leaks(battles, answers))
     if has_voters:
@@ -84,7 +88,13 @@ def detect(
                 voters.position_bias(v, fdr=s.fdr, min_votes=max(s.min_votes, 20)),
                 voters.single_model(v, fdr=s.fdr),
             ]
+            scan = campaigns.scan_campaigns(v, fdr=s.fdr, eps=s.campaign_eps, suspect=s.campaign_suspect)
+            parts.append(scan.flags)
             stats["voters"] = len(v.voters)
+            stats["campaigns"] = [
+                {"model": m, "pattern": t, "log10_e": round(e, 2), "voters_flagged": int(n)}
+                for m, t, e, _, n in scan.classes.filter("rejected").iter_rows()
+            ]
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
     flags = flags.sort(["flag", "detector", "battle_id"])
     stats["flags"] = {

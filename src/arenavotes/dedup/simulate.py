@@ -15,6 +15,11 @@ whose model pairs are drawn like the log's own):
   ``accuracy`` (>95% in the paper) decides whether the target answered; if it believes so it votes
   for the side it takes for the target (a random side when the target was not there), otherwise it
   abstains. Only cast votes count towards ``share``.
+* ``mixed`` -- attackers take the three strategies in turn.
+
+Campaigns can look like honest traffic: attackers' volumes drawn from the log's own votes-per-voter
+distribution (``volume="honest"``), decoy votes that agree with the crowd (``camouflage``), and a
+burst instead of votes spread over the period (``timing``).
 
 Honest synthetic voters: :func:`honest_voter_ids` gives logs without voter ids (the 33k votes)
 ``n`` pseudonymous voters with a realistic heavy-tailed activity distribution.
@@ -25,16 +30,22 @@ Honest synthetic voters: :func:`honest_voter_ids` gives logs without voter ids (
 >>> rigged, ids = inject(b, target="z", strategy="target_only", share=0.05, seed=1)
 >>> rigged.height, len(ids), rigged.filter(pl.col("battle_id").is_in(ids))["voter_id"].n_unique()
 (210, 10, 1)
+>>> rigged, ids = inject(b, target="z", strategy="mixed", share=0.05, attackers=3, camouflage=0.5, seed=1)
+>>> rigged.filter(pl.col("voter_id").str.starts_with("attacker")).height, len(ids)
+(20, 10)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-STRATEGIES = ("target_only", "omnipresent", "deanon")
+STRATEGIES = ("target_only", "omnipresent", "deanon", "mixed")
+VOLUMES = ("equal", "honest")
+TIMINGS = ("spread", "burst")
 
 
 def honest_voter_ids(battles: pl.DataFrame, n_voters: int, seed: int = 0, zipf: float = 1.1) -> pl.DataFrame:
@@ -43,6 +54,26 @@ def honest_voter_ids(battles: pl.DataFrame, n_voters: int, seed: int = 0, zipf: 
     weight = 1.0 / np.arange(1, n_voters + 1) ** zipf
     voter = rng.choice(n_voters, size=battles.height, p=weight / weight.sum())
     return battles.with_columns(voter_id=pl.Series([f"honest-{v:05d}" for v in voter]))
+
+
+def synthetic_times(battles: pl.DataFrame, days: float = 30.0, start: str = "2024-01-01") -> pl.DataFrame:
+    """Give a log without timestamps evenly spaced ones in row order over ``days`` (for timing experiments)."""
+    t0 = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
+    step = days * 86400.0 / max(battles.height, 1)
+    offsets = pl.Series("s", np.arange(battles.height) * step)
+    return battles.with_columns(tstamp=pl.lit(t0) + pl.duration(seconds=pl.lit(offsets)))
+
+
+def attacker_volumes(
+    battles: pl.DataFrame, n_votes: int, attackers: int, volume: str, rng: np.random.Generator
+) -> np.ndarray:
+    """How many rigging votes each attacker casts: equal shares, or shaped like the honest voters' activity
+    (each attacker's weight drawn from the log's votes-per-voter counts, then ``n_votes`` split by a multinomial)."""
+    if volume == "equal" or "voter_id" not in battles.columns or battles["voter_id"].null_count() == battles.height:
+        return np.bincount(np.arange(n_votes) % attackers, minlength=attackers)
+    activity = np.sort(battles.group_by("voter_id").len()["len"].to_numpy()).astype(float)  # sorted: group order varies
+    weight = rng.choice(activity, size=attackers)
+    return rng.multinomial(n_votes, weight / weight.sum())
 
 
 def inject(
@@ -54,51 +85,92 @@ def inject(
     attackers: int = 1,
     accuracy: float = 0.95,
     ratings: dict[str, float] | None = None,
+    volume: str = "equal",
+    camouflage: float = 0.0,
+    timing: str = "spread",
+    burst_hours: float = 24.0,
     seed: int = 0,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """``battles`` plus a campaign of ``share`` x N votes; returns (all battles, campaign battle ids)."""
+    """``battles`` plus a campaign of ``share`` x N rigging votes; returns (all battles, rigging battle ids).
+
+    ``volume``: ``equal`` (every attacker casts the same number) or ``honest`` (attackers look like the
+    log's voters, see :func:`attacker_volumes`). ``mixed`` gives each attacker one of the three strategies.
+    ``camouflage``: the share of each attacker's votes that are decoys agreeing with the crowd (drawn from
+    ``ratings``, Bradley-Terry on the Elo scale, ties at the log's rate); they come on top of the rigging
+    votes, carry ids ``camo:...`` and the attacker's voter id. ``timing``: votes spread over the log's
+    period, or a burst of ``burst_hours`` at a random point of it (needs ``tstamp``).
+    """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
+    if volume not in VOLUMES or timing not in TIMINGS:
+        raise ValueError(f"volume must be one of {VOLUMES}, timing one of {TIMINGS}")
+    if not 0 <= camouflage < 1:
+        raise ValueError("camouflage must be in [0, 1)")
     rng = np.random.default_rng(seed)
     n_new = max(1, round(share * battles.height))
     pairs = battles.select("model_a", "model_b")
     with_target = pairs.filter((pl.col("model_a") == target) | (pl.col("model_b") == target))
     if with_target.height == 0:
         raise ValueError(f"the target {target!r} never appears in the log")
-    pool = with_target if strategy == "target_only" else pairs
     rating = ratings or {}
-    a_out: list[str] = []
-    b_out: list[str] = []
-    winner: list[str] = []
-    while len(winner) < n_new:  # serve battles until the campaign has cast n_new votes
-        draw = pool[rng.integers(0, pool.height, 4 * n_new).tolist()]
-        know = rng.random((draw.height, 2)) < accuracy
-        for i, (a, b) in enumerate(draw.iter_rows()):
-            vote = _vote(a, b, target, strategy, know[i], rating, rng)
-            if vote is not None:
-                a_out.append(a)
-                b_out.append(b)
-                winner.append(vote)
-            if len(winner) == n_new:
-                break
-    ids = [f"rig:{seed}:{i}" for i in range(n_new)]
-    new = pl.DataFrame(
-        {
-            "battle_id": ids,
-            "model_a": a_out,
-            "model_b": b_out,
-            "winner": winner,
-            "voter_id": [f"attacker-{seed}-{i % attackers:03d}" for i in range(n_new)],
-        }
-    )
+    plan = STRATEGIES[:3] if strategy == "mixed" else (strategy,)
+    kinds = [plan[k % len(plan)] for k in range(attackers)]
+    volumes = attacker_volumes(battles, n_new, attackers, volume, rng)
+    rows: list[tuple[str, str, str, str, str]] = []
+    for k in range(attackers):
+        voter = f"attacker-{seed}-{k:03d}"
+        pool = with_target if kinds[k] == "target_only" else pairs
+        cast = 0
+        while cast < volumes[k]:  # serve battles until this attacker has cast its votes
+            draw = pool[rng.integers(0, pool.height, 4 * int(volumes[k]) + 4).tolist()]
+            know = rng.random((draw.height, 2)) < accuracy
+            for i, (a, b) in enumerate(draw.iter_rows()):
+                vote = _vote(a, b, target, kinds[k], know[i], rating, rng)
+                if vote is not None:
+                    rows.append((f"rig:{seed}:{len(rows)}", a, b, vote, voter))
+                    cast += 1
+                if cast == volumes[k]:
+                    break
+        n_camo = round(volumes[k] * camouflage / (1 - camouflage)) if camouflage else 0
+        if n_camo:
+            rows += _crowd_votes(pairs, battles, rating, n_camo, voter, f"camo:{seed}:{k}", rng)
+    new = pl.DataFrame(rows, schema=["battle_id", "model_a", "model_b", "winner", "voter_id"], orient="row")
     if "tstamp" in battles.columns and battles["tstamp"].null_count() < battles.height:
         lo: Any = battles["tstamp"].min()
         hi: Any = battles["tstamp"].max()
         span = (hi - lo).total_seconds()
-        offsets = pl.Series("s", rng.random(new.height) * span)
-        new = new.with_columns(tstamp=pl.lit(lo) + pl.duration(seconds=pl.lit(offsets)))
+        if timing == "burst":
+            width = min(burst_hours * 3600.0, span)
+            begin = rng.random() * (span - width)
+            seconds = begin + rng.random(new.height) * width
+        else:
+            seconds = rng.random(new.height) * span
+        new = new.with_columns(tstamp=pl.lit(lo) + pl.duration(seconds=pl.lit(pl.Series("s", seconds))))
+    elif timing == "burst":
+        raise ValueError("a burst needs timestamps: give the log a tstamp column (see synthetic_times)")
     out = pl.concat([battles, new], how="diagonal_relaxed")
-    return out, new["battle_id"].to_list()
+    return out, [r[0] for r in rows if r[0].startswith("rig:")]
+
+
+def _crowd_votes(
+    pairs: pl.DataFrame,
+    battles: pl.DataFrame,
+    rating: dict[str, float],
+    n: int,
+    voter: str,
+    prefix: str,
+    rng: np.random.Generator,
+) -> list[tuple[str, str, str, str, str]]:
+    """``n`` decoy votes that agree with the crowd: Bradley-Terry on ``rating``, ties at the log's rate."""
+    tie_rate = battles.select(pl.col("winner").is_in(["tie", "tie_bothbad"]).mean()).item() or 0.0
+    draw = pairs[rng.integers(0, pairs.height, n).tolist()]
+    out = []
+    for i, (a, b) in enumerate(draw.iter_rows()):
+        p_a = 1.0 / (1.0 + 10 ** ((rating.get(b, 0.0) - rating.get(a, 0.0)) / 400.0))
+        u = rng.random()
+        w = "tie" if u < tie_rate else ("model_a" if rng.random() < p_a else "model_b")
+        out.append((f"{prefix}:{i}", a, b, w, voter))
+    return out
 
 
 def _vote(

@@ -64,6 +64,7 @@ class Votes:
     probs: np.ndarray  # (votes x 3)
     battle_id: np.ndarray
     models: tuple[str, ...]
+    theta: np.ndarray | None = None  # the Davidson strengths fitted on all votes (None: not fitted)
 
     @property
     def p_obs(self) -> np.ndarray:
@@ -104,17 +105,18 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
         .astype(float)
     )
     others = cells[p_idx] - mine
-    model = _davidson_without_voter(c, cells, v, i, j, obs, len(voters))
+    model, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters))
     probs = (others + PRIOR_VOTES * model) / (others.sum(axis=1, keepdims=True) + PRIOR_VOTES)
     probs = np.clip(probs, 1e-12, None)
     probs /= probs.sum(axis=1, keepdims=True)
-    return Votes(voters, v, i, j, obs, a_is_i, probs, b["battle_id"].to_numpy(), c.models)
+    return Votes(voters, v, i, j, obs, a_is_i, probs, b["battle_id"].to_numpy(), c.models, theta)
 
 
 def _davidson_without_voter(
     c: object, cells: np.ndarray, v: np.ndarray, i: np.ndarray, j: np.ndarray, obs: np.ndarray, n_voters: int
-) -> np.ndarray:
-    """Davidson outcome probabilities of each vote, strengths refitted without its voter (one step)."""
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Davidson outcome probabilities of each vote, strengths refitted without its voter (one step), and the
+    strengths fitted on all votes."""
     k = c.n_models  # type: ignore[attr-defined]
     try:
         theta, phi, parts = fit_tie_model("davidson", c.i, c.j, cells, k)  # type: ignore[attr-defined]
@@ -124,7 +126,7 @@ def _davidson_without_voter(
         try:
             theta, phi, parts = fit_tie_model("davidson", c.i, c.j, cells, k, reg=0.01)  # type: ignore[attr-defined]
         except UserError:
-            return np.full((len(obs), 3), 1.0 / 3)
+            return np.full((len(obs), 3), 1.0 / 3), None
     info = parts["fisher"][:k, :k]
     f_inv = pinv_sum_zero(info)
     _, g = outcome_probs_grads("davidson", theta[i] - theta[j], phi)
@@ -133,7 +135,7 @@ def _davidson_without_voter(
     theta_loo = theta[None, :] - score @ f_inv.T
     d = theta_loo[v, i] - theta_loo[v, j]
     probs, _ = outcome_probs_grads("davidson", d, phi)
-    return probs
+    return probs, theta
 
 
 def _bh(p: np.ndarray, q: float) -> np.ndarray:

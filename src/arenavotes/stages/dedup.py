@@ -39,9 +39,22 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                 run.rows_in, run.rows_out, run.counts = battles.height, flagged, result.stats
             run_ids.append(run.run_id)
             rows_in, flagged_total = rows_in + battles.height, flagged_total + flagged
-            skipped = [] if result.stats["voter_checks"] else ["no voter ids: voter checks skipped"]
-            if result.stats["voter_checks"] and not result.stats["time_checks"]:
-                skipped.append("no timestamps: duplicate/fast/daily checks skipped")
+            skipped = [] if result.stats["voter_checks"] else ["no voter ids: voter and campaign checks skipped"]
+            if not result.stats["surge_checks"]:
+                skipped.append(
+                    "no timestamps: "
+                    + ("duplicate/fast/daily and surge" if result.stats["voter_checks"] else "surge")
+                    + " checks skipped"
+                )
+            campaigns = [c for c in result.stats.get("campaigns", []) if c["voters_flagged"]]
+            if campaigns:
+                found = ", ".join(
+                    f"{c['pattern']}{' ' + c['model'] if c['model'] else ''} ({c['voters_flagged']} voter{'s' if c['voters_flagged'] != 1 else ''})"
+                    for c in sorted(campaigns, key=lambda c: -c["voters_flagged"])[:3]
+                )
+                skipped.append(f"campaign patterns: {found}{', ...' if len(campaigns) > 3 else ''}")
+            if result.stats.get("surges", {}).get("days_found"):
+                skipped.append(f"{result.stats['surges']['days_found']} surging model-days")
             if not result.stats["battles_with_prompt"]:
                 skipped.append("no prompt texts: prompt checks skipped")
             lines.append(

@@ -1,0 +1,273 @@
+"""Rigging campaigns spread over many voters: evidence pooled across voters, model by model.
+
+A campaign of 30 voters with 9 votes each gives no single voter enough evidence for a per-voter test
+(:mod:`arenavotes.dedup.voters`), but the 30 together leave a trace: a *group* of voters whose votes all
+favour the same model in the same way. This detector looks for such groups.
+
+**Campaign classes.** For every model m and three templates, a voter of class (m, template) casts a
+share ``lam`` of its votes by the template's rule and the rest like everyone else (camouflage):
+
+* ``target`` (Min et al. 2025 target-only; Huang et al. 2025 de-anonymise-then-vote): votes only in
+  battles with m (pairs drawn like everyone's, given that m is in them) and m wins;
+* ``against``: the same with m losing (a campaign to sink a rival);
+* ``omnipresent`` (Min et al. 2025): votes in every battle; m wins when shown, otherwise the side that
+  helps m's rank wins (the weaker of two rivals on the same side of m, the one below m when they
+  straddle it -- the weaker one either way; ranks from the Davidson board of all votes);
+* ``contrarian`` (one class, no model): the weaker side wins every battle. Outside m's battles an
+  omnipresent campaign cannot be told from it, and crowd workers who vote against the crowd exist
+  (LLMFAO has several): a voter whose evidence for ``omnipresent`` is within a factor of 10 of its
+  evidence for ``contrarian`` is reported as contrarian, not as campaigning for m.
+
+Each template's vote probabilities ``q`` are a proper distribution over (pair, outcome), with errors
+``eps`` spread over the other outcomes; honest votes ``p`` = the pair's share of all votes x the
+outcome's probability without the voter (:class:`arenavotes.dedup.voters.Votes`). So each vote's
+``(1 - lam) + lam q/p`` has mean 1 under honesty, and a voter's likelihood ratio ``L[v, c]`` (the
+product over its votes, averaged over a grid of ``lam``) is an e-value.
+
+**Model-level test** (is the pattern of m's wins explained by honest voters?): for class c, the
+mixture ``E_c = mean over pi of prod_v (1 - pi + pi L[v, c])`` -- "a share pi of voters belong to c"
+against "none do" -- is again an e-value (a product of independent mean-1 factors, averaged over a
+fixed grid of pi). e-BH over all classes scanned controls the false discovery rate of campaigns at
+``fdr`` under any dependence between classes.
+
+**Voter posteriors.** Over the classes found, the shares ``pi_c`` are fitted by EM (the mixture
+log-likelihood is concave in them), and each voter gets its posterior probability of belonging to a
+campaign. Voters are flagged ``campaign_voter`` (campaign/mixture@1) in order of posterior while the
+mean posterior probability of being honest among those flagged stays at or below ``fdr`` (Bayesian
+FDR); voters with posterior >= ``suspect`` but not flagged get the informational ``campaign_suspect``.
+The score of both flags is the posterior: the robust board
+(:func:`arenavotes.ratings.robust.robust_rate`) down-weights votes by it.
+
+Needs voter ids; uses neither prompts, answers nor timestamps (the pair shares stand for the
+platform's sampling: a voter who chooses its own pairs looks like a ``target`` campaign only if it also
+votes for the model it chose).
+
+>>> import polars as pl
+>>> from arenavotes.dedup import voters
+>>> from arenavotes.ratings.simulate import simulate_battles
+>>> from arenavotes.dedup.simulate import honest_voter_ids, inject
+>>> b = honest_voter_ids(simulate_battles(6, 6000, seed=1)[0], n_voters=300, seed=1)
+>>> rigged, ids = inject(b, target="model-005", share=0.02, attackers=10, seed=3)
+>>> scan = scan_campaigns(voters.prepare(rigged))
+>>> found = set(scan.flags.filter(pl.col("flag") == "campaign_voter")["battle_id"])
+>>> len(found & set(ids)) / len(ids) > 0.9, len(found - set(ids))
+(True, 0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import polars as pl
+from scipy.special import logsumexp
+
+from arenavotes.dedup.flagging import empty, from_frame
+from arenavotes.dedup.voters import Votes
+
+DETECTOR = "campaign/mixture@1"
+TEMPLATES = ("target", "against", "omnipresent", "contrarian")
+LAMBDAS = (0.1, 0.25, 0.5, 0.75, 1.0)  # shares of a campaign voter's votes cast by the template's rule
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignScan:
+    """``classes``: one row per (model, template) scanned -- e-value, rejected, fitted share of voters and
+    how many voters flagged; ``posterior``: per voter (aligned with ``Votes.voters``); ``flags``: rows for
+    the flags table."""
+
+    classes: pl.DataFrame
+    posterior: np.ndarray
+    flags: pl.DataFrame
+
+
+def campaign_classes(votes: Votes) -> list[tuple[str, str]]:
+    """Every (model, template) class scanned; the model-free ``contrarian`` class has model ``""``."""
+    out = [("", "contrarian")] if votes.theta is not None else []
+    for m in votes.models:
+        out += [(m, "target"), (m, "against")] + ([(m, "omnipresent")] if votes.theta is not None else [])
+    return out
+
+
+def vote_log_ratios(votes: Votes, klass: tuple[str, str], eps: float = 0.1) -> np.ndarray:
+    """``log q/p`` of every vote under one class's template (``-inf`` where the template never votes)."""
+    model, template = klass
+    log_p = np.log(votes.p_obs)
+    log_hit, log_miss = np.log(1 - eps), np.log(eps / 2)
+    weaker_won = None
+    if votes.theta is not None:
+        ti, tj = votes.theta[votes.i], votes.theta[votes.j]
+        weaker_won = ((votes.obs == 0) & (ti < tj)) | ((votes.obs == 1) & (tj < ti))
+    if template == "contrarian":
+        assert weaker_won is not None
+        return np.where(weaker_won, log_hit, log_miss) - log_p
+    m = votes.models.index(model)
+    present = (votes.i == m) | (votes.j == m)
+    m_won = present & (((votes.obs == 0) & (votes.i == m)) | ((votes.obs == 1) & (votes.j == m)))
+    if template == "omnipresent":
+        # without m the side that helps m's rank is the weaker one (both above m, both below, or straddling)
+        assert weaker_won is not None
+        return np.where(np.where(present, m_won, weaker_won), log_hit, log_miss) - log_p
+    m_lost = present & (((votes.obs == 1) & (votes.i == m)) | ((votes.obs == 0) & (votes.j == m)))
+    share = (np.count_nonzero(present)) / max(len(votes.v), 1)
+    good = m_won if template == "target" else m_lost
+    return np.where(present, np.where(good, log_hit, log_miss) - np.log(max(share, 1e-12)) - log_p, -np.inf)
+
+
+def voter_sums(votes: Votes, lr: np.ndarray) -> np.ndarray:
+    """Per voter and share ``lam`` of template votes: ``sum log((1 - lam) + lam q/p)`` (voters x LAMBDAS)."""
+    lam = np.array(LAMBDAS)
+    with np.errstate(divide="ignore"):
+        f = np.logaddexp(np.log1p(-lam)[None, :], np.log(lam)[None, :] + lr[:, None])
+    return np.stack([np.bincount(votes.v, f[:, g], len(votes.voters)) for g in range(len(lam))], axis=1)
+
+
+def voter_likelihood_ratios(votes: Votes, eps: float = 0.1) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """``log L[v, c]`` for every voter and campaign class, the share ``lam`` averaged over :data:`LAMBDAS`
+    (fixed in advance, so that ``L`` stays an e-value), and the class labels."""
+    classes = campaign_classes(votes)
+    out = np.empty((len(votes.voters), len(classes)))
+    for c, klass in enumerate(classes):
+        out[:, c] = logsumexp(voter_sums(votes, vote_log_ratios(votes, klass, eps)), axis=1) - np.log(len(LAMBDAS))
+    return out, classes
+
+
+def class_evalues(log_l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log e-value of every class (the mixture over a grid of voter shares pi) and the best pi."""
+    n_voters = log_l.shape[0]
+    grid = np.unique(np.geomspace(1.0 / max(n_voters, 2), 0.5, 16))
+    per_pi = np.stack(
+        [np.logaddexp(np.log1p(-p), np.log(p) + log_l).sum(axis=0) for p in grid], axis=1
+    )  # classes x grid
+    return logsumexp(per_pi, axis=1) - np.log(len(grid)), grid[np.argmax(per_pi, axis=1)]
+
+
+def _best_lambda(sums: np.ndarray) -> tuple[np.ndarray, float]:
+    """The column of ``sums`` (voters x lam) and the voter share pi that maximise the mixture likelihood."""
+    grid = np.unique(np.geomspace(1.0 / max(sums.shape[0], 2), 0.5, 16))
+    best = (-np.inf, 0, 0.0)
+    for g in range(sums.shape[1]):
+        ll = np.logaddexp(np.log1p(-grid)[None, :], np.log(grid)[None, :] + sums[:, g : g + 1]).sum(axis=0)
+        k = int(np.argmax(ll))
+        if ll[k] > best[0]:
+            best = (float(ll[k]), g, float(grid[k]))
+    return sums[:, best[1]], best[2]
+
+
+def ebh(log_e: np.ndarray, q: float) -> np.ndarray:
+    """e-BH: reject the r hypotheses with the largest e-values, r = max{r : E_(r) >= m / (q r)}."""
+    m = len(log_e)
+    order = np.argsort(-log_e, kind="stable")
+    ranks = np.arange(1, m + 1)
+    ok = log_e[order] >= np.log(m / (q * ranks))
+    r = int(ranks[ok].max()) if ok.any() else 0
+    rej = np.zeros(m, dtype=bool)
+    rej[order[:r]] = True
+    return rej
+
+
+def mixture_posteriors(log_l: np.ndarray, pi0: np.ndarray, iterations: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """EM for the shares of the given classes (likelihood ratios fixed): per-class posteriors and shares."""
+    pi = np.clip(pi0, 1e-6, None)
+    pi = pi / max(1.0, pi.sum() / 0.9)
+    post = np.zeros_like(log_l)
+    for _ in range(iterations):
+        num = np.log(pi)[None, :] + log_l
+        den = np.logaddexp(np.log1p(-pi.sum()), logsumexp(num, axis=1))
+        post = np.exp(num - den[:, None])
+        new = np.clip(post.mean(axis=0), 1e-12, None)
+        if np.max(np.abs(new - pi)) < 1e-10:
+            pi = new
+            break
+        pi = new
+    return post, pi
+
+
+def bayes_fdr(posterior: np.ndarray, q: float) -> np.ndarray:
+    """Flag in order of posterior while the mean posterior probability of the null among those flagged <= q."""
+    order = np.argsort(-posterior, kind="stable")
+    mean_null = np.cumsum(1 - posterior[order]) / np.arange(1, len(order) + 1)
+    ok = mean_null <= q
+    r = int(np.flatnonzero(ok).max()) + 1 if ok.any() else 0
+    rej = np.zeros(len(posterior), dtype=bool)
+    rej[order[:r]] = True
+    return rej
+
+
+def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, suspect: float = 0.05) -> CampaignScan:
+    """Model-level e-values over every campaign class, voter posteriors, and flags (module docstring)."""
+    if votes is None or len(votes.v) == 0 or len(votes.models) < 2:
+        return CampaignScan(pl.DataFrame(), np.zeros(0), empty())
+    log_l, classes = voter_likelihood_ratios(votes, eps)
+    log_e, pi_best = class_evalues(log_l)
+    rejected = ebh(log_e, fdr)
+    n_voters = len(votes.voters)
+    posterior = np.zeros(n_voters)
+    per_class = np.zeros((n_voters, len(classes)))
+    if rejected.any():
+        # a campaign's voters share one behaviour: fit the group's share of template votes (lam) and of voters
+        # (pi) per class, then the classes' shares jointly by EM
+        idx = np.flatnonzero(rejected)
+        fitted = np.empty((n_voters, len(idx)))
+        for n_c, c in enumerate(idx):
+            sums = voter_sums(votes, vote_log_ratios(votes, classes[c], eps))
+            fitted[:, n_c], pi_best[c] = _best_lambda(sums)
+        post, _ = mixture_posteriors(fitted, pi_best[idx])
+        per_class[:, idx] = post
+        posterior = post.sum(axis=1)
+    flagged = bayes_fdr(posterior, fdr) & (posterior > 0)
+    cls = np.argmax(per_class, axis=1)
+    template = np.array([t for _, t in classes], dtype=object)
+    model = np.array([m for m, _ in classes], dtype=object)
+    if template[0] == "contrarian":  # omnipresent for m ~ contrarian: say contrarian unless m's battles decide
+        omni = template[cls] == "omnipresent"
+        cls = np.where(omni & (log_l[np.arange(n_voters), cls] - log_l[:, 0] < np.log(10)), 0, cls)
+    group = np.bincount(cls[flagged], minlength=len(classes))
+    table = pl.DataFrame(
+        {
+            "model": model.tolist(),
+            "template": template.tolist(),
+            "log10_e": log_e / np.log(10),
+            "rejected": rejected,
+            "voters_flagged": group,
+        }
+    )
+    what = {
+        "target": "voting for {} whenever it is shown, in battles chosen to show it",
+        "against": "voting against {} whenever it is shown, in battles chosen to show it",
+        "omnipresent": "voting for {} when shown and for the weaker side elsewhere",
+        "contrarian": "voting for the weaker side{}",
+    }
+    pattern = np.array([what[t].format(m) for m, t in classes], dtype=object)
+    parts = []
+    for mask, flag in ((flagged, "campaign_voter"), (~flagged & (posterior >= suspect), "campaign_suspect")):
+        sel = mask[votes.v]
+        if not sel.any():
+            continue
+        vv = votes.v[sel]
+        c = cls[vv]
+        frame = pl.DataFrame(
+            {
+                "battle_id": votes.battle_id[sel],
+                "score": posterior[vv],
+                "pattern": pattern[c],
+                "e": log_e[c] / np.log(10),
+                "group": group[c],
+            }
+        ).with_columns(
+            reason=pl.format(
+                "{} {} (the pattern's e-value 1e{} over all voters, e-BH q={}); this voter's posterior "
+                "{} (Bayes FDR q={})",
+                pl.when(pl.col("group") > 1)
+                .then(pl.format("one of {} voters", "group"))
+                .otherwise(pl.lit("a lone voter (no group)")),
+                "pattern",
+                pl.col("e").round(1),
+                pl.lit(fdr),
+                pl.col("score").round(3),
+                pl.lit(fdr),
+            )
+        )
+        parts.append(from_frame(frame, flag, DETECTOR))
+    flags = pl.concat(parts) if parts else empty()
+    return CampaignScan(table, posterior, flags)
