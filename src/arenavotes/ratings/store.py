@@ -72,6 +72,23 @@ def load_battles(
     return frame
 
 
+#: Flags of the campaign scan; their score is the voter's posterior probability of campaigning.
+CAMPAIGN_FLAGS: tuple[str, ...] = ("campaign_voter", "campaign_suspect")
+
+
+def load_campaign_posteriors(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> pl.DataFrame:
+    """battle_id -> ``campaign_p``, the campaign posterior of its voter (battles the scan gave none are absent)."""
+    frame = pl.from_arrow(
+        con.sql(
+            "SELECT f.battle_id, max(f.score) AS campaign_p FROM flags f JOIN battles b USING (battle_id) "
+            "WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?)) GROUP BY 1 ORDER BY 1",
+            params=[list(sources), list(CAMPAIGN_FLAGS)],
+        ).to_arrow_table()
+    )
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
 def excluded_counts(
     con: duckdb.DuckDBPyConnection, sources: Sequence[str], exclude_flags: Sequence[str], arena: str | None = None
 ) -> dict[str, int]:

@@ -24,7 +24,7 @@ from arenavotes import __version__
 from arenavotes.config import Settings
 from arenavotes.errors import UserError
 from arenavotes.ratings import RatingParams
-from arenavotes.ratings.store import load_battles, load_labels
+from arenavotes.ratings.store import CAMPAIGN_FLAGS, load_battles, load_campaign_posteriors, load_labels
 from arenavotes.reports.figures import draw_all
 from arenavotes.reports.tables import ReportInput, build_tables
 from arenavotes.summary import quality_counts
@@ -44,6 +44,8 @@ CAPTIONS = {
     "quality_quarantine": "Records quarantined at ingest, by reason.",
     "quality_flags": "Battles flagged by the duplicate and adversarial detectors, by flag.",
     "quality_pii": "PII spans replaced by the scrubber, by type.",
+    "robust_board": "Campaign-robust rating minus plain rating per model, with the robust board's 95% interval "
+    "around the plain rating (red: the plain rating lies outside it).",
 }
 
 
@@ -98,6 +100,14 @@ def gather(
             previous, compare = None, None
     labels = load_labels(con, sources)
     quality = quality_counts(con, sources, since, until, arena)  # before the exclusion policy
+    campaign = None
+    posteriors = load_campaign_posteriors(con, sources)
+    if posteriors.height:
+        # the robust board weighs campaign votes instead of leaving them out: load them back in
+        kept = [f for f in exclude_flags if f not in CAMPAIGN_FLAGS]
+        campaign = load_battles(con, sources, since=since, until=until, exclude_flags=kept, arena=arena).join(
+            posteriors, on="battle_id", how="left"
+        )
     st = settings.ratings
     return ReportInput(
         month or "all battles",
@@ -110,6 +120,7 @@ def gather(
         st.min_battles,
         st.min_category_battles,
         st.style_reg,
+        campaign,
     ), note
 
 
@@ -233,7 +244,17 @@ def render(
         if "style" in tables
         else ("No style-control fit: these battles carry no answer texts (or fewer than 50 with all style features).")
     )
+    robust = None
+    if "robust_board" in tables:
+        rb = tables["robust_board"]
+        robust = {
+            "rows": rb.sort(pl.col("difference").abs(), "model", descending=[True, False]).to_dicts(),
+            "depends": rb.filter("depends")["model"].to_list(),
+            "weight": float(rb["campaign_weight"].sum() / 2),
+            "max_diff": rb.select(pl.col("difference").abs().max()).item() or 0.0,
+        }
     ctx = {
+        "robust": robust,
         "title": inp.title,
         "scope": ", ".join(sources),
         "summary": summary,

@@ -162,6 +162,21 @@ def coefficients(t: pl.DataFrame) -> plt.Figure:
     return fig
 
 
+def robust_shift(t: pl.DataFrame) -> plt.Figure:
+    """Robust minus plain rating per model (dot) with the robust interval around the plain rating (bar); the
+    30 models with the largest differences; red where the plain rating lies outside the robust interval."""
+    d = t.sort(pl.col("difference").abs(), descending=True).head(30).sort("difference")
+    y = np.arange(d.height)
+    fig, ax = plt.subplots(figsize=(7, max(2.2, 0.28 * d.height + 1.2)))
+    colour = np.where(d["depends"].to_numpy(), "#c44e52", "#4c72b0")
+    ax.hlines(y, d["ci_lower"] - d["rating_plain"], d["ci_upper"] - d["rating_plain"], color=colour, lw=3)
+    ax.scatter(d["difference"], y, color=colour, zorder=3)
+    ax.axvline(0, color="#8c8c8c", lw=0.8)
+    ax.set_yticks(y, d["model"].to_list())
+    ax.set_xlabel("robust minus plain rating (Elo points)")
+    return fig
+
+
 def spread(t: pl.DataFrame) -> plt.Figure:
     """Each model's 95% rank range over bootstrap rounds (bar) around its rank by rating (dot)."""
     d = t.sort("rank").head(30)
@@ -217,6 +232,7 @@ def draw_all(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
         ("category_ranks", "category_ranks", lambda: rank_heatmap(tables["category_ranks"], order)),
         ("style", "style", lambda: coefficients(tables["style"])),
         ("stability", "rank_spread", lambda: spread(tables["stability"])),
+        ("robust_board", "robust_board", lambda: robust_shift(tables["robust_board"])),
         (
             "quality_quarantine",
             "quality_quarantine",

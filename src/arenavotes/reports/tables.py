@@ -47,6 +47,9 @@ class ReportInput:
     min_battles: int
     min_category_battles: int
     style_reg: float = 1.0
+    #: battles with ``campaign_p`` (the campaign posterior of their voter), campaign flags not excluded;
+    #: ``None`` when no campaign scan has run on these sources
+    campaign: pl.DataFrame | None = None
 
 
 def report_boards(battles: pl.DataFrame, labels: pl.DataFrame, inp: ReportInput, *, main: bool = True) -> Boards:
@@ -168,6 +171,17 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
             .then(pl.lit("retired"))
             .otherwise(pl.lit("kept"))
         ).sort("rank_now", nulls_last=True)
+    if inp.campaign is not None and inp.campaign.height and (inp.campaign["campaign_p"].fill_null(0) > 0).any():
+        from arenavotes.ratings.robust import robust_board
+
+        keep = inp.campaign.filter(
+            pl.col("model_a").is_in(board["model"].implode()) & pl.col("model_b").is_in(board["model"].implode())
+        )
+        out["robust_board"] = robust_board(
+            keep,
+            RatingParams(ci="sandwich", ties=used.ties, bothbad=used.bothbad, alpha=used.alpha, reg=used.reg),
+            seed=used.seed,
+        )
     for name, frame in inp.quality.items():
         out[f"quality_{name}"] = frame
     return out
