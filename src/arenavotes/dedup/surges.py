@@ -23,8 +23,8 @@ too, and the reason states the counts so that a reader can tell.
 >>> flags, stats = surges(pl.concat([b, burst]))
 >>> flags["reason"].str.extract(r"^(\\S+ won \\d+)").unique().sort().to_list()  # x surged, y (its victim) sank
 ['x won 220', 'y won 100']
->>> stats["days_found"]
-2
+>>> stats["windows_found"]  # each in the windows from 00:00 and from 12:00 the day before
+4
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
     """Flags for battles on days when one of their models surged (see the module docstring), and stats."""
     b = battles.filter(pl.col("tstamp").is_not_null())
     if b.height == 0:
-        return empty(), {"tested": 0, "days_found": 0}
+        return empty(), {"tested": 0, "windows_found": 0}
     c = prepare_counts(b, RatingParams())
     cells = np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
     try:
@@ -112,7 +112,7 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         .sort("model", "day")
     )
     if cells_frame.height == 0:
-        return empty(), {"tested": 0, "days_found": 0}
+        return empty(), {"tested": 0, "windows_found": 0}
     z = cells_frame["z"].to_numpy()
     p = np.r_[norm.sf(z), norm.cdf(z)]  # up, then down
     rej = _bh(p, fdr)
@@ -123,7 +123,7 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
             cells_frame.filter(pl.Series(rej[n:])).with_columns(direction=pl.lit("down")),
         ]
     )
-    stats = {"tested": 2 * n, "days_found": found.height}
+    stats = {"tested": 2 * n, "windows_found": found.height}
     if found.height == 0:
         return empty(), stats
     hit = sides.join(found.select("model", "day", "direction", "z", "n", "wins", "s"), on=["model", "day"]).filter(

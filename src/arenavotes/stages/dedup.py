@@ -53,8 +53,8 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                     for c in sorted(campaigns, key=lambda c: -c["voters_flagged"])[:3]
                 )
                 skipped.append(f"campaign patterns: {found}{', ...' if len(campaigns) > 3 else ''}")
-            if result.stats.get("surges", {}).get("days_found"):
-                skipped.append(f"{result.stats['surges']['days_found']} surging model-days")
+            if result.stats.get("surges", {}).get("windows_found"):
+                skipped.append(f"{result.stats['surges']['windows_found']} surging model-windows")
             if not result.stats["battles_with_prompt"]:
                 skipped.append("no prompt texts: prompt checks skipped")
             lines.append(
