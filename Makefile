@@ -54,6 +54,8 @@ demo: $(STAMP)
 		--map response_b=answer_b --map winner=overall_preference --winner-map -1=model_a,1=model_b
 	$(BIN)/arenavotes report -w $(DEMO) 2023-06 --compare 2023-05 --source arena-2023
 	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
+	$(BIN)/arenavotes report -w $(DEMO) --source llmfao --out $(DEMO)/reports/llmfao
+	sed -n '/^## Campaign-robust board/,/^| model/p' $(DEMO)/reports/llmfao/report.md
 	$(BIN)/arenavotes release -w $(DEMO) v1 --report all --date 2026-11-30
 	$(BIN)/arenavotes sql -w $(DEMO) --release v1 --recipe flag_summary
 	$(BIN)/arenavotes publish -w $(DEMO) v1 --to $(DEMO)-hub
