@@ -74,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/adversarial.py
 	$(BIN)/python bench/llmfao_workers.py
+	$(BIN)/python bench/near_duplicates.py
 	$(BIN)/python bench/categories.py
 	$(BIN)/python bench/pii.py
 	$(BIN)/python bench/release.py
