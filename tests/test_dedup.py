@@ -6,12 +6,13 @@ import datetime as dt
 import gzip
 import json
 import unicodedata
+from pathlib import Path
 
 import hypothesis.strategies as st
 import numpy as np
 import polars as pl
 import pytest
-from conftest import DATA
+from conftest import DATA, run
 from hypothesis import given, settings
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -296,3 +297,57 @@ def test_position_and_single_model_voters() -> None:
     assert (one["flag"] == "single_model_voter").all() and one["reason"][0].startswith(
         f"picked model-003 in {fan.height} of {fan.height} battles"
     )
+
+
+def test_repeats_are_found_across_sources(tmp_path: Path) -> None:
+    """An overlapping export ingested as a second source: its repeated prompt and repeated vote are flagged
+    against the first source, also when only the second source is deduplicated."""
+    a = pl.DataFrame(
+        {
+            "model_a": ["x", "y", "x"],
+            "model_b": ["y", "z", "z"],
+            "winner": ["model_a", "tie", "model_b"],
+            "judge": ["v1", "v2", "v3"],
+            "tstamp": [1700000000.0, 1700000100.0, 1700000200.0],
+            "prompt": ["What is the capital of France?", "Write a poem about the sea", "Explain TCP handshakes"],
+        }
+    )
+    b = pl.DataFrame(
+        {
+            "model_a": ["y", "x"],
+            "model_b": ["x", "z"],
+            "winner": ["model_b", "tie"],
+            "judge": ["v1", "v9"],
+            "tstamp": [1700000500.0, 1700009000.0],
+            "prompt": ["What is the capital of France?", "Something else entirely, asked later"],
+        }
+    )
+    a.write_csv(tmp_path / "a.csv")
+    b.write_csv(tmp_path / "b.csv")
+    ws = tmp_path / "ws"
+    run("init", str(ws))
+    run(
+        "ingest",
+        "-w",
+        str(ws),
+        str(tmp_path / "a.csv"),
+        str(tmp_path / "b.csv"),
+        "--format",
+        "generic",
+        "--map",
+        "voter=judge",
+    )
+    for args in ((), ("--source", "b")):
+        out = run("dedup", "-w", str(ws), *args)
+        assert out.returncode == 0, out.stderr
+        rows = run(
+            "sql",
+            "-w",
+            str(ws),
+            "select b.source, f.flag, f.reason from flags f join battles b using (battle_id) order by 2",
+            "--format",
+            "csv",
+        ).stdout.splitlines()[1:]
+        got = {(r.split(",")[0], r.split(",")[1]) for r in rows}
+        assert got == {("b", "duplicate_prompt"), ("b", "duplicate_vote")}, rows
+        assert all(",a:" in r or "as a:" in r for r in rows)  # the earlier battle is in source a

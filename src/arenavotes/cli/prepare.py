@@ -179,9 +179,10 @@ def _gate_report(paths: Sequence[Path], hits: Sequence[Any], threshold: float) -
 @workspace_option
 @sources_option()
 def dedup(workspace: Path, sources: Sequence[str]) -> None:
-    """Flag repeated prompts, duplicate/fast/over-cap votes, identity leaks and anomalous voters.
+    """Flag repeated prompts, duplicate/fast/over-cap votes, identity leaks, anomalous voters and campaigns.
 
-    Nothing is deleted: flags go to the flags table; 'arenavotes rate' leaves out the flags in
+    Repeats are compared across every source of the workspace. Nothing is deleted: flags go to the
+    flags table; 'arenavotes rate' leaves out the flags in
     [dedup] exclude (default: prompt_capped, duplicate_vote, identity_leak, anomalous_voter,
     campaign_voter).
 

@@ -1,9 +1,10 @@
 """Duplicate and adversarial votes, detected and flagged -- never deleted.
 
-:func:`detect` runs every detector on one source's battles (pure: frames in, flag rows out);
-``arenavotes dedup`` runs it per source and replaces that source's flags in the ``flags`` table.
-The ratings and release stages exclude flags by a documented policy
-(:data:`arenavotes.dedup.flagging.DEFAULT_EXCLUDE`, setting ``[dedup] exclude``).
+:func:`repeats` runs the detectors of repeated prompts and repeated votes over *all* sources at once (a
+prompt or a vote seen in another source is a repeat too); :func:`detect` runs every other detector on one
+source's battles and adds the repeats that fall in it (pure: frames in, flag rows out). ``arenavotes
+dedup`` replaces each source's flags in the ``flags`` table. The ratings and release stages exclude flags
+by a documented policy (:data:`arenavotes.dedup.flagging.DEFAULT_EXCLUDE`, setting ``[dedup] exclude``).
 
 >>> import polars as pl
 >>> from arenavotes.config import DedupSettings
@@ -27,7 +28,7 @@ from arenavotes.config import DedupSettings
 from arenavotes.dedup import campaigns, identity, prompts, surges, voters, votes
 from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_SCHEMA, empty
 
-__all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect"]
+__all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect", "repeats"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,38 +37,67 @@ class Detection:
     stats: dict[str, Any]
 
 
-def detect(
-    battles: pl.DataFrame, prompt_text: pl.DataFrame, answers: pl.DataFrame, settings: DedupSettings
-) -> Detection:
-    """All detectors over one source. ``prompt_text``: battle_id, text (user turns);
-    ``answers``: battle_id, side, text (assistant turns of that side)."""
-    s = settings
+def _with_optional(battles: pl.DataFrame) -> pl.DataFrame:
     optional: dict[str, pl.DataType] = {
         "tstamp": pl.Datetime("us", "UTC"),
         "voter_id": pl.String(),
         "tokens_a": pl.Int32(),
         "tokens_b": pl.Int32(),
     }
-    battles = battles.with_columns(
+    return battles.with_columns(
         pl.lit(None, dtype).alias(c) for c, dtype in optional.items() if c not in battles.columns
     )
+
+
+def repeats(battles: pl.DataFrame, prompt_text: pl.DataFrame, settings: DedupSettings) -> Detection:
+    """Repeated prompts (exact, capped, near) and repeated votes over the battles of every source together."""
+    s = settings
+    battles = _with_optional(battles)
     parts: list[pl.DataFrame] = []
     stats: dict[str, Any] = {"battles": battles.height}
     k = prompts.keyed(battles, prompt_text)
     stats["battles_with_prompt"] = k.height
     if k.height:
         parts.append(prompts.exact_duplicates(k))
-        capped, cap_stats = prompts.cap_frequent(k, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
+        capped, stats["cap"] = prompts.cap_frequent(k, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
         parts.append(capped)
-        stats["cap"] = cap_stats
         parts.append(prompts.near_duplicates(k, threshold=s.near_threshold, seed=s.seed + 1))
+    timed = battles["voter_id"].null_count() < battles.height and battles["tstamp"].null_count() < battles.height
+    if timed and k.height:
+        parts.append(votes.duplicate_votes(battles, k, window=s.duplicate_window))
+    flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
+    return Detection(flags, stats)
+
+
+def detect(
+    battles: pl.DataFrame,
+    prompt_text: pl.DataFrame,
+    answers: pl.DataFrame,
+    settings: DedupSettings,
+    repeated: Detection | None = None,
+) -> Detection:
+    """All detectors over one source. ``prompt_text``: battle_id, text (user turns);
+    ``answers``: battle_id, side, text (assistant turns of that side). ``repeated``: :func:`repeats` over every
+    source of the workspace (its flags on these battles are used); without it, repeats within this source."""
+    s = settings
+    battles = _with_optional(battles)
+    parts: list[pl.DataFrame] = []
+    stats: dict[str, Any] = {"battles": battles.height}
+    if repeated is None:
+        repeated = repeats(battles, prompt_text, s)
+    mine = repeated.flags.filter(pl.col("battle_id").is_in(battles["battle_id"].implode()))
+    parts.append(mine)
+    with_text = prompt_text.filter(pl.col("text").str.strip_chars() != "")["battle_id"]
+    stats["battles_with_prompt"] = int(battles["battle_id"].is_in(with_text.implode()).sum())
+    stats["repeats_over_battles"] = repeated.stats["battles"]  # more than this source's: across sources
+    if "cap" in repeated.stats:
+        stats["cap"] = repeated.stats["cap"]
     has_voters = "voter_id" in battles.columns and battles["voter_id"].null_count() < battles.height
     has_time = "tstamp" in battles.columns and battles["tstamp"].null_count() < battles.height
     stats["voter_checks"] = bool(has_voters)
     stats["time_checks"] = bool(has_voters and has_time)
     stats["surge_checks"] = bool(has_time)
     if has_voters and has_time:
-        parts.append(votes.duplicate_votes(battles, k, window=s.duplicate_window))
         parts.append(
             votes.fast_votes(battles, min_seconds=s.fast_min_seconds, read_tokens_per_second=s.read_tokens_per_second)
         )

@@ -41,6 +41,19 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFra
     return battles, texts, answers
 
 
+def load_repeat_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(battles, prompt texts) of every source: what the repeated-prompt and repeated-vote detectors compare."""
+    battles = frame(
+        con, "SELECT battle_id, source, tstamp, model_a, model_b, voter_id FROM battles ORDER BY battle_id", []
+    )
+    texts = frame(
+        con,
+        "SELECT battle_id, string_agg(content, chr(10) ORDER BY turn) AS text FROM prompts GROUP BY 1 ORDER BY 1",
+        [],
+    )
+    return battles, texts
+
+
 def replace_flags(con: duckdb.DuckDBPyConnection, source: str, flags: pl.DataFrame, run_id: str) -> None:
     with transaction(con):
         con.execute("DELETE FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source])

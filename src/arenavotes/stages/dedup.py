@@ -1,6 +1,7 @@
-"""Stage ``dedup``: flag repeated prompts, duplicate/fast/over-cap votes, identity leaks and anomalous
-voters, per source (one transaction and run each). Nothing is deleted; ``rate`` and ``release`` leave out
-the flags in ``[dedup] exclude``.
+"""Stage ``dedup``: flag repeated prompts, duplicate/fast/over-cap votes, identity leaks, anomalous voters
+and campaigns, per source (one transaction and run each). Repeated prompts and votes are found across every
+source of the workspace (an overlapping export ingested as a second source repeats the first). Nothing is
+deleted; ``rate`` and ``release`` leave out the flags in ``[dedup] exclude``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ class DedupOptions:
 
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
-    from arenavotes.dedup import detect
-    from arenavotes.dedup.store import flag_counts, load_source, replace_flags
+    from arenavotes.dedup import detect, repeats
+    from arenavotes.dedup.store import flag_counts, load_repeat_inputs, load_source, replace_flags
     from arenavotes.sources import resolve_sources
 
     settings = ws.settings()
@@ -30,10 +31,12 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     rows_in = flagged_total = 0
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
+        # repeated prompts and votes are compared across every source of the workspace, chosen or not
+        repeated = repeats(*load_repeat_inputs(con), settings.dedup)
         for source in chosen:
             with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
                 battles, texts, answers = load_source(con, source)
-                result = detect(battles, texts, answers, settings.dedup)
+                result = detect(battles, texts, answers, settings.dedup, repeated)
                 replace_flags(con, source, result.flags, run.run_id)
                 flagged = result.flags["battle_id"].n_unique()
                 run.rows_in, run.rows_out, run.counts = battles.height, flagged, result.stats
