@@ -191,8 +191,6 @@ def markdown(rows: list[dict[str, object]]) -> str:
         return str(v)
 
     header = list(rows[0])
-    text = [cell(r[h]) for r in rows for h in header]
-    del text
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for r in rows:
         vals = []

@@ -62,6 +62,7 @@ import numpy as np
 import polars as pl
 from scipy.special import logsumexp
 
+from arenavotes.dedup.fdr import ebh
 from arenavotes.dedup.flagging import empty, from_frame
 from arenavotes.dedup.voters import Votes
 
@@ -82,11 +83,11 @@ class CampaignScan:
 
 
 def campaign_classes(votes: Votes) -> list[tuple[str, str]]:
-    """Every (model, template) class scanned; the model-free ``contrarian`` class has model ``""``."""
-    out = [("", "contrarian")] if votes.theta is not None else []
-    for m in votes.models:
-        out += [(m, "target"), (m, "against")] + ([(m, "omnipresent")] if votes.theta is not None else [])
-    return out
+    """Every (model, template) class scanned; the model-free ``contrarian`` class has model ``""``. Without the
+    board's strengths there is no weaker side, so no ``omnipresent`` or ``contrarian`` class."""
+    ranked = votes.theta is not None
+    per_model = [t for t in TEMPLATES if t != "contrarian" and (ranked or t != "omnipresent")]
+    return ([("", "contrarian")] if ranked else []) + [(m, t) for m in votes.models for t in per_model]
 
 
 def vote_log_ratios(votes: Votes, klass: tuple[str, str], eps: float = 0.1) -> np.ndarray:
@@ -132,10 +133,14 @@ def voter_likelihood_ratios(votes: Votes, eps: float = 0.1) -> tuple[np.ndarray,
     return out, classes
 
 
+def _pi_grid(n_voters: int) -> np.ndarray:
+    """The shares of voters a pattern may hold, fixed in advance (from one voter to half of them)."""
+    return np.unique(np.geomspace(1.0 / max(n_voters, 2), 0.5, 16))
+
+
 def class_evalues(log_l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log e-value of every class (the mixture over a grid of voter shares pi) and the best pi."""
-    n_voters = log_l.shape[0]
-    grid = np.unique(np.geomspace(1.0 / max(n_voters, 2), 0.5, 16))
+    grid = _pi_grid(log_l.shape[0])
     per_pi = np.stack(
         [np.logaddexp(np.log1p(-p), np.log(p) + log_l).sum(axis=0) for p in grid], axis=1
     )  # classes x grid
@@ -144,7 +149,7 @@ def class_evalues(log_l: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _best_lambda(sums: np.ndarray) -> tuple[np.ndarray, float]:
     """The column of ``sums`` (voters x lam) and the voter share pi that maximise the mixture likelihood."""
-    grid = np.unique(np.geomspace(1.0 / max(sums.shape[0], 2), 0.5, 16))
+    grid = _pi_grid(sums.shape[0])
     best = (-np.inf, 0, 0.0)
     for g in range(sums.shape[1]):
         ll = np.logaddexp(np.log1p(-grid)[None, :], np.log(grid)[None, :] + sums[:, g : g + 1]).sum(axis=0)
@@ -152,18 +157,6 @@ def _best_lambda(sums: np.ndarray) -> tuple[np.ndarray, float]:
         if ll[k] > best[0]:
             best = (float(ll[k]), g, float(grid[k]))
     return sums[:, best[1]], best[2]
-
-
-def ebh(log_e: np.ndarray, q: float) -> np.ndarray:
-    """e-BH: reject the r hypotheses with the largest e-values, r = max{r : E_(r) >= m / (q r)}."""
-    m = len(log_e)
-    order = np.argsort(-log_e, kind="stable")
-    ranks = np.arange(1, m + 1)
-    ok = log_e[order] >= np.log(m / (q * ranks))
-    r = int(ranks[ok].max()) if ok.any() else 0
-    rej = np.zeros(m, dtype=bool)
-    rej[order[:r]] = True
-    return rej
 
 
 def mixture_posteriors(log_l: np.ndarray, pi0: np.ndarray, iterations: int = 500) -> tuple[np.ndarray, np.ndarray]:

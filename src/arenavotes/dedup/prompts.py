@@ -188,7 +188,7 @@ def _shingle_keys(texts: list[str], lens: np.ndarray, first: int, size: int, see
             h[at] = np.array([_whole(texts[p]) for p in short], dtype=np.uint32)
             keep[at] = True
         pid = np.repeat(np.arange(first, first + len(lens), dtype=np.uint64), lens)[keep]
-        mixed = _mix(h[keep].astype(np.uint64) ^ np.uint64(seed)) >> np.uint64(32)
+        mixed = mix64(h[keep].astype(np.uint64) ^ np.uint64(seed)) >> np.uint64(32)
     return (pid << np.uint64(32)) | mixed
 
 
@@ -199,7 +199,7 @@ def _whole(text: str) -> int:
     return h & 0xFFFFFFFF
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
+def mix64(x: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser: spreads the polynomial hash over all 64 bits."""
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -277,7 +277,7 @@ def minhash_signatures(keys: np.ndarray, n_texts: int, perms: int = 128, seed: i
     if len(keys) == 0:
         return sig
     pid = (keys >> np.uint64(32)).astype(np.int64)
-    g = _mix((keys & np.uint64(0xFFFFFFFF)) ^ _mix(np.array([seed], dtype=np.uint64)))
+    g = mix64((keys & np.uint64(0xFFFFFFFF)) ^ mix64(np.array([seed], dtype=np.uint64)))
     np.minimum.at(
         sig.reshape(-1), pid * perms + (g >> top).astype(np.int64), g & ((np.uint64(1) << top) - np.uint64(1))
     )
@@ -288,7 +288,7 @@ def minhash_signatures(keys: np.ndarray, n_texts: int, perms: int = 128, seed: i
     attempt = 0
     while len(r):
         attempt += 1
-        probe = (_mix(bins * np.uint64(0x9E3779B97F4A7C15) + np.uint64(attempt) + np.uint64(seed)) >> top).astype(
+        probe = (mix64(bins * np.uint64(0x9E3779B97F4A7C15) + np.uint64(attempt) + np.uint64(seed)) >> top).astype(
             np.int64
         )  # bin -> the bin it borrows from on this attempt, the same for every text
         src = probe[c]
@@ -342,7 +342,7 @@ def near_duplicates(k: pl.DataFrame, threshold: float = 0.9, perms: int = 128, s
         block = sig[:, band * rows : (band + 1) * rows]
         bucket = np.zeros(len(block), dtype=np.uint64)
         for col in range(rows):  # one 64-bit hash per band row: equal rows share a bucket
-            bucket = _mix(bucket * np.uint64(0x100000001B3) ^ block[:, col])
+            bucket = mix64(bucket * np.uint64(0x100000001B3) ^ block[:, col])
         found.append(_bucket_pairs(bucket))
     n = uniq.height
     every = np.concatenate(found)

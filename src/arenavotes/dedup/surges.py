@@ -35,24 +35,13 @@ import numpy as np
 import polars as pl
 from scipy.stats import norm
 
+from arenavotes.dedup.fdr import bh
 from arenavotes.dedup.flagging import empty, from_frame
-from arenavotes.errors import UserError
+from arenavotes.dedup.voters import davidson_board
 from arenavotes.ratings.core import RatingParams, prepare_counts
-from arenavotes.ratings.ties import fit_tie_model, outcome_probs_grads
+from arenavotes.ratings.ties import outcome_probs_grads
 
 DETECTOR = "campaign/surge@1"
-
-
-def _bh(p: np.ndarray, q: float) -> np.ndarray:
-    m = len(p)
-    if m == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.argsort(p, kind="stable")
-    ok = p[order] <= q * np.arange(1, m + 1) / m
-    cut = int(np.flatnonzero(ok).max()) + 1 if ok.any() else 0
-    rej = np.zeros(m, dtype=bool)
-    rej[order[:cut]] = True
-    return rej
 
 
 def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tuple[pl.DataFrame, dict[str, Any]]:
@@ -62,10 +51,10 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         return empty(), {"tested": 0, "windows_found": 0}
     c = prepare_counts(b, RatingParams())
     cells = np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
-    try:
-        theta, phi, _ = fit_tie_model("davidson", c.i, c.j, cells, c.n_models)
-    except UserError:  # a model that never lost or never won: a small ridge keeps the board finite
-        theta, phi, _ = fit_tie_model("davidson", c.i, c.j, cells, c.n_models, reg=0.01)
+    fit = davidson_board(c.i, c.j, cells, c.n_models)
+    if fit is None:
+        return empty(), {"tested": 0, "windows_found": 0}
+    theta, phi, _ = fit
     enum = pl.Enum(list(c.models))
     coded = b.select(
         "battle_id",
@@ -115,7 +104,7 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         return empty(), {"tested": 0, "windows_found": 0}
     z = cells_frame["z"].to_numpy()
     p = np.r_[norm.sf(z), norm.cdf(z)]  # up, then down
-    rej = _bh(p, fdr)
+    rej = bh(p, fdr)
     n = cells_frame.height
     found = pl.concat(
         [

@@ -35,7 +35,9 @@ from scipy import sparse
 from scipy.special import logsumexp
 from scipy.stats import binomtest, chi2, norm
 
+from arenavotes.dedup.fdr import bh, ebh
 from arenavotes.dedup.flagging import empty, from_frame
+from arenavotes.dedup.prompts import mix64
 from arenavotes.errors import UserError
 from arenavotes.ratings.bt import pinv_sum_zero
 from arenavotes.ratings.core import RatingParams, prepare_counts
@@ -112,21 +114,31 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     return Votes(voters, v, i, j, obs, a_is_i, probs, b["battle_id"].to_numpy(), c.models, theta)
 
 
+def davidson_board(
+    i: np.ndarray, j: np.ndarray, cells: np.ndarray, k: int
+) -> tuple[np.ndarray, float, dict[str, np.ndarray]] | None:
+    """The Davidson fit of all votes that the detectors compare against; ``None`` if it cannot be fitted.
+
+    A model that never lost (or never won) has no finite strength: a small ridge then keeps this auxiliary
+    board finite (the detectors only use it as a reference, never as a published rating)."""
+    for reg in (0.0, 0.01):
+        try:
+            return fit_tie_model("davidson", i, j, cells, k, reg=reg)
+        except UserError:
+            continue
+    return None
+
+
 def _davidson_without_voter(
     c: object, cells: np.ndarray, v: np.ndarray, i: np.ndarray, j: np.ndarray, obs: np.ndarray, n_voters: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Davidson outcome probabilities of each vote, strengths refitted without its voter (one step), and the
     strengths fitted on all votes."""
     k = c.n_models  # type: ignore[attr-defined]
-    try:
-        theta, phi, parts = fit_tie_model("davidson", c.i, c.j, cells, k)  # type: ignore[attr-defined]
-    except UserError:
-        # a model that never lost (or never won) has no finite strength: a small ridge keeps this auxiliary
-        # model finite (it only lends PRIOR_VOTES of weight to each pair's own history)
-        try:
-            theta, phi, parts = fit_tie_model("davidson", c.i, c.j, cells, k, reg=0.01)  # type: ignore[attr-defined]
-        except UserError:
-            return np.full((len(obs), 3), 1.0 / 3), None
+    fit = davidson_board(c.i, c.j, cells, k)  # type: ignore[attr-defined]
+    if fit is None:
+        return np.full((len(obs), 3), 1.0 / 3), None
+    theta, phi, parts = fit
     info = parts["fisher"][:k, :k]
     f_inv = pinv_sum_zero(info)
     _, g = outcome_probs_grads("davidson", theta[i] - theta[j], phi)
@@ -136,19 +148,6 @@ def _davidson_without_voter(
     d = theta_loo[v, i] - theta_loo[v, j]
     probs, _ = outcome_probs_grads("davidson", d, phi)
     return probs, theta
-
-
-def _bh(p: np.ndarray, q: float) -> np.ndarray:
-    """Benjamini-Hochberg rejections at level q."""
-    m = len(p)
-    if m == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.argsort(p)
-    ok = p[order] <= q * np.arange(1, m + 1) / m
-    cut = np.max(np.flatnonzero(ok)) + 1 if ok.any() else 0
-    rej = np.zeros(m, dtype=bool)
-    rej[order[:cut]] = True
-    return rej
 
 
 def _vote_flags(
@@ -174,10 +173,7 @@ def _counts(votes: Votes) -> np.ndarray:
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     """SplitMix64's output function: a fixed, well-mixed bijection of 64-bit integers (vectorised)."""
     with np.errstate(over="ignore"):
-        x = x + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        return mix64(x + np.uint64(0x9E3779B97F4A7C15))
 
 
 def vote_uniforms(votes: Votes, seed: int = 0) -> np.ndarray:
@@ -226,7 +222,7 @@ def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int 
     p_voter = np.where(n >= min_votes, chi2.sf(stat, 2 * np.maximum(n, 1)), 1.0)
     tested = n >= min_votes
     rej = np.zeros(len(n), dtype=bool)
-    rej[tested] = _bh(p_voter[tested], fdr)
+    rej[tested] = bh(p_voter[tested], fdr)
     why = [
         f"voter's {n[i]} votes are unlikely under everyone else's model (Fisher p={p_voter[i]:.1e}, BH q={fdr})"
         for i in range(len(n))
@@ -255,16 +251,8 @@ def evalue_test(
     log_e = logsumexp(llr, axis=1) - np.log(k)
     n = _counts(votes)
     tested = n >= min_votes
-    # e-BH: reject the r voters with the largest e-values, r = max{r : E_(r) >= m / (fdr r)}
-    e = np.where(tested, log_e, -np.inf)
-    m = int(tested.sum())
-    order = np.argsort(-e)
-    r = 0
-    for rank, idx in enumerate(order[:m], start=1):
-        if e[idx] >= np.log(m / (fdr * rank)):
-            r = rank
     rej = np.zeros(n_v, dtype=bool)
-    rej[order[:r]] = True
+    rej[tested] = ebh(log_e[tested], fdr)
     fav = np.argmax(llr, axis=1)
     why = [
         f"voter's votes favour {votes.models[fav[i]]} far beyond everyone else's model (e-value "
@@ -284,7 +272,7 @@ def position_bias(votes: Votes, fdr: float = 0.01, min_votes: int = 20) -> pl.Da
     for i in np.flatnonzero(tested):  # one exact test per voter (voters, not votes)
         p[i] = binomtest(int(k[i]), int(n[i]), 0.5).pvalue
     rej = np.zeros(len(n), dtype=bool)
-    rej[tested] = _bh(p[tested], fdr)
+    rej[tested] = bh(p[tested], fdr)
     why = [
         f"picked the side shown first in {k[i]} of {n[i]} decisive votes (binomial p={p[i]:.1e})" for i in range(len(n))
     ]
@@ -313,7 +301,7 @@ def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: 
     fav = np.where(cand, p, 1.0).argmin(axis=1)
     tested = cand.any(axis=1)
     rej = np.zeros(n_v, dtype=bool)
-    rej[tested] = _bh(np.minimum(best[tested] * k, 1.0), fdr)  # Bonferroni over a voter's models, BH over voters
+    rej[tested] = bh(np.minimum(best[tested] * k, 1.0), fdr)  # Bonferroni over a voter's models, BH over voters
     why = [
         f"picked {votes.models[fav[i]]} in {picked[i, fav[i]]:g} of {shown[i, fav[i]]:g} battles where it "
         f"appeared (expected {expect[i, fav[i]]:.1f})"

@@ -192,6 +192,16 @@ LMARENA_TAG_LABELS: tuple[Label, ...] = (
 )
 
 _BASE = {"model_a": ("model_a",), "model_b": ("model_b",), "winner": ("winner",)}
+#: FastChat's battle record fields, as its clean_battle files and the Hub arena datasets name them.
+_FASTCHAT_FIELDS = {
+    **_BASE,
+    "id": ("question_id",),
+    "voter": ("judge",),
+    "tstamp": ("tstamp",),
+    "anony": ("anony",),
+    "language": ("language",),
+    "turn": ("turn",),
+}
 
 
 def _citations(side: str) -> Callable[[Callable[..., str]], str]:
@@ -232,15 +242,7 @@ _FASTCHAT_CLEAN_BATTLE = Format(
     "tstamp, [turn, language]}",
     requires=frozenset({"model_a", "model_b", "winner", "judge", "tstamp"}),
     excludes=frozenset({"conversation_a", "turns", "category_tag"}),
-    paths={
-        **_BASE,
-        "id": ("question_id",),
-        "voter": ("judge",),
-        "tstamp": ("tstamp",),
-        "anony": ("anony",),
-        "language": ("language",),
-        "turn": ("turn",),
-    },
+    paths=_FASTCHAT_FIELDS,
     private_keys=("judge",),
     voter_prefix_strip="arena_user_",
     example="clean_battle_20240220.json",
@@ -380,13 +382,7 @@ FORMATS: tuple[Format, ...] = (
         requires=frozenset({"model_a", "model_b", "winner"}),
         excludes=frozenset({"turns", "num"}),
         paths={
-            **_BASE,
-            "id": ("question_id",),
-            "voter": ("judge",),
-            "tstamp": ("tstamp",),
-            "anony": ("anony",),
-            "language": ("language",),
-            "turn": ("turn",),
+            **_FASTCHAT_FIELDS,
             "conversation_a": ("conversation_a",),
             "conversation_b": ("conversation_b",),
         },
@@ -399,16 +395,7 @@ FORMATS: tuple[Format, ...] = (
         name="arena-battles-with-prompts",
         summary="Chatbot Arena battles with user prompts (2023 JSON lines: question_id, judge, turns, ...)",
         requires=frozenset({"model_a", "model_b", "winner", "turns"}),
-        paths={
-            **_BASE,
-            "id": ("question_id",),
-            "voter": ("judge",),
-            "tstamp": ("tstamp",),
-            "anony": ("anony",),
-            "language": ("language",),
-            "turn": ("turn",),
-            "prompt": ("turns",),
-        },
+        paths={**_FASTCHAT_FIELDS, "prompt": ("turns",)},
         conversation="prompt_only",
         private_keys=("judge",),
         example="battles_with_prompts.jsonl",

@@ -27,6 +27,8 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import polars as pl
 
@@ -42,7 +44,7 @@ def _fit(frame: pl.DataFrame, params: RatingParams, weight: str) -> tuple[tuple[
     c = PairCounts.from_battles(frame, weight=weight)
     p = params
     if (c.battles_per_model() <= 0).any() and p.reg <= 0:
-        p = RatingParams(**{**params.__dict__, "reg": 1e-4})  # a model whose votes were all drawn out
+        p = dataclasses.replace(params, reg=1e-4)  # a model whose votes were all drawn out
     theta, extra, parts = fit_with_parts(c, p)
     cov = sandwich_cov(c, theta, p, extra, parts=parts)
     return c.models, theta[: c.n_models], np.clip(np.diag(cov)[: c.n_models], 0, None)
