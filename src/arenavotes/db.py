@@ -39,6 +39,11 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
     if path is not None and not read_only:
         make_private(path)
     con.execute("SET TimeZone = 'UTC'")
+    try:
+        limit_memory(con, path)
+    except UserError:
+        con.close()
+        raise
     if not read_only:
         ensure_schema(con)
     elif path is not None and (
@@ -48,6 +53,33 @@ def connect(path: Path | None, read_only: bool = False) -> duckdb.DuckDBPyConnec
         connect(path).close()
         return connect(path, read_only=True)
     return con
+
+
+#: DuckDB's share of memory unless ARENAVOTES_MEMORY_LIMIT says otherwise (a DuckDB size: '1GB', '500MB')
+MEMORY_LIMIT = "1GB"
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+    """Cap DuckDB's memory (:data:`MEMORY_LIMIT`, or ``ARENAVOTES_MEMORY_LIMIT``) and give it a spill folder
+    beside the workspace database, so that big joins, sorts and inserts spill to disk instead of growing
+    without bound (DuckDB's own default is 80% of the machine). One thread per core."""
+    limit = os.environ.get("ARENAVOTES_MEMORY_LIMIT", MEMORY_LIMIT)
+    try:
+        con.execute(f"SET memory_limit = '{limit}'")
+    except duckdb.Error as exc:
+        raise UserError(
+            f"ARENAVOTES_MEMORY_LIMIT={limit!r}: not a memory size ({str(exc).splitlines()[0]})",
+            hint="use a size such as 2GB or 800MB",
+        ) from None
+    if path is not None:
+        # spilled blocks hold texts before scrubbing: the folder is private like the database file
+        spill = path.with_name(path.name + ".tmp")
+        try:
+            spill.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(spill, 0o700)
+        except OSError:
+            return  # a read-only place: DuckDB then keeps everything in memory
+        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
 
 
 def make_private(path: Path) -> None:

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import duckdb
@@ -35,11 +36,11 @@ from arenavotes.config import IngestSettings, Settings
 from arenavotes.db import transaction
 from arenavotes.errors import UserError
 from arenavotes.ingest.coerce import install_macros
-from arenavotes.ingest.containers import Staged, stage_file
+from arenavotes.ingest.containers import Staged, stage_batches, stage_file
 from arenavotes.ingest.explain import no_format_error, refine
 from arenavotes.ingest.formats import FORMATS, Format, detect, get_format
 from arenavotes.ingest.mapping import ReadOptions, apply
-from arenavotes.ingest.normalize import Normalized, normalize
+from arenavotes.ingest.normalize import CARRY_TABLES, Normalized, normalize
 from arenavotes.ingest.readers import columns_checked
 from arenavotes.ingest.sniff import unopenable
 from arenavotes.ingest.sqlfields import record_keys
@@ -145,19 +146,19 @@ def ingest_file(
     run_id = new_run_id()
     install_macros(con)
     try:
-        fmt, result = read_file(con, path, read, source=source, key=key, settings=settings, run_id=run_id, label=label)
-        if result.kept == 0 and result.rows_in > 0:
-            raise _nothing_kept(con, path, fmt, result.rows_in, result.quarantined)
+        _drop_carry(con)
+        # the first batch (for CSV and JSON arrays, the whole file) is staged before the transaction opens:
+        # the CSV reader recovers from DuckDB errors, which would abort an open transaction
+        batches = stage_batches(con, path, read.container, read.csv)
+        first = next(batches, None)
         with transaction(con):
             _delete_source(con, source)
-            con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
-            con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
-            con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
-            con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
-            if result.images:
-                con.execute("INSERT INTO message_images SELECT * FROM _new_message_images")
-                con.execute("INSERT INTO images SELECT * FROM _new_images ON CONFLICT DO NOTHING")
-                con.execute("INSERT INTO image_data SELECT * FROM _new_image_data ON CONFLICT DO NOTHING")
+            staged = itertools.chain([first] if first else [], batches)
+            fmt, result = _read_into(
+                con, path, read, staged, source=source, key=key, settings=settings, run_id=run_id, label=label
+            )
+            if result.kept == 0 and result.rows_in > 0:
+                raise _nothing_kept(con, path, fmt, source, result.rows_in, result.quarantined)
             con.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -196,6 +197,7 @@ def ingest_file(
                 on_write(con, source)
     finally:
         _drop_temp(con)
+        _drop_carry(con)
     status = "replaced" if previous else "ingested"
     return IngestReport(
         label,
@@ -209,6 +211,51 @@ def ingest_file(
         result.messages,
         run_id,
     )
+
+
+def _read_into(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    read: ReadOptions,
+    batches: Iterable[Staged],
+    *,
+    source: str,
+    key: bytes,
+    settings: IngestSettings,
+    run_id: str,
+    label: str,
+) -> tuple[Format, Normalized]:
+    """Normalize and insert the ``batches`` of ``path`` (:func:`~arenavotes.ingest.containers.stage_batches`)
+    into the workspace tables, inside the caller's transaction; the counts
+    are summed over the batches. Ids repeated across batches are found through the carried ``_seen_*``
+    tables, exactly as within one batch."""
+    fmt: Format | None = None
+    totals = Normalized(0, 0, {}, 0, 0, 0)
+    for staged in batches:
+        if fmt is None and staged.staged:
+            fmt = _choose_format(con, staged, read, path)  # from the first batch with a readable record
+        part = normalize(
+            con,
+            staged,
+            fmt or _choose_format(con, staged, read, path),
+            source=source,
+            key=key,
+            settings=settings,
+            run_id=run_id,
+            file_label=label,
+        )
+        assert part.rows_in == part.kept + sum(part.quarantined.values()), "records lost in ingest"
+        con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
+        con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
+        con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
+        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+        if part.images:
+            con.execute("INSERT INTO message_images SELECT * FROM _new_message_images")
+            con.execute("INSERT INTO images SELECT * FROM _new_images ON CONFLICT DO NOTHING")
+            con.execute("INSERT INTO image_data SELECT * FROM _new_image_data ON CONFLICT DO NOTHING")
+        totals = totals.plus(part)
+        _drop_temp(con)
+    return fmt or get_format("generic"), totals
 
 
 def read_file(
@@ -234,11 +281,13 @@ def read_file(
 
 
 def _nothing_kept(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, rows_in: int, quarantined: Mapping[str, int]
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, source: str, rows_in: int, quarantined: Mapping[str, int]
 ) -> UserError:
     """The error for a non-empty file without a single usable battle (nothing is written then)."""
     why = ", ".join(f"{reason} {n:,}" for reason, n in sorted(quarantined.items(), key=lambda x: (-x[1], x[0])))
-    first = con.sql("SELECT location, reason, detail FROM _new_quarantine ORDER BY row_number LIMIT 1").fetchall()
+    first = con.execute(
+        "SELECT location, reason, detail FROM quarantine WHERE source = ? ORDER BY row_number LIMIT 1", [source]
+    ).fetchall()
     where = ""
     if first:
         location, reason, detail = first[0]
@@ -337,4 +386,10 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         "_new_image_data",
         "_new_message_images",
     ):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _drop_carry(con: duckdb.DuckDBPyConnection) -> None:
+    """The state carried from batch to batch of one file (ids seen, copies of id-less records)."""
+    for t in CARRY_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {t}")

@@ -30,17 +30,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+from duckdb.sqltypes import DuckDBPyType
 
 from arenavotes.errors import UserError
 from arenavotes.ingest.csv_records import stage_csv
-from arenavotes.ingest.json_records import stage_json_array, stage_json_lines
+from arenavotes.ingest.json_records import json_lines_parts, stage_json_array, stage_json_lines, stage_json_lines_part
 from arenavotes.ingest.rejects import EMPTY_REJECTS, REJECTS_COLUMNS, encodable
 from arenavotes.ingest.sniff import open_text_bytes, read_head, sniff_container
 
 if TYPE_CHECKING:
     from arenavotes.ingest.mapping import CsvDialect
 
-__all__ = ["CONTAINERS", "REJECTS_COLUMNS", "Staged", "encodable", "read_head", "sniff_container", "stage_file"]
+__all__ = [
+    "CONTAINERS",
+    "REJECTS_COLUMNS",
+    "Staged",
+    "encodable",
+    "read_head",
+    "sniff_container",
+    "stage_batches",
+    "stage_file",
+]
 
 CONTAINERS = ("json-lines", "json-array", "csv", "parquet")
 _UNIT = {"json-lines": "line", "json-array": "element", "csv": "row", "parquet": "row"}
@@ -56,6 +66,8 @@ class Staged:
     columns: tuple[str, ...]  # the file's columns (tabular) or ('_rec',) for JSON
     staged: int
     rejected: int
+    #: tabular files: each column's DuckDB type (nested fields of a STRUCT column are then read natively)
+    types: dict[str, DuckDBPyType] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_json(self) -> bool:
@@ -85,6 +97,90 @@ _STAGERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Path], None]] = {
 }
 
 
+#: a batch of a big file: about this many bytes of JSON lines, or this many parquet rows
+BATCH_BYTES = 32 << 20
+BATCH_ROWS = 250_000
+#: the first batch of JSON lines holds at least this many lines: a format is recognised from its first records
+PROBE_LINES = 1_000
+
+
+def stage_batches(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    container: str | None = None,
+    dialect: CsvDialect | None = None,
+    *,
+    batch_bytes: int | None = None,
+    batch_rows: int | None = None,
+) -> Iterator[Staged]:
+    """:func:`stage_file` in batches, so that memory does not grow with the file: JSON lines in pieces of
+    about ``batch_bytes`` cut at line ends, parquet ``batch_rows`` rows at a time; ``_row`` keeps counting
+    from the start of the file. Each batch replaces the previous one's ``_stage`` and ``_rejects``. Other
+    containers (CSV, a JSON array) need the whole file to find their records and come as one batch."""
+    batch_bytes = batch_bytes or BATCH_BYTES
+    batch_rows = batch_rows or BATCH_ROWS
+    encoding = dialect.encoding if dialect else "utf-8"
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    head = read_head(path)
+    container = container or sniff_container(path, head)
+    if container == "json-lines" and utf8:
+        for data, first_line in json_lines_parts(path, batch_bytes, PROBE_LINES):
+            _drop_stage(con)
+            stage_json_lines_part(con, data, first_line)
+            yield _staged(con, path, container)
+    elif container == "parquet":
+        yield from _parquet_batches(con, path, batch_rows)
+    else:
+        yield stage_file(con, path, container, dialect)
+
+
+def _parquet_batches(con: duckdb.DuckDBPyConnection, path: Path, batch_rows: int) -> Iterator[Staged]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+        total = pf.metadata.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(
+            f"{path}: not a readable parquet file: {_first_line(exc)}", hint="is the file complete? re-export it"
+        ) from None
+    if total <= batch_rows:
+        yield stage_file(con, path, "parquet")
+        return
+    row = 1
+    try:
+        for batch in pf.iter_batches(batch_size=batch_rows):
+            _drop_stage(con)
+            table = pa.Table.from_batches([batch])
+            con.register(
+                "_parquet_part", table.add_column(0, "_row", pa.array(range(row, row + len(table)), pa.int64()))
+            )
+            con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _parquet_part")
+            con.unregister("_parquet_part")
+            con.execute(f"CREATE TEMP TABLE _rejects AS SELECT * FROM ({EMPTY_REJECTS})")
+            row += len(table)
+            yield _staged(con, path, "parquet")
+    except (OSError, pa.ArrowException) as exc:
+        raise UserError(
+            f"{path}: not a readable parquet file (row {row:,} on): {_first_line(exc)}",
+            hint="is the file complete? re-export it",
+        ) from None
+
+
+def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS _stage")
+    con.execute("DROP TABLE IF EXISTS _rejects")
+
+
+def _staged(con: duckdb.DuckDBPyConnection, path: Path, container: str) -> Staged:
+    table = con.table("_stage")
+    types = {c: t for c, t in zip(table.columns, table.types, strict=True) if c != "_row"}
+    return Staged(
+        path, container, _UNIT[container], tuple(types), _count(con, "_stage"), _count(con, "_rejects"), types
+    )
+
+
 def stage_file(
     con: duckdb.DuckDBPyConnection, path: Path, container: str | None = None, dialect: CsvDialect | None = None
 ) -> Staged:
@@ -95,16 +191,12 @@ def stage_file(
         container = container or sniff_container(readable, head)
         if container not in CONTAINERS:
             raise UserError(f"{path}: unknown container {container!r}", hint=f"one of {', '.join(CONTAINERS)}")
-        con.execute("DROP TABLE IF EXISTS _stage")
-        con.execute("DROP TABLE IF EXISTS _rejects")
+        _drop_stage(con)
         if container == "csv":
             stage_csv(con, readable, dialect)
         else:
             _STAGERS[container](con, readable)
-    columns = tuple(c for c in con.table("_stage").columns if c != "_row")
-    staged = _count(con, "_stage")
-    rejected = _count(con, "_rejects")
-    return Staged(path, container, _UNIT[container], columns, staged, rejected)
+    return _staged(con, path, container)
 
 
 @contextlib.contextmanager

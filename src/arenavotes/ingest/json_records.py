@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -24,12 +26,56 @@ import pyarrow as pa
 
 from arenavotes.errors import UserError
 from arenavotes.ingest.rejects import Rejects, empty_rejects, reject, rejects_table, string_array
-from arenavotes.ingest.sniff import read_bytes
+from arenavotes.ingest.sniff import open_text_bytes, read_bytes
 
 
 def stage_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """``_stage(_row, _rec)`` and ``_rejects`` for a JSON-lines file (``_row`` counts lines)."""
     _stage_json(con, *split_json_lines(read_bytes(path)), "line")
+
+
+def stage_json_lines_part(con: duckdb.DuckDBPyConnection, data: bytes, first_line: int) -> None:
+    """``_stage`` and ``_rejects`` for whole lines of a JSON-lines file that start at line ``first_line``."""
+    _stage_json(con, *split_json_lines(data, first_line), "line")
+
+
+def json_lines_parts(path: Path, size: int, first_lines: int = 1) -> Iterator[tuple[bytes, int]]:
+    """The file (gzip undone, byte-order mark dropped) in pieces of about ``size`` bytes cut after a newline,
+    each with the number of its first line: memory stays bounded by ``size`` whatever the file's size. The
+    first piece holds at least ``first_lines`` lines (the records a format is recognised from).
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "v.jsonl"
+    >>> _ = p.write_bytes(b'{"a": 1}\\n{"a": 2}\\n{"a": 3}')
+    >>> list(json_lines_parts(p, 10))
+    [(b'{"a": 1}\\n', 1), (b'{"a": 2}\\n', 2), (b'{"a": 3}', 3)]
+    """
+    line = 1
+    rest = b""
+    try:
+        with open_text_bytes(path) as fh:
+            first = True
+            while True:
+                chunk = fh.read(size)
+                if first:
+                    chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+                if not chunk:
+                    break
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1
+                if cut == 0 or (line == 1 and data.count(b"\n") < first_lines):
+                    rest = data
+                    continue
+                piece, rest = data[:cut], data[cut:]
+                yield piece, line
+                line += piece.count(b"\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UserError(
+            f"{path}: cannot read: the gzip stream is corrupt or truncated ({exc})",
+            hint="is the file complete? download or compress it again",
+        ) from None
+    if rest:
+        yield rest, line
 
 
 def stage_json_array(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -49,8 +95,9 @@ def _stage_json(con: duckdb.DuckDBPyConnection, records: pa.Table, rejects: Reje
 _JSON_WS = " \t\r"
 
 
-def split_json_lines(data: bytes) -> tuple[pa.Table, Rejects]:
-    """One record per line that is not empty or JSON whitespace; lines that are not valid UTF-8 are rejected."""
+def split_json_lines(data: bytes, first_line: int = 1) -> tuple[pa.Table, Rejects]:
+    """One record per line that is not empty or JSON whitespace; lines that are not valid UTF-8 are rejected.
+    Lines are numbered from ``first_line``."""
     rejects = empty_rejects()
     raw_lines = data.split(b"\n")
     try:
@@ -59,7 +106,7 @@ def split_json_lines(data: bytes) -> tuple[pa.Table, Rejects]:
             raise UnicodeDecodeError("utf-8", data, 0, 1, "line split mismatch")
     except UnicodeDecodeError:
         lines = []
-        for i, raw in enumerate(raw_lines, start=1):
+        for i, raw in enumerate(raw_lines, start=first_line):
             try:
                 lines.append(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
@@ -71,11 +118,11 @@ def split_json_lines(data: bytes) -> tuple[pa.Table, Rejects]:
                     f"byte {exc.start}: {exc.reason}",
                     raw.decode("utf-8", errors="backslashreplace"),
                 )
-    rows = [i for i, line in enumerate(lines, start=1) if line.strip(_JSON_WS)]
+    rows = [i for i, line in enumerate(lines, start=first_line) if line.strip(_JSON_WS)]
     table = pa.table(
         {
             "_row": pa.array(rows, pa.int64()),
-            "_rec": pa.array([lines[i - 1].rstrip("\r") for i in rows], pa.string()),
+            "_rec": pa.array([lines[i - first_line].rstrip("\r") for i in rows], pa.string()),
         }
     )
     return table, rejects

@@ -50,7 +50,7 @@ from arenavotes.ingest.images import find_images, write_images
 from arenavotes.ingest.outputs import battle_ids, write_battles, write_conversations, write_labels, write_quarantine
 from arenavotes.ingest.readers import reader_for, winner_reader
 from arenavotes.ingest.redact import PRIVATE_KEYS
-from arenavotes.ingest.sqlfields import Accessor, field_accessor, record_keys, sql_str
+from arenavotes.ingest.sqlfields import Accessor, field_accessor, record_keys, shared_accessor, sql_str
 from arenavotes.privacy import pseudonym
 from arenavotes.schema import WINNER_ALIASES
 from arenavotes.vocab import ARENA_ALIASES
@@ -91,6 +91,25 @@ class Normalized:
     messages: int
     images: int = 0
 
+    def plus(self, other: Normalized) -> Normalized:
+        """The counts of two batches of one file together."""
+        why = dict(self.quarantined)
+        for reason, n in other.quarantined.items():
+            why[reason] = why.get(reason, 0) + n
+        return Normalized(
+            self.rows_in + other.rows_in,
+            self.kept + other.kept,
+            dict(sorted(why.items())),
+            self.labels + other.labels,
+            self.messages + other.messages,
+            self.images + other.images,
+        )
+
+
+#: Temp tables carried from one batch of a file to the next (see :func:`normalize`): the source ids kept so
+#: far with their first row, and how many id-less records of each content hash were seen.
+CARRY_TABLES = ("_seen_ids", "_seen_hashes")
+
 
 def normalize(
     con: duckdb.DuckDBPyConnection,
@@ -104,8 +123,7 @@ def normalize(
     file_label: str,
 ) -> Normalized:
     """Build the ``_new_*`` temp tables from ``_stage``/``_rejects`` (see the module docstring)."""
-    f = field_accessor(staged)
-    _extract_fields(con, fmt, f)
+    _extract_fields(con, fmt, staged)
     _repair_python_repr(con)
     if fmt.conversation in ("messages", "webdev_messages"):
         _flatten_turns(con)
@@ -120,7 +138,7 @@ def normalize(
     write_battles(con, source)
     write_conversations(con)
     images = write_images(con) if refs else 0
-    labels = write_labels(con, staged, fmt, source, f)
+    labels = write_labels(con, staged, fmt, source)
     write_quarantine(con, staged, fmt, source, file_label, run_id, settings.max_raw_chars)
 
     by_reason = dict(con.sql("SELECT reason, count(*) FROM _new_quarantine GROUP BY 1 ORDER BY 1").fetchall())
@@ -140,11 +158,12 @@ def _field_sql(fmt: Format, f: Accessor, name: str) -> str:
     return f"av_embedded({expr})" if name in _CONV_FIELDS else expr
 
 
-def _extract_fields(con: duckdb.DuckDBPyConnection, fmt: Format, f: Accessor) -> None:
+def _extract_fields(con: duckdb.DuckDBPyConnection, fmt: Format, staged: Staged) -> None:
+    f, source = shared_accessor(staged)
     names = (*_TYPED, "winner", "arena", "images", "citations_a", "citations_b", *_CONV_FIELDS)
     cols = [f"{_field_sql(fmt, f, n)} AS j_{n}" for n in names]
     extra = reader_for(fmt).columns(f) + winner_reader(fmt).columns(fmt, f)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _f AS SELECT _row, {', '.join(cols + extra)} FROM _stage")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _f AS SELECT _row, {', '.join(cols + extra)} FROM {source()}")
 
 
 def _repair_python_repr(con: duckdb.DuckDBPyConnection) -> None:
@@ -177,7 +196,8 @@ def _flatten_turns(con: duckdb.DuckDBPyConnection) -> None:
     for name in ("conversation_a", "conversation_b"):
         con.execute(f"""
             UPDATE _f SET j_{name} = to_json(flatten(from_json(j_{name}, '[["JSON"]]')))
-            WHERE json_type(j_{name}) = 'ARRAY' AND json_type(json_extract(j_{name}, '$[0]')) = 'ARRAY'
+            WHERE regexp_matches(j_{name}::VARCHAR, '^\\s*\\[\\s*\\[')  -- cheap test first: a list whose first item is a list
+              AND json_type(j_{name}) = 'ARRAY' AND json_type(json_extract(j_{name}, '$[0]')) = 'ARRAY'
               AND NOT list_contains(list_transform(from_json(j_{name}, '["JSON"]'), lambda x: json_type(x) = 'ARRAY'), false)
         """)
 
@@ -246,7 +266,6 @@ def _typed(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
                av_int(j_citations_a) AS citations_a, av_int(j_citations_b) AS citations_b,
                j.voter_id, av_ts(j_tstamp) AS tstamp, av_bool(j_anony) AS anony,
                av_str(j_language) AS language, av_int(j_turn) AS turn,
-               {", ".join(f"av_type(j_{n}) AS t_{n}, j_{n}::VARCHAR AS v_{n}" for n in _TYPED)},
                {
         ", ".join(
             f"({m}(j_{n}) IS NULL AND av_present(j_{n}) AND NOT av_blank(j_{n})) AS bad_{n}" for n, m in _TYPED.items()
@@ -289,8 +308,8 @@ def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettin
     non_votes = ", ".join(sql_str(v) for v in sorted(fmt.non_votes)) or "NULL"
     # a private field's value is never echoed: its type says enough
     bad_type = " ".join(
-        f"WHEN bad_{n} THEN ['bad_type', {sql_str(_file_field(fmt, n) + ': ')} || t_{n} || "
-        + ("' value'" if n in _PRIVATE_FIELDS else f"' ' || left(v_{n}, 40)")
+        f"WHEN bad_{n} THEN ['bad_type', {sql_str(_file_field(fmt, n) + ': ')} || av_type(s.j_{n}) || "
+        + ("' value'" if n in _PRIVATE_FIELDS else f"' ' || left(s.j_{n}::VARCHAR, 40)")
         + f" || ' is not {_EXPECTED[m]}']"
         for n, m in _TYPED.items()
     )
@@ -328,11 +347,17 @@ def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettin
                  WHEN c.first_prompt_chars < {min_chars} THEN ['empty_prompt', 'the first user turn is blank']
                END AS why
         FROM _t t
-        JOIN (SELECT _row, {reader.shape_problem} AS shape_problem, {reader.present} AS has_conv
-                     {reason_cols} FROM _f) s USING (_row)
+        JOIN (SELECT _row, {reader.shape_problem} AS shape_problem, {reader.present} AS has_conv,
+                     {", ".join(f"j_{n}" for n in _TYPED)} {reason_cols} FROM _f) s USING (_row)
         LEFT JOIN _conv_stats c USING (_row)
     """)
-    # duplicate source ids: the first occurrence (by position in the file) is kept
+    # duplicate source ids: the first occurrence (by position in the file) is kept, also when it was in an
+    # earlier batch of the file (_seen_ids)
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _seen_ids (source_id VARCHAR PRIMARY KEY, first_row BIGINT)")
+    con.execute(f"""
+        UPDATE _r SET why = ['duplicate_id', 'id ' || _r.source_id || ' already seen at {unit} ' || s.first_row]
+        FROM _seen_ids s WHERE _r.why IS NULL AND s.source_id = _r.source_id
+    """)
     con.execute(f"""
         UPDATE _r SET why = ['duplicate_id', 'id ' || _r.source_id || ' already seen at {unit} ' || d.first_row]
         FROM (SELECT _row, first_value(_row) OVER (PARTITION BY source_id ORDER BY _row) AS first_row,
@@ -340,3 +365,4 @@ def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettin
               FROM _r WHERE why IS NULL AND source_id IS NOT NULL) d
         WHERE d._row = _r._row AND d.k > 1
     """)
+    con.execute("INSERT INTO _seen_ids SELECT source_id, _row FROM _r WHERE why IS NULL AND source_id IS NOT NULL")

@@ -22,7 +22,7 @@ import pyarrow as pa
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Format, Label
 from arenavotes.ingest.redact import redact_nested, redact_rejects, redacted_record_sql
-from arenavotes.ingest.sqlfields import Accessor, record_keys, sql_str
+from arenavotes.ingest.sqlfields import record_keys, shared_accessor, sql_str
 from arenavotes.ingest.style import markdown_counts, token_counts
 from arenavotes.vocab import component_name
 
@@ -34,19 +34,26 @@ def battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, sour
     records without a source id and for quarantined records.
     """
     src = sql_str(source)
+    # copies of an id-less record in earlier batches of the file count too (_seen_hashes)
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _seen_hashes (h VARCHAR PRIMARY KEY, n BIGINT)")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ids AS
         SELECT _row, rec,
                CASE WHEN source_id IS NOT NULL THEN {src} || ':' || source_id
-                    ELSE {src} || ':h' || substr(md5(rec), 1, 20)
-                         || CASE WHEN k > 1 THEN '.' || k ELSE '' END END AS battle_id
-        FROM (SELECT _row, source_id, rec,
-                     row_number() OVER (PARTITION BY source_id IS NULL,
-                                        CASE WHEN source_id IS NULL THEN md5(rec) END ORDER BY _row) AS k
+                    ELSE {src} || ':h' || substr(h, 1, 20)
+                         || CASE WHEN k > 1 THEN '.' || k ELSE '' END END AS battle_id, h
+        FROM (SELECT _row, source_id, rec, h,
+                     row_number() OVER (PARTITION BY source_id IS NULL, h ORDER BY _row)
+                     + coalesce((SELECT n FROM _seen_hashes p WHERE p.h = x.h), 0) AS k
               FROM (SELECT s._row, r.source_id,
                            CASE WHEN r.source_id IS NULL OR r.why IS NOT NULL
                                 THEN {redacted_record_sql(staged, fmt)} END AS rec
-                    FROM _stage s JOIN _r r USING (_row)))
+                    FROM _stage s JOIN _r r USING (_row)) y,
+                   LATERAL (SELECT CASE WHEN y.source_id IS NULL THEN md5(y.rec) END AS h) x)
+    """)
+    con.execute("""
+        INSERT INTO _seen_hashes SELECT h, count(*) FROM _ids WHERE h IS NOT NULL GROUP BY h
+        ON CONFLICT (h) DO UPDATE SET n = n + excluded.n
     """)
     redact_nested(con, fmt)
 
@@ -119,7 +126,7 @@ def write_conversations(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str, f: Accessor) -> int:
+def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str) -> int:
     """Category labels that came with the source, as ``prompt_labels`` rows of labeler ``source/<name>``.
 
     The top-level keys the labels read are extracted once into ``_lab`` so that each label's
@@ -140,25 +147,31 @@ def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, so
         return paths.setdefault(tuple(path), f"p{len(paths)}")
 
     exprs = [(lab, lab.value(g), lab.score(g) if lab.score else "NULL::DOUBLE") for lab in labels]
-    cols = ", ".join(f"{f(*p)} AS {alias}" for p, alias in paths.items())
+    fx, records = shared_accessor(staged)
+    cols = ", ".join(f"{fx(*p)} AS {alias}" for p, alias in paths.items())
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _lab AS SELECT b._row, b.battle_id, {cols} "
-        "FROM _stage s JOIN _new_battles b USING (_row)"
+        f"FROM {records()} s JOIN _new_battles b USING (_row)"
     )
 
+    # each label's value and score computed in one wide pass (shared sub-expressions once per record), then
+    # turned into one row per label by selecting typed columns
+    wide = ", ".join(
+        f"({value})::BOOLEAN AS v{i}, ({score})::DOUBLE AS s{i}" for i, (_, value, score) in enumerate(exprs)
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _labw AS SELECT _row, battle_id, {wide} FROM _lab")
+    labeler = sql_str(component_name("source", source))
     selects = [
-        f"""
-            SELECT battle_id, {sql_str(component_name("source", source))} AS labeler, {sql_str(label.category)} AS category,
-                   ({value})::BOOLEAN AS value, ({score})::DOUBLE AS score, _row
-            FROM _lab"""
-        for label, value, score in exprs
+        f"SELECT battle_id, {labeler} AS labeler, {sql_str(label.category)} AS category, v{i} AS value, "
+        f"s{i} AS score, _row FROM _labw WHERE v{i} IS NOT NULL"
+        for i, (label, _, _) in enumerate(exprs)
     ]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_labels AS
         SELECT battle_id, labeler, category, value, score
-        FROM ({" UNION ALL ".join(selects)}) WHERE value IS NOT NULL
-        ORDER BY _row, category
+        FROM ({" UNION ALL ".join(selects)})
     """)
+    con.execute("DROP TABLE _labw")
     con.execute("DROP TABLE _lab")
     return int(con.sql("SELECT count(*) FROM _new_labels").fetchall()[0][0])
 

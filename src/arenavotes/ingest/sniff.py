@@ -86,7 +86,11 @@ def read_bytes(path: Path) -> bytes:
 
 def open_text_bytes(path: Path) -> typing.BinaryIO:
     """The file as a binary stream, decompressed when it is gzip (for transcoding it chunk by chunk)."""
-    head = read_head(path, 2)
-    if head.startswith(b"\x1f\x8b"):
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(2)  # the raw bytes: read_head would already have undone the gzip
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise unopenable(path, exc) from None
+    if magic == b"\x1f\x8b":
         return typing.cast(typing.BinaryIO, gzip.open(path, "rb"))
     return path.open("rb")

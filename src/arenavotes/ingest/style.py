@@ -22,8 +22,10 @@ import functools
 import gzip
 import hashlib
 import importlib.resources
+import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
@@ -94,8 +96,24 @@ def _encoding() -> Any:
 
 
 def token_counts(texts: Sequence[str | None]) -> list[int | None]:
-    """``cl100k_base`` token counts (``None`` for ``None``), batch-encoded in tiktoken's threads."""
-    present = [t for t in texts if t is not None]
-    encoded = _encoding().encode_ordinary_batch(present) if present else []
-    it = iter(len(e) for e in encoded)
-    return [None if t is None else next(it) for t in texts]
+    """``cl100k_base`` token counts (``None`` for ``None``): each distinct text once, encoded on one thread
+    per core (tiktoken releases the GIL while it encodes).
+
+    >>> token_counts(["hello world", None, "hello world"])
+    [2, None, 2]
+    """
+    distinct = list(dict.fromkeys(t for t in texts if t is not None))
+    threads = max(1, min(os.cpu_count() or 1, 8))
+    enc = _encoding()
+
+    def lengths(part: list[str]) -> list[int]:
+        return [len(enc.encode_ordinary(t)) for t in part]
+
+    # a few large slices per thread: tiktoken's own batch call makes one future per text, and on many short
+    # texts that bookkeeping costs more than the encoding (2.6x slower on 22k arena answers, 2 cores)
+    step = max(1, -(-len(distinct) // (threads * 4)))
+    parts = [distinct[i : i + step] for i in range(0, len(distinct), step)]
+    with ThreadPoolExecutor(threads) as pool:
+        counts = [n for part in pool.map(lengths, parts) for n in part]
+    count = dict(zip(distinct, counts, strict=True))
+    return [None if t is None else count[t] for t in texts]
