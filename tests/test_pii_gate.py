@@ -395,3 +395,18 @@ def test_ner_does_not_read_unfenced_code_and_patterns_still_do() -> None:
     )
     found = Analyzer().analyze([text])[0]
     assert [(f.entity, text[f.start : f.end]) for f in found] == [("IP_ADDRESS", "10.1.2.3")]
+
+
+def test_text_files_are_judged_paragraph_by_paragraph(tmp_path: Path) -> None:
+    """Each paragraph is one cell (name-finding reads it without unrelated text around it), a short line
+    such as a salutation stays with the paragraph after it, and line numbers stay exact."""
+    from arenavotes.pii.gate_files import Cell, items
+
+    para = "\n".join(f"Line {i} of a paragraph about ratings." for i in range(4))
+    text = f"Dear Ann,\n\n{para}\n\n{para}\n\nYours,\n\nIgnatius Fairbanks\n"
+    (tmp_path / "card.md").write_text(text)
+    cells = [c for c in items(tmp_path / "card.md") if isinstance(c, Cell)]
+    assert [c.first_line for c in cells] == [1, 8, 13]
+    assert cells[0].text.startswith("Dear Ann,\n\nLine 0")
+    assert cells[2].text == "Yours,\n\nIgnatius Fairbanks"
+    assert {f.location for f in check_paths([tmp_path]) if f.entity == "PERSON"} >= {"line 1", "line 15"}

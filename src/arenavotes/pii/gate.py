@@ -48,7 +48,7 @@ from arenavotes.errors import UserError
 from arenavotes.pii.engine import _LATIN_CAP, Analyzer, _engines, _name_score, _ner_view, is_name_false_positive
 from arenavotes.pii.gate_files import RASTER_UNREADABLE, Cell, Unreadable, items
 from arenavotes.pii.gazetteer import common_words, first_names
-from arenavotes.pii.loose import find_loose
+from arenavotes.pii.loose import find_loose_many
 from arenavotes.pii.patterns import Finding
 from arenavotes.pool import State, WorkerPool
 
@@ -161,9 +161,10 @@ def _gate_chunk(state: State, chunk: list[str]) -> list[list[Finding]]:
     ner = state["ner"]
     scrubbers = state["analyzer"].analyze(chunk)
     full = _full_text_names(chunk) if ner else [[] for _ in chunk]
+    loose = find_loose_many(chunk, names=ner)
     return [
-        sorted({*a, *find_loose(t, names=ner), *b}, key=lambda f: (f.start, f.end, f.recognizer))
-        for t, a, b in zip(chunk, scrubbers, full, strict=True)
+        sorted({*a, *c, *b}, key=lambda f: (f.start, f.end, f.recognizer))
+        for a, b, c in zip(scrubbers, full, loose, strict=True)
     ]
 
 
@@ -242,6 +243,9 @@ def cached_findings(
     if cache is None:
         return gate_findings(distinct, ner=ner, workers=workers, pool=pool) if distinct else {}
     keys = {t: verdict_key(t, ner) for t in distinct}
+    prefetch = getattr(cache, "prefetch", None)
+    if prefetch is not None:
+        prefetch(keys.values())  # a workspace-bound cache reads just these verdicts
     verdicts = {t: cache[k] for t, k in keys.items() if k in cache}
     todo = distinct - verdicts.keys()
     fresh = gate_findings(todo, ner=ner, workers=workers, pool=pool) if todo else {}

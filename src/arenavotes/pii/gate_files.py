@@ -29,6 +29,7 @@ import codecs
 import csv
 import dataclasses
 import gzip
+import hashlib
 import io
 import json
 import struct
@@ -126,8 +127,9 @@ def _flat_string(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
-def _distinct_cells(column: pa.Array, name: str, row0: int, seen: set[str]) -> Iterator[Cell]:
-    """The distinct values of a text column not seen in earlier batches, each at the first row that holds it."""
+def _distinct_cells(column: pa.Array, name: str, row0: int, seen: set[bytes]) -> Iterator[Cell]:
+    """The distinct values of a text column not seen in earlier batches, each at the first row that holds it
+    (``seen`` holds 16-byte digests, not the texts: a release's text column is read in bounded memory)."""
     import polars as pl
 
     values = pl.from_arrow(column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) else column)
@@ -141,8 +143,9 @@ def _distinct_cells(column: pa.Array, name: str, row0: int, seen: set[str]) -> I
         .agg(pl.col("r").first())
     )
     for text, r in firsts.iter_rows():
-        if text not in seen:
-            seen.add(text)
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if digest not in seen:
+            seen.add(digest)
             yield Cell(f"row {row0 + r + 1}", name, text)
 
 
@@ -163,7 +166,7 @@ def _parquet(source: Any) -> Iterator[Item]:
     if not cols:
         return
     flat = {n for _, n in cols if _flat_string(schema.field(n).type)}
-    seen: dict[str, set[str]] = {n: set() for n in flat}
+    seen: dict[str, set[bytes]] = {n: set() for n in flat}
     row0 = 0
     try:
         for batch in f.iter_batches(batch_size=65536, columns=[n for _, n in cols]):
@@ -196,28 +199,41 @@ def _decoded_lines(fh: IO[bytes], keepends: bool = False) -> Iterator[tuple[int,
         yield n, text if keepends else text.rstrip("\r\n"), ok
 
 
-def _text(fh: IO[bytes], max_lines: int = 64) -> Iterator[Item]:
-    """Blocks of lines (at most ``max_lines``, cut at a blank line once half full), one cell each; binary files fail."""
+#: a one-line paragraph this short is a lead-in (a salutation, a sign-off) and is read with what follows it
+_LEAD_IN_CHARS = 40
+
+
+def _text(fh: IO[bytes], max_lines: int = 64, min_lines: int = 3) -> Iterator[Item]:
+    """Blocks of lines, one cell each, cut at a blank line once they hold ``min_lines`` lines, unless the
+    paragraph before the blank is one short line (a salutation or a sign-off stays with the paragraph after it:
+    "Sincerely," and the name under it), and at ``max_lines`` at most; binary files fail. Name-finding
+    reads a sentence in the light of its neighbours, so a block much longer than a paragraph makes its
+    verdicts depend on unrelated text far away (a card's fixed wording once read as a name among 64 lines)."""
     head = fh.read(8192)
     if b"\x00" in head:
         yield Unreadable("binary file of a kind the gate cannot read")
         return
     stream = io.BufferedReader(_Chain(head, fh))
     block: list[str] = []
+    para = 0  # lines of the block's last paragraph
     start = 1
     bad = False
     for n, line, ok in _decoded_lines(stream):
         if not ok and not bad:
             bad = True
             yield Unreadable(f"not UTF-8 (line {n}); scanned as Latin-1")
-        if (not line.strip() and len(block) >= max_lines // 2) or len(block) >= max_lines:
+        blank = not line.strip()
+        lead_in = para == 1 and len(block[-1].strip()) <= _LEAD_IN_CHARS
+        if (blank and len(block) >= min_lines and not lead_in) or len(block) >= max_lines:
             if block:
                 yield Cell(f"line {start}", "", "\n".join(block), start)
-            block, start = ([], n + 1) if not line.strip() else ([line], n)
+            block, start = ([], n + 1) if blank else ([line], n)
+            para = 0 if blank else 1
         else:
             if not block:
                 start = n
             block.append(line)
+            para = 0 if blank else para + 1
     if block:
         yield Cell(f"line {start}", "", "\n".join(block), start)
 

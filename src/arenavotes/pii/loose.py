@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 
 from arenavotes.pii.gazetteer import common_words, first_names
 from arenavotes.pii.patterns import Finding
+from arenavotes.pii.screens import matches, text_array
 
 #: the gate-only recognizers, ``kind/name@version`` like every recognizer
 DOTTED_QUAD = "gate/dotted_quad@1"
@@ -91,6 +93,32 @@ def _luhn_ok(digits: str) -> bool:
 def find_loose(text: str, names: bool = True) -> list[Finding]:
     """Every gate-only finding in ``text`` (overlaps kept: the gate reports entity types, not spans);
     ``names=False`` leaves out the two name detectors (the gate's ``ner=False``: no name detection of its own)."""
+    return _loose(text, names, True, True)
+
+
+#: RE2 screens (:mod:`~arenavotes.pii.screens`): a text without a match cannot hold a digit run of 13 digits or
+#: more, or a phone shape of 9 digits or more (at most two of ``( ) . - /`` and spaces between two of its digits)
+_RUN_SCREEN = r"\p{Nd}(?:[ \-._/]?\p{Nd}){12}"
+_PHONE_SCREEN = r"\p{Nd}(?:[ .\-/()]{0,2}\p{Nd}){8}"
+
+
+def find_loose_many(texts: Sequence[str], names: bool = True) -> list[list[Finding]]:
+    """``[find_loose(t, names) for t in texts]``, with the digit-run and phone-shape scans screened for all
+    texts at once first (most texts have neither).
+
+    >>> texts = ["2 + 2 = 4", "ring +44 20 7946 0958", "card 4111 1111 1111 1111"]
+    >>> find_loose_many(texts, names=False) == [find_loose(t, names=False) for t in texts]
+    True
+    """
+    if not texts:
+        return []
+    arr = text_array(texts)
+    runs = matches(arr, _RUN_SCREEN).tolist()
+    phones = matches(arr, _PHONE_SCREEN).tolist()
+    return [_loose(t, names, r, p) for t, r, p in zip(texts, runs, phones, strict=True)]
+
+
+def _loose(text: str, names: bool, runs: bool, phones: bool) -> list[Finding]:
     out: list[Finding] = []
     if "." in text:
         for m in _QUAD.finditer(text):
@@ -105,11 +133,11 @@ def find_loose(text: str, names: bool = True) -> list[Finding]:
         for m in _MAIL.finditer(text):
             if not _SSH_REMOTE.match(m.group(0)):
                 out.append(Finding(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, EMAIL_SHAPE))
-    for m in _DIGIT_RUN.finditer(text):
+    for m in _DIGIT_RUN.finditer(text) if runs else ():
         digits = re.sub(r"\D", "", m.group(0))
         if digits[0] in "23456" and _luhn_ok(digits) and not _DATEISH.search(m.group(0)):
             out.append(Finding(m.start(), m.end(), "CREDIT_CARD", 0.9, LUHN_RUN))
-    for m in _PHONE.finditer(text):
+    for m in _PHONE.finditer(text) if phones else ():
         v = m.group(0)
         digits = re.sub(r"\D", "", v)
         if not 9 <= len(digits) <= 15 or len(set(digits)) < 3 or _DATEISH.search(v) or _YEARS.fullmatch(v):

@@ -25,8 +25,10 @@ Findings are PERSON spans over the name words only (not the title or the trigger
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from arenavotes.pii.patterns import Finding
+from arenavotes.pii.screens import matches
 
 VERSION = 1
 RECOGNIZER = f"context/person@{VERSION}"
@@ -113,6 +115,34 @@ def _name_after(text: str, pos: int, *, min_words: int, line_end: bool) -> tuple
     if line_end and rest and not rest.startswith(("<", "(", "|")):
         return None  # a sign-off or signature name is the whole rest of its line
     return pos, end, keep
+
+
+#: An RE2 regex every text with a context for a name matches (each context above, look-arounds dropped,
+#: keywords case-blind, Turkish dotted and dotless i too): texts without one are not searched by
+#: :func:`find_names_many`.
+NAME_SCREEN = (
+    r"(?i:\b(?:dear|hi|hello|hey|hiya|greetings|attn|attention)\b)"
+    r"|(?im:^[ \t>*_-]*(?:yours|sincerely|truly|faithfully|respectfully|cordially|best|kind|warm|warmest|many|"
+    r"with|regards|all|cheers|thanks|thank|warmly|love|take|gratefully|[ \t]*regards))"
+    r"|(?i:\b(?:my[ \t]+name|name[ \t]+is|call[ \t]+me|[iİı][ \t]+am|[iİı]['’]m|signed|named))"
+    rf"|\b{_TITLE}\.?[ \t]"
+    r"|(?im:^[ \t>*_-]*(?:name|full|signed|signature|from|author|sender|patient|client|employee|applicant|"
+    r"contact|attn|regards))"
+    r"|(?m:^[ \t]*(?:--|—|–|~))"
+)
+
+
+def find_names_many(texts: Sequence[str]) -> list[list[Finding]]:
+    """``[find_names(t) for t in texts]``, searching only the texts :data:`NAME_SCREEN` lets through (screened
+    for all texts at once, :mod:`~arenavotes.pii.screens`).
+
+    >>> find_names_many(["2 + 2 = 4", "Dear Ann Lee, thanks"]) == [[], find_names("Dear Ann Lee, thanks")]
+    True
+    """
+    if not texts:
+        return []
+    hits = matches(texts, NAME_SCREEN).tolist()
+    return [find_names(t) if hit else [] for t, hit in zip(texts, hits, strict=True)]
 
 
 def find_names(text: str) -> list[Finding]:

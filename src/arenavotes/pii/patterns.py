@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+import numpy as np
+
+from arenavotes.pii.screens import WS, contains_any, matches, text_array
 from arenavotes.pii.validators import btc, card, iban, ip_address, phone_number, phone_shaped, ssn
 
 
@@ -62,6 +65,9 @@ class Pattern:
     group: int = 0  # the regex group that is the value (0: the whole match)
     context: Context | None = None  # words before the value that rescore it or rule it out
     bare: Callable[[str], bool] | None = None  # without its context, a value must also pass this
+    #: an RE2 regex every text with a valid finding matches (no look-arounds: a superset of the regex plus what
+    #: its validator needs); texts are screened with it (:mod:`~arenavotes.pii.screens`) before Python's regex runs
+    prefilter: str | None = None
 
     @property
     def recognizer(self) -> str:
@@ -135,7 +141,15 @@ PATTERNS: tuple[Pattern, ...] = (
         1.0,
         ("@",),
     ),
-    Pattern("CREDIT_CARD", "credit_card", _B + r"\d(?:[ -]?\d){12,18}" + _E, 1.0, (), card),
+    Pattern(
+        "CREDIT_CARD",
+        "credit_card",
+        _B + r"\d(?:[ -]?\d){12,18}" + _E,
+        1.0,
+        (),
+        card,
+        prefilter=r"\p{Nd}(?:[ -]?\p{Nd}){12}",
+    ),
     Pattern(
         "IBAN_CODE",
         "iban",
@@ -143,8 +157,17 @@ PATTERNS: tuple[Pattern, ...] = (
         1.0,
         (),
         iban,
+        prefilter=r"[A-Za-z]{2}\p{Nd}{2}(?:[ ]?[A-Za-z0-9]){11}",
     ),
-    Pattern("US_SSN", "us_ssn", _B + r"\d{3}([- ])\d{2}\1\d{4}" + _E, 0.85, ("-", " "), ssn),
+    Pattern(
+        "US_SSN",
+        "us_ssn",
+        _B + r"\d{3}([- ])\d{2}\1\d{4}" + _E,
+        0.85,
+        ("-", " "),
+        ssn,
+        prefilter=r"\p{Nd}{3}[- ]\p{Nd}{2}[- ]\p{Nd}{4}",
+    ),
     Pattern(
         "US_SSN",
         "us_ssn_context",
@@ -153,10 +176,17 @@ PATTERNS: tuple[Pattern, ...] = (
         (),
         ssn,
         group=1,
+        prefilter=r"(?i)ssn|social security",
     ),
     Pattern("CRYPTO", "eth_address", r"\b0x[a-fA-F0-9]{40}\b", 0.9, ("0x",)),
     Pattern(
-        "CRYPTO", "btc_address", r"\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b", 1.0, (), btc
+        "CRYPTO",
+        "btc_address",
+        r"\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b",
+        1.0,
+        (),
+        btc,
+        prefilter=r"bc1[ac-hj-np-z02-9]{11}|[13][a-km-zA-HJ-NP-Z1-9]{25}",
     ),
     Pattern(
         "IP_ADDRESS",
@@ -167,6 +197,7 @@ PATTERNS: tuple[Pattern, ...] = (
         ip_address,
         version=2,
         context=VERSION_WORDS,
+        prefilter=r"\p{Nd}\.\p{Nd}{1,3}\.\p{Nd}{1,3}\.\p{Nd}",
     ),  # @2: "server 1.2.3.4", "IP: 1.2.3.4." found
     Pattern(
         "IP_ADDRESS",
@@ -176,6 +207,7 @@ PATTERNS: tuple[Pattern, ...] = (
         (":",),
         ip_address,
         context=VERSION_WORDS,
+        prefilter=r":[0-9a-fA-F]*:",
     ),
     Pattern(
         "PHONE_NUMBER",
@@ -187,6 +219,7 @@ PATTERNS: tuple[Pattern, ...] = (
         phone_number,
         context=PHONE_WORDS,
         bare=phone_shaped,
+        prefilter=r"\p{Nd}(?:[ .()-]{0,2}\p{Nd}){6}",  # validators.phone: 7 digits at least, at most ") " between two
     ),
     Pattern(
         "STREET_ADDRESS",
@@ -197,6 +230,8 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?:\s+\d{5}(?:-\d{4})?)?)?",
         0.8,
         (),
+        prefilter=rf"\p{{Nd}}[A-Za-z]?{WS}+(?:[A-Z][a-z]+\.?{WS}+){{1,4}}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|"
+        r"Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq)",
     ),
 )
 
@@ -205,8 +240,37 @@ _COMPILED = [(p, re.compile(p.regex, p.flags)) for p in PATTERNS]
 
 def find(text: str) -> list[Finding]:
     """All validated pattern findings in ``text``, overlaps resolved (longest, then highest score)."""
+    return _find(text, _COMPILED)
+
+
+def find_many(texts: Sequence[str]) -> list[list[Finding]]:
+    """``[find(t) for t in texts]``, several times faster: each pattern's literal needs and prefilter are
+    checked on all texts at once (:mod:`~arenavotes.pii.screens`), and Python's regex runs only where they hold.
+
+    >>> find_many(["no digits here", "call +44 20 7946 0958"]) == [find("no digits here"), find("call +44 20 7946 0958")]
+    True
+    """
+    if not texts:
+        return []
+    arr = text_array(texts)
+    masks = []
+    for p, _ in _COMPILED:
+        mask = np.ones(len(texts), dtype=bool)
+        if p.needs:
+            mask &= contains_any(arr, p.needs)
+        if p.prefilter is not None and mask.any():
+            mask &= matches(arr, p.prefilter)
+        masks.append(mask)
+    hits = np.stack(masks, axis=1)
+    out: list[list[Finding]] = [[] for _ in texts]
+    for i in np.flatnonzero(hits.any(axis=1)).tolist():
+        out[i] = _find(texts[i], [pc for pc, hit in zip(_COMPILED, hits[i], strict=True) if hit])
+    return out
+
+
+def _find(text: str, compiled: Sequence[tuple[Pattern, re.Pattern[str]]]) -> list[Finding]:
     out: list[Finding] = []
-    for p, rx in _COMPILED:
+    for p, rx in compiled:
         if p.needs and not any(n in text for n in p.needs):
             continue
         for m in rx.finditer(text):

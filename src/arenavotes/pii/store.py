@@ -17,16 +17,30 @@ from arenavotes.db import frame, transaction
 from arenavotes.pii.patterns import Finding
 
 
-def unscrubbed(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> pl.DataFrame:
-    """Messages of ``sources`` not scrubbed yet (all with ``rescan``)."""
+def unscrubbed_ids(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> list[str]:
+    """Battles of ``sources`` with messages not scrubbed yet (all with ``rescan``), sorted."""
     extra = "" if rescan else "AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)"
+    rows = con.execute(
+        f"""SELECT DISTINCT c.battle_id FROM conversations c JOIN battles b USING (battle_id)
+            WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1""",
+        [list(sources)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def messages_of(con: duckdb.DuckDBPyConnection, battle_ids: Sequence[str]) -> pl.DataFrame:
+    """Every message of ``battle_ids``, in battle, side and position order."""
     return frame(
         con,
-        f"""
-        SELECT c.battle_id, c.side, c.msg, c.turn, c.role, c.content FROM conversations c JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1, 2, 3""",
-        [list(sources)],
+        """SELECT battle_id, side, msg, turn, role, content FROM conversations
+           WHERE battle_id IN (SELECT unnest(?)) ORDER BY 1, 2, 3""",
+        [list(battle_ids)],
     )
+
+
+def unscrubbed(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> pl.DataFrame:
+    """Messages of ``sources`` not scrubbed yet (all with ``rescan``)."""
+    return messages_of(con, unscrubbed_ids(con, sources, rescan))
 
 
 def findings_frame(messages: pl.DataFrame, findings: list[list[Finding]]) -> pl.DataFrame:

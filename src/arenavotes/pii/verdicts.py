@@ -10,8 +10,10 @@ with the same cache, and saves what it learned; the next release of mostly the s
 >>> cache = load(con)
 >>> cache["k"] = [Finding(0, 3, "PERSON", 0.9, "x@1")]
 >>> save(con, cache)
->>> load(con)["k"][0].entity
-'PERSON'
+>>> again = load(con)
+>>> again.prefetch(["k", "other"])
+>>> again["k"][0].entity, "other" in again
+('PERSON', False)
 """
 
 from __future__ import annotations
@@ -24,26 +26,50 @@ import pyarrow as pa
 
 from arenavotes.pii.gate import cached_findings
 from arenavotes.pii.patterns import Finding
+from arenavotes.pool import WorkerPool
 
 
 class VerdictCache(dict[str, list[Finding]]):
-    """A dict of verdicts that remembers which keys were added since it was loaded."""
+    """A dict of verdicts that remembers which keys were added since it was loaded.
 
-    def __init__(self, *args: object) -> None:
+    Bound to a workspace (:func:`load`), it holds only what it was asked for: :meth:`prefetch` reads the
+    verdicts of a batch of keys in one query, and once it holds more than :data:`HELD` verdicts it stores the
+    new ones and forgets them all, so memory stays flat however many texts a workspace has."""
+
+    def __init__(self, *args: object, con: duckdb.DuckDBPyConnection | None = None) -> None:
         super().__init__(*args)
         self.new: set[str] = set()
+        self._con = con
 
     def __setitem__(self, key: str, value: list[Finding]) -> None:
         if key not in self:
             self.new.add(key)
         super().__setitem__(key, value)
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the stored verdicts of ``keys`` (those not held yet) from the workspace."""
+        if self._con is None:
+            return
+        if len(self) > HELD:
+            save(self._con, self)
+            self.clear()
+        todo = sorted({k for k in keys if k not in self})
+        if not todo:
+            return
+        rows = self._con.execute(
+            "SELECT key, findings FROM gate_verdicts WHERE key IN (SELECT unnest(?))", [todo]
+        ).fetchall()
+        for k, v in rows:
+            super().__setitem__(k, [Finding(*f) for f in json.loads(v)])
+
+
+#: verdicts a workspace-bound cache holds at most before it stores and forgets them
+HELD = 200_000
+
 
 def load(con: duckdb.DuckDBPyConnection) -> VerdictCache:
-    rows = con.execute("SELECT key, findings FROM gate_verdicts").fetchall()
-    cache = VerdictCache({k: [Finding(*f) for f in json.loads(v)] for k, v in rows})
-    cache.new.clear()
-    return cache
+    """The workspace's verdicts, read lazily (see :class:`VerdictCache`)."""
+    return VerdictCache(con=con)
 
 
 def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
@@ -68,11 +94,18 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
 
 
 def screen(
-    texts: Iterable[str], cache: VerdictCache, *, threshold: float, ner: bool, workers: int = 1
+    texts: Iterable[str],
+    cache: VerdictCache,
+    *,
+    threshold: float,
+    ner: bool,
+    workers: int = 1,
+    pool: WorkerPool | None = None,
 ) -> dict[str, list[Finding]]:
-    """The gate's findings at or above ``threshold`` for each distinct text that has any (cached verdicts reused)."""
+    """The gate's findings at or above ``threshold`` for each distinct text that has any (cached verdicts reused;
+    ``pool``: a :func:`~arenavotes.pii.gate.gate_pool` to analyse on, kept across calls)."""
     out = {}
-    for t, found in cached_findings(texts, ner=ner, cache=cache, workers=workers).items():
+    for t, found in cached_findings(texts, ner=ner, cache=cache, workers=workers, pool=pool).items():
         hits = [f for f in found if f.score >= threshold]
         if hits:
             out[t] = hits

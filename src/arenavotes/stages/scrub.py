@@ -9,9 +9,10 @@ its free pages.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,15 @@ class ScrubOptions:
     ray_address: str | None = None
 
 
+#: battles scrubbed per batch: memory stays flat whatever the workspace's size
+BATCH_BATTLES = 20_000
+
+
+@contextlib.contextmanager
+def _no_pool() -> Iterator[None]:
+    yield None
+
+
 def check_files(
     paths: Sequence[Path], settings: PiiSettings | None = None, *, no_ner: bool = False, workers: int | None = None
 ) -> list[Any]:
@@ -51,8 +61,9 @@ def run_scrub(
     is called as distinct texts are analysed."""
     from arenavotes import db
     from arenavotes.pii import verdicts as gate_cache
-    from arenavotes.pii.scrub import scrub_texts
-    from arenavotes.pii.store import findings_frame, scrub_quarantine, unscrubbed, write_scrubbed
+    from arenavotes.pii.gate import gate_pool
+    from arenavotes.pii.scrub import scrub_pool, scrub_texts
+    from arenavotes.pii.store import findings_frame, messages_of, scrub_quarantine, unscrubbed_ids, write_scrubbed
     from arenavotes.sources import resolve_sources
 
     settings = ws.settings()
@@ -60,8 +71,11 @@ def run_scrub(
     ner = st.ner and not options.no_ner
     workers = options.workers if options.workers is not None else st.workers
     hash_ = settings_hash(settings, "scrub", options)
+    local = options.engine == "local"
 
-    def scrub(values: list[str], bar: Callable[[int], None] | None = None) -> tuple[list[str], list[Any]]:
+    def scrub(
+        values: list[str], bar: Callable[[int], None] | None = None, pool: Any = None
+    ) -> tuple[list[str], list[Any]]:
         return scrub_texts(
             values,
             workers=workers,
@@ -70,50 +84,76 @@ def run_scrub(
             engine=options.engine,
             ray_address=options.ray_address,
             progress=bar,
+            **({"pool": pool} if pool is not None else {}),
         )
 
     t0 = time.perf_counter()
+    by_entity: dict[str, int] = {}
+    texts_seen = distinct = doubted = 0
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         with recorded(con, "scrub", hash_, target=",".join(chosen), sources=chosen) as run:
             quarantined = scrub_quarantine(con, chosen, lambda values: scrub(values)[0])
-            messages = unscrubbed(con, chosen, options.rescan)
-            contents = messages["content"].to_list()
-            texts = [c if c is not None else "" for c in contents]
-            total = len(set(texts))
-            new, findings = scrub(texts, (lambda n: progress(n, total)) if progress else None)
-            new_content = [n if c is not None else None for n, c in zip(new, contents, strict=True)]
-            found = findings_frame(messages, findings)
-            write_scrubbed(con, messages, new_content, found, run.run_id, options.keep_raw)
-            verdicts = gate_cache.load(con)
-            doubted = gate_cache.screen(
-                [t for t in new_content if t], verdicts, threshold=st.gate_threshold, ner=ner, workers=workers or 2
+            ids = unscrubbed_ids(con, chosen, options.rescan)
+            batches = [ids[i : i + BATCH_BATTLES] for i in range(0, len(ids), BATCH_BATTLES)]
+            total = int(
+                con.execute(
+                    "SELECT count(*) FROM conversations WHERE battle_id IN (SELECT unnest(?))", [ids]
+                ).fetchall()[0][0]
             )
+            # pass 1: scrub, batch by batch, on one pool (the NER model loads once per worker)
+            with scrub_pool(workers, ner=ner, threshold=st.threshold) if local else _no_pool() as pool:
+                for batch in batches:
+                    messages = messages_of(con, batch)
+                    contents = messages["content"].to_list()
+                    texts = [c if c is not None else "" for c in contents]
+                    done = texts_seen
+
+                    def bar(n: int, done: int = done, k: int = len(texts), d: int = len(set(texts))) -> None:
+                        if progress:  # distinct texts of this batch, shown as a share of all texts
+                            progress(min(total, done + round(n * k / max(d, 1))), total)
+
+                    new, findings = scrub(texts, bar, pool)
+                    new_content = [n if c is not None else None for n, c in zip(new, contents, strict=True)]
+                    found = findings_frame(messages, findings)
+                    write_scrubbed(con, messages, new_content, found, run.run_id, options.keep_raw)
+                    for e, n in found.group_by("entity").agg(pl.col("count").sum()).iter_rows():
+                        by_entity[e] = by_entity.get(e, 0) + int(n)
+                    texts_seen += messages.height
+                    distinct += len(set(texts))
+            # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release
+            verdicts = gate_cache.load(con)
+            with gate_pool(workers or 2, ner) as gpool:
+                for batch in batches:
+                    scrubbed = [t for t in messages_of(con, batch)["content"].to_list() if t]
+                    doubted += len(
+                        gate_cache.screen(scrubbed, verdicts, threshold=st.gate_threshold, ner=ner, pool=gpool)
+                    )
             gate_cache.save(con, verdicts)
             seconds = time.perf_counter() - t0
-            by_entity = dict(found.group_by("entity").agg(pl.col("count").sum()).sort("entity").iter_rows())
-            run.rows_in, run.rows_out = messages.height, int(sum(by_entity.values()))
+            by_entity = dict(sorted(by_entity.items()))
+            run.rows_in, run.rows_out = texts_seen, int(sum(by_entity.values()))
             run.counts = {
-                "texts": messages.height,
-                "distinct_texts": total,
+                "texts": texts_seen,
+                "distinct_texts": distinct,
                 "spans_by_entity": by_entity,
                 "seconds": round(seconds, 2),
                 "ner": ner,
                 "keep_raw": options.keep_raw,
                 "quarantine_values_scrubbed": quarantined,
-                "texts_the_gate_doubts": len(doubted),
+                "texts_the_gate_doubts": doubted,
             }
     if not options.keep_raw and (by_entity or quarantined):
         db.compact(ws.db_path)  # the replaced texts must not survive in the file's free pages
     spans = ", ".join(f"{e} {n:,}" for e, n in by_entity.items()) or "none"
     lines = [
-        f"scrubbed {messages.height:,} texts ({total:,} distinct) in {seconds:.1f} s: "
+        f"scrubbed {texts_seen:,} texts ({distinct:,} distinct) in {seconds:.1f} s: "
         f"{sum(by_entity.values()):,} spans replaced ({spans})"
         + (f"; {quarantined:,} quarantined values scrubbed too" if quarantined else "")
     ]
     if doubted:
         lines.append(
-            f"  the release gate still doubts {len(doubted):,} of these texts: releases will ship those "
+            f"  the release gate still doubts {doubted:,} of these texts: releases will ship those "
             "battles' votes without their texts (review them with SQL; 'arenavotes scrub --check' on a "
             "release)"
         )
