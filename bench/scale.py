@@ -1,8 +1,9 @@
 """Growth of the whole pipeline with N: seconds, peak memory and rows/s per stage, and the fitted exponent.
 
 Each stage runs as the real CLI in its own process on a workspace built from a synthetic log
-(bench/synth.py: real arena texts, resampled votes). Peak memory is the highest summed RSS of the stage's
-process tree (the CLI and any workers), sampled every 50 ms. Beside ingest, the floor: a bare DuckDB
+(bench/synth.py: real arena texts, resampled votes). Peak memory is the highest summed PSS (proportional set
+size) of the stage's process tree, the CLI and its workers, sampled every 100 ms: pages a forked worker shares
+with its parent count once, where a sum of RSS would count them once per process. Beside ingest, the floor: a bare DuckDB
 ``CREATE TABLE AS SELECT * FROM read_json/read_parquet`` of the same file in the same run. The growth
 exponent b is the least-squares slope of log(seconds) on log(N): 1.0 is linear. Run by hand; asserts nothing.
 
@@ -15,6 +16,7 @@ ingest <= 3x the DuckDB floor and >= 5,000 conversations/s per core; release <= 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import shutil
@@ -28,7 +30,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import synth  # noqa: E402
+import synth
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(ROOT / ".venv" / "bin" / "arenavotes")
@@ -61,7 +63,7 @@ class Row:
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, bool, str]:
-    """Wall seconds, peak summed RSS of the process tree (GB), success, and the last lines of stderr."""
+    """Wall seconds, peak summed PSS of the process tree (GB), success, and the last lines of stderr."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     root = psutil.Process(proc.pid)
@@ -71,12 +73,17 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
+            total = 0
             try:
                 procs = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
+            except psutil.Error:  # the stage just ended
+                procs = []
+            for p in procs:
+                # proportional set size: pages a forked worker shares with its parent count once
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_full_info().pss
+            peak = max(peak, total)
+            time.sleep(0.1)
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
@@ -88,10 +95,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
 
 def floor(file: Path) -> tuple[float, float, bool, str]:
     reader = "read_parquet" if file.suffix == ".parquet" else "read_json_auto"
-    code = (
-        "import duckdb; con = duckdb.connect(); "
-        f"con.execute(\"CREATE TABLE t AS SELECT * FROM {reader}('{file}')\")"
-    )
+    code = f"import duckdb; con = duckdb.connect(); con.execute(\"CREATE TABLE t AS SELECT * FROM {reader}('{file}')\")"
     return measure([PY, "-c", code])
 
 
@@ -132,7 +136,7 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
 
 
 def table(rows: list[Row]) -> str:
-    out = ["| log | N | stage | seconds | peak RSS (GB) | rows/s | growth b |", "|---|---|---|---|---|---|---|"]
+    out = ["| log | N | stage | seconds | peak memory, PSS (GB) | rows/s | growth b |", "|---|---|---|---|---|---|---|"]
     for kind in ("conversations", "battles"):
         stages = list(dict.fromkeys(r.stage for r in rows if r.kind == kind))
         for stage in stages:
@@ -160,7 +164,7 @@ def figure(rows: list[Row], path: Path) -> None:
             label = f"{stage} ({'text' if kind == 'conversations' else 'no text'})"
             ax1.plot([r.n for r in mine], [r.seconds for r in mine], marker=marker, label=label)
             ax2.plot([r.n for r in mine], [r.peak_gb for r in mine], marker=marker, label=label)
-    for ax, title in ((ax1, "wall seconds"), (ax2, "peak RSS, GB")):
+    for ax, title in ((ax1, "wall seconds"), (ax2, "peak memory (PSS), GB")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("battles (N)")

@@ -86,15 +86,19 @@ def _voters(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def _battles(n: int, seed: int) -> pa.Table:
     rng = np.random.default_rng(seed)
-    src = duckdb.sql(f"SELECT model_a, model_b, winner, category_tag FROM '{DATA / 'lmarena-140k' / 'battles.parquet'}'")
+    src = duckdb.sql(
+        f"SELECT model_a, model_b, winner, category_tag FROM '{DATA / 'lmarena-140k' / 'battles.parquet'}'"
+    )
     real = src.arrow().read_all()
     pick = pa.array(rng.integers(0, real.num_rows, n))
     t = real.take(pick)
     ids = [f"{seed:04x}{i:012x}" for i in range(n)]
     t0 = 1_730_000_000.0
-    return t.append_column("question_id", pa.array(ids)).append_column(
-        "judge", pa.array([f"arena_user_{v}" for v in _voters(n, rng).tolist()])
-    ).append_column("tstamp", pa.array(np.sort(t0 + rng.random(n) * 30 * 86400)))
+    return (
+        t.append_column("question_id", pa.array(ids))
+        .append_column("judge", pa.array([f"arena_user_{v}" for v in _voters(n, rng).tolist()]))
+        .append_column("tstamp", pa.array(np.sort(t0 + rng.random(n) * 30 * 86400)))
+    )
 
 
 def write_battles(n: int, path: Path, seed: int = 0) -> Path:

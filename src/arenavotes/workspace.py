@@ -50,7 +50,7 @@ class Workspace:
             ws.settings_path.write_text(default_toml(), encoding="utf-8")
         gitignore = path / ".gitignore"
         if not gitignore.exists():
-            gitignore.write_text(f"{SECRET_FILE}\n{DB_FILE}\n{DB_FILE}.wal\n", encoding="utf-8")
+            gitignore.write_text(f"{SECRET_FILE}\n{DB_FILE}\n{DB_FILE}.wal\n{DB_FILE}.tmp/\n", encoding="utf-8")
         return ws
 
     @classmethod
