@@ -57,11 +57,14 @@ _record = st.fixed_dictionaries(
         "winner": st.sampled_from(["model_a", "model_b", "tie", "tie (bothbad)", "draw"]),
         "prompt": st.sampled_from(["hi", "2+2?", "", "write a poem"]),
         "tag": st.booleans(),
+        "judge": st.sampled_from(["alice_voter_77", "bob_voter_88"]),
     }
 )
 _line = st.one_of(
     _record.map(lambda r: ("record", r)),
-    st.sampled_from([b"{broken", b"\xff\xfe not utf-8", b"", b"[1, 2]"]).map(lambda b: ("raw", b)),
+    st.sampled_from([b"{broken", b"\xff\xfe not utf-8", b"", b"[1, 2]", b"oops alice_voter_77 broke"]).map(
+        lambda b: ("raw", b)
+    ),
 )
 
 
@@ -80,6 +83,7 @@ def _jsonl(lines: list[tuple[str, object]]) -> bytes:
             "conversation_b": [{"role": "user", "content": r["prompt"]}, {"role": "assistant", "content": "B"}],  # type: ignore[index]
             "category_tag": {"math_v0.1": {"math": r["tag"]}},  # type: ignore[index]
         }
+        rec["judge"] = r["judge"]  # type: ignore[index]
         rec["question_id"] = r["id"]  # type: ignore[index]  # null: the battle id is the record's hash
         out.append(json.dumps(rec).encode())
     return b"\n".join(out) + b"\n"
@@ -98,6 +102,9 @@ def test_json_lines_in_batches_equal_one_batch(
     whole = _ingest(path, 1 << 30, 1 << 30, monkeypatch)
     parts = _ingest(path, cut, 1, monkeypatch)
     assert parts == whole
+    # a voter id is redacted from an unreadable line even when its readable records are in other batches
+    if any(k == "record" and r["judge"] == "alice_voter_77" for k, r in lines):  # type: ignore[index]
+        assert not [q for q in parts[1]["quarantine"] if "alice_voter_77" in str(q)]
 
 
 def test_parquet_in_batches_equals_one_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

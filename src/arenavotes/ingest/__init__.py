@@ -40,7 +40,7 @@ from arenavotes.ingest.containers import Staged, stage_batches, stage_file
 from arenavotes.ingest.explain import no_format_error, refine
 from arenavotes.ingest.formats import FORMATS, Format, detect, get_format
 from arenavotes.ingest.mapping import ReadOptions, apply
-from arenavotes.ingest.normalize import CARRY_TABLES, Normalized, normalize
+from arenavotes.ingest.normalize import CARRY_TABLES, Normalized, normalize, note_private_values
 from arenavotes.ingest.readers import columns_checked
 from arenavotes.ingest.sniff import unopenable
 from arenavotes.ingest.sqlfields import record_keys
@@ -151,9 +151,21 @@ def ingest_file(
         # the CSV reader recovers from DuckDB errors, which would abort an open transaction
         batches = stage_batches(con, path, read.container, read.csv)
         first = next(batches, None)
+        second = next(batches, None)
+        if second is not None:
+            # several batches: note every batch's private values first, so that an unreadable record of any
+            # batch is redacted with the voter ids of the whole file
+            known: Format | None = None
+            for part in stage_batches(con, path, read.container, read.csv):
+                if known is None and part.staged:
+                    known = _choose_format(con, part, read, path)  # as _read_into chooses it
+                if known is not None:
+                    note_private_values(con, part, known)
+            batches = stage_batches(con, path, read.container, read.csv)
+            first, second = next(batches, None), None
         with transaction(con):
             _delete_source(con, source)
-            staged = itertools.chain([first] if first else [], batches)
+            staged = itertools.chain([b for b in (first, second) if b is not None], batches)
             fmt, result = _read_into(
                 con, path, read, staged, source=source, key=key, settings=settings, run_id=run_id, label=label
             )

@@ -49,7 +49,7 @@ from arenavotes.ingest.formats import Format
 from arenavotes.ingest.images import find_images, write_images
 from arenavotes.ingest.outputs import battle_ids, write_battles, write_conversations, write_labels, write_quarantine
 from arenavotes.ingest.readers import reader_for, winner_reader
-from arenavotes.ingest.redact import PRIVATE_KEYS
+from arenavotes.ingest.redact import FILE_PRIVATE, PRIVATE_KEYS, private_keys, staged_private_values
 from arenavotes.ingest.sqlfields import Accessor, field_accessor, record_keys, shared_accessor, sql_str
 from arenavotes.privacy import pseudonym
 from arenavotes.schema import WINNER_ALIASES
@@ -107,8 +107,9 @@ class Normalized:
 
 
 #: Temp tables carried from one batch of a file to the next (see :func:`normalize`): the source ids kept so
-#: far with their first row, and how many id-less records of each content hash were seen.
-CARRY_TABLES = ("_seen_ids", "_seen_hashes")
+#: far with their first row, how many id-less records of each content hash were seen, and the private values
+#: of every batch (:func:`note_private_values`).
+CARRY_TABLES = ("_seen_ids", "_seen_hashes", FILE_PRIVATE)
 
 
 def normalize(
@@ -207,6 +208,19 @@ def _wrap_plain_text(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     for name in ("prompt", "response_a", "response_b"):
         if fmt.path(name) is not None or name in fmt.computed:
             con.execute(f"UPDATE _f SET j_{name} = json_array(j_{name} ->> '$') WHERE json_type(j_{name}) = 'VARCHAR'")
+
+
+def note_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) -> None:
+    """Add the raw voter ids and private-key values of the staged batch to ``_file_private``: a file read in
+    several batches redacts its unreadable records with the values of all its batches, as a whole file does."""
+    f, records = shared_accessor(staged)
+    voter = _field_sql(fmt, f, "voter")
+    values = {r[0] for r in con.sql(f"SELECT DISTINCT av_id({voter}) FROM {records()}").fetchall() if r[0]}
+    values |= staged_private_values(con, staged, private_keys(fmt))
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FILE_PRIVATE} (v VARCHAR PRIMARY KEY)")
+    con.register("_private_part", pa.table({"v": pa.array(sorted(values), pa.string())}))
+    con.execute(f"INSERT OR IGNORE INTO {FILE_PRIVATE} SELECT v FROM _private_part")
+    con.unregister("_private_part")
 
 
 def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:

@@ -189,18 +189,31 @@ def _redact_text(text: str, key_re: re.Pattern[str], known: frozenset[str]) -> s
     return text
 
 
-def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: tuple[str, ...]) -> frozenset[str]:
-    """Raw voter ids seen in readable records of this file (to redact them in unreadable ones)."""
-    values = {r[0] for r in con.sql("SELECT raw FROM _voters").fetchall() if r[0]}
+def staged_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: tuple[str, ...]) -> set[str]:
+    """The values of the private keys ``keys`` in the staged records (raw, distinct, not empty)."""
     lowered = {k.lower() for k in keys}
     if staged.is_json:
         exprs = [f"json_extract_string(_rec, {json_path((k,))})" for k in keys]
     else:
         exprs = [f"{ident(c)}::VARCHAR" for c in staged.columns if c.lower() in lowered]
-    if exprs:
-        values |= {
-            r[0] for r in con.sql(f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM _stage").fetchall() if r[0]
-        }
+    if not exprs:
+        return set()
+    return {r[0] for r in con.sql(f"SELECT DISTINCT unnest([{', '.join(exprs)}]) AS v FROM _stage").fetchall() if r[0]}
+
+
+#: private values of every batch of the file, when it is read in several (see ``ingest._read_into``)
+FILE_PRIVATE = "_file_private"
+
+
+def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: tuple[str, ...]) -> frozenset[str]:
+    """Raw voter ids seen in readable records of this file (to redact them in unreadable ones): this batch's,
+    and those of the file's other batches when it is read in several (``_file_private``)."""
+    values = {r[0] for r in con.sql("SELECT raw FROM _voters").fetchall() if r[0]}
+    values |= staged_private_values(con, staged, keys)
+    if con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [FILE_PRIVATE]
+    ).fetchall()[0][0]:
+        values |= {r[0] for r in con.sql(f"SELECT v FROM {FILE_PRIVATE}").fetchall()}
     out = set()
     for v in values:
         v = v.strip()
