@@ -82,10 +82,14 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             [str(path)],
         )
     except duckdb.Error as exc:
-        raise UserError(
-            f"{path}: not a readable parquet file: {_first_line(exc)}", hint="is the file complete? re-export it"
-        ) from None
+        raise _unreadable_parquet(path, exc) from None
     con.execute(f"CREATE TEMP TABLE _rejects AS SELECT * FROM ({EMPTY_REJECTS})")
+
+
+def _unreadable_parquet(path: Path, exc: Exception, where: str = "") -> UserError:
+    return UserError(
+        f"{path}: not a readable parquet file{where}: {_first_line(exc)}", hint="is the file complete? re-export it"
+    )
 
 
 #: container -> the function that fills ``_stage`` and ``_rejects`` from a file of that container
@@ -142,9 +146,7 @@ def _parquet_batches(con: duckdb.DuckDBPyConnection, path: Path, batch_rows: int
         pf = pq.ParquetFile(path)
         total = pf.metadata.num_rows
     except (OSError, pa.ArrowException) as exc:
-        raise UserError(
-            f"{path}: not a readable parquet file: {_first_line(exc)}", hint="is the file complete? re-export it"
-        ) from None
+        raise _unreadable_parquet(path, exc) from None
     if total <= batch_rows:
         yield stage_file(con, path, "parquet")
         return
@@ -162,10 +164,7 @@ def _parquet_batches(con: duckdb.DuckDBPyConnection, path: Path, batch_rows: int
             row += len(table)
             yield _staged(con, path, "parquet")
     except (OSError, pa.ArrowException) as exc:
-        raise UserError(
-            f"{path}: not a readable parquet file (row {row:,} on): {_first_line(exc)}",
-            hint="is the file complete? re-export it",
-        ) from None
+        raise _unreadable_parquet(path, exc, f" (row {row:,} on)") from None
 
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:

@@ -26,12 +26,12 @@ import pyarrow as pa
 
 from arenavotes.errors import UserError
 from arenavotes.ingest.rejects import Rejects, empty_rejects, reject, rejects_table, string_array
-from arenavotes.ingest.sniff import open_text_bytes, read_bytes
+from arenavotes.ingest.sniff import corrupt_stream, open_text_bytes, read_bytes
 
 
 def stage_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """``_stage(_row, _rec)`` and ``_rejects`` for a JSON-lines file (``_row`` counts lines)."""
-    _stage_json(con, *split_json_lines(read_bytes(path)), "line")
+    stage_json_lines_part(con, read_bytes(path), 1)
 
 
 def stage_json_lines_part(con: duckdb.DuckDBPyConnection, data: bytes, first_line: int) -> None:
@@ -70,10 +70,7 @@ def json_lines_parts(path: Path, size: int, first_lines: int = 1) -> Iterator[tu
                 yield piece, line
                 line += piece.count(b"\n")
     except (OSError, EOFError, zlib.error) as exc:
-        raise UserError(
-            f"{path}: cannot read: the gzip stream is corrupt or truncated ({exc})",
-            hint="is the file complete? download or compress it again",
-        ) from None
+        raise corrupt_stream(path, exc) from None
     if rest:
         yield rest, line
 

@@ -77,11 +77,16 @@ def read_bytes(path: Path) -> bytes:
         if data.startswith(b"\x1f\x8b"):
             data = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
-        raise UserError(
-            f"{path}: cannot read: the gzip stream is corrupt or truncated ({exc})",
-            hint="is the file complete? download or compress it again",
-        ) from None
+        raise corrupt_stream(path, exc) from None
     return data.removeprefix(b"\xef\xbb\xbf")
+
+
+def corrupt_stream(path: Path, exc: Exception) -> UserError:
+    """The user error for a file whose (gzip) stream breaks off while it is read."""
+    return UserError(
+        f"{path}: cannot read: the gzip stream is corrupt or truncated ({exc})",
+        hint="is the file complete? download or compress it again",
+    )
 
 
 def open_text_bytes(path: Path) -> typing.BinaryIO:
