@@ -52,7 +52,7 @@ _MAIL = re.compile(
 _SSH_REMOTE = re.compile(r"^git@(?:github|gitlab|bitbucket|codeberg)\.")
 _DIGIT_RUN = re.compile(r"(?<![\w.])\d(?:[ \-._/]?\d){12,18}(?![\w])")
 _PHONE = re.compile(
-    r"(?<![\w.+/-])(?:(?:\+|00)\d{1,3}[ .\-/]?(?:\(\d{1,5}\)[ .\-/]?)?\d{1,5}(?:[ .\-/]?\d{1,6}){1,5}"
+    r"(?<![\w.+/-])(?:(?:\+|00)\d{1,3}[ .\-/]?(?:\(\d{1,5}\)[ .\-/]?)?\d{1,5}(?:[ .\-/]?\d{1,6}+){1,5}"
     r"|\(\d{2,5}\)[ .\-]?\d{3,4}[ .\-]?\d{3,5}"
     r"|\d{2,5}[ .\-]\d{2,5}[ .\-]\d{2,5}(?:[ .\-]\d{2,5}){0,2})(?![\w])"
 )
@@ -60,10 +60,10 @@ _DATEISH = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d
 _YEARS = re.compile(r"(?:(?:19|20)\d\d[ .\-]?){3,}")
 _CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+"
 _CTX = re.compile(
-    rf"(?:\b(?:Dear|Hi|Hello|Hey|Greetings)\s*,?\s+(?:(?:Mr|Mrs|Ms|Dr|Prof|Miss)\.?\s+)?"
-    rf"|(?im:^\s*[>*_-]*\s*(?:sincerely|regards|yours|cheers|best|thanks|thank you|respectfully|cordially|"
+    rf"(?:\b(?:Dear|Hi|Hello|Hey|Greetings)(?:\s*+,)?\s++(?:(?:Mr|Mrs|Ms|Dr|Prof|Miss)\.?\s++)?"
+    rf"|(?im:^[^\S\n]*+[>*_-]*+[^\S\n]*+(?:sincerely|regards|yours|cheers|best|thanks|thank you|respectfully|cordially|"
     rf"warmly|love|best wishes|kind regards|best regards|warm regards|yours truly|yours sincerely|all the best)"
-    rf"\s*,?\s*(?:\n\s*)*)"
+    rf"\s*+(?:,\s*+)?)"
     rf"|(?i:\bname\s+is\s+|\bi\s+am\s+|\bi['’]m\s+|\bcall\s+me\s+)"
     rf"|\b(?:Mr|Mrs|Ms|Dr|Prof|Miss)\.?\s+)({_CAP}(?:[ \t]+{_CAP})?)"
 )

@@ -157,7 +157,7 @@ def phone(s: str) -> bool:
     return 7 <= len(d) <= 15 and len(set(d)) > 2
 
 
-_EXTENSION = re.compile(r"(?i)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
+_EXTENSION = re.compile(r"(?i)(?<!\s)\s*(?:x|ext\.?|extension)\s*\d{1,6}$")
 
 
 def _nanp(core: str) -> bool:
