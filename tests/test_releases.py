@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, run
 
@@ -137,6 +138,60 @@ def test_rebuild_is_byte_identical_and_versions_are_immutable(ws: Workspace) -> 
         _build(ws, "r1")
     shutil.rmtree(path)
     assert _hashes(_build(ws, "r1")) == first
+
+
+def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, monkeypatch) -> None:
+    """Configs are streamed from the workspace in pieces and texts screened in batches: cutting both into
+    pieces of a few rows changes the row groups of the files, never their rows, the texts withheld, the
+    manifest's counts or schemas, nor the byte-identity of a rebuild."""
+    from arenavotes.pii import verdicts
+    from arenavotes.releases import build as build_mod
+
+    with ws.connect() as con:  # plant a doubted text so that the screen withholds a battle
+        con.execute(
+            "UPDATE conversations SET content = content || ' write to planted.person@example.com' "
+            "WHERE battle_id = (SELECT max(battle_id) FROM conversations)"
+        )
+
+    def build_with(version: str) -> tuple[Path, list[str]]:
+        withheld: list[str] = []
+        spec = ReleaseSpec(version, None, ("a100", "genai"), ("duplicate_vote",), release_date="2024-08-20")
+        with ws.connect() as con:
+            cache = verdicts.load(con)
+            path = build(
+                con,
+                ws.path,
+                spec,
+                ws.secret(),
+                ws.settings().to_dict(),
+                gate=_gate,
+                screen=lambda t: verdicts.screen(t, cache, threshold=0.7, ner=False),
+                withheld_ids=withheld,
+            )
+        return path, withheld
+
+    whole, withheld_whole = build_with("whole")
+    monkeypatch.setattr(build_mod, "SCREEN_BATCH", 3)
+    monkeypatch.setattr(build_mod, "ROW_GROUP_ROWS", {})
+    monkeypatch.setattr(build_mod, "DEFAULT_ROW_GROUP_ROWS", 7)
+    pieces, withheld_pieces = build_with("pieces")
+    assert withheld_whole == withheld_pieces and len(withheld_whole) == 1
+    for config in ("battles", "conversations", "flags", "leaderboard", "prompt_labels"):
+        a = pl.read_parquet(whole / "data" / config)
+        b = pl.read_parquet(pieces / "data" / config)
+        assert a.schema == b.schema and a.height == b.height > 0, config
+        if config != "battles":  # voter ids are re-keyed per release version
+            assert a.equals(b), config
+        assert pq.ParquetFile(next((pieces / "data" / config).glob("*.parquet"))).metadata.row_group(0).num_rows <= 7
+    assert pl.read_parquet(whole / "data/battles").drop("voter_id").equals(
+        pl.read_parquet(pieces / "data/battles").drop("voter_id")
+    )
+    m1, m2 = read_manifest(whole), read_manifest(pieces)
+    for key in ("rows", "schemas", "withheld_by_pii_gate", "battles_by_arena", "time_span", "excluded_by_policy"):
+        assert m1[key] == m2[key], key
+    first = _hashes(pieces)
+    shutil.rmtree(pieces)
+    assert _hashes(build_with("pieces")[0]) == first
 
 
 def test_voter_ids_are_rekeyed_per_release(ws: Workspace) -> None:

@@ -38,6 +38,7 @@ on it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import re
@@ -213,9 +214,13 @@ def iter_findings(
     ner: bool = True,
     workers: int = 1,
     cache: MutableMapping[str, list[Finding]] | None = None,
+    pool: WorkerPool | None = None,
 ) -> Iterator[GateFinding]:
-    """Findings of ``paths`` (files or folders), file by file, at most :data:`BATCH` cells in memory at a time."""
-    with gate_pool(workers, ner) as pool:
+    """Findings of ``paths`` (files or folders), file by file, at most :data:`BATCH` cells in memory at a time
+    (``pool``: a :func:`gate_pool` made for the same ``ner`` to analyse on instead of a new one)."""
+    with contextlib.nullcontext(pool) if pool is not None else gate_pool(workers, ner) as pool:
+        if pool.state.get("ner") != ner:
+            raise ValueError(f"a gate pool made for ner={pool.state.get('ner')} cannot judge with ner={ner}")
         for f in release_files(paths):
             batch: list[Cell] = []
             for item in items(f):
@@ -284,13 +289,15 @@ def check_paths(
     ner: bool = True,
     workers: int = 1,
     cache: MutableMapping[str, list[Finding]] | None = None,
+    pool: WorkerPool | None = None,
 ) -> list[GateFinding]:
     """Every finding in ``paths`` (files or folders) at or above ``threshold``, plus every unreadable file.
 
     ``cache`` (any mapping, e.g. a ``shelve`` or a dict kept between runs) holds verdicts under
-    :func:`verdict_key`; ``workers`` > 1 analyses on a process pool. Files are read one at a time.
+    :func:`verdict_key`; ``workers`` > 1 analyses on a process pool (or on ``pool``, see :func:`gate_pool`).
+    Files are read one at a time.
     """
-    return list(iter_findings(paths, threshold=threshold, ner=ner, workers=workers, cache=cache))
+    return list(iter_findings(paths, threshold=threshold, ner=ner, workers=workers, cache=cache, pool=pool))
 
 
 __all__ = [

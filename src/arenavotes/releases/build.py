@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arenavotes import __version__
@@ -74,26 +75,65 @@ def _check_version(version: str) -> None:
         )
 
 
-def _rekey(key: bytes, values: pl.Series) -> pl.Series:
-    distinct = [v for v in values.unique().to_list() if v is not None]
-    mapped = {v: hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in distinct}
-    return values.replace_strict(mapped, default=None, return_dtype=pl.String)
+def _rekey(key: bytes, values: list[str]) -> pa.Table:
+    """(voter_id, released) for each distinct voter id: ``HMAC(key, voter_id)`` cut to 32 hex digits."""
+    return pa.table(
+        {
+            "voter_id": pa.array(values, pa.string()),
+            "released": pa.array(
+                [hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in values], pa.string()
+            ),
+        }
+    )
 
 
 #: ``screen(texts) -> {text: findings}`` for the texts the PII gate would refuse (see pii.verdicts.screen)
 Screen = Callable[[list[str]], dict[str, list[Any]]]
 
+#: distinct conversation texts handed to the screen at a time (a bound on memory, not on the result)
+SCREEN_BATCH = 20_000
 
-def collect(
-    con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, screen: Screen | None = None
-) -> tuple[dict[str, pl.DataFrame], dict[str, Any], list[str]]:
-    """The release's tables (sorted, deterministic), the counts the manifest reports, and the battles whose
-    texts are withheld (for the caller's private record; never in the release).
+#: rows per Parquet row group (and per piece held in memory while writing); fixed, so that files are
+#: byte-identical whatever batches DuckDB hands over. Texts get small groups, narrow tables large ones.
+ROW_GROUP_ROWS = {"conversations": 20_000, "images": 256, "message_images": 1 << 20}
+DEFAULT_ROW_GROUP_ROWS = 1 << 20
 
-    ``screen`` is the PII gate applied to the conversation texts before anything is written: the texts of a
-    battle the gate still doubts are withheld from this release (its vote stays; counted in the manifest and
-    said on the card; the texts stay in the workspace), so that the gate on the finished files finds nothing.
-    """
+#: what each config of a release holds, as SQL over the temporary tables of :func:`collect` (``_rel_battles``:
+#: the released battles; ``_rel_voters``: voter id -> its release pseudonym; ``_rel_withheld``: battles whose
+#: texts the gate doubts); ``?`` is the list of flags the policy excludes
+QUERIES = {
+    "battles": """SELECT b.* REPLACE (v.released AS voter_id) FROM battles b JOIN _rel_battles USING (battle_id)
+                  LEFT JOIN _rel_voters v USING (voter_id) ORDER BY b.battle_id""",
+    "conversations": """SELECT c.* FROM conversations c JOIN _rel_battles USING (battle_id)
+                        WHERE c.battle_id NOT IN (SELECT battle_id FROM _rel_withheld)
+                        ORDER BY c.battle_id, c.side, c.msg""",
+    "prompt_labels": """SELECT l.* FROM prompt_labels l JOIN _rel_battles USING (battle_id)
+                        ORDER BY l.battle_id, l.labeler, l.category""",
+    "flags": """SELECT f.battle_id, f.flag, f.detector, f.score, f.reason, f.flag IN (SELECT unnest(?)) AS excluded
+                FROM flags f JOIN battles b USING (battle_id) WHERE b.source IN (SELECT unnest(?))
+                ORDER BY f.battle_id, f.flag, f.detector""",
+    # only leaderboards rated on released sources alone (the rate run records its sources; older runs: the
+    # source list at the start of the scope name)
+    "leaderboard": """SELECT l.* EXCLUDE (run_id) FROM leaderboards l LEFT JOIN runs r USING (run_id)
+                      WHERE list_has_all(?::VARCHAR[], coalesce(
+                          CAST(json_extract(r.counts, '$.sources') AS VARCHAR[]),
+                          string_split(split_part(l.scope, '|', 1), ',')))
+                      ORDER BY scope, labeler, category, rank, model""",
+}
+
+
+@dataclasses.dataclass
+class Collected:
+    """What :func:`collect` prepared: the configs to stream (SQL with its parameters, or a small frame), the
+    counts the manifest reports, and the battles whose texts are withheld (for the caller's private record)."""
+
+    queries: dict[str, tuple[str, list[Any]]]
+    frames: dict[str, pl.DataFrame]
+    counts: dict[str, Any]
+    withheld_ids: list[str]
+
+
+def _refuse_missing(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> dict[str, list[str]]:
     src = list(spec.sources)
     missing = missing_stages(con, src)
     refused = {s: [st for st in stages if st not in spec.allow_missing] for s, stages in missing.items()}
@@ -107,16 +147,62 @@ def collect(
             f"--allow-missing {','.join(sorted({x for v in refused.values() for x in v}))} "
             "(the card will say so)",
         )
-    excluded = frame(
-        con,
-        """
-        SELECT DISTINCT f.battle_id FROM flags f JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))""",
-        [src, list(spec.exclude_flags)],
-    )
+    return missing
+
+
+def _screen_texts(con: duckdb.DuckDBPyConnection, screen: Screen) -> tuple[list[str], dict[str, Any]]:
+    """Screen the distinct texts of the released conversations, :data:`SCREEN_BATCH` at a time; returns the
+    battles whose texts the gate doubts and the counts by entity. The texts are read through a second cursor
+    (the screen reads cached verdicts through ``con`` meanwhile), and only the doubted texts are kept."""
+    ids = con.sql("SELECT battle_id FROM _rel_battles").to_arrow_table()
+    doubted: dict[str, list[Any]] = {}
+    cur = con.cursor()
+    try:
+        cur.register("_rel_ids", ids)
+        texts = cur.sql(
+            """SELECT DISTINCT c.content FROM conversations c JOIN _rel_ids USING (battle_id)
+               WHERE c.content IS NOT NULL"""
+        ).to_arrow_reader(SCREEN_BATCH)
+        for batch in texts:
+            for start in range(0, batch.num_rows, SCREEN_BATCH):
+                doubted.update(screen(batch.column(0).slice(start, SCREEN_BATCH).to_pylist()))
+    finally:
+        cur.close()
+    if not doubted:
+        return [], {"battles": 0, "by_entity": {}}
+    con.register("_rel_doubted", pa.table({"content": pa.array(sorted(doubted), pa.string())}))
+    try:
+        withheld = [
+            r[0]
+            for r in con.sql(
+                """SELECT DISTINCT c.battle_id FROM conversations c JOIN _rel_battles USING (battle_id)
+                   WHERE c.content IN (SELECT content FROM _rel_doubted) ORDER BY 1"""
+            ).fetchall()
+        ]
+    finally:
+        con.unregister("_rel_doubted")
+    by_entity: dict[str, int] = {}
+    for found in doubted.values():
+        for f in found:
+            by_entity[f.entity] = by_entity.get(f.entity, 0) + 1
+    return withheld, {"battles": len(withheld), "by_entity": dict(sorted(by_entity.items()))}
+
+
+def collect(
+    con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, screen: Screen | None = None
+) -> Collected:
+    """Prepare the release's configs in temporary tables of ``con`` (streamed to Parquet by :func:`build`)
+    and count what the manifest reports.
+
+    ``screen`` is the PII gate applied to the conversation texts before anything is written: the texts of a
+    battle the gate still doubts are withheld from this release (its vote stays; counted in the manifest and
+    said on the card; the texts stay in the workspace), so that the gate on the finished files finds nothing.
+    """
+    src = list(spec.sources)
+    missing = _refuse_missing(con, spec)
     unscrubbed = con.sql(
         """SELECT count(DISTINCT c.battle_id) FROM conversations c JOIN battles b USING (battle_id)
-                            WHERE b.source IN (SELECT unnest(?)) AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)""",
+           WHERE b.source IN (SELECT unnest(?)) AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)""",
         params=[src],
     ).fetchall()[0][0]
     if unscrubbed:
@@ -124,62 +210,45 @@ def collect(
             f"{unscrubbed:,} battles with text are not scrubbed yet",
             hint="run 'arenavotes scrub' before releasing: releases carry scrubbed text only",
         )
-    keep = "b.source IN (SELECT unnest(?)) AND b.battle_id NOT IN (SELECT unnest(?))"
-    args = [src, excluded["battle_id"].to_list()]
-    battles = frame(con, f"SELECT * FROM battles b WHERE {keep} ORDER BY battle_id", args)
-    if battles.height == 0:
-        raise UserError("no battles to release", hint="check --source and the exclusion policy")
-    release_key = hmac.new(secret, f"release:{spec.version}".encode(), hashlib.sha256).digest()
-    battles = battles.with_columns(voter_id=_rekey(release_key, battles["voter_id"]))
-    conversations = frame(
-        con,
-        f"""SELECT c.* FROM conversations c JOIN battles b USING (battle_id) WHERE {keep}
-                                  ORDER BY c.battle_id, c.side, c.msg""",
-        args,
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _rel_excluded AS
+           SELECT DISTINCT f.battle_id FROM flags f JOIN battles b USING (battle_id)
+           WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))""",
+        [src, list(spec.exclude_flags)],
     )
-    labels = frame(
-        con,
-        f"""SELECT l.* FROM prompt_labels l JOIN battles b USING (battle_id) WHERE {keep}
-                           ORDER BY l.battle_id, l.labeler, l.category""",
-        args,
-    )
-    flags = frame(
-        con,
-        """SELECT f.battle_id, f.flag, f.detector, f.score, f.reason,
-                                 f.flag IN (SELECT unnest(?)) AS excluded
-                          FROM flags f JOIN battles b USING (battle_id) WHERE b.source IN (SELECT unnest(?))
-                          ORDER BY f.battle_id, f.flag, f.detector""",
-        [list(spec.exclude_flags), src],
-    )
-    # only leaderboards rated on released sources alone (the rate run records its sources; older runs: the
-    # source list at the start of the scope name)
-    leaderboard = frame(
-        con,
-        """
-        SELECT l.* EXCLUDE (run_id) FROM leaderboards l LEFT JOIN runs r USING (run_id)
-        WHERE list_has_all(?::VARCHAR[], coalesce(
-                  CAST(json_extract(r.counts, '$.sources') AS VARCHAR[]),
-                  string_split(split_part(l.scope, '|', 1), ',')))
-        ORDER BY scope, labeler, category, rank, model""",
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _rel_battles AS
+           SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?))
+           AND battle_id NOT IN (SELECT battle_id FROM _rel_excluded)""",
         [src],
     )
-    withheld: dict[str, Any] = {"battles": 0, "by_entity": {}}
-    ids: list[str] = []
-    if screen is not None and conversations.height:
-        found = screen(conversations["content"].drop_nulls().unique().to_list())
-        if found:
-            hit = conversations.filter(pl.col("content").is_in(list(found)))
-            ids = sorted(set(hit["battle_id"].to_list()))
-            by_entity: dict[str, int] = {}
-            for text in hit["content"].unique().to_list():
-                for f in found[text]:
-                    by_entity[f.entity] = by_entity.get(f.entity, 0) + 1
-            withheld = {"battles": len(ids), "by_entity": dict(sorted(by_entity.items()))}
-            # only the texts are withheld: the votes, labels and style counts carry no text, and the released
-            # leaderboards stay reproducible from the released battles
-            conversations = conversations.filter(~pl.col("battle_id").is_in(ids))
+    (n_battles,) = con.sql("SELECT count(*) FROM _rel_battles").fetchall()[0]
+    (n_excluded,) = con.sql("SELECT count(*) FROM _rel_excluded").fetchall()[0]
+    if n_battles == 0:
+        raise UserError("no battles to release", hint="check --source and the exclusion policy")
+    release_key = hmac.new(secret, f"release:{spec.version}".encode(), hashlib.sha256).digest()
+    voters = [
+        r[0]
+        for r in con.sql(
+            """SELECT DISTINCT voter_id FROM battles JOIN _rel_battles USING (battle_id)
+               WHERE voter_id IS NOT NULL ORDER BY 1"""
+        ).fetchall()
+    ]
+    con.register("_rel_voter_map", _rekey(release_key, voters))
+    con.execute("CREATE OR REPLACE TEMP TABLE _rel_voters AS SELECT * FROM _rel_voter_map")
+    con.unregister("_rel_voter_map")
+    ids, withheld = _screen_texts(con, screen) if screen is not None else ([], {"battles": 0, "by_entity": {}})
+    # only the texts are withheld: the votes, labels and style counts carry no text, and the released
+    # leaderboards stay reproducible from the released battles
+    con.register("_rel_withheld_ids", pa.table({"battle_id": pa.array(ids, pa.string())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _rel_withheld AS SELECT * FROM _rel_withheld_ids")
+    con.unregister("_rel_withheld_ids")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _rel_conversation_battles AS SELECT DISTINCT battle_id FROM conversations
+           JOIN _rel_battles USING (battle_id) WHERE battle_id NOT IN (SELECT battle_id FROM _rel_withheld)"""
+    )
     images, image_links, image_counts = release_images(
-        con, conversations, read_approved(spec.images) if spec.images is not None else None
+        con, "_rel_conversation_battles", read_approved(spec.images) if spec.images is not None else None
     )
     quality = {k: dict(sorted(v.iter_rows())) for k, v in quality_counts(con, src).items()}
     ingested = dict(
@@ -191,47 +260,165 @@ def collect(
         "records_ingested": ingested,
         "quarantined_by_reason": quality["quarantine"],
         "flagged_by_flag": quality["flags"],
-        "excluded_by_policy": {"flags": list(spec.exclude_flags), "battles": excluded.height},
+        "excluded_by_policy": {"flags": list(spec.exclude_flags), "battles": n_excluded},
         "pii_spans_removed_by_type": quality["pii"],
         "source_meta": source_meta(con, src),
         "stages_missing": {s: missing[s] for s in sorted(missing)},
         "withheld_by_pii_gate": withheld,
         "images": image_counts,
     }
-    tables = {
-        "battles": battles,
-        "conversations": conversations,
-        "leaderboard": leaderboard,
-        "flags": flags,
-        "prompt_labels": labels,
-        "images": images,
-        "message_images": image_links,
+    queries: dict[str, tuple[str, list[Any]]] = {
+        "battles": (QUERIES["battles"], []),
+        "conversations": (QUERIES["conversations"], []),
+        "prompt_labels": (QUERIES["prompt_labels"], []),
+        "flags": (QUERIES["flags"], [list(spec.exclude_flags), src]),
+        "leaderboard": (QUERIES["leaderboard"], [src]),
     }
-    return tables, counts, ids
+    return Collected(queries, {"images": images, "message_images": image_links}, counts, ids)
 
 
-def _write_parquet(df: pl.DataFrame, path: Path) -> None:
-    """Deterministic parquet: fixed compression, no pandas metadata, no timestamps in the file."""
-    table = df.to_arrow()
-    table = table.replace_schema_metadata(None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(
-        table,
-        path,
-        compression="zstd",
-        compression_level=9,
-        use_dictionary=True,
-        write_statistics=True,
-        data_page_size=1 << 20,
-        version="2.6",
-        store_schema=False,
-    )
+def _large(t: pa.DataType) -> pa.DataType:
+    """The Arrow type Polars would write for ``t`` (64-bit offsets for strings, binaries and lists), so that
+    the files and the manifest's schemas do not depend on whether a config was streamed or held."""
+    if pa.types.is_string(t) or pa.types.is_string_view(t):
+        return pa.large_string()
+    if pa.types.is_binary(t) or pa.types.is_binary_view(t):
+        return pa.large_binary()
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.large_list(pa.field("item", _large(t.value_type)))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _large(f.type)) for f in t])
+    return t
+
+
+def _release_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([pa.field(f.name, _large(f.type)) for f in schema])
+
+
+class _ParquetSink:
+    """Deterministic parquet written piece by piece: fixed compression, no pandas metadata, no timestamps in
+    the file, row groups of a fixed number of rows (whatever the sizes of the batches written). No file is
+    made for a config without rows (loaders reject empty parquet)."""
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int) -> None:
+        self.path, self.schema, self.rows_per_group = path, schema, rows_per_group
+        self.rows = 0
+        self._held: list[pa.RecordBatch] = []
+        self._held_rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if batch.num_rows == 0:
+            return
+        self._held.append(batch.cast(self.schema) if batch.schema != self.schema else batch)
+        self._held_rows += batch.num_rows
+        self.rows += batch.num_rows
+        while self._held_rows >= self.rows_per_group:
+            table = pa.Table.from_batches(self._held, self.schema)
+            self._flush(table.slice(0, self.rows_per_group))
+            rest = table.slice(self.rows_per_group)
+            self._held = rest.combine_chunks().to_batches() if rest.num_rows else []
+            self._held_rows = rest.num_rows
+
+    def _flush(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(
+                self.path,
+                self.schema,
+                compression="zstd",
+                compression_level=9,
+                use_dictionary=True,
+                write_statistics=True,
+                data_page_size=1 << 20,
+                version="2.6",
+                store_schema=False,
+            )
+        self._writer.write_table(table, row_group_size=self.rows_per_group)
+
+    def close(self) -> None:
+        if self._held_rows:
+            self._flush(pa.Table.from_batches(self._held, self.schema))
+            self._held, self._held_rows = [], 0
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _write_config(
+    con: duckdb.DuckDBPyConnection, config: str, source: tuple[str, list[Any]] | pl.DataFrame, path: Path
+) -> tuple[int, pa.Schema]:
+    """Stream one config into ``path``; returns its rows and its schema."""
+    rows_per_group = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
+    if isinstance(source, pl.DataFrame):
+        table = source.to_arrow()
+        sink = _ParquetSink(path, _release_schema(table.schema), rows_per_group)
+        for batch in table.to_batches():
+            sink.write(batch)
+    else:
+        sql, params = source
+        reader = con.sql(sql, params=params or None).to_arrow_reader(min(rows_per_group, 100_000))
+        sink = _ParquetSink(path, _release_schema(reader.schema), rows_per_group)
+        for batch in reader:
+            sink.write(batch)
+    sink.close()
+    return sink.rows, sink.schema
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     (folder / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
     )
+
+
+def _battle_facts(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> tuple[str, str | None, list[str], dict]:
+    """The release date, the time span, the languages and the battles by arena of the released battles."""
+    span_row = frame(
+        con,
+        """SELECT min(tstamp) AS lo, max(tstamp) AS hi, count(*) FILTER (WHERE tstamp IS NULL) AS unstamped,
+                  count(*) AS n FROM battles JOIN _rel_battles USING (battle_id)""",
+    ).row(0, named=True)
+    lo, hi, unstamped, n = span_row["lo"], span_row["hi"], span_row["unstamped"], span_row["n"]
+    span = (
+        f"{str(lo)[:10]} to {str(hi)[:10]}" + (f" ({unstamped:,} battles without timestamps)" if unstamped else "")
+        if unstamped < n
+        else None
+    )
+    if spec.release_date:
+        date = spec.release_date
+    elif unstamped == 0:
+        date = str(hi)[:10]
+    else:
+        sources = [
+            r[0]
+            for r in con.sql(
+                """SELECT DISTINCT source FROM battles JOIN _rel_battles USING (battle_id)
+                   WHERE tstamp IS NULL ORDER BY 1"""
+            ).fetchall()
+        ]
+        raise UserError(
+            f"the release date cannot be read from the data: source(s) {', '.join(sources)} carry no timestamps",
+            hint="pass --date YYYY-MM-DD",
+        )
+    languages = sorted(
+        r[0]
+        for r in con.sql(
+            "SELECT DISTINCT language FROM battles JOIN _rel_battles USING (battle_id) WHERE language IS NOT NULL"
+        ).fetchall()
+    )
+    by_arena = dict(
+        sorted(
+            con.sql(
+                "SELECT arena, count(*) FROM battles JOIN _rel_battles USING (battle_id) GROUP BY arena"
+            ).fetchall(),
+            key=lambda kv: (-kv[1], str(kv[0])),
+        )
+    )
+    return date, span, languages, by_arena
+
+
+def _drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
+    for t in ("_rel_excluded", "_rel_battles", "_rel_voters", "_rel_withheld", "_rel_conversation_battles"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{t}")
 
 
 def build(
@@ -249,9 +436,11 @@ def build(
 ) -> Path:
     """Build ``releases/<version>``; returns its path. ``gate`` scans a folder and returns findings.
 
-    The manifest lists every file with its size and sha256, records that the gate passed (``pii_gate``, with
-    the gate's version), and is signed with a key derived from the workspace secret (``manifest.sig``), so that
-    ``publish`` can tell the exact files that passed the gate from anything added or edited later.
+    Every config is streamed from the workspace into its Parquet file in pieces of fixed size, so memory does
+    not grow with the release. The manifest lists every file with its size and sha256, records that the gate
+    passed (``pii_gate``, with the gate's version), and is signed with a key derived from the workspace secret
+    (``manifest.sig``), so that ``publish`` can tell the exact files that passed the gate from anything added
+    or edited later.
     """
     _check_version(spec.version)
     root = release_dir(workspace)
@@ -266,48 +455,28 @@ def build(
     for stale in root.glob(".tmp-*"):  # a build that was killed half-way
         shutil.rmtree(stale, ignore_errors=True)
     say = step or (lambda _: None)
-    say("collecting tables and screening texts with the PII gate")
-    tables, counts, ids = collect(con, spec, secret, screen)
-    if withheld_ids is not None:
-        withheld_ids.extend(ids)  # for the caller's private record; never in the release
     tmp = root / f".tmp-{spec.version}-{os.getpid()}"
-    tmp.mkdir()
     try:
+        say("collecting tables and screening texts with the PII gate")
+        got = collect(con, spec, secret, screen)
+        if withheld_ids is not None:
+            withheld_ids.extend(got.withheld_ids)  # for the caller's private record; never in the release
+        tmp.mkdir()
         files: dict[str, str] = {}
+        rows: dict[str, int] = {}
+        schemas: dict[str, list[dict[str, str]]] = {}
         say("writing parquet files")
         for config in CONFIGS:
-            if tables[config].height == 0:
-                continue  # an empty config is left out of the files and the card (loaders reject empty parquet)
             rel = f"data/{config}/train-00000-of-00001.parquet"
-            _write_parquet(tables[config], tmp / rel)
+            source = got.frames[config] if config in got.frames else got.queries[config]
+            rows[config], schema = _write_config(con, config, source, tmp / rel)
+            schemas[config] = [{"name": f.name, "type": str(f.type)} for f in schema]
+            if rows[config] == 0:
+                continue  # an empty config is left out of the files and the card
             files[rel] = file_sha256(tmp / rel)
             if on_write:
                 on_write(rel)
-        battles = tables["battles"]
-        stamped = battles.filter(pl.col("tstamp").is_not_null())
-        span = (
-            (
-                f"{str(stamped['tstamp'].min())[:10]} to {str(stamped['tstamp'].max())[:10]}"
-                + (
-                    f" ({battles.height - stamped.height:,} battles without timestamps)"
-                    if stamped.height < battles.height
-                    else ""
-                )
-            )
-            if stamped.height
-            else None
-        )
-        if spec.release_date:
-            date = spec.release_date
-        elif stamped.height == battles.height:
-            date = str(stamped["tstamp"].max())[:10]
-        else:
-            unstamped = sorted(set(battles.filter(pl.col("tstamp").is_null())["source"]))
-            raise UserError(
-                f"the release date cannot be read from the data: source(s) {', '.join(unstamped)} carry no timestamps",
-                hint="pass --date YYYY-MM-DD",
-            )
-        languages = sorted(battles["language"].drop_nulls().unique().to_list())
+        date, span, languages, by_arena = _battle_facts(con, spec)
         parent_manifest = json.loads((root / spec.parent / "manifest.json").read_text()) if spec.parent else None
         manifest: dict[str, Any] = {
             "version": spec.version,
@@ -316,30 +485,23 @@ def build(
             "code_version": __version__,
             "seed": spec.seed,
             "sources": list(spec.sources),
-            "rows": {c: tables[c].height for c in CONFIGS},
-            "battles_by_arena": dict(
-                sorted(battles.group_by("arena").len().iter_rows(), key=lambda kv: (-kv[1], str(kv[0])))
-            ),
-            **counts,
+            "rows": rows,
+            "battles_by_arena": by_arena,
+            **got.counts,
             "report": spec.report.resolve().name if spec.report is not None else None,
             "time_span": span,
             "settings": settings,
-            "schemas": {
-                c: [
-                    {"name": n, "type": str(f.type)}
-                    for n, f in zip(tables[c].columns, tables[c].to_arrow().schema, strict=True)
-                ]
-                for c in CONFIGS
-            },
+            "schemas": schemas,
         }
         card = render_card(spec, manifest, languages)
         if spec.report is not None:
             card += add_report(spec.report, tmp, files)
         (tmp / "README.md").write_text(card, encoding="utf-8")
         (tmp / "CHANGELOG.md").write_text(
-            changelog(spec, tables, root / spec.parent if spec.parent else None, parent_manifest), encoding="utf-8"
+            changelog(spec, _released(tmp), root / spec.parent if spec.parent else None, parent_manifest),
+            encoding="utf-8",
         )
-        (tmp / "LICENSES.md").write_text(licences_md(counts["source_meta"]), encoding="utf-8")
+        (tmp / "LICENSES.md").write_text(licences_md(got.counts["source_meta"]), encoding="utf-8")
         for name in ("README.md", "CHANGELOG.md", "LICENSES.md"):
             files[name] = file_sha256(tmp / name)
         manifest["files"] = dict(sorted(files.items()))
@@ -362,7 +524,19 @@ def build(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        _drop_temporary(con)
     return final
+
+
+def _released(folder: Path) -> dict[str, pl.DataFrame]:
+    """What the changelog compares, read back from the written files: battle ids and models, leaderboards."""
+    battles = folder / "data/battles"
+    board = folder / "data/leaderboard"
+    return {
+        "battles": pl.read_parquet(battles, columns=["battle_id", "model_a", "model_b"]),
+        "leaderboard": pl.read_parquet(board) if board.is_dir() else pl.DataFrame(),
+    }
 
 
 def add_report(report: Path, tmp: Path, files: dict[str, str]) -> str:

@@ -24,7 +24,11 @@ def changelog(
     old_sources, new_sources = list(parent_manifest.get("sources", [])), list(spec.sources)
     added = [x for x in new_sources if x not in old_sources]
     removed = [x for x in old_sources if x not in new_sources]
-    old = pl.read_parquet(parent_dir / "data/battles") if (parent_dir / "data/battles").is_dir() else battles.clear()
+    old = (
+        pl.read_parquet(parent_dir / "data/battles", columns=["battle_id", "model_a", "model_b"])
+        if (parent_dir / "data/battles").is_dir()
+        else battles.clear()
+    )
     new_ids, old_ids = set(battles["battle_id"]), set(old["battle_id"])
     models_new = set(battles["model_a"]) | set(battles["model_b"])
     models_old = set(old["model_a"]) | set(old["model_b"])

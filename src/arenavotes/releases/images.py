@@ -49,16 +49,15 @@ def read_approved(path: Path) -> set[str]:
 
 
 def release_images(
-    con: duckdb.DuckDBPyConnection, conversations: pl.DataFrame, approved: set[str] | None
+    con: duckdb.DuckDBPyConnection, battles: str, approved: set[str] | None
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
     """The ``images`` and ``message_images`` configs for the released conversations (empty unless
-    ``approved`` is given) and the manifest's image counts."""
-    ids = conversations.select("battle_id").unique()["battle_id"].to_list()
+    ``approved`` is given) and the manifest's image counts; ``battles`` names a table of ``con`` holding the
+    ids of the battles whose conversations are released."""
     links = frame(
         con,
-        """SELECT m.* FROM message_images m WHERE m.battle_id IN (SELECT unnest(?))
+        f"""SELECT m.* FROM message_images m WHERE m.battle_id IN (SELECT battle_id FROM {battles})
            ORDER BY m.battle_id, m.side, m.msg, m.position""",
-        [ids],
     )
     referenced = sorted(set(links["image_id"].to_list())) if links.height else []
     with_bytes = {

@@ -35,7 +35,7 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
     """Build the release of ``options``; ``step`` hears about each part as it is made."""
     from arenavotes import db
     from arenavotes.pii import verdicts as gate_cache
-    from arenavotes.pii.gate import check_paths
+    from arenavotes.pii.gate import check_paths, gate_pool
     from arenavotes.provenance import REQUIRED_FOR_RELEASE
     from arenavotes.releases.build import ReleaseSpec, build, read_manifest
     from arenavotes.releases.integrity import gate_version
@@ -80,6 +80,7 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
         )
         verdicts = gate_cache.load(con)
         withheld: list[str] = []
+        pool = gate_pool(workers, pii.ner)  # one pool (one model load per worker) for the screen and the gate
         try:
             path = build(
                 con,
@@ -88,16 +89,17 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
                 ws.secret(),
                 settings.to_dict(),
                 gate=lambda d: check_paths(
-                    [d], threshold=pii.gate_threshold, ner=pii.ner, workers=workers, cache=verdicts
+                    [d], threshold=pii.gate_threshold, ner=pii.ner, workers=workers, cache=verdicts, pool=pool
                 ),
                 gate_version=gate_version(threshold=pii.gate_threshold, ner=pii.ner),
                 screen=lambda texts: gate_cache.screen(
-                    texts, verdicts, threshold=pii.gate_threshold, ner=pii.ner, workers=workers
+                    texts, verdicts, threshold=pii.gate_threshold, ner=pii.ner, workers=workers, pool=pool
                 ),
                 withheld_ids=withheld,
                 step=timed,
             )
         finally:
+            pool.close()
             with db.transaction(con):
                 gate_cache.save(con, verdicts)  # what the gate learned is kept even when it refused
         m = read_manifest(path)
