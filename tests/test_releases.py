@@ -183,8 +183,10 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
         if config != "battles":  # voter ids are re-keyed per release version
             assert a.equals(b), config
         assert pq.ParquetFile(next((pieces / "data" / config).glob("*.parquet"))).metadata.row_group(0).num_rows <= 7
-    assert pl.read_parquet(whole / "data/battles").drop("voter_id").equals(
-        pl.read_parquet(pieces / "data/battles").drop("voter_id")
+    assert (
+        pl.read_parquet(whole / "data/battles")
+        .drop("voter_id")
+        .equals(pl.read_parquet(pieces / "data/battles").drop("voter_id"))
     )
     m1, m2 = read_manifest(whole), read_manifest(pieces)
     for key in ("rows", "schemas", "withheld_by_pii_gate", "battles_by_arena", "time_span", "excluded_by_policy"):
