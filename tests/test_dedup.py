@@ -90,6 +90,7 @@ def test_columnar_shingles_and_jaccard_match_python_sets(texts: list[str]) -> No
     pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))])
     if len(pairs):
         got = prompts.jaccard_pairs(g, pairs)
+        assert np.array_equal(prompts.jaccard_pairs(pl.concat([g, g]).reverse(), pairs), got)  # any order, repeats
         for (i, j), jac in zip(pairs, got, strict=True):
             a, b = _grams(texts[i]), _grams(texts[j])
             assert jac == pytest.approx(len(a & b) / len(a | b) if a | b else 0.0)

@@ -155,8 +155,9 @@ def shingles(texts: pl.Series, size: int = SHINGLE, seed: int = 1) -> pl.DataFra
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort and a diff: numpy's hash-based unique is slower on these keys)."""
-    x = np.sort(x)
+    """Sorted distinct values (a sort and a diff: numpy's hash-based unique is slower on these keys; Polars'
+    parallel sort is 3x numpy's on the shingle keys of 30k texts)."""
+    x = pl.Series(x).sort().to_numpy() if len(x) > 100_000 else np.sort(x)
     return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
 
 
@@ -217,10 +218,16 @@ def jaccard_pairs(grams: pl.DataFrame, pairs: np.ndarray) -> np.ndarray:
     if len(pairs) == 0:
         return np.zeros(0)
     pid = grams["pid"].to_numpy().astype(np.int64)
-    _, col = np.unique(grams["h"].to_numpy(), return_inverse=True)
-    n = int(max(pid.max(), pairs.max())) + 1
-    a = csr_matrix((np.ones(len(pid), dtype=np.float32), (pid, col.ravel())), shape=(n, int(col.max()) + 1))
-    size = np.asarray(a.sum(axis=1)).ravel()
+    h = grams["h"].to_numpy().astype(np.int64)
+    key = (pid << 32) | h
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():  # shingles() gives them sorted and distinct already
+        key = _distinct(key)
+        pid, h = key >> 32, key & 0xFFFFFFFF
+    n = int(max(pid.max() if len(pid) else 0, pairs.max())) + 1
+    size = np.bincount(pid, minlength=n)
+    # one row per text, one column per 32-bit shingle hash, rows already sorted: no re-numbering of columns
+    a = csr_matrix((np.ones(len(pid), dtype=np.float32), h, np.r_[0, np.cumsum(size)]), shape=(n, 1 << 32))
+    a.has_sorted_indices = True
     inter = np.asarray(a[pairs[:, 0]].multiply(a[pairs[:, 1]]).sum(axis=1)).ravel()
     union = size[pairs[:, 0]] + size[pairs[:, 1]] - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
