@@ -139,3 +139,27 @@ def test_categorize_cli(tmp_path: Path) -> None:
     assert "coding    source/a100" in r.stdout and "1.00" in r.stdout
     r = run("categorize", "-w", str(ws), "--judge")
     assert r.returncode == 2 and "judge_url" in r.stderr
+
+
+def test_the_stage_labels_in_batches_as_it_would_all_at_once(tmp_path: Path, monkeypatch) -> None:
+    """``categorize`` reads and labels a source's battles 20,000 at a time (memory stays flat); labels depend
+    on each battle alone, so batches of 7 give the same rows, counts and run record as one batch."""
+    from arenavotes import stages
+    from arenavotes.categories import store
+    from arenavotes.workspace import Workspace
+
+    def run(folder: str, batch: int) -> tuple[list[tuple], dict]:
+        monkeypatch.setattr(store, "BATCH", batch)
+        ws = Workspace.init(tmp_path / folder)
+        path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
+        stages.run_ingest(ws, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
+        result = stages.run_categorize(ws, stages.CategorizeOptions())
+        with ws.connect(read_only=True) as c:
+            rows = c.sql("SELECT * FROM prompt_labels ORDER BY ALL").fetchall()
+        return rows, {"rows_in": result.rows_in, "rows_out": result.rows_out, "lines": result.lines}
+
+    whole, whole_run = run("whole", 10_000)
+    batched, batched_run = run("batched", 7)
+    assert len(whole) > 1000 and whole == batched and whole_run == batched_run
+    with Workspace.open(tmp_path / "batched").connect(read_only=True) as c:
+        assert len(store.feature_batches(c, ["a100"], 7)) == 15

@@ -182,6 +182,10 @@ class Judge:
     def _key(self, template: Template, text: str) -> str:
         return hashlib.sha256(f"{template.name}@{template.version}\0{self.model}\0{text}".encode()).hexdigest()
 
+    def labelers(self, templates: Iterable[str] = tuple(TEMPLATES)) -> list[str]:
+        """The labeler names :meth:`label` writes rows under."""
+        return [component_name("judge", f"{self.model}:{t.name}", t.version) for t in (TEMPLATES[x] for x in templates)]
+
     def label(self, prompts: pl.DataFrame, templates: Iterable[str] = tuple(TEMPLATES)) -> pl.DataFrame:
         """Rows (battle_id, labeler, category, value, score) for ``prompts`` (battle_id, prompt).
 

@@ -17,17 +17,40 @@ import polars as pl
 from arenavotes.db import frame, transaction
 from arenavotes.ingest.style import token_counts
 
+#: battles labelled together (labels depend on each battle alone, so batches only bound memory)
+BATCH = 20_000
+
+
+def feature_batches(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], size: int | None = None
+) -> list[tuple[str, str]]:
+    """(first, last) battle id of consecutive batches of ``size`` battles with prompt text, for
+    :func:`load_features` (``between``)."""
+    return [
+        (lo, hi)
+        for lo, hi in con.sql(
+            """SELECT min(battle_id), max(battle_id) FROM (
+                   SELECT battle_id, (row_number() OVER (ORDER BY battle_id) - 1) // ? AS k FROM (
+                       SELECT DISTINCT p.battle_id FROM prompts p JOIN battles b USING (battle_id)
+                       WHERE b.source IN (SELECT unnest(?))))
+               GROUP BY k ORDER BY k""",
+            params=[size or BATCH, list(sources)],
+        ).fetchall()
+    ]
+
 
 def load_features(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[str]
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], between: tuple[str, str] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(prompts, messages, answers) for the battles of ``sources`` that have text."""
-    src = [list(sources)]
+    """(prompts, messages, answers) for the battles of ``sources`` that have text (``between``: only the
+    battle ids from the first to the last of it, see :func:`feature_batches`)."""
+    lo, hi = between if between is not None else (None, None)
+    src = [list(sources), lo, hi]
     users = frame(
         con,
-        """
+        f"""
         SELECT p.battle_id, p.turn, p.content FROM prompts p JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) ORDER BY p.battle_id, p.turn""",
+        WHERE b.source IN (SELECT unnest(?)) AND {_BETWEEN} ORDER BY p.battle_id, p.turn""",
         src,
     )
     users = users.with_columns(tokens=pl.Series(token_counts(users["content"].to_list()), dtype=pl.Int64))
@@ -39,20 +62,38 @@ def load_features(
     )
     messages = frame(
         con,
-        """
+        f"""
         SELECT c.battle_id, c.content FROM conversations c JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) AND c.content IS NOT NULL""",
+        WHERE b.source IN (SELECT unnest(?)) AND {_BETWEEN} AND c.content IS NOT NULL""",
         src,
     )
     answers = frame(
         con,
-        """
+        f"""
         SELECT c.battle_id, c.side, c.content AS text FROM conversations c JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.turn = 1
-          AND c.content IS NOT NULL""",
+        WHERE b.source IN (SELECT unnest(?)) AND {_BETWEEN} AND c.role = 'assistant' AND c.side IN ('a', 'b')
+          AND c.turn = 1 AND c.content IS NOT NULL""",
         src,
     )
     return prompts, messages, answers
+
+
+_BETWEEN = "b.battle_id BETWEEN coalesce(CAST(? AS VARCHAR), b.battle_id) AND coalesce(CAST(? AS VARCHAR), b.battle_id)"
+
+
+def delete_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labelers: Sequence[str]) -> None:
+    """Remove the rows of ``labelers`` for the battles of ``sources``."""
+    con.execute(
+        "DELETE FROM prompt_labels WHERE labeler IN (SELECT unnest(?)) AND battle_id IN "
+        "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
+        [list(labelers), list(sources)],
+    )
+
+
+def insert_labels(con: duckdb.DuckDBPyConnection, labels: pl.DataFrame) -> None:
+    con.register("_labels", labels.to_arrow())
+    con.execute("INSERT INTO prompt_labels SELECT battle_id, labeler, category, value, score FROM _labels")
+    con.unregister("_labels")
 
 
 def replace_labels(
@@ -60,14 +101,8 @@ def replace_labels(
 ) -> None:
     """Replace the rows of ``labelers`` for the battles of ``sources``."""
     with transaction(con):
-        con.execute(
-            "DELETE FROM prompt_labels WHERE labeler IN (SELECT unnest(?)) AND battle_id IN "
-            "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
-            [list(labelers), list(sources)],
-        )
-        con.register("_labels", labels.to_arrow())
-        con.execute("INSERT INTO prompt_labels SELECT battle_id, labeler, category, value, score FROM _labels")
-        con.unregister("_labels")
+        delete_labels(con, sources, labelers)
+        insert_labels(con, labels)
 
 
 def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> pl.DataFrame:

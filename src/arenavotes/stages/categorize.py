@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from typing import Any
 
 import duckdb
@@ -31,7 +32,7 @@ class CategorizeOptions:
 def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     """Replace each chosen source's labels from the chosen labelers."""
     from arenavotes.categories import label, labeler_name
-    from arenavotes.categories.store import agreement, load_features, replace_labels
+    from arenavotes.categories.store import agreement, delete_labels, feature_batches, insert_labels, load_features
     from arenavotes.display import text_table
     from arenavotes.sources import resolve_sources
 
@@ -44,30 +45,35 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         judge = _judge(ws, con) if options.judge else None
         for source in chosen:
-            prompts, messages, answers = load_features(con, [source])
-            if prompts.height == 0:
+            batches = feature_batches(con, [source])
+            if not batches:
                 lines.append(f"{source}: no prompt texts, skipped")
                 continue
+            names = [labeler_name(n) for n in chosen_labelers] + (judge.labelers() if judge is not None else [])
+            n_prompts = n_rows = 0
+            positives: Counter[str] = Counter()
             with recorded(con, "categorize", hash_, target=source, sources=[source]) as run:
-                rows = label(prompts, messages, answers, only=chosen_labelers)
-                names = [labeler_name(n) for n in chosen_labelers]
-                if judge is not None:
-                    judged = judge.label(prompts)
-                    rows = pl.concat([rows, judged])
-                    names += judged["labeler"].unique().sort().to_list()
-                replace_labels(con, [source], rows, names)
-                counts = rows.filter(pl.col("value")).group_by("category").len().sort("category")
-                run.rows_in, run.rows_out = prompts.height, rows.height
+                delete_labels(con, [source], names)
+                for between in batches:  # labels depend on each battle alone: batches bound memory only
+                    prompts, messages, answers = load_features(con, [source], between)
+                    rows = label(prompts, messages, answers, only=chosen_labelers)
+                    if judge is not None:
+                        rows = pl.concat([rows, judge.label(prompts)])
+                    insert_labels(con, rows)
+                    positives.update(dict(rows.filter(pl.col("value")).group_by("category").len().iter_rows()))
+                    n_prompts, n_rows = n_prompts + prompts.height, n_rows + rows.height
+                counts = sorted(positives.items())
+                run.rows_in, run.rows_out = n_prompts, n_rows
                 run.counts = {
                     "labelers": sorted(labeler_name(n) for n in chosen_labelers),
-                    "positives": dict(counts.iter_rows()),
+                    "positives": dict(counts),
                 }
             run_ids.append(run.run_id)
             done.append(source)
-            rows_in, rows_out = rows_in + prompts.height, rows_out + rows.height
-            top = ", ".join(f"{c} {n:,}" for c, n in counts.iter_rows() if not c.startswith(("criteria.", "language:")))
-            langs = counts.filter(pl.col("category").str.starts_with("language:")).height
-            lines.append(f"{source}: {prompts.height:,} prompts labelled: {top}; {langs} languages")
+            rows_in, rows_out = rows_in + n_prompts, rows_out + n_rows
+            top = ", ".join(f"{c} {n:,}" for c, n in counts if not c.startswith(("criteria.", "language:")))
+            langs = sum(1 for c, _ in counts if c.startswith("language:"))
+            lines.append(f"{source}: {n_prompts:,} prompts labelled: {top}; {langs} languages")
         agree = agreement(con, chosen)
     if agree.height:
         lines.append("agreement with the labels that came with the source:")
