@@ -24,6 +24,7 @@ white space collapsed (``normalise``), hashed with MD5.
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import numpy as np
 import polars as pl
@@ -112,6 +113,7 @@ def cap_frequent(
 
 # --- near duplicates -------------------------------------------------------------------------
 
+CHUNK_CHARS = 8_000_000  # characters of the candidate pairs checked together (a bound on memory)
 SHINGLE = 5  # character shingles (measured on real arena prompts: word 3-grams merge templates)
 MAX_CHARS = 10_000  # LMArena's prompt key is cut at 10,000 characters too
 
@@ -247,8 +249,18 @@ def _verified_edges(
     edges: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     label = np.arange(n)
-    for lo in range(0, len(cand), chunk):
-        block = cand[lo : lo + chunk]
+    # a chunk also holds at most CHUNK_CHARS characters of text on its pairs' two sides: the shingle keys of the
+    # texts involved, sorted and gathered into a sparse matrix, are the memory a chunk takes (20k pairs of long
+    # prompts held 4 GB)
+    chars = np.minimum(texts.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS) + 1
+    cells = np.cumsum(chars[cand[:, 0]] + chars[cand[:, 1]])
+    bounds = [0]
+    while bounds[-1] < len(cand):
+        lo = bounds[-1]
+        room = int(np.searchsorted(cells, (cells[lo - 1] if lo else 0) + CHUNK_CHARS, side="right"))
+        bounds.append(min(max(room, lo + 1), lo + chunk, len(cand)))
+    for lo, hi in itertools.pairwise(bounds):
+        block = cand[lo:hi]
         block = block[label[block[:, 0]] != label[block[:, 1]]]
         if len(block) == 0:
             continue
