@@ -134,7 +134,8 @@ def build(
     side_params: RatingParams | None = None,
     rank_bootstrap: bool = False,
 ) -> Boards:
-    """Overall and per-category leaderboards from battles and their (positive) category labels; a comparison
+    """Overall and per-category leaderboards from battles and their (positive) category labels (battle_id,
+    labeler, category; or one row per labeler and category with a list of battle ids); a comparison
     graph that splits gives one board per connected group of models (column ``component``).
 
     The defaults are those of ``arenavotes rate``; a report asks for more:
@@ -162,29 +163,10 @@ def build(
     if rank_bootstrap and overall[0][0] == 1:
         overall[0] = (1, overall[0][1], bootstrap_from_fit(overall[0][1], overall[0][2]))
     ref = {m: v for _, _, r in overall for m, v in zip(r.models, r.rating.tolist(), strict=True)}
-    boards = [("", "overall", g, sub, r) for g, sub, r in overall]
-    wanted = set(categories) if categories else None
-    groups = labels.group_by("labeler", "category").agg(pl.col("battle_id")).sort("labeler", "category")
-    for labeler, category, ids in groups.iter_rows():
-        name = f"{category} [{labeler}]"
-        if wanted is not None and category not in wanted and name not in wanted:
-            continue
-        sub = battles.filter(pl.col("battle_id").is_in(ids))
-        if category_groups == "largest" and sub.height:
-            sub = split_groups(sub, side)[0][1]
-        if sub.height < max(min_category_battles, 1):
-            skipped[name] = f"{sub.height} battles < {min_category_battles}"
-            continue
-        try:
-            rated, failed = rate_groups(sub, side, clusters=clusters, ridge_fallback=ridge_fallback)
-        except UserError as exc:
-            skipped[name] = exc.message
-            continue
-        for g, u in failed.items():
-            skipped[f"{name}, group {g}"] = _why(*u)
-            unrated[labeler, category, g] = u
-        boards.extend((labeler, category, g, s, r) for g, s, r in rated)
-    for labeler, category, group, sub, r in boards:
+
+    def emit(labeler: str, category: str, group: int, sub: pl.DataFrame, r: Ratings) -> None:
+        """A board's rows, stats and style coefficients, made as soon as it is fitted: a board's battles are
+        not held once it is done (15 category subsets of 1M battles held together were most of the memory)."""
         rows.append(_board_rows(labeler, category, group, sub, r, min_battles, with_loo, stats, ref))
         styled = style is True or (style == "overall" and not labeler)
         if styled and all(c in sub.columns for c in STYLE_COLUMNS):
@@ -210,6 +192,36 @@ def build(
                             reg=pl.lit(style_reg),
                         )
                     )
+
+    for g, sub, r in overall:
+        emit("", "overall", g, sub, r)
+    del overall
+    wanted = set(categories) if categories else None
+    if labels.schema.get("battle_id") == pl.List(pl.String):  # grouped already (store.load_labels(grouped=True))
+        groups = labels.select("labeler", "category", "battle_id").sort("labeler", "category")
+    else:
+        groups = labels.group_by("labeler", "category").agg(pl.col("battle_id")).sort("labeler", "category")
+    del labels
+    for i, (labeler, category) in enumerate(groups.select("labeler", "category").iter_rows()):
+        name = f"{category} [{labeler}]"
+        if wanted is not None and category not in wanted and name not in wanted:
+            continue
+        sub = battles.filter(pl.col("battle_id").is_in(groups["battle_id"][i].implode()))
+        if category_groups == "largest" and sub.height:
+            sub = split_groups(sub, side)[0][1]
+        if sub.height < max(min_category_battles, 1):
+            skipped[name] = f"{sub.height} battles < {min_category_battles}"
+            continue
+        try:
+            rated, failed = rate_groups(sub, side, clusters=clusters, ridge_fallback=ridge_fallback)
+        except UserError as exc:
+            skipped[name] = exc.message
+            continue
+        for g, u in failed.items():
+            skipped[f"{name}, group {g}"] = _why(*u)
+            unrated[labeler, category, g] = u
+        for g, s, r in rated:
+            emit(labeler, category, g, s, r)
     return Boards(
         pl.concat(rows),
         pl.DataFrame(stats, infer_schema_length=None),

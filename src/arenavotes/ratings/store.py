@@ -146,8 +146,12 @@ def choose_arena(
     return None
 
 
-def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None) -> pl.DataFrame:
-    """Positive category labels of the battles of ``sources``."""
+def load_labels(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler: str | None = None, *, grouped: bool = False
+) -> pl.DataFrame:
+    """Positive category labels of the battles of ``sources``: (battle_id, labeler, category), or with
+    ``grouped`` one row per labeler and category with the list of its battle ids (what
+    :func:`arenavotes.ratings.leaderboard.build` works from; a third of the memory at 1M battles)."""
     sql = (
         "SELECT battle_id, labeler, category FROM prompt_labels WHERE value AND battle_id IN "
         "(SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))"
@@ -156,6 +160,11 @@ def load_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labeler:
     if labeler:
         sql += " AND labeler = ?"
         args.append(labeler)
+    if grouped:
+        sql = (
+            f"SELECT labeler, category, list(battle_id ORDER BY battle_id) AS battle_id FROM ({sql}) "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        )
     frame = pl.from_arrow(con.sql(sql, params=args).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame if frame.height else pl.DataFrame(schema=LABEL_SCHEMA)

@@ -109,7 +109,9 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
             if battles.height == 0:
                 raise UserError("no battles match the selection", hint="check --source, --since/--until, --anony-only")
             labels = (
-                store.load_labels(con, chosen) if not options.no_categories else pl.DataFrame(schema=lb.LABEL_SCHEMA)
+                store.load_labels(con, chosen, grouped=True)
+                if not options.no_categories
+                else pl.DataFrame(schema=lb.LABEL_SCHEMA)
             )
             out = lb.build(
                 battles,
