@@ -85,21 +85,39 @@ def analyze_distinct(
     return {t: f for ch, res in zip(chunks, results, strict=True) for t, f in zip(ch, res, strict=True)}
 
 
+_RAY_ACTORS: dict[tuple[str | None, bool, float], list[Any]] = {}
+
+
 def _ray(chunks: list[list[str]], ner: bool, threshold: float, address: str | None) -> list[list[list[Finding]]]:
+    """Analyse ``chunks`` on Ray: one actor per CPU of the cluster, each loading the analyzer (and its spaCy
+    model) once and kept for every later call of this process, chunks handed out as actors free up, results
+    in the order of the chunks (so the findings do not depend on the engine)."""
     try:
         import ray
+        from ray.util import ActorPool
     except ImportError:
         from arenavotes.errors import UserError
 
         raise UserError("--engine ray needs Ray", hint="pip install 'arenavotes[ray]'") from None
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
+    key = (address, ner, threshold)
+    if key not in _RAY_ACTORS:
 
-    @ray.remote
-    def work(chunk: list[str]) -> list[list[Finding]]:
-        return Analyzer(ner=ner, threshold=threshold).analyze(chunk)
+        @ray.remote(num_cpus=1)
+        class Scrubber:
+            def __init__(self, ner: bool, threshold: float) -> None:
+                self.analyzer = Analyzer(ner=ner, threshold=threshold)
 
-    return list(ray.get([work.remote(ch) for ch in chunks]))
+            def analyze(self, chunk: list[str]) -> list[list[Finding]]:
+                return self.analyzer.analyze(chunk)
+
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        _RAY_ACTORS[key] = [Scrubber.remote(ner, threshold) for _ in range(cpus)]  # type: ignore[attr-defined]
+    if not chunks:
+        return []
+    pool = ActorPool(_RAY_ACTORS[key])
+    return list(pool.map(lambda actor, chunk: actor.analyze.remote(chunk), chunks))
 
 
 def scrub_texts(texts: Sequence[str], passes: int = 3, **kwargs: Any) -> tuple[list[str], list[list[Finding]]]:
