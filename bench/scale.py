@@ -8,6 +8,8 @@ with its parent count once, where a sum of RSS would count them once per process
 exponent b is the least-squares slope of log(seconds) on log(N): 1.0 is linear. Run by hand; asserts nothing.
 
     .venv/bin/python bench/scale.py --conversations 10000,100000 --battles 1000000 [--figure docs/scale.png]
+    .venv/bin/python bench/scale.py --conversations 1000000 --battles 5000000 > big.log   # slow: apart
+    .venv/bin/python bench/scale.py --merge big.log --figure docs/scale.png   # both in one table and figure
 
 Goals (issue 17): every stage <= 2 GB at 100k and 1M conversations, <= 1 GB for 5M battles without text;
 ingest <= 3x the DuckDB floor and >= 5,000 conversations/s per core; release <= 60 s at 100k.
@@ -149,6 +151,17 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+def read_table(path: Path) -> list[Row]:
+    """The rows of the table an earlier run printed (its ``|``-lines), to merge with this run's."""
+    out = []
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[0] in ("conversations", "battles"):
+            kind, n, stage, secs, gb, rate, _ = cells
+            out.append(Row(kind, int(n.replace(",", "")), stage, float(secs), float(gb), rate != "failed"))
+    return out
+
+
 def figure(rows: list[Row], path: Path) -> None:
     import matplotlib
 
@@ -183,13 +196,21 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/arenavotes-scale"), help="where logs and workspaces go")
     ap.add_argument("--names", action="store_true", help="scrub and gate with name-finding (slow)")
     ap.add_argument("--figure", type=Path)
+    ap.add_argument(
+        "--merge",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="outputs of earlier runs whose table rows join this run's (e.g. a slow 1M run made apart)",
+    )
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    rows: list[Row] = []
+    rows: list[Row] = [r for log in args.merge for r in read_table(log)]
     for n in [int(x) for x in args.conversations.split(",") if x]:
         rows += run_pipeline("conversations", n, args.dir, TEXT_STAGES, args.names)
     for n in [int(x) for x in args.battles.split(",") if x]:
         rows += run_pipeline("battles", n, args.dir, BATTLE_STAGES, False)
+    rows.sort(key=lambda r: (r.kind != "conversations", r.n))
     print(table(rows))
     if args.figure:
         figure(rows, args.figure)
