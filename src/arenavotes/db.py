@@ -124,6 +124,34 @@ def scratch() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def register_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object) -> None:
+    """``data`` (an Arrow table or anything DuckDB reads as one) as the temporary table ``name``, until
+    :func:`unregister_arrow`.
+
+    Not ``con.register``: inside a transaction DuckDB keeps a registered Arrow object alive until COMMIT even
+    after ``unregister``, so a file ingested in batches held every batch's records at once (9 GB at 1M
+    conversations). A temporary table is DuckDB's own memory, capped by its memory limit and spilled beyond it.
+
+    >>> import pyarrow as pa
+    >>> con = duckdb.connect()
+    >>> register_arrow(con, "_x", pa.table({"a": [1, 2]}))
+    >>> con.sql("SELECT sum(a) FROM _x").fetchall()
+    [(3,)]
+    >>> unregister_arrow(con, "_x")
+    """
+    if not name.isidentifier():
+        raise ValueError(f"not a table name: {name!r}")
+    _arrow_source = data
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _arrow_source")
+
+
+def unregister_arrow(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temporary table of :func:`register_arrow`."""
+    if not name.isidentifier():
+        raise ValueError(f"not a table name: {name!r}")
+    con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
 _OPEN_TRANSACTIONS: dict[int, int] = {}
 
 

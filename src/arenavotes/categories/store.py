@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, transaction
+from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
 from arenavotes.ingest.style import token_counts
 
 #: battles labelled together (labels depend on each battle alone, so batches only bound memory)
@@ -91,9 +91,9 @@ def delete_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labele
 
 
 def insert_labels(con: duckdb.DuckDBPyConnection, labels: pl.DataFrame) -> None:
-    con.register("_labels", labels.to_arrow())
+    register_arrow(con, "_labels", labels.to_arrow())
     con.execute("INSERT INTO prompt_labels SELECT battle_id, labeler, category, value, score FROM _labels")
-    con.unregister("_labels")
+    unregister_arrow(con, "_labels")
 
 
 def replace_labels(

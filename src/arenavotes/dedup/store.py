@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, transaction
+from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
 
@@ -57,9 +57,9 @@ def load_repeat_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl
 def replace_flags(con: duckdb.DuckDBPyConnection, source: str, flags: pl.DataFrame, run_id: str) -> None:
     with transaction(con):
         con.execute("DELETE FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source])
-        con.register("_flags", flags.with_columns(run_id=pl.lit(run_id)).to_arrow())
+        register_arrow(con, "_flags", flags.with_columns(run_id=pl.lit(run_id)).to_arrow())
         con.execute("INSERT INTO flags SELECT battle_id, flag, detector, score, reason, run_id FROM _flags")
-        con.unregister("_flags")
+        unregister_arrow(con, "_flags")
 
 
 def flag_counts(

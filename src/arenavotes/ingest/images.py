@@ -34,6 +34,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from arenavotes.db import register_arrow, unregister_arrow
+
 #: content-part types that carry an image
 IMAGE_PART_TYPES = ("image_url", "image", "input_image", "image_file")
 
@@ -219,7 +221,8 @@ def write_images(con: duckdb.DuckDBPyConnection) -> int:
                 meta[image_id] = (None, None, None, None)
         links.append((battle_id, side, int(msg), int(position), image_id))
     ids = sorted(meta)
-    con.register(
+    register_arrow(
+        con,
         "_img_meta",
         pa.table(
             {
@@ -232,17 +235,19 @@ def write_images(con: duckdb.DuckDBPyConnection) -> int:
         ),
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _new_images AS SELECT * FROM _img_meta")
-    con.unregister("_img_meta")
+    unregister_arrow(con, "_img_meta")
     blob_ids = sorted(blobs)
-    con.register(
+    register_arrow(
+        con,
         "_img_blobs",
         pa.table(
             {"image_id": pa.array(blob_ids, pa.string()), "data": pa.array([blobs[i] for i in blob_ids], pa.binary())}
         ),
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _new_image_data AS SELECT * FROM _img_blobs")
-    con.unregister("_img_blobs")
-    con.register(
+    unregister_arrow(con, "_img_blobs")
+    register_arrow(
+        con,
         "_img_links",
         pa.table(
             {
@@ -255,5 +260,5 @@ def write_images(con: duckdb.DuckDBPyConnection) -> int:
         ),
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _new_message_images AS SELECT * FROM _img_links")
-    con.unregister("_img_links")
+    unregister_arrow(con, "_img_links")
     return len(ids)

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from arenavotes.db import register_arrow, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest.rejects import Rejects, empty_rejects, reject, rejects_table, string_array
 from arenavotes.ingest.sniff import corrupt_stream, open_text_bytes, read_bytes
@@ -81,9 +82,9 @@ def stage_json_array(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def _stage_json(con: duckdb.DuckDBPyConnection, records: pa.Table, rejects: Rejects, unit: str) -> None:
-    con.register("_records_arrow", records)
+    register_arrow(con, "_records_arrow", records)
     con.execute("CREATE TEMP TABLE _stage AS SELECT _row, _rec FROM _records_arrow")
-    con.unregister("_records_arrow")
+    unregister_arrow(con, "_records_arrow")
     _validate_json_stage(con)
     _add_rejects(con, rejects, unit)
 
@@ -316,12 +317,12 @@ def _validate_json_stage(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _add_rejects(con: duckdb.DuckDBPyConnection, rejects: Rejects, unit: str) -> None:
-    con.register("_rej_arrow", rejects_table(rejects))
+    register_arrow(con, "_rej_arrow", rejects_table(rejects))
     con.execute(f"""
         CREATE TEMP TABLE _rejects AS
         SELECT _row, '{unit}' AS _unit, reason, detail, raw FROM _rej_arrow
         UNION ALL
         SELECT _row, '{unit}', reason, detail, raw FROM _bad_json
     """)
-    con.unregister("_rej_arrow")
+    unregister_arrow(con, "_rej_arrow")
     con.execute("DROP TABLE IF EXISTS _bad_json")

@@ -44,6 +44,7 @@ import duckdb
 import pyarrow as pa
 
 from arenavotes.config import IngestSettings
+from arenavotes.db import register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged, encodable
 from arenavotes.ingest.formats import Format
 from arenavotes.ingest.images import find_images, write_images
@@ -187,9 +188,9 @@ def _repair_python_repr(con: duckdb.DuckDBPyConnection) -> None:
             fixed_rows.append(row)
             fixed_vals.append(fixed)
         if fixed_rows:
-            con.register("_fix", pa.table({"_row": pa.array(fixed_rows, pa.int64()), "v": fixed_vals}))
+            register_arrow(con, "_fix", pa.table({"_row": pa.array(fixed_rows, pa.int64()), "v": fixed_vals}))
             con.execute(f"UPDATE _f SET j_{name} = _fix.v::JSON FROM _fix WHERE _f._row = _fix._row")
-            con.unregister("_fix")
+            unregister_arrow(con, "_fix")
 
 
 def _flatten_turns(con: duckdb.DuckDBPyConnection) -> None:
@@ -218,17 +219,19 @@ def note_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: For
     values = {r[0] for r in con.sql(f"SELECT DISTINCT av_id({voter}) FROM {records()}").fetchall() if r[0]}
     values |= staged_private_values(con, staged, private_keys(fmt))
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FILE_PRIVATE} (v VARCHAR PRIMARY KEY)")
-    con.register("_private_part", pa.table({"v": pa.array(sorted(values), pa.string())}))
+    register_arrow(con, "_private_part", pa.table({"v": pa.array(sorted(values), pa.string())}))
     con.execute(f"INSERT OR IGNORE INTO {FILE_PRIVATE} SELECT v FROM _private_part")
-    con.unregister("_private_part")
+    unregister_arrow(con, "_private_part")
 
 
 def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:
     raw = [r[0] for r in con.sql("SELECT DISTINCT av_id(j_voter) FROM _f WHERE av_id(j_voter) IS NOT NULL").fetchall()]
     ids = [pseudonym(r.removeprefix(strip_prefix) if strip_prefix else r, key) for r in raw]
-    con.register("_voter_map", pa.table({"raw": pa.array(raw, pa.string()), "voter_id": pa.array(ids, pa.string())}))
+    register_arrow(
+        con, "_voter_map", pa.table({"raw": pa.array(raw, pa.string()), "voter_id": pa.array(ids, pa.string())})
+    )
     con.execute("CREATE OR REPLACE TEMP TABLE _voters AS SELECT * FROM _voter_map")
-    con.unregister("_voter_map")
+    unregister_arrow(con, "_voter_map")
 
 
 def _winner_case(fmt: Format) -> str:

@@ -19,6 +19,7 @@ import re
 import duckdb
 import pyarrow as pa
 
+from arenavotes.db import register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Format, Label
 from arenavotes.ingest.redact import redact_nested, redact_rejects, redacted_record_sql
@@ -106,14 +107,14 @@ def _add_style(con: duckdb.DuckDBPyConnection) -> None:
             "bold": pa.array(md["bold"], pa.int32()),
         }
     )
-    con.register("_style", style)
+    register_arrow(con, "_style", style)
     for side in ("a", "b"):
         con.execute(f"""
             UPDATE _new_battles SET tokens_{side} = s.tokens, headers_{side} = s.headers,
                    lists_{side} = s.lists, bold_{side} = s.bold
             FROM _style s WHERE s._row = _new_battles._row AND s.side = '{side}'
         """)
-    con.unregister("_style")
+    unregister_arrow(con, "_style")
 
 
 def write_conversations(con: duckdb.DuckDBPyConnection) -> None:

@@ -24,6 +24,7 @@ import re
 import duckdb
 import pyarrow as pa
 
+from arenavotes.db import register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Format
 from arenavotes.ingest.sqlfields import ident, json_path, sql_str
@@ -142,11 +143,11 @@ def redact_nested(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
             fixed.append(json.dumps(_walk_redact(json.loads(rec), lowered, False), ensure_ascii=False))
         except (ValueError, RecursionError):
             fixed.append(_WITHHELD)
-    con.register(
-        "_fix_ids", pa.table({"_row": pa.array([r[0] for r in rows], pa.int64()), "rec": _safe_strings(fixed)})
+    register_arrow(
+        con, "_fix_ids", pa.table({"_row": pa.array([r[0] for r in rows], pa.int64()), "rec": _safe_strings(fixed)})
     )
     con.execute("UPDATE _ids SET rec = _fix_ids.rec FROM _fix_ids WHERE _ids._row = _fix_ids._row")
-    con.unregister("_fix_ids")
+    unregister_arrow(con, "_fix_ids")
 
 
 def _safe_strings(texts: list[str]) -> pa.Array:
@@ -256,7 +257,8 @@ def redact_rejects(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) 
                 _redact_text(text, key_re, known) if raw is not None else None,
             )
         )
-    con.register(
+    register_arrow(
+        con,
         "_rej_fix",
         pa.table(
             {
@@ -272,7 +274,7 @@ def redact_rejects(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) 
         ),
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _rejects AS SELECT * FROM _rej_fix")
-    con.unregister("_rej_fix")
+    unregister_arrow(con, "_rej_fix")
 
 
 def _redact_csv_line(text: str, delim: str, ncols: int, private_cols: list[int]) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, transaction
+from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
 from arenavotes.pii.patterns import Finding
 
 
@@ -84,27 +84,29 @@ def write_scrubbed(
     )
     with transaction(con):
         if keep_raw and changed.height:
-            con.register("_raw", changed.select("battle_id", "side", "msg", "turn", "role", "content").to_arrow())
+            register_arrow(
+                con, "_raw", changed.select("battle_id", "side", "msg", "turn", "role", "content").to_arrow()
+            )
             con.execute("DELETE FROM conversations_raw WHERE battle_id IN (SELECT battle_id FROM _raw)")
             con.execute("INSERT INTO conversations_raw SELECT * FROM _raw")
-            con.unregister("_raw")
+            unregister_arrow(con, "_raw")
         if changed.height:
-            con.register("_new", changed.select("battle_id", "side", "msg", "new").to_arrow())
+            register_arrow(con, "_new", changed.select("battle_id", "side", "msg", "new").to_arrow())
             con.execute("""UPDATE conversations SET content = n.new FROM _new n
                            WHERE conversations.battle_id = n.battle_id AND conversations.side = n.side
                              AND conversations.msg = n.msg""")
-            con.unregister("_new")
+            unregister_arrow(con, "_new")
         battles = messages.select("battle_id").unique()
-        con.register("_b", battles.to_arrow())
+        register_arrow(con, "_b", battles.to_arrow())
         con.execute("INSERT OR REPLACE INTO scrubbed SELECT battle_id, ? FROM _b", [run_id])
-        con.unregister("_b")
+        unregister_arrow(con, "_b")
         if findings.height:
-            con.register("_f", findings.with_columns(run_id=pl.lit(run_id)).to_arrow())
+            register_arrow(con, "_f", findings.with_columns(run_id=pl.lit(run_id)).to_arrow())
             con.execute(
                 "INSERT INTO pii_findings SELECT battle_id, side, turn, role, entity, count, max_score, "
                 "recognizer, run_id FROM _f"
             )
-            con.unregister("_f")
+            unregister_arrow(con, "_f")
 
 
 def scrub_quarantine(
@@ -132,9 +134,9 @@ def scrub_quarantine(
         pl.col("new_raw").ne_missing(pl.col("raw")) | pl.col("new_detail").ne_missing(pl.col("detail"))
     )
     if changed.height:
-        con.register("_q", changed.select("rid", "new_raw", "new_detail").to_arrow())
+        register_arrow(con, "_q", changed.select("rid", "new_raw", "new_detail").to_arrow())
         con.execute(
             "UPDATE quarantine SET raw = q.new_raw, detail = q.new_detail FROM _q q WHERE quarantine.rowid = q.rid"
         )
-        con.unregister("_q")
+        unregister_arrow(con, "_q")
     return changed.height

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
+from arenavotes.db import register_arrow, unregister_arrow
 from arenavotes.pii.gate import cached_findings
 from arenavotes.pii.patterns import Finding
 from arenavotes.pool import WorkerPool
@@ -77,7 +78,8 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
     if not cache.new:
         return
     keys = sorted(cache.new)
-    con.register(
+    register_arrow(
+        con,
         "_gv",
         pa.table(
             {
@@ -89,7 +91,7 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
         ),
     )
     con.execute("INSERT OR REPLACE INTO gate_verdicts SELECT key, findings FROM _gv")
-    con.unregister("_gv")
+    unregister_arrow(con, "_gv")
     cache.new.clear()
 
 

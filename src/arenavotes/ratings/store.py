@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from arenavotes.db import transaction
+from arenavotes.db import register_arrow, transaction, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ratings.leaderboard import LABEL_SCHEMA, STYLE_COLUMNS, Boards
 
@@ -222,16 +222,17 @@ def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, 
         with transaction(con):
             for t in ("leaderboards", "leaderboard_stats", "style_coefficients"):
                 con.execute(f"DELETE FROM {t} WHERE scope = ?", [scope])
-            con.register("_lb", boards.select(cols).to_arrow())
+            register_arrow(con, "_lb", boards.select(cols).to_arrow())
             con.execute(f"INSERT INTO leaderboards SELECT {', '.join(cols)} FROM _lb")
-            con.register(
+            register_arrow(
+                con,
                 "_st",
                 stats.select([pl.col(c) if c in stats.columns else pl.lit(None).alias(c) for c in scols]).to_arrow(),
             )
             con.execute(f"INSERT INTO leaderboard_stats SELECT {', '.join(scols)} FROM _st")
             if out.style.height:
                 style = out.style.with_columns(scope=pl.lit(scope), run_id=pl.lit(run_id))
-                con.register("_sc", style.to_arrow())
+                register_arrow(con, "_sc", style.to_arrow())
                 con.execute(
                     "INSERT INTO style_coefficients SELECT scope, labeler, category, component, feature, coef, "
                     "ci_lower, ci_upper, battles, reg, run_id FROM _sc"
@@ -239,7 +240,7 @@ def write(con: duckdb.DuckDBPyConnection, scope: str, out: Boards, run_id: str, 
     finally:
         for v in ("_lb", "_st", "_sc"):
             with contextlib.suppress(duckdb.Error):
-                con.unregister(v)
+                unregister_arrow(con, v)
 
 
 def read_board(

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arenavotes import __version__
-from arenavotes.db import frame
+from arenavotes.db import frame, register_arrow, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
 from arenavotes.provenance import missing_stages, source_meta
@@ -170,7 +170,7 @@ def _screen_texts(con: duckdb.DuckDBPyConnection, screen: Screen) -> tuple[list[
         cur.close()
     if not doubted:
         return [], {"battles": 0, "by_entity": {}}
-    con.register("_rel_doubted", pa.table({"content": pa.array(sorted(doubted), pa.string())}))
+    register_arrow(con, "_rel_doubted", pa.table({"content": pa.array(sorted(doubted), pa.string())}))
     try:
         withheld = [
             r[0]
@@ -180,7 +180,7 @@ def _screen_texts(con: duckdb.DuckDBPyConnection, screen: Screen) -> tuple[list[
             ).fetchall()
         ]
     finally:
-        con.unregister("_rel_doubted")
+        unregister_arrow(con, "_rel_doubted")
     by_entity: dict[str, int] = {}
     for found in doubted.values():
         for f in found:
@@ -234,15 +234,15 @@ def collect(
                WHERE voter_id IS NOT NULL ORDER BY 1"""
         ).fetchall()
     ]
-    con.register("_rel_voter_map", _rekey(release_key, voters))
+    register_arrow(con, "_rel_voter_map", _rekey(release_key, voters))
     con.execute("CREATE OR REPLACE TEMP TABLE _rel_voters AS SELECT * FROM _rel_voter_map")
-    con.unregister("_rel_voter_map")
+    unregister_arrow(con, "_rel_voter_map")
     ids, withheld = _screen_texts(con, screen) if screen is not None else ([], {"battles": 0, "by_entity": {}})
     # only the texts are withheld: the votes, labels and style counts carry no text, and the released
     # leaderboards stay reproducible from the released battles
-    con.register("_rel_withheld_ids", pa.table({"battle_id": pa.array(ids, pa.string())}))
+    register_arrow(con, "_rel_withheld_ids", pa.table({"battle_id": pa.array(ids, pa.string())}))
     con.execute("CREATE OR REPLACE TEMP TABLE _rel_withheld AS SELECT * FROM _rel_withheld_ids")
-    con.unregister("_rel_withheld_ids")
+    unregister_arrow(con, "_rel_withheld_ids")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _rel_conversation_battles AS SELECT DISTINCT battle_id FROM conversations
            JOIN _rel_battles USING (battle_id) WHERE battle_id NOT IN (SELECT battle_id FROM _rel_withheld)"""
