@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DATA, run
+from conftest import DATA, EXE, run
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,26 @@ def test_help_lists_commands_with_examples() -> None:
     r = run("--help")
     assert r.returncode == 0 and "ingest" in r.stdout and "arenavotes init myarena" in r.stdout
     assert "Example" in run("ingest", "--help").stdout
+
+
+def test_running_out_of_memory_is_one_line_with_the_fix_and_writes_nothing(tmp_path: Path) -> None:
+    """DuckDB is capped (ARENAVOTES_MEMORY_LIMIT, 1 GB by default); a command that needs more says so in one
+    line with how to raise the cap, exits 2 (not 3: it is not a bug to report), and leaves the workspace as
+    it was."""
+    ws = tmp_path / "ws"
+    assert run("init", str(ws)).returncode == 0
+    log = str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")
+    r = subprocess.run(
+        [EXE, "ingest", "-w", str(ws), log, "--source", "a", "--license", "mit"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": str(Path(EXE).parent), "HOME": str(tmp_path), "ARENAVOTES_MEMORY_LIMIT": "2MB"},
+    )
+    assert r.returncode == 2, r.stderr
+    assert "out of memory" in r.stderr and "ARENAVOTES_MEMORY_LIMIT" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert run("sql", "-w", str(ws), "select count(*) from battles", "--format", "csv").stdout.split() == [
+        "count_star()",
+        "0",
+    ]

@@ -68,6 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("ARENAVOTES_DEBUG"):
             raise
+        if type(exc).__name__ == "OutOfMemoryException" or isinstance(exc, MemoryError):
+            from arenavotes.db import MEMORY_LIMIT
+
+            limit = os.environ.get("ARENAVOTES_MEMORY_LIMIT", MEMORY_LIMIT)
+            click.echo(
+                f"arenavotes: error: out of memory: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''} "
+                f"(DuckDB's limit here: {limit}; nothing was written) (set ARENAVOTES_MEMORY_LIMIT to a larger "
+                "size, e.g. ARENAVOTES_MEMORY_LIMIT=4GB, and run the command again)",
+                err=True,
+            )
+            return 2
         import traceback
 
         frame = traceback.extract_tb(exc.__traceback__)[-1]
