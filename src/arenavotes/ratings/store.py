@@ -160,10 +160,22 @@ def load_labels(
     if labeler:
         sql += " AND labeler = ?"
         args.append(labeler)
-    if grouped:
-        sql = (
-            f"SELECT labeler, category, list(battle_id ORDER BY battle_id) AS battle_id FROM ({sql}) "
-            "GROUP BY 1, 2 ORDER BY 1, 2"
+    if grouped:  # streamed and grouped here: DuckDB's list aggregate cannot spill (5M battles: out of memory)
+        ids: dict[tuple[str, str], list[pl.Series]] = {}
+        for batch in con.sql(sql, params=args).to_arrow_reader(1_000_000):
+            part = pl.from_arrow(batch)
+            assert isinstance(part, pl.DataFrame)
+            for (lab, cat), g in part.group_by("labeler", "category"):
+                ids.setdefault((str(lab), str(cat)), []).append(g["battle_id"])
+        keys = sorted(ids)
+        if not keys:
+            return pl.DataFrame(schema=LABEL_SCHEMA)
+        return pl.DataFrame(
+            {
+                "labeler": [k[0] for k in keys],
+                "category": [k[1] for k in keys],
+                "battle_id": pl.Series([pl.concat(ids[k]) for k in keys], dtype=pl.List(pl.String)),
+            }
         )
     frame = pl.from_arrow(con.sql(sql, params=args).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
