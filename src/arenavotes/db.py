@@ -145,6 +145,15 @@ def register_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object) -> N
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _arrow_source")
 
 
+def temp_table_from_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object, columns: str = "*") -> None:
+    """``CREATE TEMP TABLE name AS SELECT columns FROM data``: one copy of ``data`` into DuckDB, where
+    :func:`register_arrow` followed by a copy would make two."""
+    if not name.isidentifier():
+        raise ValueError(f"not a table name: {name!r}")
+    _arrow_source = data
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {columns} FROM _arrow_source")
+
+
 def unregister_arrow(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the temporary table of :func:`register_arrow`."""
     if not name.isidentifier():

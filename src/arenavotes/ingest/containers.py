@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
-from arenavotes.db import register_arrow, unregister_arrow
+from arenavotes.db import temp_table_from_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest.csv_records import stage_csv
 from arenavotes.ingest.json_records import json_lines_parts, stage_json_array, stage_json_lines, stage_json_lines_part
@@ -156,11 +156,9 @@ def _parquet_batches(con: duckdb.DuckDBPyConnection, path: Path, batch_rows: int
         for batch in pf.iter_batches(batch_size=batch_rows):
             _drop_stage(con)
             table = pa.Table.from_batches([batch])
-            register_arrow(
-                con, "_parquet_part", table.add_column(0, "_row", pa.array(range(row, row + len(table)), pa.int64()))
+            temp_table_from_arrow(
+                con, "_stage", table.add_column(0, "_row", pa.array(range(row, row + len(table)), pa.int64()))
             )
-            con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _parquet_part")
-            unregister_arrow(con, "_parquet_part")
             con.execute(f"CREATE TEMP TABLE _rejects AS SELECT * FROM ({EMPTY_REJECTS})")
             row += len(table)
             yield _staged(con, path, "parquet")

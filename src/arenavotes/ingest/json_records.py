@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from arenavotes.db import register_arrow, unregister_arrow
+from arenavotes.db import register_arrow, temp_table_from_arrow, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest.rejects import Rejects, empty_rejects, reject, rejects_table, string_array
 from arenavotes.ingest.sniff import corrupt_stream, open_text_bytes, read_bytes
@@ -82,9 +82,7 @@ def stage_json_array(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def _stage_json(con: duckdb.DuckDBPyConnection, records: pa.Table, rejects: Rejects, unit: str) -> None:
-    register_arrow(con, "_records_arrow", records)
-    con.execute("CREATE TEMP TABLE _stage AS SELECT _row, _rec FROM _records_arrow")
-    unregister_arrow(con, "_records_arrow")
+    temp_table_from_arrow(con, "_stage", records, "_row, _rec")
     _validate_json_stage(con)
     _add_rejects(con, rejects, unit)
 
