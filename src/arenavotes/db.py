@@ -141,7 +141,7 @@ def register_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object) -> N
     """
     if not name.isidentifier():
         raise ValueError(f"not a table name: {name!r}")
-    _arrow_source = data
+    _arrow_source = data  # DuckDB reads it by this name (a replacement scan of the caller's locals)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _arrow_source")
 
 
@@ -150,7 +150,7 @@ def temp_table_from_arrow(con: duckdb.DuckDBPyConnection, name: str, data: objec
     :func:`register_arrow` followed by a copy would make two."""
     if not name.isidentifier():
         raise ValueError(f"not a table name: {name!r}")
-    _arrow_source = data
+    _arrow_source = data  # DuckDB reads it by this name (a replacement scan of the caller's locals)
     con.execute(f"CREATE TEMP TABLE {name} AS SELECT {columns} FROM _arrow_source")
 
 

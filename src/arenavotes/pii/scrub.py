@@ -85,13 +85,15 @@ def analyze_distinct(
     return {t: f for ch, res in zip(chunks, results, strict=True) for t, f in zip(ch, res, strict=True)}
 
 
-_RAY_ACTORS: dict[tuple[str | None, bool, float], list[Any]] = {}
+#: (Ray job, address, ner, threshold) -> the actors of this process on that Ray session
+_RAY_ACTORS: dict[tuple[str, str | None, bool, float], list[Any]] = {}
 
 
 def _ray(chunks: list[list[str]], ner: bool, threshold: float, address: str | None) -> list[list[list[Finding]]]:
     """Analyse ``chunks`` on Ray: one actor per CPU of the cluster, each loading the analyzer (and its spaCy
     model) once and kept for every later call of this process, chunks handed out as actors free up, results
-    in the order of the chunks (so the findings do not depend on the engine)."""
+    in the order of the chunks (so the findings do not depend on the engine). A new Ray session (``ray.init``
+    after ``ray.shutdown``) gets new actors."""
     try:
         import ray
         from ray.util import ActorPool
@@ -101,7 +103,11 @@ def _ray(chunks: list[list[str]], ner: bool, threshold: float, address: str | No
         raise UserError("--engine ray needs Ray", hint="pip install 'arenavotes[ray]'") from None
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
-    key = (address, ner, threshold)
+    context = ray.get_runtime_context()
+    job = f"{context.get_node_id()}/{context.get_job_id()}"  # job ids restart at 1 in a new local cluster
+    key = (job, address, ner, threshold)
+    for stale in [k for k in _RAY_ACTORS if k[0] != job]:  # actors of a Ray session that was shut down
+        del _RAY_ACTORS[stale]
     if key not in _RAY_ACTORS:
 
         @ray.remote(num_cpus=1)
