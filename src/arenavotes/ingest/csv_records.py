@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from arenavotes.db import register_arrow, unregister_arrow
+from arenavotes.db import register_arrow, temp_table_from_arrow, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest.rejects import empty_rejects, reject, rejects_table
 from arenavotes.ingest.sniff import read_bytes
@@ -192,9 +192,7 @@ def _stage_csv_python(
     columns: dict[str, pa.Array] = {"_row": pa.array(range(1, len(rows) + 1), pa.int64())}
     for k, name in enumerate(names):
         columns[name] = pa.array([r[k] if r[k] != "" else None for r in rows], pa.string())
-    register_arrow(con, "_csv_arrow", pa.table(columns))
-    con.execute("CREATE TEMP TABLE _stage AS SELECT * FROM _csv_arrow")
-    unregister_arrow(con, "_csv_arrow")
+    temp_table_from_arrow(con, "_stage", pa.table(columns))
     register_arrow(con, "_rej_arrow", rejects_table(rejects))
     con.execute(
         "CREATE TEMP TABLE _rejects AS SELECT _row, 'line' AS _unit, reason, detail, raw FROM _rej_arrow ORDER BY _row"

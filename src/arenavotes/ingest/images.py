@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from arenavotes.db import register_arrow, unregister_arrow
+from arenavotes.db import register_arrow
 
 #: content-part types that carry an image
 IMAGE_PART_TYPES = ("image_url", "image", "input_image", "image_file")
@@ -223,7 +223,7 @@ def write_images(con: duckdb.DuckDBPyConnection) -> int:
     ids = sorted(meta)
     register_arrow(
         con,
-        "_img_meta",
+        "_new_images",
         pa.table(
             {
                 "image_id": pa.array(ids, pa.string()),
@@ -234,21 +234,17 @@ def write_images(con: duckdb.DuckDBPyConnection) -> int:
             }
         ),
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _new_images AS SELECT * FROM _img_meta")
-    unregister_arrow(con, "_img_meta")
     blob_ids = sorted(blobs)
     register_arrow(
         con,
-        "_img_blobs",
+        "_new_image_data",
         pa.table(
             {"image_id": pa.array(blob_ids, pa.string()), "data": pa.array([blobs[i] for i in blob_ids], pa.binary())}
         ),
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _new_image_data AS SELECT * FROM _img_blobs")
-    unregister_arrow(con, "_img_blobs")
     register_arrow(
         con,
-        "_img_links",
+        "_new_message_images",
         pa.table(
             {
                 "battle_id": pa.array([x[0] for x in links], pa.string()),
@@ -259,6 +255,4 @@ def write_images(con: duckdb.DuckDBPyConnection) -> int:
             }
         ),
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _new_message_images AS SELECT * FROM _img_links")
-    unregister_arrow(con, "_img_links")
     return len(ids)

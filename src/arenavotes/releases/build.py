@@ -234,15 +234,11 @@ def collect(
                WHERE voter_id IS NOT NULL ORDER BY 1"""
         ).fetchall()
     ]
-    register_arrow(con, "_rel_voter_map", _rekey(release_key, voters))
-    con.execute("CREATE OR REPLACE TEMP TABLE _rel_voters AS SELECT * FROM _rel_voter_map")
-    unregister_arrow(con, "_rel_voter_map")
+    register_arrow(con, "_rel_voters", _rekey(release_key, voters))  # a temporary table: dropped at the end
     ids, withheld = _screen_texts(con, screen) if screen is not None else ([], {"battles": 0, "by_entity": {}})
     # only the texts are withheld: the votes, labels and style counts carry no text, and the released
     # leaderboards stay reproducible from the released battles
-    register_arrow(con, "_rel_withheld_ids", pa.table({"battle_id": pa.array(ids, pa.string())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _rel_withheld AS SELECT * FROM _rel_withheld_ids")
-    unregister_arrow(con, "_rel_withheld_ids")
+    register_arrow(con, "_rel_withheld", pa.table({"battle_id": pa.array(ids, pa.string())}))
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _rel_conversation_battles AS SELECT DISTINCT battle_id FROM conversations
            JOIN _rel_battles USING (battle_id) WHERE battle_id NOT IN (SELECT battle_id FROM _rel_withheld)"""
