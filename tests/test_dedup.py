@@ -352,3 +352,51 @@ def test_repeats_are_found_across_sources(tmp_path: Path) -> None:
         got = {(r.split(",")[0], r.split(",")[1]) for r in rows}
         assert got == {("b", "duplicate_prompt"), ("b", "duplicate_vote")}, rows
         assert all(",a:" in r or "as a:" in r for r in rows)  # the earlier battle is in source a
+
+
+def test_streamed_dedup_flags_what_the_whole_frames_flag(tmp_path: Path, monkeypatch) -> None:
+    """The stage reads prompts and answers a few battles at a time and keeps only keys and sketches; its flags
+    must equal those of the detectors run on every text at once -- near-copies split over batches and sources,
+    multi-turn prompts, identity leaks included."""
+    from arenavotes import dedup
+    from arenavotes.dedup import store
+    from arenavotes.ingest import ingest_file
+    from arenavotes.stages.dedup import DedupOptions, run_dedup
+    from arenavotes.workspace import Workspace
+
+    with gzip.open(DATA / "arena-conversations-100" / "conversations.jsonl.gz", "rt") as fh:
+        rows = [json.loads(line) for line in fh]
+    copies = []
+    for i, r in enumerate(rows[:60]):  # a second source of near-copies (one character changed), asked later
+        c = dict(r, question_id=f"copy{i}", tstamp=str(float(r["tstamp"]) + 86400))
+        for side in ("conversation_a", "conversation_b"):
+            turns = c[side] if isinstance(c[side], list) else __import__("ast").literal_eval(c[side])
+            turns = [dict(t) for t in turns]
+            turns[0]["content"] = turns[0]["content"] + (" ?" if i % 2 else "")
+            if side == "conversation_a" and i % 7 == 0 and c["model_a"].startswith("claude"):
+                turns[1]["content"] = "Hello! I'm Claude, an AI assistant made by Anthropic."
+            c[side] = turns
+        copies.append(c)
+    (tmp_path / "copies.jsonl").write_text("\n".join(json.dumps(c) for c in copies))
+    ws = Workspace.init(tmp_path / "ws")
+    with ws.connect() as con:
+        ingest_file(con, DATA / "arena-conversations-100" / "conversations.jsonl.gz", key=ws.secret(), source="a")
+        ingest_file(con, tmp_path / "copies.jsonl", key=ws.secret(), source="b")
+        # the reference: every text of every source in memory at once
+        battles = store.load_repeat_battles(con)
+        _, texts_a, _ = store.load_source(con, "a")
+        _, texts_b, _ = store.load_source(con, "b")
+        whole = dedup.repeats(battles, pl.concat([texts_a, texts_b]), ws.settings().dedup)
+        expected = pl.concat(
+            [dedup.detect(*store.load_source(con, s), ws.settings().dedup, whole).flags for s in ("a", "b")]
+        )
+    assert expected.filter(pl.col("flag") == "near_duplicate_prompt").height >= 20
+    assert expected.filter(pl.col("flag") == "duplicate_prompt").height >= 20
+    assert expected.filter(pl.col("flag") == "identity_leak").height >= 1
+    monkeypatch.setattr(store, "BATCH", 3)
+    run_dedup(ws, DedupOptions())
+    with ws.connect() as con:
+        got = pl.from_arrow(con.sql("SELECT battle_id, flag, detector, score, reason FROM flags").to_arrow_table())
+    key = ["battle_id", "flag", "detector"]
+    assert got.sort(key).select(key).equals(expected.sort(key).select(key))
+    assert got.sort(key)["reason"].to_list() == expected.sort(key)["reason"].to_list()

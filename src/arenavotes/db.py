@@ -192,6 +192,30 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         _OPEN_TRANSACTIONS.pop(key, None)
 
 
+def id_batches(
+    con: duckdb.DuckDBPyConnection, ids_sql: str, params: Sequence[object] = (), size: int = 20_000
+) -> list[tuple[str, str]]:
+    """(first, last) id of consecutive batches of ``size`` distinct ids from ``ids_sql`` (a query of one
+    column, ``id``), in id order. A stage reads ``... WHERE battle_id BETWEEN first AND last`` per batch: every
+    battle's rows fall into exactly one batch, so a batch never splits a battle's turns, and only one batch of
+    text is held at a time.
+
+    >>> con = duckdb.connect()
+    >>> id_batches(con, "SELECT unnest(['a', 'b', 'c', 'b']) AS id", size=2)
+    [('a', 'b'), ('c', 'c')]
+    """
+    return [
+        (lo, hi)
+        for lo, hi in con.sql(
+            f"""SELECT min(id), max(id) FROM (
+                    SELECT id, (row_number() OVER (ORDER BY id) - 1) // {int(size)} AS k
+                    FROM (SELECT DISTINCT id FROM ({ids_sql})))
+                GROUP BY k ORDER BY k""",
+            params=list(params) or None,
+        ).fetchall()
+    ]
+
+
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
     """Run ``sql`` and return a Polars frame (through Arrow, no row loop)."""
     out = pl.from_arrow(con.sql(sql, params=list(params) or None).to_arrow_table())

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
+from arenavotes.db import frame, id_batches, register_arrow, transaction, unregister_arrow
 from arenavotes.ingest.style import token_counts
 
 #: battles labelled together (labels depend on each battle alone, so batches only bound memory)
@@ -26,17 +26,13 @@ def feature_batches(
 ) -> list[tuple[str, str]]:
     """(first, last) battle id of consecutive batches of ``size`` battles with prompt text, for
     :func:`load_features` (``between``)."""
-    return [
-        (lo, hi)
-        for lo, hi in con.sql(
-            """SELECT min(battle_id), max(battle_id) FROM (
-                   SELECT battle_id, (row_number() OVER (ORDER BY battle_id) - 1) // ? AS k FROM (
-                       SELECT DISTINCT p.battle_id FROM prompts p JOIN battles b USING (battle_id)
-                       WHERE b.source IN (SELECT unnest(?))))
-               GROUP BY k ORDER BY k""",
-            params=[size or BATCH, list(sources)],
-        ).fetchall()
-    ]
+    return id_batches(
+        con,
+        "SELECT DISTINCT p.battle_id AS id FROM prompts p JOIN battles b USING (battle_id) "
+        "WHERE b.source IN (SELECT unnest(?))",
+        [list(sources)],
+        size or BATCH,
+    )
 
 
 def load_features(

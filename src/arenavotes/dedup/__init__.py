@@ -20,6 +20,7 @@ by a documented policy (:data:`arenavotes.dedup.flagging.DEFAULT_EXCLUDE`, setti
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -35,6 +36,8 @@ __all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect", "repeats"]
 class Detection:
     flags: pl.DataFrame
     stats: dict[str, Any]
+    #: battle ids with a prompt text (set by :func:`repeats`; read by :func:`detect` for its counts)
+    prompted: pl.Series | None = None
 
 
 def _with_optional(battles: pl.DataFrame) -> pl.DataFrame:
@@ -49,45 +52,86 @@ def _with_optional(battles: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def repeats(battles: pl.DataFrame, prompt_text: pl.DataFrame, settings: DedupSettings) -> Detection:
-    """Repeated prompts (exact, capped, near) and repeated votes over the battles of every source together."""
+def _frames(data: pl.DataFrame | Iterable[pl.DataFrame]) -> Iterable[pl.DataFrame]:
+    return [data] if isinstance(data, pl.DataFrame) else data
+
+
+def repeats(
+    battles: pl.DataFrame,
+    prompt_text: pl.DataFrame | Iterable[pl.DataFrame],
+    settings: DedupSettings,
+    texts: prompts.TextStore | None = None,
+) -> Detection:
+    """Repeated prompts (exact, capped, near) and repeated votes over the battles of every source together.
+
+    ``prompt_text``: battle_id, text -- one frame, or batches of it (each battle in one batch), of which only
+    the keys and the near-duplicate sketches are kept; the normalised texts wait in ``texts`` (default: in
+    memory) for the exact check of the candidate pairs.
+    """
     s = settings
     battles = _with_optional(battles)
     parts: list[pl.DataFrame] = []
     stats: dict[str, Any] = {"battles": battles.height}
-    k = prompts.keyed(battles, prompt_text)
+    texts = texts if texts is not None else prompts.MemoryTexts()
+    sketches = prompts.Sketches(s.near_threshold, seed=s.seed + 1)
+    keys: list[pl.DataFrame] = []
+    seen = pl.Series("key", [], pl.String)
+    for batch in _frames(prompt_text):
+        kb = prompts.key_texts(batch)
+        keys.append(kb.select("battle_id", "key"))
+        new = kb.unique("key", keep="first", maintain_order=True).filter(~pl.col("key").is_in(seen.implode()))
+        if new.height:
+            sketches.add(new["key"], new["norm"])
+            texts.put(new["key"], new["norm"])
+            seen = pl.concat([seen, new["key"]])
+    del seen
+    key_of = pl.concat(keys) if keys else pl.DataFrame(schema={"battle_id": pl.String, "key": pl.String})
+    k = (
+        battles.select("battle_id", "tstamp")
+        .join(key_of, on="battle_id")
+        .sort(["tstamp", "battle_id"], nulls_last=True)
+    )
     stats["battles_with_prompt"] = k.height
     if k.height:
         parts.append(prompts.exact_duplicates(k))
         capped, stats["cap"] = prompts.cap_frequent(k, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
         parts.append(capped)
-        parts.append(prompts.near_duplicates(k, threshold=s.near_threshold, seed=s.seed + 1))
+        parts.append(
+            prompts.near_duplicates(k, threshold=s.near_threshold, seed=s.seed + 1, sketches=sketches, texts=texts)
+        )
     timed = battles["voter_id"].null_count() < battles.height and battles["tstamp"].null_count() < battles.height
     if timed and k.height:
         parts.append(votes.duplicate_votes(battles, k, window=s.duplicate_window))
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
-    return Detection(flags, stats)
+    return Detection(flags, stats, k["battle_id"])
 
 
 def detect(
     battles: pl.DataFrame,
-    prompt_text: pl.DataFrame,
-    answers: pl.DataFrame,
+    prompt_text: pl.DataFrame | None,
+    answers: pl.DataFrame | Iterable[pl.DataFrame],
     settings: DedupSettings,
     repeated: Detection | None = None,
 ) -> Detection:
-    """All detectors over one source. ``prompt_text``: battle_id, text (user turns);
-    ``answers``: battle_id, side, text (assistant turns of that side). ``repeated``: :func:`repeats` over every
-    source of the workspace (its flags on these battles are used); without it, repeats within this source."""
+    """All detectors over one source. ``prompt_text``: battle_id, text (user turns; None: the battles
+    ``repeated`` found a prompt for); ``answers``: battle_id, side, text (assistant turns of that side), one
+    frame or batches of it. ``repeated``: :func:`repeats` over every source of the workspace (its flags on these
+    battles are used); without it, repeats within this source."""
     s = settings
     battles = _with_optional(battles)
     parts: list[pl.DataFrame] = []
     stats: dict[str, Any] = {"battles": battles.height}
     if repeated is None:
+        if prompt_text is None:
+            raise ValueError("detect needs prompt_text or repeated")
         repeated = repeats(battles, prompt_text, s)
     mine = repeated.flags.filter(pl.col("battle_id").is_in(battles["battle_id"].implode()))
     parts.append(mine)
-    with_text = prompt_text.filter(pl.col("text").str.strip_chars() != "")["battle_id"]
+    if prompt_text is not None:
+        with_text = prompt_text.filter(pl.col("text").str.strip_chars() != "")["battle_id"]
+    else:
+        assert repeated.prompted is not None, "repeats() sets prompted"
+        with_text = repeated.prompted
     stats["battles_with_prompt"] = int(battles["battle_id"].is_in(with_text.implode()).sum())
     stats["repeats_over_battles"] = repeated.stats["battles"]  # more than this source's: across sources
     if "cap" in repeated.stats:
@@ -105,8 +149,7 @@ def detect(
     if has_time:
         surge_flags, stats["surges"] = surges.surges(battles, fdr=s.fdr)
         parts.append(surge_flags)
-    if answers.height:
-        parts.append(identity.identity_leaks(battles, answers))
+    parts += [identity.identity_leaks(battles, a) for a in _frames(answers) if a.height]
     if has_voters:
         v = voters.prepare(battles)
         if v is not None:

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -38,17 +40,23 @@ def normalise(text: pl.Series) -> pl.Series:
     return text.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
 
 
-def keyed(battles: pl.DataFrame, prompt_text: pl.DataFrame) -> pl.DataFrame:
-    """Battles with text, with ``key`` (MD5 of the normalised prompt) and ``norm`` (normalised text)."""
+def key_texts(prompt_text: pl.DataFrame) -> pl.DataFrame:
+    """(battle_id, key, norm) of the prompts with any text: ``norm`` the normalised text, ``key`` its MD5."""
     t = prompt_text.with_columns(norm=normalise(prompt_text["text"])).filter(pl.col("norm") != "")
-    t = t.with_columns(
+    return t.select(
+        "battle_id",
         key=pl.col("norm").map_batches(
             lambda s: pl.Series([hashlib.md5(x.encode()).hexdigest() for x in s.to_list()]), return_dtype=pl.String
-        )
+        ),
+        norm="norm",
     )
+
+
+def keyed(battles: pl.DataFrame, prompt_text: pl.DataFrame) -> pl.DataFrame:
+    """Battles with text, with ``key`` (MD5 of the normalised prompt) and ``norm`` (normalised text)."""
     return (
         battles.select("battle_id", "tstamp")
-        .join(t.select("battle_id", "key", "norm"), on="battle_id")
+        .join(key_texts(prompt_text), on="battle_id")
         .sort(["tstamp", "battle_id"], nulls_last=True)
     )
 
@@ -236,13 +244,30 @@ def jaccard_pairs(grams: pl.DataFrame, pairs: np.ndarray) -> np.ndarray:
 
 
 def _verified_edges(
-    texts: pl.Series, sig: np.ndarray, cand: np.ndarray, threshold: float, seed: int, chunk: int = 20_000
+    fetch: Callable[[np.ndarray], pl.Series],
+    chars: np.ndarray,
+    sig8: np.ndarray,
+    cand: np.ndarray,
+    threshold: float,
+    seed: int,
+    chunk: int = 20_000,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The candidate pairs whose exact Jaccard reaches ``threshold``, with it. Candidates are checked in chunks,
-    most similar first (by the signatures' estimate), and a pair already joined through others is skipped:
-    a dense cluster of m near-copies costs about m checks, not m squared. Memory is bounded by the chunk."""
-    n = len(sig)
-    estimate = (sig[cand[:, 0]] == sig[cand[:, 1]]).mean(axis=1)
+    most similar first (by the b-bit signatures' estimate), and a pair already joined through others is
+    skipped: a dense cluster of m near-copies costs about m checks, not m squared. ``fetch(rows)`` gives the
+    normalised texts of those rows (only a chunk's texts are ever held); ``chars``: each text's length + 1."""
+    n = len(sig8)
+    # 8-bit minima agree by chance 1 time in 256; a million pairs at a time (the gathered signatures of all
+    # candidates at once took gigabytes at a million prompts)
+    step = 1 << 20
+    match = np.concatenate(
+        [
+            (sig8[cand[lo : lo + step, 0]] == sig8[cand[lo : lo + step, 1]]).mean(axis=1)
+            for lo in range(0, len(cand), step)
+        ]
+        or [np.zeros(0)]
+    )
+    estimate = (match - 1 / 256) / (1 - 1 / 256)
     keep = estimate >= threshold - 0.2  # far below the threshold by the estimate: not worth an exact check
     cand, estimate = cand[keep], estimate[keep]
     cand = cand[np.argsort(-estimate, kind="stable")]
@@ -252,7 +277,6 @@ def _verified_edges(
     # a chunk also holds at most CHUNK_CHARS characters of text on its pairs' two sides: the shingle keys of the
     # texts involved, sorted and gathered into a sparse matrix, are the memory a chunk takes (20k pairs of long
     # prompts held 4 GB)
-    chars = np.minimum(texts.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS) + 1
     cells = np.cumsum(chars[cand[:, 0]] + chars[cand[:, 1]])
     bounds = [0]
     while bounds[-1] < len(cand):
@@ -266,7 +290,7 @@ def _verified_edges(
             continue
         involved = np.unique(block.ravel())  # their shingles again: only these texts' sets are ever held
         local = np.searchsorted(involved, block)
-        jac = jaccard_pairs(shingles(texts.gather(involved), seed=seed), local)
+        jac = jaccard_pairs(shingles(fetch(involved), seed=seed), local)
         ok = jac >= threshold
         if ok.any():
             edges.append(block[ok])
@@ -342,36 +366,134 @@ def _bucket_pairs(bucket: np.ndarray, cap: int = 200) -> np.ndarray:
     return np.sort(pairs, axis=1)
 
 
-def near_duplicates(k: pl.DataFrame, threshold: float = 0.9, perms: int = 128, seed: int = 1) -> pl.DataFrame:
+def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(texts x bands) one 64-bit hash per LSH band of the signatures: texts equal in a band share its hash."""
+    out = np.zeros((len(sig), bands), dtype=np.uint64)
+    for band in range(bands):
+        for col in range(band * rows, (band + 1) * rows):
+            out[:, band] = mix64(out[:, band] * np.uint64(0x100000001B3) ^ sig[:, col])
+    return out
+
+
+class TextStore(Protocol):
+    """Where the normalised texts wait for the exact check: in memory (:class:`MemoryTexts`) or in a DuckDB
+    temporary table that spills to disk (:class:`arenavotes.dedup.store.DuckTexts`)."""
+
+    def put(self, keys: pl.Series, norms: pl.Series) -> None: ...
+
+    def get(self, keys: pl.Series) -> pl.Series: ...
+
+
+class MemoryTexts:
+    """A :class:`TextStore` in a Polars frame.
+
+    >>> t = MemoryTexts()
+    >>> t.put(pl.Series(["k1", "k2"]), pl.Series(["one", "two"]))
+    >>> t.get(pl.Series(["k2", "k1"])).to_list()
+    ['two', 'one']
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[pl.DataFrame] = []
+
+    def put(self, keys: pl.Series, norms: pl.Series) -> None:
+        self._parts.append(pl.DataFrame({"key": keys, "norm": norms}))
+
+    def get(self, keys: pl.Series) -> pl.Series:
+        held = pl.concat(self._parts) if self._parts else pl.DataFrame(schema={"key": pl.String, "norm": pl.String})
+        return pl.DataFrame({"key": keys}).join(held, on="key", how="left", maintain_order="left")["norm"]
+
+
+class Sketches:
+    """MinHash sketches of distinct prompt texts, added a batch at a time, so that the texts themselves need
+    not be held: per text its LSH band hashes (they propose candidate pairs), an 8-bit signature (it
+    estimates a pair's similarity, to order and prune the exact checks) and its length. 96 + 128 + 8 bytes a
+    text at the defaults, against kilobytes of text.
+
+    >>> sk = Sketches(threshold=0.9)
+    >>> sk.add(pl.Series(["k1", "k2"]), pl.Series(["the same old prompt text", "the same old prompt text!"]))
+    >>> bands, sig8, chars = sk.arrange(pl.Series(["k2", "k1"]))
+    >>> bands.shape, sig8.shape, chars.tolist()
+    ((2, 8), (2, 128), [26, 25])
+    """
+
+    def __init__(self, threshold: float = 0.9, perms: int = 128, seed: int = 1) -> None:
+        self.threshold, self.perms, self.seed = threshold, perms, seed
+        self.bands, self.rows = _lsh_shape(max(threshold - 0.1, 0.05), perms)
+        self._keys: list[pl.Series] = []
+        self._band: list[np.ndarray] = []
+        self._sig8: list[np.ndarray] = []
+        self._chars: list[np.ndarray] = []
+
+    def add(self, keys: pl.Series, norms: pl.Series) -> None:
+        """Sketch ``norms`` (normalised texts, distinct, not added before) under their ``keys``."""
+        sig = signatures(norms, perms=self.perms, seed=self.seed)
+        self._keys.append(keys.rename("key"))
+        self._band.append(band_hashes(sig, self.bands, self.rows))
+        self._sig8.append((sig & np.uint64(0xFF)).astype(np.uint8))
+        self._chars.append(np.minimum(norms.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS) + 1)
+
+    def arrange(self, keys: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(band hashes, 8-bit signatures, lengths + 1) in the order of ``keys`` (each added before)."""
+        if not self._keys:
+            return np.zeros((0, self.bands), np.uint64), np.zeros((0, self.perms), np.uint8), np.zeros(0, np.int64)
+        held = pl.concat(self._keys).to_frame().with_row_index("row")
+        row = pl.DataFrame({"key": keys}).join(held, on="key", how="left", maintain_order="left")["row"]
+        if row.null_count():
+            raise ValueError("a key was never sketched")
+        at = row.to_numpy().astype(np.int64)
+        return np.concatenate(self._band)[at], np.concatenate(self._sig8)[at], np.concatenate(self._chars)[at]
+
+
+def near_pairs(
+    bands: np.ndarray,
+    sig8: np.ndarray,
+    chars: np.ndarray,
+    fetch: Callable[[np.ndarray], pl.Series],
+    threshold: float,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs of rows, their Jaccard similarity) of the texts at or above ``threshold``: rows sharing a band
+    hash are candidates, the exact Jaccard of their shingle sets decides (:func:`_verified_edges`)."""
+    n = len(bands)
+    found = [_bucket_pairs(bands[:, band]) for band in range(bands.shape[1])]
+    every = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+    if len(every) == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
+    every = _distinct(every[:, 0] * n + every[:, 1])
+    every = np.stack([every // n, every % n], axis=1)
+    return _verified_edges(fetch, chars, sig8, every, threshold, seed)
+
+
+def near_duplicates(
+    k: pl.DataFrame,
+    threshold: float = 0.9,
+    perms: int = 128,
+    seed: int = 1,
+    sketches: Sketches | None = None,
+    texts: TextStore | None = None,
+) -> pl.DataFrame:
     """Flag battles whose prompt is a near-copy of an earlier, different prompt.
 
     Distinct normalised texts get MinHash signatures; LSH banding tuned to ``threshold - 0.1`` proposes
     pairs (so pairs just above the threshold are not missed), and the exact Jaccard similarity of
-    their shingle sets decides.
+    their shingle sets decides. ``k``: :func:`keyed` battles (``norm`` is needed only without ``sketches``
+    and ``texts``, which a streaming caller fills batch by batch instead).
     """
-    uniq = k.group_by("key", maintain_order=True).agg(
-        pl.col("norm").first(), pl.col("battle_id"), pl.col("tstamp").first()
-    )
+    uniq = k.group_by("key", maintain_order=True).agg(pl.col("battle_id"), pl.col("tstamp").first())
     if uniq.height < 2:
         return empty()
-    sig = signatures(uniq["norm"], perms=perms, seed=seed)
-    bands, rows = _lsh_shape(max(threshold - 0.1, 0.05), perms)
-    found: list[np.ndarray] = []
-    for band in range(bands):
-        block = sig[:, band * rows : (band + 1) * rows]
-        bucket = np.zeros(len(block), dtype=np.uint64)
-        for col in range(rows):  # one 64-bit hash per band row: equal rows share a bucket
-            bucket = mix64(bucket * np.uint64(0x100000001B3) ^ block[:, col])
-        found.append(_bucket_pairs(bucket))
-    n = uniq.height
-    every = np.concatenate(found)
-    if len(every) == 0:
-        return empty()
-    every = _distinct(every[:, 0] * n + every[:, 1])
-    every = np.stack([every // n, every % n], axis=1)
-    p, sim = _verified_edges(uniq["norm"], sig, every, threshold, seed)
+    if sketches is None or texts is None:
+        first = k.group_by("key", maintain_order=True).agg(pl.col("norm").first())
+        sketches, texts = Sketches(threshold, perms, seed), MemoryTexts()
+        sketches.add(first["key"], first["norm"])
+        texts.put(first["key"], first["norm"])
+    bands, sig8, chars = sketches.arrange(uniq["key"])
+    store, keys = texts, uniq["key"]
+    p, sim = near_pairs(bands, sig8, chars, lambda rows: store.get(keys.gather(rows)), threshold, seed)
     if len(p) == 0:
         return empty()
+    n = uniq.height
     graph = coo_matrix((np.ones(len(p)), (p[:, 0], p[:, 1])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     best = np.zeros(n)

@@ -8,50 +8,116 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
+from arenavotes.db import frame, id_batches, register_arrow, transaction, unregister_arrow
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
+#: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
+BATCH = 20_000
 
-def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(battles, prompt texts, answers) of one source."""
-    battles = frame(
+
+def load_battles(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
+    """The battles of one source, without text."""
+    return frame(
         con,
         "SELECT battle_id, tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b "
         "FROM battles WHERE source = ? ORDER BY battle_id",
         [source],
     )
-    texts = frame(
-        con,
-        "SELECT p.battle_id, string_agg(p.content, chr(10) ORDER BY p.turn) AS text FROM prompts p "
-        "JOIN battles b USING (battle_id) WHERE b.source = ? GROUP BY 1",
-        [source],
-    )
-    answers = frame(
-        con,
-        "SELECT c.battle_id, c.side, string_agg(c.content, chr(10) ORDER BY c.turn) AS text "
+
+
+def prompt_batches(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None, size: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """(battle_id, text) of every battle with user turns (of ``sources``; default all), the turns joined with
+    newlines in turn order, ``size`` battles at a time.
+
+    Not one ``string_agg(... ORDER BY turn)`` over the table: DuckDB's ordered aggregates cannot spill, and
+    over a million conversations' prompts that ran out of memory.
+    """
+    where, params = "", []
+    if sources is not None:
+        where, params = (
+            "WHERE battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
+            [list(sources)],
+        )
+    for lo, hi in id_batches(con, f"SELECT battle_id AS id FROM prompts {where}", params, size or BATCH):
+        turns = frame(
+            con,
+            f"SELECT battle_id, turn, content FROM prompts WHERE battle_id BETWEEN ? AND ? "
+            f"{'AND ' + where.removeprefix('WHERE ') if where else ''} ORDER BY battle_id, turn",
+            [lo, hi, *params],
+        )
+        yield turns.group_by("battle_id", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
+
+
+def answer_batches(con: duckdb.DuckDBPyConnection, source: str, size: int | None = None) -> Iterator[pl.DataFrame]:
+    """(battle_id, side, text) of one source's answers: each side's assistant turns joined with newlines in
+    turn order, ``size`` battles at a time (see :func:`prompt_batches`)."""
+    answers = (
         "FROM conversations c JOIN battles b USING (battle_id) WHERE b.source = ? "
-        "AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL GROUP BY 1, 2",
-        [source],
+        "AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
     )
+    for lo, hi in id_batches(con, f"SELECT c.battle_id AS id {answers}", [source], size or BATCH):
+        turns = frame(
+            con,
+            f"SELECT c.battle_id, c.side, c.turn, c.content {answers} AND c.battle_id BETWEEN ? AND ? "
+            "ORDER BY c.battle_id, c.side, c.turn",
+            [source, lo, hi],
+        )
+        yield turns.group_by("battle_id", "side", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
+
+
+def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(battles, prompt texts, answers) of one source, whole (for tests and small workspaces; the stage
+    streams the texts instead)."""
+    battles = load_battles(con, source)
+    empty_texts = pl.DataFrame(schema={"battle_id": pl.String, "text": pl.String})
+    texts = pl.concat([empty_texts, *prompt_batches(con, [source])])
+    empty_answers = pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String})
+    answers = pl.concat([empty_answers, *answer_batches(con, source)])
     return battles, texts, answers
 
 
-def load_repeat_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(battles, prompt texts) of every source: what the repeated-prompt and repeated-vote detectors compare."""
-    battles = frame(
-        con, "SELECT battle_id, source, tstamp, model_a, model_b, voter_id FROM battles ORDER BY battle_id", []
-    )
-    texts = frame(
-        con,
-        "SELECT battle_id, string_agg(content, chr(10) ORDER BY turn) AS text FROM prompts GROUP BY 1 ORDER BY 1",
-        [],
-    )
-    return battles, texts
+def load_repeat_battles(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The battles of every source, without text: what the repeated-prompt and repeated-vote detectors
+    compare (with :func:`prompt_batches`)."""
+    return frame(con, "SELECT battle_id, source, tstamp, model_a, model_b, voter_id FROM battles ORDER BY battle_id")
+
+
+class DuckTexts:
+    """A :class:`arenavotes.dedup.prompts.TextStore` in a DuckDB temporary table: the normalised prompt texts
+    wait there, spilled to disk beyond the memory limit, for the exact check of near-duplicate candidates.
+    Use as a context manager (the table is dropped on exit).
+
+    >>> from arenavotes import db
+    >>> with DuckTexts(db.connect(None)) as t:
+    ...     t.put(pl.Series(["k1", "k2"]), pl.Series(["one", "two"]))
+    ...     t.get(pl.Series(["k2", "k1"])).to_list()
+    ['two', 'one']
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str = "_dedup_texts") -> None:
+        self.con, self.name = con, name
+
+    def __enter__(self) -> DuckTexts:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} (key VARCHAR, norm VARCHAR)")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS temp.{self.name}")
+
+    def put(self, keys: pl.Series, norms: pl.Series) -> None:
+        _put = pl.DataFrame({"key": keys, "norm": norms}).to_arrow()
+        self.con.execute(f"INSERT INTO {self.name} SELECT key, norm FROM _put")
+
+    def get(self, keys: pl.Series) -> pl.Series:
+        found = frame(self.con, f"SELECT key, norm FROM {self.name} WHERE key IN (SELECT unnest(?))", [keys.to_list()])
+        return pl.DataFrame({"key": keys}).join(found, on="key", how="left", maintain_order="left")["norm"]
 
 
 def replace_flags(con: duckdb.DuckDBPyConnection, source: str, flags: pl.DataFrame, run_id: str) -> None:

@@ -22,7 +22,15 @@ class DedupOptions:
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
     from arenavotes.dedup import detect, repeats
-    from arenavotes.dedup.store import flag_counts, load_repeat_inputs, load_source, replace_flags
+    from arenavotes.dedup.store import (
+        DuckTexts,
+        answer_batches,
+        flag_counts,
+        load_battles,
+        load_repeat_battles,
+        prompt_batches,
+        replace_flags,
+    )
     from arenavotes.sources import resolve_sources
 
     settings = ws.settings()
@@ -32,11 +40,13 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
-        repeated = repeats(*load_repeat_inputs(con), settings.dedup)
+        # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
+        with DuckTexts(con) as texts:
+            repeated = repeats(load_repeat_battles(con), prompt_batches(con), settings.dedup, texts)
         for source in chosen:
             with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
-                battles, texts, answers = load_source(con, source)
-                result = detect(battles, texts, answers, settings.dedup, repeated)
+                battles = load_battles(con, source)
+                result = detect(battles, None, answer_batches(con, source), settings.dedup, repeated)
                 replace_flags(con, source, result.flags, run.run_id)
                 flagged = result.flags["battle_id"].n_unique()
                 run.rows_in, run.rows_out, run.counts = battles.height, flagged, result.stats
