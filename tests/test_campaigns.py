@@ -202,3 +202,23 @@ def test_a_burst_surges_and_a_quiet_log_does_not() -> None:
     spread, _ = inject(b, target=target, share=0.01, attackers=30, volume="honest", ratings=ratings, seed=4)
     assert surges.surges(spread)[0].filter(pl.col("reason").str.starts_with(f"{target} won")).height == 0
     assert surges.surges(b.with_columns(tstamp=pl.lit(None, pl.Datetime("us", "UTC"))))[0].height == 0
+
+
+@pytest.mark.parametrize("strategy", ["target_only", "omnipresent", "mixed"])
+def test_the_sparse_scan_equals_the_dense_definition(strategy: str) -> None:
+    """The scan computes each class on its model's votes only; its e-values and every voter's sums must equal
+    the dense voters x classes definition (:func:`campaigns.voter_likelihood_ratios`), campaign or not."""
+    b = _log(7, k=8, n=8_000, n_voters=400)
+    target, _ = _target(b)
+    rigged, _ = inject(b, target=target, share=0.03, attackers=12, seed=9, strategy=strategy)
+    v = voters.prepare(rigged)
+    dense, classes = campaigns.voter_likelihood_ratios(v)
+    log_e, pi = campaigns.class_evalues(dense)
+    sparse = campaigns._Sparse(v, 0.1)
+    for c, klass in enumerate(classes):
+        e, p = sparse.class_evalue(klass)
+        assert e == pytest.approx(log_e[c], rel=1e-9, abs=1e-9) and p == pi[c], klass
+        sums = sparse.dense_sums(klass)
+        direct = campaigns.voter_sums(v, campaigns.vote_log_ratios(v, klass))
+        assert np.allclose(sums, direct, rtol=1e-12, atol=1e-9, equal_nan=True), klass
+    assert campaigns.scan_campaigns(v).classes["rejected"].any()

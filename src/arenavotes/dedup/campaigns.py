@@ -187,23 +187,121 @@ def bayes_fdr(posterior: np.ndarray, q: float) -> np.ndarray:
     return rej
 
 
+class _Sparse:
+    """The per-class likelihood ratios of :func:`voter_likelihood_ratios` without the voters x classes array.
+
+    A ``target``/``against`` class for m votes only in m's battles: a voter who never saw m has
+    ``L = mean_lam (1 - lam)^n`` (n: its votes), a function of n alone, and an ``omnipresent`` class for m
+    equals ``contrarian`` outside m's battles. So each class is computed on m's votes only (about 2/k of
+    them) and a class's e-value is a sum over all voters of a baseline, fixed once, corrected on the
+    voters who saw m: 1M votes from 250k voters over 60 models took 48 s and 2.3 GB dense.
+    """
+
+    def __init__(self, votes: Votes, eps: float) -> None:
+        self.votes, self.eps = votes, eps
+        n_v = len(votes.voters)
+        self.n = np.bincount(votes.v, minlength=n_v).astype(float)
+        self.lam = np.array(LAMBDAS)
+        self.grid = _pi_grid(n_v)
+        self.log_p = np.log(votes.p_obs)
+        self.ranked = votes.theta is not None
+        ends = np.r_[votes.i, votes.j]
+        self.order = np.argsort(ends, kind="stable")
+        self.starts = np.searchsorted(ends[self.order], np.arange(len(votes.models) + 1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.base = np.where(self.n[:, None] > 0, self.n[:, None] * np.log1p(-self.lam)[None, :], 0.0)
+        self.l_base = logsumexp(self.base, axis=1) - np.log(len(LAMBDAS))  # target/against, m never seen
+        self.t_base = self._h(self.l_base).sum(axis=0)
+        if self.ranked:
+            self.contrarian = voter_sums(votes, vote_log_ratios(votes, ("", "contrarian"), eps))
+            self.l_contrarian = logsumexp(self.contrarian, axis=1) - np.log(len(LAMBDAS))
+            self.t_contrarian = self._h(self.l_contrarian).sum(axis=0)
+
+    def _h(self, log_l: np.ndarray) -> np.ndarray:
+        """(voters x grid) ``log(1 - pi + pi L)``."""
+        return np.logaddexp(np.log1p(-self.grid)[None, :], np.log(self.grid)[None, :] + log_l[:, None])
+
+    def _f(self, lr: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.logaddexp(np.log1p(-self.lam)[None, :], np.log(self.lam)[None, :] + lr[:, None])
+
+    def touched(self, klass: tuple[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(voters who saw the class's model, their sums (voters x lam), the same voters' sums had the class
+        never applied) -- for ``contrarian``: every voter."""
+        votes = self.votes
+        model, template = klass
+        if template == "contrarian":
+            every = np.arange(len(votes.voters))
+            return every, self.contrarian, self.contrarian
+        m = votes.models.index(model)
+        idx = self.order[self.starts[m] : self.starts[m + 1]] % len(votes.v)  # m's votes
+        who, at = np.unique(votes.v[idx], return_inverse=True)
+        i, j, obs = votes.i[idx], votes.j[idx], votes.obs[idx]
+        m_won = ((obs == 0) & (i == m)) | ((obs == 1) & (j == m))
+        log_hit, log_miss = np.log(1 - self.eps), np.log(self.eps / 2)
+
+        def group(f: np.ndarray) -> np.ndarray:
+            return np.stack([np.bincount(at, f[:, g], len(who)) for g in range(f.shape[1])], axis=1)
+
+        if template == "omnipresent":
+            ti, tj = votes.theta[i], votes.theta[j]  # type: ignore[index]
+            weaker_won = ((obs == 0) & (ti < tj)) | ((obs == 1) & (tj < ti))
+            before = self._f(np.where(weaker_won, log_hit, log_miss) - self.log_p[idx])
+            after = self._f(np.where(m_won, log_hit, log_miss) - self.log_p[idx])
+            return who, self.contrarian[who] - group(before) + group(after), self.contrarian[who]
+        m_lost = ((obs == 1) & (i == m)) | ((obs == 0) & (j == m))
+        share = len(idx) / max(len(votes.v), 1)
+        good = m_won if template == "target" else m_lost
+        lr = np.where(good, log_hit, log_miss) - np.log(max(share, 1e-12)) - self.log_p[idx]
+        rest = self.n[who] - np.bincount(at, minlength=len(who))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            outside = np.where(rest[:, None] > 0, rest[:, None] * np.log1p(-self.lam)[None, :], 0.0)
+        return who, outside + group(self._f(lr)), self.base[who]
+
+    def class_evalue(self, klass: tuple[str, str]) -> tuple[float, float]:
+        """log e-value of a class (mixture over the grid of voter shares) and the best share."""
+        _, sums, before = self.touched(klass)
+        log_l = logsumexp(sums, axis=1) - np.log(len(LAMBDAS))
+        if klass[1] == "contrarian":
+            per_pi = self.t_contrarian
+        else:
+            log_l0 = logsumexp(before, axis=1) - np.log(len(LAMBDAS))
+            total = self.t_contrarian if klass[1] == "omnipresent" else self.t_base
+            per_pi = total - self._h(log_l0).sum(axis=0) + self._h(log_l).sum(axis=0)
+        return float(logsumexp(per_pi) - np.log(len(self.grid))), float(self.grid[np.argmax(per_pi)])
+
+    def dense_sums(self, klass: tuple[str, str]) -> np.ndarray:
+        """(voters x lam) sums of a class for every voter (for the few classes the scan rejects)."""
+        who, sums, _ = self.touched(klass)
+        if klass[1] == "contrarian":
+            return sums
+        out = (self.contrarian if klass[1] == "omnipresent" else self.base).copy()
+        out[who] = sums
+        return out
+
+
 def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, suspect: float = 0.05) -> CampaignScan:
     """Model-level e-values over every campaign class, voter posteriors, and flags (module docstring)."""
     if votes is None or len(votes.v) == 0 or len(votes.models) < 2:
         return CampaignScan(pl.DataFrame(), np.zeros(0), empty())
-    log_l, classes = voter_likelihood_ratios(votes, eps)
-    log_e, pi_best = class_evalues(log_l)
+    sparse = _Sparse(votes, eps)
+    classes = campaign_classes(votes)
+    scanned = [sparse.class_evalue(c) for c in classes]
+    log_e = np.array([e for e, _ in scanned])
+    pi_best = np.array([p for _, p in scanned])
     rejected = ebh(log_e, fdr)
     n_voters = len(votes.voters)
     posterior = np.zeros(n_voters)
     per_class = np.zeros((n_voters, len(classes)))
+    log_l_of: dict[int, np.ndarray] = {}
     if rejected.any():
         # a campaign's voters share one behaviour: fit the group's share of template votes (lam) and of voters
         # (pi) per class, then the classes' shares jointly by EM
         idx = np.flatnonzero(rejected)
         fitted = np.empty((n_voters, len(idx)))
         for n_c, c in enumerate(idx):
-            sums = voter_sums(votes, vote_log_ratios(votes, classes[c], eps))
+            sums = sparse.dense_sums(classes[c])
+            log_l_of[int(c)] = logsumexp(sums, axis=1) - np.log(len(LAMBDAS))
             fitted[:, n_c], pi_best[c] = _best_lambda(sums)
         post, _ = mixture_posteriors(fitted, pi_best[idx])
         per_class[:, idx] = post
@@ -214,7 +312,10 @@ def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, sus
     model = np.array([m for m, _ in classes], dtype=object)
     if template[0] == "contrarian":  # omnipresent for m ~ contrarian: say contrarian unless m's battles decide
         omni = template[cls] == "omnipresent"
-        cls = np.where(omni & (log_l[np.arange(n_voters), cls] - log_l[:, 0] < np.log(10)), 0, cls)
+        mine = sparse.l_contrarian.copy()
+        for c_rej, log_l in log_l_of.items():
+            mine = np.where(cls == c_rej, log_l, mine)
+        cls = np.where(omni & (mine - sparse.l_contrarian < np.log(10)), 0, cls)
     group = np.bincount(cls[flagged], minlength=len(classes))
     table = pl.DataFrame(
         {
@@ -241,7 +342,7 @@ def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, sus
         c = cls[vv]
         frame = pl.DataFrame(
             {
-                "battle_id": votes.battle_id[sel],
+                "battle_id": votes.battle_id.filter(pl.Series(sel)),
                 "score": posterior[vv],
                 "pattern": pattern[c],
                 "e": log_e[c] / np.log(10),
