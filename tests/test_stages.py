@@ -127,3 +127,66 @@ def test_the_cli_is_one_stage_call_per_command() -> None:
         source = inspect.getsource(getattr(cli, stage).callback)
         assert source.count(f"run_{stage}(") == 1, stage
         assert "connect(" not in source and "SELECT" not in source.upper().replace("SELECTION", ""), stage
+
+
+def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scrub commits batch by batch (a run's updates held until one COMMIT cannot spill). A run that dies
+    after some batches leaves those battles scrubbed -- texts, findings and 'scrubbed' rows together -- and no
+    run recorded, so a release still refuses the source; the next run scrubs only the rest, ends where one
+    uninterrupted run ends, and rewrites the file so the replaced texts leave no trace in its free pages."""
+    from arenavotes.pii import store
+    from arenavotes.stages import scrub as scrub_stage
+
+    planted = "zqx.planted.person@gmail.com"
+
+    def workspace(name: str) -> Workspace:
+        ws = Workspace.init(tmp_path / name)
+        ws.settings_path.write_text(ws.settings_path.read_text().replace("# ner = true", "ner = false"))
+        stages.run_ingest(ws, stages.IngestOptions((CONV,), source="conv", license="apache-2.0"))
+        with ws.connect() as con:  # a planted address in the first battles' answers
+            con.execute(
+                "UPDATE conversations SET content = content || ? WHERE role = 'assistant' AND battle_id IN "
+                "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 LIMIT 5)",
+                [f" Write to {planted} for details."],
+            )
+            con.execute("CHECKPOINT")
+        return ws
+
+    def state(ws: Workspace) -> tuple[object, ...]:
+        with ws.connect(read_only=True) as con:
+            return (
+                con.sql("SELECT battle_id, side, msg, content FROM conversations ORDER BY 1, 2, 3").fetchall(),
+                con.sql("SELECT battle_id, side, turn, entity, count FROM pii_findings ORDER BY ALL").fetchall(),
+                con.sql("SELECT count(*) FROM scrubbed").fetchall(),
+            )
+
+    whole = workspace("whole")
+    stages.run_scrub(whole, stages.ScrubOptions(workers=1))
+
+    ws = workspace("killed")
+    monkeypatch.setattr(scrub_stage, "BATCH_BATTLES", 10)
+    real, calls = store.write_scrubbed, []
+
+    def dies_on_the_third_batch(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # killed mid-run, after two batches committed
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "write_scrubbed", dies_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        stages.run_scrub(ws, stages.ScrubOptions(workers=1))
+    with ws.connect(read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM scrubbed").fetchall() == [(20,)]
+        assert con.sql("SELECT count(*) FROM runs WHERE stage = 'scrub'").fetchall() == [(0,)]
+        assert con.sql(
+            "SELECT count(*) FROM conversations WHERE content LIKE ?", params=[f"%{planted}%"]
+        ).fetchall() == [(0,)]
+        assert store.interrupted_runs(con) == 20
+    monkeypatch.setattr(store, "write_scrubbed", real)
+    second = stages.run_scrub(ws, stages.ScrubOptions(workers=1))
+    assert second.counts["texts"] < state(whole)[0].__len__()  # only the battles left
+    assert state(ws) == state(whole)
+    assert planted.encode() not in ws.db_path.read_bytes()

@@ -28,6 +28,14 @@ def unscrubbed_ids(con: duckdb.DuckDBPyConnection, sources: Sequence[str], resca
     return [r[0] for r in rows]
 
 
+def interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """How many scrubbed battles belong to a scrub run that never finished (killed after some batches had
+    committed): the texts they replaced may still sit in the database file's free pages."""
+    return int(
+        con.execute("SELECT count(*) FROM scrubbed WHERE run_id NOT IN (SELECT run_id FROM runs)").fetchall()[0][0]
+    )
+
+
 def messages_of(con: duckdb.DuckDBPyConnection, battle_ids: Sequence[str]) -> pl.DataFrame:
     """Every message of ``battle_ids``, in battle, side and position order."""
     return frame(

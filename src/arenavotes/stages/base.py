@@ -97,12 +97,19 @@ def settings_hash(settings: Settings, stage: str, options: object = None) -> str
 
 @contextmanager
 def recorded(
-    con: duckdb.DuckDBPyConnection, stage: str, hash_: str, *, target: str | None, sources: Sequence[str] = ()
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    hash_: str,
+    *,
+    target: str | None,
+    sources: Sequence[str] = (),
+    run: Run | None = None,
 ) -> Iterator[Run]:
     """One transaction around a stage's writes, its provenance rows (for ``sources``) and its ``runs`` row.
 
-    On any exception nothing of the block is kept (the run is not recorded either)."""
-    run = Run(new_run_id(), utcnow(), target)
+    On any exception nothing of the block is kept (the run is not recorded either). ``run``: a run begun
+    before (a stage that commits its work in batches records it at the end, see ``scrub``)."""
+    run = run if run is not None else Run(new_run_id(), utcnow(), target)
     with db.transaction(con):
         yield run
         if sources and stage in provenance.STAGES:

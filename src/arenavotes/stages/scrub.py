@@ -19,7 +19,8 @@ from typing import Any
 import polars as pl
 
 from arenavotes.config import PiiSettings
-from arenavotes.stages.base import StageResult, recorded, settings_hash
+from arenavotes.runs import new_run_id, utcnow
+from arenavotes.stages.base import Run, StageResult, recorded, settings_hash
 from arenavotes.workspace import Workspace
 
 
@@ -63,7 +64,14 @@ def run_scrub(
     from arenavotes.pii import verdicts as gate_cache
     from arenavotes.pii.gate import gate_pool
     from arenavotes.pii.scrub import scrub_pool, scrub_texts
-    from arenavotes.pii.store import findings_frame, messages_of, scrub_quarantine, unscrubbed_ids, write_scrubbed
+    from arenavotes.pii.store import (
+        findings_frame,
+        interrupted_runs,
+        messages_of,
+        scrub_quarantine,
+        unscrubbed_ids,
+        write_scrubbed,
+    )
     from arenavotes.sources import resolve_sources
 
     settings = ws.settings()
@@ -92,46 +100,52 @@ def run_scrub(
     texts_seen = distinct = doubted = 0
     with ws.connect() as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
-        with recorded(con, "scrub", hash_, target=",".join(chosen), sources=chosen) as run:
+        # each batch commits its texts, findings and 'scrubbed' rows together, and the run is recorded at the
+        # end: a run's UPDATEs held in one transaction stay in memory until COMMIT (DuckDB cannot spill them;
+        # 400k answers of 2 KB ran out of a 1 GB cap). A killed run leaves whole batches scrubbed, and the next
+        # run goes on with the battles not scrubbed yet.
+        run = Run(new_run_id(), utcnow(), ",".join(chosen))
+        interrupted = interrupted_runs(con)  # their replaced texts may still sit in the file's free pages
+        with db.transaction(con):
             quarantined = scrub_quarantine(con, chosen, lambda values: scrub(values)[0])
-            ids = unscrubbed_ids(con, chosen, options.rescan)
-            batches = [ids[i : i + BATCH_BATTLES] for i in range(0, len(ids), BATCH_BATTLES)]
-            total = int(
-                con.execute(
-                    "SELECT count(*) FROM conversations WHERE battle_id IN (SELECT unnest(?))", [ids]
-                ).fetchall()[0][0]
-            )
-            # pass 1: scrub, batch by batch, on one pool (the NER model loads once per worker)
-            with scrub_pool(workers, ner=ner, threshold=st.threshold) if local else _no_pool() as pool:
-                for batch in batches:
-                    messages = messages_of(con, batch)
-                    contents = messages["content"].to_list()
-                    texts = [c if c is not None else "" for c in contents]
-                    done = texts_seen
+        ids = unscrubbed_ids(con, chosen, options.rescan)
+        batches = [ids[i : i + BATCH_BATTLES] for i in range(0, len(ids), BATCH_BATTLES)]
+        total = int(
+            con.execute("SELECT count(*) FROM conversations WHERE battle_id IN (SELECT unnest(?))", [ids]).fetchall()[
+                0
+            ][0]
+        )
+        # pass 1: scrub, batch by batch, on one pool (the NER model loads once per worker)
+        with scrub_pool(workers, ner=ner, threshold=st.threshold) if local else _no_pool() as pool:
+            for batch in batches:
+                messages = messages_of(con, batch)
+                contents = messages["content"].to_list()
+                texts = [c if c is not None else "" for c in contents]
+                done = texts_seen
 
-                    def bar(n: int, done: int = done, k: int = len(texts), d: int = len(set(texts))) -> None:
-                        if progress:  # distinct texts of this batch, shown as a share of all texts
-                            progress(min(total, done + round(n * k / max(d, 1))), total)
+                def bar(n: int, done: int = done, k: int = len(texts), d: int = len(set(texts))) -> None:
+                    if progress:  # distinct texts of this batch, shown as a share of all texts
+                        progress(min(total, done + round(n * k / max(d, 1))), total)
 
-                    new, findings = scrub(texts, bar, pool)
-                    new_content = [n if c is not None else None for n, c in zip(new, contents, strict=True)]
-                    found = findings_frame(messages, findings)
+                new, findings = scrub(texts, bar, pool)
+                new_content = [n if c is not None else None for n, c in zip(new, contents, strict=True)]
+                found = findings_frame(messages, findings)
+                with db.transaction(con):
                     write_scrubbed(con, messages, new_content, found, run.run_id, options.keep_raw)
-                    for e, n in found.group_by("entity").agg(pl.col("count").sum()).iter_rows():
-                        by_entity[e] = by_entity.get(e, 0) + int(n)
-                    texts_seen += messages.height
-                    distinct += len(set(texts))
-            # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release
-            verdicts = gate_cache.load(con)
-            with gate_pool(workers or 2, ner) as gpool:
-                for batch in batches:
-                    scrubbed = [t for t in messages_of(con, batch)["content"].to_list() if t]
-                    doubted += len(
-                        gate_cache.screen(scrubbed, verdicts, threshold=st.gate_threshold, ner=ner, pool=gpool)
-                    )
+                for e, n in found.group_by("entity").agg(pl.col("count").sum()).iter_rows():
+                    by_entity[e] = by_entity.get(e, 0) + int(n)
+                texts_seen += messages.height
+                distinct += len(set(texts))
+        # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release
+        verdicts = gate_cache.load(con)
+        with gate_pool(workers or 2, ner) as gpool:
+            for batch in batches:
+                scrubbed = [t for t in messages_of(con, batch)["content"].to_list() if t]
+                doubted += len(gate_cache.screen(scrubbed, verdicts, threshold=st.gate_threshold, ner=ner, pool=gpool))
+        seconds = time.perf_counter() - t0
+        by_entity = dict(sorted(by_entity.items()))
+        with recorded(con, "scrub", hash_, target=run.target, sources=chosen, run=run):
             gate_cache.save(con, verdicts)
-            seconds = time.perf_counter() - t0
-            by_entity = dict(sorted(by_entity.items()))
             run.rows_in, run.rows_out = texts_seen, int(sum(by_entity.values()))
             run.counts = {
                 "texts": texts_seen,
@@ -143,7 +157,7 @@ def run_scrub(
                 "quarantine_values_scrubbed": quarantined,
                 "texts_the_gate_doubts": doubted,
             }
-    if not options.keep_raw and (by_entity or quarantined):
+    if not options.keep_raw and (by_entity or quarantined or interrupted):
         db.compact(ws.db_path)  # the replaced texts must not survive in the file's free pages
     spans = ", ".join(f"{e} {n:,}" for e, n in by_entity.items()) or "none"
     lines = [
