@@ -24,7 +24,6 @@ white space collapsed (``normalise``), hashed with MD5.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Callable
 from typing import Protocol
 
@@ -227,17 +226,27 @@ def jaccard_pairs(grams: pl.DataFrame, pairs: np.ndarray) -> np.ndarray:
     """
     if len(pairs) == 0:
         return np.zeros(0)
+    a, size = _shingle_matrix(grams, int(pairs.max()) + 1)
+    return _jaccard(a, size, pairs)
+
+
+def _shingle_matrix(grams: pl.DataFrame, rows: int = 0) -> tuple[csr_matrix, np.ndarray]:
+    """(texts x 2^32 sparse 0/1 matrix of their shingle hashes, shingles per text), at least ``rows`` rows."""
     pid = grams["pid"].to_numpy().astype(np.int64)
     h = grams["h"].to_numpy().astype(np.int64)
     key = (pid << 32) | h
     if len(key) > 1 and not (key[1:] > key[:-1]).all():  # shingles() gives them sorted and distinct already
         key = _distinct(key)
         pid, h = key >> 32, key & 0xFFFFFFFF
-    n = int(max(pid.max() if len(pid) else 0, pairs.max())) + 1
+    n = max(int(pid.max()) + 1 if len(pid) else 0, rows)
     size = np.bincount(pid, minlength=n)
     # one row per text, one column per 32-bit shingle hash, rows already sorted: no re-numbering of columns
     a = csr_matrix((np.ones(len(pid), dtype=np.float32), h, np.r_[0, np.cumsum(size)]), shape=(n, 1 << 32))
     a.has_sorted_indices = True
+    return a, size
+
+
+def _jaccard(a: csr_matrix, size: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     inter = np.asarray(a[pairs[:, 0]].multiply(a[pairs[:, 1]]).sum(axis=1)).ravel()
     union = size[pairs[:, 0]] + size[pairs[:, 1]] - inter
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
@@ -252,10 +261,16 @@ def _verified_edges(
     seed: int,
     chunk: int = 20_000,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs whose exact Jaccard reaches ``threshold``, with it. Candidates are checked in chunks,
-    most similar first (by the b-bit signatures' estimate), and a pair already joined through others is
-    skipped: a dense cluster of m near-copies costs about m checks, not m squared. ``fetch(rows)`` gives the
-    normalised texts of those rows (only a chunk's texts are ever held); ``chars``: each text's length + 1."""
+    """The candidate pairs whose exact Jaccard reaches ``threshold``, with it.
+
+    ``fetch(rows)`` gives the normalised texts of those rows; ``chars``: each text's length + 1. Candidates
+    far below the threshold by the 8-bit signatures' estimate are dropped. The rest are taken a connected
+    group of candidates at a time, so that each text's shingles are computed once (ordered by estimate, 200k
+    prompts' candidates shingled each text 13 times), and within a group most similar first: a pair already
+    joined through others is skipped, so a dense cluster of m near-copies costs about m checks, not m
+    squared. Memory is bounded by :data:`CHUNK_CHARS` (the texts of a block of groups, and the pairs of a
+    sparse product).
+    """
     n = len(sig8)
     # 8-bit minima agree by chance 1 time in 256; a million pairs at a time (the gathered signatures of all
     # candidates at once took gigabytes at a million prompts)
@@ -270,37 +285,75 @@ def _verified_edges(
     estimate = (match - 1 / 256) / (1 - 1 / 256)
     keep = estimate >= threshold - 0.2  # far below the threshold by the estimate: not worth an exact check
     cand, estimate = cand[keep], estimate[keep]
-    cand = cand[np.argsort(-estimate, kind="stable")]
+    if len(cand) == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
+    _, group = connected_components(
+        coo_matrix((np.ones(len(cand)), (cand[:, 0], cand[:, 1])), shape=(n, n)), directed=False
+    )
+    order = np.lexsort((-estimate, group[cand[:, 0]]))
+    cand, pair_group = cand[order], group[cand[order, 0]]
     edges: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     label = np.arange(n)
-    # a chunk also holds at most CHUNK_CHARS characters of text on its pairs' two sides: the shingle keys of the
-    # texts involved, sorted and gathered into a sparse matrix, are the memory a chunk takes (20k pairs of long
-    # prompts held 4 GB)
-    cells = np.cumsum(chars[cand[:, 0]] + chars[cand[:, 1]])
-    bounds = [0]
-    while bounds[-1] < len(cand):
-        lo = bounds[-1]
-        room = int(np.searchsorted(cells, (cells[lo - 1] if lo else 0) + CHUNK_CHARS, side="right"))
-        bounds.append(min(max(room, lo + 1), lo + chunk, len(cand)))
-    for lo, hi in itertools.pairwise(bounds):
+    for lo, hi in _blocks(cand, pair_group, group, chars):
         block = cand[lo:hi]
-        block = block[label[block[:, 0]] != label[block[:, 1]]]
-        if len(block) == 0:
-            continue
-        involved = np.unique(block.ravel())  # their shingles again: only these texts' sets are ever held
+        involved = np.unique(block.ravel())  # only these texts' shingles are held
+        a, size = _shingle_matrix(shingles(fetch(involved), seed=seed), len(involved))
         local = np.searchsorted(involved, block)
-        jac = jaccard_pairs(shingles(fetch(involved), seed=seed), local)
-        ok = jac >= threshold
-        if ok.any():
-            edges.append(block[ok])
-            sims.append(jac[ok])
-            e = np.concatenate(edges)
-            graph = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
-            _, label = connected_components(graph, directed=False)
+        cells = np.cumsum(chars[block[:, 0]] + chars[block[:, 1]])
+        start = 0
+        while start < len(block):  # sparse products of at most CHUNK_CHARS pair sides and `chunk` pairs
+            room = int(np.searchsorted(cells, (cells[start - 1] if start else 0) + CHUNK_CHARS, side="right"))
+            end = min(max(room, start + 1), start + chunk, len(block))
+            part, part_local = block[start:end], local[start:end]
+            todo = label[part[:, 0]] != label[part[:, 1]]
+            start = end
+            if not todo.any():
+                continue
+            jac = _jaccard(a, size, part_local[todo])
+            ok = jac >= threshold
+            if ok.any():
+                edges.append(part[todo][ok])
+                sims.append(jac[ok])
+                e = np.concatenate(edges)
+                graph = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
+                _, label = connected_components(graph, directed=False)
     if not edges:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
     return np.concatenate(edges), np.concatenate(sims)
+
+
+def _blocks(cand: np.ndarray, pair_group: np.ndarray, group: np.ndarray, chars: np.ndarray) -> list[tuple[int, int]]:
+    """(first, end) ranges of ``cand`` (sorted by group) holding whole groups whose distinct texts have at
+    most :data:`CHUNK_CHARS` characters together; a group larger than that is cut by its pairs' sides."""
+    texts = np.unique(cand.ravel())
+    group_chars = np.bincount(group[texts], chars[texts], minlength=len(group))
+    starts = np.flatnonzero(np.r_[True, pair_group[1:] != pair_group[:-1]])
+    ends = np.r_[starts[1:], len(cand)]
+    out: list[tuple[int, int]] = []
+    lo, held = 0, 0.0
+    for st, en in zip(starts.tolist(), ends.tolist(), strict=True):  # one step per group, not per pair
+        size = float(group_chars[pair_group[st]])
+        if size > CHUNK_CHARS:  # a huge group: alone, in pieces of at most CHUNK_CHARS pair sides
+            if st > lo:
+                out.append((lo, st))
+            cells = np.cumsum(chars[cand[st:en, 0]] + chars[cand[st:en, 1]])
+            piece = st
+            while piece < en:
+                before = cells[piece - st - 1] if piece > st else 0
+                room = st + int(np.searchsorted(cells, before + CHUNK_CHARS, side="right"))
+                nxt = min(max(room, piece + 1), en)
+                out.append((piece, nxt))
+                piece = nxt
+            lo, held = en, 0.0
+            continue
+        if held + size > CHUNK_CHARS and st > lo:
+            out.append((lo, st))
+            lo, held = st, 0.0
+        held += size
+    if lo < len(cand):
+        out.append((lo, len(cand)))
+    return out
 
 
 def minhash_signatures(keys: np.ndarray, n_texts: int, perms: int = 128, seed: int = 1) -> np.ndarray:
