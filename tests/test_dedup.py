@@ -96,9 +96,14 @@ def test_columnar_shingles_and_jaccard_match_python_sets(texts: list[str]) -> No
             assert jac == pytest.approx(len(a & b) / len(a | b) if a | b else 0.0)
 
 
-def test_near_duplicates_agree_with_the_exact_answer() -> None:
+@pytest.mark.parametrize("pieces", [False, True])
+def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real prompts plus near-copies (1-3 characters changed): every text the detector flags has an earlier
-    text at Jaccard >= 0.9 (exact, all pairs), and it finds at least 95% of them."""
+    text at Jaccard >= 0.9 (exact, all pairs), and it finds at least 95% of them -- also when the check is cut
+    into the smallest pieces (a block per group, buckets a few pairs at a time, shingles per product)."""
+    if pieces:
+        monkeypatch.setattr(prompts, "CHUNK_CHARS", 300)
+        monkeypatch.setattr(prompts, "MAX_PAIRS", 3)
     _, t = _prompts_2023()
     rng = np.random.default_rng(3)
     base = [x for x in t["text"].to_list() if len(x) > 30]
@@ -136,6 +141,9 @@ def test_near_duplicates_agree_with_the_exact_answer() -> None:
         seen.add(int(label[i]))
     assert found <= truth
     assert len(found) >= 0.95 * len(truth) and len(truth) > 300
+    if pieces:  # the same battles as in one piece
+        monkeypatch.undo()
+        assert found == set(prompts.near_duplicates(k, threshold=0.9)["battle_id"])
 
 
 def test_vote_detectors() -> None:

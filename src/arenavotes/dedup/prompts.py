@@ -252,110 +252,6 @@ def _jaccard(a: csr_matrix, size: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-def _verified_edges(
-    fetch: Callable[[np.ndarray], pl.Series],
-    chars: np.ndarray,
-    sig8: np.ndarray,
-    cand: np.ndarray,
-    threshold: float,
-    seed: int,
-    chunk: int = 20_000,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs whose exact Jaccard reaches ``threshold``, with it.
-
-    ``fetch(rows)`` gives the normalised texts of those rows; ``chars``: each text's length + 1. Candidates
-    far below the threshold by the 8-bit signatures' estimate are dropped. The rest are taken a connected
-    group of candidates at a time, so that each text's shingles are computed once (ordered by estimate, 200k
-    prompts' candidates shingled each text 13 times), and within a group most similar first: a pair already
-    joined through others is skipped, so a dense cluster of m near-copies costs about m checks, not m
-    squared. Memory is bounded by :data:`CHUNK_CHARS` (the texts of a block of groups, and the pairs of a
-    sparse product).
-    """
-    n = len(sig8)
-    # 8-bit minima agree by chance 1 time in 256; a million pairs at a time (the gathered signatures of all
-    # candidates at once took gigabytes at a million prompts)
-    step = 1 << 20
-    match = np.concatenate(
-        [
-            (sig8[cand[lo : lo + step, 0]] == sig8[cand[lo : lo + step, 1]]).mean(axis=1)
-            for lo in range(0, len(cand), step)
-        ]
-        or [np.zeros(0)]
-    )
-    estimate = (match - 1 / 256) / (1 - 1 / 256)
-    keep = estimate >= threshold - 0.2  # far below the threshold by the estimate: not worth an exact check
-    cand, estimate = cand[keep], estimate[keep]
-    if len(cand) == 0:
-        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
-    _, group = connected_components(
-        coo_matrix((np.ones(len(cand)), (cand[:, 0], cand[:, 1])), shape=(n, n)), directed=False
-    )
-    order = np.lexsort((-estimate, group[cand[:, 0]]))
-    cand, pair_group = cand[order], group[cand[order, 0]]
-    edges: list[np.ndarray] = []
-    sims: list[np.ndarray] = []
-    label = np.arange(n)
-    for lo, hi in _blocks(cand, pair_group, group, chars):
-        block = cand[lo:hi]
-        involved = np.unique(block.ravel())  # only these texts' shingles are held
-        a, size = _shingle_matrix(shingles(fetch(involved), seed=seed), len(involved))
-        local = np.searchsorted(involved, block)
-        cells = np.cumsum(chars[block[:, 0]] + chars[block[:, 1]])
-        start = 0
-        while start < len(block):  # sparse products of at most CHUNK_CHARS pair sides and `chunk` pairs
-            room = int(np.searchsorted(cells, (cells[start - 1] if start else 0) + CHUNK_CHARS, side="right"))
-            end = min(max(room, start + 1), start + chunk, len(block))
-            part, part_local = block[start:end], local[start:end]
-            todo = label[part[:, 0]] != label[part[:, 1]]
-            start = end
-            if not todo.any():
-                continue
-            jac = _jaccard(a, size, part_local[todo])
-            ok = jac >= threshold
-            if ok.any():
-                edges.append(part[todo][ok])
-                sims.append(jac[ok])
-                e = np.concatenate(edges)
-                graph = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
-                _, label = connected_components(graph, directed=False)
-    if not edges:
-        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
-    return np.concatenate(edges), np.concatenate(sims)
-
-
-def _blocks(cand: np.ndarray, pair_group: np.ndarray, group: np.ndarray, chars: np.ndarray) -> list[tuple[int, int]]:
-    """(first, end) ranges of ``cand`` (sorted by group) holding whole groups whose distinct texts have at
-    most :data:`CHUNK_CHARS` characters together; a group larger than that is cut by its pairs' sides."""
-    texts = np.unique(cand.ravel())
-    group_chars = np.bincount(group[texts], chars[texts], minlength=len(group))
-    starts = np.flatnonzero(np.r_[True, pair_group[1:] != pair_group[:-1]])
-    ends = np.r_[starts[1:], len(cand)]
-    out: list[tuple[int, int]] = []
-    lo, held = 0, 0.0
-    for st, en in zip(starts.tolist(), ends.tolist(), strict=True):  # one step per group, not per pair
-        size = float(group_chars[pair_group[st]])
-        if size > CHUNK_CHARS:  # a huge group: alone, in pieces of at most CHUNK_CHARS pair sides
-            if st > lo:
-                out.append((lo, st))
-            cells = np.cumsum(chars[cand[st:en, 0]] + chars[cand[st:en, 1]])
-            piece = st
-            while piece < en:
-                before = cells[piece - st - 1] if piece > st else 0
-                room = st + int(np.searchsorted(cells, before + CHUNK_CHARS, side="right"))
-                nxt = min(max(room, piece + 1), en)
-                out.append((piece, nxt))
-                piece = nxt
-            lo, held = en, 0.0
-            continue
-        if held + size > CHUNK_CHARS and st > lo:
-            out.append((lo, st))
-            lo, held = st, 0.0
-        held += size
-    if lo < len(cand):
-        out.append((lo, len(cand)))
-    return out
-
-
 def minhash_signatures(keys: np.ndarray, n_texts: int, perms: int = 128, seed: int = 1) -> np.ndarray:
     """(texts x perms) MinHash signatures from :func:`shingle_keys`, by one-permutation hashing with optimal
     densification (Li, Owen and Zhang 2012; Shrivastava 2017): one 64-bit hash per shingle, its top bits
@@ -403,20 +299,41 @@ def signatures(texts: pl.Series, perms: int = 128, seed: int = 1, batch: int = 2
     return out
 
 
-def _bucket_pairs(bucket: np.ndarray, cap: int = 200) -> np.ndarray:
-    """(x < y) pairs of rows sharing a bucket; a huge bucket is a degenerate text, so only its first ``cap``
-    rows pair up."""
-    order = np.argsort(bucket, kind="stable")
-    sorted_b = bucket[order]
-    starts = np.flatnonzero(np.r_[True, sorted_b[1:] != sorted_b[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
-    out = [np.stack([order[starts[sizes == 2]], order[starts[sizes == 2] + 1]], axis=1)]  # the common case at once
-    for st, sz in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
-        members = order[st : st + min(int(sz), cap)]
-        a, b = np.triu_indices(len(members), 1)
-        out.append(np.stack([members[a], members[b]], axis=1))
-    pairs = np.concatenate(out).astype(np.int64)
-    return np.sort(pairs, axis=1)
+def _buckets(bands: np.ndarray, cap: int = 200) -> tuple[np.ndarray, np.ndarray, int]:
+    """(text, bucket) of every band bucket that two or more texts share, and the number of such buckets. A huge
+    bucket is a degenerate text, so only its first ``cap`` texts (by row) are members. Held as members, not
+    as pairs: a bucket of m texts is m rows here and m(m-1)/2 candidate pairs only while its block is checked.
+    """
+    texts: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    total = 0
+    for band in range(bands.shape[1]):
+        order = np.argsort(bands[:, band], kind="stable")
+        sb = bands[order, band]
+        starts = np.flatnonzero(np.r_[True, sb[1:] != sb[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        shared = sizes >= 2
+        st, sz = starts[shared], np.minimum(sizes[shared], cap)
+        offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
+        texts.append(order[np.repeat(st, sz) + offset])
+        ids.append(np.repeat(np.arange(total, total + len(st)), sz))
+        total += len(st)
+    return np.concatenate(texts), np.concatenate(ids), total
+
+
+def _clique_pairs(members: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    """The distinct (x < y) pairs of texts sharing a bucket; ``members`` sorted by ``bucket``."""
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    sizes = np.diff(np.r_[starts, len(bucket)])
+    out = [np.stack([members[starts[sizes == 2]], members[starts[sizes == 2] + 1]], axis=1)]  # the common case
+    for st, sz in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist(), strict=True):
+        group = members[st : st + sz]
+        a, b = np.triu_indices(sz, 1)
+        out.append(np.stack([group[a], group[b]], axis=1))
+    pairs = np.sort(np.concatenate(out).astype(np.int64), axis=1)
+    n = int(pairs.max()) + 1 if len(pairs) else 1
+    codes = _distinct(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -498,6 +415,10 @@ class Sketches:
         return np.concatenate(self._band)[at], np.concatenate(self._sig8)[at], np.concatenate(self._chars)[at]
 
 
+#: candidate pairs expanded from buckets at once (a group of near-copies with more is taken in pieces)
+MAX_PAIRS = 2_000_000
+
+
 def near_pairs(
     bands: np.ndarray,
     sig8: np.ndarray,
@@ -505,17 +426,140 @@ def near_pairs(
     fetch: Callable[[np.ndarray], pl.Series],
     threshold: float,
     seed: int,
+    chunk: int = 20_000,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(pairs of rows, their Jaccard similarity) of the texts at or above ``threshold``: rows sharing a band
-    hash are candidates, the exact Jaccard of their shingle sets decides (:func:`_verified_edges`)."""
+    """(pairs of rows, their Jaccard similarity) of the texts at or above ``threshold``.
+
+    Texts sharing a band hash are candidates (:func:`_buckets`); the exact Jaccard of their shingle sets
+    decides (:func:`_verify`). ``fetch(rows)`` gives the normalised texts of those rows; ``chars`` each
+    text's length + 1. Candidates are taken a connected group at a time (texts linked through shared
+    buckets), packed into blocks whose distinct texts hold at most :data:`CHUNK_CHARS` characters: each
+    text's shingles are computed once, and a block's pairs are expanded only while it is checked (at a
+    million copy-heavy prompts, all candidate pairs at once were 30M and gigabytes).
+    """
     n = len(bands)
-    found = [_bucket_pairs(bands[:, band]) for band in range(bands.shape[1])]
-    every = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
-    if len(every) == 0:
+    members, bucket, n_buckets = _buckets(bands)
+    if n_buckets == 0:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
-    every = _distinct(every[:, 0] * n + every[:, 1])
-    every = np.stack([every // n, every % n], axis=1)
-    return _verified_edges(fetch, chars, sig8, every, threshold, seed)
+    link = coo_matrix(
+        (np.ones(len(members), dtype=np.int8), (members, n + bucket)), shape=(n + n_buckets, n + n_buckets)
+    )
+    _, comp = connected_components(link, directed=False)
+    group = comp[n + bucket]
+    order = np.lexsort((bucket, group))
+    members, bucket, group = members[order], bucket[order], group[order]
+    texts = np.unique(members)
+    group_chars = np.bincount(comp[texts], chars[texts], minlength=int(comp.max()) + 1)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    edges: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
+
+    def check(lo: int, hi: int) -> None:
+        # a huge group: its buckets in pieces of at most MAX_PAIRS pairs, one label across the pieces
+        size = np.diff(np.r_[np.flatnonzero(np.r_[True, bucket[lo + 1 : hi] != bucket[lo : hi - 1]]), hi - lo])
+        cuts = np.r_[0, np.cumsum(size)]
+        pairs_upto = np.cumsum(size * (size - 1) // 2)
+        involved = np.unique(members[lo:hi])
+        label = np.arange(len(involved))
+        piece = 0
+        while piece < len(size):
+            before = pairs_upto[piece - 1] if piece else 0
+            nxt = max(int(np.searchsorted(pairs_upto, before + MAX_PAIRS, side="right")), piece + 1)
+            a, b = lo + cuts[piece], lo + cuts[min(nxt, len(size))]
+            e, sim, label = _verify(
+                _clique_pairs(members[a:b], bucket[a:b]), involved, label, fetch, chars, sig8, threshold, seed, chunk
+            )
+            edges.append(e)
+            sims.append(sim)
+            piece = nxt
+
+    lo, held = 0, 0.0
+    for st in starts.tolist():  # one step per group, not per pair
+        size = float(group_chars[comp[members[st]]])
+        if held and held + size > CHUNK_CHARS:
+            check(lo, st)
+            lo, held = st, 0.0
+        held += size
+    check(lo, len(group))
+    return np.concatenate(edges), np.concatenate(sims)
+
+
+def _join(label: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Component labels (each node's smallest member) after adding ``edges`` to the components of ``label``.
+
+    >>> _join(np.arange(4), np.array([[2, 3]])).tolist(), _join(np.array([0, 0, 2, 2]), np.array([[1, 3]])).tolist()
+    ([0, 1, 2, 2], [0, 0, 0, 0])
+    """
+    n = len(label)
+    nodes = np.arange(n)
+    graph = coo_matrix(
+        (np.ones(n + len(edges), dtype=np.int8), (np.r_[nodes, edges[:, 0]], np.r_[label, edges[:, 1]])), shape=(n, n)
+    )
+    _, comp = connected_components(graph, directed=False)
+    first = np.full(int(comp.max()) + 1, n)
+    np.minimum.at(first, comp, nodes)
+    return first[comp]
+
+
+def _verify(
+    pairs: np.ndarray,
+    involved: np.ndarray,
+    label: np.ndarray,
+    fetch: Callable[[np.ndarray], pl.Series],
+    chars: np.ndarray,
+    sig8: np.ndarray,
+    threshold: float,
+    seed: int,
+    chunk: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``pairs`` whose exact Jaccard reaches ``threshold``, their similarity, and ``label`` (components
+    over ``involved``, the texts of the block) with them joined.
+
+    Pairs far below the threshold by the 8-bit signatures' estimate are dropped; the rest are checked most
+    similar first, and a pair already joined through others is skipped: a dense cluster of m near-copies costs
+    about m checks, not m squared. The shingles of the block's texts are computed once if they hold at most
+    :data:`CHUNK_CHARS` characters, else per sparse product of at most that many pair sides.
+    """
+    none = np.zeros((0, 2), dtype=np.int64), np.zeros(0), label
+    if len(pairs) == 0:
+        return none
+    match = (sig8[pairs[:, 0]] == sig8[pairs[:, 1]]).mean(axis=1)
+    estimate = (match - 1 / 256) / (1 - 1 / 256)  # 8-bit minima agree by chance 1 time in 256
+    keep = estimate >= threshold - 0.2  # far below the threshold by the estimate: not worth an exact check
+    pairs = pairs[keep][np.argsort(-estimate[keep], kind="stable")]
+    if len(pairs) == 0:
+        return none
+    local = np.searchsorted(involved, pairs)
+    held = None
+    if chars[involved].sum() <= CHUNK_CHARS:
+        held = _shingle_matrix(shingles(fetch(involved), seed=seed), len(involved))
+    cells = np.cumsum(chars[pairs[:, 0]] + chars[pairs[:, 1]])
+    edges: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
+    start = 0
+    while start < len(pairs):  # sparse products of at most CHUNK_CHARS pair sides and `chunk` pairs
+        room = int(np.searchsorted(cells, (cells[start - 1] if start else 0) + CHUNK_CHARS, side="right"))
+        end = min(max(room, start + 1), start + chunk, len(pairs))
+        part = local[start:end]
+        part = part[label[part[:, 0]] != label[part[:, 1]]]
+        start = end
+        if len(part) == 0:
+            continue
+        if held is not None:
+            jac = _jaccard(*held, part)
+        else:
+            rows = np.unique(part)
+            jac = _jaccard(
+                *_shingle_matrix(shingles(fetch(involved[rows]), seed=seed), len(rows)), np.searchsorted(rows, part)
+            )
+        ok = jac >= threshold
+        if ok.any():
+            edges.append(part[ok])
+            sims.append(jac[ok])
+            label = _join(label, part[ok])
+    if not edges:
+        return none
+    return involved[np.concatenate(edges)], np.concatenate(sims), label
 
 
 def near_duplicates(
