@@ -21,11 +21,12 @@ def _fail(state: dict, chunk: list[int]) -> int:
     raise ValueError(f"bad chunk {chunk}")
 
 
-def test_results_in_chunk_order_and_independent_of_workers() -> None:
+@pytest.mark.parametrize("fresh", [False, True])
+def test_results_in_chunk_order_and_independent_of_workers(fresh: bool) -> None:
     chunks = [list(range(i, i + 5)) for i in range(0, 50, 5)]
     out = {}
     for workers in (1, 2):
-        with WorkerPool(workers, {"factor": 3}, init=_init) as pool:
+        with WorkerPool(workers, {"factor": 3}, init=_init, fresh=fresh) as pool:
             res = pool.map(_scaled, chunks)
         out[workers] = [v for part in res for v, _ in part]
         pids = {pid for part in res for _, pid in part}
@@ -50,31 +51,45 @@ def test_a_worker_error_reaches_the_caller_and_the_pool_can_be_used_again() -> N
         assert [p[0][0] for p in pool.map(_scaled, [[1], [2]])] == [2, 4]
 
 
-_ORPHAN_SCRIPT = """
-import os, sys, time
-from arenavotes.pool import WorkerPool
+_ORPHAN_TASKS = """
+import os, time
 
 def pid(state, chunk):
+    time.sleep(0.2)
     return os.getpid()
 
 def hang(state, chunk):
     time.sleep(600)
+"""
 
-with WorkerPool(2) as pool:
-    pids = sorted(set(pool.map(pid, [[i] for i in range(8)])))
-    print(" ".join(map(str, pids)), flush=True)
-    pool.map(hang, [[1], [2]])
+_ORPHAN_SCRIPT = """
+import sys
+from arenavotes.pool import WorkerPool
+from orphan_tasks import hang, pid
+
+if __name__ == "__main__":
+    with WorkerPool(2, fresh=sys.argv[1] == "fresh") as pool:
+        pids = sorted(set(pool.map(pid, [[i] for i in range(8)])))
+        print(" ".join(map(str, pids)), flush=True)
+        pool.map(hang, [[1], [2]])
 """
 
 
-def test_workers_die_with_a_killed_parent(tmp_path) -> None:
-    """An out-of-memory kill of a stage (SIGKILL, no cleanup) must not leave its workers running."""
+@pytest.mark.parametrize("start", ["fork", "fresh"])
+def test_workers_die_with_a_killed_parent(tmp_path, start: str) -> None:
+    """An out-of-memory kill of a stage (SIGKILL, no cleanup) must not leave its workers running -- forked
+    from the stage, or started by a fork server (``fresh``)."""
     import signal
     import subprocess
     import sys
     import time
 
-    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True)
+    (tmp_path / "orphan_tasks.py").write_text(_ORPHAN_TASKS)
+    (tmp_path / "orphan_main.py").write_text(_ORPHAN_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "orphan_main.py"), start], stdout=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stdout is not None
     pids = [int(p) for p in proc.stdout.readline().split()]
     assert pids and proc.pid not in pids

@@ -86,11 +86,13 @@ def repeats(
             seen = pl.concat([seen, new["key"]])
     del seen
     key_of = pl.concat(keys) if keys else pl.DataFrame(schema={"battle_id": pl.String, "key": pl.String})
+    del keys
     k = (
         battles.select("battle_id", "tstamp")
         .join(key_of, on="battle_id")
         .sort(["tstamp", "battle_id"], nulls_last=True)
     )
+    del key_of
     stats["battles_with_prompt"] = k.height
     if k.height:
         parts.append(prompts.exact_duplicates(k))

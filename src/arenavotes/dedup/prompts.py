@@ -412,7 +412,19 @@ class Sketches:
         if row.null_count():
             raise ValueError("a key was never sketched")
         at = row.to_numpy().astype(np.int64)
-        return np.concatenate(self._band)[at], np.concatenate(self._sig8)[at], np.concatenate(self._chars)[at]
+        out: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+            np.empty((len(at), self.bands), np.uint64),
+            np.empty((len(at), self.perms), np.uint8),
+            np.empty(len(at), np.int64),
+        )
+        lo = 0
+        for parts in zip(self._band, self._sig8, self._chars, strict=True):  # piece by piece: no second copy
+            hi = lo + len(parts[0])
+            mine = (at >= lo) & (at < hi)
+            for dest, part in zip(out, parts, strict=True):
+                dest[mine] = np.asarray(part)[at[mine] - lo]
+            lo = hi
+        return out
 
 
 #: candidate pairs expanded from buckets at once (a group of near-copies with more is taken in pieces)

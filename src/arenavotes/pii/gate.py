@@ -171,7 +171,7 @@ def _gate_chunk(state: State, chunk: list[str]) -> list[list[Finding]]:
 
 def gate_pool(workers: int, ner: bool) -> WorkerPool:
     """The worker pool :func:`gate_findings` runs on (``with gate_pool(4, ner=True) as pool: ...``)."""
-    return WorkerPool(workers, {"ner": ner}, _init_worker)
+    return WorkerPool(workers, {"ner": ner}, _init_worker, fresh=True)
 
 
 def gate_findings(

@@ -48,7 +48,7 @@ def _analyze(state: State, chunk: list[str]) -> list[list[Finding]]:
 def scrub_pool(workers: int = 0, *, ner: bool = True, threshold: float = 0.5) -> WorkerPool:
     """The worker pool :func:`analyze_distinct` runs on (``workers=0``: all cores, see
     :func:`arenavotes.pool.cpu_workers`); :func:`scrub_texts` keeps one for all its passes."""
-    return WorkerPool(workers or cpu_workers(), {"ner": ner, "threshold": threshold}, _init_worker)
+    return WorkerPool(workers or cpu_workers(), {"ner": ner, "threshold": threshold}, _init_worker, fresh=True)
 
 
 def analyze_distinct(
