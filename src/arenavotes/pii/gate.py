@@ -54,7 +54,7 @@ from arenavotes.pii.patterns import Finding
 from arenavotes.pool import State, WorkerPool
 
 #: Bump when any detector the gate runs changes (cached verdicts of another version are not reused).
-GATE_VERSION = "gate-2+patterns-ipv4@2+context-person@1+loose@1+spacy-ner@2"
+GATE_VERSION = "gate-2+patterns-ipv4@2+btc@2+context-person@1+loose@1+spacy-ner@2"
 FULL_NER_RECOGNIZER = "gate/spacy-full-text@1"
 READER = "gate/reader@1"
 UNREADABLE = "UNREADABLE"

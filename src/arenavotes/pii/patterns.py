@@ -186,6 +186,7 @@ PATTERNS: tuple[Pattern, ...] = (
         1.0,
         (),
         btc,
+        version=2,  # bc1 addresses need their bech32 checksum
         prefilter=r"bc1[ac-hj-np-z02-9]{11}|[13][a-km-zA-HJ-NP-Z1-9]{25}",
     ),
     Pattern(

@@ -197,9 +197,37 @@ def _looks_numeric_data(s: str) -> bool:
     )
 
 
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_GEN = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+
+
+def bech32(s: str) -> bool:
+    """A ``bc1`` address whose bech32 (BIP-173) or bech32m (BIP-350) checksum holds. Without the checksum a
+    random hex string that happens to start with ``bc1`` passed: one release pseudonym in about 200,000 did,
+    and the release gate refused a 1M-conversation release for it. A random string passes 1 time in 2^30.
+
+    >>> bech32("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"), bech32("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5")
+    (True, False)
+    """
+    if s != s.lower() and s != s.upper():
+        return False
+    hrp, _, data = s.lower().rpartition("1")
+    if hrp != "bc" or not 6 <= len(data) <= 71 or any(c not in _BECH32 for c in data):
+        return False
+    values = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + [_BECH32.index(c) for c in data]
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i, g in enumerate(_BECH32_GEN):
+            if (top >> i) & 1:
+                chk ^= g
+    return chk in (1, 0x2BC830A3)
+
+
 def btc(s: str) -> bool:
     if s.lower().startswith("bc1"):
-        return 14 <= len(s) <= 74
+        return bech32(s)
     alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
     n = 0
     for ch in s:
