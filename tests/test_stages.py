@@ -190,3 +190,6 @@ def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
     assert second.counts["texts"] < state(whole)[0].__len__()  # only the battles left
     assert state(ws) == state(whole)
     assert planted.encode() not in ws.db_path.read_bytes()
+    with ws.connect(read_only=True) as con:  # the killed run's batches now belong to the run that finished
+        assert store.interrupted_runs(con) == 0
+        assert con.sql("SELECT count(DISTINCT run_id) FROM scrubbed").fetchall() == [(1,)]

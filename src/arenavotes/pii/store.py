@@ -36,6 +36,13 @@ def interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:
     )
 
 
+def adopt_interrupted(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Give the batches of killed scrub runs (see :func:`interrupted_runs`) to ``run_id``, the run that finished
+    the job: their 'scrubbed' and finding rows then point at a recorded run."""
+    for table in ("scrubbed", "pii_findings"):
+        con.execute(f"UPDATE {table} SET run_id = ? WHERE run_id NOT IN (SELECT run_id FROM runs)", [run_id])
+
+
 def messages_of(con: duckdb.DuckDBPyConnection, battle_ids: Sequence[str]) -> pl.DataFrame:
     """Every message of ``battle_ids``, in battle, side and position order."""
     return frame(

@@ -65,6 +65,7 @@ def run_scrub(
     from arenavotes.pii.gate import gate_pool
     from arenavotes.pii.scrub import scrub_pool, scrub_texts
     from arenavotes.pii.store import (
+        adopt_interrupted,
         findings_frame,
         interrupted_runs,
         messages_of,
@@ -146,6 +147,8 @@ def run_scrub(
         by_entity = dict(sorted(by_entity.items()))
         with recorded(con, "scrub", hash_, target=run.target, sources=chosen, run=run):
             gate_cache.save(con, verdicts)
+            if interrupted:  # this run finished what a killed one began: its batches are this run's now
+                adopt_interrupted(con, run.run_id)
             run.rows_in, run.rows_out = texts_seen, int(sum(by_entity.values()))
             run.counts = {
                 "texts": texts_seen,
