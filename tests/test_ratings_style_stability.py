@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arenavotes.ratings import fit_style, kendall_tau, leave_one_voter_out, online_elo, rate
 from arenavotes.ratings.bt import ELO_SCALE
@@ -72,6 +74,46 @@ def test_leave_one_voter_out_matches_exact_refits() -> None:
     assert loo.max_change == pytest.approx(worst, rel=0.05)
 
 
+def test_leave_one_voter_out_blocks_and_categoricals_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The influence pass holds a block of voters at a time and codes voters as Categoricals; neither the block
+    size, nor string vs Categorical columns, nor the order Categorical codes were first seen in may change it."""
+    from arenavotes.ratings import stability
+
+    b, _ = simulate_battles(k=8, n=6000, seed=4, voters=300)
+    r = rate(b)
+    whole = leave_one_voter_out(b, r)
+    assert whole is not None
+    # codes first seen in reverse id order: a tie-break by code would now pick other voters
+    pl.Series(sorted(b["voter_id"].unique().to_list(), reverse=True)).cast(pl.Categorical)
+    cat = b.with_columns(pl.col("model_a", "model_b", "winner", "voter_id").cast(pl.Categorical))
+    for block in (1, 7, 64):
+        monkeypatch.setattr(stability, "VOTER_BLOCK", block)
+        for frame in (b, cat):
+            got = leave_one_voter_out(frame, r)
+            assert got is not None
+            assert (got.voters, got.worst_voter) == (whole.voters, whole.worst_voter)
+            assert got.max_change == pytest.approx(whole.max_change, abs=1e-9)
+            assert got.per_model == pytest.approx(whole.per_model, abs=1e-9)
+
+
+def test_leave_one_voter_out_ties_go_to_the_first_voter_id() -> None:
+    """Two voters with the very same votes move the board equally: the one whose id sorts first is named."""
+    base = pl.DataFrame(
+        {
+            "model_a": ["x", "y", "z"] * 40,
+            "model_b": ["y", "z", "x"] * 40,
+            "winner": ["model_a", "model_b", "tie", "model_b"] * 30,
+        }
+    )
+    honest = base.with_columns(voter_id=pl.Series([f"h{n % 30}" for n in range(base.height)]))
+    twins = pl.DataFrame({"model_a": ["x"] * 20, "model_b": ["z"] * 20, "winner": "model_a"})
+    for order in (["zed", "amy"], ["amy", "zed"]):
+        b = pl.concat([honest, *(twins.with_columns(voter_id=pl.lit(v)) for v in order)])
+        b = b.with_columns(pl.col("voter_id").cast(pl.Categorical))
+        loo = leave_one_voter_out(b, rate(b))
+        assert loo is not None and loo.worst_voter == "amy"
+
+
 def test_online_elo_matches_fastchat_update() -> None:
     b = pl.DataFrame(
         {
@@ -86,6 +128,35 @@ def test_online_elo_matches_fastchat_update() -> None:
         ea = 1 / (1 + 10 ** ((r[c] - r[a]) / 400))
         r[a], r[c] = r[a] + 4 * (w - ea), r[c] + 4 * ((1 - w) - (1 - ea))
     assert online_elo(b) == pytest.approx(r)
+
+
+def test_online_elo_in_chunks_and_categoricals_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arenavotes.ratings import stability
+
+    b, _ = simulate_battles(k=6, n=2000, seed=3)
+    b = b.with_columns(tstamp=pl.Series(np.random.default_rng(0).integers(0, 50, b.height)))  # many equal times
+    whole = online_elo(b)
+    monkeypatch.setattr(stability, "ELO_CHUNK", 7)
+    assert online_elo(b) == whole
+    assert online_elo(b.with_columns(pl.col("model_a", "model_b", "winner").cast(pl.Categorical))) == whole
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=0, max_size=12))
+def test_kendall_tau_is_scipys_tau_b(values: list[tuple[int, int]]) -> None:
+    """Our numpy tau-b (no scipy.stats import at start-up) equals scipy's, ties and constant maps included."""
+    from scipy.stats import kendalltau
+
+    a = {f"m{n}": float(x) for n, (x, _) in enumerate(values)}
+    b = {f"m{n}": float(y) for n, (_, y) in enumerate(values)}
+    b["only-in-b"] = 9.0
+    tau, common = kendall_tau(a, b)
+    assert common == len(values)
+    if common < 2:
+        assert np.isnan(tau)
+        return
+    want = kendalltau([x for x, _ in values], [y for _, y in values]).statistic
+    assert (np.isnan(tau) and np.isnan(want)) or tau == pytest.approx(want, abs=1e-12)
 
 
 def test_kendall_tau_between_periods() -> None:

@@ -135,7 +135,8 @@ def build(
     rank_bootstrap: bool = False,
 ) -> Boards:
     """Overall and per-category leaderboards from battles and their (positive) category labels (battle_id,
-    labeler, category; or one row per labeler and category with a list of battle ids); a comparison
+    labeler, category; or, as :func:`arenavotes.ratings.store.load_rating_input` gives them, one row per labeler
+    and category naming the ``column`` and ``bit`` of ``battles`` that mark its battles); a comparison
     graph that splits gives one board per connected group of models (column ``component``).
 
     The defaults are those of ``arenavotes rate``; a report asks for more:
@@ -197,8 +198,9 @@ def build(
         emit("", "overall", g, sub, r)
     del overall
     wanted = set(categories) if categories else None
-    if labels.schema.get("battle_id") == pl.List(pl.String):  # grouped already (store.load_labels(grouped=True))
-        groups = labels.select("labeler", "category", "battle_id").sort("labeler", "category")
+    by_bit = "bit" in labels.columns  # bits of the battles' label columns (store.load_rating_input), not ids
+    if by_bit:
+        groups = labels.select("labeler", "category", "column", "bit").sort("labeler", "category")
     else:
         groups = labels.group_by("labeler", "category").agg(pl.col("battle_id")).sort("labeler", "category")
     del labels
@@ -206,7 +208,11 @@ def build(
         name = f"{category} [{labeler}]"
         if wanted is not None and category not in wanted and name not in wanted:
             continue
-        sub = battles.filter(pl.col("battle_id").is_in(groups["battle_id"][i].implode()))
+        if by_bit:
+            bit = pl.lit(1 << int(groups["bit"][i]), pl.UInt64)
+            sub = battles.filter((pl.col(groups["column"][i]) & bit) != 0)
+        else:
+            sub = battles.filter(pl.col("battle_id").is_in(groups["battle_id"][i].implode()))
         if category_groups == "largest" and sub.height:
             sub = split_groups(sub, side)[0][1]
         if sub.height < max(min_category_battles, 1):

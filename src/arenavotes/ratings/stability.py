@@ -24,18 +24,23 @@ from arenavotes.ratings.bt import ELO_SCALE, fit_logit, gradient, hessian, pinv_
 from arenavotes.ratings.core import RatingParams, Ratings, logit_data, prepare_counts
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.graph import components
-from arenavotes.vocab import LOGIT_TIE_POLICIES
+from arenavotes.vocab import LOGIT_TIE_POLICIES, WINNERS
 
 
 def kendall_tau(a: dict[str, float], b: dict[str, float]) -> tuple[float, int]:
-    """Kendall's tau-b between two rating maps over their common models, and how many there are."""
+    """Kendall's tau-b between two rating maps over their common models, and how many there are (NaN when
+    either map is constant on them). All pairs at once: boards have hundreds of models, not millions."""
     common = sorted(set(a) & set(b))
     if len(common) < 2:
         return float("nan"), len(common)
-    from scipy.stats import kendalltau  # imported here: scipy.stats costs half a second at start-up
-
-    tau = kendalltau([a[m] for m in common], [b[m] for m in common]).statistic
-    return float(tau), len(common)
+    x = np.array([a[m] for m in common], dtype=float)
+    y = np.array([b[m] for m in common], dtype=float)
+    upper = np.triu(np.ones((len(x), len(x)), dtype=bool), 1)
+    dx, dy = np.sign(x[:, None] - x[None, :])[upper], np.sign(y[:, None] - y[None, :])[upper]
+    untied_x, untied_y = np.count_nonzero(dx), np.count_nonzero(dy)
+    if untied_x == 0 or untied_y == 0:
+        return float("nan"), len(common)
+    return float((dx * dy).sum() / np.sqrt(float(untied_x) * float(untied_y))), len(common)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,90 +74,210 @@ class VoterInfluence:
     per_model: dict[str, float]  # largest change each model sees from one voter
 
 
+_Y_HALF = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
+#: Voters whose rating shifts are held at once: a (voters x models) block of this many rows.
+VOTER_BLOCK = 32_768
+
+
 def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -> VoterInfluence | None:
-    """Worst-case rating change from removing all votes of one voter (``voter_id``); half/drop ties only."""
+    """Worst-case rating change from removing all votes of one voter (``voter_id``); half/drop ties only.
+
+    Works on voters coded as integers and the (voters x models) shifts a block of :data:`VOTER_BLOCK` voters
+    at a time, so memory does not grow with voters x models (1.5M voters
+    and 50 models would be 600 MB a matrix). Ties in influence go to the voter whose id sorts first.
+    """
     params = ratings.params
     if "voter_id" not in battles.columns or params.ties not in LOGIT_TIE_POLICIES or params.compat:
         return None
-    b = battles.filter(pl.col("voter_id").is_not_null())
-    if b.height == 0:
-        return None
+    keep = pl.col("voter_id").is_not_null()
+    if params.bothbad != "tie":
+        keep &= pl.col("winner") != "tie_bothbad"
+    if params.ties == "drop":
+        keep &= pl.col("winner").is_in(["model_a", "model_b"])
     c = prepare_counts(battles, params)
     k = c.n_models
+    voter = pl.col("voter_id")
+    code = (voter if battles.schema["voter_id"] == pl.Categorical else voter.cast(pl.Categorical)).to_physical()
+    # the score of removing voter v is the sum of its votes' residuals y - p, summed per (voter, model) by bincount
+    votes = (
+        battles.lazy()
+        .filter(keep)
+        .select(
+            v=code,
+            a=pl.col("model_a").cast(pl.Enum(list(c.models))).to_physical(),
+            b=pl.col("model_b").cast(pl.Enum(list(c.models))).to_physical(),
+            o=pl.col("winner").cast(pl.Enum(WINNERS)).to_physical(),
+        )
+        .collect()
+    )
+    if votes.height == 0:
+        return None
     theta = ratings.theta
     _, n = logit_data(c, params.ties)
     p = sigmoid(theta[c.i] - theta[c.j])
     h_inv = pinv_sum_zero(hessian(c.i, c.j, n * p * (1 - p), k) + params.reg * np.eye(k))
-    # per-voter score contributions: influence of removing voter v ~ -H^-1 g_v
-    enum = pl.Enum(list(c.models))
-    y_half = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
-    vb = b if params.bothbad == "tie" else b.filter(pl.col("winner") != "tie_bothbad")
-    if params.ties == "drop":
-        vb = vb.filter(pl.col("winner").is_in(["model_a", "model_b"]))
-    vb = vb.with_columns(
-        a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
-        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
-        y=pl.col("winner").replace_strict(y_half, return_dtype=pl.Float64),
+    raw = votes["v"].to_numpy()
+    present = np.bincount(raw) > 0
+    first_code = np.flatnonzero(present)  # dense voter number -> Categorical code
+    n_voters = len(first_code)
+    dense = (np.cumsum(present) - 1)[raw]  # voters numbered 0..V-1 in code order (ties are broken by id below)
+    order = np.argsort(dense, kind="stable")
+    dense = dense[order]
+    a, bb, outcome = (votes[col].to_numpy()[order] for col in ("a", "b", "o"))
+    del votes, raw, order
+    w = np.array([_Y_HALF[x] for x in WINNERS])[outcome] - sigmoid(theta[a] - theta[bb])
+    worst = np.empty(n_voters)
+    block_max = []  # each block's largest shift per model
+
+    def block(lo: int, hi: int) -> np.ndarray:
+        """|shift| of voters lo..hi-1 (rows) for every model (columns)."""
+        s, e = np.searchsorted(dense, [lo, hi])
+        flat = (dense[s:e] - lo) * k
+        g = (
+            np.bincount(flat + a[s:e], weights=w[s:e], minlength=(hi - lo) * k)
+            - np.bincount(flat + bb[s:e], weights=w[s:e], minlength=(hi - lo) * k)
+        ).reshape(hi - lo, k)
+        return np.abs(_centred_shift(g, h_inv))
+
+    for lo in range(0, n_voters, VOTER_BLOCK):
+        delta = block(lo, min(lo + VOTER_BLOCK, n_voters))
+        worst[lo : lo + len(delta)] = delta.max(axis=1)
+        block_max.append(delta.max(axis=0))
+    names = _VoterNames(battles, code, first_code)
+    model_names = np.asarray(c.models, dtype=object)
+    exact: dict[int, np.ndarray] = {}  # the most influential voters' shifts: exact where the refit exists
+    for v in names.top(worst, top):
+        s, e = np.searchsorted(dense, [v, v + 1])
+        part = pl.DataFrame(
+            {
+                "model_a": model_names[a[s:e]],
+                "model_b": model_names[bb[s:e]],
+                "winner": np.asarray(WINNERS, dtype=object)[outcome[s:e]],
+                "_w": np.ones(e - s),
+            },
+            schema={"model_a": pl.String, "model_b": pl.String, "winner": pl.String, "_w": pl.Float64},
+        )
+        exact[v] = np.abs(_exact_shift(c, part, theta, params, h_inv, a[s:e], bb[s:e], w[s:e]))
+        worst[v] = exact[v].max()
+    # each model's largest shift: blocks without a refitted voter as they were, the others recomputed without them
+    for blk in {v // VOTER_BLOCK for v in exact}:
+        lo = blk * VOTER_BLOCK
+        delta = block(lo, min(lo + VOTER_BLOCK, n_voters))
+        delta[[v - lo for v in exact if v // VOTER_BLOCK == blk]] = 0.0
+        block_max[blk] = delta.max(axis=0)
+    per_model = np.max([*block_max, *exact.values()], axis=0)
+    return VoterInfluence(
+        n_voters,
+        float(worst.max()),
+        names.name(names.top(worst, 1)[0]),
+        dict(zip(c.models, per_model.tolist(), strict=True)),
     )
-    a, bb = vb["a"].to_numpy(), vb["bb"].to_numpy()
-    r = vb["y"].to_numpy() - sigmoid(theta[a] - theta[bb])
-    # voters in sorted order and each battle's voter code (as np.unique gives them, without sorting 1M strings)
-    coded = vb.select(code=pl.col("voter_id").rank("dense").cast(pl.Int64) - 1)["code"].to_numpy()
-    voters = vb["voter_id"].unique().sort().to_numpy()
-    flat = coded * k
-    g = (
-        np.bincount(flat + a, weights=r, minlength=len(voters) * k)
-        - np.bincount(flat + bb, weights=r, minlength=len(voters) * k)
-    ).reshape(len(voters), k)
-    delta = -(g @ h_inv.T) * ELO_SCALE  # removing the voter subtracts its score
+
+
+def _centred_shift(g: np.ndarray, h_inv: np.ndarray) -> np.ndarray:
+    """One Newton step per row of scores ``g``: removing the voter subtracts its score (Elo points, mean 0)."""
+    delta = -(g @ h_inv.T) * ELO_SCALE
     delta -= delta.mean(axis=1, keepdims=True)
-    worst = np.abs(delta).max(axis=1)
-    candidates = np.argsort(-worst)[:top]
-    exact = {}
-    for v in candidates:  # exact refit for the most influential voters: the counts minus that voter's own
-        c2 = c.without(PairCounts.from_battles(vb.filter(pl.col("voter_id") == voters[v])))
-        w2, n2 = logit_data(c2, params.ties)
-        met = np.bincount(c2.i, weights=n2, minlength=k) + np.bincount(c2.j, weights=n2, minlength=k)
-        if (met == 0).any():  # the voter was a model's only evidence: keep the approximation
-            continue
-        try:
-            th2 = fit_logit(c2.i, c2.j, w2, n2, k, reg=params.reg, init=theta)
-        except UserError:  # removing this voter leaves a model without a finite MLE: keep the approximation
-            continue
-        d = (th2 - th2.mean() - (theta - theta.mean())) * ELO_SCALE
-        delta[v] = d
-        exact[v] = float(np.abs(d).max())
-        worst[v] = exact[v]
-    top_voter = int(np.argmax(worst))
-    per_model = dict(zip(c.models, np.abs(delta).max(axis=0).tolist(), strict=True))
-    return VoterInfluence(len(voters), float(worst[top_voter]), str(voters[top_voter]), per_model)
+    return delta
+
+
+def _exact_shift(
+    c: PairCounts,
+    part: pl.DataFrame,
+    theta: np.ndarray,
+    params: RatingParams,
+    h_inv: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    w: np.ndarray,
+) -> np.ndarray:
+    """The rating shift (Elo points, mean 0) from refitting without one voter's votes (``part``, counts per
+    pair and outcome; ``a``, ``b``, ``w``: its model codes and weighted residuals); its one-step approximation
+    when the refit has no finite answer."""
+    k = c.n_models
+    g = (np.bincount(a, weights=w, minlength=k) - np.bincount(b, weights=w, minlength=k))[None, :]
+    approx = _centred_shift(g, h_inv)[0]
+    c2 = c.without(PairCounts.from_grouped(part))
+    w2, n2 = logit_data(c2, params.ties)
+    met = np.bincount(c2.i, weights=n2, minlength=k) + np.bincount(c2.j, weights=n2, minlength=k)
+    if (met == 0).any():  # the voter was a model's only evidence: keep the approximation
+        return approx
+    try:
+        th2 = fit_logit(c2.i, c2.j, w2, n2, k, reg=params.reg, init=theta)
+    except UserError:  # removing this voter leaves a model without a finite MLE: keep the approximation
+        return approx
+    return (th2 - th2.mean() - (theta - theta.mean())) * ELO_SCALE
+
+
+class _VoterNames:
+    """Voter ids of dense voter numbers, looked up only for the few voters a result names."""
+
+    def __init__(self, battles: pl.DataFrame, code: pl.Expr, raw: np.ndarray) -> None:
+        self._battles, self._code = battles, code
+        self._raw = raw  # dense number -> Categorical code
+        self._known: dict[int, str] = {}
+
+    def names(self, dense: np.ndarray) -> list[str]:
+        wanted = [int(d) for d in dense if int(d) not in self._known]
+        if wanted:
+            raw = self._raw[wanted]
+            found = dict(
+                self._battles.select(v=self._code.cast(pl.Int64), name=pl.col("voter_id").cast(pl.String))
+                .filter(pl.col("v").is_in(raw.tolist()))
+                .unique("v")
+                .iter_rows()
+            )
+            self._known.update({d: str(found[int(r)]) for d, r in zip(wanted, raw.tolist(), strict=True)})
+        return [self._known[int(d)] for d in dense]
+
+    def name(self, dense: int) -> str:
+        return self.names(np.array([dense]))[0]
+
+    def top(self, score: np.ndarray, n: int) -> list[int]:
+        """The ``n`` voters with the highest scores; equal scores in voter id order."""
+        if n >= len(score):
+            tied = np.arange(len(score))
+        else:
+            cut = np.partition(score, len(score) - n)[len(score) - n]
+            tied = np.flatnonzero(score >= cut)
+        if len(tied) == n == 1:
+            return [int(tied[0])]
+        names = self.names(tied)
+        ranked = sorted(zip((-score[tied]).tolist(), names, tied.tolist(), strict=True))
+        return [int(v) for _, _, v in ranked[:n]]
+
+
+#: Battles turned into Python numbers at a time by :func:`online_elo` (5M at once: 0.4 GB of lists).
+ELO_CHUNK = 500_000
 
 
 def online_elo(
     battles: pl.DataFrame, k: float = 4.0, scale: float = 400.0, base: float = 10.0, init: float = 1000.0
 ) -> dict[str, float]:
-    """FastChat's online Elo over battles in time order (``tstamp`` when present); ties are half."""
-    b = battles.sort("tstamp", maintain_order=True, nulls_last=True) if "tstamp" in battles.columns else battles
-    if b.height == 0:
+    """FastChat's online Elo over battles in time order (``tstamp`` when present; equal times in row order);
+    ties are half."""
+    if battles.height == 0:
         return {}
-    # one sequential pass (each update depends on the last), over integer codes and a list of floats
-    models = sorted(set(b["model_a"].unique().to_list()) | set(b["model_b"].unique().to_list()))
+    # one sequential pass (each update depends on the last), over integer codes and lists of floats
+    models = sorted(set(battles["model_a"].unique().to_list()) | set(battles["model_b"].unique().to_list()))
     enum = pl.Enum(models)
-    score = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
-    coded = b.select(
+    score = {n: _Y_HALF[w] for n, w in enumerate(WINNERS)}
+    coded = battles.select(
         pl.col("model_a").cast(enum).to_physical().alias("a"),
         pl.col("model_b").cast(enum).to_physical().alias("b"),
-        pl.col("winner").replace_strict(score, return_dtype=pl.Float64).alias("s"),
+        pl.col("winner").cast(pl.Enum(WINNERS)).to_physical().replace_strict(score, return_dtype=pl.Float64).alias("s"),
+        *([pl.col("tstamp")] if "tstamp" in battles.columns else []),
     )
-    r = [init] * len(models)
-    seen = [False] * len(models)
-    for ia, ib, sa in zip(coded["a"].to_list(), coded["b"].to_list(), coded["s"].to_list(), strict=True):
-        ra, rb = r[ia], r[ib]
-        ea = 1.0 / (1.0 + base ** ((rb - ra) / scale))
-        r[ia] = ra + k * (sa - ea)
-        r[ib] = rb + k * ((1.0 - sa) - (1.0 - ea))  # FastChat's arithmetic, to the last bit
-        seen[ia] = seen[ib] = True
-    return {m: r[n] for n, m in enumerate(models) if seen[n]}
+    if "tstamp" in coded.columns:
+        coded = coded.sort("tstamp", maintain_order=True, nulls_last=True).drop("tstamp")
+    r = [init] * len(models)  # every model is in some battle: all get a rating
+    for part in coded.iter_slices(ELO_CHUNK):
+        for ia, ib, sa in zip(part["a"].to_list(), part["b"].to_list(), part["s"].to_list(), strict=True):
+            ra, rb = r[ia], r[ib]
+            ea = 1.0 / (1.0 + base ** ((rb - ra) / scale))
+            r[ia] = ra + k * (sa - ea)
+            r[ib] = rb + k * ((1.0 - sa) - (1.0 - ea))  # FastChat's arithmetic, to the last bit
+    return dict(zip(models, r, strict=True))
 
 
 __all__ = [

@@ -96,7 +96,7 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
         scope = options.scope or lb.scope_name(chosen, options.anony_only, options.since, options.until, arena)
         with recorded(con, "rate", hash_, target=scope, sources=chosen) as run:
             excluded = store.excluded_counts(con, chosen, exclude, arena)
-            battles = store.load_battles(
+            battles, labels = store.load_rating_input(
                 con,
                 chosen,
                 anony_only=options.anony_only,
@@ -105,14 +105,10 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
                 with_prompt_key=params.ci == "cluster" and params.cluster_by == "prompt",
                 exclude_flags=exclude,
                 arena=arena,
+                labels=not options.no_categories,
             )
             if battles.height == 0:
                 raise UserError("no battles match the selection", hint="check --source, --since/--until, --anony-only")
-            labels = (
-                store.load_labels(con, chosen, grouped=True)
-                if not options.no_categories
-                else pl.DataFrame(schema=lb.LABEL_SCHEMA)
-            )
             out = lb.build(
                 battles,
                 labels,
