@@ -222,3 +222,30 @@ def test_the_sparse_scan_equals_the_dense_definition(strategy: str) -> None:
         direct = campaigns.voter_sums(v, campaigns.vote_log_ratios(v, klass))
         assert np.allclose(sums, direct, rtol=1e-12, atol=1e-9, equal_nan=True), klass
     assert campaigns.scan_campaigns(v).classes["rejected"].any()
+
+
+def test_detectors_flag_the_same_on_categorical_columns() -> None:
+    """The stage loads models, outcomes, voters and sources as Polars Categoricals (their codes depend on what
+    the process saw first); every detector must flag exactly what it flags on the same strings."""
+    from arenavotes import dedup
+    from arenavotes.config import DedupSettings
+
+    b = synthetic_times(_log(5, n=8_000, n_voters=300))
+    target, ratings = _target(b)
+    rigged, _ = inject(b, target=target, share=0.02, attackers=3, ratings=ratings, timing="burst", seed=2)
+    rigged = rigged.with_columns(
+        anony=pl.lit(True), tokens_a=pl.lit(300, pl.Int32), tokens_b=pl.lit(280, pl.Int32), source=pl.lit("s")
+    )
+    texts = pl.DataFrame(
+        {"battle_id": rigged["battle_id"], "text": [f"prompt {n % 997}" for n in range(rigged.height)]}
+    )
+    no_answers = pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String})
+    # codes first seen in reverse order, so that code order differs from string order
+    pl.Series(sorted(rigged["voter_id"].unique().to_list(), reverse=True)).cast(pl.Categorical)
+    cat = rigged.with_columns(pl.col("model_a", "model_b", "winner", "voter_id", "source").cast(pl.Categorical))
+    s = DedupSettings()
+    want = dedup.detect(rigged, None, no_answers, s, dedup.repeats(rigged, texts, s))
+    got = dedup.detect(cat, None, no_answers, s, dedup.repeats(cat, texts, s))
+    assert want.flags.height > 0 and set(want.flags["flag"]) >= {"duplicate_prompt", "campaign_voter"}
+    assert got.flags.equals(want.flags)
+    assert got.stats == want.stats

@@ -123,7 +123,7 @@ def test_lean_input_takes_category_names_as_data() -> None:
 def test_lean_input_is_the_same_in_any_batch_size(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
     con = _workspace(3, 400, 4, True)
     whole, _ = store.load_rating_input(con, ["s0", "s1"])
-    monkeypatch.setattr(store, "FETCH_ROWS", rows)
+    monkeypatch.setattr(db, "FRAME_BATCH_ROWS", rows)
     parts, _ = store.load_rating_input(con, ["s0", "s1"])
     assert parts.with_columns(pl.col(pl.Categorical).cast(pl.String)).equals(
         whole.with_columns(pl.col(pl.Categorical).cast(pl.String))

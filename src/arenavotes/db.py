@@ -217,11 +217,39 @@ def id_batches(
     ]
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-    """Run ``sql`` and return a Polars frame (through Arrow, no row loop)."""
-    out = pl.from_arrow(con.sql(sql, params=list(params) or None).to_arrow_table())
-    assert isinstance(out, pl.DataFrame)
-    return out
+#: Rows converted from Arrow at a time by :func:`frame` with ``categorical`` columns (1M rows of strings were
+#: 0.4 GB of transient copies at 5M battles).
+FRAME_BATCH_ROWS = 200_000
+
+
+def frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = (), categorical: Sequence[str] = ()
+) -> pl.DataFrame:
+    """Run ``sql`` and return a Polars frame (through Arrow, no row loop).
+
+    The ``categorical`` string columns (those of them the result has) become Polars Categoricals, batch by
+    batch as the rows arrive: 4 bytes a row instead of the string (5M voter ids: 20 MB instead of 155 MB),
+    and the strings of one batch at most held at a time.
+
+    >>> frame(connect(None), "SELECT 'x' AS m, 1 AS n UNION ALL SELECT 'x', 2", categorical=["m"]).dtypes
+    [Categorical, Int32]
+    """
+    if not categorical:
+        out = pl.from_arrow(con.sql(sql, params=list(params) or None).to_arrow_table())
+        assert isinstance(out, pl.DataFrame)
+        return out
+    parts: list[pl.DataFrame] = []
+    rel = con.sql(sql, params=list(params) or None)
+    wanted = [c for c in rel.columns if c in categorical]
+    for batch in rel.to_arrow_reader(FRAME_BATCH_ROWS):
+        part = pl.from_arrow(batch)
+        assert isinstance(part, pl.DataFrame)
+        parts.append(part.with_columns(pl.col(c).cast(pl.String).cast(pl.Categorical) for c in wanted))
+    if parts:
+        return pl.concat(parts, rechunk=True)
+    empty = pl.from_arrow(rel.limit(0).to_arrow_table())
+    assert isinstance(empty, pl.DataFrame)
+    return empty.with_columns(pl.col(c).cast(pl.String).cast(pl.Categorical) for c in wanted)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -131,7 +131,8 @@ def identity_leaks(battles: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame
     a = answers.join(battles.select("battle_id", "model_a", "model_b"), on="battle_id")
     if a.height == 0:
         return empty()
-    a = a.with_columns(model=pl.when(pl.col("side") == "a").then(pl.col("model_a")).otherwise(pl.col("model_b")))
+    side_model = pl.when(pl.col("side") == "a").then(pl.col("model_a")).otherwise(pl.col("model_b"))
+    a = a.with_columns(model=side_model.cast(pl.String))  # model_a/b may be Categoricals
     models = a["model"].unique().to_list()
     family = pl.DataFrame(
         {"model": models, "family": [family_of(m) for m in models]}, schema={"model": pl.String, "family": pl.String}

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from arenavotes.db import register_arrow, transaction, unregister_arrow
+from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ratings.leaderboard import LABEL_SCHEMA, STYLE_COLUMNS, Boards
 
@@ -51,28 +51,14 @@ def _selection(
     return " AND ".join(where), args
 
 
-#: Rows converted from Arrow at a time (1M rows of strings were 0.4 GB of transient copies at 5M battles).
-FETCH_ROWS = 200_000
-
-
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any], categorical: Sequence[str] = ()) -> pl.DataFrame:
-    """The rows of ``sql`` as one frame, read in Arrow batches; the ``categorical`` string columns are cast
-    batch by batch (4 bytes a row instead of the string: 5M voter ids take 20 MB instead of 155 MB)."""
-    parts: list[pl.DataFrame] = []
+    """:func:`arenavotes.db.frame`, with a bad --since / --until as a user error."""
     try:
-        for batch in con.sql(sql, params=args).to_arrow_reader(FETCH_ROWS):
-            part = pl.from_arrow(batch)
-            assert isinstance(part, pl.DataFrame)
-            parts.append(part.with_columns(pl.col(c).cast(pl.Categorical) for c in categorical if c in part.columns))
-    except duckdb.Error as exc:  # bad --since / --until
+        return frame(con, sql, args, categorical)
+    except duckdb.Error as exc:
         raise UserError(
             f"cannot select battles: {str(exc).splitlines()[0]}", hint="--since/--until take dates like 2024-05-01"
         ) from None
-    if not parts:
-        empty = pl.from_arrow(con.sql(sql + " LIMIT 0", params=args).to_arrow_table())
-        assert isinstance(empty, pl.DataFrame)
-        return empty.with_columns(pl.col(c).cast(pl.Categorical) for c in categorical if c in empty.columns)
-    return pl.concat(parts, rechunk=True)
 
 
 def load_battles(
