@@ -40,6 +40,7 @@ from arenavotes.dedup.flagging import empty, from_frame
 from arenavotes.dedup.voters import davidson_board
 from arenavotes.ratings.core import RatingParams, prepare_counts
 from arenavotes.ratings.ties import outcome_probs_grads
+from arenavotes.vocab import WINNERS
 
 DETECTOR = "campaign/surge@1"
 
@@ -55,50 +56,55 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
     if fit is None:
         return empty(), {"tested": 0, "windows_found": 0}
     theta, phi, _ = fit
-    enum = pl.Enum(list(c.models))
+    # each battle twice, once per side, as numbers only (no ids, names or day strings: at 5M battles the
+    # frames of strings were 3.5 GB); names and days become text for the few windows that surge
     coded = b.select(
-        "battle_id",
-        "model_a",
-        "model_b",
-        "winner",
         t=pl.col("tstamp").dt.convert_time_zone("UTC"),
-        a=pl.col("model_a").cast(enum).to_physical().cast(pl.Int64),
-        bb=pl.col("model_b").cast(enum).to_physical().cast(pl.Int64),
+        a=pl.col("model_a").cast(pl.Enum(list(c.models))).to_physical(),
+        bb=pl.col("model_b").cast(pl.Enum(list(c.models))).to_physical(),
+        o=pl.col("winner").cast(pl.Enum(WINNERS)).to_physical(),
     )
-    probs, _ = outcome_probs_grads("davidson", theta[coded["a"].to_numpy()] - theta[coded["bb"].to_numpy()], phi)
+    a, bb, o = (coded[col].to_numpy() for col in ("a", "bb", "o"))
+    probs, _ = outcome_probs_grads("davidson", theta[a] - theta[bb], phi)
     expect = probs[:, 0] + 0.5 * probs[:, 2]
     var = probs[:, 0] + 0.25 * probs[:, 2] - expect**2
-    coded = coded.with_columns(
-        res=(
-            pl.when(pl.col("winner") == "model_a")
-            .then(1.0)
-            .when(pl.col("winner") == "model_b")
-            .then(0.0)
-            .otherwise(0.5)
-            - pl.Series(expect)
-        ),
-        var=pl.Series(var),
+    won_a, won_b = o == WINNERS.index("model_a"), o == WINNERS.index("model_b")
+    res = np.where(won_a, 1.0, np.where(won_b, 0.0, 0.5)) - expect
+    row = np.arange(len(o), dtype=np.uint32)
+    sides = pl.DataFrame(
+        {
+            "r": np.r_[row, row],
+            "model": np.r_[a, bb],
+            "t": pl.concat([coded["t"], coded["t"]]),
+            "res": np.r_[res, -res],
+            "var": np.r_[var, var],
+            "won": np.r_[won_a, won_b],
+            "decisive": np.r_[won_a | won_b, won_a | won_b],
+        }
     )
-    one_side = ("battle_id", "t", "winner", "var")
-    sides = pl.concat(
-        [
-            coded.select(*one_side, model="model_a", res="res", won=pl.lit("model_a")),
-            coded.select(*one_side, model="model_b", res=-pl.col("res"), won=pl.lit("model_b")),
-        ]
-    )
-    # 24-hour windows starting at 00:00 and at 12:00 UTC, so that a burst across midnight falls in one of them
-    sides = pl.concat(
-        [
-            sides.with_columns(day=(pl.col("t") - pl.duration(hours=h)).dt.truncate("1d") + pl.duration(hours=h))
-            for h in (0, 12)
-        ]
-    ).with_columns(day=pl.col("day").dt.strftime("%Y-%m-%d %H:%M"))
+    del coded, a, bb, o, probs, expect, var, res, row, won_a, won_b
+
+    def windows(h: int) -> pl.DataFrame:
+        """Each side with its 24-hour window; windows start at 00:00 (h=0) and at 12:00 UTC (h=12), so that a
+        burst across midnight falls in one of them."""
+        return sides.with_columns(day=(pl.col("t") - pl.duration(hours=h)).dt.truncate("1d") + pl.duration(hours=h))
+
     cells_frame = (
-        sides.group_by("model", "day")
-        .agg(n=pl.len(), wins=(pl.col("winner") == pl.col("won")).sum(), s=pl.col("res").sum(), v=pl.col("var").sum())
+        pl.concat(
+            [
+                windows(h)
+                .group_by("model", "day")
+                .agg(n=pl.len(), wins=pl.col("won").sum(), s=pl.col("res").sum(), v=pl.col("var").sum())
+                for h in (0, 12)
+            ]
+        )
         .filter(pl.col("n") >= min_votes)
-        .with_columns(z=pl.col("s") / pl.col("v").clip(1e-12).sqrt())
-        .sort("model", "day")
+        .with_columns(
+            z=pl.col("s") / pl.col("v").clip(1e-12).sqrt(),
+            name=pl.col("model").replace_strict(dict(enumerate(c.models)), return_dtype=pl.String),
+            when=pl.col("day").dt.strftime("%Y-%m-%d %H:%M"),
+        )
+        .sort("name", "when")
     )
     if cells_frame.height == 0:
         return empty(), {"tested": 0, "windows_found": 0}
@@ -111,33 +117,38 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
             cells_frame.filter(pl.Series(rej[:n])).with_columns(direction=pl.lit("up")),
             cells_frame.filter(pl.Series(rej[n:])).with_columns(direction=pl.lit("down")),
         ]
-    )
+    ).select("model", "day", "name", "when", "direction", "z", "n", "wins", "s")
     stats = {"tested": 2 * n, "windows_found": found.height}
     if found.height == 0:
         return empty(), stats
-    hit = sides.join(found.select("model", "day", "direction", "z", "n", "wins", "s"), on=["model", "day"]).filter(
-        pl.when(pl.col("direction") == "up")
-        .then(pl.col("winner") == pl.col("won"))
-        .otherwise(pl.col("winner").is_in(["model_a", "model_b"]) & (pl.col("winner") != pl.col("won")))
+    up = pl.col("direction") == "up"
+    hit = pl.concat(
+        [
+            windows(h)
+            .join(found, on=["model", "day"])
+            .filter(pl.when(up).then("won").otherwise(pl.col("decisive") & ~pl.col("won")))
+            for h in (0, 12)
+        ]
     )
     hit = hit.with_columns(
+        battle_id=b["battle_id"].cast(pl.String).gather(hit["r"]),
         score=pl.col("z"),
         reason=pl.format(
             "{} won {} of its {} battles in the 24 hours from {} UTC: {} points of score {} the board's expectation "
             "(z={}, BH q={} over {} model-windows and directions)",
-            "model",
+            "name",
             "wins",
             "n",
-            "day",
+            "when",
             pl.col("s").abs().round(1),
-            pl.when(pl.col("direction") == "up").then(pl.lit("above")).otherwise(pl.lit("below")),
+            pl.when(up).then(pl.lit("above")).otherwise(pl.lit("below")),
             pl.col("z").round(1),
             pl.lit(fdr),
             pl.lit(2 * n),
         ),
     )
     # one flag per battle: the strongest of the surges it took part in
-    hit = hit.sort(pl.col("z").abs(), "day", "model", descending=[True, False, False])
+    hit = hit.sort(pl.col("z").abs(), "when", "name", descending=[True, False, False])
     return from_frame(
         hit.unique("battle_id", keep="first", maintain_order=True).sort("battle_id"), "rating_surge", DETECTOR
     ), stats

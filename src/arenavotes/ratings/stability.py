@@ -82,9 +82,9 @@ VOTER_BLOCK = 32_768
 def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -> VoterInfluence | None:
     """Worst-case rating change from removing all votes of one voter (``voter_id``); half/drop ties only.
 
-    Works on voters coded as integers and the (voters x models) shifts a block of :data:`VOTER_BLOCK` voters
-    at a time, so memory does not grow with voters x models (1.5M voters
-    and 50 models would be 600 MB a matrix). Ties in influence go to the voter whose id sorts first.
+    Works on voters coded as integers and holds the (voters x models) shifts a block of :data:`VOTER_BLOCK`
+    voters at a time, so memory does not grow with voters x models (1.5M voters and 50 models would be 600 MB
+    a matrix). Ties in influence go to the voter whose id sorts first, whatever the Categorical codes.
     """
     params = ratings.params
     if "voter_id" not in battles.columns or params.ties not in LOGIT_TIE_POLICIES or params.compat:
