@@ -43,6 +43,8 @@ from arenavotes.ratings.ties import outcome_probs_grads
 from arenavotes.vocab import WINNERS
 
 DETECTOR = "campaign/surge@1"
+_HOUR_US = 3_600_000_000
+_DAY_US = 24 * _HOUR_US
 
 
 def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tuple[pl.DataFrame, dict[str, Any]]:
@@ -71,38 +73,51 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
     won_a, won_b = o == WINNERS.index("model_a"), o == WINNERS.index("model_b")
     res = np.where(won_a, 1.0, np.where(won_b, 0.0, 0.5)) - expect
     row = np.arange(len(o), dtype=np.uint32)
+    t_us = coded["t"].dt.epoch("us").to_numpy()
     sides = pl.DataFrame(
         {
             "r": np.r_[row, row],
-            "model": np.r_[a, bb],
-            "t": pl.concat([coded["t"], coded["t"]]),
+            "model": np.r_[a, bb].astype(np.int64),
+            "t": np.r_[t_us, t_us],
             "res": np.r_[res, -res],
             "var": np.r_[var, var],
             "won": np.r_[won_a, won_b],
             "decisive": np.r_[won_a | won_b, won_a | won_b],
         }
     )
-    del coded, a, bb, o, probs, expect, var, res, row, won_a, won_b
+    del coded, a, bb, o, probs, expect, var, res, row, won_a, won_b, t_us
+    k = max(c.n_models, 1)
 
     def windows(h: int) -> pl.DataFrame:
-        """Each side with its 24-hour window; windows start at 00:00 (h=0) and at 12:00 UTC (h=12), so that a
-        burst across midnight falls in one of them."""
-        return sides.with_columns(day=(pl.col("t") - pl.duration(hours=h)).dt.truncate("1d") + pl.duration(hours=h))
+        """Each side with the start of its 24-hour window (microseconds since the epoch, UTC); windows start at
+        00:00 (h=0) and at 12:00 (h=12), so that a burst across midnight falls in one of them."""
+        off = h * _HOUR_US
+        return sides.with_columns(day=(pl.col("t") - off) // _DAY_US * _DAY_US + off)
+
+    def window_cells(h: int) -> pl.DataFrame:
+        """Per (model, window): battles, wins and the sums of residuals and variances, summed by ``bincount`` in
+        row order (a hash group-by sums in thread order: the last bits of z changed from run to run)."""
+        w = windows(h)
+        day = w["day"].to_numpy()
+        keys, at = np.unique((day - h * _HOUR_US) // _DAY_US * k + w["model"].to_numpy(), return_inverse=True)
+        return pl.DataFrame(
+            {
+                "model": keys % k,
+                "day": keys // k * _DAY_US + h * _HOUR_US,
+                "n": np.bincount(at, minlength=len(keys)),
+                "wins": np.bincount(at, w["won"].to_numpy(), len(keys)).round().astype(np.int64),
+                "s": np.bincount(at, w["res"].to_numpy(), len(keys)),
+                "v": np.bincount(at, w["var"].to_numpy(), len(keys)),
+            }
+        )
 
     cells_frame = (
-        pl.concat(
-            [
-                windows(h)
-                .group_by("model", "day")
-                .agg(n=pl.len(), wins=pl.col("won").sum(), s=pl.col("res").sum(), v=pl.col("var").sum())
-                for h in (0, 12)
-            ]
-        )
+        pl.concat([window_cells(h) for h in (0, 12)])
         .filter(pl.col("n") >= min_votes)
         .with_columns(
             z=pl.col("s") / pl.col("v").clip(1e-12).sqrt(),
             name=pl.col("model").replace_strict(dict(enumerate(c.models)), return_dtype=pl.String),
-            when=pl.col("day").dt.strftime("%Y-%m-%d %H:%M"),
+            when=pl.from_epoch("day", time_unit="us").dt.strftime("%Y-%m-%d %H:%M"),
         )
         .sort("name", "when")
     )
