@@ -37,7 +37,7 @@ from scipy.stats import norm
 
 from arenavotes.dedup.fdr import bh
 from arenavotes.dedup.flagging import empty, from_frame
-from arenavotes.dedup.voters import davidson_board
+from arenavotes.dedup.voters import davidson_board, sums_by_key
 from arenavotes.ratings.core import RatingParams, prepare_counts
 from arenavotes.ratings.ties import outcome_probs_grads
 from arenavotes.vocab import WINNERS
@@ -95,19 +95,28 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         return sides.with_columns(day=(pl.col("t") - off) // _DAY_US * _DAY_US + off)
 
     def window_cells(h: int) -> pl.DataFrame:
-        """Per (model, window): battles, wins and the sums of residuals and variances, summed by ``bincount`` in
-        row order (a hash group-by sums in thread order: the last bits of z changed from run to run)."""
-        w = windows(h)
-        day = w["day"].to_numpy()
-        keys, at = np.unique((day - h * _HOUR_US) // _DAY_US * k + w["model"].to_numpy(), return_inverse=True)
+        """Per (model, window): battles, wins and the sums of residuals and variances (in row order, see
+        :func:`arenavotes.dedup.voters.sums_by_key`: a hash group-by changed the last bits of z from run to run)."""
+        off = h * _HOUR_US
+        window = (sides["t"].to_numpy() - off) // _DAY_US
+        won = sides["won"].to_numpy()
+        keys, sums = sums_by_key(
+            window * k + sides["model"].to_numpy(),
+            {
+                "n": np.ones(len(won)),
+                "wins": won.astype(float),
+                "s": sides["res"].to_numpy(),
+                "v": sides["var"].to_numpy(),
+            },
+        )
         return pl.DataFrame(
             {
                 "model": keys % k,
-                "day": keys // k * _DAY_US + h * _HOUR_US,
-                "n": np.bincount(at, minlength=len(keys)),
-                "wins": np.bincount(at, w["won"].to_numpy(), len(keys)).round().astype(np.int64),
-                "s": np.bincount(at, w["res"].to_numpy(), len(keys)),
-                "v": np.bincount(at, w["var"].to_numpy(), len(keys)),
+                "day": keys // k * _DAY_US + off,
+                "n": sums["n"].astype(np.int64),
+                "wins": sums["wins"].astype(np.int64),
+                "s": sums["s"],
+                "v": sums["v"],
             }
         )
 

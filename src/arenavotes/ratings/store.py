@@ -150,7 +150,7 @@ def load_rating_input(
         join_args = [
             cats["labeler"].to_list(),
             cats["category"].to_list(),
-            [int(c.removeprefix("_labels")) for c in cats["column"].to_list()],
+            [n // 64 for n in range(cats.height)],  # the word of each category, as _categories numbers them
             cats["bit"].to_list(),
         ]
     battles = _fetch(
