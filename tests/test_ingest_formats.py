@@ -161,3 +161,20 @@ def test_detection_prefers_the_most_specific_format() -> None:
     assert detect({"num", "question_id", "model_a", "model_b", "winner"}).name == "arena-votes-33k"
     assert detect({"id", "prompt", "model_x", "model_y", "worker", "winner", "left", "right"}).name == "llmfao"
     assert len({f.name for f in FORMATS}) == len(FORMATS)
+
+
+def test_plain_prompt_columns_are_read_not_dropped(con, tmp_path: Path) -> None:
+    """A log with model_a, model_b, winner and plain prompt/response columns once went to the arena-hf reader,
+    which reads conversation_a/b only: its prompts and answers were dropped without a word. It is the generic
+    reader's, which keeps them."""
+    p = tmp_path / "votes.jsonl"
+    rows = [
+        {"model_a": "x", "model_b": "y", "winner": "model_a", "prompt": "Sort a list", "response_a": "a", "response_b": "b"},
+        {"model_a": "y", "model_b": "x", "winner": "tie", "prompt": ["Hi", "Write a poem"]},
+    ]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert detect({"model_a", "model_b", "winner", "prompt"}).name == "generic"
+    r = ingest_file(con, p, key=KEY)
+    assert (r.format, r.kept) == ("generic", 2)
+    texts = con.sql("SELECT content FROM conversations ORDER BY battle_id, side, msg").fetchall()
+    assert {"Sort a list", "a", "b", "Hi", "Write a poem"} <= {t for (t,) in texts}

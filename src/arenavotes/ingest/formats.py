@@ -380,7 +380,8 @@ FORMATS: tuple[Format, ...] = (
         summary="Hugging Face arena datasets: lmsys/chatbot_arena_conversations (33k), lmarena-ai "
         "arena-human-preference-100k/140k (conversation_a/b, category_tag, conv_metadata)",
         requires=frozenset({"model_a", "model_b", "winner"}),
-        excludes=frozenset({"turns", "num"}),
+        # plain-string prompt/answer columns are the generic reader's: this one would drop them unread
+        excludes=frozenset({"turns", "num", "prompt", "response_a", "response_b"}),
         paths={
             **_FASTCHAT_FIELDS,
             "conversation_a": ("conversation_a",),
@@ -498,6 +499,8 @@ def detect(keys: set[str] | frozenset[str]) -> Format:
             continue
         if fmt.requires <= keys and not (fmt.excludes & keys):
             return fmt
+    if {"model_a", "model_b", "winner"} <= keys:
+        return next(f for f in FORMATS if f.name == "generic")
     raise UserError(
         f"no known format has the keys {sorted(keys)[:12]}",
         hint="pass --format generic with --map model_a=COL --map model_b=COL --map winner=COL",
