@@ -30,7 +30,9 @@ LAYERS = {
         ],
         0,
     ),
-    **dict.fromkeys(["ingest", "pii", "dedup", "categories", "ratings", "reports", "releases", "sql"], 1),
+    **dict.fromkeys(
+        ["ingest", "pii", "dedup", "categories", "ratings", "reports", "releases", "sql", "embeddings", "p2l"], 1
+    ),
     **dict.fromkeys(["stages", "sqlsafe", "sqlshell"], 2),
     "cli": 3,
     "__main__": 4,

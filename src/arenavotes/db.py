@@ -217,6 +217,35 @@ def id_batches(
     ]
 
 
+#: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
+TEXT_BATCH = 20_000
+
+
+def prompt_batches(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None, size: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """(battle_id, text) of every battle with user turns (of ``sources``; default all), the turns joined with
+    newlines in turn order, ``size`` battles at a time.
+
+    Not one ``string_agg(... ORDER BY turn)`` over the table: DuckDB's ordered aggregates cannot spill, and
+    over a million conversations' prompts that ran out of memory.
+    """
+    where, params = "", []
+    if sources is not None:
+        where, params = (
+            "WHERE battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
+            [list(sources)],
+        )
+    for lo, hi in id_batches(con, f"SELECT battle_id AS id FROM prompts {where}", params, size or TEXT_BATCH):
+        turns = frame(
+            con,
+            f"SELECT battle_id, turn, content FROM prompts WHERE battle_id BETWEEN ? AND ? "
+            f"{'AND ' + where.removeprefix('WHERE ') if where else ''} ORDER BY battle_id, turn",
+            [lo, hi, *params],
+        )
+        yield turns.group_by("battle_id", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
+
+
 #: Rows converted from Arrow at a time by :func:`frame` with ``categorical`` columns (1M rows of strings were
 #: 0.4 GB of transient copies at 5M battles).
 FRAME_BATCH_ROWS = 200_000

@@ -185,6 +185,36 @@ CREATE TABLE IF NOT EXISTS pii_findings (
 )
 """
 
+EMBEDDINGS_DDL = """
+CREATE TABLE IF NOT EXISTS embeddings (   -- the text-encoder cache: one vector per (encoder, text), never per battle
+    encoder   VARCHAR NOT NULL,   -- name@version of the encoder (arenavotes.embeddings)
+    text_hash VARCHAR NOT NULL,   -- sha256 (hex) of the text's UTF-8 bytes; the text itself is not stored here
+    vector    FLOAT[] NOT NULL    -- unit length (or all zero: no known token)
+)
+"""
+
+P2L_DDL = """
+CREATE TABLE IF NOT EXISTS p2l_meta (      -- one prompt-to-leaderboard index per scope (arenavotes.p2l.store)
+    scope       VARCHAR PRIMARY KEY,
+    encoder     VARCHAR NOT NULL,   -- name@version of the text encoder
+    fingerprint VARCHAR NOT NULL,   -- the sources' runs and the selection it was built from
+    models      VARCHAR NOT NULL,   -- JSON list; column i*K+j of p2l_cells is models[i] vs models[j]
+    theta0      VARCHAR NOT NULL,   -- JSON list: the overall board, natural units, mean 0
+    k           INTEGER NOT NULL,   -- neighbour prompts per query
+    lam         DOUBLE,             -- prior precision toward the board (NULL: the board itself)
+    tuning      VARCHAR NOT NULL,   -- JSON: leave-one-prompt-out log-loss of each grid point
+    prompts     BIGINT NOT NULL,
+    votes       BIGINT NOT NULL,
+    run_id      VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS p2l_prompts (   -- the index's distinct prompts (by text hash) and a battle that asked each
+    scope VARCHAR NOT NULL, row INTEGER NOT NULL, text_hash VARCHAR NOT NULL, battle_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS p2l_cells (     -- the votes each indexed prompt got, by model pair
+    scope VARCHAR NOT NULL, row INTEGER NOT NULL, cell INTEGER NOT NULL, games DOUBLE NOT NULL, wins DOUBLE NOT NULL
+)
+"""
+
 SCRUBBED_DDL = """
 CREATE TABLE IF NOT EXISTS scrubbed (battle_id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL)
 """
@@ -267,6 +297,8 @@ ALL_DDL: tuple[str, ...] = (
     JUDGE_CACHE_DDL,
     PII_FINDINGS_DDL,
     SCRUBBED_DDL,
+    EMBEDDINGS_DDL,
+    P2L_DDL,
     CONVERSATIONS_RAW_DDL,
     SOURCE_STAGES_DDL,
     SOURCE_META_DDL,

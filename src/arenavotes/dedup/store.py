@@ -13,8 +13,10 @@ from collections.abc import Iterator, Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, id_batches, register_arrow, transaction, unregister_arrow
+from arenavotes.db import frame, id_batches, prompt_batches, register_arrow, transaction, unregister_arrow
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
+
+__all__ = ["prompt_batches"]  # read here by the dedup stage; it lives in arenavotes.db (the embeddings read it too)
 
 #: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
 BATCH = 20_000
@@ -35,31 +37,6 @@ def load_battles(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
         [source],
         CATEGORICAL,
     )
-
-
-def prompt_batches(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None, size: int | None = None
-) -> Iterator[pl.DataFrame]:
-    """(battle_id, text) of every battle with user turns (of ``sources``; default all), the turns joined with
-    newlines in turn order, ``size`` battles at a time.
-
-    Not one ``string_agg(... ORDER BY turn)`` over the table: DuckDB's ordered aggregates cannot spill, and
-    over a million conversations' prompts that ran out of memory.
-    """
-    where, params = "", []
-    if sources is not None:
-        where, params = (
-            "WHERE battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
-            [list(sources)],
-        )
-    for lo, hi in id_batches(con, f"SELECT battle_id AS id FROM prompts {where}", params, size or BATCH):
-        turns = frame(
-            con,
-            f"SELECT battle_id, turn, content FROM prompts WHERE battle_id BETWEEN ? AND ? "
-            f"{'AND ' + where.removeprefix('WHERE ') if where else ''} ORDER BY battle_id, turn",
-            [lo, hi, *params],
-        )
-        yield turns.group_by("battle_id", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
 
 
 def answer_batches(con: duckdb.DuckDBPyConnection, source: str, size: int | None = None) -> Iterator[pl.DataFrame]:

@@ -1,0 +1,149 @@
+"""The workspace's embedding table: every distinct text is encoded once per encoder, and kept.
+
+Rows of ``embeddings`` are keyed by (encoder ``name@version``, sha256 of the text), not by battle: the same
+prompt asked a thousand times is one row, a prompt that ``scrub`` rewrote gets a new row (its hash changed),
+and a new encoder version never mixes with old vectors. Categories, near-duplicates and prompt-to-leaderboard
+all read their vectors from here (:func:`prompt_vectors`), so a workspace encodes each text once.
+
+>>> from arenavotes import db
+>>> con = db.connect(None)
+>>> texts = pl.DataFrame({"text": ["Write a haiku", "Sort a list in Python", "Write a haiku"]})
+>>> keyed = with_hashes(con, texts)
+>>> ensure(con, keyed)   # two distinct texts encoded
+2
+>>> ensure(con, keyed)   # cached
+0
+>>> vectors(con, keyed["text_hash"]).shape
+(3, 256)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from arenavotes.db import prompt_batches, register_arrow, transaction, unregister_arrow
+from arenavotes.embeddings.encoder import Encoder
+
+
+def with_hashes(con: duckdb.DuckDBPyConnection, texts: pl.DataFrame, column: str = "text") -> pl.DataFrame:
+    """``texts`` with a ``text_hash`` column: sha256 (hex) of ``column``'s UTF-8 bytes (null text: of "")."""
+    register_arrow(con, "_emb_texts", texts.select(pl.col(column).fill_null("").alias("_t")).to_arrow())
+    try:
+        hashes = con.sql("SELECT sha256(_t) AS h FROM _emb_texts").to_arrow_table().column("h")
+    finally:
+        unregister_arrow(con, "_emb_texts")
+    return texts.with_columns(text_hash=pl.Series(hashes.to_pylist() if len(hashes) == 0 else hashes, dtype=pl.String))
+
+
+def ensure(
+    con: duckdb.DuckDBPyConnection, texts: pl.DataFrame, encoder: Encoder | None = None, column: str = "text"
+) -> int:
+    """Encode the texts of ``texts`` (with ``text_hash``, see :func:`with_hashes`) that ``embeddings`` lacks
+    for ``encoder`` and insert them; returns how many were encoded. Each distinct hash is encoded once."""
+    enc = encoder or Encoder.load()
+    distinct = texts.select(column, "text_hash").unique("text_hash", keep="first", maintain_order=True)
+    register_arrow(con, "_emb_new", distinct.select("text_hash").to_arrow())
+    try:
+        missing = {
+            h
+            for (h,) in con.execute(
+                "SELECT text_hash FROM _emb_new EXCEPT SELECT text_hash FROM embeddings WHERE encoder = ?", [enc.name]
+            ).fetchall()
+        }
+    finally:
+        unregister_arrow(con, "_emb_new")
+    if not missing:
+        return 0
+    todo = distinct.filter(pl.col("text_hash").is_in(sorted(missing)))
+    vecs = enc.encode(todo[column].fill_null("").to_list())
+    table = pa.table(
+        {
+            "text_hash": todo["text_hash"].to_arrow(),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vecs.reshape(-1), pa.float32()), enc.dims),
+        }
+    )
+    register_arrow(con, "_emb_rows", table)
+    try:
+        with transaction(con):
+            con.execute(
+                "INSERT INTO embeddings SELECT ?, text_hash, vector::FLOAT[] FROM _emb_rows "
+                "WHERE text_hash NOT IN (SELECT text_hash FROM embeddings WHERE encoder = ?)",
+                [enc.name, enc.name],
+            )
+    finally:
+        unregister_arrow(con, "_emb_rows")
+    return len(todo)
+
+
+def writable(con: duckdb.DuckDBPyConnection) -> bool:
+    """Can the cache be written through ``con`` (a read-only workspace connection cannot)?"""
+    rows = con.sql("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return not (rows and rows[0][0])
+
+
+def vectors_for(
+    con: duckdb.DuckDBPyConnection, texts: pl.DataFrame, encoder: Encoder | None = None, column: str = "text"
+) -> np.ndarray:
+    """Vectors of the rows of ``texts`` (with ``text_hash``), in order: through the cache when ``con`` can
+    write it (new texts encoded and kept), else cached ones read and the rest encoded in memory."""
+    enc = encoder or Encoder.load()
+    if writable(con):
+        ensure(con, texts, enc, column)
+        return vectors(con, texts["text_hash"], enc)
+    register_arrow(con, "_emb_have", texts.select("text_hash").unique().to_arrow())
+    try:
+        have = {
+            h
+            for (h,) in con.execute(
+                "SELECT text_hash FROM embeddings WHERE encoder = ? AND text_hash IN (SELECT text_hash FROM _emb_have)",
+                [enc.name],
+            ).fetchall()
+        }
+    finally:
+        unregister_arrow(con, "_emb_have")
+    out = np.zeros((texts.height, enc.dims), dtype=np.float32)
+    cached = texts["text_hash"].is_in(sorted(have)).to_numpy()
+    if cached.any():
+        out[cached] = vectors(con, texts.filter(pl.Series(cached))["text_hash"], enc)
+    if (~cached).any():
+        out[~cached] = enc.encode(texts.filter(pl.Series(~cached))[column].fill_null("").to_list())
+    return out
+
+
+def vectors(
+    con: duckdb.DuckDBPyConnection, hashes: pl.Series | Sequence[str], encoder: Encoder | None = None
+) -> np.ndarray:
+    """The cached vectors of ``hashes`` in their order, float32 (len x dims). A hash that was never encoded
+    (:func:`ensure` first) raises KeyError."""
+    enc = encoder or Encoder.load()
+    want = pl.DataFrame({"text_hash": pl.Series(list(hashes), dtype=pl.String)}).with_row_index("i")
+    register_arrow(con, "_emb_want", want.to_arrow())
+    try:
+        got = con.sql(
+            "SELECT w.i, e.vector FROM _emb_want w JOIN embeddings e ON e.text_hash = w.text_hash AND e.encoder = ? "
+            "ORDER BY w.i",
+            params=[enc.name],
+        ).to_arrow_table()
+    finally:
+        unregister_arrow(con, "_emb_want")
+    if got.num_rows != want.height:
+        raise KeyError(f"{want.height - got.num_rows} texts have no {enc.name} embedding yet")
+    flat = got.column("vector").combine_chunks().flatten().to_numpy()
+    return np.ascontiguousarray(flat, dtype=np.float32).reshape(want.height, enc.dims)
+
+
+def prompt_vectors(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None, encoder: Encoder | None = None
+) -> Iterator[pl.DataFrame]:
+    """(battle_id, text, text_hash) of every battle with prompt text (of ``sources``), batch by batch, with
+    each batch's new texts encoded into ``embeddings`` on the way (the prompt is the user turns joined with
+    newlines, as dedup reads it)."""
+    for batch in prompt_batches(con, sources):
+        keyed = with_hashes(con, batch)
+        ensure(con, keyed, encoder)
+        yield keyed

@@ -1,0 +1,150 @@
+"""The shared text encoder and the workspace's embedding cache.
+
+Promises: an embedding depends on its text alone (not on the batch, its size or order), to the last bit;
+the shipped artifact is the one its model card describes; each distinct text is encoded once per encoder;
+a rewritten text (scrub) gets a new row; vectors come back in the order asked.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arenavotes import db
+from arenavotes.embeddings import cache
+from arenavotes.embeddings.encoder import MAX_TOKENS, Encoder, data_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def enc() -> Encoder:
+    return Encoder.load()
+
+
+def real_prompts(n: int = 300) -> list[str]:
+    with gzip.open(ROOT / "data" / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz", "rt") as f:
+        return ["\n".join(json.loads(line)["turns"]) for line in f][:n]
+
+
+def test_artifact_is_small_and_described(enc: Encoder) -> None:
+    folder = data_dir()
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    assert size <= 30e6, size  # the issue's limit for a shipped model
+    card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert enc.name == "minilm-static@1" and enc.name in card
+    assert "Apache" in (folder / "LICENSE").read_text(encoding="utf-8")
+    assert enc.dims == 256 and enc.vectors.shape == (enc.tokenizer.get_vocab_size(), 256)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(max_size=300), min_size=1, max_size=12), st.integers(1, 5))
+def test_embedding_depends_on_its_text_alone(enc: Encoder, texts: list[str], split: int) -> None:
+    """Batches, their size and order never change a row, to the last bit."""
+    whole = enc.encode(texts)
+    for i, t in enumerate(texts):
+        assert np.array_equal(enc.encode([t])[0], whole[i])
+    rev = enc.encode(texts[::-1])[::-1]
+    assert np.array_equal(rev, whole)
+    cut = min(split, len(texts))
+    assert np.array_equal(np.vstack([enc.encode(texts[:cut]), enc.encode(texts[cut:])]), whole)
+    norms = np.linalg.norm(whole, axis=1)
+    assert np.all((np.abs(norms - 1) < 1e-5) | (norms == 0))
+
+
+def test_real_prompts_meaning_and_edge_cases(enc: Encoder) -> None:
+    v = enc.encode(
+        [
+            "Write a Python function that sorts a list of numbers",
+            "How can I sort an array in JavaScript?",
+            "Write a poem about the autumn rain",
+            "Compose a short poem about falling leaves",
+            "",
+            None,
+            "🙂" * 50,
+            "x" * 1_000_000,  # a pasted megabyte is cut, not a crash
+        ]
+    )
+    assert v[0] @ v[1] > v[0] @ v[2] and v[2] @ v[3] > v[2] @ v[1]
+    assert not v[4].any() and not v[5].any()
+    assert np.isfinite(v).all()
+    long = "word " * (MAX_TOKENS * 3)
+    assert np.array_equal(enc.encode([long])[0], enc.encode(["word " * MAX_TOKENS + "other text " * 100])[0])
+
+
+def test_rows_equal_model2vec_reference(enc: Encoder) -> None:
+    """A golden file of model2vec's own embeddings (made by tools/build_encoder.py's check): the shipped
+    encoder reproduces them."""
+    gold = np.load(ROOT / "tests" / "data" / "encoder_golden.npz")
+    texts = real_prompts(int(gold["n"]))
+    ours = enc.encode(texts)
+    cos = np.sum(ours[: len(gold["ref"])] * gold["ref"], axis=1)
+    assert cos.min() >= 0.999
+
+
+def test_cache_encodes_each_text_once_and_keeps_order(enc: Encoder) -> None:
+    con = db.connect(None)
+    texts = pl.DataFrame({"text": ["a poem", "sort a list", "a poem", None]})
+    keyed = cache.with_hashes(con, texts)
+    assert keyed["text_hash"][0] == hashlib.sha256(b"a poem").hexdigest()
+    assert keyed["text_hash"][3] == hashlib.sha256(b"").hexdigest()
+    assert cache.ensure(con, keyed, enc) == 3
+    assert cache.ensure(con, keyed, enc) == 0
+    assert con.sql("SELECT count(*) FROM embeddings").fetchall() == [(3,)]
+    got = cache.vectors(con, keyed["text_hash"][::-1], enc)
+    assert np.array_equal(got, enc.encode(["", "a poem", "sort a list", "a poem"]))
+    with pytest.raises(KeyError):
+        cache.vectors(con, ["0" * 64], enc)
+
+
+def test_cache_follows_scrub_and_prompt_batches(tmp_path: Path) -> None:
+    """The prompt of a battle is its user turns joined; a scrubbed (rewritten) prompt is a new row, the old
+    row stays (content-addressed) and nothing is encoded twice."""
+    from tests.conftest import run
+
+    data = tmp_path / "b.jsonl"
+    rows = [
+        {"model_a": "x", "model_b": "y", "winner": "model_a", "prompt": ["Call me at 555-123-4567", "thanks"]},
+        {"model_a": "x", "model_b": "y", "winner": "model_b", "prompt": "Write a poem"},
+        {"model_a": "y", "model_b": "x", "winner": "tie", "prompt": "Write a poem"},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ws = tmp_path / "ws"
+    assert run("init", str(ws)).returncode == 0
+    assert run("ingest", "-w", str(ws), "--source", "s", str(data)).returncode == 0
+    from arenavotes.workspace import Workspace
+
+    w = Workspace.open(ws)
+    with w.connect() as con:
+        keyed = pl.concat(list(cache.prompt_vectors(con, ["s"])))
+        assert sorted(keyed["text"].to_list()) == ["Call me at 555-123-4567\nthanks", "Write a poem", "Write a poem"]
+        assert con.sql("SELECT count(*) FROM embeddings").fetchall() == [(2,)]
+    assert run("scrub", "-w", str(ws), "--no-ner").returncode == 0
+    with w.connect() as con:
+        keyed = pl.concat(list(cache.prompt_vectors(con, ["s"])))
+        assert not any("555-123-4567" in t for t in keyed["text"].to_list())
+        assert con.sql("SELECT count(*) FROM embeddings").fetchall() == [(3,)]
+
+
+def test_read_only_connections_encode_in_memory(tmp_path: Path, enc: Encoder) -> None:
+    """A report over a read-only workspace (release --report) still gets vectors: cached ones are read, new
+    ones are encoded in memory, and nothing is written."""
+    path = tmp_path / "arena.duckdb"
+    con = db.connect(path)
+    cached = cache.with_hashes(con, pl.DataFrame({"text": ["a poem"]}))
+    cache.ensure(con, cached, enc)
+    con.close()
+    ro = db.connect(path, read_only=True)
+    assert not cache.writable(ro)
+    both = cache.with_hashes(ro, pl.DataFrame({"text": ["sort a list", "a poem"]}))
+    got = cache.vectors_for(ro, both, enc)
+    assert np.array_equal(got, enc.encode(["sort a list", "a poem"]))
+    assert ro.sql("SELECT count(*) FROM embeddings").fetchall() == [(1,)]
