@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from arenavotes.cli.base import cli
+from arenavotes.cli.p2l import p2l
 from arenavotes.cli.prepare import categorize, dedup, ingest, scrub
 from arenavotes.cli.queries import flags, formats, init, leaderboard, sql, status
 from arenavotes.cli.results import publish, rate, release, report
@@ -30,6 +31,7 @@ __all__ = [
     "init",
     "leaderboard",
     "main",
+    "p2l",
     "publish",
     "rate",
     "release",

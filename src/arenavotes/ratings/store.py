@@ -51,6 +51,10 @@ def _selection(
     return " AND ".join(where), args
 
 
+#: the public name of the battle selection ``rate`` uses (other stages pick the same battles)
+battle_selection = _selection
+
+
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any], categorical: Sequence[str] = ()) -> pl.DataFrame:
     """:func:`arenavotes.db.frame`, with a bad --since / --until as a user error."""
     try:

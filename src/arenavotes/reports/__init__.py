@@ -46,6 +46,8 @@ CAPTIONS = {
     "quality_pii": "PII spans replaced by the scrubber, by type.",
     "robust_board": "Campaign-robust rating minus plain rating per model, with the robust board's 95% interval "
     "around the plain rating (red: the plain rating lies outside it).",
+    "p2l_clusters": "Rating in each prompt cluster minus the overall rating (Elo points; clusters by k-means on "
+    "prompt embeddings, boards shrunk toward the overall board).",
 }
 
 
@@ -108,6 +110,9 @@ def gather(
         campaign = load_battles(con, sources, since=since, until=until, exclude_flags=kept, arena=arena).join(
             posteriors, on="battle_id", how="left"
         )
+    from arenavotes.p2l.store import load_prompt_set
+
+    prompts = load_prompt_set(con, sources, battles["battle_id"]) if battles.height else None
     st = settings.ratings
     return ReportInput(
         month or "all battles",
@@ -121,6 +126,7 @@ def gather(
         st.min_category_battles,
         st.style_reg,
         campaign,
+        prompts,
     ), note
 
 
@@ -253,7 +259,17 @@ def render(
             "weight": float(rb["campaign_weight"].sum() / 2),
             "max_diff": rb.select(pl.col("difference").abs().max()).item() or 0.0,
         }
+    clusters = None
+    if "p2l_clusters" in tables:
+        pc = tables["p2l_clusters"]
+        clusters = {
+            "rows": pc.to_dicts(),
+            "n": pc.height,
+            "min_tau": pc.select(pl.col("kendall_tau").min()).item(),
+            "prompts": int(pc["prompts"].sum()),
+        }
     ctx = {
+        "clusters": clusters,
         "robust": robust,
         "title": inp.title,
         "scope": ", ".join(sources),

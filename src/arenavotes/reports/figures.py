@@ -145,6 +145,27 @@ def rank_heatmap(t: pl.DataFrame, order: list[str]) -> plt.Figure:
     return fig
 
 
+def cluster_shift(t: pl.DataFrame, clusters: pl.DataFrame, order: list[str]) -> plt.Figure:
+    """Each leaderboard model's rating in each prompt cluster minus its overall rating, written in the cells
+    (columns: clusters, named by their keywords)."""
+    models = [m for m in order if m in set(t["model"])]
+    names = [f"{c}: {k}" if k else str(c) for c, k in clusters.select("cluster", "keywords").iter_rows()]
+    m = np.full((len(models), clusters.height), np.nan)
+    row = {x: i for i, x in enumerate(models)}
+    for c, model, d in t.select("cluster", "model", "difference").iter_rows():
+        if model in row:
+            m[row[model], c - 1] = d
+    lim = max(float(np.nanmax(np.abs(m))) if m.size else 1.0, 1.0)
+    fig, ax = plt.subplots(figsize=(0.9 * clusters.height + 3.5, 0.3 * len(models) + 2.2))
+    im = ax.imshow(m, cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
+    for i, j in zip(*np.nonzero(~np.isnan(m)), strict=True):
+        ax.text(j, i, f"{m[i, j]:+.0f}", ha="center", va="center", fontsize=6)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(len(models)), models, fontsize=7)
+    fig.colorbar(im, ax=ax, label="rating in cluster - overall (Elo points)", shrink=0.7)
+    return fig
+
+
 def coefficients(t: pl.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(5, 2.5))
     y = np.arange(t.height)
@@ -233,6 +254,11 @@ def draw_all(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
         ("style", "style", lambda: coefficients(tables["style"])),
         ("stability", "rank_spread", lambda: spread(tables["stability"])),
         ("robust_board", "robust_board", lambda: robust_shift(tables["robust_board"])),
+        (
+            "p2l_cluster_ratings",
+            "p2l_clusters",
+            lambda: cluster_shift(tables["p2l_cluster_ratings"], tables["p2l_clusters"], order),
+        ),
         (
             "quality_quarantine",
             "quality_quarantine",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -50,6 +51,9 @@ class ReportInput:
     #: battles with ``campaign_p`` (the campaign posterior of their voter), campaign flags not excluded;
     #: ``None`` when no campaign scan has run on these sources
     campaign: pl.DataFrame | None = None
+    #: the battles' prompts for the prompt-cluster boards: (battle_id, row) with the rows' vectors and texts;
+    #: ``None`` when the sources have no prompt text
+    prompts: tuple[pl.DataFrame, Any, list[str]] | None = None
 
 
 def report_boards(battles: pl.DataFrame, labels: pl.DataFrame, inp: ReportInput, *, main: bool = True) -> Boards:
@@ -182,9 +186,27 @@ def build_tables(inp: ReportInput) -> dict[str, pl.DataFrame]:
             RatingParams(ci="sandwich", ties=used.ties, bothbad=used.bothbad, alpha=used.alpha, reg=used.reg),
             seed=used.seed,
         )
+    if inp.prompts is not None:
+        clusters = _prompt_clusters(b, inp.prompts, board["model"].head(TOP).to_list(), used.seed)
+        if clusters is not None:
+            out["p2l_clusters"], out["p2l_cluster_ratings"] = clusters
     for name, frame in inp.quality.items():
         out[f"quality_{name}"] = frame
     return out
+
+
+def _prompt_clusters(
+    battles: pl.DataFrame, prompts: tuple[pl.DataFrame, Any, list[str]], models: list[str], seed: int
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The prompt-cluster boards (:func:`arenavotes.p2l.clusters.cluster_boards`) of the board's battles
+    that have prompts; None with fewer than two clusters' worth of distinct prompts."""
+    from arenavotes.p2l.clusters import MIN_CLUSTER_PROMPTS, cluster_boards
+
+    rows, vectors, texts = prompts
+    votes = battles.select("battle_id", "model_a", "model_b", "winner").join(rows, on="battle_id", how="inner")
+    if votes.height == 0 or votes["row"].n_unique() < 2 * MIN_CLUSTER_PROMPTS:
+        return None
+    return cluster_boards(votes.drop("battle_id"), vectors, texts, seed=seed, models=models)
 
 
 def _other_groups(boards: Boards) -> pl.DataFrame | None:

@@ -43,6 +43,7 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "report": ("ratings", "dedup"),
     "release": ("ratings", "dedup", "pii"),
     "publish": ("pii",),
+    "p2l": ("dedup",),
 }
 
 #: A callback for progress lines (the CLI prints them on stderr); stages never print.
