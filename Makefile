@@ -52,6 +52,10 @@ demo: $(STAMP)
 	$(BIN)/arenavotes formats --explain tests/data/outside/prd/experts_pairwise_human_preferences.jsonl --rows 3 \
 		--map model_a=answer_a_type --map model_b=answer_b_type --map prompt=question --map response_a=answer_a \
 		--map response_b=answer_b --map winner=overall_preference --winner-map -1=model_a,1=model_b
+	$(BIN)/arenavotes p2l -w $(DEMO) --source arena-2023 --limit 8 "Write a Python function that merges two sorted lists"
+	$(BIN)/arenavotes p2l -w $(DEMO) --source arena-2023 --prompts docs/examples/p2l_prompts.jsonl --compare vicuna-13b gpt-4
+	$(BIN)/arenavotes p2l -w $(DEMO) --source arena-2023 --prompts docs/examples/p2l_prompts.jsonl --route
+	$(BIN)/arenavotes p2l -w $(DEMO) --source arena-2023 --evaluate
 	$(BIN)/arenavotes report -w $(DEMO) 2023-06 --compare 2023-05 --source arena-2023
 	$(BIN)/arenavotes report -w $(DEMO) --source lmarena-140k
 	$(BIN)/arenavotes report -w $(DEMO) --source llmfao --out $(DEMO)/reports/llmfao
@@ -62,8 +66,8 @@ demo: $(STAMP)
 	$(BIN)/arenavotes status -w $(DEMO)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench analysis
-	$(BIN)/ruff format --check src tests bench analysis
+	$(BIN)/ruff check src tests bench analysis tools
+	$(BIN)/ruff format --check src tests bench analysis tools
 	$(BIN)/mypy src
 
 test: lint
@@ -78,6 +82,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/categories.py
 	$(BIN)/python bench/pii.py
 	$(BIN)/python bench/release.py
+	$(BIN)/python bench/p2l.py
 
 # peers with pinned, conflicting dependencies (arena-rank pins numpy and JAX) live in their own venv
 .venv-bench/.installed-stamp: pyproject.toml
