@@ -148,3 +148,20 @@ def test_read_only_connections_encode_in_memory(tmp_path: Path, enc: Encoder) ->
     got = cache.vectors_for(ro, both, enc)
     assert np.array_equal(got, enc.encode(["sort a list", "a poem"]))
     assert ro.sql("SELECT count(*) FROM embeddings").fetchall() == [(1,)]
+
+
+def test_embed_command_encodes_once_and_records_runs(tmp_path: Path) -> None:
+    from tests.conftest import run
+
+    ws = tmp_path / "ws"
+    assert run("init", str(ws)).returncode == 0
+    data = ROOT / "data" / "arena-conversations-100" / "conversations.jsonl.gz"
+    assert run("ingest", "-w", str(ws), "--source", "a100", str(data)).returncode == 0
+    first = run("embed", "-w", str(ws))
+    assert first.returncode == 0 and "100 encoded (local), 0 already cached" in first.stdout, first.stdout + first.stderr
+    second = run("embed", "-w", str(ws))
+    assert "0 encoded (local), 100 already cached" in second.stdout
+    r = run("sql", "-w", str(ws), "select rows_out from runs where stage = 'embed' order by started", "--format", "csv")
+    assert r.stdout.split() == ["rows_out", "100", "0"]
+    bad = run("embed", "-w", str(ws), "--engine", "spark")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

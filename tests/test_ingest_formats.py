@@ -169,7 +169,14 @@ def test_plain_prompt_columns_are_read_not_dropped(con, tmp_path: Path) -> None:
     reader's, which keeps them."""
     p = tmp_path / "votes.jsonl"
     rows = [
-        {"model_a": "x", "model_b": "y", "winner": "model_a", "prompt": "Sort a list", "response_a": "a", "response_b": "b"},
+        {
+            "model_a": "x",
+            "model_b": "y",
+            "winner": "model_a",
+            "prompt": "Sort a list",
+            "response_a": "a",
+            "response_b": "b",
+        },
         {"model_a": "y", "model_b": "x", "winner": "tie", "prompt": ["Hi", "Write a poem"]},
     ]
     p.write_text("".join(json.dumps(r) + "\n" for r in rows))

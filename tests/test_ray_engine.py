@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import DATA
 
@@ -47,3 +48,40 @@ def test_scrub_on_a_two_worker_ray_cluster_equals_the_local_engine(tmp_path: Pat
     assert {k: v for k, v in result.counts.items() if k != "seconds"} == {
         k: v for k, v in expected.counts.items() if k != "seconds"
     }
+
+
+def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_path: Path) -> None:
+    """``embed --engine ray``: parquet shards through Ray Data actors on a local two-worker cluster give the
+    local engine's vectors bit for bit; merging the same shards again adds nothing; no shard is left behind."""
+    from arenavotes.embeddings import cache
+    from arenavotes.embeddings.ray_engine import encode_on_ray, write_shards
+    from arenavotes.stages.embed import EmbedOptions, run_embed
+
+    base = Workspace.init(tmp_path / "base")
+    path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
+    stages.run_ingest(base, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
+    local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
+    on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
+    assert run_embed(local, EmbedOptions()).rows_out == 100
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        shards = tmp_path / "shards"
+        r = run_embed(on_ray, EmbedOptions(engine="ray", shards=shards))
+        assert r.rows_out == 100 and r.counts["engine"] == "ray"
+        assert not any(shards.rglob("*.parquet"))  # the shards hold prompt texts: removed after the merge
+        # merging the same output twice is idempotent
+        with on_ray.connect() as con:
+            todo = cache.with_hashes(con, pl.DataFrame({"text": ["one more prompt", "and another"]}))
+            write_shards(todo.to_arrow(), shards / "again", rows=1)
+            out = encode_on_ray(shards / "again", "minilm-static")
+            assert cache.merge_shards(con, out) == 2
+            assert cache.merge_shards(con, out) == 0
+            con.execute("DELETE FROM embeddings WHERE text_hash IN (SELECT unnest(?))", [todo["text_hash"].to_list()])
+    finally:
+        ray.shutdown()
+
+    def rows(ws: Workspace) -> list[tuple]:
+        with ws.connect(read_only=True) as con:
+            return con.sql("SELECT encoder, text_hash, vector FROM embeddings ORDER BY text_hash").fetchall()
+
+    assert rows(on_ray) == rows(local) and len(rows(local)) == 100

@@ -16,7 +16,7 @@ import click
 
 from arenavotes.cli.base import cli
 from arenavotes.cli.p2l import p2l
-from arenavotes.cli.prepare import categorize, dedup, ingest, scrub
+from arenavotes.cli.prepare import categorize, dedup, embed, ingest, scrub
 from arenavotes.cli.queries import flags, formats, init, leaderboard, sql, status
 from arenavotes.cli.results import publish, rate, release, report
 from arenavotes.errors import UserError
@@ -25,6 +25,7 @@ __all__ = [
     "categorize",
     "cli",
     "dedup",
+    "embed",
     "flags",
     "formats",
     "ingest",

@@ -215,3 +215,34 @@ def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str],
     from arenavotes.stages.categorize import CategorizeOptions, run_categorize
 
     echo_result(run_categorize(Workspace.open(workspace), CategorizeOptions(tuple(sources), tuple(labelers), judge)))
+
+
+@cli.command()
+@workspace_option
+@sources_option()
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: a local Ray).")
+@click.option(
+    "--shards",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="Where --engine ray writes its parquet shards: a folder every Ray worker can read (default: WORKSPACE/shards).",
+)
+def embed(workspace: Path, sources: Sequence[str], engine: str, ray_address: str | None, shards: Path | None) -> None:
+    """Encode every prompt into the workspace's embedding cache (offline encoder; optional: 'p2l' encodes
+    what is missing itself). Each distinct text is encoded once; --engine ray spreads it over a Ray cluster.
+
+    \b
+    Examples:
+      arenavotes embed -w myarena
+      arenavotes embed -w myarena --engine ray --ray-address ray://head:10001 --shards /shared/arenavotes
+    """
+    from arenavotes.stages.embed import EmbedOptions, run_embed
+
+    echo_result(
+        run_embed(
+            Workspace.open(workspace),
+            EmbedOptions(tuple(sources), engine, ray_address, shards),
+            echo=lambda s: click.echo(s, err=True),
+        )
+    )

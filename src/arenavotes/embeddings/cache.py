@@ -20,6 +20,7 @@ all read their vectors from here (:func:`prompt_vectors`), so a workspace encode
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -135,6 +136,53 @@ def vectors(
         raise KeyError(f"{want.height - got.num_rows} texts have no {enc.name} embedding yet")
     flat = got.column("vector").combine_chunks().flatten().to_numpy()
     return np.ascontiguousarray(flat, dtype=np.float32).reshape(want.height, enc.dims)
+
+
+def missing_prompts(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None, encoder: Encoder | None = None
+) -> tuple[pl.DataFrame, int, int]:
+    """(text_hash, text) of the distinct prompt texts of ``sources`` that have no vector for ``encoder`` yet
+    (in hash order), with the number of battles with prompts and of distinct prompts read."""
+    enc = encoder or Encoder.load()
+    parts, battles = [], 0
+    for batch in prompt_batches(con, sources):
+        battles += batch.height
+        keyed = with_hashes(con, batch).unique("text_hash", keep="first")
+        parts.append(keyed.select("text_hash", "text"))
+    if not parts:
+        return pl.DataFrame(schema={"text_hash": pl.String, "text": pl.String}), 0, 0
+    distinct = pl.concat(parts).unique("text_hash", keep="first").sort("text_hash")
+    register_arrow(con, "_emb_all", distinct.select("text_hash").to_arrow())
+    try:
+        have = {
+            h
+            for (h,) in con.execute(
+                "SELECT text_hash FROM embeddings WHERE encoder = ? AND text_hash IN (SELECT text_hash FROM _emb_all)",
+                [enc.name],
+            ).fetchall()
+        }
+    finally:
+        unregister_arrow(con, "_emb_all")
+    return distinct.filter(~pl.col("text_hash").is_in(sorted(have))), battles, distinct.height
+
+
+def merge_shards(con: duckdb.DuckDBPyConnection, folder: Path, encoder: Encoder | None = None) -> int:
+    """Insert the vectors of the parquet shards in ``folder`` (text_hash, vector) that the cache lacks;
+    returns how many rows were new. Idempotent: a shard merged twice adds nothing."""
+    enc = encoder or Encoder.load()
+    files = sorted(str(p) for p in folder.glob("*.parquet"))
+    if not files:
+        return 0
+    before = con.execute("SELECT count(*) FROM embeddings WHERE encoder = ?", [enc.name]).fetchall()[0][0]
+    with transaction(con):
+        con.execute(
+            "INSERT INTO embeddings SELECT ?, text_hash, vector FROM ("
+            "  SELECT text_hash, any_value(vector::FLOAT[]) AS vector FROM read_parquet(?) GROUP BY text_hash"
+            ") WHERE text_hash NOT IN (SELECT text_hash FROM embeddings WHERE encoder = ?) ORDER BY text_hash",
+            [enc.name, files, enc.name],
+        )
+    after = con.execute("SELECT count(*) FROM embeddings WHERE encoder = ?", [enc.name]).fetchall()[0][0]
+    return int(after - before)
 
 
 def prompt_vectors(

@@ -44,6 +44,7 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "release": ("ratings", "dedup", "pii"),
     "publish": ("pii",),
     "p2l": ("dedup",),
+    "embed": (),
 }
 
 #: A callback for progress lines (the CLI prints them on stderr); stages never print.
