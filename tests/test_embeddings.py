@@ -158,7 +158,9 @@ def test_embed_command_encodes_once_and_records_runs(tmp_path: Path) -> None:
     data = ROOT / "data" / "arena-conversations-100" / "conversations.jsonl.gz"
     assert run("ingest", "-w", str(ws), "--source", "a100", str(data)).returncode == 0
     first = run("embed", "-w", str(ws))
-    assert first.returncode == 0 and "100 encoded (local), 0 already cached" in first.stdout, first.stdout + first.stderr
+    assert first.returncode == 0 and "100 encoded (local), 0 already cached" in first.stdout, (
+        first.stdout + first.stderr
+    )
     second = run("embed", "-w", str(ws))
     assert "0 encoded (local), 100 already cached" in second.stdout
     r = run("sql", "-w", str(ws), "select rows_out from runs where stage = 'embed' order by started", "--format", "csv")
