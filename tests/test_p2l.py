@@ -346,3 +346,17 @@ def test_query_prompts_are_not_stored(topical_ws: Path) -> None:
     h = hashlib.sha256(secret.encode()).hexdigest()
     db_bytes = (topical_ws / "arena.duckdb").read_bytes()
     assert h.encode() not in db_bytes and b"Oyelaran" not in db_bytes
+
+
+def test_search_and_fits_do_not_depend_on_their_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arenavotes.p2l import fit
+
+    votes, vecs, prompts = _frame(topical_log(800, seed=8))
+    ix = index.build(votes, vecs, prompts, encoder="t", tune_it=False)
+    ix.k, ix.lam = 16, 10.0
+    want = index.predict(ix, vecs[:40], exclude=np.arange(40))
+    monkeypatch.setattr(index, "SEARCH_CELLS", 3 * ix.n_prompts)  # 3 queries a search chunk
+    monkeypatch.setattr(fit, "CHUNK_CELLS", 2 * len(ix.models) ** 2)  # 2 queries a stacked system
+    got = index.predict(ix, vecs[:40], exclude=np.arange(40))
+    assert np.array_equal(got[2], want[2]) and np.array_equal(got[3], want[3])
+    assert np.allclose(got[0], want[0], atol=1e-9) and np.allclose(got[1], want[1], atol=1e-9)

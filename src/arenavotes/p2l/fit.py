@@ -22,8 +22,10 @@ import numpy as np
 
 from arenavotes.ratings.bt import sigmoid
 
-#: queries solved in one stacked system (memory: chunk x models^2 doubles)
+#: queries solved in one stacked system at most (memory: chunk x models^2 doubles)
 CHUNK = 64
+#: doubles of one stacked system at most (fewer queries a chunk when there are many models: 300 models, 22)
+CHUNK_CELLS = 2_000_000
 #: the largest change of one strength in one Newton step (natural units)
 MAX_STEP = 2.0
 
@@ -53,9 +55,10 @@ def fit_queries(
         return delta, var
     order = np.argsort(q, kind="stable")
     q, i, j, w, n = q[order], i[order], j[order], w[order], n[order]
-    bounds = np.searchsorted(q, np.arange(0, n_queries + CHUNK, CHUNK))
-    for c, lo in enumerate(range(0, n_queries, CHUNK)):
-        hi = min(lo + CHUNK, n_queries)
+    chunk = max(1, min(CHUNK, CHUNK_CELLS // max(k * k, 1)))
+    bounds = np.searchsorted(q, np.arange(0, n_queries + chunk, chunk))
+    for c, lo in enumerate(range(0, n_queries, chunk)):
+        hi = min(lo + chunk, n_queries)
         s, e = bounds[c], bounds[c + 1]
         if s == e:
             continue

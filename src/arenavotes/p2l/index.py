@@ -38,6 +38,8 @@ K_GRID: tuple[int, ...] = (16, 64, 256, 1024)
 LAM_GRID: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
 #: prompts held out one at a time by :func:`tune`
 TUNE_PROMPTS = 1000
+#: query x prompt similarities computed at a time (float32)
+SEARCH_CELLS = 64_000_000
 #: a tiny ridge on the overall board: models whose every vote was a win still get a finite rating
 BOARD_RIDGE = 1e-4
 
@@ -151,10 +153,11 @@ def neighbours(
     sims = np.zeros((len(queries), max(kk, 0)), dtype=np.float32)
     if kk <= 0:
         return rows, sims
-    for lo in range(0, len(queries), 256):
-        s = queries[lo : lo + 256] @ ix.vectors.T
+    step = max(1, min(256, SEARCH_CELLS // max(p, 1)))  # similarities held at a time: ~256 MB at most
+    for lo in range(0, len(queries), step):
+        s = queries[lo : lo + step] @ ix.vectors.T
         if exclude is not None:
-            ex = exclude[lo : lo + 256]
+            ex = exclude[lo : lo + step]
             s[np.arange(len(s))[ex >= 0], ex[ex >= 0]] = -np.inf
         part = np.argpartition(-s, kk - 1, axis=1)[:, :kk] if kk < p else np.tile(np.arange(p), (len(s), 1))
         ps = np.take_along_axis(s, part, axis=1)
