@@ -34,8 +34,8 @@ from arenavotes.ratings.bt import fit_logit, sigmoid
 VERSION = 1
 #: neighbourhood sizes and prior precisions tried by :func:`tune` (natural units: lam = 1 is a prior sd of
 #: 174 Elo points, lam = 100 of 17)
-K_GRID: tuple[int, ...] = (16, 64, 256, 1024)
-LAM_GRID: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
+K_GRID: tuple[int, ...] = (16, 64, 256, 1024, 4096)
+LAM_GRID: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 #: prompts held out one at a time by :func:`tune`
 TUNE_PROMPTS = 1000
 #: query x prompt similarities computed at a time (float32)
