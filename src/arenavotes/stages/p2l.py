@@ -10,13 +10,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from arenavotes.stages.base import Echo, StageResult, exclusion_policy, recorded, settings_hash
 from arenavotes.workspace import Workspace
+
+if TYPE_CHECKING:
+    from arenavotes.p2l.index import Index
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +39,7 @@ class P2LOptions:
 class Built:
     """A loaded index with its prompts (row, text_hash, battle_id), scope and whether this call built it."""
 
-    index: Any
+    index: Index
     prompts: pl.DataFrame
     scope: str
     result: StageResult | None
@@ -125,7 +128,7 @@ def score(
     return theta, var, votes, near
 
 
-def board_variance(ix: Any) -> np.ndarray:
+def board_variance(ix: Index) -> np.ndarray:
     """The overall board's variances (natural units^2): the diagonal of the inverse Fisher information of
     all the index's votes (mean-zero gauge)."""
     from arenavotes.ratings.bt import pinv_sum_zero, sigmoid
