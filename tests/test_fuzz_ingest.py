@@ -14,11 +14,13 @@ suite; ``ARENAVOTES_FUZZ_EXAMPLES=850`` runs them (5,100 files, ~70,000 malforme
 
 from __future__ import annotations
 
+import atexit
 import csv
 import gzip
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -51,6 +53,7 @@ SETTINGS = settings(
 
 _CON = None
 _DIR = Path(tempfile.mkdtemp(prefix="arenavotes-fuzz-"))
+atexit.register(shutil.rmtree, _DIR, ignore_errors=True)  # the fuzzed files are not left in /tmp
 
 
 def _con():
