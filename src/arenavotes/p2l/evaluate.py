@@ -89,7 +89,7 @@ def evaluate(
         theta_p2l, _, _, _ = predict(ix, vectors[test])
         thetas = {"board": np.tile(ix.theta0, (len(test), 1)), "p2l": theta_p2l}
         if "category" in methods and labels is not None:
-            thetas["category"] = _category_thetas(ix, tv, train, test, labels)
+            thetas["category"] = _category_thetas(ix, tv, train, test, labels, p)
         for m, th in thetas.items():
             pr = np.clip(sigmoid(th[local, i] - th[local, j]), 1e-12, 1 - 1e-12)
             ll = -(y * np.log(pr) + (1 - y) * np.log(1 - pr))
@@ -127,39 +127,45 @@ CATEGORY_PRIOR = 1.0
 
 
 def _category_thetas(
-    ix: Any, train_votes: pl.DataFrame, train: np.ndarray, test: np.ndarray, labels: pl.DataFrame
+    ix: Any, train_votes: pl.DataFrame, train: np.ndarray, test: np.ndarray, labels: pl.DataFrame, n_prompts: int
 ) -> np.ndarray:
     """Each held-out prompt's strengths under the board of its smallest category with training votes
     (categories with fewer than 2 training prompts are not used), else the overall board. A category board is
-    the category's Bradley-Terry fit with a weak prior toward the overall board (:data:`CATEGORY_PRIOR`)."""
+    the category's Bradley-Terry fit with a weak prior toward the overall board (:data:`CATEGORY_PRIOR`); all
+    categories are fitted together, one stacked query each."""
     from arenavotes.p2l.fit import fit_queries
 
-    remap = np.full(max(int(train.max()), int(test.max())) + 1, -1, dtype=np.int64)
-    remap[train] = np.arange(len(train))
-    lab = labels.filter(pl.col("row").is_in(train.tolist())).with_columns(
-        row=pl.Series(remap[labels.filter(pl.col("row").is_in(train.tolist()))["row"].to_numpy()], dtype=pl.Int64)
+    lab = _fold_votes(labels, train, n_prompts)  # training prompts' labels, in train_votes' row numbers
+    sizes = lab.group_by("category").len().filter(pl.col("len") >= 2).sort("category").with_row_index("q")
+    summed = (
+        pair_counts(train_votes, ix.models)
+        .join(lab.join(sizes.select("category", "q"), on="category"), on="row")
+        .group_by("q", "i", "j")
+        .agg(pl.col("w", "n").sum())
+        .sort("q", "i", "j")
     )
-    sizes = lab.group_by("category").len().filter(pl.col("len") >= 2)
-    counts = pair_counts(train_votes, ix.models)
-    boards: dict[str, np.ndarray] = {}
-    for cat in sizes.sort("category")["category"].to_list():
-        rows = lab.filter(pl.col("category") == cat)["row"]
-        sub = counts.filter(pl.col("row").is_in(rows.to_list())).group_by("i", "j").agg(pl.col("w", "n").sum())
-        if sub.height:
-            i, j = sub["i"].to_numpy(), sub["j"].to_numpy()
-            q = np.zeros(len(i), dtype=np.int64)
-            d, _ = fit_queries(ix.theta0, q, i, j, sub["w"].to_numpy(), sub["n"].to_numpy(), 1, CATEGORY_PRIOR)
-            boards[cat] = ix.theta0 + d[0]
-    size = dict(sizes.iter_rows())
-    test_labels = labels.filter(pl.col("row").is_in(test.tolist()))
+    q = summed["q"].cast(pl.Int64).to_numpy()
+    d, _ = fit_queries(
+        ix.theta0,
+        q,
+        summed["i"].to_numpy(),
+        summed["j"].to_numpy(),
+        summed["w"].to_numpy(),
+        summed["n"].to_numpy(),
+        sizes.height,
+        CATEGORY_PRIOR,
+    )
+    fitted = sizes.filter(pl.col("q").is_in(np.unique(q).tolist()))  # categories with training votes
+    best = (
+        labels.filter(pl.col("row").is_in(test.tolist()))
+        .join(fitted, on="category")
+        .sort("len", "category")
+        .group_by("row", maintain_order=True)
+        .first()
+    )
     out = np.tile(ix.theta0, (len(test), 1))
-    best: dict[int, tuple[int, str]] = {}
-    for row, cat in test_labels.iter_rows():
-        if cat in boards and (row not in best or (size[cat], cat) < best[row]):
-            best[row] = (size[cat], cat)
-    pos = {int(t): n for n, t in enumerate(test)}
-    for row, (_, cat) in best.items():
-        out[pos[row]] = boards[cat]
+    pos = np.searchsorted(test, best["row"].to_numpy())
+    out[pos] = ix.theta0[None, :] + d[best["q"].cast(pl.Int64).to_numpy()]
     return out
 
 
