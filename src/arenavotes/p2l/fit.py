@@ -82,23 +82,25 @@ def _solve_chunk(
     k = len(theta0)
     delta = np.zeros((m, k))
     qi, qj = q * k + i, q * k + j
-    cell_ii, cell_jj = q * k * k + i * k + i, q * k * k + j * k + j
-    cell_ij, cell_ji = q * k * k + i * k + j, q * k * k + j * k + i
+    cells = (q * k * k + i * k + i, q * k * k + j * k + j, q * k * k + i * k + j, q * k * k + j * k + i)
     eye = np.eye(k)[None, :, :] * lam
+
+    def probabilities() -> np.ndarray:
+        flat = delta.reshape(-1)
+        return sigmoid(theta0[i] + flat[qi] - theta0[j] - flat[qj])
+
+    def hessian(p: np.ndarray) -> np.ndarray:
+        """The stacked (m x k x k) Hessians of the negative log-posterior at ``delta``."""
+        h = n * p * (1 - p)
+        ii, jj, ij, ji = (np.bincount(c, h, m * k * k) for c in cells)
+        return (ii + jj - ij - ji).reshape(m, k, k) + eye
+
     scale = max(float(n.max()), 1.0)
     for _ in range(max_iter):
-        flat = delta.reshape(-1)
-        p = sigmoid(theta0[i] + flat[qi] - theta0[j] - flat[qj])
+        p = probabilities()
         r = w - n * p
         g = (np.bincount(qi, r, m * k) - np.bincount(qj, r, m * k)).reshape(m, k) - lam * delta
-        h = n * p * (1 - p)
-        hess = (
-            np.bincount(cell_ii, h, m * k * k)
-            + np.bincount(cell_jj, h, m * k * k)
-            - np.bincount(cell_ij, h, m * k * k)
-            - np.bincount(cell_ji, h, m * k * k)
-        ).reshape(m, k, k) + eye
-        step = np.linalg.solve(hess, g[:, :, None])[:, :, 0]
+        step = np.linalg.solve(hessian(p), g[:, :, None])[:, :, 0]
         # at most MAX_STEP per strength and step: a far-off start (one model sweeping a small neighbourhood)
         # cannot overshoot; near the optimum the steps are whole Newton steps
         big = np.max(np.abs(step), axis=1, keepdims=True)
@@ -106,14 +108,5 @@ def _solve_chunk(
         delta = delta + step
         if np.max(np.abs(step)) <= tol * scale:
             break
-    flat = delta.reshape(-1)
-    p = sigmoid(theta0[i] + flat[qi] - theta0[j] - flat[qj])
-    h = n * p * (1 - p)
-    hess = (
-        np.bincount(cell_ii, h, m * k * k)
-        + np.bincount(cell_jj, h, m * k * k)
-        - np.bincount(cell_ij, h, m * k * k)
-        - np.bincount(cell_ji, h, m * k * k)
-    ).reshape(m, k, k) + eye
-    var = np.diagonal(np.linalg.inv(hess), axis1=1, axis2=2).copy()
+    var = np.diagonal(np.linalg.inv(hessian(probabilities())), axis1=1, axis2=2).copy()
     return delta, var

@@ -131,19 +131,14 @@ def score(
 def board_variance(ix: Index) -> np.ndarray:
     """The overall board's variances (natural units^2): the diagonal of the inverse Fisher information of
     all the index's votes (mean-zero gauge)."""
-    from arenavotes.ratings.bt import pinv_sum_zero, sigmoid
+    from arenavotes.ratings.bt import hessian, pinv_sum_zero, sigmoid
 
     k = len(ix.models)
     tot = np.asarray(ix.cells.sum(axis=0)).reshape(-1)
     cells = np.flatnonzero(tot.real > 0)
     i, j, n = cells // k, cells % k, tot.real[cells]
     p = sigmoid(ix.theta0[i] - ix.theta0[j])
-    h = n * p * (1 - p)
-    hess = np.zeros((k, k))
-    np.add.at(hess, (i, i), h)
-    np.add.at(hess, (j, j), h)
-    np.add.at(hess, (i, j), -h)
-    np.add.at(hess, (j, i), -h)
+    hess = hessian(i, j, n * p * (1 - p), k)
     return np.diag(pinv_sum_zero(hess)).copy()
 
 
