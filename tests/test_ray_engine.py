@@ -72,7 +72,6 @@ def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_p
     finally:
         ray.shutdown()
     # merging the same output twice is idempotent (the merge is DuckDB's: no Ray needed to check it)
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from arenavotes.embeddings.encoder import Encoder
@@ -83,10 +82,7 @@ def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_p
     with on_ray.connect() as con:
         todo = cache.with_hashes(con, pl.DataFrame({"text": ["one more prompt", "and another"]}))
         vecs = enc.encode(todo["text"].to_list())
-        flat = pa.array(vecs.reshape(-1), pa.float32())
-        table = pa.table(
-            {"text_hash": todo["text_hash"].to_arrow(), "vector": pa.FixedSizeListArray.from_arrays(flat, enc.dims)}
-        )
+        table = cache.vector_table(todo["text_hash"].to_arrow(), vecs)
         pq.write_table(table, out / "part-0.parquet")
         pq.write_table(table, out / "part-1.parquet")  # the same rows twice, as a retried Ray task may write
         assert cache.merge_shards(con, out) == 2

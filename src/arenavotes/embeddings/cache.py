@@ -41,6 +41,28 @@ def with_hashes(con: duckdb.DuckDBPyConnection, texts: pl.DataFrame, column: str
     return texts.with_columns(text_hash=pl.Series(hashes.to_pylist() if len(hashes) == 0 else hashes, dtype=pl.String))
 
 
+def cached(con: duckdb.DuckDBPyConnection, hashes: pl.Series, encoder: Encoder) -> set[str]:
+    """The hashes among ``hashes`` that ``embeddings`` holds a vector of for ``encoder``."""
+    register_arrow(con, "_emb_hashes", pl.DataFrame({"text_hash": hashes.unique()}).to_arrow())
+    try:
+        return {
+            h
+            for (h,) in con.execute(
+                "SELECT text_hash FROM embeddings WHERE encoder = ? AND text_hash IN (SELECT text_hash FROM _emb_hashes)",
+                [encoder.name],
+            ).fetchall()
+        }
+    finally:
+        unregister_arrow(con, "_emb_hashes")
+
+
+def vector_table(hashes: pa.Array | pa.ChunkedArray, vectors: np.ndarray) -> pa.Table:
+    """(text_hash, vector) rows, the vector as a fixed-size list of float32: what the cache stores and the
+    Ray engine's shards carry."""
+    flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1), pa.float32())
+    return pa.table({"text_hash": hashes, "vector": pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1])})
+
+
 def ensure(
     con: duckdb.DuckDBPyConnection, texts: pl.DataFrame, encoder: Encoder | None = None, column: str = "text"
 ) -> int:
@@ -48,26 +70,10 @@ def ensure(
     for ``encoder`` and insert them; returns how many were encoded. Each distinct hash is encoded once."""
     enc = encoder or Encoder.load()
     distinct = texts.select(column, "text_hash").unique("text_hash", keep="first", maintain_order=True)
-    register_arrow(con, "_emb_new", distinct.select("text_hash").to_arrow())
-    try:
-        missing = {
-            h
-            for (h,) in con.execute(
-                "SELECT text_hash FROM _emb_new EXCEPT SELECT text_hash FROM embeddings WHERE encoder = ?", [enc.name]
-            ).fetchall()
-        }
-    finally:
-        unregister_arrow(con, "_emb_new")
-    if not missing:
+    todo = distinct.filter(~pl.col("text_hash").is_in(sorted(cached(con, distinct["text_hash"], enc))))
+    if todo.height == 0:
         return 0
-    todo = distinct.filter(pl.col("text_hash").is_in(sorted(missing)))
-    vecs = enc.encode(todo[column].fill_null("").to_list())
-    table = pa.table(
-        {
-            "text_hash": todo["text_hash"].to_arrow(),
-            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vecs.reshape(-1), pa.float32()), enc.dims),
-        }
-    )
+    table = vector_table(todo["text_hash"].to_arrow(), enc.encode(todo[column].fill_null("").to_list()))
     register_arrow(con, "_emb_rows", table)
     try:
         with transaction(con):
@@ -96,23 +102,13 @@ def vectors_for(
     if writable(con):
         ensure(con, texts, enc, column)
         return vectors(con, texts["text_hash"], enc)
-    register_arrow(con, "_emb_have", texts.select("text_hash").unique().to_arrow())
-    try:
-        have = {
-            h
-            for (h,) in con.execute(
-                "SELECT text_hash FROM embeddings WHERE encoder = ? AND text_hash IN (SELECT text_hash FROM _emb_have)",
-                [enc.name],
-            ).fetchall()
-        }
-    finally:
-        unregister_arrow(con, "_emb_have")
+    have = cached(con, texts["text_hash"], enc)
     out = np.zeros((texts.height, enc.dims), dtype=np.float32)
-    cached = texts["text_hash"].is_in(sorted(have)).to_numpy()
-    if cached.any():
-        out[cached] = vectors(con, texts.filter(pl.Series(cached))["text_hash"], enc)
-    if (~cached).any():
-        out[~cached] = enc.encode(texts.filter(pl.Series(~cached))[column].fill_null("").to_list())
+    known = texts["text_hash"].is_in(sorted(have)).to_numpy()
+    if known.any():
+        out[known] = vectors(con, texts.filter(pl.Series(known))["text_hash"], enc)
+    if (~known).any():
+        out[~known] = enc.encode(texts.filter(pl.Series(~known))[column].fill_null("").to_list())
     return out
 
 
@@ -152,17 +148,7 @@ def missing_prompts(
     if not parts:
         return pl.DataFrame(schema={"text_hash": pl.String, "text": pl.String}), 0, 0
     distinct = pl.concat(parts).unique("text_hash", keep="first").sort("text_hash")
-    register_arrow(con, "_emb_all", distinct.select("text_hash").to_arrow())
-    try:
-        have = {
-            h
-            for (h,) in con.execute(
-                "SELECT text_hash FROM embeddings WHERE encoder = ? AND text_hash IN (SELECT text_hash FROM _emb_all)",
-                [enc.name],
-            ).fetchall()
-        }
-    finally:
-        unregister_arrow(con, "_emb_all")
+    have = cached(con, distinct["text_hash"], enc)
     return distinct.filter(~pl.col("text_hash").is_in(sorted(have))), battles, distinct.height
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from arenavotes.embeddings.cache import vector_table
+
 #: texts per input shard (a Ray Data block each)
 SHARD_ROWS = 20_000
 #: texts per encoder call inside an actor
@@ -44,15 +46,7 @@ class _EncodeBatch:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         texts = [t if t is not None else "" for t in batch.column("text").to_pylist()]
-        vecs = self.encoder.encode(texts)
-        return pa.table(
-            {
-                "text_hash": batch.column("text_hash"),
-                "vector": pa.FixedSizeListArray.from_arrays(
-                    pa.array(vecs.reshape(-1), pa.float32()), self.encoder.dims
-                ),
-            }
-        )
+        return vector_table(batch.column("text_hash"), self.encoder.encode(texts))
 
 
 def encode_on_ray(folder: Path, encoder_name: str, address: str | None = None) -> Path:
