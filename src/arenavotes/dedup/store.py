@@ -16,8 +16,6 @@ import polars as pl
 from arenavotes.db import frame, id_batches, prompt_batches, register_arrow, transaction, unregister_arrow
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
-__all__ = ["prompt_batches"]  # read here by the dedup stage; it lives in arenavotes.db (the embeddings read it too)
-
 #: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
 BATCH = 20_000
 

@@ -21,6 +21,7 @@ class DedupOptions:
 
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
+    from arenavotes.db import prompt_batches
     from arenavotes.dedup import detect, repeats
     from arenavotes.dedup.store import (
         DuckTexts,
@@ -28,7 +29,6 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         flag_counts,
         load_battles,
         load_repeat_battles,
-        prompt_batches,
         replace_flags,
     )
     from arenavotes.sources import resolve_sources
