@@ -88,9 +88,14 @@ class Encoder:
 
 @functools.cache
 def _load(name: str) -> Encoder:
+    return from_folder(data_dir(name))
+
+
+def from_folder(folder: Path) -> Encoder:
+    """An encoder laid out as the shipped one (encoder.json, tokenizer.json, vectors.npz): for builds and
+    experiments (``tools/``); the package itself only loads what it ships, by name."""
     from tokenizers import Tokenizer
 
-    folder = data_dir(name)
     meta = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.no_truncation()

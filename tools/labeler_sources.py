@@ -1,0 +1,241 @@
+"""The public prompt sets the learned category labeler is trained on, and how each maps to categories.
+
+Every file is read as published; ``labeler_sources.tsv`` (beside this script) gives its origin
+(repository @ commit : path) and sha256, and :func:`load_sources` refuses a file whose hash differs.
+Licences: all permissive (MIT, Apache-2.0, CC-BY-4.0, ODC-By). CodeAlpaca (CC BY-NC) and KoMT-Bench
+(LGPL-3.0) were found but are not used. Arena-Hard v2.0 is never read.
+
+A label is True, False or None (unknown: the row does not train that category). Rows that are
+translations or variants of one item share a ``group``, so cross-validation never tests a prompt on a
+model that saw its translation.
+
+``arena2023_labels.csv`` holds our own labels of the 1,135 real arena-2023 prompts (shipped in
+``data/arena-battles-2023-text``), made by reading each prompt against LMArena's category definitions.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+HERE = Path(__file__).resolve().parent
+CATEGORIES = ("coding", "math", "creative_writing", "instruction_following")
+
+# A creative form in an English prompt (used only to label the English item of a parallel set, whose
+# translations then share the label; never used at run time).
+_CREATIVE = re.compile(
+    r"(?i)\b(poem|poetry|haiku|sonnet|limerick|lyrics|song|rap|ballad|story|stories|fairy ?tale|fable|"
+    r"screenplay|script for|play script|riddle|joke|limerick|rhyme|rhyming|fiction|narrative|tale|"
+    r"diary entry|dialogue between|roleplay|role-play|pretend (?:you|to be))\b"
+)
+
+Row = dict[str, object]
+
+
+def _row(text: str, source: str, group: str, **labels: bool | None) -> Row:
+    out: Row = {"text": text, "source": source, "group": group}
+    for c in CATEGORIES:
+        out[c] = labels.get(c)
+    return out
+
+
+def _only(cat: str | None, unknown: tuple[str, ...] = ()) -> dict[str, bool | None]:
+    """``cat`` True, the other categories False (except ``unknown`` ones)."""
+    return {c: (c == cat) if c not in unknown else None for c in CATEGORIES}
+
+
+def _jsonl(path: Path) -> list[dict]:
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    out = []
+    for line in raw.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # one malformed line in Marco-Bench-MIF zh_local, left out
+    return out
+
+
+def _mt_bench(path: Path, source: str, vicuna: bool = False) -> list[Row]:
+    """MT-Bench / Vicuna-bench shape: coding -> coding, math -> math, roleplay -> creative writing, writing
+    -> creative if the English-style prompt names a creative form (else unknown), the rest negative.
+    Only the first turn; instruction following unknown (many first turns carry format asks)."""
+    rows = []
+    for r in _jsonl(path):
+        text = r["turns"][0]
+        cat = str(r.get("category", "")).lower()
+        qid = str(r["question_id"]).split("_")[0]
+        group = f"{'vicuna' if vicuna else 'mtbench'}:{qid}"
+        if cat in ("coding", "math"):
+            labels = _only(cat, ("instruction_following",))
+        elif cat in ("roleplay", "roluri"):
+            labels = _only("creative_writing", ("instruction_following",))
+        elif cat in ("writing", "scris"):
+            labels = _only(None, ("creative_writing", "instruction_following"))
+        elif cat == "fermi":
+            labels = _only(None, ("math", "instruction_following"))
+        elif cat == "extraction":
+            labels = _only(None, ("instruction_following",))
+        else:  # reasoning, stem, humanities; generic, knowledge, common-sense, counterfactual: plain questions
+            labels = _only(None)
+        rows.append(_row(text, source, group, **labels))
+    return rows
+
+
+def _ifeval(path: Path, source: str, creative_keys: set[int] | None) -> list[Row]:
+    """IFEval-style prompts: instruction following; creative writing where the English item names a
+    creative form (``creative_keys``) or unknown for items with no English parallel."""
+    rows = []
+    for r in _jsonl(path):
+        key = int(r["key"])
+        cw: bool | None = None if creative_keys is None else key in creative_keys
+        labels = {"coding": None, "math": False, "creative_writing": cw, "instruction_following": True}
+        rows.append(
+            _row(r["prompt"], source, f"ifeval:{key}" if creative_keys is not None else f"{source}:{key}", **labels)
+        )
+    return rows
+
+
+def load_rows(root: Path) -> list[Row]:
+    rows: list[Row] = []
+    # math: word problems in many languages (the same problem across languages shares a group)
+    for f in sorted((root / "mgsm").glob("mgsm__mgsm_*.tsv")):
+        for i, line in enumerate(f.read_text(encoding="utf-8").splitlines()):
+            rows.append(_row(line.split("\t")[0], "mgsm", f"mgsm:{i}", **_only("math")))
+    for f in sorted((root / "msvamp").glob("*test_*.json")):
+        for i, r in enumerate(_jsonl(f)[:300]):
+            rows.append(_row(r["m_query"], "msvamp", f"msvamp:{i}", **_only("math")))
+    for i, r in enumerate(_jsonl(root / "gsm8k/grade_school_math__data__test.jsonl")):
+        rows.append(_row(r["question"], "gsm8k", f"gsm8k:{i}", **_only("math")))
+    # coding: function stubs with docstrings in 23 languages, and task descriptions
+    code = _only("coding", ("math",))
+    for r in _jsonl(root / "humaneval/data__HumanEval.jsonl.gz"):
+        rows.append(_row(r["prompt"], "humaneval", f"he:{r['task_id'].split('/')[1]}", **code))
+    for f in sorted((root / "humaneval-xl").glob("data__python__*.jsonl")):
+        for r in _jsonl(f):
+            rows.append(_row(r["prompt"], "humaneval-xl", f"hexl:{r['task_id'].split('/')[-1]}", **code))
+    for r in _jsonl(root / "kr-humaneval/data__v1__KR_HumanEval.jsonl"):
+        rows.append(_row(r["prompt"], "kr-humaneval", f"he:{r['task_id'].split('/')[1]}", **code))
+    for r in _jsonl(root / "mbpp/data__mbpp.jsonl"):
+        rows.append(_row(r["text"], "mbpp", f"mbpp:{r['task_id']}", **code))
+    # instruction following (+ creative writing where the English item is creative)
+    english = _jsonl(root / "marco-bench-mif/Marco-Bench-MIF__en.jsonl")
+    creative = {int(r["key"]) for r in english if _CREATIVE.search(r["prompt"])}
+    for f in sorted((root / "marco-bench-mif").glob("Marco-Bench-MIF__*.jsonl")):
+        rows += _ifeval(f, "marco-bench-mif", creative)
+    rows += _ifeval(root / "m-ifeval/data__en_input_data.jsonl", "m-ifeval", creative)
+    for lang in ("es", "fr", "ja"):
+        rows += _ifeval(root / f"m-ifeval/data__{lang}_input_data.jsonl", f"m-ifeval-{lang}", None)
+    # general chat benchmarks in several languages
+    rows += _mt_bench(root / "mt-bench-en/fastchat__llm_judge__data__mt_bench__question.jsonl", "mt-bench")
+    for f in sorted((root / "mt-bench-x").glob("*question.jsonl")):
+        rows += _mt_bench(f, "mt-bench-x")
+    rows += _mt_bench(root / "mt-bench-pl/fastchat__llm_judge__data__mt_bench__question.jsonl", "mt-bench-pl")
+    rows += _mt_bench(root / "mt-bench-ro/fastchat__llm_judge__data__mt_bench_ro__question.jsonl", "mt-bench-ro")
+    rows += _mt_bench(root / "mt-bench-sv/fastchat__llm_judge__data__mt_bench__question.jsonl", "mt-bench-sv")
+    rows += _mt_bench(
+        root / "flexeval-ja-bench/flexeval__core__chat_dataset__chatbot_bench_datasets__mt-ja.jsonl", "mt-bench-ja"
+    )
+    for path, name in [
+        (root / "vicuna-bench-en/fastchat__llm_judge__data__vicuna_bench__question.jsonl", "vicuna-bench"),
+        (root / "mt-bench-sv/fastchat__llm_judge__data__vicuna_bench__question.jsonl", "vicuna-bench-sv"),
+        (
+            root / "flexeval-ja-bench/flexeval__core__chat_dataset__chatbot_bench_datasets__vicuna-ja.jsonl",
+            "vicuna-bench-ja",
+        ),
+    ]:
+        rows += _mt_bench(path, name, vicuna=True)
+    for r in _jsonl(root / "mt-bench-ro/fastchat__llm_judge__data__cultura_bench_ro__question.jsonl"):
+        cat = r["category"]
+        labels = (
+            _only("creative_writing", ("instruction_following",))
+            if cat == "Roluri"
+            else _only(
+                None, ("creative_writing", "instruction_following") if cat == "Scris" else ("instruction_following",)
+            )
+        )
+        rows.append(_row(r["turns"][0], "cultura-bench-ro", f"cultura:{r['question_id']}", **labels))
+    for r in _jsonl(
+        root / "flexeval-ja-bench/flexeval__core__chat_dataset__chatbot_bench_datasets__rakuda-v2-ja.jsonl"
+    ):
+        rows.append(_row(r["turns"][0], "rakuda-ja", f"rakuda:{r['question_id']}", **_only(None)))
+    # general chat in 12 languages (5 prompts each: a harmful request, a greeting, advice, a role-play, "who
+    # are you"): negatives, the role-play unknown for creative writing
+    for i, text in enumerate(_jsonl(root / "oasst-eval-prompts/model_eval__manual__data__multilingual-60.jsonl")):
+        labels = _only(None, ("creative_writing",) if i % 5 == 3 else ())
+        rows.append(_row(str(text), "oasst-multilingual", f"oasst:{i % 5}", **labels))
+    # Chinese: BELLE's evaluation prompts by class
+    for i, r in enumerate(_jsonl(root / "belle-eval/eval__eval_set.json")):
+        cls = r["class"]
+        if cls == "code":
+            labels = _only("coding", ("math", "instruction_following"))
+        elif cls == "math":
+            labels = _only("math", ("instruction_following",))
+        elif cls == "generation":
+            labels = _only(None, ("creative_writing", "instruction_following"))
+        elif cls in ("open qa", "brainstorming", "closed qa"):
+            labels = _only(None)
+        else:
+            labels = _only(None, ("instruction_following",))
+        rows.append(_row(r["question"], "belle-eval", f"belle:{i}", **labels))
+    # creative writing prompts
+    eq = json.loads((root / "eqbench-creative/data__creative_writing_prompts.json").read_text(encoding="utf-8"))
+    for k, v in sorted(eq.items()):
+        text = v["writing_prompt"].replace("<SEED>", "").strip()
+        rows.append(_row(text, "eqbench-creative", f"eq:{k}", **_only("creative_writing", ("instruction_following",))))
+    # real arena prompts, labelled by us against LMArena's definitions
+    labelled = HERE / "arena2023_labels.csv"
+    if labelled.exists():
+        rows += _arena2023(root, labelled)
+    return rows
+
+
+def _arena2023(root: Path, labels_file: Path) -> list[Row]:
+    prompts = {}
+    src = HERE.parent / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz"
+    for r in _jsonl(src):
+        prompts[r["question_id"]] = "\n".join(r["turns"])
+    rows = []
+    with labels_file.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            text = prompts[r["question_id"]]
+            labels = {c: {"1": True, "0": False}.get(r[c]) for c in CATEGORIES}
+            rows.append(_row(text, "arena-2023", f"arena:{_h(text)}", **labels))
+    return rows
+
+
+def _h(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def check_hashes(root: Path) -> list[dict[str, str]]:
+    """Each file's manifest row; raises if a file the loader reads is missing or differs."""
+    out = []
+    for line in (HERE / "labeler_sources.tsv").read_text(encoding="utf-8").splitlines():
+        name, saved, repo, commit, path, digest = line.split("\t")
+        f = root / name / saved
+        if not f.exists():
+            continue
+        got = hashlib.sha256(f.read_bytes()).hexdigest()
+        if got != digest:
+            raise SystemExit(f"{f}: sha256 {got} differs from the manifest's {digest} ({repo}@{commit}:{path})")
+        out.append({"source": name, "origin": f"{repo}@{commit[:12]}:{path}", "sha256": digest})
+    return out
+
+
+def load_sources(root: Path) -> tuple[pl.DataFrame, list[dict[str, str]]]:
+    manifest = check_hashes(root)
+    rows = load_rows(root)
+    schema = {"text": pl.String, "source": pl.String, "group": pl.String, **{c: pl.Boolean for c in CATEGORIES}}
+    df = pl.DataFrame(rows, schema=schema, orient="row")
+    df = df.filter(pl.col("text").str.strip_chars().str.len_chars() > 0)
+    # one row per distinct text (the same prompt in two sources keeps its first labels)
+    df = df.unique("text", keep="first", maintain_order=True)
+    return df, manifest
