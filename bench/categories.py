@@ -20,7 +20,9 @@ import polars as pl
 
 from arenavotes.categories import deterministic as det
 from arenavotes.categories import label
+from arenavotes.categories.learned import LearnedLabeler
 from arenavotes.categories.rules import label_rules
+from arenavotes.embeddings.encoder import Encoder
 from arenavotes.ingest.style import token_counts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,8 +82,9 @@ def main() -> None:
     )
     out = label(p, messages, answers)
 
-    def pred(category: str) -> list[bool]:
-        d = dict(out.filter(pl.col("category") == category).select("battle_id", "value").iter_rows())
+    def pred(category: str) -> list[bool]:  # the rule/deterministic labelers' (learned@1 has its own row below)
+        mine = out.filter((pl.col("category") == category) & (pl.col("labeler") != "offline/learned@1"))
+        d = dict(mine.select("battle_id", "value").iter_rows())
         return [bool(d.get(i, False)) for i in ids]
 
     lang = dict(out.filter(pl.col("category").str.starts_with("language:")).select("battle_id", "category").iter_rows())
@@ -139,11 +142,56 @@ def main() -> None:
             )
         )
 
+    # the learned labeler: held out on arena-100 (not in its training data) against LMArena's is_code ...
+    lab = LearnedLabeler.load()
+    learned = lab.label(p)
+    d = dict(learned.filter(pl.col("category") == "coding").select("battle_id", "value").iter_rows())
+    f, pr, rc, n = f1([bool(d[i]) for i in ids], [c["is_code"] for c in conv])
+    rows.append(
+        (
+            "coding",
+            f"arena-conversations-100 (is_code), learned@{lab.version} on the prompt only",
+            "F1",
+            f"{f:.3f}",
+            f"{pr:.3f}",
+            f"{rc:.3f}",
+            str(n),
+        )
+    )
+    # ... and its cross-validated numbers, recorded by tools/train_labeler.py
+    for cat in lab.categories:
+        m = lab.meta["metrics"][cat]
+        a = m["by_source"].get("arena-2023", {})
+        if "f1" in a:
+            rows.append(
+                (
+                    cat,
+                    f"arena-2023 prompts (our labels), learned@{lab.version}, {lab.meta['training']['folds']}-fold CV",
+                    "F1",
+                    f"{a['f1']:.3f}",
+                    f"{a['precision']:.3f}",
+                    f"{a['recall']:.3f}",
+                    f"{a['positives']} / {a['rows']}",
+                )
+            )
+        rows.append(
+            (
+                cat,
+                f"public benchmarks, learned@{lab.version}, CV at LMArena's prevalence",
+                "F1",
+                f"{m['f1']:.3f}",
+                f"{m['precision']:.3f}",
+                f"{m['recall']:.3f}",
+                f"{m['positives']:,} / {m['rows']:,}",
+            )
+        )
+
     # speed: every offline labeler on the 1,135 arena-2023 prompts repeated 20 times (22,700 prompts)
     big = pl.concat([p23.with_columns(battle_id=pl.col("battle_id") + f"-{k}") for k in range(20)])
     big_msgs = big.select("battle_id", content=pl.col("prompt"))
     big_ans = big.select("battle_id", side=pl.lit("a"), text=pl.col("prompt"))
     speeds = []
+    big_vectors = Encoder.load().encode(big["prompt"].to_list())
     for name, fn in (
         (
             "deterministic (multi_turn, long_query, code_present, coding, refusal)",
@@ -160,6 +208,8 @@ def main() -> None:
             lambda: det.language(big.with_columns(first_user=pl.col("first_user") + pl.col("battle_id"))),
         ),
         ("rules (math, creative, IF, hard + 7 criteria)", lambda: label_rules(big)),
+        (f"learned@{lab.version} (coding, math, creative, IF), encoding included", lambda: lab.label(big)),
+        (f"learned@{lab.version}, vectors from the embedding cache", lambda: lab.label(big, big_vectors)),
     ):
         t0 = time.perf_counter()
         fn()
@@ -171,6 +221,27 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    groups = sorted({g for c in lab.categories for g in lab.meta["metrics"][c]["by_language_group"]})
+    print(f"\nlearned@{lab.version}, F1 by language group (CV, benchmark rows; positives in brackets)\n")
+    print("| language group | " + " | ".join(lab.categories) + " |\n|---|" + "---|" * len(lab.categories))
+    for g in groups:
+        cells = []
+        for c in lab.categories:
+            e = lab.meta["metrics"][c]["by_language_group"].get(g)
+            cells.append(f"{e['f1']:.2f} ({e['positives']})" if e else "-")
+        print(f"| {g} | " + " | ".join(cells) + " |")
+    # the LLM-judge route: what one prompt costs in input tokens (LMArena's four questions, cl100k_base)
+    from arenavotes.categories.judge import MAX_CHARS, TEMPLATES
+
+    prompt_tokens = token_counts([t[:MAX_CHARS] for t in p23["prompt"].to_list()])
+    system_tokens = sum(c or 0 for c in token_counts([t.system for t in TEMPLATES.values()]))
+    mean_prompt = sum(c or 0 for c in prompt_tokens) / len(prompt_tokens)
+    per_prompt = system_tokens + len(TEMPLATES) * mean_prompt
+    print(
+        f"\njudge route: {len(TEMPLATES)} questions per prompt; {per_prompt:,.0f} input tokens per arena-2023 prompt "
+        f"on average ({system_tokens:,} of instructions + {len(TEMPLATES)} x {mean_prompt:,.0f} of prompt); "
+        f"{per_prompt * 1e6 / 1e9:,.2f}B input tokens per million prompts"
+    )
     print(f"\nlanguage on 1,135 prompts: {len(a23) / t_lang:,.0f} prompts/s (one process)")
     print("\n| labelers | prompts/s (one core, 22,700 arena prompts) |\n|---|---|")
     for name, v in speeds:

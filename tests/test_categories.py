@@ -30,8 +30,9 @@ def test_offline_labelers_match_lmarena_labels(arena100) -> None:
     assert prompts.height == 100
     rows = label(prompts, messages, answers)
     replace_labels(con, ["a100"], rows, rows["labeler"].unique().to_list())
-    agree = {c: (a, n) for c, _, n, a, _, _ in agreement(con, ["a100"]).iter_rows()}
-    assert agree["coding"] == (1.0, 100)  # LMArena's is_code, every conversation
+    agree = {(c, ours): (a, n) for c, ours, _, n, a, _, _ in agreement(con, ["a100"]).iter_rows()}
+    assert agree["coding", "offline/coding@1"] == (1.0, 100)  # LMArena's is_code, every conversation
+    assert agree["coding", "offline/learned@1"][1] == 100  # the learned head reads the prompt only
     gold = dict(con.sql("SELECT battle_id, language FROM battles").fetchall())
     lang = dict(
         rows.filter(pl.col("category").str.starts_with("language:")).select("battle_id", "category").iter_rows()
@@ -49,11 +50,12 @@ def test_prompt_only_sources_get_labels(con) -> None:
     ingest_file(con, DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz", key=KEY, source="a23")
     prompts, messages, answers = load_features(con, ["a23"])
     rows = label(prompts, messages, answers)
-    positives = dict(rows.filter(pl.col("value")).group_by("category").len().iter_rows())
-    assert positives["language:English"] == 1135 and answers.height == 0
-    assert (
-        100 < positives["coding"] < 400 and positives["multi_turn"] == prompts.filter(pl.col("user_turns") >= 2).height
-    )
+    counted = rows.filter(pl.col("value")).group_by("labeler", "category").len()
+    positives = {(lab, c): n for lab, c, n in counted.iter_rows()}
+    assert positives["offline/language@1", "language:English"] == 1135 and answers.height == 0
+    assert 100 < positives["offline/coding@1", "coding"] < 400
+    assert 100 < positives["offline/learned@1", "coding"] < 400
+    assert positives["offline/multi_turn@1", "multi_turn"] == prompts.filter(pl.col("user_turns") >= 2).height
 
 
 class _Stub(BaseHTTPRequestHandler):
@@ -136,7 +138,7 @@ def test_categorize_cli(tmp_path: Path) -> None:
     r = run("categorize", "-w", str(ws))
     assert r.returncode == 0, r.stderr
     assert "a100: 100 prompts labelled" in r.stdout and "15 languages" in r.stdout
-    assert "coding    source/a100" in r.stdout and "1.00" in r.stdout
+    assert "coding    offline/coding@1   source/a100" in r.stdout and "1.00" in r.stdout
     r = run("categorize", "-w", str(ws), "--judge")
     assert r.returncode == 2 and "judge_url" in r.stderr
 
@@ -163,3 +165,32 @@ def test_the_stage_labels_in_batches_as_it_would_all_at_once(tmp_path: Path, mon
     assert len(whole) > 1000 and whole == batched and whole_run == batched_run
     with Workspace.open(tmp_path / "batched").connect(read_only=True) as c:
         assert len(store.feature_batches(c, ["a100"], 7)) == 15
+
+
+def test_agreement_compares_offline_labels_with_the_source_and_the_judge(con) -> None:
+    """The offline labelers are measured against any label of the source's or of an LLM judge's that exists
+    for the same battle and category (and never against each other)."""
+    ingest_file(con, DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz", key=KEY, source="a23")
+    ids = [r[0] for r in con.sql("SELECT battle_id FROM battles ORDER BY battle_id LIMIT 4").fetchall()]
+    rows = pl.DataFrame(
+        {
+            "battle_id": ids * 3,
+            "labeler": ["offline/learned@1"] * 4 + ["judge/m:math@1"] * 4 + ["offline/rules@2"] * 4,
+            "category": ["math"] * 12,
+            "value": [True, True, False, False, True, False, False, False, True, True, True, True],
+            "score": [None] * 12,
+        },
+        schema={
+            "battle_id": pl.String,
+            "labeler": pl.String,
+            "category": pl.String,
+            "value": pl.Boolean,
+            "score": pl.Float64,
+        },
+    )
+    replace_labels(con, ["a23"], rows, rows["labeler"].unique().to_list())
+    got = {(ours, theirs): (n, a, p, r) for _, ours, theirs, n, a, p, r in agreement(con, ["a23"]).iter_rows()}
+    assert got == {
+        ("offline/learned@1", "judge/m:math@1"): (4, 0.75, 0.5, 1.0),
+        ("offline/rules@2", "judge/m:math@1"): (4, 0.25, 0.25, 1.0),
+    }

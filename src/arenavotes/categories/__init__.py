@@ -11,14 +11,16 @@ hard_prompt, math, creative_writing, instruction_following, coding, language, mu
 >>> a = pl.DataFrame({"battle_id": ["1"], "side": ["a"], "text": ["The sea ..."]})
 >>> out = label(p, m, a)
 >>> out.filter(pl.col("value")).select("labeler", "category").sort("category").rows()[:3]
-[('offline/rules@1', 'creative_writing'), ('offline/rules@1', 'criteria.creativity'), ('offline/rules@1', 'criteria.specificity')]
+[('offline/learned@1', 'creative_writing'), ('offline/rules@2', 'creative_writing'), ('offline/rules@2', 'criteria.creativity')]
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from arenavotes.categories import deterministic as det
+from arenavotes.categories.learned import LearnedLabeler
 from arenavotes.categories.rules import label_rules
 from arenavotes.vocab import component_name
 
@@ -30,8 +32,13 @@ LABELERS: dict[str, int] = {
     "code_present": 1,
     "coding": 1,
     "refusal": 1,
-    "rules": 1,
+    "rules": 2,
+    "learned": 1,
 }
+
+
+def learned_labeler() -> LearnedLabeler:
+    return LearnedLabeler.load()
 
 
 def labeler_name(name: str) -> str:
@@ -39,12 +46,18 @@ def labeler_name(name: str) -> str:
 
 
 def label(
-    prompts: pl.DataFrame, messages: pl.DataFrame, answers: pl.DataFrame, only: set[str] | None = None
+    prompts: pl.DataFrame,
+    messages: pl.DataFrame,
+    answers: pl.DataFrame,
+    only: set[str] | None = None,
+    vectors: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """All labelers (or ``only`` these) -> rows (battle_id, labeler, category, value, score).
 
     ``prompts``: battle_id, prompt (user turns joined), first_user, user_turns, user_tokens;
-    ``messages``: battle_id, content (every message of both sides); ``answers``: battle_id, side, text.
+    ``messages``: battle_id, content (every message of both sides); ``answers``: battle_id, side, text;
+    ``vectors``: the prompts' rows of the shared encoder, if the caller has them cached (else the learned
+    labeler encodes them itself).
     """
     runs = {
         "language": lambda: det.language(prompts),
@@ -54,6 +67,7 @@ def label(
         "coding": lambda: det.coding(messages, prompts, answers["battle_id"].unique()),
         "refusal": lambda: det.refusal(answers, prompts),
         "rules": lambda: label_rules(prompts),
+        "learned": lambda: learned_labeler().label(prompts, vectors),
     }
     parts = []
     for name, run in runs.items():

@@ -161,7 +161,7 @@ _FC_PATTERNS = (
 )
 
 
-def _is_code_expr(col: str) -> pl.Expr:
+def is_code_expr(col: str) -> pl.Expr:
     text = pl.col(col).str.replace_all(r"(?s)```(?:plaintext|markdown)[^\n]*\n.*?(?:```|$)", "")
     words = "|".join(w.replace("+", r"\+") for w in _FC_WORDS)
     word_hit = text.str.to_lowercase().str.contains(rf"(?:^|[^\w+#.])(?:{words})(?:$|[^\w+#])")
@@ -172,7 +172,7 @@ def _is_code_expr(col: str) -> pl.Expr:
     return ~ascii_art & (fence | word_hit | sub_hit | pat_hit)
 
 
-_CODING_TASK = (
+CODING_TASK = (
     r"(?i)\b(?:write|give|create|make|generate|implement|fix|debug|optimi[sz]e|refactor|convert|rewrite)"
     r"\b(?:\s+\S+){0,5}?\s+(?:code|function|program|class|method|regex|sql query|script|snippet|"
     r"algorithm)\b|\bsource code\b|\bstack ?trace\b|\bsyntax error\b|\bunit tests?\b|\bin (?:python|java"
@@ -189,13 +189,13 @@ def coding(messages: pl.DataFrame, prompts: pl.DataFrame, answered: pl.Series | 
     """
     per = (
         messages.filter(pl.col("content").is_not_null())
-        .with_columns(hit=_is_code_expr("content"))
+        .with_columns(hit=is_code_expr("content"))
         .group_by("battle_id")
         .agg(pl.col("hit").any())
     )
     out = prompts.select("battle_id", "prompt").join(per, on="battle_id", how="left")
     no_answers = pl.lit(True) if answered is None else ~pl.col("battle_id").is_in(answered.implode())
-    task = no_answers & pl.col("prompt").str.contains(_CODING_TASK)
+    task = no_answers & pl.col("prompt").str.contains(CODING_TASK)
     value = pl.col("hit").fill_null(False) | task
     score = pl.when(pl.col("hit").fill_null(False)).then(1.0).when(task).then(2.0)
     return out.select("battle_id", category=pl.lit("coding"), value=value, score=score)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from arenavotes.db import frame, id_batches, register_arrow, transaction, unregister_arrow
@@ -77,6 +78,16 @@ def load_features(
 _BETWEEN = "b.battle_id BETWEEN coalesce(CAST(? AS VARCHAR), b.battle_id) AND coalesce(CAST(? AS VARCHAR), b.battle_id)"
 
 
+def prompt_vectors(con: duckdb.DuckDBPyConnection, prompts: pl.DataFrame) -> np.ndarray:
+    """The shared encoder's rows for ``prompts`` (battle_id, prompt), in order, through the workspace's
+    embedding cache: a prompt already embedded (by ``embed``, ``p2l`` or an earlier run) is not encoded
+    again, and new ones are kept for them."""
+    from arenavotes.embeddings.cache import vectors_for, with_hashes
+
+    keyed = with_hashes(con, prompts.select("battle_id", text=pl.col("prompt").fill_null("")))
+    return vectors_for(con, keyed)
+
+
 def delete_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labelers: Sequence[str]) -> None:
     """Remove the rows of ``labelers`` for the battles of ``sources``."""
     con.execute(
@@ -102,19 +113,20 @@ def replace_labels(
 
 
 def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> pl.DataFrame:
-    """Our labels against the source's own, per category both have: agreement, precision, recall."""
+    """Our offline labels against the source's own and the LLM judge's, per (category, our labeler, their
+    labeler) both have: agreement, precision, recall."""
     return frame(
         con,
         """
         WITH ours AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'offline/%'),
-             theirs AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'source/%')
-        SELECT o.category, t.labeler AS source_labeler, count(*) AS battles,
+             theirs AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'source/%' OR labeler LIKE 'judge/%')
+        SELECT o.category, o.labeler, t.labeler AS source_labeler, count(*) AS battles,
                avg((o.value = t.value)::INT) AS agreement,
                sum((o.value AND t.value)::INT) / nullif(sum(o.value::INT), 0) AS precision,
                sum((o.value AND t.value)::INT) / nullif(sum(t.value::INT), 0) AS recall
         FROM ours o JOIN theirs t USING (battle_id, category)
         WHERE o.battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))
-        GROUP BY 1, 2 ORDER BY 1, 2""",
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
         [list(sources)],
     )
 

@@ -32,7 +32,14 @@ class CategorizeOptions:
 def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     """Replace each chosen source's labels from the chosen labelers."""
     from arenavotes.categories import label, labeler_name
-    from arenavotes.categories.store import agreement, delete_labels, feature_batches, insert_labels, load_features
+    from arenavotes.categories.store import (
+        agreement,
+        delete_labels,
+        feature_batches,
+        insert_labels,
+        load_features,
+        prompt_vectors,
+    )
     from arenavotes.display import text_table
     from arenavotes.sources import resolve_sources
 
@@ -56,7 +63,8 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
                 delete_labels(con, [source], names)
                 for between in batches:  # labels depend on each battle alone: batches bound memory only
                     prompts, messages, answers = load_features(con, [source], between)
-                    rows = label(prompts, messages, answers, only=chosen_labelers)
+                    vectors = prompt_vectors(con, prompts) if "learned" in chosen_labelers else None
+                    rows = label(prompts, messages, answers, only=chosen_labelers, vectors=vectors)
                     if judge is not None:
                         rows = pl.concat([rows, judge.label(prompts)])
                     insert_labels(con, rows)
@@ -76,14 +84,22 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
             lines.append(f"{source}: {n_prompts:,} prompts labelled: {top}; {langs} languages")
         agree = agreement(con, chosen)
     if agree.height:
-        lines.append("agreement with the labels that came with the source:")
+        lines.append("agreement with the labels that came with the source, and with the LLM judge where it ran:")
         lines.append(
             text_table(
                 [
-                    (c, lab, int(n), f"{a:.2f}", "-" if p is None else f"{p:.2f}", "-" if r is None else f"{r:.2f}")
-                    for c, lab, n, a, p, r in agree.iter_rows()
+                    (
+                        c,
+                        ours,
+                        lab,
+                        int(n),
+                        f"{a:.2f}",
+                        "-" if p is None else f"{p:.2f}",
+                        "-" if r is None else f"{r:.2f}",
+                    )
+                    for c, ours, lab, n, a, p, r in agree.iter_rows()
                 ],
-                ("category", "source labeler", "battles", "agreement", "precision", "recall"),
+                ("category", "our labeler", "source labeler", "battles", "agreement", "precision", "recall"),
             )
         )
     return StageResult(

@@ -1,0 +1,110 @@
+"""The learned category labeler: a linear head over the shared sentence encoder, hashed character
+n-grams and structural counts, trained offline on public labelled prompts (``tools/train_labeler.py``;
+data, metrics, thresholds and known failures in ``data/learned/MODEL_CARD.md``).
+
+Each category is a logistic regression of its own (a prompt can be math *and* coding); ``score`` is the
+probability and ``value`` is ``score >= threshold``, the threshold chosen by cross-validation and stored
+with the weights. The labeler is versioned (``offline/learned@<version>`` in ``prompt_labels``): new
+weights are a new version and never overwrite the labels of the old one silently. Pure: the same prompt
+gives the same row whatever else is in the batch.
+
+>>> import polars as pl
+>>> lab = LearnedLabeler.load()
+>>> p = pl.DataFrame({"battle_id": ["1", "2", "3"],
+...                   "prompt": ["Write a Python function that reverses a linked list.",
+...                              "Tell me a bedtime story about a dragon who is afraid of the dark.",
+...                              "What is the capital of Australia?"]})
+>>> out = lab.label(p)
+>>> sorted(out.filter(pl.col("value")).select("battle_id", "category").rows())
+[('1', 'coding'), ('2', 'creative_writing')]
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from arenavotes.categories.deterministic import LABEL_SCHEMA
+from arenavotes.categories.textfeatures import char_ngrams, dense
+
+
+def data_dir() -> Path:
+    return Path(str(resources.files("arenavotes.categories") / "data" / "learned"))
+
+
+class LearnedLabeler:
+    """Weights of one trained head: ``label(prompts[, vectors]) -> (battle_id, category, value, score)``."""
+
+    def __init__(self, meta: dict[str, Any], weights: dict[str, np.ndarray]) -> None:
+        self.meta = meta
+        self.categories: list[str] = list(meta["categories"])
+        self.thresholds = np.array([meta["thresholds"][c] for c in self.categories], dtype=np.float64)
+        self.bits = int(meta["bits"])
+        self.w_char = weights["w_char"].astype(np.float64)
+        self.w_emb = weights["w_emb"].astype(np.float64)
+        self.w_struct = weights["w_struct"].astype(np.float64)
+        self.bias = weights["bias"].astype(np.float64)
+
+    @property
+    def version(self) -> int:
+        return int(self.meta["version"])
+
+    @property
+    def encoder(self) -> str:
+        return str(self.meta["encoder"])
+
+    @classmethod
+    def load(cls) -> LearnedLabeler:
+        return _load()
+
+    def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """(len(texts) x categories) probabilities. ``vectors``: the texts' encoder rows if the caller has
+        them (the workspace's embedding cache); else they are encoded here."""
+        if vectors is None:
+            from arenavotes.embeddings.encoder import Encoder
+
+            enc = Encoder.load()
+            if enc.name != self.encoder:
+                raise RuntimeError(f"labeler was trained on {self.encoder}, the shipped encoder is {enc.name}")
+            vectors = enc.encode(texts)
+        # einsum (not BLAS) for the dense blocks: each row is summed in one fixed order, so a prompt's
+        # score is the same to the last bit whatever batch it comes in
+        logits = (
+            np.asarray(char_ngrams(texts, self.bits) @ self.w_char, dtype=np.float64)
+            + np.einsum("ij,jk->ik", np.asarray(vectors, dtype=np.float64), self.w_emb)
+            + np.einsum("ij,jk->ik", dense(texts).astype(np.float64), self.w_struct)
+            + self.bias
+        )
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)))
+
+    def label(self, prompts: pl.DataFrame, vectors: np.ndarray | None = None) -> pl.DataFrame:
+        """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt)."""
+        texts = prompts["prompt"].fill_null("").to_list()
+        probs = self.probabilities(texts, vectors) if texts else np.zeros((0, len(self.categories)))
+        parts = [
+            pl.DataFrame(
+                {
+                    "battle_id": prompts["battle_id"],
+                    "category": pl.Series([c] * len(texts), dtype=pl.String),
+                    "value": pl.Series(probs[:, j] >= self.thresholds[j], dtype=pl.Boolean),
+                    "score": pl.Series(np.round(probs[:, j], 6), dtype=pl.Float64),
+                }
+            )
+            for j, c in enumerate(self.categories)
+        ]
+        return pl.concat(parts).select(list(LABEL_SCHEMA)) if parts else pl.DataFrame(schema=LABEL_SCHEMA)
+
+
+@functools.cache
+def _load() -> LearnedLabeler:
+    folder = data_dir()
+    meta = json.loads((folder / "labeler.json").read_text(encoding="utf-8"))
+    with np.load(folder / "head.npz") as z:
+        weights = {k: z[k] for k in z.files}
+    return LearnedLabeler(meta, weights)

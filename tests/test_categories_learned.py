@@ -1,0 +1,158 @@
+"""The learned category labeler (``offline/learned@N``): the shipped artifact, known answers in several
+languages, batch independence, the embedding cache, and the stage and CLI that run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arenavotes.categories import LABELERS, label
+from arenavotes.categories.learned import LearnedLabeler, data_dir
+from arenavotes.categories.textfeatures import char_ngrams, structure
+from arenavotes.embeddings.encoder import Encoder
+
+# Written for these tests (not taken from any benchmark). What the labeler gets right; its known misses
+# (a code question with no code or language keyword, math word problems in Chinese or Vietnamese) are
+# listed with their scores in the model card, not here.
+KNOWN = {
+    "coding": [
+        "Write a Python function that merges two sorted lists into one sorted list.",
+        "Escribe una función en JavaScript que invierta una cadena sin usar reverse().",
+        "Implement a thread-safe LRU cache in C++ with get and put in O(1).",
+    ],
+    "math": [
+        "A train travels 240 km in 3 hours. How long will it take to travel 400 km at the same speed?",
+        "Solve for x: 2x^2 - 8x + 6 = 0, and show each step.",
+        "Ein Kapital von 5000 Euro wird 3 Jahre lang mit 4 % Zinseszins angelegt. Wie hoch ist das Endkapital?",
+    ],
+    "creative_writing": [
+        "Write a short poem about autumn leaves falling in an empty park.",
+        "Tell me a bedtime story about a dragon who is afraid of the dark.",
+        "Écris un poème sur la mer et le vent du soir.",
+        "猫が主人公の短い物語を書いてください。",
+        "Напиши короткий рассказ о космонавте, который потерялся на Марсе.",
+    ],
+    "instruction_following": [
+        "Summarize the plot of Hamlet in exactly three bullet points, each under 15 words, without naming any character.",
+        'Reply only with a JSON object with keys "city" and "country" for the capital of Japan. No other text.',
+    ],
+}
+NEUTRAL = [
+    "What is the capital of Australia?",
+    "What are the health benefits of green tea?",
+    "Quelle est la différence entre la météo et le climat ?",
+    "Who won the football world cup in 2010?",
+    "为什么天空是蓝色的？",
+    "Почему небо голубое?",
+]
+
+
+def _frame(texts: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"battle_id": [str(i) for i in range(len(texts))], "prompt": texts})
+
+
+def test_artifact_is_small_documented_and_versioned() -> None:
+    lab = LearnedLabeler.load()
+    folder = data_dir()
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert size <= 30 * 2**20
+    meta = json.loads((folder / "labeler.json").read_text())
+    assert lab.version == LABELERS["learned"] == meta["version"]
+    assert lab.encoder == Encoder.load().name  # trained on the encoder that ships
+    card = (folder / "MODEL_CARD.md").read_text()
+    for needed in ("Training data", "Licence", "F1", "language group", "Known failure", "threshold"):
+        assert needed.lower() in card.lower(), needed
+    for source in {s["source"] for s in meta["sources"]}:
+        assert source in card, source
+    assert "arena-hard-v2" not in json.dumps(meta).lower()
+    assert set(meta["thresholds"]) == set(lab.categories)
+
+
+def test_known_answers_in_several_languages() -> None:
+    lab = LearnedLabeler.load()
+    texts = [t for ts in KNOWN.values() for t in ts] + NEUTRAL
+    out = lab.label(_frame(texts))
+    got = {(int(b), c) for b, c in out.filter(pl.col("value")).select("battle_id", "category").iter_rows()}
+    i = 0
+    misses = []
+    for cat, ts in KNOWN.items():
+        for t in ts:
+            if (i, cat) not in got:
+                misses.append((cat, t))
+            i += 1
+    assert not misses, misses
+    for j in range(len(NEUTRAL)):
+        assert not any((i + j, c) in got for c in lab.categories), NEUTRAL[j]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(max_size=300), min_size=1, max_size=12), st.integers(0, 11))
+def test_a_prompt_scores_the_same_in_any_batch(texts: list[str], k: int) -> None:
+    lab = LearnedLabeler.load()
+    k = k % len(texts)
+    alone = lab.probabilities([texts[k]])
+    together = lab.probabilities(list(reversed(texts)))[len(texts) - 1 - k]
+    assert np.array_equal(alone[0], together)
+
+
+def test_features_are_row_independent_and_bounded() -> None:
+    a = char_ngrams(["print('hi')", "", "数学题：1+1=?"], bits=10)
+    b = char_ngrams(["数学题：1+1=?"], bits=10)
+    assert np.array_equal(a[2].toarray(), b[0].toarray())
+    assert a[1].nnz == 0
+    s = structure(["x" * 100_000, None, "```\ncode\n```"])
+    assert s.shape == (3, 12) and float(s.min()) >= 0 and float(s.max()) <= 1
+
+
+def test_label_uses_given_vectors_and_they_match_its_own() -> None:
+    texts = KNOWN["math"] + NEUTRAL
+    p = _frame(texts).with_columns(first_user=pl.col("prompt"), user_turns=pl.lit(1), user_tokens=pl.lit(10))
+    empty = pl.DataFrame(schema={"battle_id": pl.String, "content": pl.String})
+    answers = pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String})
+    own = label(p, empty, answers, only={"learned"})
+    given_ = label(p, empty, answers, only={"learned"}, vectors=Encoder.load().encode(texts))
+    assert own.equals(given_)
+    assert set(own["labeler"]) == {"offline/learned@1"}
+
+
+def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
+    from conftest import DATA
+
+    from arenavotes import stages
+    from arenavotes.workspace import Workspace
+
+    ws = Workspace.init(tmp_path / "w")
+    path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
+    stages.run_ingest(ws, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
+    stages.run_categorize(ws, stages.CategorizeOptions(labelers=("learned",)))
+    with ws.connect(read_only=True) as con:
+        n_vec = con.sql("SELECT count(*) FROM embeddings").fetchall()[0][0]
+        rows = con.sql(
+            "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@1' "
+            "ORDER BY ALL"
+        ).pl()
+        from arenavotes.categories.store import load_features
+
+        prompts, _, _ = load_features(con, ["a100"])
+    assert n_vec > 0 and rows.height == 100 * 4
+    # the same labels as the labeler gives when it encodes the prompts itself
+    direct = LearnedLabeler.load().label(prompts.select("battle_id", "prompt"))
+    assert direct.sort(["battle_id", "category"]).equals(rows.sort(["battle_id", "category"]))
+
+
+def test_categorize_cli_learned(tmp_path: Path) -> None:
+    from conftest import DATA, run
+
+    ws = tmp_path / "w"
+    path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
+    assert run("ingest", "-w", str(ws), "--source", "a100", str(path)).returncode == 0
+    r = run("categorize", "-w", str(ws), "--labeler", "learned")
+    assert r.returncode == 0, r.stderr
+    assert "a100: 100 prompts labelled" in r.stdout
+    r = run("sql", "-w", str(ws), "SELECT DISTINCT labeler FROM prompt_labels")
+    assert "offline/learned@1" in r.stdout
