@@ -100,7 +100,13 @@ def test_a_prompt_scores_the_same_in_any_batch(texts: list[str], k: int) -> None
     assert np.array_equal(alone[0], together)
 
 
-def test_features_are_row_independent_and_bounded() -> None:
+def test_features_are_row_independent_and_bounded(monkeypatch) -> None:
+    from arenavotes.categories import textfeatures
+
+    texts = ["abc " * 500, "héllo wörld", "", "数学" * 100] * 30
+    whole = char_ngrams(texts)
+    monkeypatch.setattr(textfeatures, "CHUNK_CHARS", 1000)  # many chunks: the same matrix
+    assert (char_ngrams(texts) != whole).nnz == 0
     a = char_ngrams(["print('hi')", "", "数学题：1+1=?"], bits=10)
     b = char_ngrams(["数学题：1+1=?"], bits=10)
     assert np.array_equal(a[2].toarray(), b[0].toarray())

@@ -33,6 +33,9 @@ import polars as pl
 from arenavotes.categories.deterministic import LABEL_SCHEMA
 from arenavotes.categories.textfeatures import char_ngrams, dense
 
+#: prompts scored at a time
+BATCH = 2048
+
 
 def data_dir() -> Path:
     return Path(str(resources.files("arenavotes.categories") / "data" / "learned"))
@@ -66,6 +69,13 @@ class LearnedLabeler:
     def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
         """(len(texts) x categories) probabilities. ``vectors``: the texts' encoder rows if the caller has
         them (the workspace's embedding cache); else they are encoded here."""
+        out = np.zeros((len(texts), len(self.categories)))
+        for lo in range(0, len(texts), BATCH):  # bounds the transient feature arrays; rows do not depend on it
+            part = None if vectors is None else vectors[lo : lo + BATCH]
+            out[lo : lo + BATCH] = self._probabilities(texts[lo : lo + BATCH], part)
+        return out
+
+    def _probabilities(self, texts: list[str], vectors: np.ndarray | None) -> np.ndarray:
         if vectors is None:
             from arenavotes.embeddings.encoder import Encoder
 

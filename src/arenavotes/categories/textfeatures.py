@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 #: n-gram lengths hashed (characters)
 NGRAMS = (1, 2, 3, 4)
@@ -42,9 +42,28 @@ def window(texts: Sequence[str | None]) -> list[str]:
     return out
 
 
+#: code points hashed at a time (each costs ~50 bytes of transient arrays; rows do not depend on it)
+CHUNK_CHARS = 1 << 20
+
+
 def char_ngrams(texts: Sequence[str | None], bits: int = 17) -> csr_matrix:
-    """(len(texts) x 2**bits) hashed character n-gram counts, log(1 + count), rows L2-normalised."""
+    """(len(texts) x 2**bits) hashed character n-gram counts, log(1 + count), rows L2-normalised.
+
+    Texts are hashed about :data:`CHUNK_CHARS` code points at a time, so memory stays flat whatever the
+    batch; every row depends on its own text alone, so chunking never changes a value."""
     docs = window(texts)
+    parts, lo, size = [], 0, 0
+    for i, d in enumerate(docs):
+        size += len(d) + 1
+        if size >= CHUNK_CHARS:
+            parts.append(_char_ngrams(docs[lo : i + 1], bits))
+            lo, size = i + 1, 0
+    if lo < len(docs) or not parts:
+        parts.append(_char_ngrams(docs[lo:], bits))
+    return parts[0] if len(parts) == 1 else csr_matrix(vstack(parts, format="csr"), dtype=np.float32)
+
+
+def _char_ngrams(docs: list[str], bits: int) -> csr_matrix:
     n_docs = len(docs)
     width = 1 << bits
     if not n_docs:

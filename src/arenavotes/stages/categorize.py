@@ -58,7 +58,7 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
                 continue
             names = [labeler_name(n) for n in chosen_labelers] + (judge.labelers() if judge is not None else [])
             n_prompts = n_rows = 0
-            positives: Counter[str] = Counter()
+            positives: Counter[tuple[str, str]] = Counter()  # (category, labeler) -> battles labelled so
             with recorded(con, "categorize", hash_, target=source, sources=[source]) as run:
                 delete_labels(con, [source], names)
                 for between in batches:  # labels depend on each battle alone: batches bound memory only
@@ -68,20 +68,19 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
                     if judge is not None:
                         rows = pl.concat([rows, judge.label(prompts)])
                     insert_labels(con, rows)
-                    positives.update(dict(rows.filter(pl.col("value")).group_by("category").len().iter_rows()))
+                    hits = rows.filter(pl.col("value")).group_by("category", "labeler").len()
+                    positives.update({(c, lab): n for c, lab, n in hits.iter_rows()})
                     n_prompts, n_rows = n_prompts + prompts.height, n_rows + rows.height
                 counts = sorted(positives.items())
                 run.rows_in, run.rows_out = n_prompts, n_rows
                 run.counts = {
                     "labelers": sorted(labeler_name(n) for n in chosen_labelers),
-                    "positives": dict(counts),
+                    "positives": {f"{c} [{lab}]": n for (c, lab), n in counts},
                 }
             run_ids.append(run.run_id)
             done.append(source)
             rows_in, rows_out = rows_in + n_prompts, rows_out + n_rows
-            top = ", ".join(f"{c} {n:,}" for c, n in counts if not c.startswith(("criteria.", "language:")))
-            langs = sum(1 for c, _ in counts if c.startswith("language:"))
-            lines.append(f"{source}: {n_prompts:,} prompts labelled: {top}; {langs} languages")
+            lines.append(f"{source}: {n_prompts:,} prompts labelled: {_summary(counts)}")
         agree = agreement(con, chosen)
     if agree.height:
         lines.append("agreement with the labels that came with the source, and with the LLM judge where it ran:")
@@ -105,6 +104,17 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     return StageResult(
         "categorize", tuple(run_ids), hash_, tuple(chosen), rows_in, rows_out, {"labelled_sources": done}, tuple(lines)
     )
+
+
+def _summary(counts: list[tuple[tuple[str, str], int]]) -> str:
+    """``coding 267 coding@1 / 271 learned@1, math ...; 15 languages``: positives per category, one count per
+    labeler (several labelers may label one category; their counts are never added up)."""
+    by_cat: dict[str, list[str]] = {}
+    for (c, lab), n in counts:
+        if not c.startswith(("criteria.", "language:")):
+            by_cat.setdefault(c, []).append(f"{n:,} {lab.rpartition('/')[2]}")
+    langs = len({c for (c, _), _ in counts if c.startswith("language:")})
+    return ", ".join(f"{c} {' / '.join(v)}" for c, v in by_cat.items()) + f"; {langs} languages"
 
 
 def _judge(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Any:
