@@ -24,6 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
+from arenavotes.ingest import file_sha256
+
 HERE = Path(__file__).resolve().parent
 CATEGORIES = ("coding", "math", "creative_writing", "instruction_following")
 
@@ -193,11 +195,11 @@ def load_rows(root: Path) -> list[Row]:
     # real arena prompts, labelled by us against LMArena's definitions
     labelled = HERE / "arena2023_labels.csv"
     if labelled.exists():
-        rows += _arena2023(root, labelled)
+        rows += _arena2023(labelled)
     return rows
 
 
-def _arena2023(root: Path, labels_file: Path) -> list[Row]:
+def _arena2023(labels_file: Path) -> list[Row]:
     prompts = {}
     src = HERE.parent / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz"
     for r in _jsonl(src):
@@ -223,7 +225,7 @@ def check_hashes(root: Path) -> list[dict[str, str]]:
         f = root / name / saved
         if not f.exists():
             continue
-        got = hashlib.sha256(f.read_bytes()).hexdigest()
+        got = file_sha256(f)
         if got != digest:
             raise SystemExit(f"{f}: sha256 {got} differs from the manifest's {digest} ({repo}@{commit}:{path})")
         out.append({"source": name, "origin": f"{repo}@{commit[:12]}:{path}", "sha256": digest})

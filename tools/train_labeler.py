@@ -23,7 +23,6 @@ Two runs on the same sources give byte-identical files. Arena-Hard v2.0 is never
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -271,7 +270,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.stack(v, axis=1).astype(np.float32) for k, v in weights.items()}
     arrays["bias"] = arrays["bias"].reshape(-1)
-    _write_npz(args.out / "head.npz", arrays)
+    # numpy writes every zip entry with the same fixed timestamp: the file is byte-identical run to run
+    np.savez_compressed(args.out / "head.npz", **{k: arrays[k] for k in sorted(arrays)})
     meta = {
         "name": "learned",
         "version": VERSION,
@@ -456,24 +456,6 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """np.savez_compressed with fixed zip timestamps, so the file is byte-identical run to run."""
-    import io
-    import zipfile
-
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name in sorted(arrays):
-            buf = io.BytesIO()
-            np.save(buf, arrays[name], allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, buf.getvalue())
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 if __name__ == "__main__":
