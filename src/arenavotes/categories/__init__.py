@@ -37,10 +37,6 @@ LABELERS: dict[str, int] = {
 }
 
 
-def learned_labeler() -> LearnedLabeler:
-    return LearnedLabeler.load()
-
-
 def labeler_name(name: str) -> str:
     return component_name("offline", name, LABELERS[name])
 
@@ -67,7 +63,7 @@ def label(
         "coding": lambda: det.coding(messages, prompts, answers["battle_id"].unique()),
         "refusal": lambda: det.refusal(answers, prompts),
         "rules": lambda: label_rules(prompts),
-        "learned": lambda: learned_labeler().label(prompts, vectors),
+        "learned": lambda: LearnedLabeler.load().label(prompts, vectors),
     }
     parts = []
     for name, run in runs.items():

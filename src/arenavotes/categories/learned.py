@@ -96,7 +96,7 @@ class LearnedLabeler:
     def label(self, prompts: pl.DataFrame, vectors: np.ndarray | None = None) -> pl.DataFrame:
         """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt)."""
         texts = prompts["prompt"].fill_null("").to_list()
-        probs = self.probabilities(texts, vectors) if texts else np.zeros((0, len(self.categories)))
+        probs = self.probabilities(texts, vectors)
         parts = [
             pl.DataFrame(
                 {

@@ -123,9 +123,9 @@ RULE_NAMES = ("rule_math", "rule_creative", "rule_if_score", "rule_hard_score", 
 
 
 def rule_votes(texts: Sequence[str | None]) -> np.ndarray:
-    """(len(texts) x len(RULE_NAMES)) float32 in [0, 1]: ``offline/rules@1``'s math, creative writing, its 0-5
-    instruction score / 5 and 0-7 criteria count / 7, and LMArena's ``is_code`` keywords and our
-    programming-task phrase on the prompt alone."""
+    """(len(texts) x len(RULE_NAMES)) float32 in [0, 1]: ``offline/rules@2``'s math, creative writing, its 0-5
+    instruction score / 5 and 0-7 criteria count / 7 (the same in ``rules@1``: only the hard cut changed),
+    and LMArena's ``is_code`` keywords and our programming-task phrase on the prompt alone."""
     from arenavotes.categories.deterministic import CODING_TASK, is_code_expr
     from arenavotes.categories.rules import label_rules
 
