@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arenavotes.dedup.voters import evalue_test, fisher_test, prepare
 from arenavotes.ratings import RatingParams, fit_style, rate
@@ -204,3 +206,35 @@ def test_report_options_of_build() -> None:
     got = sandwich.boards.filter(pl.col("component") == 1).sort("model")
     order = np.argsort(boot.models)
     assert got["rank_q025"].to_list() == lo[order].tolist() and got["rank_q975"].to_list() == hi[order].tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    k=st.integers(0, 40),
+    edges=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=80),
+)
+def test_graph_components_equal_scipys(k: int, edges: list[tuple[int, int]]) -> None:
+    """The numpy component labels (the ratings import no scipy at start-up) are scipy's, group for group and
+    number for number; the numpy strong-connectivity check agrees with scipy's strong components."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from arenavotes.ratings.counts import PairCounts
+    from arenavotes.ratings.graph import connected_labels, strongly_connected
+
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in edges if a < k and b < k and a != b})
+    i = np.array([p[0] for p in pairs], dtype=np.int64)
+    j = np.array([p[1] for p in pairs], dtype=np.int64)
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(k, k))
+    assert connected_labels(i, j, k).tolist() == connected_components(graph, directed=False)[1].tolist()
+    # directed "beat" edges: a win one way, the other, or both, from the edge's parity
+    win_i = np.array([float(a % 2 == 0 or (a + b) % 3 == 0) for a, b in pairs])
+    win_j = np.array([float(a % 2 == 1 or (a + b) % 3 == 0) for a, b in pairs])
+    zeros = np.zeros(len(pairs))
+    c = PairCounts(tuple(f"m{x:02d}" for x in range(k)), i, j, win_i, win_j, zeros, zeros)
+    rows = np.concatenate([i[win_i > 0], j[win_j > 0]])
+    cols = np.concatenate([j[win_i > 0], i[win_j > 0]])
+    n_strong = connected_components(coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(k, k)), connection="strong")[
+        0
+    ]
+    assert strongly_connected(c) == (n_strong <= 1)

@@ -12,6 +12,7 @@ from arenavotes.ratings import fit_style, kendall_tau, leave_one_voter_out, onli
 from arenavotes.ratings.bt import ELO_SCALE
 from arenavotes.ratings.simulate import simulate_battles
 from arenavotes.ratings.style import FEATURES, standardise_features
+from arenavotes.vocab import WINNERS
 
 
 def _styled(n: int, beta: np.ndarray, seed: int = 1, k: int = 20) -> tuple[pl.DataFrame, np.ndarray]:
@@ -86,8 +87,10 @@ def test_leave_one_voter_out_blocks_and_categoricals_change_nothing(monkeypatch:
     # codes first seen in reverse id order: a tie-break by code would now pick other voters
     pl.Series(sorted(b["voter_id"].unique().to_list(), reverse=True)).cast(pl.Categorical)
     cat = b.with_columns(pl.col("model_a", "model_b", "winner", "voter_id").cast(pl.Categorical))
-    for block in (1, 7, 64):
+    for block, held in ((1, 1024), (7, 1024), (64, 1024), (7, 0), (64, 0)):
+        # held=0: a block's top voters are never held apart, the block is recomputed without the refitted ones
         monkeypatch.setattr(stability, "VOTER_BLOCK", block)
+        monkeypatch.setattr(stability, "HELD_MAX", held)
         for frame in (b, cat):
             got = leave_one_voter_out(frame, r)
             assert got is not None
@@ -168,3 +171,43 @@ def test_kendall_tau_between_periods() -> None:
     assert n == 10 and tau > 0.6
     assert float(np.corrcoef(first.theta, theta)[0, 1]) > 0.9
     assert pytest.approx(173.7178, abs=1e-4) == ELO_SCALE
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 5), st.sampled_from(WINNERS)).filter(lambda t: t[0] != t[1]),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_pair_counts_from_codes_equal_from_battles(votes: list[tuple[int, int, str]]) -> None:
+    """The numpy count of one voter's coded votes (used for the exact refits) is the Polars count of the same
+    battles, and taking it away from the whole leaves the counts of the rest."""
+    from arenavotes.ratings.counts import PairCounts
+
+    models = tuple(f"m{x}" for x in range(6))
+    frame = pl.DataFrame(
+        {
+            "model_a": [models[a] for a, _, _ in votes],
+            "model_b": [models[b] for _, b, _ in votes],
+            "winner": [w for _, _, w in votes],
+        }
+    )
+    coded = PairCounts.from_codes(
+        models,
+        np.array([a for a, _, _ in votes]),
+        np.array([b for _, b, _ in votes]),
+        np.array([WINNERS.index(w) for _, _, w in votes]),
+    )
+    ref = PairCounts.from_battles(frame)
+
+    def names(c: PairCounts) -> list[tuple[str, str]]:
+        return [(c.models[x], c.models[y]) for x, y in zip(c.i.tolist(), c.j.tolist(), strict=True)]
+
+    assert names(coded) == names(ref)
+    for field in ("win_i", "win_j", "tie", "bothbad"):
+        assert getattr(coded, field).tolist() == getattr(ref, field).tolist()
+    whole = PairCounts.from_battles(pl.concat([frame, frame]))
+    left = whole.without(coded)
+    assert names(left) == names(ref) and left.win_i.tolist() == ref.win_i.tolist()

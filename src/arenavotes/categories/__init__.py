@@ -16,13 +16,17 @@ hard_prompt, math, creative_writing, instruction_following, coding, language, mu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import polars as pl
 
 from arenavotes.categories import deterministic as det
-from arenavotes.categories.learned import LearnedLabeler
 from arenavotes.categories.rules import label_rules
 from arenavotes.vocab import component_name
+
+if TYPE_CHECKING:
+    from arenavotes.categories.learned import LearnedLabeler
 
 #: labeler -> version; bump a version whenever what a labeler outputs changes.
 LABELERS: dict[str, int] = {
@@ -35,6 +39,13 @@ LABELERS: dict[str, int] = {
     "rules": 2,
     "learned": 1,
 }
+
+
+def _learned() -> LearnedLabeler:
+    """The shipped learned labeler (imported here: its features need scipy, which start-up does not)."""
+    from arenavotes.categories.learned import LearnedLabeler
+
+    return LearnedLabeler.load()
 
 
 def labeler_name(name: str) -> str:
@@ -63,7 +74,7 @@ def label(
         "coding": lambda: det.coding(messages, prompts, answers["battle_id"].unique()),
         "refusal": lambda: det.refusal(answers, prompts),
         "rules": lambda: label_rules(prompts),
-        "learned": lambda: LearnedLabeler.load().label(prompts, vectors),
+        "learned": lambda: _learned().label(prompts, vectors),
     }
     parts = []
     for name, run in runs.items():

@@ -21,10 +21,9 @@ from __future__ import annotations
 from statistics import NormalDist
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from arenavotes.errors import UserError
+from arenavotes.ratings.graph import connected_labels
 
 ELO_SCALE = 400.0 / np.log(10.0)
 
@@ -109,8 +108,7 @@ def _loss(i: np.ndarray, j: np.ndarray, w: np.ndarray, n: np.ndarray, theta: np.
 
 def groups(i: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:
     """Connected-group label of each of ``k`` models, given the pairs ``(i, j)`` that met."""
-    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(k, k))
-    return connected_components(graph, directed=False)[1]
+    return connected_labels(i, j, k)
 
 
 def gauge_matrix(i: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:
@@ -148,7 +146,8 @@ def pinv_sum_zero(h: np.ndarray) -> np.ndarray:
     """
     k = h.shape[0]
     off = np.abs(h - np.diag(np.diag(h))) > 0
-    labels = connected_components(coo_matrix(off.astype(float)), directed=False)[1] if k else np.zeros(0, int)
+    rows, cols = np.nonzero(off)
+    labels = connected_labels(rows, cols, k)
     same = (labels[:, None] == labels[None, :]).astype(float)
     size = np.bincount(labels, minlength=labels.max(initial=0) + 1)[labels].astype(float)
     return inverse(h + same) - same / (size[:, None] * size[None, :])

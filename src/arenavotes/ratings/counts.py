@@ -107,6 +107,37 @@ class PairCounts:
             p["bb"].to_numpy().astype(float),
         )
 
+    @classmethod
+    def from_codes(cls, models: tuple[str, ...], a: np.ndarray, b: np.ndarray, outcome: np.ndarray) -> PairCounts:
+        """Count battles given as codes: ``a``, ``b`` index ``models``, ``outcome`` indexes
+        :data:`arenavotes.vocab.WINNERS`. The same counts as :meth:`from_battles` on the decoded battles, except
+        that ``models`` is kept whole (models without a battle here have no pair): for a part of a larger
+        set of battles (one voter's votes) to take away with :meth:`without`, in numpy alone.
+
+        >>> c = PairCounts.from_codes(("x", "y", "z"), np.array([1, 0]), np.array([0, 2]), np.array([0, 3]))
+        >>> c.i.tolist(), c.j.tolist(), c.win_i.tolist(), c.win_j.tolist(), c.bothbad.tolist()
+        ([0, 0], [1, 2], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0])
+        """
+        a, b, outcome = (np.asarray(x, dtype=np.int64) for x in (a, b, outcome))
+        if ((a == b) | (outcome < 0) | (outcome >= len(WINNERS))).any():
+            raise ValueError("a battle of a model against itself, or an outcome code out of range")
+        k = len(models)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keys, pair = np.unique(lo * k + hi, return_inverse=True)
+        swap = a > b
+        first, second = WINNERS.index("model_a"), WINNERS.index("model_b")
+        cell = np.select(
+            [
+                (outcome == first) & ~swap | (outcome == second) & swap,
+                (outcome == second) & ~swap | (outcome == first) & swap,
+                outcome == WINNERS.index("tie"),
+            ],
+            [0, 1, 2],
+            3,
+        )
+        cells = np.bincount(pair.reshape(-1) * 4 + cell, minlength=len(keys) * 4).reshape(-1, 4).astype(float)
+        return cls(models, keys // k, keys % k, cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3])
+
     def cells(self) -> tuple[np.ndarray, np.ndarray]:
         """The counts as a (pairs, 4) matrix [win_i, win_j, tie, bothbad] and pair index, for resampling."""
         return np.stack([self.win_i, self.win_j, self.tie, self.bothbad], axis=1), np.arange(len(self.i))
@@ -128,8 +159,10 @@ class PairCounts:
         """
         index = {m: n for n, m in enumerate(self.models)}
         k = self.n_models
-        remap = np.array([index[m] for m in part.models], dtype=np.int64)
+        remap = np.array([index.get(m, -1) for m in part.models], dtype=np.int64)  # -1: a model not here
         pi, pj = remap[part.i], remap[part.j]
+        if (pi < 0).any() or (pj < 0).any():
+            raise ValueError("the part has a model these counts do not")
         lo, hi = np.minimum(pi, pj), np.maximum(pi, pj)
         swap = pi > pj  # the part's i/j order may differ once mapped to these indices
         keys = self.i * k + self.j

@@ -77,6 +77,9 @@ class VoterInfluence:
 _Y_HALF = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
 #: Voters whose rating shifts are held at once: a (voters x models) block of this many rows.
 VOTER_BLOCK = 32_768
+#: Most rows of one block's top voters held apart for the refits; beyond (a tie of many voters at the cut),
+#: the block is recomputed instead when one of them is refitted.
+HELD_MAX = 1_024
 
 
 def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -> VoterInfluence | None:
@@ -108,6 +111,7 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
             b=pl.col("model_b").cast(pl.Enum(list(c.models))).to_physical(),
             o=pl.col("winner").cast(pl.Enum(WINNERS)).to_physical(),
         )
+        .sort("v", maintain_order=True)  # each voter's votes together, in battle order (Polars sorts in parallel)
         .collect()
     )
     if votes.height == 0:
@@ -121,11 +125,10 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
     first_code = np.flatnonzero(present)  # dense voter number -> Categorical code
     n_voters = len(first_code)
     dense = (np.cumsum(present) - 1)[raw]  # voters numbered 0..V-1 in code order (ties are broken by id below)
-    order = np.argsort(dense, kind="stable")
-    dense = dense[order]
-    a, bb, outcome = (votes[col].to_numpy()[order] for col in ("a", "b", "o"))
-    del votes, raw, order
+    a, bb, outcome = (votes[col].to_numpy() for col in ("a", "b", "o"))
+    del votes, raw
     w = np.array([_Y_HALF[x] for x in WINNERS])[outcome] - sigmoid(theta[a] - theta[bb])
+    step = _centred_step(h_inv)
     worst = np.empty(n_voters)
     block_max = []  # each block's largest shift per model
 
@@ -137,35 +140,44 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
             np.bincount(flat + a[s:e], weights=w[s:e], minlength=(hi - lo) * k)
             - np.bincount(flat + bb[s:e], weights=w[s:e], minlength=(hi - lo) * k)
         ).reshape(hi - lo, k)
-        return np.abs(_centred_shift(g, h_inv))
+        return np.abs(g @ step)
 
+    recompute: set[int] = set()
+    held: dict[int, np.ndarray] = {}  # the rows of each block's most influential voters, kept aside
     for lo in range(0, n_voters, VOTER_BLOCK):
         delta = block(lo, min(lo + VOTER_BLOCK, n_voters))
         worst[lo : lo + len(delta)] = delta.max(axis=1)
+        # a voter that may end up refitted must not count in the block's maximum: its rows are held apart
+        # (every voter scoring at least the block's top-th score, so ties in score all stay candidates)
+        score = worst[lo : lo + len(delta)]
+        if top <= 0:
+            aside = np.zeros(0, dtype=np.intp)
+        else:
+            cut = np.partition(score, len(score) - top)[len(score) - top] if top < len(score) else -np.inf
+            aside = np.flatnonzero(score >= cut)
+        if len(aside) <= HELD_MAX:
+            held.update({lo + int(v): delta[v].copy() for v in aside})
+            delta[aside] = 0.0
+        else:  # a large tie at the cut (many voters with the same few votes): recomputed below if need be
+            recompute.add(lo // VOTER_BLOCK)
         block_max.append(delta.max(axis=0))
     names = _VoterNames(battles, code, first_code)
-    model_names = np.asarray(c.models, dtype=object)
+    models = tuple(c.models)
     exact: dict[int, np.ndarray] = {}  # the most influential voters' shifts: exact where the refit exists
     for v in names.top(worst, top):
         s, e = np.searchsorted(dense, [v, v + 1])
-        part = pl.DataFrame(
-            {
-                "model_a": model_names[a[s:e]],
-                "model_b": model_names[bb[s:e]],
-                "winner": np.asarray(WINNERS, dtype=object)[outcome[s:e]],
-                "_w": np.ones(e - s),
-            },
-            schema={"model_a": pl.String, "model_b": pl.String, "winner": pl.String, "_w": pl.Float64},
-        )
+        part = PairCounts.from_codes(models, a[s:e], bb[s:e], outcome[s:e])
         exact[v] = np.abs(_exact_shift(c, part, theta, params, h_inv, a[s:e], bb[s:e], w[s:e]))
         worst[v] = exact[v].max()
-    # each model's largest shift: blocks without a refitted voter as they were, the others recomputed without them
-    for blk in {v // VOTER_BLOCK for v in exact}:
+    # each model's largest shift: the blocks' maxima without their held voters, the held voters' one-step
+    # shifts unless refitted, and the refitted voters' exact shifts
+    for blk in {v // VOTER_BLOCK for v in exact} & recompute:
         lo = blk * VOTER_BLOCK
         delta = block(lo, min(lo + VOTER_BLOCK, n_voters))
         delta[[v - lo for v in exact if v // VOTER_BLOCK == blk]] = 0.0
         block_max[blk] = delta.max(axis=0)
-    per_model = np.max([*block_max, *exact.values()], axis=0)
+    rows = [d for v, d in held.items() if v not in exact]
+    per_model = np.max([*block_max, *rows, *exact.values()], axis=0)
     return VoterInfluence(
         n_voters,
         float(worst.max()),
@@ -174,16 +186,16 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
     )
 
 
-def _centred_shift(g: np.ndarray, h_inv: np.ndarray) -> np.ndarray:
-    """One Newton step per row of scores ``g``: removing the voter subtracts its score (Elo points, mean 0)."""
-    delta = -(g @ h_inv.T) * ELO_SCALE
-    delta -= delta.mean(axis=1, keepdims=True)
-    return delta
+def _centred_step(h_inv: np.ndarray) -> np.ndarray:
+    """The matrix ``M`` for which ``g @ M`` is one Newton step per row of scores ``g`` (removing a voter
+    subtracts its score), in Elo points with mean 0: ``-ELO_SCALE * h_inv^T (I - 11^T / k)``, so a block of
+    voters costs one matrix product and no second pass to centre it."""
+    return -ELO_SCALE * (h_inv.T - h_inv.T.mean(axis=1, keepdims=True))
 
 
 def _exact_shift(
     c: PairCounts,
-    part: pl.DataFrame,
+    part: PairCounts,
     theta: np.ndarray,
     params: RatingParams,
     h_inv: np.ndarray,
@@ -196,8 +208,8 @@ def _exact_shift(
     when the refit has no finite answer."""
     k = c.n_models
     g = (np.bincount(a, weights=w, minlength=k) - np.bincount(b, weights=w, minlength=k))[None, :]
-    approx = _centred_shift(g, h_inv)[0]
-    c2 = c.without(PairCounts.from_grouped(part))
+    approx = (g @ _centred_step(h_inv))[0]
+    c2 = c.without(part)
     w2, n2 = logit_data(c2, params.ties)
     met = np.bincount(c2.i, weights=n2, minlength=k) + np.bincount(c2.j, weights=n2, minlength=k)
     if (met == 0).any():  # the voter was a model's only evidence: keep the approximation

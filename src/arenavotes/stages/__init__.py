@@ -15,15 +15,42 @@ Example (the same as ``arenavotes dedup -w myarena``)::
 
 from __future__ import annotations
 
-from arenavotes.stages.base import StageResult
-from arenavotes.stages.categorize import CategorizeOptions, run_categorize
-from arenavotes.stages.dedup import DedupOptions, run_dedup
-from arenavotes.stages.ingest import IngestOptions, run_ingest
-from arenavotes.stages.publish import PublishOptions, run_publish
-from arenavotes.stages.rate import RateOptions, run_rate
-from arenavotes.stages.release import ReleaseOptions, run_release
-from arenavotes.stages.report import ReportOptions, run_report
-from arenavotes.stages.scrub import ScrubOptions, check_files, run_scrub
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from arenavotes.stages.base import StageResult
+    from arenavotes.stages.categorize import CategorizeOptions, run_categorize
+    from arenavotes.stages.dedup import DedupOptions, run_dedup
+    from arenavotes.stages.ingest import IngestOptions, run_ingest
+    from arenavotes.stages.publish import PublishOptions, run_publish
+    from arenavotes.stages.rate import RateOptions, run_rate
+    from arenavotes.stages.release import ReleaseOptions, run_release
+    from arenavotes.stages.report import ReportOptions, run_report
+    from arenavotes.stages.scrub import ScrubOptions, check_files, run_scrub
+
+#: name -> the module that defines it. A stage's module (and what it needs: spaCy, scipy, the encoder, ...)
+#: is imported when one of its names is first used, so ``arenavotes rate`` does not pay for scrub's imports.
+_HOME = {
+    "StageResult": "base",
+    **{n: "categorize" for n in ("CategorizeOptions", "run_categorize")},
+    **{n: "dedup" for n in ("DedupOptions", "run_dedup")},
+    **{n: "ingest" for n in ("IngestOptions", "run_ingest")},
+    **{n: "publish" for n in ("PublishOptions", "run_publish")},
+    **{n: "rate" for n in ("RateOptions", "run_rate")},
+    **{n: "release" for n in ("ReleaseOptions", "run_release")},
+    **{n: "report" for n in ("ReportOptions", "run_report")},
+    **{n: "scrub" for n in ("ScrubOptions", "check_files", "run_scrub")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CategorizeOptions",
