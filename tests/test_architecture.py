@@ -127,3 +127,20 @@ def test_each_vocabulary_is_spelled_out_once() -> None:
                 values = {e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
                 copies += [(m, name) for name, v in vocabularies.items() if len(v) >= 3 and v <= values]
     assert copies == []
+
+
+def test_start_up_and_rate_import_only_what_they_use() -> None:
+    """The command line loads a stage's module only when it runs it, and rating needs no scipy, spaCy,
+    presidio, tiktoken or matplotlib: start-up time is most of a small ``arenavotes rate``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, arenavotes.cli, arenavotes.stages.rate\n"
+        "from arenavotes.ratings import leaderboard, store, core, stability\n"
+        "heavy = ('scipy', 'spacy', 'presidio_analyzer', 'tiktoken', 'matplotlib', 'arenavotes.stages.scrub',\n"
+        "         'arenavotes.stages.dedup', 'arenavotes.categories.learned')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
