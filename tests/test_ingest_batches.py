@@ -12,6 +12,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import duckdb
 import hypothesis.strategies as st
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -151,3 +152,52 @@ def test_duckdb_memory_is_capped_and_spills_to_a_private_folder(
     monkeypatch.setenv("ARENAVOTES_MEMORY_LIMIT", "lots")
     with pytest.raises(UserError, match="ARENAVOTES_MEMORY_LIMIT"):
         db.connect(path)
+
+
+def test_streaming_stages_give_duckdb_a_smaller_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dedup and rate (and scrub) cap DuckDB at STREAM_MEMORY_LIMIT (their own batches are held beside it);
+    ingest and categorize keep MEMORY_LIMIT; ARENAVOTES_MEMORY_LIMIT overrides both."""
+    from arenavotes.stages import CategorizeOptions, DedupOptions, RateOptions, run_categorize, run_dedup, run_rate
+    from arenavotes.workspace import Workspace
+
+    monkeypatch.delenv("ARENAVOTES_MEMORY_LIMIT", raising=False)
+    seen: list[str] = []
+    real = db.limit_memory
+
+    def spy(con: duckdb.DuckDBPyConnection, path: Path | None, limit: str | None = None) -> None:
+        real(con, path, limit)
+        seen.append(con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    monkeypatch.setattr(db, "limit_memory", spy)
+    ws = Workspace.init(tmp_path / "ws")
+    src = tmp_path / "b.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "model_a": f"m{i % 3}",
+                    "model_b": f"m{(i + 1) % 3}",
+                    "winner": ("model_a", "model_b", "tie")[i % 4 % 3],
+                    "judge": f"v{i % 7}",
+                }
+            )
+            + "\n"
+            for i in range(30)
+        )
+    )
+    from arenavotes.stages import IngestOptions, run_ingest
+
+    run_ingest(ws, IngestOptions(files=(src,), source="s"))
+    assert seen[-1] in ("953.6 MiB", "1.0 GiB", "1.0 GB")  # ingest
+    for run, options, cap in (
+        (run_dedup, DedupOptions(), ("381.4 MiB", "400.0 MB")),
+        (run_categorize, CategorizeOptions(), ("953.6 MiB", "1.0 GiB", "1.0 GB")),
+        (run_rate, RateOptions(), ("381.4 MiB", "400.0 MB")),
+    ):
+        seen.clear()
+        run(ws, options)  # type: ignore[operator]
+        assert seen and seen[0] in cap, (run, seen)
+    monkeypatch.setenv("ARENAVOTES_MEMORY_LIMIT", "700MB")
+    seen.clear()
+    run_dedup(ws, DedupOptions())
+    assert seen[0] in ("667.5 MiB", "700.0 MB")

@@ -80,5 +80,6 @@ class Workspace:
     def secret(self) -> bytes:
         return load_secret(self.path, self.settings().privacy.secret_env)
 
-    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        return db.connect(self.db_path, read_only=read_only)
+    def connect(self, read_only: bool = False, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+        """The workspace database (see :func:`arenavotes.db.connect`; ``memory_limit``: DuckDB's cap)."""
+        return db.connect(self.db_path, read_only=read_only, memory_limit=memory_limit)

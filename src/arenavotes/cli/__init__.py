@@ -72,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("ARENAVOTES_DEBUG"):
             raise
         if type(exc).__name__ == "OutOfMemoryException" or isinstance(exc, MemoryError):
-            from arenavotes.db import MEMORY_LIMIT
+            from arenavotes import db
 
-            limit = os.environ.get("ARENAVOTES_MEMORY_LIMIT", MEMORY_LIMIT)
+            limit = db.applied_limit
             click.echo(
                 f"arenavotes: error: out of memory: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''} "
                 f"(DuckDB's limit here: {limit}; nothing was written) (set ARENAVOTES_MEMORY_LIMIT to a larger "

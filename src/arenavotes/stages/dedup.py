@@ -10,6 +10,7 @@ import dataclasses
 
 import polars as pl
 
+from arenavotes.db import STREAM_MEMORY_LIMIT
 from arenavotes.stages.base import StageResult, recorded, settings_hash
 from arenavotes.workspace import Workspace
 
@@ -21,7 +22,7 @@ class DedupOptions:
 
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
-    from arenavotes.db import prompt_batches
+    from arenavotes.db import prompt_batches, releasing
     from arenavotes.dedup import detect, repeats
     from arenavotes.dedup.store import (
         DuckTexts,
@@ -37,16 +38,18 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     hash_ = settings_hash(settings, "dedup", options)
     lines, run_ids = [], []
     rows_in = flagged_total = 0
-    with ws.connect() as con:
+    with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
         # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
         with DuckTexts(con) as texts:
-            repeated = repeats(load_repeat_battles(con), prompt_batches(con), settings.dedup, texts)
+            # DuckDB's cache of the texts it read is given back before the keys are joined and compared
+            repeated = repeats(load_repeat_battles(con), releasing(con, prompt_batches(con)), settings.dedup, texts)
         for source in chosen:
             with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
                 battles = load_battles(con, source)
-                result = detect(battles, None, answer_batches(con, source), settings.dedup, repeated)
+                answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
+                result = detect(battles, None, answers, settings.dedup, repeated)
                 replace_flags(con, source, result.flags, run.run_id)
                 flagged = result.flags["battle_id"].n_unique()
                 run.rows_in, run.rows_out, run.counts = battles.height, flagged, result.stats

@@ -12,6 +12,7 @@ import json
 
 import polars as pl
 
+from arenavotes.db import STREAM_MEMORY_LIMIT, release_cache
 from arenavotes.errors import UserError
 from arenavotes.stages.base import StageResult, exclusion_policy, recorded, settings_hash
 from arenavotes.workspace import Workspace
@@ -90,7 +91,7 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
         "rate",
         {"params": json.loads(params.to_json()), "exclude": list(exclude), **dataclasses.asdict(options)},
     )
-    with ws.connect() as con:
+    with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, options.all_sources)
         arena = store.choose_arena(con, chosen, options.arena, options.mix_arenas)
         scope = options.scope or lb.scope_name(chosen, options.anony_only, options.since, options.until, arena)
@@ -107,6 +108,7 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
                 arena=arena,
                 labels=not options.no_categories,
             )
+            release_cache(con)  # the pages the load read: the fits hold their own arrays
             if battles.height == 0:
                 raise UserError("no battles match the selection", hint="check --source, --since/--until, --anony-only")
             out = lb.build(

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from arenavotes.config import PiiSettings
+from arenavotes.db import STREAM_MEMORY_LIMIT
 from arenavotes.runs import new_run_id, utcnow
 from arenavotes.stages.base import Run, StageResult, recorded, settings_hash
 from arenavotes.workspace import Workspace
@@ -99,7 +100,7 @@ def run_scrub(
     t0 = time.perf_counter()
     by_entity: dict[str, int] = {}
     texts_seen = distinct = doubted = 0
-    with ws.connect() as con:
+    with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # each batch commits its texts, findings and 'scrubbed' rows together, and the run is recorded at the
         # end: a run's UPDATEs held in one transaction stay in memory until COMMIT (DuckDB cannot spill them;
