@@ -43,8 +43,9 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
         # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
         with DuckTexts(con) as texts:
-            # DuckDB's cache of the texts it read is given back before the keys are joined and compared
-            repeated = repeats(load_repeat_battles(con), releasing(con, prompt_batches(con)), settings.dedup, texts)
+            # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
+            # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
+            repeated = repeats(load_repeat_battles(con), prompt_batches(con), settings.dedup, texts)
         for source in chosen:
             with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
                 battles = load_battles(con, source)
