@@ -201,3 +201,17 @@ def test_streaming_stages_give_duckdb_a_smaller_cap(tmp_path: Path, monkeypatch:
     seen.clear()
     run_dedup(ws, DedupOptions())
     assert seen[0] in ("667.5 MiB", "700.0 MB")
+
+
+def test_release_cache_keeps_temporary_tables_and_the_cap(tmp_path: Path) -> None:
+    """Handing DuckDB's page cache back evicts pages, not data: a temporary table bigger than the 16 MB it
+    drops to reads back whole, and the connection's own cap is set back (not another connection's)."""
+    con = db.connect(tmp_path / "arena.duckdb", memory_limit="300MB")
+    other = db.connect(None)  # a second connection, at the default cap, opened later
+    con.execute("CREATE TEMP TABLE t AS SELECT i, repeat('x', 200) || i::VARCHAR AS s FROM range(200000) r(i)")
+    before = con.execute("SELECT count(*), sum(length(s)) FROM t").fetchall()
+    db.release_cache(con)
+    assert con.execute("SELECT count(*), sum(length(s)) FROM t").fetchall() == before
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] in ("286.1 MiB", "300.0 MB")
+    other.close()
+    con.close()

@@ -63,13 +63,15 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
 MEMORY_LIMIT = "1GB"
 #: DuckDB's share in scrub, dedup and rate, which stream through the workspace in batches of their own: what
 #: they hold sits beside DuckDB's, and DuckDB keeps the pages they read cached up to its cap whatever the cap
-#: is, so a 1 GB cap was 1 GB of each one's peak (dedup of 1M conversations: 2.44 GB at 1 GB, under 2 GB at
-#: 400 MB, in about the same time; their sorts and joins spill). Not release: its gate reads parquet row
+#: is, so a 1 GB cap was 1 GB of each one's peak (dedup of 1M conversations: 2.68 GB PSS at 1 GB, 2.01 GB at
+#: 400 MB; their sorts and joins spill). Not release: its gate reads parquet row
 #: groups of 20,000 conversations' texts, which do not spill (out of memory at 400 MB on 1M conversations);
 #: not categorize, unmeasured at 1M under it (1.69 GB at 1 GB).
 STREAM_MEMORY_LIMIT = "400MB"
 #: The cap the last connection of this process was given: what an out-of-memory message reports.
 applied_limit = MEMORY_LIMIT
+#: Each open connection's cap (by ``id``), which :func:`release_cache` sets back.
+_LIMITS: dict[int, str] = {}
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, path: Path | None, limit: str | None = None) -> None:
@@ -78,7 +80,7 @@ def limit_memory(con: duckdb.DuckDBPyConnection, path: Path | None, limit: str |
     disk instead of growing without bound (DuckDB's own default is 80% of the machine). One thread per core."""
     global applied_limit
     limit = os.environ.get("ARENAVOTES_MEMORY_LIMIT") or limit or MEMORY_LIMIT
-    applied_limit = limit
+    applied_limit = _LIMITS[id(con)] = limit
     try:
         con.execute(f"SET memory_limit = '{limit}'")
     except duckdb.Error as exc:
@@ -188,8 +190,9 @@ def release_cache(con: duckdb.DuckDBPyConnection) -> None:
     >>> con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] in ("953.6 MiB", "1.0 GiB")
     True
     """
+    limit = _LIMITS.get(id(con), applied_limit)
     con.execute("SET memory_limit = '16MB'")
-    con.execute(f"SET memory_limit = '{applied_limit}'")
+    con.execute(f"SET memory_limit = '{limit}'")
 
 
 def releasing(con: duckdb.DuckDBPyConnection, batches: Iterator[T]) -> Iterator[T]:
