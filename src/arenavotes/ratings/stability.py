@@ -167,7 +167,7 @@ def leave_one_voter_out(battles: pl.DataFrame, ratings: Ratings, top: int = 5) -
     for v in names.top(worst, top):
         s, e = np.searchsorted(dense, [v, v + 1])
         part = PairCounts.from_codes(models, a[s:e], bb[s:e], outcome[s:e])
-        exact[v] = np.abs(_exact_shift(c, part, theta, params, h_inv, a[s:e], bb[s:e], w[s:e]))
+        exact[v] = np.abs(_exact_shift(c, part, theta, params, step, a[s:e], bb[s:e], w[s:e]))
         worst[v] = exact[v].max()
     # each model's largest shift: the blocks' maxima without their held voters, the held voters' one-step
     # shifts unless refitted, and the refitted voters' exact shifts
@@ -198,17 +198,17 @@ def _exact_shift(
     part: PairCounts,
     theta: np.ndarray,
     params: RatingParams,
-    h_inv: np.ndarray,
+    step: np.ndarray,
     a: np.ndarray,
     b: np.ndarray,
     w: np.ndarray,
 ) -> np.ndarray:
     """The rating shift (Elo points, mean 0) from refitting without one voter's votes (``part``, counts per
     pair and outcome; ``a``, ``b``, ``w``: its model codes and weighted residuals); its one-step approximation
-    when the refit has no finite answer."""
+    (``step``: :func:`_centred_step`) when the refit has no finite answer."""
     k = c.n_models
     g = (np.bincount(a, weights=w, minlength=k) - np.bincount(b, weights=w, minlength=k))[None, :]
-    approx = (g @ _centred_step(h_inv))[0]
+    approx = (g @ step)[0]
     c2 = c.without(part)
     w2, n2 = logit_data(c2, params.ties)
     met = np.bincount(c2.i, weights=n2, minlength=k) + np.bincount(c2.j, weights=n2, minlength=k)
