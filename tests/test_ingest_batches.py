@@ -215,3 +215,21 @@ def test_release_cache_keeps_temporary_tables_and_the_cap(tmp_path: Path) -> Non
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] in ("286.1 MiB", "300.0 MB")
     other.close()
     con.close()
+
+
+def test_release_cache_inside_a_transaction_that_pinned_an_index(tmp_path: Path) -> None:
+    """An insert into a keyed table pins its ART index in DuckDB's memory (not evictable). Lowering the cap
+    below it fails, and inside a transaction that failure aborts it: the floor leaves room for it, so the
+    transaction goes on and commits everything."""
+    con = db.connect(tmp_path / "arena.duckdb", memory_limit="600MB")
+    con.execute("CREATE TABLE k (key VARCHAR PRIMARY KEY, v INT)")
+    with db.transaction(con):
+        con.execute("INSERT INTO k SELECT md5(i::VARCHAR) || md5((i + 1)::VARCHAR), i FROM range(400000) r(i)")
+        (pinned,) = con.execute(
+            "SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'ART_INDEX'"
+        ).fetchall()[0]
+        assert pinned > 16_000_000  # the old 16 MB floor would have failed here
+        db.release_cache(con)
+        con.execute("INSERT INTO k VALUES ('one more', -1)")
+    assert con.execute("SELECT count(*) FROM k").fetchall() == [(400_001,)]
+    con.close()
