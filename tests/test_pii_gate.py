@@ -14,6 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arenavotes.pii.code import blank_code_lines, code_mask
 from arenavotes.pii.engine import Analyzer
@@ -410,3 +412,39 @@ def test_text_files_are_judged_paragraph_by_paragraph(tmp_path: Path) -> None:
     assert cells[0].text.startswith("Dear Ann,\n\nLine 0")
     assert cells[2].text == "Yours,\n\nIgnatius Fairbanks"
     assert {f.location for f in check_paths([tmp_path]) if f.entity == "PERSON"} >= {"line 1", "line 15"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.binary(min_size=16, max_size=16), max_size=40), max_size=12))
+def test_digest_set_is_a_set(batches: list[list[bytes]]) -> None:
+    """The gate's compact digest set answers as a Python set would, batch after batch (16-byte digests with
+    zero bytes anywhere, including at the end, are members like any other)."""
+    import numpy as np
+
+    from arenavotes.pii.gate_files import DigestSet
+
+    ours, theirs = DigestSet(), set()
+    for batch in batches:
+        distinct = list(dict.fromkeys(batch))
+        new = ours.add(np.frombuffer(b"".join(distinct), dtype="S16"))
+        assert new.tolist() == [d not in theirs for d in distinct]
+        theirs.update(distinct)
+        assert len(ours) == len(theirs)
+
+
+def test_a_parquet_text_column_gives_each_value_once_at_its_first_row(tmp_path: Path) -> None:
+    """Across record batches (65,536 rows each), a repeated text is judged once, at the first row holding it;
+    a value first seen in a later batch is reported at its own row."""
+    from arenavotes.pii.gate_files import Cell, items
+
+    n = 140_000
+    values = [f"text {i % 1000}" for i in range(n)]
+    values[70_000] = "late bob.stone@example.org"
+    values[139_999] = "late bob.stone@example.org"
+    pq.write_table(pa.table({"t": values}), tmp_path / "x.parquet")
+    cells = [c for c in items(tmp_path / "x.parquet") if isinstance(c, Cell) and c.column == "t"]
+    assert len(cells) == len({*values})
+    assert {c.text: c.location for c in cells}["late bob.stone@example.org"] == "row 70001"
+    assert {c.text: c.location for c in cells}["text 999"] == "row 1000"
+    found = check_paths([tmp_path], ner=False)
+    assert {(f.location, f.entity) for f in found} == {("row 70001", "EMAIL_ADDRESS")}

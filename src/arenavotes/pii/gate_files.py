@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -127,7 +128,39 @@ def _flat_string(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
-def _distinct_cells(column: pa.Array, name: str, row0: int, seen: set[bytes]) -> Iterator[Cell]:
+class DigestSet:
+    """A set of 16-byte digests held as sorted numpy runs: 16 bytes a member, where a Python ``set`` of
+    ``bytes`` takes about 100 (2.8M distinct texts of a 1M-conversation release: 45 MB instead of ~0.3 GB).
+    Runs are merged when the newest is at least half the size of the one before, so there are O(log n) of
+    them and each digest is re-sorted O(log n) times.
+
+    >>> s = DigestSet()
+    >>> d = np.frombuffer(bytes(range(32)), dtype="S16")
+    >>> s.add(d).tolist(), s.add(d[::-1]).tolist(), len(s)
+    ([True, True], [False, False], 2)
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self._runs)
+
+    def add(self, digests: np.ndarray) -> np.ndarray:
+        """Add ``digests`` (distinct, dtype ``S16``); returns which of them were not members before."""
+        new = np.ones(len(digests), dtype=bool)
+        for run in self._runs:
+            at = np.minimum(np.searchsorted(run, digests), len(run) - 1)
+            new &= run[at] != digests
+        if new.any():
+            self._runs.append(np.sort(digests[new]))
+        while len(self._runs) > 1 and 2 * len(self._runs[-1]) >= len(self._runs[-2]):
+            last = self._runs.pop()
+            self._runs[-1] = np.sort(np.concatenate([self._runs[-1], last]))
+        return new
+
+
+def _distinct_cells(column: pa.Array, name: str, row0: int, seen: DigestSet) -> Iterator[Cell]:
     """The distinct values of a text column not seen in earlier batches, each at the first row that holds it
     (``seen`` holds 16-byte digests, not the texts: a release's text column is read in bounded memory)."""
     import polars as pl
@@ -142,10 +175,14 @@ def _distinct_cells(column: pa.Array, name: str, row0: int, seen: set[bytes]) ->
         .group_by("v", maintain_order=True)
         .agg(pl.col("r").first())
     )
-    for text, r in firsts.iter_rows():
-        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        if digest not in seen:
-            seen.add(digest)
+    texts = firsts["v"].to_list()
+    digests = np.frombuffer(
+        b"".join(hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts),
+        dtype="S16",
+    )
+    new = seen.add(digests)
+    for text, r, fresh in zip(texts, firsts["r"].to_list(), new.tolist(), strict=True):
+        if fresh:
             yield Cell(f"row {row0 + r + 1}", name, text)
 
 
@@ -166,7 +203,7 @@ def _parquet(source: Any) -> Iterator[Item]:
     if not cols:
         return
     flat = {n for _, n in cols if _flat_string(schema.field(n).type)}
-    seen: dict[str, set[bytes]] = {n: set() for n in flat}
+    seen = {n: DigestSet() for n in flat}
     row0 = 0
     try:
         for batch in f.iter_batches(batch_size=65536, columns=[n for _, n in cols]):
