@@ -448,3 +448,23 @@ def test_a_parquet_text_column_gives_each_value_once_at_its_first_row(tmp_path: 
     assert {c.text: c.location for c in cells}["text 999"] == "row 1000"
     found = check_paths([tmp_path], ner=False)
     assert {(f.location, f.entity) for f in found} == {("row 70001", "EMAIL_ADDRESS")}
+
+
+def test_verdicts_of_other_gate_versions_are_dropped_on_load() -> None:
+    """The workspace's verdict cache keeps the current gate version's verdicts only: older ones are never
+    read again, and every lookup scans the table."""
+    from arenavotes import db
+    from arenavotes.pii import verdicts
+    from arenavotes.pii.patterns import Finding
+
+    con = db.connect(None)
+    cache = verdicts.load(con)
+    current = verdict_key("mail ann@example.org", ner=False)
+    cache[current] = [Finding(5, 20, "EMAIL_ADDRESS", 1.0, "pattern/email@1")]
+    verdicts.save(con, cache)
+    stale = current.replace(GATE_VERSION, "gate-1+patterns@1")
+    con.execute("INSERT INTO gate_verdicts VALUES (?, '[]')", [stale])
+    again = verdicts.load(con)
+    assert con.execute("SELECT key FROM gate_verdicts").fetchall() == [(current,)]
+    again.prefetch([current, stale])
+    assert [f.entity for f in again[current]] == ["EMAIL_ADDRESS"] and stale not in again
