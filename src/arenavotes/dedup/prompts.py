@@ -403,8 +403,10 @@ class Sketches:
         self._sig8.append((sig & np.uint64(0xFF)).astype(np.uint8))
         self._chars.append(np.minimum(norms.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS) + 1)
 
-    def arrange(self, keys: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(band hashes, 8-bit signatures, lengths + 1) in the order of ``keys`` (each added before)."""
+    def arrange(self, keys: pl.Series, consume: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(band hashes, 8-bit signatures, lengths + 1) in the order of ``keys`` (each added before).
+        ``consume``: hand the sketches over -- each piece is dropped once copied, so the arranged arrays are
+        not held beside a second copy (230 bytes a distinct prompt) -- and leave this object empty."""
         if not self._keys:
             return np.zeros((0, self.bands), np.uint64), np.zeros((0, self.perms), np.uint8), np.zeros(0, np.int64)
         held = pl.concat(self._keys).to_frame().with_row_index("row")
@@ -417,13 +419,20 @@ class Sketches:
             np.empty((len(at), self.perms), np.uint8),
             np.empty(len(at), np.int64),
         )
+        del held, row
+        pieces = list(zip(self._band, self._sig8, self._chars, strict=True))
+        if consume:
+            self._keys, self._band, self._sig8, self._chars = [], [], [], []
+        pieces.reverse()
         lo = 0
-        for parts in zip(self._band, self._sig8, self._chars, strict=True):  # piece by piece: no second copy
+        while pieces:  # piece by piece: no second copy
+            parts = pieces.pop()
             hi = lo + len(parts[0])
             mine = (at >= lo) & (at < hi)
             for dest, part in zip(out, parts, strict=True):
                 dest[mine] = np.asarray(part)[at[mine] - lo]
             lo = hi
+            del parts  # consumed: the last reference to this piece
         return out
 
 
@@ -587,7 +596,7 @@ def near_duplicates(
     Distinct normalised texts get MinHash signatures; LSH banding tuned to ``threshold - 0.1`` proposes
     pairs (so pairs just above the threshold are not missed), and the exact Jaccard similarity of
     their shingle sets decides. ``k``: :func:`keyed` battles (``norm`` is needed only without ``sketches``
-    and ``texts``, which a streaming caller fills batch by batch instead).
+    and ``texts``, which a streaming caller fills batch by batch instead; the ``sketches`` are consumed).
     """
     uniq = k.group_by("key", maintain_order=True).agg(pl.col("battle_id"), pl.col("tstamp").first())
     if uniq.height < 2:
@@ -597,7 +606,7 @@ def near_duplicates(
         sketches, texts = Sketches(threshold, perms, seed), MemoryTexts()
         sketches.add(first["key"], first["norm"])
         texts.put(first["key"], first["norm"])
-    bands, sig8, chars = sketches.arrange(uniq["key"])
+    bands, sig8, chars = sketches.arrange(uniq["key"], consume=True)
     store, keys = texts, uniq["key"]
     p, sim = near_pairs(bands, sig8, chars, lambda rows: store.get(keys.gather(rows)), threshold, seed)
     if len(p) == 0:
