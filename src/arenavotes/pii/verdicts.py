@@ -81,9 +81,7 @@ def load(con: duckdb.DuckDBPyConnection) -> VerdictCache:
 def prune(con: duckdb.DuckDBPyConnection) -> int:
     """Delete the verdicts of gate versions other than :data:`~arenavotes.pii.gate.GATE_VERSION`; returns how
     many went."""
-    (n,) = con.execute(
-        "DELETE FROM gate_verdicts WHERE NOT starts_with(key, ?)", [f"{GATE_VERSION}:"]
-    ).fetchall()[0]
+    (n,) = con.execute("DELETE FROM gate_verdicts WHERE NOT starts_with(key, ?)", [f"{GATE_VERSION}:"]).fetchall()[0]
     return int(n)
 
 
