@@ -297,6 +297,30 @@ def prompt_batches(
         yield turns.group_by("battle_id", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
 
 
+def own_buffers(data: pl.DataFrame) -> pl.DataFrame:
+    """``data`` with its string columns copied into buffers of their own, for a frame kept while more batches
+    are read. A Polars string column cut out of a batch (a filter, a select, a group key) points into the
+    batch's buffers and keeps all of them alive: dedup kept (battle_id, key) of each 20,000-prompt batch
+    that way, 54 MB of columns that held 0.44 GB at a million conversations.
+
+    >>> big = pl.DataFrame({"id": [f"battle-{i}" for i in range(3)], "text": ["x" * 100] * 3})
+    >>> own_buffers(big.filter(pl.col("id") != "battle-1").select("id"))["id"].to_list()
+    ['battle-0', 'battle-2']
+    """
+    import pyarrow as pa
+
+    table = data.to_arrow()
+    own = pa.schema(
+        [
+            pa.field(f.name, pa.large_string()) if pa.types.is_string_view(f.type) or pa.types.is_string(f.type) else f
+            for f in table.schema
+        ]
+    )
+    out = pl.from_arrow(table.cast(own))
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
 #: Rows converted from Arrow at a time by :func:`frame` with ``categorical`` columns (1M rows of strings were
 #: 0.4 GB of transient copies at 5M battles).
 FRAME_BATCH_ROWS = 200_000

@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from arenavotes.config import DedupSettings
+from arenavotes.db import own_buffers
 from arenavotes.dedup import campaigns, identity, prompts, surges, voters, votes
 from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_SCHEMA, empty
 
@@ -78,7 +79,7 @@ def repeats(
     seen = pl.Series("key", [], pl.String)
     for batch in _frames(prompt_text):
         kb = prompts.key_texts(batch)
-        keys.append(kb.select("battle_id", "key"))
+        keys.append(own_buffers(kb.select("battle_id", "key")))  # not the batch's text buffers with them
         new = kb.unique("key", keep="first", maintain_order=True).filter(~pl.col("key").is_in(seen.implode()))
         if new.height:
             sketches.add(new["key"], new["norm"])
@@ -151,7 +152,7 @@ def detect(
     if has_time:
         surge_flags, stats["surges"] = surges.surges(battles, fdr=s.fdr)
         parts.append(surge_flags)
-    parts += [identity.identity_leaks(battles, a) for a in _frames(answers) if a.height]
+    parts += [own_buffers(identity.identity_leaks(battles, a)) for a in _frames(answers) if a.height]
     if has_voters:
         v = voters.prepare(battles)
         if v is not None:
