@@ -408,3 +408,16 @@ def test_streamed_dedup_flags_what_the_whole_frames_flag(tmp_path: Path, monkeyp
     key = ["battle_id", "flag", "detector"]
     assert got.sort(key).select(key).equals(expected.sort(key).select(key))
     assert got.sort(key)["reason"].to_list() == expected.sort(key)["reason"].to_list()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=300)), max_size=30))
+def test_prompt_keys_are_the_md5_of_the_utf8_text(texts: list[str | None]) -> None:
+    """Keys hashed by DuckDB over the Arrow buffer are hashlib's MD5 of the UTF-8 bytes, in the same order,
+    for any text (any script, combining marks, NUL, emoji); a missing text has no key."""
+    import hashlib
+
+    from arenavotes.dedup.prompts import md5_hex
+
+    got = md5_hex(pl.Series(texts, dtype=pl.String)).to_list()
+    assert got == [None if t is None else hashlib.md5(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
