@@ -64,9 +64,10 @@ MEMORY_LIMIT = "1GB"
 #: DuckDB's share in scrub, dedup and rate, which stream through the workspace in batches of their own: what
 #: they hold sits beside DuckDB's, and DuckDB keeps the pages they read cached up to its cap whatever the cap
 #: is, so a 1 GB cap was 1 GB of each one's peak (dedup of 1M conversations: 2.68 GB PSS at 1 GB, 2.01 GB at
-#: 400 MB; their sorts and joins spill). Not release: its gate reads parquet row
-#: groups of 20,000 conversations' texts, which do not spill (out of memory at 400 MB on 1M conversations);
-#: not categorize, unmeasured at 1M under it (1.69 GB at 1 GB).
+#: 400 MB; their sorts and joins spill). Not release: its gate stores the verdicts it learned into a table
+#: keyed by 140-character strings, and that key index is loaded whole and cannot be evicted (out of memory
+#: at 400 MB with 10.8M verdicts, and at 512 MB for the gate alone with 5.5M); not categorize, unmeasured at
+#: 1M under it (1.69 GB at 1 GB).
 STREAM_MEMORY_LIMIT = "400MB"
 #: The cap the last connection of this process was given: what an out-of-memory message reports.
 applied_limit = MEMORY_LIMIT
