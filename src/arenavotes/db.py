@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from arenavotes.errors import UserError
 from arenavotes.schema import ALL_DDL, VIEWS_SQL
@@ -298,6 +299,32 @@ def prompt_batches(
         yield turns.group_by("battle_id", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
 
 
+def _large(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_string(t) or pa.types.is_string_view(t):
+        return pa.large_string()
+    if pa.types.is_binary(t) or pa.types.is_binary_view(t):
+        return pa.large_binary()
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.large_list(pa.field("item", _large(t.value_type)))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _large(f.type)) for f in t])
+    return t
+
+
+def large_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with the Arrow types Polars writes (64-bit offsets for strings, binaries and lists, no
+    views): a release's files and manifest schemas do not depend on whether a config was streamed or held,
+    and a cast to it copies a frame's strings into buffers of their own (:func:`own_buffers`).
+
+    >>> large_schema(pa.schema([("s", pa.string_view()), ("l", pa.list_(pa.string())), ("n", pa.int8())]))
+    s: large_string
+    l: large_list<item: large_string>
+      child 0, item: large_string
+    n: int8
+    """
+    return pa.schema([pa.field(f.name, _large(f.type)) for f in schema])
+
+
 def own_buffers(data: pl.DataFrame) -> pl.DataFrame:
     """``data`` with its string columns copied into buffers of their own, for a frame kept while more batches
     are read. A Polars string column cut out of a batch (a filter, a select, a group key) points into the
@@ -308,16 +335,8 @@ def own_buffers(data: pl.DataFrame) -> pl.DataFrame:
     >>> own_buffers(big.filter(pl.col("id") != "battle-1").select("id"))["id"].to_list()
     ['battle-0', 'battle-2']
     """
-    import pyarrow as pa
-
     table = data.to_arrow()
-    own = pa.schema(
-        [
-            pa.field(f.name, pa.large_string()) if pa.types.is_string_view(f.type) or pa.types.is_string(f.type) else f
-            for f in table.schema
-        ]
-    )
-    out = pl.from_arrow(table.cast(own))
+    out = pl.from_arrow(table.cast(large_schema(table.schema)))
     assert isinstance(out, pl.DataFrame)
     return out
 

@@ -442,7 +442,6 @@ class Sketches:
             for dest, part in zip(out, parts, strict=True):
                 dest[mine] = np.asarray(part)[at[mine] - lo]
             lo = hi
-            del parts  # consumed: the last reference to this piece
         return out
 
 

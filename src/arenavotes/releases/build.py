@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arenavotes import __version__
-from arenavotes.db import frame, register_arrow, release_cache, unregister_arrow
+from arenavotes.db import frame, large_schema, register_arrow, release_cache, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
 from arenavotes.provenance import missing_stages, source_meta
@@ -273,24 +273,6 @@ def collect(
     return Collected(queries, {"images": images, "message_images": image_links}, counts, ids)
 
 
-def _large(t: pa.DataType) -> pa.DataType:
-    """The Arrow type Polars would write for ``t`` (64-bit offsets for strings, binaries and lists), so that
-    the files and the manifest's schemas do not depend on whether a config was streamed or held."""
-    if pa.types.is_string(t) or pa.types.is_string_view(t):
-        return pa.large_string()
-    if pa.types.is_binary(t) or pa.types.is_binary_view(t):
-        return pa.large_binary()
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return pa.large_list(pa.field("item", _large(t.value_type)))
-    if pa.types.is_struct(t):
-        return pa.struct([pa.field(f.name, _large(f.type)) for f in t])
-    return t
-
-
-def _release_schema(schema: pa.Schema) -> pa.Schema:
-    return pa.schema([pa.field(f.name, _large(f.type)) for f in schema])
-
-
 class _ParquetSink:
     """Deterministic parquet written piece by piece: fixed compression, no pandas metadata, no timestamps in
     the file, row groups of a fixed number of rows (whatever the sizes of the batches written). No file is
@@ -347,13 +329,13 @@ def _write_config(
     rows_per_group = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
     if isinstance(source, pl.DataFrame):
         table = source.to_arrow()
-        sink = _ParquetSink(path, _release_schema(table.schema), rows_per_group)
+        sink = _ParquetSink(path, large_schema(table.schema), rows_per_group)
         for batch in table.to_batches():
             sink.write(batch)
     else:
         sql, params = source
         reader = con.sql(sql, params=params or None).to_arrow_reader(min(rows_per_group, 100_000))
-        sink = _ParquetSink(path, _release_schema(reader.schema), rows_per_group)
+        sink = _ParquetSink(path, large_schema(reader.schema), rows_per_group)
         for batch in reader:
             sink.write(batch)
     sink.close()
