@@ -463,8 +463,60 @@ def test_verdicts_of_other_gate_versions_are_dropped_on_load() -> None:
     cache[current] = [Finding(5, 20, "EMAIL_ADDRESS", 1.0, "pattern/email@1")]
     verdicts.save(con, cache)
     stale = current.replace(GATE_VERSION, "gate-1+patterns@1")
-    con.execute("INSERT INTO gate_verdicts VALUES (?, '[]')", [stale])
+    con.execute("INSERT INTO gate_verdicts VALUES (?, ?, '[]')", list(verdicts.split_key(stale)))
     again = verdicts.load(con)
-    assert con.execute("SELECT key FROM gate_verdicts").fetchall() == [(current,)]
+    assert con.execute("SELECT gate, digest FROM gate_verdicts").fetchall() == [verdicts.split_key(current)]
     again.prefetch([current, stale])
     assert [f.entity for f in again[current]] == ["EMAIL_ADDRESS"] and stale not in again
+
+
+def test_verdicts_are_stored_once_and_found_by_digest() -> None:
+    """Saving a verdict that is already stored (another cache of the same workspace learned it too) adds no
+    second row; a lookup finds a verdict by gate part and digest, and a different NER mode is a different key."""
+    from arenavotes import db
+    from arenavotes.pii import verdicts
+    from arenavotes.pii.patterns import Finding
+
+    con = db.connect(None)
+    texts = [f"text {i}" for i in range(50)]
+    one, two = verdicts.load(con), verdicts.load(con)
+    for cache in (one, two):
+        for t in texts:
+            cache[verdict_key(t, ner=False)] = [Finding(0, 4, "PERSON", 0.5, "x@1")] if t.endswith("7") else []
+        verdicts.save(con, cache)
+    assert con.execute("SELECT count(*), count(DISTINCT digest) FROM gate_verdicts").fetchall() == [(50, 50)]
+    again = verdicts.load(con)
+    again.prefetch([verdict_key(t, ner=False) for t in texts] + [verdict_key("text 7", ner=True)])
+    assert {k for k, v in again.items() if v} == {verdict_key(t, ner=False) for t in texts if t.endswith("7")}
+    assert len(again) == 50 and verdict_key("text 7", ner=True) not in again
+
+
+def test_workspace_with_string_keyed_verdicts_is_rekeyed_and_keeps_them(tmp_path: Path) -> None:
+    """A workspace whose verdict table predates the digest layout (one 'version:ner:sha256' key column with a
+    primary key) is converted when opened, read-only or not, and its verdicts are found again."""
+    import duckdb
+
+    from arenavotes import db
+    from arenavotes.pii import verdicts
+
+    path = tmp_path / "arena.duckdb"
+    db.connect(path).close()
+    found, clean = verdict_key("mail ann@example.org", ner=False), verdict_key("hello", ner=True)
+    raw = duckdb.connect(str(path))
+    raw.execute("DROP TABLE gate_verdicts")
+    raw.execute("CREATE TABLE gate_verdicts (key VARCHAR PRIMARY KEY, findings JSON NOT NULL)")
+    raw.execute(
+        "INSERT INTO gate_verdicts VALUES (?, ?), (?, '[]')",
+        [found, '[[5, 20, "EMAIL_ADDRESS", 1.0, "pattern/email@1"]]', clean],
+    )
+    raw.close()
+    ro = db.connect(path, read_only=True)
+    assert ro.execute("SELECT gate, digest FROM gate_verdicts ORDER BY gate").fetchall() == sorted(
+        [verdicts.split_key(found), verdicts.split_key(clean)]
+    )
+    ro.close()
+    con = db.connect(path)
+    cache = verdicts.load(con)
+    cache.prefetch([found, clean])
+    assert [f.entity for f in cache[found]] == ["EMAIL_ADDRESS"] and cache[clean] == []
+    assert not cache.new

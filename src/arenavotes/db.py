@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from arenavotes.errors import UserError
-from arenavotes.schema import ALL_DDL, VIEWS_SQL
+from arenavotes.schema import ALL_DDL, GATE_VERDICTS_DDL, VIEWS_SQL
 
 T = TypeVar("T")
 
@@ -52,7 +52,7 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
     if not read_only:
         ensure_schema(con)
     elif path is not None and (
-        _old_columns(con) or _old_labelers(con) or _missing_added(con)
+        _old_columns(con) or _old_labelers(con) or _missing_added(con) or _string_keyed_verdicts(con)
     ):  # older workspace: rename, then read
         con.close()
         connect(path).close()
@@ -388,6 +388,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _rename_old_columns(con)
     _rename_old_labelers(con)
     _add_new_columns(con)
+    _rekey_gate_verdicts(con)
     for ddl in ALL_DDL:
         con.execute(ddl)
     con.execute(VIEWS_SQL)
@@ -472,6 +473,31 @@ def _rename_old_labelers(con: duckdb.DuckDBPyConnection) -> None:
                 f"UPDATE {table} SET labeler = ? || substr(labeler, ?) WHERE starts_with(labeler, ?)",
                 [new, len(old) + 1, old],
             )
+
+
+def _string_keyed_verdicts(con: duckdb.DuckDBPyConnection) -> bool:
+    (n,) = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
+        "AND table_name = 'gate_verdicts' AND column_name = 'key'"
+    ).fetchall()[0]
+    return bool(n)
+
+
+def _rekey_gate_verdicts(con: duckdb.DuckDBPyConnection) -> None:
+    """Older workspaces stored gate verdicts under one string key, ``'<gate version>:<ner|no-ner>:<sha256 hex>'``
+    (a primary key, whose index DuckDB holds whole: 140 bytes a verdict); this version stores the gate part
+    and a 16-byte digest without an index. The verdicts carry over, so nothing is analysed again."""
+    if not _string_keyed_verdicts(con):
+        return
+    with transaction(con):
+        con.execute(
+            "CREATE TABLE gate_verdicts_rekeyed AS SELECT left(key, length(key) - 65) AS gate, "
+            "unhex(left(right(key, 64), 32)) AS digest, findings FROM gate_verdicts"
+        )
+        con.execute("DROP TABLE gate_verdicts")
+        con.execute(GATE_VERDICTS_DDL)
+        con.execute("INSERT INTO gate_verdicts SELECT * FROM gate_verdicts_rekeyed")
+        con.execute("DROP TABLE gate_verdicts_rekeyed")
 
 
 def check_columns(con: duckdb.DuckDBPyConnection) -> None:

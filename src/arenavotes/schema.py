@@ -249,9 +249,12 @@ CREATE TABLE IF NOT EXISTS source_meta (     -- what a release's card says about
 """
 
 GATE_VERDICTS_DDL = """
-CREATE TABLE IF NOT EXISTS gate_verdicts (   -- PII-gate verdicts by sha256 of the text (never the text itself)
-    key      VARCHAR PRIMARY KEY,            -- gate version, NER on/off, sha256 of the text
+CREATE TABLE IF NOT EXISTS gate_verdicts (   -- PII-gate verdicts by a digest of the text (never the text itself)
+    gate     VARCHAR NOT NULL,               -- gate version and NER on/off: '<GATE_VERSION>:ner' or ':no-ner'
+    digest   BLOB NOT NULL,                  -- the first 16 bytes of the text's sha256
     findings JSON NOT NULL                   -- [[start, end, entity, score, recognizer], ...]
+    -- no key constraint: a key index is held in memory whole (a 1M-conversation workspace has millions of
+    -- verdicts); pii.verdicts.save inserts only (gate, digest) pairs that are not stored yet
 )
 """
 

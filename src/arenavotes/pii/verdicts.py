@@ -2,7 +2,8 @@
 
 Verdicts are a pure function of the text and :data:`arenavotes.pii.gate.GATE_VERSION` (and whether NER ran),
 so they are stored under :func:`arenavotes.pii.gate.verdict_key` -- a sha256 of the text, never the text --
-in the ``gate_verdicts`` table. A release build loads them, screens its texts, runs the gate on its files
+in the ``gate_verdicts`` table, as the key's gate part and the first 16 bytes of the hash (:func:`split_key`;
+fixed-width keys and no index keep the lookups fast and DuckDB's memory free to evict at millions of verdicts). A release build loads them, screens its texts, runs the gate on its files
 with the same cache, and saves what it learned; the next release of mostly the same data costs little.
 
 >>> from arenavotes import db
@@ -59,11 +60,39 @@ class VerdictCache(dict[str, list[Finding]]):
         todo = sorted({k for k in keys if k not in self})
         if not todo:
             return
-        rows = self._con.execute(
-            "SELECT key, findings FROM gate_verdicts WHERE key IN (SELECT unnest(?))", [todo]
-        ).fetchall()
+        register_arrow(self._con, "_gq", _keyed(todo))
+        try:
+            rows = self._con.execute(
+                "SELECT q.key, g.findings FROM _gq q JOIN gate_verdicts g ON g.gate = q.gate AND g.digest = q.digest"
+            ).fetchall()
+        finally:
+            unregister_arrow(self._con, "_gq")
         for k, v in rows:
             super().__setitem__(k, [Finding(*f) for f in json.loads(v)])
+
+
+def split_key(key: str) -> tuple[str, bytes]:
+    """The stored form of a :func:`~arenavotes.pii.gate.verdict_key`: its gate part and 16 bytes of its hash.
+
+    >>> split_key("gate-9:ner:" + "ab" * 32)
+    ('gate-9:ner', b'\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab\\xab')
+    """
+    gate, _, hexdigest = key.rpartition(":")
+    if not gate or len(hexdigest) != 64:
+        raise ValueError(f"not a verdict key: {key!r}")
+    return gate, bytes.fromhex(hexdigest[:32])
+
+
+def _keyed(keys: list[str], **columns: list[str]) -> pa.Table:
+    parts = [split_key(k) for k in keys]
+    return pa.table(
+        {
+            "key": keys,
+            "gate": [g for g, _ in parts],
+            "digest": pa.array([d for _, d in parts], pa.binary()),
+            **columns,
+        }
+    )
 
 
 #: verdicts a workspace-bound cache holds at most before it stores and forgets them
@@ -81,29 +110,25 @@ def load(con: duckdb.DuckDBPyConnection) -> VerdictCache:
 def prune(con: duckdb.DuckDBPyConnection) -> int:
     """Delete the verdicts of gate versions other than :data:`~arenavotes.pii.gate.GATE_VERSION`; returns how
     many went."""
-    (n,) = con.execute("DELETE FROM gate_verdicts WHERE NOT starts_with(key, ?)", [f"{GATE_VERSION}:"]).fetchall()[0]
+    (n,) = con.execute("DELETE FROM gate_verdicts WHERE NOT starts_with(gate, ?)", [f"{GATE_VERSION}:"]).fetchall()[0]
     return int(n)
 
 
 def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
-    """Store the verdicts added since :func:`load` (keys and findings only: offsets, types, scores)."""
+    """Store the verdicts added since :func:`load` (keys and findings only: offsets, types, scores); a verdict
+    already stored stays as it is (a verdict is a function of its key, so both say the same)."""
     if not cache.new:
         return
     keys = sorted(cache.new)
-    register_arrow(
-        con,
-        "_gv",
-        pa.table(
-            {
-                "key": keys,
-                "findings": [
-                    json.dumps([[f.start, f.end, f.entity, f.score, f.recognizer] for f in cache[k]]) for k in keys
-                ],
-            }
-        ),
-    )
-    con.execute("INSERT OR REPLACE INTO gate_verdicts SELECT key, findings FROM _gv")
-    unregister_arrow(con, "_gv")
+    findings = [json.dumps([[f.start, f.end, f.entity, f.score, f.recognizer] for f in cache[k]]) for k in keys]
+    register_arrow(con, "_gv", _keyed(keys, findings=findings))
+    try:
+        con.execute(
+            "INSERT INTO gate_verdicts SELECT gate, digest, findings FROM _gv q WHERE NOT EXISTS "
+            "(SELECT 1 FROM gate_verdicts g WHERE g.gate = q.gate AND g.digest = q.digest)"
+        )
+    finally:
+        unregister_arrow(con, "_gv")
     cache.new.clear()
 
 
