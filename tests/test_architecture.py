@@ -27,6 +27,7 @@ LAYERS = {
             "provenance",
             "sources",
             "summary",
+            "raydata",
         ],
         0,
     ),

@@ -46,6 +46,30 @@ def test_offline_labelers_match_lmarena_labels(arena100) -> None:
     assert rows.select(pl.col("labeler").str.contains(r"^offline/[a-z_]+@\d+$").all()).item()
 
 
+def test_battle_rows_for_ray_shards_give_the_same_labels_in_any_sharding(arena100) -> None:
+    """What ``categorize --engine ray`` ships to its actors (one row per battle, see
+    ``categories.ray_engine``) turns back into the same three frames: labelled in shards of any size, the
+    rows equal labelling the frames whole (Ray itself is tested in tests/test_ray_engine.py)."""
+    from arenavotes.categories.ray_engine import battle_rows, frames
+
+    prompts, messages, answers = load_features(arena100, ["a100"])
+    # a battle with messages but no prompt row, and one whose answers are missing, survive the trip
+    messages = pl.concat([messages, pl.DataFrame({"battle_id": ["zz-no-prompt"], "content": ["orphan message"]})])
+    answers = answers.filter(pl.col("battle_id") != prompts["battle_id"][0])
+    want = label(prompts, messages, answers, only={"language", "coding", "refusal", "rules", "long_query"})
+    rows = battle_rows(prompts, messages, answers)
+    assert rows.num_rows == 101
+    for size in (1, 7, 101):
+        parts = [
+            label(*frames(rows.slice(lo, size)), only={"language", "coding", "refusal", "rules", "long_query"})
+            for lo in range(0, rows.num_rows, size)
+        ]
+        got = pl.concat(parts).sort("battle_id", "labeler", "category")
+        assert got.equals(want)
+    back = frames(rows)
+    assert back[0].equals(prompts) and back[1].height == messages.height and back[2].height == answers.height
+
+
 def test_prompt_only_sources_get_labels(con) -> None:
     ingest_file(con, DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz", key=KEY, source="a23")
     prompts, messages, answers = load_features(con, ["a23"])

@@ -409,6 +409,28 @@ def test_streamed_dedup_flags_what_the_whole_frames_flag(tmp_path: Path, monkeyp
     assert got.sort(key).select(key).equals(expected.sort(key).select(key))
     assert got.sort(key)["reason"].to_list() == expected.sort(key)["reason"].to_list()
 
+    # --engine ray: the sketches computed from the shards (here by the actor class run in this process, two
+    # prompts a call; Ray itself in tests/test_ray_engine.py) and read back by key give the same flags
+    import pyarrow.parquet as pq
+
+    from arenavotes.dedup import ray_engine
+
+    def in_process(folder: Path, fn: type, args: tuple = (), **_: object) -> Path:
+        actor, out = fn(*args), folder / "out"
+        out.mkdir()
+        for p in sorted((folder / "in").glob("*.parquet")):
+            t = pq.read_table(p)
+            for lo in range(0, t.num_rows, 2):
+                pq.write_table(actor(t.slice(lo, 2)), out / f"{p.stem}-{lo}.parquet")
+        return out
+
+    monkeypatch.setattr(ray_engine, "map_shards", in_process)
+    run_dedup(ws, DedupOptions(engine="ray", shards=tmp_path / "shards"))
+    assert not any((tmp_path / "shards").rglob("*.parquet"))
+    with ws.connect() as con:
+        again = pl.from_arrow(con.sql("SELECT battle_id, flag, detector, score, reason FROM flags").to_arrow_table())
+    assert again.sort(key).equals(got.sort(key))
+
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=300)), max_size=30))

@@ -95,3 +95,65 @@ def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_p
             return con.sql("SELECT encoder, text_hash, vector FROM embeddings ORDER BY text_hash").fetchall()
 
     assert rows(on_ray) == rows(local) and len(rows(local)) == 100
+
+
+def test_categorize_on_ray_data_equals_the_local_engine(tmp_path: Path) -> None:
+    """``categorize --engine ray``: every offline labeler (the learned one too) run by Ray Data actors over
+    parquet shards of the battles gives the local engine's label rows exactly; no shard is left behind."""
+    from arenavotes.stages.categorize import CategorizeOptions, run_categorize
+
+    base = Workspace.init(tmp_path / "base")
+    path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
+    stages.run_ingest(base, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
+    local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
+    on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
+    expected = run_categorize(local, CategorizeOptions())
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        shards = tmp_path / "shards"
+        result = run_categorize(on_ray, CategorizeOptions(engine="ray", shards=shards))
+        assert shards.exists() and not any(shards.rglob("*.parquet"))  # shards hold prompt texts
+    finally:
+        ray.shutdown()
+
+    def labels(ws: Workspace) -> list[tuple]:
+        with ws.connect(read_only=True) as con:
+            return con.sql("SELECT * FROM prompt_labels ORDER BY ALL").fetchall()
+
+    got, want = labels(on_ray), labels(local)
+    assert len(want) > 1000 and got == want
+    assert {r[1] for r in want} >= {"offline/learned@1", "offline/rules@2", "offline/language@1"}
+    assert (result.rows_in, result.rows_out, result.lines[0]) == (
+        expected.rows_in,
+        expected.rows_out,
+        expected.lines[0],
+    )
+    assert result.settings_hash == expected.settings_hash  # the engine changes where, never what
+
+
+def _flags(ws: Workspace) -> list[tuple]:
+    with ws.connect(read_only=True) as con:
+        return con.sql("SELECT * EXCLUDE (run_id) FROM flags ORDER BY ALL").fetchall()
+
+
+def test_dedup_on_ray_data_equals_the_local_engine(tmp_path: Path) -> None:
+    """``dedup --engine ray``: the near-duplicate sketches computed by Ray Data actors over parquet shards of
+    the distinct prompts give the local engine's flags exactly (near-duplicates among them); no shard is left."""
+    from arenavotes.stages.dedup import DedupOptions, run_dedup
+
+    base = Workspace.init(tmp_path / "base")
+    path = DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"
+    stages.run_ingest(base, stages.IngestOptions((path,), source="a23", license="apache-2.0"))
+    local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
+    on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
+    expected = run_dedup(local, DedupOptions())
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        shards = tmp_path / "shards"
+        result = run_dedup(on_ray, DedupOptions(engine="ray", shards=shards))
+        assert shards.exists() and not any(shards.rglob("*.parquet"))  # shards hold prompt texts
+    finally:
+        ray.shutdown()
+    got, want = _flags(on_ray), _flags(local)
+    assert got == want and sum(1 for r in want if r[1] == "near_duplicate_prompt") >= 10
+    assert result.counts == expected.counts and result.settings_hash == expected.settings_hash

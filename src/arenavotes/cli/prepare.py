@@ -175,22 +175,48 @@ def _gate_report(paths: Sequence[Path], hits: Sequence[Any], threshold: float) -
     )
 
 
+def ray_data_options(f: Any) -> Any:
+    """--engine, --ray-address and --shards: the options of a stage that can run on Ray Data over parquet shards
+    (:mod:`arenavotes.raydata`)."""
+    for option in reversed(
+        (
+            click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True),
+            click.option(
+                "--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: a local Ray)."
+            ),
+            click.option(
+                "--shards",
+                type=click.Path(path_type=Path, file_okay=False),
+                metavar="DIR",
+                help="Where --engine ray writes its parquet shards: a folder every Ray worker can read "
+                "(default: WORKSPACE/shards).",
+            ),
+        )
+    ):
+        f = option(f)
+    return f
+
+
 @cli.command()
 @workspace_option
 @sources_option()
-def dedup(workspace: Path, sources: Sequence[str]) -> None:
+@ray_data_options
+def dedup(workspace: Path, sources: Sequence[str], engine: str, ray_address: str | None, shards: Path | None) -> None:
     """Flag repeated prompts, duplicate/fast/over-cap votes, identity leaks, anomalous voters and campaigns.
 
     Repeats are compared across every source of the workspace. Nothing is deleted: flags go to the
     flags table; 'arenavotes rate' leaves out the flags in
     [dedup] exclude (default: prompt_capped, duplicate_vote, identity_leak, anomalous_voter,
-    campaign_voter).
+    campaign_voter). --engine ray computes the near-duplicate sketches on a Ray cluster (the same flags).
 
-    Example: arenavotes dedup -w myarena
+    \b
+    Examples:
+      arenavotes dedup -w myarena
+      arenavotes dedup -w myarena --engine ray --ray-address ray://head:10001 --shards /shared/arenavotes
     """
     from arenavotes.stages.dedup import DedupOptions, run_dedup
 
-    echo_result(run_dedup(Workspace.open(workspace), DedupOptions(tuple(sources))))
+    echo_result(run_dedup(Workspace.open(workspace), DedupOptions(tuple(sources), engine, ray_address, shards)))
 
 
 @cli.command()
@@ -204,30 +230,37 @@ def dedup(workspace: Path, sources: Sequence[str]) -> None:
     is_flag=True,
     help="Also ask the LLM judge of [categories] judge_url/judge_model (responses are cached in the workspace).",
 )
-def categorize(workspace: Path, sources: Sequence[str], labelers: Sequence[str], judge: bool) -> None:
+@ray_data_options
+def categorize(
+    workspace: Path,
+    sources: Sequence[str],
+    labelers: Sequence[str],
+    judge: bool,
+    engine: str,
+    ray_address: str | None,
+    shards: Path | None,
+) -> None:
     """Label prompts with categories offline (language, coding, multi_turn, long_query, math, ...).
 
     Writes prompt_labels rows with labeler 'offline/<name>@<version>'; 'arenavotes rate' then
-    builds one leaderboard per category. Battles without text are skipped.
+    builds one leaderboard per category. Battles without text are skipped. --engine ray labels on a
+    Ray cluster (the same labels; the judge runs here).
 
-    Example: arenavotes categorize -w myarena
+    \b
+    Examples:
+      arenavotes categorize -w myarena
+      arenavotes categorize -w myarena --engine ray --ray-address ray://head:10001 --shards /shared/arenavotes
     """
     from arenavotes.stages.categorize import CategorizeOptions, run_categorize
 
-    echo_result(run_categorize(Workspace.open(workspace), CategorizeOptions(tuple(sources), tuple(labelers), judge)))
+    options = CategorizeOptions(tuple(sources), tuple(labelers), judge, engine, ray_address, shards)
+    echo_result(run_categorize(Workspace.open(workspace), options))
 
 
 @cli.command()
 @workspace_option
 @sources_option()
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
-@click.option("--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: a local Ray).")
-@click.option(
-    "--shards",
-    type=click.Path(path_type=Path, file_okay=False),
-    metavar="DIR",
-    help="Where --engine ray writes its parquet shards: a folder every Ray worker can read (default: WORKSPACE/shards).",
-)
+@ray_data_options
 def embed(workspace: Path, sources: Sequence[str], engine: str, ray_address: str | None, shards: Path | None) -> None:
     """Encode every prompt into the workspace's embedding cache (offline encoder; optional: 'p2l' encodes
     what is missing itself). Each distinct text is encoded once; --engine ray spreads it over a Ray cluster.

@@ -20,7 +20,7 @@ by a documented policy (:data:`arenavotes.dedup.flagging.DEFAULT_EXCLUDE`, setti
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import polars as pl
@@ -62,19 +62,22 @@ def repeats(
     prompt_text: pl.DataFrame | Iterable[pl.DataFrame],
     settings: DedupSettings,
     texts: prompts.TextStore | None = None,
+    sketches: Callable[..., prompts.Sketches] = prompts.Sketches,
 ) -> Detection:
     """Repeated prompts (exact, capped, near) and repeated votes over the battles of every source together.
 
     ``prompt_text``: battle_id, text -- one frame, or batches of it (each battle in one batch), of which only
     the keys and the near-duplicate sketches are kept; the normalised texts wait in ``texts`` (default: in
-    memory) for the exact check of the candidate pairs.
+    memory) for the exact check of the candidate pairs. ``sketches`` makes the holder of the sketches from
+    (threshold, seed=...): :class:`~arenavotes.dedup.prompts.Sketches`, or one that computes them elsewhere
+    (:class:`arenavotes.dedup.ray_engine.RaySketches`).
     """
     s = settings
     battles = _with_optional(battles)
     parts: list[pl.DataFrame] = []
     stats: dict[str, Any] = {"battles": battles.height}
     texts = texts if texts is not None else prompts.MemoryTexts()
-    sketches = prompts.Sketches(s.near_threshold, seed=s.seed + 1)
+    sketched = sketches(s.near_threshold, seed=s.seed + 1)
     keys: list[pl.DataFrame] = []
     seen = pl.Series("key", [], pl.String)
     for batch in _frames(prompt_text):
@@ -82,7 +85,7 @@ def repeats(
         keys.append(own_buffers(kb.select("battle_id", "key")))  # not the batch's text buffers with them
         new = kb.unique("key", keep="first", maintain_order=True).filter(~pl.col("key").is_in(seen.implode()))
         if new.height:
-            sketches.add(new["key"], new["norm"])
+            sketched.add(new["key"], new["norm"])
             texts.put(new["key"], new["norm"])
             seen = pl.concat([seen, new["key"]])
     del seen
@@ -100,7 +103,7 @@ def repeats(
         capped, stats["cap"] = prompts.cap_frequent(k, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
         parts.append(capped)
         parts.append(
-            prompts.near_duplicates(k, threshold=s.near_threshold, seed=s.seed + 1, sketches=sketches, texts=texts)
+            prompts.near_duplicates(k, threshold=s.near_threshold, seed=s.seed + 1, sketches=sketched, texts=texts)
         )
     timed = battles["voter_id"].null_count() < battles.height and battles["tstamp"].null_count() < battles.height
     if timed and k.height:

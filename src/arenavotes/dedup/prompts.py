@@ -407,11 +407,24 @@ class Sketches:
 
     def add(self, keys: pl.Series, norms: pl.Series) -> None:
         """Sketch ``norms`` (normalised texts, distinct, not added before) under their ``keys``."""
+        self.put(keys, *self.sketch(norms))
+
+    def sketch(self, norms: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(band hashes, 8-bit signatures, lengths + 1) of ``norms``: a pure function of each text (and of
+        this object's threshold, bins and seed), so it may run anywhere (``dedup --engine ray``)."""
         sig = signatures(norms, perms=self.perms, seed=self.seed)
+        return (
+            band_hashes(sig, self.bands, self.rows),
+            (sig & np.uint64(0xFF)).astype(np.uint8),
+            np.minimum(norms.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS) + 1,
+        )
+
+    def put(self, keys: pl.Series, bands: np.ndarray, sig8: np.ndarray, chars: np.ndarray) -> None:
+        """Hold the :meth:`sketch` of the texts of ``keys`` (distinct, not added before)."""
         self._keys.append(keys.rename("key"))
-        self._band.append(band_hashes(sig, self.bands, self.rows))
-        self._sig8.append((sig & np.uint64(0xFF)).astype(np.uint8))
-        self._chars.append(np.minimum(norms.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS) + 1)
+        self._band.append(bands)
+        self._sig8.append(sig8)
+        self._chars.append(chars)
 
     def arrange(self, keys: pl.Series, consume: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(band hashes, 8-bit signatures, lengths + 1) in the order of ``keys`` (each added before).

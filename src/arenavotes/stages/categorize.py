@@ -1,6 +1,8 @@
 """Stage ``categorize``: label prompts with categories offline (language, coding, multi_turn, long_query,
 math, creative writing, instruction following, hard prompts, ...), per source (one transaction and run
-each); optionally also ask an LLM judge (responses cached in the workspace).
+each); optionally also ask an LLM judge (responses cached in the workspace). ``--engine ray`` labels on a Ray
+cluster, over parquet shards of the battles (:mod:`arenavotes.categories.ray_engine`); the judge always
+runs here.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -27,6 +30,9 @@ class CategorizeOptions:
     sources: tuple[str, ...] = ()  # default: all
     labelers: tuple[str, ...] = ()  # default: all offline labelers
     judge: bool = False  # also the LLM judge of [categories] judge_url/judge_model
+    engine: str = "local"  # local | ray
+    ray_address: str | None = None
+    shards: Path | None = None  # a folder the Ray workers can read (default: WORKSPACE/shards)
 
 
 def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
@@ -36,15 +42,18 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
         agreement,
         delete_labels,
         feature_batches,
-        insert_labels,
         load_features,
         prompt_vectors,
     )
     from arenavotes.display import text_table
     from arenavotes.sources import resolve_sources
 
+    if options.engine not in ("local", "ray"):
+        raise UserError(f"unknown engine '{options.engine}'", hint="local or ray")
     settings = ws.settings()
-    hash_ = settings_hash(settings, "categorize", options)
+    # the engine changes where the labels are computed, never what they are
+    what = {"sources": options.sources, "labelers": options.labelers, "judge": options.judge}
+    hash_ = settings_hash(settings, "categorize", what)
     chosen_labelers = set(options.labelers) if options.labelers else set(LABELERS)
     lines, run_ids, done = [], [], []
     rows_in = rows_out = 0
@@ -57,20 +66,22 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
                 lines.append(f"{source}: no prompt texts, skipped")
                 continue
             names = [labeler_name(n) for n in chosen_labelers] + (judge.labelers() if judge is not None else [])
-            n_prompts = n_rows = 0
-            positives: Counter[tuple[str, str]] = Counter()  # (category, labeler) -> battles labelled so
+            n_prompts = 0
             with recorded(con, "categorize", hash_, target=source, sources=[source]) as run:
                 delete_labels(con, [source], names)
-                for between in batches:  # labels depend on each battle alone: batches bound memory only
-                    prompts, messages, answers = load_features(con, [source], between)
-                    vectors = prompt_vectors(con, prompts) if "learned" in chosen_labelers else None
-                    rows = label(prompts, messages, answers, only=chosen_labelers, vectors=vectors)
-                    if judge is not None:
-                        rows = pl.concat([rows, judge.label(prompts)])
-                    insert_labels(con, rows)
-                    hits = rows.filter(pl.col("value")).group_by("category", "labeler").len()
-                    positives.update({(c, lab): n for c, lab, n in hits.iter_rows()})
-                    n_prompts, n_rows = n_prompts + prompts.height, n_rows + rows.height
+                tally = _Tally(con)
+                if options.engine == "ray":
+                    n_prompts = _label_on_ray(ws, con, options, source, batches, chosen_labelers, judge, tally)
+                else:
+                    for between in batches:  # labels depend on each battle alone: batches bound memory only
+                        prompts, messages, answers = load_features(con, [source], between)
+                        vectors = prompt_vectors(con, prompts) if "learned" in chosen_labelers else None
+                        rows = label(prompts, messages, answers, only=chosen_labelers, vectors=vectors)
+                        if judge is not None:
+                            rows = pl.concat([rows, judge.label(prompts)])
+                        tally.insert(rows)
+                        n_prompts += prompts.height
+                positives, n_rows = tally.positives, tally.rows
                 counts = sorted(positives.items())
                 run.rows_in, run.rows_out = n_prompts, n_rows
                 run.counts = {
@@ -104,6 +115,54 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     return StageResult(
         "categorize", tuple(run_ids), hash_, tuple(chosen), rows_in, rows_out, {"labelled_sources": done}, tuple(lines)
     )
+
+
+class _Tally:
+    """Inserts label rows into the workspace and counts them: all, and the true ones by (category, labeler)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        from arenavotes.categories.store import insert_labels
+
+        self.con, self._insert = con, insert_labels
+        self.positives: Counter[tuple[str, str]] = Counter()
+        self.rows = 0
+
+    def insert(self, rows: pl.DataFrame) -> None:
+        self._insert(self.con, rows)
+        hits = rows.filter(pl.col("value")).group_by("category", "labeler").len()
+        self.positives.update({(c, lab): n for c, lab, n in hits.iter_rows()})
+        self.rows += rows.height
+
+
+def _label_on_ray(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    options: CategorizeOptions,
+    source: str,
+    batches: list[tuple[str, str]],
+    labelers: set[str],
+    judge: Any,
+    tally: _Tally,
+) -> int:
+    """Export ``source``'s battles as parquet shards, label them on Ray, insert the label rows (and the
+    judge's, computed here while exporting); returns the number of prompts."""
+    from arenavotes.categories.ray_engine import battle_rows, label_on_ray
+    from arenavotes.categories.store import load_features
+    from arenavotes.raydata import iter_shards, shard_folder, write_shards
+
+    n_prompts = shards = 0
+    with shard_folder(options.shards or ws.path / "shards", f"categorize-{source}-{os.getpid()}") as folder:
+        for between in batches:
+            prompts, messages, answers = load_features(con, [source], between)
+            shards += len(write_shards(battle_rows(prompts, messages, answers), folder, first=shards))
+            if judge is not None:
+                tally.insert(judge.label(prompts))
+            n_prompts += prompts.height
+        for part in iter_shards(label_on_ray(folder, labelers, options.ray_address)):
+            rows = pl.from_arrow(part)
+            assert isinstance(rows, pl.DataFrame)
+            tally.insert(rows)
+    return n_prompts
 
 
 def _summary(counts: list[tuple[tuple[str, str], int]]) -> str:

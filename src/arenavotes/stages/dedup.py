@@ -1,12 +1,16 @@
 """Stage ``dedup``: flag repeated prompts, duplicate/fast/over-cap votes, identity leaks, anomalous voters
 and campaigns, per source (one transaction and run each). Repeated prompts and votes are found across every
 source of the workspace (an overlapping export ingested as a second source repeats the first). Nothing is
-deleted; ``rate`` and ``release`` leave out the flags in ``[dedup] exclude``.
+deleted; ``rate`` and ``release`` leave out the flags in ``[dedup] exclude``. ``--engine ray`` computes the
+near-duplicate sketches on a Ray cluster (:mod:`arenavotes.dedup.ray_engine`); everything else runs here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
+from pathlib import Path
 
 import polars as pl
 
@@ -18,12 +22,17 @@ from arenavotes.workspace import Workspace
 @dataclasses.dataclass(frozen=True)
 class DedupOptions:
     sources: tuple[str, ...] = ()  # default: all
+    engine: str = "local"  # local | ray: where the near-duplicate sketches are computed
+    ray_address: str | None = None
+    shards: Path | None = None  # a folder the Ray workers can read (default: WORKSPACE/shards)
 
 
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
     from arenavotes.db import prompt_batches, releasing
     from arenavotes.dedup import detect, repeats
+    from arenavotes.dedup.prompts import Sketches
+    from arenavotes.dedup.ray_engine import RaySketches
     from arenavotes.dedup.store import (
         DuckTexts,
         answer_batches,
@@ -32,20 +41,32 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         load_repeat_battles,
         replace_flags,
     )
+    from arenavotes.errors import UserError
+    from arenavotes.raydata import shard_folder
     from arenavotes.sources import resolve_sources
 
+    if options.engine not in ("local", "ray"):
+        raise UserError(f"unknown engine '{options.engine}'", hint="local or ray")
     settings = ws.settings()
-    hash_ = settings_hash(settings, "dedup", options)
+    # the engine changes where the sketches are computed, never the flags
+    hash_ = settings_hash(settings, "dedup", {"sources": list(options.sources)})
     lines, run_ids = [], []
     rows_in = flagged_total = 0
     with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
         # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
-        with DuckTexts(con) as texts:
+        with DuckTexts(con) as texts, shard_folder(options.shards or ws.path / "shards", f"dedup-{os.getpid()}") as f:
+            sketches = functools.partial(RaySketches, folder=f, address=options.ray_address)
             # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
             # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
-            repeated = repeats(load_repeat_battles(con), prompt_batches(con), settings.dedup, texts)
+            repeated = repeats(
+                load_repeat_battles(con),
+                prompt_batches(con),
+                settings.dedup,
+                texts,
+                sketches=sketches if options.engine == "ray" else Sketches,
+            )
         for source in chosen:
             with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
                 battles = load_battles(con, source)

@@ -8,7 +8,6 @@ Running it is optional: those stages encode what is missing themselves, on this 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 from arenavotes.stages.base import Echo, StageResult, recorded, settings_hash
@@ -44,15 +43,13 @@ def run_embed(ws: Workspace, options: EmbedOptions, echo: Echo | None = None) ->
             elif options.engine == "local":
                 added = cache.ensure(con, todo, enc)
             else:
-                from arenavotes.embeddings.ray_engine import encode_on_ray, write_shards
+                from arenavotes.embeddings.ray_engine import encode_on_ray
+                from arenavotes.raydata import shard_folder, write_shards
 
-                folder = (options.shards or ws.path / "shards") / f"embed-{run.run_id}"
-                try:
+                with shard_folder(options.shards or ws.path / "shards", f"embed-{run.run_id}") as folder:
                     write_shards(todo.to_arrow(), folder)
                     out = encode_on_ray(folder, enc.meta["name"], options.ray_address)
                     added = cache.merge_shards(con, out, enc)
-                finally:
-                    shutil.rmtree(folder, ignore_errors=True)  # the shards hold prompt texts: never left behind
                 if added != todo.height:
                     raise UserError(f"Ray returned {added:,} of {todo.height:,} vectors; nothing was kept")
             run.rows_in, run.rows_out = distinct, added

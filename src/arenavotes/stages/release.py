@@ -63,7 +63,7 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
         if step:
             step(f"[{time.perf_counter() - t0:5.1f} s] {what}")
 
-    with ws.connect() as con:
+    with ws.connect(memory_limit=db.STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         spec = ReleaseSpec(
             options.version,
