@@ -443,3 +443,22 @@ def test_prompt_keys_are_the_md5_of_the_utf8_text(texts: list[str | None]) -> No
 
     got = md5_hex(pl.Series(texts, dtype=pl.String)).to_list()
     assert got == [None if t is None else hashlib.md5(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+
+
+def test_ray_shard_folders_are_private_and_always_removed(tmp_path: Path) -> None:
+    """The shards of --engine ray hold prompt texts: their folder is 0700 while it exists and is gone after the
+    stage, also when the stage fails."""
+    import pyarrow as pa
+    import pytest
+
+    from arenavotes.raydata import read_shards, shard_folder, write_shards
+
+    with shard_folder(tmp_path / "shards", "run-1") as folder:
+        write_shards(pa.table({"text": ["secret prompt"] * 5}), folder, rows=2)
+        assert folder.stat().st_mode & 0o777 == 0o700
+        assert read_shards(folder / "in").num_rows == 5
+    assert not folder.exists()
+    with pytest.raises(RuntimeError), shard_folder(tmp_path / "shards", "run-2") as failing:
+        write_shards(pa.table({"text": ["secret prompt"]}), failing)
+        raise RuntimeError("the stage failed")
+    assert not failing.exists()

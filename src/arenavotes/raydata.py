@@ -18,6 +18,7 @@ folder when it is done (:func:`shard_folder`).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,9 +61,11 @@ def iter_shards(folder: Path) -> Iterator[pa.Table]:
 
 @contextmanager
 def shard_folder(base: Path, name: str) -> Iterator[Path]:
-    """``base/name``, removed with everything in it on the way out (the shards hold prompt texts: never left
-    behind, whether the stage finished or failed)."""
+    """``base/name``, private to this user (0700, like the workspace database: the shards hold prompt texts)
+    and removed with everything in it on the way out, whether the stage finished or failed."""
     folder = base / name
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
     try:
         yield folder
     finally:
