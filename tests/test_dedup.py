@@ -449,7 +449,6 @@ def test_ray_shard_folders_are_private_and_always_removed(tmp_path: Path) -> Non
     """The shards of --engine ray hold prompt texts: their folder is 0700 while it exists and is gone after the
     stage, also when the stage fails."""
     import pyarrow as pa
-    import pytest
 
     from arenavotes.raydata import read_shards, shard_folder, write_shards
 
