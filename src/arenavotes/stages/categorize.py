@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from arenavotes.categories import LABELERS
+from arenavotes.db import STREAM_MEMORY_LIMIT
 from arenavotes.errors import UserError
 from arenavotes.stages.base import StageResult, recorded, settings_hash
 from arenavotes.workspace import Workspace
@@ -57,7 +58,7 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     chosen_labelers = set(options.labelers) if options.labelers else set(LABELERS)
     lines, run_ids, done = [], [], []
     rows_in = rows_out = 0
-    with ws.connect() as con:
+    with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         judge = _judge(ws, con) if options.judge else None
         for source in chosen:
