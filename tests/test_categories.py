@@ -30,7 +30,10 @@ def test_offline_labelers_match_lmarena_labels(arena100) -> None:
     assert prompts.height == 100
     rows = label(prompts, messages, answers)
     replace_labels(con, ["a100"], rows, rows["labeler"].unique().to_list())
-    agree = {(c, ours): (a, n) for c, ours, _, n, a, _, _ in agreement(con, ["a100"]).iter_rows()}
+    table = agreement(con, ["a100"])
+    assert table["category"].n_unique() == 2
+    assert agreement(con, ["a100"], rows=1).equals(table)  # joined a category at a time: the same
+    agree = {(c, ours): (a, n) for c, ours, _, n, a, _, _ in table.iter_rows()}
     assert agree["coding", "offline/coding@1"] == (1.0, 100)  # LMArena's is_code, every conversation
     assert agree["coding", "offline/learned@1"][1] == 100  # the learned head reads the prompt only
     gold = dict(con.sql("SELECT battle_id, language FROM battles").fetchall())
@@ -218,3 +221,6 @@ def test_agreement_compares_offline_labels_with_the_source_and_the_judge(con) ->
         ("offline/learned@1", "judge/m:math@1"): (4, 0.75, 0.5, 1.0),
         ("offline/rules@2", "judge/m:math@1"): (4, 0.25, 0.25, 1.0),
     }
+    # joined a category at a time (the bound on the join's memory) or all at once: the same table
+    assert agreement(con, ["a23"], rows=1).equals(agreement(con, ["a23"]))
+    assert agreement(con, ["none"]).height == 0

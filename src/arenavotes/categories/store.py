@@ -112,23 +112,58 @@ def replace_labels(
         insert_labels(con, labels)
 
 
-def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> pl.DataFrame:
+def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rows: int = 2_000_000) -> pl.DataFrame:
     """Our offline labels against the source's own and the LLM judge's, per (category, our labeler, their
-    labeler) both have: agreement, precision, recall."""
-    return frame(
-        con,
+    labeler) both have: agreement, precision, recall.
+
+    The labels are joined a group of categories at a time, each group with at most about ``rows`` of their
+    labels, so that the join's hash table stays small however many battles a workspace has (all categories at
+    once held every source label of 1M battles and ran out of a 400 MB DuckDB cap)."""
+    theirs_by_category = con.execute(
         """
-        WITH ours AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'offline/%'),
-             theirs AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'source/%' OR labeler LIKE 'judge/%')
-        SELECT o.category, o.labeler, t.labeler AS source_labeler, count(*) AS battles,
-               avg((o.value = t.value)::INT) AS agreement,
-               sum((o.value AND t.value)::INT) / nullif(sum(o.value::INT), 0) AS precision,
-               sum((o.value AND t.value)::INT) / nullif(sum(t.value::INT), 0) AS recall
-        FROM ours o JOIN theirs t USING (battle_id, category)
-        WHERE o.battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+        SELECT category, count(*) FROM prompt_labels
+        WHERE (labeler LIKE 'source/%' OR labeler LIKE 'judge/%')
+          AND battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))
+          AND category IN (SELECT DISTINCT category FROM prompt_labels WHERE labeler LIKE 'offline/%')
+        GROUP BY 1 ORDER BY 1""",
         [list(sources)],
-    )
+    ).fetchall()
+    groups: list[list[str]] = [[]]
+    held = 0
+    for category, n in theirs_by_category:
+        if groups[-1] and held + n > rows:
+            groups.append([])
+            held = 0
+        groups[-1].append(category)
+        held += n
+    parts = [
+        frame(
+            con,
+            """
+            WITH mine AS (SELECT battle_id FROM battles WHERE source IN (SELECT unnest($2))),
+                 ours AS (SELECT * FROM prompt_labels WHERE labeler LIKE 'offline/%'
+                          AND category IN (SELECT unnest($1)) AND battle_id IN (SELECT battle_id FROM mine)),
+                 theirs AS (SELECT * FROM prompt_labels WHERE (labeler LIKE 'source/%' OR labeler LIKE 'judge/%')
+                            AND category IN (SELECT unnest($1)) AND battle_id IN (SELECT battle_id FROM mine))
+            SELECT o.category, o.labeler, t.labeler AS source_labeler, count(*) AS battles,
+                   avg((o.value = t.value)::INT) AS agreement,
+                   sum((o.value AND t.value)::INT) / nullif(sum(o.value::INT), 0) AS precision,
+                   sum((o.value AND t.value)::INT) / nullif(sum(t.value::INT), 0) AS recall
+            FROM ours o JOIN theirs t USING (battle_id, category)
+            GROUP BY 1, 2, 3""",
+            [group, list(sources)],
+        )
+        for group in groups
+        if group
+    ]
+    if not parts:
+        return frame(
+            con,
+            "SELECT NULL::VARCHAR AS category, NULL::VARCHAR AS labeler, NULL::VARCHAR AS source_labeler, "
+            "0::BIGINT AS battles, NULL::DOUBLE AS agreement, NULL::DOUBLE AS precision, NULL::DOUBLE AS recall "
+            "LIMIT 0",
+        )
+    return pl.concat(parts).sort("category", "labeler", "source_labeler")
 
 
 class DuckDBCache:
