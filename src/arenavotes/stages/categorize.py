@@ -8,6 +8,7 @@ runs here.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from collections import Counter
 from pathlib import Path
@@ -152,7 +153,8 @@ def _label_on_ray(
     from arenavotes.raydata import iter_shards, shard_folder, write_shards
 
     n_prompts = shards = 0
-    with shard_folder(options.shards or ws.path / "shards", f"categorize-{source}-{os.getpid()}") as folder:
+    tag = hashlib.sha256(source.encode()).hexdigest()[:12]  # a source's name may hold any character
+    with shard_folder(options.shards or ws.path / "shards", f"categorize-{os.getpid()}-{tag}") as folder:
         for between in batches:
             prompts, messages, answers = load_features(con, [source], between)
             shards += len(write_shards(battle_rows(prompts, messages, answers), folder, first=shards))
