@@ -403,6 +403,7 @@ def test_streamed_dedup_flags_what_the_whole_frames_flag(tmp_path: Path, monkeyp
     assert expected.filter(pl.col("flag") == "identity_leak").height >= 1
     monkeypatch.setattr(store, "BATCH", 3)
     run_dedup(ws, DedupOptions())
+    assert not (ws.path / "shards").exists()  # the local engine writes no shards
     with ws.connect() as con:
         got = pl.from_arrow(con.sql("SELECT battle_id, flag, detector, score, reason FROM flags").to_arrow_table())
     key = ["battle_id", "flag", "detector"]

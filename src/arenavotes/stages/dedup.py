@@ -7,9 +7,11 @@ near-duplicate sketches on a Ray cluster (:mod:`arenavotes.dedup.ray_engine`); e
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -56,17 +58,15 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
         # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
-        with DuckTexts(con) as texts, shard_folder(options.shards or ws.path / "shards", f"dedup-{os.getpid()}") as f:
-            sketches = functools.partial(RaySketches, folder=f, address=options.ray_address)
+        with contextlib.ExitStack() as stack:
+            texts = stack.enter_context(DuckTexts(con))
+            sketches: Callable[..., Sketches] = Sketches
+            if options.engine == "ray":  # the sketches on Ray, from shards of the distinct prompts
+                folder = stack.enter_context(shard_folder(options.shards or ws.path / "shards", f"dedup-{os.getpid()}"))
+                sketches = functools.partial(RaySketches, folder=folder, address=options.ray_address)
             # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
             # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
-            repeated = repeats(
-                load_repeat_battles(con),
-                prompt_batches(con),
-                settings.dedup,
-                texts,
-                sketches=sketches if options.engine == "ray" else Sketches,
-            )
+            repeated = repeats(load_repeat_battles(con), prompt_batches(con), settings.dedup, texts, sketches=sketches)
         for source in chosen:
             with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
                 battles = load_battles(con, source)
