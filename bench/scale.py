@@ -158,7 +158,9 @@ def read_table(path: Path) -> list[Row]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 7 and cells[0] in ("conversations", "battles"):
             kind, n, stage, secs, gb, rate, _ = cells
-            out.append(Row(kind, int(n.replace(",", "")), stage, float(secs), float(gb), rate != "failed"))
+            # a cell may carry a note after its number ("1.75 (RSS)")
+            num = [float(x.split()[0].replace(",", "")) for x in (secs, gb)]
+            out.append(Row(kind, int(n.replace(",", "")), stage, num[0], num[1], rate != "failed"))
     return out
 
 
