@@ -224,3 +224,27 @@ def test_agreement_compares_offline_labels_with_the_source_and_the_judge(con) ->
     # joined a category at a time (the bound on the join's memory) or all at once: the same table
     assert agreement(con, ["a23"], rows=1).equals(agreement(con, ["a23"]))
     assert agreement(con, ["none"]).height == 0
+
+
+def test_ray_label_output_is_inserted_once_per_row(arena100, tmp_path: Path) -> None:
+    """Ray's label files are merged into prompt_labels with each row once, even when a block's file was
+    written twice (a retried task), and the counts the stage reports are those of the rows kept."""
+    import pyarrow.parquet as pq
+
+    from arenavotes.stages.categorize import _Tally
+
+    prompts, messages, answers = load_features(arena100, ["a100"])
+    rows = label(prompts, messages, answers, only={"language", "rules"})
+    out = tmp_path / "out"
+    out.mkdir()
+    pq.write_table(rows.to_arrow(), out / "block-1.parquet")
+    pq.write_table(rows.slice(0, 10).to_arrow(), out / "block-1-retried.parquet")
+    tally = _Tally(arena100)
+    tally.insert_parquet(out)
+    got = pl.from_arrow(
+        arena100.sql("SELECT * FROM prompt_labels WHERE labeler LIKE 'offline/%' ORDER BY ALL").to_arrow_table()
+    )
+    assert tally.rows == rows.height == got.height
+    assert got.equals(rows.sort(got.columns))
+    want = rows.filter(pl.col("value")).group_by("category", "labeler").len()
+    assert dict(tally.positives) == {(c, lab): n for c, lab, n in want.iter_rows()}

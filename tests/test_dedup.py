@@ -462,3 +462,18 @@ def test_ray_shard_folders_are_private_and_always_removed(tmp_path: Path) -> Non
         write_shards(pa.table({"text": ["secret prompt"]}), failing)
         raise RuntimeError("the stage failed")
     assert not failing.exists()
+
+
+def test_sketches_held_twice_arrange_as_once() -> None:
+    """Sketches merged from Ray's output may hold a key twice (a retried task's file written twice): the
+    arranged arrays have one row per asked key, the same as sketching each text once."""
+    from arenavotes.dedup.prompts import Sketches
+
+    keys, norms = pl.Series(["k1", "k2", "k3"]), pl.Series(["a prompt here", "another prompt", "a third one"])
+    once, twice = Sketches(0.9), Sketches(0.9)
+    once.add(keys, norms)
+    sketched = twice.sketch(norms)
+    twice.put(keys, *sketched)
+    twice.put(keys.slice(1, 2), *(x[1:] for x in sketched))
+    for a, b in zip(once.arrange(keys.reverse()), twice.arrange(keys.reverse()), strict=True):
+        assert a.shape == b.shape and (a == b).all()

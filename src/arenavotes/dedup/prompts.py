@@ -432,7 +432,8 @@ class Sketches:
         not held beside a second copy (230 bytes a distinct prompt) -- and leave this object empty."""
         if not self._keys:
             return np.zeros((0, self.bands), np.uint64), np.zeros((0, self.perms), np.uint8), np.zeros(0, np.int64)
-        held = pl.concat(self._keys).to_frame().with_row_index("row")
+        # a key held twice (sketches merged from shards that a retried task wrote twice) is the same sketch
+        held = pl.concat(self._keys).to_frame().with_row_index("row").unique("key", keep="first")
         row = pl.DataFrame({"key": keys}).join(held, on="key", how="left", maintain_order="left")["row"]
         if row.null_count():
             raise ValueError("a key was never sketched")

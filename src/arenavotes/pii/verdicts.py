@@ -3,8 +3,9 @@
 Verdicts are a pure function of the text and :data:`arenavotes.pii.gate.GATE_VERSION` (and whether NER ran),
 so they are stored under :func:`arenavotes.pii.gate.verdict_key` -- a sha256 of the text, never the text --
 in the ``gate_verdicts`` table, as the key's gate part and the first 16 bytes of the hash (:func:`split_key`;
-fixed-width keys and no index keep the lookups fast and DuckDB's memory free to evict at millions of verdicts). A release build loads them, screens its texts, runs the gate on its files
-with the same cache, and saves what it learned; the next release of mostly the same data costs little.
+fixed-width keys and no index keep the lookups fast and DuckDB's memory free to evict at millions of
+verdicts). A release build loads them, screens its texts, runs the gate on its files with the same cache,
+and saves what it learned; the next release of mostly the same data costs little.
 
 >>> from arenavotes import db
 >>> con = db.connect(None)

@@ -135,6 +135,30 @@ class _Tally:
         self.positives.update({(c, lab): n for c, lab, n in hits.iter_rows()})
         self.rows += rows.height
 
+    def insert_parquet(self, folder: Path) -> None:
+        """The label rows of every parquet file in ``folder`` (Ray's output), each row once: a block that Ray
+        ran twice and wrote to two files adds nothing."""
+        files = sorted(str(p) for p in folder.glob("*.parquet"))
+        if not files:
+            return
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ray_labels AS SELECT DISTINCT battle_id, labeler, category, value, score "
+            "FROM read_parquet(?)",
+            [files],
+        )
+        try:
+            self.con.execute(
+                "INSERT INTO prompt_labels SELECT battle_id, labeler, category, value, score FROM _ray_labels"
+            )
+            for c, lab, n, hits in self.con.execute(
+                "SELECT category, labeler, count(*), count(*) FILTER (WHERE value) FROM _ray_labels GROUP BY 1, 2"
+            ).fetchall():
+                self.rows += n
+                if hits:
+                    self.positives[(c, lab)] += hits
+        finally:
+            self.con.execute("DROP TABLE IF EXISTS _ray_labels")
+
 
 def _label_on_ray(
     ws: Workspace,
@@ -150,7 +174,7 @@ def _label_on_ray(
     judge's, computed here while exporting); returns the number of prompts."""
     from arenavotes.categories.ray_engine import battle_rows, label_on_ray
     from arenavotes.categories.store import load_features
-    from arenavotes.raydata import iter_shards, shard_folder, write_shards
+    from arenavotes.raydata import shard_folder, write_shards
 
     n_prompts = shards = 0
     tag = hashlib.sha256(source.encode()).hexdigest()[:12]  # a source's name may hold any character
@@ -161,10 +185,7 @@ def _label_on_ray(
             if judge is not None:
                 tally.insert(judge.label(prompts))
             n_prompts += prompts.height
-        for part in iter_shards(label_on_ray(folder, labelers, options.ray_address)):
-            rows = pl.from_arrow(part)
-            assert isinstance(rows, pl.DataFrame)
-            tally.insert(rows)
+        tally.insert_parquet(label_on_ray(folder, labelers, options.ray_address))
     return n_prompts
 
 
