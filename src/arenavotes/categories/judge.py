@@ -145,7 +145,7 @@ class Judge:
     cache: Cache
     timeout: float = 60.0
     workers: int = 4
-    calls: int = 0
+    calls: int = 0  # requests answered (cached answers are not requests)
 
     def _ask(self, system: str, prompt: str) -> str:
         body = json.dumps(
@@ -170,7 +170,6 @@ class Judge:
             ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise UserError(f"judge endpoint {self.url}: {exc}", hint="is the endpoint reachable?") from None
-        self.calls += 1
         try:
             return str(payload["choices"][0]["message"]["content"])
         except (KeyError, IndexError, TypeError):
@@ -198,6 +197,7 @@ class Judge:
         todo = {k: (t, text) for k, a, (_, text, t) in zip(keys, answers, jobs, strict=True) if a is None}
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             fresh = dict(zip(todo, pool.map(lambda job: self._ask(job[0].system, job[1]), todo.values()), strict=True))
+        self.calls += len(fresh)  # counted here: a += in the request threads could lose an update
         for k, v in fresh.items():
             self.cache.put(k, v)
         answers = [a if a is not None else fresh[k] for k, a in zip(keys, answers, strict=True)]
