@@ -155,9 +155,18 @@ def test_duckdb_memory_is_capped_and_spills_to_a_private_folder(
 
 
 def test_streaming_stages_give_duckdb_a_smaller_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dedup and rate (and scrub) cap DuckDB at STREAM_MEMORY_LIMIT (their own batches are held beside it);
-    ingest and categorize keep MEMORY_LIMIT; ARENAVOTES_MEMORY_LIMIT overrides both."""
-    from arenavotes.stages import CategorizeOptions, DedupOptions, RateOptions, run_categorize, run_dedup, run_rate
+    """Dedup, categorize, rate and release (and scrub) cap DuckDB at STREAM_MEMORY_LIMIT (their own batches are
+    held beside it); ingest keeps MEMORY_LIMIT; ARENAVOTES_MEMORY_LIMIT overrides both."""
+    from arenavotes.stages import (
+        CategorizeOptions,
+        DedupOptions,
+        RateOptions,
+        ReleaseOptions,
+        run_categorize,
+        run_dedup,
+        run_rate,
+        run_release,
+    )
     from arenavotes.workspace import Workspace
 
     monkeypatch.delenv("ARENAVOTES_MEMORY_LIMIT", raising=False)
@@ -191,8 +200,9 @@ def test_streaming_stages_give_duckdb_a_smaller_cap(tmp_path: Path, monkeypatch:
     assert seen[-1] in ("953.6 MiB", "1.0 GiB", "1.0 GB")  # ingest
     for run, options, cap in (
         (run_dedup, DedupOptions(), ("381.4 MiB", "400.0 MB")),
-        (run_categorize, CategorizeOptions(), ("953.6 MiB", "1.0 GiB", "1.0 GB")),
+        (run_categorize, CategorizeOptions(), ("381.4 MiB", "400.0 MB")),
         (run_rate, RateOptions(), ("381.4 MiB", "400.0 MB")),
+        (run_release, ReleaseOptions("v1", allow_missing="scrub", date="2026-12-01"), ("381.4 MiB", "400.0 MB")),
     ):
         seen.clear()
         run(ws, options)  # type: ignore[operator]
