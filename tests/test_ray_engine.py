@@ -18,6 +18,14 @@ from arenavotes.workspace import Workspace
 ray = pytest.importorskip("ray")
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    """One local Ray cluster of 2 worker slots for the module (starting one per test cost ~10 s each)."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
 def _tables(ws: Workspace) -> dict[str, list[tuple]]:
     with ws.connect(read_only=True) as con:
         return {
@@ -26,7 +34,7 @@ def _tables(ws: Workspace) -> dict[str, list[tuple]]:
         }
 
 
-def test_scrub_on_a_two_worker_ray_cluster_equals_the_local_engine(tmp_path: Path) -> None:
+def test_scrub_on_a_two_worker_ray_cluster_equals_the_local_engine(tmp_path: Path, cluster: None) -> None:
     from arenavotes.pii import scrub
 
     base = Workspace.init(tmp_path / "base")
@@ -36,13 +44,14 @@ def test_scrub_on_a_two_worker_ray_cluster_equals_the_local_engine(tmp_path: Pat
     on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
     # pattern recognizers only, to keep the suite quick: the actors run the same Analyzer with NER on
     expected = stages.run_scrub(local, stages.ScrubOptions(workers=2, no_ner=True))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # a local cluster: 2 worker slots
     try:
         result = stages.run_scrub(on_ray, stages.ScrubOptions(engine="ray", no_ner=True))
         assert len(scrub._RAY_ACTORS) == 1 and len(next(iter(scrub._RAY_ACTORS.values()))) == 2
     finally:
+        for actors in scrub._RAY_ACTORS.values():
+            for actor in actors:
+                ray.kill(actor)
         scrub._RAY_ACTORS.clear()
-        ray.shutdown()
     got, want = _tables(on_ray), _tables(local)
     assert want["pii_findings"] and got == want
     assert result.rows_in == expected.rows_in == 588
@@ -51,7 +60,7 @@ def test_scrub_on_a_two_worker_ray_cluster_equals_the_local_engine(tmp_path: Pat
     }
 
 
-def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_path: Path) -> None:
+def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_path: Path, cluster: None) -> None:
     """``embed --engine ray``: parquet shards through Ray Data actors on a local two-worker cluster give the
     local engine's vectors bit for bit; merging the same shards again adds nothing; no shard is left behind."""
     from arenavotes.embeddings import cache
@@ -63,14 +72,10 @@ def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_p
     local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
     on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
     assert run_embed(local, EmbedOptions()).rows_out == 100
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        shards = tmp_path / "shards"
-        r = run_embed(on_ray, EmbedOptions(engine="ray", shards=shards))
-        assert r.rows_out == 100 and r.counts["engine"] == "ray"
-        assert not any(shards.rglob("*.parquet"))  # the shards hold prompt texts: removed after the merge
-    finally:
-        ray.shutdown()
+    shards = tmp_path / "shards"
+    r = run_embed(on_ray, EmbedOptions(engine="ray", shards=shards))
+    assert r.rows_out == 100 and r.counts["engine"] == "ray"
+    assert not any(shards.rglob("*.parquet"))  # the shards hold prompt texts: removed after the merge
     # merging the same output twice is idempotent (the merge is DuckDB's: no Ray needed to check it)
     import pyarrow.parquet as pq
 
@@ -97,7 +102,7 @@ def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_p
     assert rows(on_ray) == rows(local) and len(rows(local)) == 100
 
 
-def test_categorize_on_ray_data_equals_the_local_engine(tmp_path: Path) -> None:
+def test_categorize_on_ray_data_equals_the_local_engine(tmp_path: Path, cluster: None) -> None:
     """``categorize --engine ray``: every offline labeler (the learned one too) run by Ray Data actors over
     parquet shards of the battles gives the local engine's label rows exactly; no shard is left behind."""
     from arenavotes.stages.categorize import CategorizeOptions, run_categorize
@@ -108,13 +113,9 @@ def test_categorize_on_ray_data_equals_the_local_engine(tmp_path: Path) -> None:
     local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
     on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
     expected = run_categorize(local, CategorizeOptions())
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        shards = tmp_path / "shards"
-        result = run_categorize(on_ray, CategorizeOptions(engine="ray", shards=shards))
-        assert shards.exists() and not any(shards.rglob("*.parquet"))  # shards hold prompt texts
-    finally:
-        ray.shutdown()
+    shards = tmp_path / "shards"
+    result = run_categorize(on_ray, CategorizeOptions(engine="ray", shards=shards))
+    assert shards.exists() and not any(shards.rglob("*.parquet"))  # shards hold prompt texts
 
     def labels(ws: Workspace) -> list[tuple]:
         with ws.connect(read_only=True) as con:
@@ -136,7 +137,7 @@ def _flags(ws: Workspace) -> list[tuple]:
         return con.sql("SELECT * EXCLUDE (run_id) FROM flags ORDER BY ALL").fetchall()
 
 
-def test_dedup_on_ray_data_equals_the_local_engine(tmp_path: Path) -> None:
+def test_dedup_on_ray_data_equals_the_local_engine(tmp_path: Path, cluster: None) -> None:
     """``dedup --engine ray``: the near-duplicate sketches computed by Ray Data actors over parquet shards of
     the distinct prompts give the local engine's flags exactly (near-duplicates among them); no shard is left."""
     from arenavotes.stages.dedup import DedupOptions, run_dedup
@@ -147,13 +148,9 @@ def test_dedup_on_ray_data_equals_the_local_engine(tmp_path: Path) -> None:
     local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
     on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
     expected = run_dedup(local, DedupOptions())
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        shards = tmp_path / "shards"
-        result = run_dedup(on_ray, DedupOptions(engine="ray", shards=shards))
-        assert shards.exists() and not any(shards.rglob("*.parquet"))  # shards hold prompt texts
-    finally:
-        ray.shutdown()
+    shards = tmp_path / "shards"
+    result = run_dedup(on_ray, DedupOptions(engine="ray", shards=shards))
+    assert shards.exists() and not any(shards.rglob("*.parquet"))  # shards hold prompt texts
     got, want = _flags(on_ray), _flags(local)
     assert got == want and sum(1 for r in want if r[1] == "near_duplicate_prompt") >= 10
     assert result.counts == expected.counts and result.settings_hash == expected.settings_hash
