@@ -46,6 +46,18 @@ exclude_option = click.option(
 )
 
 
+def stacked(*options: Any) -> Any:
+    """One decorator that adds click ``options`` to a command, shown in ``--help`` in the order given (click
+    applies decorators bottom-up, so they are applied in reverse)."""
+
+    def apply(f: Any) -> Any:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return apply
+
+
 def arena_options(f: Any) -> Any:
     """``--arena KIND`` and ``--mix-arenas``: which arena kind a board covers."""
     f = click.option(

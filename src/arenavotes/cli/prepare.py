@@ -14,6 +14,7 @@ from arenavotes.cli.base import (
     echo_result,
     open_workspace,
     sources_option,
+    stacked,
     workspace_option,
 )
 from arenavotes.cli.readflags import read_flags, read_options_from
@@ -175,26 +176,19 @@ def _gate_report(paths: Sequence[Path], hits: Sequence[Any], threshold: float) -
     )
 
 
-def ray_data_options(f: Any) -> Any:
-    """--engine, --ray-address and --shards: the options of a stage that can run on Ray Data over parquet shards
-    (:mod:`arenavotes.raydata`)."""
-    for option in reversed(
-        (
-            click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True),
-            click.option(
-                "--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: a local Ray)."
-            ),
-            click.option(
-                "--shards",
-                type=click.Path(path_type=Path, file_okay=False),
-                metavar="DIR",
-                help="Where --engine ray writes its parquet shards: a folder every Ray worker can read "
-                "(default: WORKSPACE/shards).",
-            ),
-        )
-    ):
-        f = option(f)
-    return f
+#: --engine, --ray-address and --shards: the options of a stage that can run on Ray Data over parquet shards
+#: (:mod:`arenavotes.raydata`)
+ray_data_options = stacked(
+    click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True),
+    click.option("--ray-address", metavar="ADDR", help="Ray cluster address for --engine ray (default: a local Ray)."),
+    click.option(
+        "--shards",
+        type=click.Path(path_type=Path, file_okay=False),
+        metavar="DIR",
+        help="Where --engine ray writes its parquet shards: a folder every Ray worker can read "
+        "(default: WORKSPACE/shards).",
+    ),
+)
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from arenavotes.cli.base import stacked
 from arenavotes.ingest.containers import CONTAINERS
 from arenavotes.ingest.mapping import HIGH_WINS, ReadOptions, load_preset, merge, parse_tie_band, parse_winner_map
 from arenavotes.vocab import ARENA_KINDS
@@ -92,9 +93,7 @@ READ_KWARGS = (
 
 def read_flags(f: Any) -> Any:
     """Add the reading flags to a click command."""
-    for option in reversed(_OPTIONS):
-        f = option(f)
-    return f
+    return stacked(*_OPTIONS)(f)
 
 
 def read_options_from(kwargs: dict[str, Any]) -> ReadOptions:
