@@ -26,6 +26,16 @@ def cluster():
     ray.shutdown()
 
 
+def _twins(tmp_path: Path, path: Path) -> tuple[Workspace, Workspace]:
+    """Two copies of one workspace with ``path`` ingested: one for the local engine, one for Ray."""
+    base = Workspace.init(tmp_path / "base")
+    stages.run_ingest(base, stages.IngestOptions((path,), source="s", license="apache-2.0"))
+    return (
+        Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local"))),
+        Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray"))),
+    )
+
+
 def _tables(ws: Workspace) -> dict[str, list[tuple]]:
     with ws.connect(read_only=True) as con:
         return {
@@ -37,11 +47,7 @@ def _tables(ws: Workspace) -> dict[str, list[tuple]]:
 def test_scrub_on_a_two_worker_ray_cluster_equals_the_local_engine(tmp_path: Path, cluster: None) -> None:
     from arenavotes.pii import scrub
 
-    base = Workspace.init(tmp_path / "base")
-    path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
-    stages.run_ingest(base, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
-    local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
-    on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
+    local, on_ray = _twins(tmp_path, DATA / "arena-conversations-100" / "conversations.jsonl.gz")
     # pattern recognizers only, to keep the suite quick: the actors run the same Analyzer with NER on
     expected = stages.run_scrub(local, stages.ScrubOptions(workers=2, no_ner=True))
     try:
@@ -66,11 +72,7 @@ def test_embed_on_ray_data_equals_the_local_engine_and_merges_idempotently(tmp_p
     from arenavotes.embeddings import cache
     from arenavotes.stages.embed import EmbedOptions, run_embed
 
-    base = Workspace.init(tmp_path / "base")
-    path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
-    stages.run_ingest(base, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
-    local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
-    on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
+    local, on_ray = _twins(tmp_path, DATA / "arena-conversations-100" / "conversations.jsonl.gz")
     assert run_embed(local, EmbedOptions()).rows_out == 100
     shards = tmp_path / "shards"
     r = run_embed(on_ray, EmbedOptions(engine="ray", shards=shards))
@@ -107,11 +109,7 @@ def test_categorize_on_ray_data_equals_the_local_engine(tmp_path: Path, cluster:
     parquet shards of the battles gives the local engine's label rows exactly; no shard is left behind."""
     from arenavotes.stages.categorize import CategorizeOptions, run_categorize
 
-    base = Workspace.init(tmp_path / "base")
-    path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
-    stages.run_ingest(base, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
-    local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
-    on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
+    local, on_ray = _twins(tmp_path, DATA / "arena-conversations-100" / "conversations.jsonl.gz")
     expected = run_categorize(local, CategorizeOptions())
     shards = tmp_path / "shards"
     result = run_categorize(on_ray, CategorizeOptions(engine="ray", shards=shards))
@@ -142,11 +140,7 @@ def test_dedup_on_ray_data_equals_the_local_engine(tmp_path: Path, cluster: None
     the distinct prompts give the local engine's flags exactly (near-duplicates among them); no shard is left."""
     from arenavotes.stages.dedup import DedupOptions, run_dedup
 
-    base = Workspace.init(tmp_path / "base")
-    path = DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz"
-    stages.run_ingest(base, stages.IngestOptions((path,), source="a23", license="apache-2.0"))
-    local = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "local")))
-    on_ray = Workspace.open(Path(shutil.copytree(base.path, tmp_path / "ray")))
+    local, on_ray = _twins(tmp_path, DATA / "arena-battles-2023-text" / "battles_with_prompts.jsonl.gz")
     expected = run_dedup(local, DedupOptions())
     shards = tmp_path / "shards"
     result = run_dedup(on_ray, DedupOptions(engine="ray", shards=shards))
