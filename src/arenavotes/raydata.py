@@ -3,8 +3,8 @@
 A stage writes the rows to process as parquet shards into a folder the cluster's workers can read
 (:func:`write_shards`), :func:`map_shards` runs a batch function on them in Ray Data actors -- each loads
 what it needs (an encoder, a labeler) once -- and writes the results as parquet beside them, and the stage
-merges those back into the workspace by key (:func:`read_shards`), so a rerun or a task that Ray retried
-changes nothing. The functions run are pure functions of each row, so the results are those of the local
+merges those back into the workspace by key (:func:`iter_shards`, or DuckDB over the files), so a rerun or a
+task that Ray retried changes nothing. The functions run are pure functions of each row, so the results are those of the local
 engine whatever the sharding (``tests/test_ray_engine.py``). The shards hold texts: the caller removes the
 folder when it is done (:func:`shard_folder`).
 
@@ -12,8 +12,8 @@ folder when it is done (:func:`shard_folder`).
 >>> from pathlib import Path
 >>> with tempfile.TemporaryDirectory() as d:
 ...     paths = write_shards(pa.table({"k": [1, 2, 3]}), Path(d), rows=2)
-...     [p.name for p in paths], read_shards(Path(d) / "in").num_rows
-(['part-00000.parquet', 'part-00001.parquet'], 3)
+...     [p.name for p in paths], [t.num_rows for t in iter_shards(Path(d) / "in")]
+(['part-00000.parquet', 'part-00001.parquet'], [2, 1])
 """
 
 from __future__ import annotations
@@ -43,14 +43,6 @@ def write_shards(table: pa.Table, folder: Path, rows: int = SHARD_ROWS, first: i
         pq.write_table(table.slice(lo, rows), p)
         paths.append(p)
     return paths
-
-
-def read_shards(folder: Path) -> pa.Table:
-    """Every parquet file of ``folder`` as one table (files in name order)."""
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        return pa.table({})
-    return pa.concat_tables([pq.read_table(p) for p in files], promote_options="default")
 
 
 def iter_shards(folder: Path) -> Iterator[pa.Table]:

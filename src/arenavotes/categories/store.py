@@ -136,6 +136,8 @@ def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rows: int 
             held = 0
         groups[-1].append(category)
         held += n
+    if not groups[0]:
+        groups = [[""]]  # no category both have: the query below on no category gives its empty, typed table
     parts = [
         frame(
             con,
@@ -154,15 +156,7 @@ def agreement(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rows: int 
             [group, list(sources)],
         )
         for group in groups
-        if group
     ]
-    if not parts:
-        return frame(
-            con,
-            "SELECT NULL::VARCHAR AS category, NULL::VARCHAR AS labeler, NULL::VARCHAR AS source_labeler, "
-            "0::BIGINT AS battles, NULL::DOUBLE AS agreement, NULL::DOUBLE AS precision, NULL::DOUBLE AS recall "
-            "LIMIT 0",
-        )
     return pl.concat(parts).sort("category", "labeler", "source_labeler")
 
 

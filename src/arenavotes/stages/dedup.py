@@ -34,7 +34,6 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     from arenavotes.db import prompt_batches, releasing
     from arenavotes.dedup import detect, repeats
     from arenavotes.dedup.prompts import Sketches
-    from arenavotes.dedup.ray_engine import RaySketches
     from arenavotes.dedup.store import (
         DuckTexts,
         answer_batches,
@@ -62,6 +61,8 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
             texts = stack.enter_context(DuckTexts(con))
             sketches: Callable[..., Sketches] = Sketches
             if options.engine == "ray":  # the sketches on Ray, from shards of the distinct prompts
+                from arenavotes.dedup.ray_engine import RaySketches
+
                 folder = stack.enter_context(shard_folder(options.shards or ws.path / "shards", f"dedup-{os.getpid()}"))
                 sketches = functools.partial(RaySketches, folder=folder, address=options.ray_address)
             # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
