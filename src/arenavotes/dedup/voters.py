@@ -32,7 +32,6 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from scipy import sparse
 from scipy.stats import binom, chi2, norm
 
 from arenavotes.dedup.fdr import bh, ebh
@@ -47,6 +46,8 @@ SCORE = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
 PRIOR_VOTES = 20.0  # how many votes' weight the Davidson model gets against a pair's own history
 #: Voters whose leave-one-out strengths are held at once (a block x models array)
 VOTER_BLOCK = 32_768
+#: Votes whose per-outcome temporaries are held at once (5M votes' gradients at once are 240 MB)
+VOTE_BLOCK = 1_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,14 +113,19 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
         .to_numpy()
         .astype(np.int64)
     )
-    # the voter's own outcome counts on each pair, so that only everyone else's remain
+    # the voter's own outcome counts on each pair (one row per voter and pair), so that only everyone else's remain
     keys, at = np.unique(v * len(c.i) + p_idx, return_inverse=True)
-    mine = np.bincount(at * 3 + obs, minlength=3 * len(keys)).reshape(-1, 3)[at]
-    del keys, at
-    others = cells[p_idx] - mine
-    model, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters))
-    probs = (others + PRIOR_VOTES * model) / (others.sum(axis=1, keepdims=True) + PRIOR_VOTES)
-    probs = np.clip(probs, 1e-12, None)
+    mine = np.bincount(at * 3 + obs, minlength=3 * len(keys)).reshape(-1, 3)
+    del keys
+    probs, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters))
+    for lo in range(0, len(obs), VOTE_BLOCK):  # the model's share, in place, a block of votes at a time
+        others = cells[p_idx[lo : lo + VOTE_BLOCK]] - mine[at[lo : lo + VOTE_BLOCK]]
+        block = probs[lo : lo + VOTE_BLOCK]
+        block *= PRIOR_VOTES
+        block += others
+        block /= others.sum(axis=1, keepdims=True) + PRIOR_VOTES
+    del at, mine
+    np.clip(probs, 1e-12, None, out=probs)
     probs /= probs.sum(axis=1, keepdims=True)
     return Votes(voters, v, i, j, obs, a_is_i, probs, b["battle_id"], c.models, theta)
 
@@ -151,19 +157,29 @@ def _davidson_without_voter(
     theta, phi, parts = fit
     info = parts["fisher"][:k, :k]
     f_inv = pinv_sum_zero(info)
-    _, g = outcome_probs_grads("davidson", theta[i] - theta[j], phi)
-    gd = g[np.arange(len(obs)), obs, 0]
-    score = sparse.csr_matrix((np.r_[gd, -gd], (np.r_[v, v], np.r_[i, j])), shape=(n_voters, k))
+    # each vote's score for theta_i - theta_j, a block of votes at a time: the gradients of all outcomes of 5M
+    # votes at once are 240 MB
+    gd = np.empty(len(obs))
+    for lo in range(0, len(obs), VOTE_BLOCK):
+        hi = min(lo + VOTE_BLOCK, len(obs))
+        _, g = outcome_probs_grads("davidson", theta[i[lo:hi]] - theta[j[lo:hi]], phi)
+        gd[lo:hi] = g[np.arange(hi - lo), obs[lo:hi], 0]
+        del g
     # theta without the voter, a block of voters at a time: the whole (voters x models) array is 0.6 GB at
-    # 1.5M voters and 50 models
+    # 1.5M voters and 50 models; each block's scores summed by bincount, with no sparse matrix of every vote
     d = np.empty(len(obs))
     order = np.argsort(v, kind="stable")
     bounds = np.searchsorted(v[order], np.arange(0, n_voters + VOTER_BLOCK, VOTER_BLOCK))
     for n, lo in enumerate(range(0, n_voters, VOTER_BLOCK)):
-        theta_loo = theta[None, :] - score[lo : lo + VOTER_BLOCK].toarray() @ f_inv.T
         at = order[bounds[n] : bounds[n + 1]]
-        d[at] = theta_loo[v[at] - lo, i[at]] - theta_loo[v[at] - lo, j[at]]
-    probs, _ = outcome_probs_grads("davidson", d, phi)
+        rows, size = v[at] - lo, min(VOTER_BLOCK, n_voters - lo) * k
+        score = np.bincount(rows * k + i[at], gd[at], size) - np.bincount(rows * k + j[at], gd[at], size)
+        theta_loo = theta[None, :] - score.reshape(-1, k) @ f_inv.T
+        d[at] = theta_loo[rows, i[at]] - theta_loo[rows, j[at]]
+    del gd, order
+    probs = np.empty((len(obs), 3))
+    for lo in range(0, len(obs), VOTE_BLOCK):
+        probs[lo : lo + VOTE_BLOCK], _ = outcome_probs_grads("davidson", d[lo : lo + VOTE_BLOCK], phi)
     return probs, theta
 
 
