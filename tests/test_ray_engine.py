@@ -44,6 +44,18 @@ def _tables(ws: Workspace) -> dict[str, list[tuple]]:
         }
 
 
+def test_scrub_texts_on_ray_equals_the_process_pool(cluster: None) -> None:
+    from arenavotes.pii.scrub import scrub_texts
+
+    texts = [f"User {i}: contact me at user{i}@example.org or +44 20 7946 {i:04d}; I'm John Smith." for i in range(40)]
+    texts += ["Write a poem about the sea."] * 10
+    assert scrub_texts(texts, engine="ray") == scrub_texts(texts, workers=1)
+    # another configuration in the same session replaces the actors (a second set would wait forever for the
+    # CPUs the first holds)
+    assert scrub_texts(texts, engine="ray", ner=False) == scrub_texts(texts, workers=1, ner=False)
+    assert scrub_texts(texts, engine="ray") == scrub_texts(texts, workers=1)
+
+
 def test_scrub_on_a_two_worker_ray_cluster_equals_the_local_engine(tmp_path: Path, cluster: None) -> None:
     from arenavotes.pii import scrub
 

@@ -93,7 +93,7 @@ def _ray(chunks: list[list[str]], ner: bool, threshold: float, address: str | No
     """Analyse ``chunks`` on Ray: one actor per CPU of the cluster, each loading the analyzer (and its spaCy
     model) once and kept for every later call of this process, chunks handed out as actors free up, results
     in the order of the chunks (so the findings do not depend on the engine). A new Ray session (``ray.init``
-    after ``ray.shutdown``) gets new actors."""
+    after ``ray.shutdown``), or another ``ner`` or ``threshold``, gets new actors in place of the old."""
     try:
         import ray
         from ray.util import ActorPool
@@ -106,9 +106,14 @@ def _ray(chunks: list[list[str]], ner: bool, threshold: float, address: str | No
     context = ray.get_runtime_context()
     job = f"{context.get_node_id()}/{context.get_job_id()}"  # job ids restart at 1 in a new local cluster
     key = (job, address, ner, threshold)
-    for stale in [k for k in _RAY_ACTORS if k[0] != job]:  # actors of a Ray session that was shut down
-        del _RAY_ACTORS[stale]
     if key not in _RAY_ACTORS:
+        # one set of actors at a time: each holds a CPU, so a second set (another ner or threshold) would wait
+        # for CPUs that the first never frees. Actors of a Ray session that was shut down are gone already.
+        for old_key, actors in list(_RAY_ACTORS.items()):
+            if old_key[0] == job:
+                for actor in actors:
+                    ray.kill(actor)
+            del _RAY_ACTORS[old_key]
 
         @ray.remote(num_cpus=1)
         class Scrubber:
