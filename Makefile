@@ -7,6 +7,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   ?= demo
+# pytest-xdist workers of `make test` (each test module runs whole in one worker: its fixtures are built once)
+TEST_WORKERS ?= 2
 
 PIP_VERSION := 26.3
 
@@ -71,8 +73,8 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 
 test: lint
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -p no:cacheprovider -o addopts="" --nbmake --nbmake-timeout=900 analysis
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n $(TEST_WORKERS) --nbmake --nbmake-timeout=900 analysis
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
@@ -99,7 +101,7 @@ test-latest:
 	$(PYTHON) -m venv .venv-latest
 	.venv-latest/bin/python -m pip install --quiet --upgrade pip
 	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
-	.venv-latest/bin/python -m pytest -p no:cacheprovider
+	.venv-latest/bin/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 lock: $(STAMP)
 	{ echo "# Exact versions a clean CI run passed with (Python 3.11, x86_64). 'make' installs with these;"; \

@@ -358,7 +358,7 @@ def test_fuzz_covered_enough() -> None:
         ("blank.jsonl", b"\n\n \t\n"),
         ("broken.json", b'[{"model_a": "a", "model_b": "b", "winner": model_a}, {"model_a": "a"}]'),
         ("allbad.jsonl", b'{"model_a": "a", "model_b": "a", "winner": "model_a"}\n'),
-        ("corrupt.jsonl.gz", gzip.compress(b'{"a": 1}\n' * 100)[:-20]),
+        ("corrupt.jsonl.gz", gzip.compress(b'{"a": 1}\n' * 100, mtime=0)[:-20]),
         ("deep.json", b"[" * 3000 + b"]" * 3000),
         ("odd.csv", b'model_a,model_b,"win""ner"\n"a,b\n'),
         ("good.csv", b"model_a,model_b,winner\na,b,model_a\n"),
