@@ -41,6 +41,7 @@ from arenavotes.ingest.explain import no_format_error, refine
 from arenavotes.ingest.formats import FORMATS, Format, detect, get_format
 from arenavotes.ingest.mapping import ReadOptions, apply
 from arenavotes.ingest.normalize import CARRY_TABLES, Normalized, normalize, note_private_values
+from arenavotes.ingest.outputs import write_held_quarantine
 from arenavotes.ingest.readers import columns_checked
 from arenavotes.ingest.sniff import unopenable
 from arenavotes.ingest.sqlfields import record_keys
@@ -151,23 +152,20 @@ def ingest_file(
         # the CSV reader recovers from DuckDB errors, which would abort an open transaction
         batches = stage_batches(con, path, read.container, read.csv)
         first = next(batches, None)
-        second = next(batches, None)
-        if second is not None:
-            # several batches: note every batch's private values first, so that an unreadable record of any
-            # batch is redacted with the voter ids of the whole file
-            known: Format | None = None
-            for part in stage_batches(con, path, read.container, read.csv):
-                if known is None and part.staged:
-                    known = _choose_format(con, part, read, path)  # as _read_into chooses it
-                if known is not None:
-                    note_private_values(con, part, known)
-            batches = stage_batches(con, path, read.container, read.csv)
-            first, second = next(batches, None), None
         with transaction(con):
             _delete_source(con, source)
-            staged = itertools.chain([b for b in (first, second) if b is not None], batches)
+            # several batches (the second is staged once the first is in): an unreadable record of any batch
+            # is redacted at the end, with the voter ids of the whole file
             fmt, result = _read_into(
-                con, path, read, staged, source=source, key=key, settings=settings, run_id=run_id, label=label
+                con,
+                path,
+                read,
+                itertools.chain([first] if first is not None else [], batches),
+                source=source,
+                key=key,
+                settings=settings,
+                run_id=run_id,
+                label=label,
             )
             if result.kept == 0 and result.rows_in > 0:
                 raise _nothing_kept(con, path, fmt, source, result.rows_in, result.quarantined)
@@ -240,10 +238,15 @@ def _read_into(
     """Normalize and insert the ``batches`` of ``path`` (:func:`~arenavotes.ingest.containers.stage_batches`)
     into the workspace tables, inside the caller's transaction; the counts
     are summed over the batches. Ids repeated across batches are found through the carried ``_seen_*``
-    tables, exactly as within one batch."""
+    tables, exactly as within one batch. Unreadable records are written last, redacted with the voter ids
+    of every batch (an id may be read in a later batch than the broken line that holds it): a file without
+    one is read once; one whose first is in batch k reads its first k - 1 batches again for their ids (the
+    ids of later batches are noted as they pass)."""
     fmt: Format | None = None
     totals = Normalized(0, 0, {}, 0, 0, 0)
-    for staged in batches:
+    last: Staged | None = None
+    first_held: int | None = None  # the first batch with an unreadable record
+    for n, staged in enumerate(batches):
         if fmt is None and staged.staged:
             fmt = _choose_format(con, staged, read, path)  # from the first batch with a readable record
         part = normalize(
@@ -255,6 +258,7 @@ def _read_into(
             settings=settings,
             run_id=run_id,
             file_label=label,
+            batched=True,
         )
         assert part.rows_in == part.kept + sum(part.quarantined.values()), "records lost in ingest"
         con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
@@ -266,6 +270,21 @@ def _read_into(
             con.execute("INSERT INTO images SELECT * FROM _new_images ON CONFLICT DO NOTHING")
             con.execute("INSERT INTO image_data SELECT * FROM _new_image_data ON CONFLICT DO NOTHING")
         totals = totals.plus(part)
+        last = staged
+        if first_held is None and staged.rejected:
+            first_held = n
+        _drop_temp(con)
+    if first_held:  # batches before the first unreadable record: their private values were not noted yet
+        for n, staged in enumerate(stage_batches(con, path, read.container, read.csv)):
+            if n >= first_held:
+                break
+            if staged.staged:
+                note_private_values(con, staged, fmt or get_format("generic"))
+        _drop_temp(con)
+    if last is not None and write_held_quarantine(
+        con, last, fmt or get_format("generic"), source, label, run_id, settings.max_raw_chars
+    ):
+        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
         _drop_temp(con)
     return fmt or get_format("generic"), totals
 

@@ -108,9 +108,9 @@ class Normalized:
 
 
 #: Temp tables carried from one batch of a file to the next (see :func:`normalize`): the source ids kept so
-#: far with their first row, how many id-less records of each content hash were seen, and the private values
-#: of every batch (:func:`note_private_values`).
-CARRY_TABLES = ("_seen_ids", "_seen_hashes", FILE_PRIVATE)
+#: far with their first row, how many id-less records of each content hash were seen, the private values
+#: of every batch (:func:`note_private_values`) and the unreadable records held back until they are known.
+CARRY_TABLES = ("_seen_ids", "_seen_hashes", FILE_PRIVATE, "_held_rejects")
 
 
 def normalize(
@@ -123,8 +123,13 @@ def normalize(
     settings: IngestSettings,
     run_id: str,
     file_label: str,
+    batched: bool = False,
 ) -> Normalized:
-    """Build the ``_new_*`` temp tables from ``_stage``/``_rejects`` (see the module docstring)."""
+    """Build the ``_new_*`` temp tables from ``_stage``/``_rejects`` (see the module docstring). ``batched``:
+    one of several batches of a file, whose private values are noted for the whole file and whose unreadable
+    records wait in ``_held_rejects`` (see :func:`~arenavotes.ingest.outputs.write_quarantine`)."""
+    if batched and staged.staged and (staged.rejected or _holding(con)):
+        note_private_values(con, staged, fmt)  # from the first batch with an unreadable record on
     _extract_fields(con, fmt, staged)
     _repair_python_repr(con)
     if fmt.conversation in ("messages", "webdev_messages"):
@@ -132,6 +137,9 @@ def normalize(
     if fmt.plain_text:
         _wrap_plain_text(con, fmt)
     _pseudonymise_voters(con, key, fmt.voter_prefix_strip)
+    if batched and staged.staged:  # the ids as the pseudonymiser read them (what a lone batch redacts with)
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FILE_PRIVATE} (v VARCHAR PRIMARY KEY)")
+        con.execute(f"INSERT OR IGNORE INTO {FILE_PRIVATE} SELECT DISTINCT raw FROM _voters WHERE raw IS NOT NULL")
     _typed(con, fmt)
     _messages(con, fmt)
     refs = find_images(con, record_images=fmt.path("images") is not None)
@@ -141,9 +149,12 @@ def normalize(
     write_conversations(con)
     images = write_images(con) if refs else 0
     labels = write_labels(con, staged, fmt, source)
-    write_quarantine(con, staged, fmt, source, file_label, run_id, settings.max_raw_chars)
+    held = write_quarantine(con, staged, fmt, source, file_label, run_id, settings.max_raw_chars, hold=batched)
 
     by_reason = dict(con.sql("SELECT reason, count(*) FROM _new_quarantine GROUP BY 1 ORDER BY 1").fetchall())
+    for reason, n in held.items():
+        by_reason[reason] = by_reason.get(reason, 0) + n
+    by_reason = dict(sorted(by_reason.items()))
     kept = int(con.sql("SELECT count(*) FROM _new_battles").fetchall()[0][0])
     messages = int(con.sql("SELECT count(*) FROM _new_conversations").fetchall()[0][0])
     return Normalized(staged.staged + staged.rejected, kept, by_reason, labels, messages, images)
@@ -209,6 +220,15 @@ def _wrap_plain_text(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
     for name in ("prompt", "response_a", "response_b"):
         if fmt.path(name) is not None or name in fmt.computed:
             con.execute(f"UPDATE _f SET j_{name} = json_array(j_{name} ->> '$') WHERE json_type(j_{name}) = 'VARCHAR'")
+
+
+def _holding(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an earlier batch of the file held an unreadable record back (``_held_rejects``)."""
+    return bool(
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_held_rejects' AND temporary").fetchall()[
+            0
+        ][0]
+    )
 
 
 def note_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) -> None:

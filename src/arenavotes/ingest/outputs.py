@@ -196,19 +196,70 @@ def write_quarantine(
     file_label: str,
     run_id: str,
     max_chars: int,
+    *,
+    hold: bool = False,
+) -> dict[str, int]:
+    """``_new_quarantine``: the batch's unreadable records (``_rejects``, redacted) and its readable records
+    that were refused (``_r.why``). ``hold``: a batch of a file read in several keeps its unreadable records
+    back in ``_held_rejects``, unredacted, until every batch's voter ids are known
+    (:func:`write_held_quarantine`); returns their counts by reason, which are in no ``_new_quarantine`` yet."""
+    held: dict[str, int] = {}
+    if hold:
+        held = dict(con.sql("SELECT reason, count(*) FROM _rejects GROUP BY 1").fetchall())
+        if held:
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS _held_rejects AS SELECT * FROM _rejects LIMIT 0")
+            con.execute("INSERT INTO _held_rejects SELECT * FROM _rejects")
+            con.execute("DELETE FROM _rejects")
+    else:
+        redact_rejects(con, staged, fmt)
+    _quarantine_table(con, staged, source, file_label, run_id, max_chars, with_refused=True)
+    return held
+
+
+def write_held_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    fmt: Format,
+    source: str,
+    file_label: str,
+    run_id: str,
+    max_chars: int,
+) -> int:
+    """``_new_quarantine`` from the unreadable records every batch of a file held back (``write_quarantine``
+    with ``hold``), redacted with the voter ids of the whole file (``_file_private``); ``staged`` is any batch
+    of the file. Returns how many."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_held_rejects' AND temporary"
+    ).fetchall()[0][0]:
+        return 0
+    con.execute("CREATE OR REPLACE TEMP TABLE _rejects AS SELECT * FROM _held_rejects ORDER BY _row")
+    redact_rejects(con, staged, fmt, whole_file=True)
+    _quarantine_table(con, staged, source, file_label, run_id, max_chars, with_refused=False)
+    return int(con.sql("SELECT count(*) FROM _new_quarantine").fetchall()[0][0])
+
+
+def _quarantine_table(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    source: str,
+    file_label: str,
+    run_id: str,
+    max_chars: int,
+    *,
+    with_refused: bool,
 ) -> None:
-    redact_rejects(con, staged, fmt)
     cut = f"CASE WHEN {max_chars} > 0 AND length(x) > {max_chars} THEN left(x, {max_chars}) || ' [...]' ELSE x END"
+    refused = f"""
+        UNION ALL
+        SELECT {sql_str(source)}, {sql_str(file_label)}, r._row, '{staged.unit} ' || r._row,
+               r.why[1], r.why[2], (SELECT {cut} FROM (SELECT i.rec AS x)), {sql_str(run_id)}
+        FROM _r r JOIN _ids i USING (_row)
+        WHERE r.why IS NOT NULL"""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_quarantine AS
         SELECT {sql_str(source)} AS source, {sql_str(file_label)} AS file, _row AS row_number,
                _unit || ' ' || _row AS location, reason, detail,
                (SELECT {cut} FROM (SELECT raw AS x)) AS raw, {sql_str(run_id)} AS run_id
-        FROM _rejects
-        UNION ALL
-        SELECT {sql_str(source)}, {sql_str(file_label)}, r._row, '{staged.unit} ' || r._row,
-               r.why[1], r.why[2], (SELECT {cut} FROM (SELECT i.rec AS x)), {sql_str(run_id)}
-        FROM _r r JOIN _ids i USING (_row)
-        WHERE r.why IS NOT NULL
+        FROM _rejects {refused if with_refused else ""}
         ORDER BY 3
     """)

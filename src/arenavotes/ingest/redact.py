@@ -211,10 +211,19 @@ def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: 
     and those of the file's other batches when it is read in several (``_file_private``)."""
     values = {r[0] for r in con.sql("SELECT raw FROM _voters").fetchall() if r[0]}
     values |= staged_private_values(con, staged, keys)
-    if con.execute(
+    return _with_tokens(values | _file_private_values(con))
+
+
+def _file_private_values(con: duckdb.DuckDBPyConnection) -> set[str]:
+    if not con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [FILE_PRIVATE]
     ).fetchall()[0][0]:
-        values |= {r[0] for r in con.sql(f"SELECT v FROM {FILE_PRIVATE}").fetchall()}
+        return set()
+    return {r[0] for r in con.sql(f"SELECT v FROM {FILE_PRIVATE}").fetchall()}
+
+
+def _with_tokens(values: set[str]) -> frozenset[str]:
+    """The values and their word-like parts of 3+ characters (a voter id inside a longer token)."""
     out = set()
     for v in values:
         v = v.strip()
@@ -224,12 +233,14 @@ def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: 
     return frozenset(out)
 
 
-def redact_rejects(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) -> None:
+def redact_rejects(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, *, whole_file: bool = False) -> None:
     """Rewrite ``_rejects`` (records that could not be parsed) with private data redacted.
 
     A reject that is still JSON (e.g. an array instead of an object) is redacted key by key; a CSV
     line that splits into the header's field count loses its private columns; then IPv4/IPv6 and
     e-mail addresses, and any token equal to a voter id seen elsewhere in the file, are redacted.
+    ``whole_file``: ``_rejects`` holds the unreadable records of every batch of a file read in several, and the
+    private values of all its batches are in ``_file_private`` (the batch tables are gone).
     """
     rows = con.sql("SELECT _row, _unit, reason, detail, raw FROM _rejects").fetchall()
     if not rows:
@@ -237,7 +248,7 @@ def redact_rejects(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) 
     keys = private_keys(fmt)
     lowered = frozenset(k.lower() for k in keys)
     key_re = _text_key_re(keys)
-    known = _known_private_values(con, staged, keys)
+    known = _with_tokens(_file_private_values(con)) if whole_file else _known_private_values(con, staged, keys)
     private_cols = [i for i, c in enumerate(staged.columns) if c.lower() in lowered or c in fmt.private_keys]
     delim = "\t" if any(x.lower() == ".tsv" for x in staged.path.suffixes) else ","
     out: list[tuple[object, ...]] = []
