@@ -249,42 +249,16 @@ def test_release_cache_inside_a_transaction_that_pinned_an_index(tmp_path: Path)
 def test_unreadable_line_is_redacted_with_ids_of_earlier_and_later_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken_first: bool
 ) -> None:
-    """The broken line's voter id and user id are read in another batch: before it (the batches before the first broken line
-    are read again for their ids) or after it (ids are noted as the batches pass). Either way it is redacted,
-    and the file's other tables equal a whole-file read."""
-    good = _jsonl(
-        [
-            (
-                "record",
-                {
-                    "id": "q1",
-                    "a": "m1",
-                    "b": "m2",
-                    "winner": "model_a",
-                    "prompt": "hi",
-                    "tag": False,
-                    "judge": "carol_voter_99",
-                },
-            )
-        ]
-    )
-    filler = _jsonl(
-        [
-            (
-                "record",
-                {
-                    "id": f"f{i}",
-                    "a": "m1",
-                    "b": "m3",
-                    "winner": "tie",
-                    "prompt": "2+2?",
-                    "tag": True,
-                    "judge": "bob_voter_88",
-                },
-            )
-            for i in range(3)
-        ]
-    )
+    """The broken line's voter id and user id are read in another batch: before it (the batches before the
+    first broken line are read again for their ids) or after it (ids are noted as the batches pass). Either
+    way they are redacted, and the file's other tables equal a whole-file read."""
+
+    def line(qid: str, b: str, judge: str) -> tuple[str, object]:
+        record = {"id": qid, "a": "m1", "b": b, "winner": "model_a", "prompt": "hi", "tag": False, "judge": judge}
+        return ("record", record)
+
+    good = _jsonl([line("q1", "m2", "carol_voter_99")])
+    filler = _jsonl([line(f"f{i}", "m3", "bob_voter_88") for i in range(3)])
     good = good.replace(b'"judge"', b'"user_id": "dave_user_12", "judge"')  # a private key that is not the voter
     broken = b"oops carol_voter_99 and dave_user_12 broke\n"  # no keys: only the values read elsewhere tell
     path = tmp_path / "v.jsonl"

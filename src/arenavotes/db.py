@@ -144,6 +144,18 @@ def scratch() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def has_temp_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the temporary table ``name`` exists on ``con`` (state a stage carries from batch to batch).
+
+    >>> con = duckdb.connect()
+    >>> has_temp_table(con, "_x"), con.execute("CREATE TEMP TABLE _x (a INT)") and has_temp_table(con, "_x")
+    (False, True)
+    """
+    return bool(
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [name]).fetchall()[0][0]
+    )
+
+
 def register_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object) -> None:
     """``data`` (an Arrow table or anything DuckDB reads as one) as the temporary table ``name``, until
     :func:`unregister_arrow`.

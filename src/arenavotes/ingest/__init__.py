@@ -274,19 +274,18 @@ def _read_into(
         if first_held is None and staged.rejected:
             first_held = n
         _drop_temp(con)
+    fmt = fmt or get_format("generic")
     if first_held:  # batches before the first unreadable record: their private values were not noted yet
         for n, staged in enumerate(stage_batches(con, path, read.container, read.csv)):
             if n >= first_held:
                 break
             if staged.staged:
-                note_private_values(con, staged, fmt or get_format("generic"))
+                note_private_values(con, staged, fmt)
         _drop_temp(con)
-    if last is not None and write_held_quarantine(
-        con, last, fmt or get_format("generic"), source, label, run_id, settings.max_raw_chars
-    ):
+    if last is not None and write_held_quarantine(con, last, fmt, source, label, run_id, settings.max_raw_chars):
         con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
         _drop_temp(con)
-    return fmt or get_format("generic"), totals
+    return fmt, totals
 
 
 def read_file(

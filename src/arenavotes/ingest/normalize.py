@@ -44,11 +44,18 @@ import duckdb
 import pyarrow as pa
 
 from arenavotes.config import IngestSettings
-from arenavotes.db import register_arrow, unregister_arrow
+from arenavotes.db import has_temp_table, register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged, encodable
 from arenavotes.ingest.formats import Format
 from arenavotes.ingest.images import find_images, write_images
-from arenavotes.ingest.outputs import battle_ids, write_battles, write_conversations, write_labels, write_quarantine
+from arenavotes.ingest.outputs import (
+    HELD_REJECTS,
+    battle_ids,
+    write_battles,
+    write_conversations,
+    write_labels,
+    write_quarantine,
+)
 from arenavotes.ingest.readers import reader_for, winner_reader
 from arenavotes.ingest.redact import FILE_PRIVATE, PRIVATE_KEYS, private_keys, staged_private_values
 from arenavotes.ingest.sqlfields import Accessor, field_accessor, record_keys, shared_accessor, sql_str
@@ -110,7 +117,7 @@ class Normalized:
 #: Temp tables carried from one batch of a file to the next (see :func:`normalize`): the source ids kept so
 #: far with their first row, how many id-less records of each content hash were seen, the private values
 #: of every batch (:func:`note_private_values`) and the unreadable records held back until they are known.
-CARRY_TABLES = ("_seen_ids", "_seen_hashes", FILE_PRIVATE, "_held_rejects")
+CARRY_TABLES = ("_seen_ids", "_seen_hashes", FILE_PRIVATE, HELD_REJECTS)
 
 
 def normalize(
@@ -128,7 +135,7 @@ def normalize(
     """Build the ``_new_*`` temp tables from ``_stage``/``_rejects`` (see the module docstring). ``batched``:
     one of several batches of a file, whose private values are noted for the whole file and whose unreadable
     records wait in ``_held_rejects`` (see :func:`~arenavotes.ingest.outputs.write_quarantine`)."""
-    if batched and staged.staged and (staged.rejected or _holding(con)):
+    if batched and staged.staged and (staged.rejected or has_temp_table(con, HELD_REJECTS)):
         note_private_values(con, staged, fmt)  # from the first batch with an unreadable record on
     _extract_fields(con, fmt, staged)
     _repair_python_repr(con)
@@ -138,8 +145,7 @@ def normalize(
         _wrap_plain_text(con, fmt)
     _pseudonymise_voters(con, key, fmt.voter_prefix_strip)
     if batched and staged.staged:  # the ids as the pseudonymiser read them (what a lone batch redacts with)
-        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FILE_PRIVATE} (v VARCHAR PRIMARY KEY)")
-        con.execute(f"INSERT OR IGNORE INTO {FILE_PRIVATE} SELECT DISTINCT raw FROM _voters WHERE raw IS NOT NULL")
+        _note_private(con, "SELECT DISTINCT raw FROM _voters WHERE raw IS NOT NULL")
     _typed(con, fmt)
     _messages(con, fmt)
     refs = find_images(con, record_images=fmt.path("images") is not None)
@@ -222,15 +228,6 @@ def _wrap_plain_text(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
             con.execute(f"UPDATE _f SET j_{name} = json_array(j_{name} ->> '$') WHERE json_type(j_{name}) = 'VARCHAR'")
 
 
-def _holding(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether an earlier batch of the file held an unreadable record back (``_held_rejects``)."""
-    return bool(
-        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_held_rejects' AND temporary").fetchall()[
-            0
-        ][0]
-    )
-
-
 def note_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format) -> None:
     """Add the raw voter ids and private-key values of the staged batch to ``_file_private``: a file read in
     several batches redacts its unreadable records with the values of all its batches, as a whole file does."""
@@ -238,10 +235,15 @@ def note_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: For
     voter = _field_sql(fmt, f, "voter")
     values = {r[0] for r in con.sql(f"SELECT DISTINCT av_id({voter}) FROM {records()}").fetchall() if r[0]}
     values |= staged_private_values(con, staged, private_keys(fmt))
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FILE_PRIVATE} (v VARCHAR PRIMARY KEY)")
     register_arrow(con, "_private_part", pa.table({"v": pa.array(sorted(values), pa.string())}))
-    con.execute(f"INSERT OR IGNORE INTO {FILE_PRIVATE} SELECT v FROM _private_part")
+    _note_private(con, "SELECT v FROM _private_part")
     unregister_arrow(con, "_private_part")
+
+
+def _note_private(con: duckdb.DuckDBPyConnection, select: str) -> None:
+    """Add the values ``select`` returns (one column) to ``_file_private``."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FILE_PRIVATE} (v VARCHAR PRIMARY KEY)")
+    con.execute(f"INSERT OR IGNORE INTO {FILE_PRIVATE} {select}")
 
 
 def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:

@@ -19,13 +19,17 @@ import re
 import duckdb
 import pyarrow as pa
 
-from arenavotes.db import register_arrow, unregister_arrow
+from arenavotes.db import has_temp_table, register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Format, Label
 from arenavotes.ingest.redact import redact_nested, redact_rejects, redacted_record_sql
 from arenavotes.ingest.sqlfields import record_keys, shared_accessor, sql_str
 from arenavotes.ingest.style import markdown_counts, token_counts
 from arenavotes.vocab import component_name
+
+#: unreadable records of a file read in batches, held back unredacted until every batch's private values are
+#: known (:func:`write_quarantine` with ``hold``, then :func:`write_held_quarantine`)
+HELD_REJECTS = "_held_rejects"
 
 
 def battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str) -> None:
@@ -207,8 +211,8 @@ def write_quarantine(
     if hold:
         held = dict(con.sql("SELECT reason, count(*) FROM _rejects GROUP BY 1").fetchall())
         if held:
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS _held_rejects AS SELECT * FROM _rejects LIMIT 0")
-            con.execute("INSERT INTO _held_rejects SELECT * FROM _rejects")
+            con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {HELD_REJECTS} AS SELECT * FROM _rejects LIMIT 0")
+            con.execute(f"INSERT INTO {HELD_REJECTS} SELECT * FROM _rejects")
             con.execute("DELETE FROM _rejects")
     else:
         redact_rejects(con, staged, fmt)
@@ -228,11 +232,9 @@ def write_held_quarantine(
     """``_new_quarantine`` from the unreadable records every batch of a file held back (``write_quarantine``
     with ``hold``), redacted with the voter ids of the whole file (``_file_private``); ``staged`` is any batch
     of the file. Returns how many."""
-    if not con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_held_rejects' AND temporary"
-    ).fetchall()[0][0]:
+    if not has_temp_table(con, HELD_REJECTS):
         return 0
-    con.execute("CREATE OR REPLACE TEMP TABLE _rejects AS SELECT * FROM _held_rejects ORDER BY _row")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rejects AS SELECT * FROM {HELD_REJECTS} ORDER BY _row")
     redact_rejects(con, staged, fmt, whole_file=True)
     _quarantine_table(con, staged, source, file_label, run_id, max_chars, with_refused=False)
     return int(con.sql("SELECT count(*) FROM _new_quarantine").fetchall()[0][0])

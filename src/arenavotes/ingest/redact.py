@@ -24,7 +24,7 @@ import re
 import duckdb
 import pyarrow as pa
 
-from arenavotes.db import register_arrow, unregister_arrow
+from arenavotes.db import has_temp_table, register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Format
 from arenavotes.ingest.sqlfields import ident, json_path, sql_str
@@ -215,9 +215,7 @@ def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: 
 
 
 def _file_private_values(con: duckdb.DuckDBPyConnection) -> set[str]:
-    if not con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [FILE_PRIVATE]
-    ).fetchall()[0][0]:
+    if not has_temp_table(con, FILE_PRIVATE):
         return set()
     return {r[0] for r in con.sql(f"SELECT v FROM {FILE_PRIVATE}").fetchall()}
 
