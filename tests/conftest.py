@@ -47,6 +47,18 @@ def shared(path: str) -> Path:
 EXE = shutil.which("arenavotes") or str(Path(sys.executable).parent / "arenavotes")
 
 
+def first_conversations(tmp_path: Path, n: int) -> Path:
+    """The first ``n`` records of the bundled arena-conversations-100 sample as a JSON-lines file: the CLI
+    tests that run name-finding (a spaCy pass over every prompt and answer) keep their minutes down on a
+    slice of the real file; the whole file is ingested, scrubbed and released by the demo and other tests."""
+    import gzip
+
+    out = tmp_path / f"conversations-{n}.jsonl"
+    with gzip.open(DATA / "arena-conversations-100" / "conversations.jsonl.gz", "rt", encoding="utf-8") as fh:
+        out.write_text("".join(line for _, line in zip(range(n), fh, strict=False)), encoding="utf-8")
+    return out
+
+
 def run(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The installed ``arenavotes`` script, as a user runs it (a subprocess with a bare environment)."""
     return subprocess.run(

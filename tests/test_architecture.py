@@ -145,3 +145,21 @@ def test_start_up_and_rate_import_only_what_they_use() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_release_publish_dedup_and_sql_start_without_scipy_or_the_hub() -> None:
+    """Reproducer: every ``release`` (even one refused at once), ``publish --dry-run`` and ``sql --release``
+    imported scipy.stats and huggingface_hub's card module through ``dedup``'s package and the card
+    builder: 1.5-1.8 s of start-up before the first check (3.0 s for a refused release, now 1.5 s). The
+    detectors import scipy when they run; the card imports the Hub client when it renders."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, arenavotes.cli, arenavotes.stages.release, arenavotes.stages.publish, arenavotes.stages.dedup\n"
+        "import arenavotes.releases.build, arenavotes.sqlsafe, arenavotes.dedup\n"
+        "heavy = ('scipy', 'huggingface_hub', 'datasets', 'spacy', 'presidio_analyzer', 'matplotlib')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -152,23 +152,13 @@ def test_gate_refuses_planted_pii_and_passes_clean_files(tmp_path: Path) -> None
 
 
 def test_scrub_and_gate_cli(tmp_path: Path) -> None:
-    from conftest import DATA, run
+    from conftest import first_conversations, run
 
     ws = tmp_path / "w"
-    assert (
-        run(
-            "ingest",
-            "-w",
-            str(ws),
-            "--source",
-            "a100",
-            str(DATA / "arena-conversations-100" / "conversations.jsonl.gz"),
-        ).returncode
-        == 0
-    )
+    assert run("ingest", "-w", str(ws), "--source", "a100", str(first_conversations(tmp_path, 25))).returncode == 0
     r = run("scrub", "-w", str(ws), "--workers", "2")
     assert r.returncode == 0, r.stderr
-    assert "scrubbed 588 texts" in r.stdout and "spans replaced" in r.stdout
+    assert "scrubbed 100 texts" in r.stdout and "spans replaced" in r.stdout
     assert "scrubbed 0 texts" in run("scrub", "-w", str(ws)).stdout  # idempotent
     out = tmp_path / "out.parquet"
     rows = json.loads(run("sql", "-w", str(ws), "select content from conversations", "--format", "json").stdout)

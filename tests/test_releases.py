@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from conftest import DATA, run
+from conftest import DATA, first_conversations, run
 
 from arenavotes.errors import UserError
 from arenavotes.pii.gate import check_paths
@@ -274,12 +274,7 @@ def test_publish_to_a_local_hub_and_dry_run_to_the_hub(ws: Workspace, tmp_path: 
 
 def test_release_cli_gate_and_sql(tmp_path: Path) -> None:
     w = tmp_path / "w"
-    assert (
-        run(
-            "ingest", "-w", str(w), "--source", "a100", str(DATA / "arena-conversations-100" / "conversations.jsonl.gz")
-        ).returncode
-        == 0
-    )
+    assert run("ingest", "-w", str(w), "--source", "a100", str(first_conversations(tmp_path, 25))).returncode == 0
     r = run("release", "-w", str(w), "v1")
     assert r.returncode == 2 and "has not been through scrub, dedup" in r.stderr
     assert run("scrub", "-w", str(w)).returncode == 0

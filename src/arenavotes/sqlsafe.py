@@ -241,7 +241,7 @@ def open_workspace(workspace: Path, *, allow_read: Sequence[Path] = ()) -> duckd
 def open_release_of(workspace: Path, release: str, *, allow_read: Sequence[Path] = ()) -> duckdb.DuckDBPyConnection:
     """:func:`open_release` for ``release``: a version of the workspace's releases (checked with the
     workspace's key) or a folder (a release of the workspace, or a foreign one checked by its manifest only)."""
-    from arenavotes.releases.build import release_dir
+    from arenavotes.releases import release_dir
     from arenavotes.workspace import Workspace
 
     path = Path(release) if Path(release).is_dir() else release_dir(workspace) / release

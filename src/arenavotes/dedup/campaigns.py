@@ -60,11 +60,19 @@ import dataclasses
 
 import numpy as np
 import polars as pl
-from scipy.special import logsumexp
 
 from arenavotes.dedup.fdr import ebh
 from arenavotes.dedup.flagging import empty, from_frame
 from arenavotes.dedup.voters import Votes
+
+
+def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """scipy's ``logsumexp``, imported when a campaign scan first runs (scipy.stats and scipy.special cost
+    a second of start-up that commands which only name a flag, such as ``release``, should not pay)."""
+    from scipy.special import logsumexp as scipy_logsumexp
+
+    return np.asarray(scipy_logsumexp(a, axis=axis))
+
 
 DETECTOR = "campaign/mixture@1"
 TEMPLATES = ("target", "against", "omnipresent", "contrarian")

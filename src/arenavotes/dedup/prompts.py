@@ -25,15 +25,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from arenavotes.dedup.flagging import empty, from_frame
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+# scipy.sparse is imported in the functions that use it: it costs ~0.3 s of start-up that commands which
+# only import this package for its constants (release, sql --release) should not pay
 
 
 def normalise(text: pl.Series) -> pl.Series:
@@ -242,6 +246,8 @@ def jaccard_pairs(grams: pl.DataFrame, pairs: np.ndarray) -> np.ndarray:
 
 def _shingle_matrix(grams: pl.DataFrame, rows: int = 0) -> tuple[csr_matrix, np.ndarray]:
     """(texts x 2^32 sparse 0/1 matrix of their shingle hashes, shingles per text), at least ``rows`` rows."""
+    from scipy.sparse import csr_matrix
+
     pid = grams["pid"].to_numpy().astype(np.int64)
     h = grams["h"].to_numpy().astype(np.int64)
     key = (pid << 32) | h
@@ -485,6 +491,9 @@ def near_pairs(
     members, bucket, n_buckets = _buckets(bands)
     if n_buckets == 0:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     link = coo_matrix(
         (np.ones(len(members), dtype=np.int8), (members, n + bucket)), shape=(n + n_buckets, n + n_buckets)
     )
@@ -536,6 +545,9 @@ def _join(label: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """
     n = len(label)
     nodes = np.arange(n)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix(
         (np.ones(n + len(edges), dtype=np.int8), (np.r_[nodes, edges[:, 0]], np.r_[label, edges[:, 1]])), shape=(n, n)
     )
@@ -635,6 +647,9 @@ def near_duplicates(
     if len(p) == 0:
         return empty()
     n = uniq.height
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(p)), (p[:, 0], p[:, 1])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     best = np.zeros(n)

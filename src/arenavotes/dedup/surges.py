@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
 
 from arenavotes.dedup.fdr import bh
 from arenavotes.dedup.flagging import empty, from_frame
@@ -133,6 +132,8 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
     if cells_frame.height == 0:
         return empty(), {"tested": 0, "windows_found": 0}
     z = cells_frame["z"].to_numpy()
+    from scipy.stats import norm  # here, not at import: see campaigns.logsumexp
+
     p = np.r_[norm.sf(z), norm.cdf(z)]  # up, then down
     rej = bh(p, fdr)
     n = cells_frame.height

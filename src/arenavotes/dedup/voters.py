@@ -32,7 +32,6 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from scipy.stats import binom, chi2, norm
 
 from arenavotes.dedup.fdr import bh, ebh
 from arenavotes.dedup.flagging import empty, from_frame
@@ -283,6 +282,8 @@ def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int 
     pv = np.clip(pv, 1e-300, 1.0)
     stat = np.bincount(votes.v, -2.0 * np.log(pv), len(votes.voters))
     n = _counts(votes)
+    from scipy.stats import chi2  # here, not at import: see campaigns.logsumexp
+
     p_voter = np.where(n >= min_votes, chi2.sf(stat, 2 * np.maximum(n, 1)), 1.0)
     tested = n >= min_votes
     rej = np.zeros(len(n), dtype=bool)
@@ -342,6 +343,8 @@ def position_bias(votes: Votes, fdr: float = 0.01, min_votes: int = 20) -> pl.Da
     n = np.bincount(votes.v[decisive], minlength=len(votes.voters))
     k = np.bincount(votes.v[decisive], first_won[decisive].astype(float), len(votes.voters)).astype(int)
     tested = n >= min_votes
+    from scipy.stats import binom
+
     # two-sided exact binomial test at 1/2 (scipy's binomtest, vectorised: the law is symmetric, so the
     # p-value is twice the smaller tail, at most 1)
     p = np.where(tested, np.minimum(1.0, 2 * np.minimum(binom.cdf(k, n, 0.5), binom.sf(k - 1, n, 0.5))), 1.0)
@@ -371,6 +374,8 @@ def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: 
         },
     )
     shown, picked, expect = (vm[c].to_numpy() for c in ("shown", "picked", "expect"))
+    from scipy.stats import norm
+
     z = (picked - expect - 0.5) / np.sqrt(np.maximum(vm["var"].to_numpy(), 1e-12))
     p = np.where((shown >= min_battles) & (picked >= share * shown), norm.sf(z), np.inf)
     vv = vm["v"].to_numpy()

@@ -38,6 +38,7 @@ from arenavotes.db import frame, large_schema, register_arrow, release_cache, un
 from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
 from arenavotes.provenance import missing_stages, source_meta
+from arenavotes.releases import release_dir
 from arenavotes.releases.card import licences_md, render_card
 from arenavotes.releases.changelog import changelog
 from arenavotes.releases.images import read_approved, release_images
@@ -61,10 +62,6 @@ class ReleaseSpec:
     report: Path | None = None  # a report folder (arenavotes report) to ship in reports/<name>/
     allow_missing: tuple[str, ...] = ()  # stages a source may lack (said on the card), see arenavotes.provenance
     images: Path | None = None  # the reviewed list of images to ship (releases.images); None: no images
-
-
-def release_dir(workspace: Path) -> Path:
-    return workspace / "releases"
 
 
 def _check_version(version: str) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from huggingface_hub import DatasetCard, DatasetCardData
-
 from arenavotes.dedup.flagging import ALL_FLAGS
 
 CONFIG_NOTES = {
@@ -117,6 +115,9 @@ def bibtex(spec: Any, manifest: dict[str, Any]) -> str:
 
 
 def render_card(spec: Any, manifest: dict[str, Any], languages: list[str]) -> str:
+    # imported here: huggingface_hub's card module costs ~0.3 s that a refused release should not pay
+    from huggingface_hub import DatasetCard, DatasetCardData
+
     rows = manifest["rows"]
     meta: dict[str, dict[str, Any]] = manifest.get("source_meta") or {s: {} for s in manifest["sources"]}
     present = [c for c in CONFIG_NOTES if rows.get(c)]

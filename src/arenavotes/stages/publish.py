@@ -21,7 +21,7 @@ class PublishOptions:
 def run_publish(ws: Workspace, options: PublishOptions, *, echo: Echo | None = None) -> StageResult:
     """Publish ``releases/VERSION``; ``echo`` hears each operation as it happens (they are also returned)."""
     from arenavotes.pii.gate import check_paths
-    from arenavotes.releases.build import release_dir
+    from arenavotes.releases import release_dir
     from arenavotes.releases.integrity import gate_version
     from arenavotes.releases.publish import publish_release
 
