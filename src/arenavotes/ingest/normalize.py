@@ -59,7 +59,7 @@ from arenavotes.ingest.outputs import (
 from arenavotes.ingest.readers import reader_for, winner_reader
 from arenavotes.ingest.redact import FILE_PRIVATE, PRIVATE_KEYS, private_keys, staged_private_values
 from arenavotes.ingest.sqlfields import Accessor, field_accessor, record_keys, shared_accessor, sql_str
-from arenavotes.privacy import pseudonym
+from arenavotes.privacy import hmac_params, hmac_sql
 from arenavotes.schema import WINNER_ALIASES
 from arenavotes.vocab import ARENA_ALIASES
 
@@ -247,13 +247,16 @@ def _note_private(con: duckdb.DuckDBPyConnection, select: str) -> None:
 
 
 def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:
-    raw = [r[0] for r in con.sql("SELECT DISTINCT av_id(j_voter) FROM _f WHERE av_id(j_voter) IS NOT NULL").fetchall()]
-    ids = [pseudonym(r.removeprefix(strip_prefix) if strip_prefix else r, key) for r in raw]
-    register_arrow(
-        con, "_voter_map", pa.table({"raw": pa.array(raw, pa.string()), "voter_id": pa.array(ids, pa.string())})
+    """``_voters(raw, voter_id)``: each distinct raw voter id of the batch and its pseudonym (the HMAC of the
+    id without the format's ``strip_prefix``), computed in DuckDB."""
+    raw = "av_id(j_voter)"
+    bare = f"CASE WHEN starts_with(raw, {sql_str(strip_prefix)}) THEN substr(raw, {len(strip_prefix) + 1}) ELSE raw END"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _voters AS
+            SELECT raw, {hmac_sql(bare if strip_prefix else "raw")} AS voter_id
+            FROM (SELECT DISTINCT {raw} AS raw FROM _f WHERE {raw} IS NOT NULL)""",
+        hmac_params(key),
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _voters AS SELECT * FROM _voter_map")
-    unregister_arrow(con, "_voter_map")
 
 
 def _winner_case(fmt: Format) -> str:

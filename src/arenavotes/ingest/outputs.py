@@ -134,8 +134,8 @@ def write_conversations(con: duckdb.DuckDBPyConnection) -> None:
 def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, source: str) -> int:
     """Category labels that came with the source, as ``prompt_labels`` rows of labeler ``source/<name>``.
 
-    The top-level keys the labels read are extracted once into ``_lab`` so that each label's
-    SQL works on a small JSON value instead of re-reading the whole record.
+    The leaf paths the labels read are extracted once per record so that each label's SQL works on a small
+    value instead of re-reading the whole record.
     """
     keys = record_keys(con, staged)
     labels = [lab for lab in fmt.labels if _label_root(lab) in keys]
@@ -154,30 +154,24 @@ def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, so
     exprs = [(lab, lab.value(g), lab.score(g) if lab.score else "NULL::DOUBLE") for lab in labels]
     fx, records = shared_accessor(staged)
     cols = ", ".join(f"{fx(*p)} AS {alias}" for p, alias in paths.items())
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _lab AS SELECT b._row, b.battle_id, {cols} "
-        f"FROM {records()} s JOIN _new_battles b USING (_row)"
-    )
-
-    # each label's value and score computed in one wide pass (shared sub-expressions once per record), then
-    # turned into one row per label by selecting typed columns
+    # one pass: the leaf paths extracted once per record, each label's value and score computed from them
+    # (shared sub-expressions once per record), then one row per label by unnesting a list of structs
     wide = ", ".join(
         f"({value})::BOOLEAN AS v{i}, ({score})::DOUBLE AS s{i}" for i, (_, value, score) in enumerate(exprs)
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _labw AS SELECT _row, battle_id, {wide} FROM _lab")
-    labeler = sql_str(component_name("source", source))
-    selects = [
-        f"SELECT battle_id, {labeler} AS labeler, {sql_str(label.category)} AS category, v{i} AS value, "
-        f"s{i} AS score, _row FROM _labw WHERE v{i} IS NOT NULL"
+    rows = ", ".join(
+        f"{{'category': {sql_str(label.category)}, 'value': v{i}, 'score': s{i}}}"
         for i, (label, _, _) in enumerate(exprs)
-    ]
+    )
+    labeler = sql_str(component_name("source", source))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _new_labels AS
-        SELECT battle_id, labeler, category, value, score
-        FROM ({" UNION ALL ".join(selects)})
+        SELECT battle_id, {labeler} AS labeler, l.category, l.value, l.score
+        FROM (SELECT battle_id, unnest([{rows}]) AS l
+              FROM (SELECT battle_id, {wide}
+                    FROM (SELECT b.battle_id, {cols} FROM {records()} s JOIN _new_battles b USING (_row))))
+        WHERE l.value IS NOT NULL
     """)
-    con.execute("DROP TABLE _labw")
-    con.execute("DROP TABLE _lab")
     return int(con.sql("SELECT count(*) FROM _new_labels").fetchall()[0][0])
 
 

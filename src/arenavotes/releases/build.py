@@ -37,6 +37,7 @@ from arenavotes import __version__
 from arenavotes.db import frame, large_schema, register_arrow, release_cache, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
+from arenavotes.privacy import hmac_params, hmac_sql
 from arenavotes.provenance import missing_stages, source_meta
 from arenavotes.releases import release_dir
 from arenavotes.releases.card import licences_md, render_card
@@ -70,18 +71,6 @@ def _check_version(version: str) -> None:
             f"release version '{version}' is not a valid name",
             hint="letters, digits, '.', '_' and '-' only, e.g. v1 or 2024.06",
         )
-
-
-def _rekey(key: bytes, values: list[str]) -> pa.Table:
-    """(voter_id, released) for each distinct voter id: ``HMAC(key, voter_id)`` cut to 32 hex digits."""
-    return pa.table(
-        {
-            "voter_id": pa.array(values, pa.string()),
-            "released": pa.array(
-                [hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in values], pa.string()
-            ),
-        }
-    )
 
 
 #: ``screen(texts) -> {text: findings}`` for the texts the PII gate would refuse (see pii.verdicts.screen)
@@ -224,14 +213,14 @@ def collect(
     if n_battles == 0:
         raise UserError("no battles to release", hint="check --source and the exclusion policy")
     release_key = hmac.new(secret, f"release:{spec.version}".encode(), hashlib.sha256).digest()
-    voters = [
-        r[0]
-        for r in con.sql(
-            """SELECT DISTINCT voter_id FROM battles JOIN _rel_battles USING (battle_id)
-               WHERE voter_id IS NOT NULL ORDER BY 1"""
-        ).fetchall()
-    ]
-    register_arrow(con, "_rel_voters", _rekey(release_key, voters))  # a temporary table: dropped at the end
+    # each voter id -> HMAC(release key, voter id), 32 hex digits (a temporary table: dropped at the end)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _rel_voters AS
+            SELECT voter_id, {hmac_sql("voter_id")} AS released
+            FROM (SELECT DISTINCT voter_id FROM battles JOIN _rel_battles USING (battle_id)
+                  WHERE voter_id IS NOT NULL)""",
+        hmac_params(release_key),
+    )
     ids, withheld = _screen_texts(con, screen) if screen is not None else ([], {"battles": 0, "by_entity": {}})
     # only the texts are withheld: the votes, labels and style counts carry no text, and the released
     # leaderboards stay reproducible from the released battles
