@@ -381,10 +381,11 @@ def frame(
         # every column DuckDB exports shares the batch's release: a column kept as it is (a timestamp) would
         # keep the whole batch, strings included, alive until the end (5M battles: +1.3 GB); the columns that
         # are not cast get buffers of their own
-        batch = pa.RecordBatch.from_arrays(
-            [col if name in wanted else pa.concat_arrays([col]) for name, col in zip(batch.schema.names, batch.columns)],
-            schema=batch.schema,
-        )
+        names = batch.schema.names
+        own = [
+            col if name in wanted else pa.concat_arrays([col]) for name, col in zip(names, batch.columns, strict=True)
+        ]
+        batch = pa.RecordBatch.from_arrays(own, schema=batch.schema)
         part = pl.from_arrow(batch)
         assert isinstance(part, pl.DataFrame)
         parts.append(part.with_columns(pl.col(c).cast(pl.String).cast(pl.Categorical) for c in wanted))
