@@ -233,10 +233,13 @@ class _VoterNames:
         wanted = [int(d) for d in dense if int(d) not in self._known]
         if wanted:
             raw = self._raw[wanted]
+            # the few wanted voters first, then their ids as text (casting every battle's id first held 5M
+            # strings, ~0.25 GB at 5M battles, once per board)
             found = dict(
-                self._battles.select(v=self._code.cast(pl.Int64), name=pl.col("voter_id").cast(pl.String))
+                self._battles.select(v=self._code.cast(pl.Int64), name=pl.col("voter_id"))
                 .filter(pl.col("v").is_in(raw.tolist()))
                 .unique("v")
+                .with_columns(pl.col("name").cast(pl.String))
                 .iter_rows()
             )
             self._known.update({d: str(found[int(r)]) for d, r in zip(wanted, raw.tolist(), strict=True)})
