@@ -133,18 +133,27 @@ def test_each_vocabulary_is_spelled_out_once() -> None:
 def test_start_up_and_rate_import_only_what_they_use() -> None:
     """The command line loads a stage's module only when it runs it, and rating needs no scipy, spaCy,
     presidio, tiktoken or matplotlib: start-up time is most of a small ``arenavotes rate``."""
+    imports = (
+        "import arenavotes.cli, arenavotes.stages.rate\n"
+        "from arenavotes.ratings import leaderboard, store, core, stability\n"
+    )
+    heavy = ("scipy", "spacy", "presidio_analyzer", "tiktoken", "matplotlib", "arenavotes.stages.scrub")
+    assert _loaded(imports, (*heavy, "arenavotes.stages.dedup", "arenavotes.categories.learned")) == []
+
+
+def _loaded(imports: str, heavy: tuple[str, ...]) -> list[str]:
+    """The modules of ``heavy`` (a top-level package or a module's full name) that a fresh interpreter has
+    loaded after running ``imports``."""
+    import json
     import subprocess
     import sys
 
     code = (
-        "import sys, arenavotes.cli, arenavotes.stages.rate\n"
-        "from arenavotes.ratings import leaderboard, store, core, stability\n"
-        "heavy = ('scipy', 'spacy', 'presidio_analyzer', 'tiktoken', 'matplotlib', 'arenavotes.stages.scrub',\n"
-        "         'arenavotes.stages.dedup', 'arenavotes.categories.learned')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+        f"import sys\n{imports}\nheavy = {heavy!r}\n"
+        "print(__import__('json').dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    return list(json.loads(out))
 
 
 def test_release_publish_dedup_and_sql_start_without_scipy_or_the_hub() -> None:
@@ -152,14 +161,8 @@ def test_release_publish_dedup_and_sql_start_without_scipy_or_the_hub() -> None:
     imported scipy.stats and huggingface_hub's card module through ``dedup``'s package and the card
     builder: 1.5-1.8 s of start-up before the first check (3.0 s for a refused release, now 1.5 s). The
     detectors import scipy when they run; the card imports the Hub client when it renders."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, arenavotes.cli, arenavotes.stages.release, arenavotes.stages.publish, arenavotes.stages.dedup\n"
+    imports = (
+        "import arenavotes.cli, arenavotes.stages.release, arenavotes.stages.publish, arenavotes.stages.dedup\n"
         "import arenavotes.releases.build, arenavotes.sqlsafe, arenavotes.dedup\n"
-        "heavy = ('scipy', 'huggingface_hub', 'datasets', 'spacy', 'presidio_analyzer', 'matplotlib')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert _loaded(imports, ("scipy", "huggingface_hub", "datasets", "spacy", "presidio_analyzer", "matplotlib")) == []

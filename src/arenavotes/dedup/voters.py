@@ -209,15 +209,17 @@ def per_voter_model(votes: Votes, columns: dict[str, tuple[np.ndarray, np.ndarra
     vote for its model i and for its model j. Sparse: a dense voters x models array of a five-million-vote
     log with 1.5M voters and 60 models is 720 MB per column, and most voters see two or three models."""
     k = max(len(votes.models), 1)
-    keys, at = np.unique(np.r_[votes.v * k + votes.i, votes.v * k + votes.j], return_inverse=True)
-    # one column's votes joined at a time (as sums_by_key sums them: the same bits), not every column's at
-    # once: four columns of 10M values were 0.3 GB at the peak of dedup at 5M battles
-    sums = {name: np.bincount(at, np.r_[a, b], len(keys)) for name, (a, b) in columns.items()}
+    keys, sums = sums_by_key(np.r_[votes.v * k + votes.i, votes.v * k + votes.j], columns)
     return pl.DataFrame({"v": keys // k, "m": keys % k, **sums})
 
 
-def sums_by_key(keys: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def sums_by_key(
+    keys: np.ndarray, columns: dict[str, np.ndarray] | dict[str, tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The distinct integer ``keys`` (sorted) and, per column, the sum of its values over each key's rows.
+    A column may come in parts (values for the first rows, then the rest): the parts of one column are joined
+    only while it is summed, not every column's at once (four columns of 10M values were 0.3 GB at the peak
+    of dedup at 5M battles).
 
     ``np.unique`` and ``bincount`` instead of a hash group-by: the sums run in row order, so the same input
     gives the same last bits on every run (a group-by sums in thread order), and at 5M votes a Polars
@@ -227,7 +229,10 @@ def sums_by_key(keys: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[np.nd
     (array([3, 7]), {'x': array([2., 5.])})
     """
     uniq, at = np.unique(keys, return_inverse=True)
-    return uniq, {name: np.bincount(at, values, len(uniq)) for name, values in columns.items()}
+    return uniq, {
+        name: np.bincount(at, values if isinstance(values, np.ndarray) else np.concatenate(values), len(uniq))
+        for name, values in columns.items()
+    }
 
 
 def _counts(votes: Votes) -> np.ndarray:
