@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from arenavotes.errors import UserError
 from arenavotes.ratings import DisconnectedError, RatingParams, rate
-from arenavotes.ratings.core import Ratings, bootstrap_from_fit
+from arenavotes.ratings.core import Ratings, bootstrap_from_fit, draw_ranks
 from arenavotes.ratings.simulate import model_names, simulate_battles
 
 MIRROR = {"model_a": "model_b", "model_b": "model_a", "tie": "tie", "tie_bothbad": "tie_bothbad"}
@@ -147,3 +147,22 @@ def test_ranks_follow_lmarena_definition() -> None:
     # rank ranges from bootstrap rounds around the same fit tell the same story, within a rank
     blo, bhi = bootstrap_from_fit(b, r).rank_quantiles()
     assert np.abs(blo - lo).max() <= 1 and np.abs(bhi - hi).max() <= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda m: st.lists(
+            st.lists(st.sampled_from([0.0, 1.0, 2.5, -1.0, np.inf, -np.inf, np.nan]), min_size=m, max_size=m),
+            min_size=1,
+            max_size=6,
+        )
+    )
+)
+def test_draw_ranks_count_the_values_above(rows: list[list[float]]) -> None:
+    """The sort-based ranks equal the definition, pair by pair: 1 + the entries strictly above, ties share
+    the best rank, NaN (a model absent from a round) has none and sits above nobody."""
+    draws = np.array(rows)
+    expected = (1 + (draws[:, None, :] > draws[:, :, None]).sum(axis=2)).astype(float)
+    expected[np.isnan(draws)] = np.nan
+    assert np.array_equal(draw_ranks(draws), expected, equal_nan=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import polars as pl
 import pytest
@@ -184,7 +186,11 @@ def test_kendall_tau_between_periods() -> None:
 def test_pair_counts_from_codes_equal_from_battles(votes: list[tuple[int, int, str]]) -> None:
     """The numpy count of one voter's coded votes (used for the exact refits) is the Polars count of the same
     battles, and taking it away from the whole leaves the counts of the rest."""
+    from arenavotes.ratings import counts
     from arenavotes.ratings.counts import PairCounts
+
+    def coded_votes(v: list[tuple[int, int, str]]) -> tuple[list[int], list[int], list[int]]:
+        return [a for a, _, _ in v], [b for _, b, _ in v], [WINNERS.index(w) for _, _, w in v]
 
     models = tuple(f"m{x}" for x in range(6))
     frame = pl.DataFrame(
@@ -194,18 +200,18 @@ def test_pair_counts_from_codes_equal_from_battles(votes: list[tuple[int, int, s
             "winner": [w for _, _, w in votes],
         }
     )
-    coded = PairCounts.from_codes(
-        models,
-        np.array([a for a, _, _ in votes]),
-        np.array([b for _, b, _ in votes]),
-        np.array([WINNERS.index(w) for _, _, w in votes]),
-    )
+    coded = PairCounts.from_codes(models, *(np.array(x) for x in coded_votes(votes)))
     ref = PairCounts.from_battles(frame)
+    with mock.patch.object(counts, "DENSE_PAIRS", 0):  # the sorting route, for arenas of over 2,048 models
+        sorted_route = PairCounts.from_codes(models, *(np.array(x) for x in coded_votes(votes)))
 
     def names(c: PairCounts) -> list[tuple[str, str]]:
         return [(c.models[x], c.models[y]) for x, y in zip(c.i.tolist(), c.j.tolist(), strict=True)]
 
-    assert names(coded) == names(ref)
+    assert names(coded) == names(ref) == names(sorted_route)
+    assert all(
+        np.array_equal(getattr(coded, f), getattr(sorted_route, f)) for f in ("win_i", "win_j", "tie", "bothbad")
+    )
     for field in ("win_i", "win_j", "tie", "bothbad"):
         assert getattr(coded, field).tolist() == getattr(ref, field).tolist()
     whole = PairCounts.from_battles(pl.concat([frame, frame]))
