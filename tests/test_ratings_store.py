@@ -74,15 +74,20 @@ def test_lean_input_gives_the_boards_of_ids_and_labels(
     }
     plain = store.load_battles(con, ["s0", "s1"], **pick)  # type: ignore[arg-type]
     labels = store.load_labels(con, ["s0", "s1"])
-    lean, cats = store.load_rating_input(con, ["s0", "s1"], **pick)  # type: ignore[arg-type]
+    lean, cats, names = store.load_rating_input(con, ["s0", "s1"], **pick)  # type: ignore[arg-type]
     assert lean.height == plain.height
     assert ("tokens_a" in lean.columns) == styled  # columns null in every battle are left out
-    assert "battle_id" not in lean.columns and lean.schema["voter_id"] == pl.Categorical
+    assert "battle_id" not in lean.columns and lean.schema["voter_id"] == pl.UInt32
+    # voter codes follow the ids' order, and turn back into the very ids of each battle
+    assert names is not None
+    assert names(lean["voter_id"].drop_nulls().to_list()) == plain["voter_id"].drop_nulls().to_list()
+    ids = sorted(set(plain["voter_id"].drop_nulls().to_list()))
+    assert names(list(range(len(ids)))) == ids
     assert cats.height == labels.select("labeler", "category").n_unique()
     params = RatingParams(ci="sandwich")
     kw = {"min_battles": 5, "min_category_battles": 20, "style": False}
     want = lb.build(plain, labels, params, **kw)  # type: ignore[arg-type]
-    got = lb.build(lean, cats, params, **kw)  # type: ignore[arg-type]
+    got = lb.build(lean, cats, params, voter_names=names, **kw)  # type: ignore[arg-type]
     order = ["labeler", "category", "component", "model"]
     w, g = want.boards.sort(order), got.boards.sort(order)
     assert w.drop("loo_max_change", "online_elo").equals(g.drop("loo_max_change", "online_elo"))
@@ -97,9 +102,9 @@ def test_lean_input_gives_the_boards_of_ids_and_labels(
 
 def test_lean_input_of_nothing_and_without_categories() -> None:
     con = _workspace(1, 200, 3, False)
-    b, cats = store.load_rating_input(con, ["s0"], labels=False)
+    b, cats, _ = store.load_rating_input(con, ["s0"], labels=False)
     assert b.height == 100 and cats.height == 0 and not [c for c in b.columns if c.startswith("_labels")]
-    b, cats = store.load_rating_input(con, ["nope"])
+    b, cats, _ = store.load_rating_input(con, ["nope"])
     assert b.height == 0 and cats.height == 0
 
 
@@ -107,7 +112,7 @@ def test_lean_input_takes_category_names_as_data() -> None:
     """Category and labeler names reach the query as parameters: quotes and SQL in them are just names."""
     con = _workspace(2, 300, 2, False)
     con.execute("UPDATE prompt_labels SET category = 'x''); DROP TABLE battles; --' WHERE category = 'cat000'")
-    b, cats = store.load_rating_input(con, ["s0", "s1"])
+    b, cats, _ = store.load_rating_input(con, ["s0", "s1"])
     assert "x'); DROP TABLE battles; --" in cats["category"].to_list()
     assert con.sql("SELECT count(*) FROM battles").fetchall()[0][0] == 300
     bit = cats.filter(pl.col("category") == "x'); DROP TABLE battles; --").row(0, named=True)
@@ -122,9 +127,9 @@ def test_lean_input_takes_category_names_as_data() -> None:
 @pytest.mark.parametrize("rows", [1, 7])
 def test_lean_input_is_the_same_in_any_batch_size(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
     con = _workspace(3, 400, 4, True)
-    whole, _ = store.load_rating_input(con, ["s0", "s1"])
+    whole = store.load_rating_input(con, ["s0", "s1"]).battles
     monkeypatch.setattr(db, "FRAME_BATCH_ROWS", rows)
-    parts, _ = store.load_rating_input(con, ["s0", "s1"])
+    parts = store.load_rating_input(con, ["s0", "s1"]).battles
     assert parts.with_columns(pl.col(pl.Categorical).cast(pl.String)).equals(
         whole.with_columns(pl.col(pl.Categorical).cast(pl.String))
     )

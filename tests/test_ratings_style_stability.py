@@ -89,12 +89,15 @@ def test_leave_one_voter_out_blocks_and_categoricals_change_nothing(monkeypatch:
     # codes first seen in reverse id order: a tie-break by code would now pick other voters
     pl.Series(sorted(b["voter_id"].unique().to_list(), reverse=True)).cast(pl.Categorical)
     cat = b.with_columns(pl.col("model_a", "model_b", "winner", "voter_id").cast(pl.Categorical))
+    # integer codes in id order, as the rate stage loads them, with their ids looked up at the end
+    ids = sorted(b["voter_id"].unique().to_list())
+    coded = b.with_columns(pl.col("voter_id").replace_strict(ids, range(len(ids)), return_dtype=pl.UInt32))
     for block, held in ((1, 1024), (7, 1024), (64, 1024), (7, 0), (64, 0)):
         # held=0: a block's top voters are never held apart, the block is recomputed without the refitted ones
         monkeypatch.setattr(stability, "VOTER_BLOCK", block)
         monkeypatch.setattr(stability, "HELD_MAX", held)
-        for frame in (b, cat):
-            got = leave_one_voter_out(frame, r)
+        for frame in (b, cat, coded):
+            got = leave_one_voter_out(frame, r, voter_names=lambda codes: [ids[c] for c in codes])
             assert got is not None
             assert (got.voters, got.worst_voter) == (whole.voters, whole.worst_voter)
             assert got.max_change == pytest.approx(whole.max_change, abs=1e-9)
@@ -116,6 +119,13 @@ def test_leave_one_voter_out_ties_go_to_the_first_voter_id() -> None:
         b = pl.concat([honest, *(twins.with_columns(voter_id=pl.lit(v)) for v in order)])
         b = b.with_columns(pl.col("voter_id").cast(pl.Categorical))
         loo = leave_one_voter_out(b, rate(b))
+        assert loo is not None and loo.worst_voter == "amy"
+        # voters coded in id order (the rate stage's load): the lower code is the first id, and is named
+        ids = sorted(b["voter_id"].cast(pl.String).unique().to_list())
+        coded = b.with_columns(
+            pl.col("voter_id").cast(pl.String).replace_strict(ids, range(len(ids)), return_dtype=pl.UInt32)
+        )
+        loo = leave_one_voter_out(coded, rate(coded), voter_names=lambda codes, ids=ids: [ids[c] for c in codes])
         assert loo is not None and loo.worst_voter == "amy"
 
 
@@ -217,3 +227,16 @@ def test_pair_counts_from_codes_equal_from_battles(votes: list[tuple[int, int, s
     whole = PairCounts.from_battles(pl.concat([frame, frame]))
     left = whole.without(coded)
     assert names(left) == names(ref) and left.win_i.tolist() == ref.win_i.tolist()
+
+
+def test_loo_residuals_in_place_are_the_same_bits() -> None:
+    """The voter-influence residuals are computed in place to save memory; they must equal y - sigmoid(...)."""
+    from arenavotes.ratings.bt import sigmoid
+    from arenavotes.ratings.stability import _residuals
+
+    rng = np.random.default_rng(3)
+    theta = rng.normal(0, 3, 40)
+    a, b = rng.integers(0, 40, 10_000), rng.integers(0, 40, 10_000)
+    outcome = rng.integers(0, len(WINNERS), 10_000)
+    y = np.array([{"model_a": 1.0, "model_b": 0.0}.get(w, 0.5) for w in WINNERS])[outcome]
+    assert np.array_equal(_residuals(theta, a, b, outcome), y - sigmoid(theta[a] - theta[b]))

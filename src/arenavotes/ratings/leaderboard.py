@@ -23,7 +23,7 @@ import polars as pl
 from arenavotes.errors import UserError
 from arenavotes.ratings.core import RatingParams, Ratings, bootstrap_from_fit, prepare_counts, rate
 from arenavotes.ratings.graph import InfiniteRatingError, groups_by_battles
-from arenavotes.ratings.stability import graph_stats, kendall_tau, leave_one_voter_out, online_elo
+from arenavotes.ratings.stability import VoterLookup, graph_stats, kendall_tau, leave_one_voter_out, online_elo
 from arenavotes.ratings.style import FEATURES, board_features, fit_style
 
 LABEL_SCHEMA = {"battle_id": pl.String, "labeler": pl.String, "category": pl.String}
@@ -133,6 +133,7 @@ def build(
     ridge_fallback: bool = False,
     side_params: RatingParams | None = None,
     rank_bootstrap: bool = False,
+    voter_names: VoterLookup | None = None,
 ) -> Boards:
     """Overall and per-category leaderboards from battles and their (positive) category labels (battle_id,
     labeler, category; or, as :func:`arenavotes.ratings.store.load_rating_input` gives them, one row per labeler
@@ -149,7 +150,9 @@ def build(
       intervals for category boards; default ``params``;
     * ``rank_bootstrap``: the main board's rank ranges from ``params.rounds`` bootstrap rounds drawn around
       its fit (:func:`arenavotes.ratings.core.bootstrap_from_fit`) when its intervals are not bootstrapped;
-    * ``style="overall"``: style-control coefficients for the overall boards only.
+    * ``style="overall"``: style-control coefficients for the overall boards only;
+    * ``voter_names``: the ids of integer voter codes (the ``voter_id`` of
+      :func:`arenavotes.ratings.store.load_rating_input`), for the voter a board's stats name.
     """
     side = side_params or params
     rows: list[pl.DataFrame] = []
@@ -168,7 +171,7 @@ def build(
     def emit(labeler: str, category: str, group: int, sub: pl.DataFrame, r: Ratings) -> None:
         """A board's rows, stats and style coefficients, made as soon as it is fitted: a board's battles are
         not held once it is done (15 category subsets of 1M battles held together were most of the memory)."""
-        rows.append(_board_rows(labeler, category, group, sub, r, min_battles, with_loo, stats, ref))
+        rows.append(_board_rows(labeler, category, group, sub, r, min_battles, with_loo, stats, ref, voter_names))
         styled = style is True or (style == "overall" and not labeler)
         if styled and all(c in sub.columns for c in STYLE_COLUMNS):
             sf = sub.drop_nulls(STYLE_COLUMNS)
@@ -247,10 +250,11 @@ def _board_rows(
     with_loo: bool,
     stats: list[dict[str, Any]],
     ref: dict[str, float],
+    voter_names: VoterLookup | None,
 ) -> pl.DataFrame:
     frame = r.to_frame()
     elo = online_elo(sub)
-    loo = leave_one_voter_out(sub, r) if with_loo else None
+    loo = leave_one_voter_out(sub, r, voter_names=voter_names) if with_loo else None
     c = prepare_counts(sub, r.params)
     g = graph_stats(c)
     tau = kendall_tau(dict(zip(r.models, r.rating.tolist(), strict=True)), ref)[0] if category != "overall" else 1.0

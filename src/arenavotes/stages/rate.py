@@ -97,7 +97,7 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
         scope = options.scope or lb.scope_name(chosen, options.anony_only, options.since, options.until, arena)
         with recorded(con, "rate", hash_, target=scope, sources=chosen) as run:
             excluded = store.excluded_counts(con, chosen, exclude, arena)
-            battles, labels = store.load_rating_input(
+            battles, labels, voter_names = store.load_rating_input(
                 con,
                 chosen,
                 anony_only=options.anony_only,
@@ -107,6 +107,8 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
                 exclude_flags=exclude,
                 arena=arena,
                 labels=not options.no_categories,
+                # a cluster bootstrap by voter numbers its clusters by voter id: it needs the ids themselves
+                voter_codes=not (params.ci == "cluster" and params.cluster_by == "voter"),
             )
             release_cache(con)  # the pages the load read: the fits hold their own arrays
             if battles.height == 0:
@@ -120,6 +122,7 @@ def run_rate(ws: Workspace, options: RateOptions) -> StageResult:
                 categories=options.categories or None,
                 style=options.style,
                 style_reg=st.style_reg,
+                voter_names=voter_names,
             )
             n_excluded = store.excluded_total(con, chosen, exclude, arena)
             store.write(con, scope, out, run.run_id, excluded=n_excluded)
