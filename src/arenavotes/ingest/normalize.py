@@ -394,8 +394,10 @@ def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettin
         LEFT JOIN _conv_stats c USING (_row)
     """)
     # duplicate source ids: the first occurrence (by position in the file) is kept, also when it was in an
-    # earlier batch of the file (_seen_ids)
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS _seen_ids (source_id VARCHAR PRIMARY KEY, first_row BIGINT)")
+    # earlier batch of the file (_seen_ids). No key index: the ids are unique by construction, and an index
+    # is memory DuckDB cannot evict (5M ids: 164 MB, which made a 5M-battle ingest fail at a 400 MB cap); the
+    # join with each batch is a hash join on the batch's side over a table that spills.
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _seen_ids (source_id VARCHAR, first_row BIGINT)")
     con.execute(f"""
         UPDATE _r SET why = ['duplicate_id', 'id ' || _r.source_id || ' already seen at {unit} ' || s.first_row]
         FROM _seen_ids s WHERE _r.why IS NULL AND s.source_id = _r.source_id

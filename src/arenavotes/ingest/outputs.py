@@ -39,8 +39,9 @@ def battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, sour
     records without a source id and for quarantined records.
     """
     src = sql_str(source)
-    # copies of an id-less record in earlier batches of the file count too (_seen_hashes)
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS _seen_hashes (h VARCHAR PRIMARY KEY, n BIGINT)")
+    # copies of an id-less record in earlier batches of the file count too (_seen_hashes: one row per hash and
+    # batch, summed; no key index, which DuckDB could not evict)
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _seen_hashes (h VARCHAR, n BIGINT)")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _ids AS
         SELECT _row, rec,
@@ -49,7 +50,7 @@ def battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, sour
                          || CASE WHEN k > 1 THEN '.' || k ELSE '' END END AS battle_id, h
         FROM (SELECT _row, source_id, rec, h,
                      row_number() OVER (PARTITION BY source_id IS NULL, h ORDER BY _row)
-                     + coalesce((SELECT n FROM _seen_hashes p WHERE p.h = x.h), 0) AS k
+                     + coalesce((SELECT sum(n) FROM _seen_hashes p WHERE p.h = x.h), 0) AS k
               FROM (SELECT s._row, r.source_id,
                            CASE WHEN r.source_id IS NULL OR r.why IS NOT NULL
                                 THEN {redacted_record_sql(staged, fmt)} END AS rec
@@ -58,7 +59,6 @@ def battle_ids(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, sour
     """)
     con.execute("""
         INSERT INTO _seen_hashes SELECT h, count(*) FROM _ids WHERE h IS NOT NULL GROUP BY h
-        ON CONFLICT (h) DO UPDATE SET n = n + excluded.n
     """)
     redact_nested(con, fmt)
 
