@@ -31,7 +31,7 @@ class DedupOptions:
 
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
-    from arenavotes.db import prompt_batches, releasing
+    from arenavotes.db import prompt_batches, release_cache, releasing
     from arenavotes.dedup import detect, repeats
     from arenavotes.dedup.prompts import Sketches
     from arenavotes.dedup.store import (
@@ -71,6 +71,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         for source in chosen:
             with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
                 battles = load_battles(con, source)
+                release_cache(con)  # what the repeats and the load read: the vote detectors hold their own copies
                 answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
                 result = detect(battles, None, answers, settings.dedup, repeated)
                 replace_flags(con, source, result.flags, run.run_id)
