@@ -120,11 +120,12 @@ def leave_one_voter_out(
     k = c.n_models
     voter = pl.col("voter_id")
     dtype = battles.schema["voter_id"]
+    lookup: VoterLookup | None = None  # integer codes -> ids; None: the ids are in the battles
     if dtype.is_integer():  # codes in id order already (a Categorical of 1.5M ids held 0.19 GB)
         code = voter
+        lookup = voter_names or _codes_as_names
     else:
         code = (voter if dtype == pl.Categorical else voter.cast(pl.Categorical)).to_physical()
-        voter_names = None
     # the score of removing voter v is the sum of its votes' residuals y - p, summed per (voter, model) by bincount
     votes = (
         battles.lazy()
@@ -185,7 +186,7 @@ def leave_one_voter_out(
         else:  # a large tie at the cut (many voters with the same few votes): recomputed below if need be
             recompute.add(lo // VOTER_BLOCK)
         block_max.append(delta.max(axis=0))
-    names = _VoterNames(battles, code, first_code, voter_names if dtype.is_integer() else None)
+    names = _VoterNames(battles, code, first_code, lookup)
     models = tuple(c.models)
     exact: dict[int, np.ndarray] = {}  # the most influential voters' shifts: exact where the refit exists
     for v in names.top(worst, top):
@@ -208,6 +209,11 @@ def leave_one_voter_out(
         names.name(names.top(worst, 1)[0]),
         dict(zip(c.models, per_model.tolist(), strict=True)),
     )
+
+
+def _codes_as_names(codes: Sequence[int]) -> list[str]:
+    """Integer voter codes without a lookup: the code is the name."""
+    return [str(c) for c in codes]
 
 
 def _residuals(theta: np.ndarray, a: np.ndarray, b: np.ndarray, outcome: np.ndarray) -> np.ndarray:
@@ -273,15 +279,13 @@ class _VoterNames:
     ) -> None:
         self._battles, self._code = battles, code
         self._raw = raw  # dense number -> Categorical code, or the voter's integer code
-        self._lookup = lookup  # integer codes -> ids (None: ids are in the battles, or the code is the id)
+        self._lookup = lookup  # integer codes -> ids (None: the ids are in the battles)
         self._known: dict[int, str] = {}
 
     def names(self, dense: np.ndarray) -> list[str]:
         wanted = [int(d) for d in dense if int(d) not in self._known]
-        if wanted and self._battles.schema["voter_id"].is_integer():
-            codes = self._raw[wanted].tolist()
-            ids = self._lookup(codes) if self._lookup else [str(c) for c in codes]
-            self._known.update(zip(wanted, ids, strict=True))
+        if wanted and self._lookup is not None:
+            self._known.update(zip(wanted, self._lookup(self._raw[wanted].tolist()), strict=True))
         elif wanted:
             raw = self._raw[wanted]
             # the few wanted voters first, then their ids as text (casting every battle's id first held 5M

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import duckdb
@@ -57,14 +57,22 @@ def _selection(
 battle_selection = _selection
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any], categorical: Sequence[str] = ()) -> pl.DataFrame:
-    """:func:`arenavotes.db.frame`, with a bad --since / --until as a user error."""
+@contextlib.contextmanager
+def _selecting() -> Iterator[None]:
+    """A query over :func:`_selection`'s battles, with a bad --since / --until (DuckDB cannot cast it) as a user
+    error."""
     try:
-        return frame(con, sql, args, categorical)
+        yield
     except duckdb.Error as exc:
         raise UserError(
             f"cannot select battles: {str(exc).splitlines()[0]}", hint="--since/--until take dates like 2024-05-01"
         ) from None
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any], categorical: Sequence[str] = ()) -> pl.DataFrame:
+    """:func:`arenavotes.db.frame`, with a bad --since / --until as a user error."""
+    with _selecting():
+        return frame(con, sql, args, categorical)
 
 
 def load_battles(
@@ -201,17 +209,13 @@ def load_rating_input(
     names = None
     if voter_codes:
         names = VoterIds(con, f"rating_voters_{next(_voter_tables)}")
-        try:
+        with _selecting():
             con.execute(
                 f"CREATE TEMP TABLE {names.table} AS SELECT voter_id, "
                 "(row_number() OVER (ORDER BY voter_id) - 1)::UINTEGER AS code "
                 f"FROM (SELECT DISTINCT voter_id FROM battles b WHERE {where} AND voter_id IS NOT NULL)",
                 args,
             )
-        except duckdb.Error as exc:
-            raise UserError(
-                f"cannot select battles: {str(exc).splitlines()[0]}", hint="--since/--until take dates like 2024-05-01"
-            ) from None
         cols[cols.index("b.voter_id")] = "v.code AS voter_id"
         join += f"LEFT JOIN {names.table} v ON v.voter_id = b.voter_id "
     battles = _fetch(
