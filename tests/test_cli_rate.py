@@ -27,6 +27,15 @@ def test_rate_needs_a_source_choice(ws: Path) -> None:
     assert r.returncode == 2 and "holds 3 sources" in r.stderr and "--source" in r.stderr
 
 
+@pytest.mark.parametrize("flag", ["--since", "--until"])
+def test_rate_bad_date_is_a_user_error(ws: Path, flag: str) -> None:
+    """A date DuckDB cannot read is the user's mistake: a clear message and exit 2, no internal error (arena-2023
+    has timestamps: over a source without any, DuckDB never reads the date and no battle matches)."""
+    r = run("rate", "-w", str(ws), "--source", "arena-2023", flag, "not a date", "--scope", "bad-date")
+    assert r.returncode == 2, r.stderr
+    assert "cannot select battles" in r.stderr and "2024-05-01" in r.stderr and "internal error" not in r.stderr
+
+
 def test_rate_and_print_overall_and_category_boards(ws: Path) -> None:
     r = run("rate", "-w", str(ws), "--source", "lmarena-140k")
     assert r.returncode == 0, r.stderr

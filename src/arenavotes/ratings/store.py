@@ -179,9 +179,10 @@ def load_rating_input(
     where, args = _selection(
         sources, anony_only=anony_only, since=since, until=until, exclude_flags=exclude_flags, arena=arena
     )
-    present = con.sql(
-        f"SELECT {', '.join(f'count({c})' for c in OPTIONAL_COLUMNS)} FROM battles b WHERE {where}", params=args
-    ).fetchall()
+    with _selecting():  # the first query over the selection: a bad --since / --until fails here
+        present = con.sql(
+            f"SELECT {', '.join(f'count({c})' for c in OPTIONAL_COLUMNS)} FROM battles b WHERE {where}", params=args
+        ).fetchall()
     optional = [c for c, n in zip(OPTIONAL_COLUMNS, present[0] if present else (), strict=False) if n]
     cols = ["b.tstamp", "b.model_a", "b.model_b", "b.winner", "b.voter_id", *(f"b.{c}" for c in optional)]
     if with_prompt_key:
