@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from arenavotes.errors import UserError
-from arenavotes.schema import ALL_DDL, GATE_VERDICTS_DDL, VIEWS_SQL
+from arenavotes.schema import ALL_DDL, BATTLES_DDL, GATE_VERDICTS_DDL, VIEWS_SQL
 
 T = TypeVar("T")
 
@@ -52,7 +52,11 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
     if not read_only:
         ensure_schema(con)
     elif path is not None and (
-        _old_columns(con) or _old_labelers(con) or _missing_added(con) or _string_keyed_verdicts(con)
+        _old_columns(con)
+        or _old_labelers(con)
+        or _missing_added(con)
+        or _string_keyed_verdicts(con)
+        or _keyed_battles(con)
     ):  # older workspace: rename, then read
         con.close()
         connect(path).close()
@@ -412,6 +416,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _rename_old_labelers(con)
     _add_new_columns(con)
     _rekey_gate_verdicts(con)
+    _unkey_battles(con)
     for ddl in ALL_DDL:
         con.execute(ddl)
     con.execute(VIEWS_SQL)
@@ -496,6 +501,28 @@ def _rename_old_labelers(con: duckdb.DuckDBPyConnection) -> None:
                 f"UPDATE {table} SET labeler = ? || substr(labeler, ?) WHERE starts_with(labeler, ?)",
                 [new, len(old) + 1, old],
             )
+
+
+def _keyed_battles(con: duckdb.DuckDBPyConnection) -> bool:
+    (n,) = con.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'battles' AND constraint_type = 'PRIMARY KEY'"
+    ).fetchall()[0]
+    return bool(n)
+
+
+def _unkey_battles(con: duckdb.DuckDBPyConnection) -> None:
+    """Older workspaces kept ``battles.battle_id`` as a primary key. DuckDB holds a key's index whole and
+    cannot evict it (~33 bytes a battle, inside the transaction of an ingest: 164 MB at 5M battles), so this
+    version checks uniqueness in ingest instead (:func:`arenavotes.ingest.ingest_file`) and copies an older
+    table into one without the key, rows and column values unchanged."""
+    if not _keyed_battles(con):
+        return
+    with transaction(con):
+        con.execute(BATTLES_DDL.replace("battles (", "battles_unkeyed (", 1))
+        con.execute("INSERT INTO battles_unkeyed BY NAME SELECT * FROM battles")
+        con.execute("DROP TABLE battles")
+        con.execute("ALTER TABLE battles_unkeyed RENAME TO battles")
 
 
 def _string_keyed_verdicts(con: duckdb.DuckDBPyConnection) -> bool:

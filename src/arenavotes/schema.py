@@ -21,7 +21,8 @@ ARENA_STYLE_FEATURES: dict[str, tuple[str, ...]] = {"search": ("citations",)}
 
 BATTLES_DDL = """
 CREATE TABLE IF NOT EXISTS battles (
-    battle_id   VARCHAR PRIMARY KEY,   -- '<source>:<source id>' or '<source>:h<hash of the record>'
+    battle_id   VARCHAR NOT NULL,      -- '<source>:<source id>' or '<source>:h<hash of the record>'; unique,
+                                       -- checked by ingest (no key index: it would grow with N, unevictable)
     source      VARCHAR NOT NULL,      -- the name the file was ingested under
     source_id   VARCHAR,               -- the id the source gave the battle, if any
     tstamp      TIMESTAMPTZ,           -- vote time, UTC

@@ -76,6 +76,28 @@ def default_source_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "source"
 
 
+def check_source_name(source: str) -> None:
+    """Refuse a source name that could make two sources' battle ids equal.
+
+    A battle's id is ``<source>:<id in the source>``, and the workspace relies on that prefix for ids to be
+    unique across sources (the battles table has no key index, which would grow with N and which DuckDB
+    cannot evict). A ``:`` in the name would let source ``a`` with id ``b:c`` and source ``a:b`` with id
+    ``c`` share ``a:b:c``.
+
+    >>> check_source_name("arena-2023")
+    >>> check_source_name("a:b")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    arenavotes.errors.UserError: source name 'a:b' contains ':', which separates a battle id's source from its id ...
+    """
+    if not source.strip() or ":" in source:
+        what = "is empty" if not source.strip() else "contains ':', which separates a battle id's source from its id"
+        raise UserError(
+            f"source name {source!r} {what}",
+            hint="name the source with letters, digits, '-', '_' or '.', e.g. --source arena-2024",
+        )
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -111,6 +133,7 @@ def ingest_file(
     if read.format:
         get_format(read.format)  # fail before reading anything
     source = source or default_source_name(path)
+    check_source_name(source)
     label = file_label or str(path)
     sha = _sha_or_error(path)
     options = read.options_json()
@@ -169,6 +192,7 @@ def ingest_file(
             )
             if result.kept == 0 and result.rows_in > 0:
                 raise _nothing_kept(con, path, fmt, source, result.rows_in, result.quarantined)
+            _check_unique_ids(con, path, source)
             con.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -375,6 +399,24 @@ def _choose_format(con: duckdb.DuckDBPyConnection, staged: Staged, read: ReadOpt
                 hint=f"map it with --map {name}=COLUMN" if name != "winner_from" else "check --winner-from",
             )
     return fmt
+
+
+def _check_unique_ids(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> None:
+    """The battles table has no key index (see :func:`check_source_name`), so ingest checks that the source's
+    new ids are unique before it commits. Ids repeated in the file were quarantined as ``duplicate_id``, and
+    copies of a record without an id are numbered, so this fails only when a record's own id equals the id
+    made for a record without one (``h`` and 20 hex digits of its hash), which a file can be written to do."""
+    dup = con.execute(
+        "SELECT battle_id, count(*) FROM battles WHERE source = ? GROUP BY ALL HAVING count(*) > 1 "
+        "ORDER BY battle_id LIMIT 1",
+        [source],
+    ).fetchall()
+    if dup:
+        raise UserError(
+            f"{path}: battle id '{dup[0][0]}' would be given to {dup[0][1]} records: a record's id equals the id "
+            "made from the hash of a record without one; nothing was ingested",
+            hint="give every record an id (--map id=COLUMN names the column), or give none an id",
+        )
 
 
 def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
