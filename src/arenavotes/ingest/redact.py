@@ -217,7 +217,7 @@ def _known_private_values(con: duckdb.DuckDBPyConnection, staged: Staged, keys: 
 def _file_private_values(con: duckdb.DuckDBPyConnection) -> set[str]:
     if not has_temp_table(con, FILE_PRIVATE):
         return set()
-    return {r[0] for r in con.sql(f"SELECT v FROM {FILE_PRIVATE}").fetchall()}
+    return {r[0] for r in con.sql(f"SELECT DISTINCT v FROM {FILE_PRIVATE}").fetchall()}
 
 
 def _with_tokens(values: set[str]) -> frozenset[str]:
