@@ -66,13 +66,15 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
 
 #: DuckDB's share of memory unless ARENAVOTES_MEMORY_LIMIT says otherwise (a DuckDB size: '1GB', '500MB')
 MEMORY_LIMIT = "1GB"
-#: DuckDB's share in scrub, dedup, categorize, rate and release, which stream through the workspace in batches of their
+#: DuckDB's share in ingest, scrub, dedup, categorize, rate and release, which stream through the workspace in batches of their
 #: own: what they hold sits beside DuckDB's, and DuckDB keeps the pages they read cached up to its cap whatever
 #: the cap is, so a 1 GB cap was 1 GB of each one's peak (dedup of 1M conversations: 2.68 GB PSS at 1 GB, 2.01
 #: GB at 400 MB; their sorts and joins spill; release of 1M: 1.67 GB at 1 GB, 1.59 GB at 400 MB, its writes
 #: 1.08 GB instead of 1.67). Release could not use it while the gate's verdict table had a key index, which
 #: DuckDB holds whole (out of memory at 512 MB with 5.5M verdicts); it has none now (see pii.verdicts).
-#: Categorize of 100k conversations with the learned labeler: 1.79 GB at 1 GB, 1.18 GB at 400 MB.
+#: Categorize of 100k conversations with the learned labeler: 1.79 GB at 1 GB, 1.18 GB at 400 MB. Ingest too,
+#: since battles lost their key index (which filled the cap inside an ingest's transaction): 5M battles 0.93 GB
+#: PSS at 400 MB, 1.67 GB at 1 GB; 100k conversations 1.07 GB and 44 s at 400 MB, 1.47 GB and 40 s at 1 GB.
 STREAM_MEMORY_LIMIT = "400MB"
 #: The cap the last connection of this process was given: what an out-of-memory message reports.
 applied_limit = MEMORY_LIMIT

@@ -78,7 +78,7 @@ def run_ingest(ws: Workspace, options: IngestOptions) -> StageResult:
     lines, sources, run_ids = [], [], []
     rows_in = kept = 0
     quarantined: dict[str, int] = {}
-    with ws.connect() as con:
+    with ws.connect(memory_limit=db.STREAM_MEMORY_LIMIT) as con:
         for path in options.files:
             r = ingest_file(
                 con,
