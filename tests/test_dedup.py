@@ -477,3 +477,47 @@ def test_sketches_held_twice_arrange_as_once() -> None:
     twice.put(keys.slice(1, 2), *(x[1:] for x in sketched))
     for a, b in zip(once.arrange(keys.reverse()), twice.arrange(keys.reverse()), strict=True):
         assert a.shape == b.shape and (a == b).all()
+
+
+def _uniforms_by_definition(v: voters.Votes, seed: int) -> np.ndarray:
+    """vote_uniforms as its docstring defines it, with a Polars window for "identical votes before it"."""
+    m = np.uint64(len(v.models))
+    key = ((v.i.astype(np.uint64) * m + v.j.astype(np.uint64)) * np.uint64(3) + v.obs.astype(np.uint64)) * np.uint64(
+        2
+    ) + v.a_is_i.astype(np.uint64)
+    nth = pl.DataFrame({"v": v.v, "key": key}).select(pl.int_range(pl.len()).over("v", "key"))[:, 0].to_numpy()
+    mix = voters._splitmix64
+    salt = mix(np.array([seed], dtype=np.uint64))[0]
+    with np.errstate(over="ignore"):
+        h = mix(mix(key ^ salt) + nth.astype(np.uint64))
+    fingerprint = np.zeros(int(v.v.max()) + 1, dtype=np.uint64)
+    for voter in np.unique(v.v):
+        fingerprint[voter] = np.bitwise_xor.reduce(h[v.v == voter])
+    x = mix(h ^ mix(fingerprint[v.v]))
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    votes=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(0, 2), st.booleans()), min_size=1, max_size=60
+    ),
+    seed=st.integers(0, 3),
+)
+def test_vote_uniforms_follow_their_definition(votes: list[tuple[int, int, int, bool]], seed: int) -> None:
+    """The one-sort computation of vote_uniforms (repeats of a vote, voter fingerprints) gives the bits of the
+    definition, whatever the repeats and voters."""
+    v, i, obs, a_is_i = (np.array(c) for c in zip(*votes, strict=True))
+    n = len(v)
+    vs = voters.Votes(
+        np.unique(v).astype(str),
+        v,
+        i,
+        i + 1,
+        obs,
+        a_is_i,
+        np.full((n, 3), 1 / 3),
+        pl.Series([str(x) for x in range(n)]),
+        ("m0", "m1", "m2", "m3", "m4"),
+    )
+    assert np.array_equal(voters.vote_uniforms(vs, seed), _uniforms_by_definition(vs, seed))

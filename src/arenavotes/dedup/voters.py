@@ -204,35 +204,53 @@ def _vote_flags(
     return from_frame(frame, flag, detector)
 
 
-def per_voter_model(votes: Votes, columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> pl.DataFrame:
-    """Sums over each (voter ``v``, model ``m``) that occurs: ``columns`` maps a name to the values of every
-    vote for its model i and for its model j. Sparse: a dense voters x models array of a five-million-vote
-    log with 1.5M voters and 60 models is 720 MB per column, and most voters see two or three models."""
+#: A column for :func:`sums_by_key`: the values of every row, the values in parts (joined only while summed), a
+#: function that makes either when the column's turn comes (so that only one column's values exist at a time), or
+#: ``None`` for the number of rows of each key.
+Column = np.ndarray | tuple[np.ndarray, ...] | Callable[[], np.ndarray | tuple[np.ndarray, ...]] | None
+
+
+def per_voter_model(votes: Votes, columns: dict[str, Column], min_votes: int = 0) -> pl.DataFrame:
+    """Sums over each (voter ``v``, model ``m``) that occurs in at least ``min_votes`` votes: ``columns`` maps
+    a name to the values of every vote for its model i and for its model j (see :data:`Column`). Sparse: a
+    dense voters x models array of a five-million-vote log with 1.5M voters and 60 models is 720 MB per
+    column, and most voters see two or three models."""
     k = max(len(votes.models), 1)
-    keys, sums = sums_by_key(np.r_[votes.v * k + votes.i, votes.v * k + votes.j], columns)
+    keys, sums = sums_by_key(np.r_[votes.v * k + votes.i, votes.v * k + votes.j], columns, min_votes)
     return pl.DataFrame({"v": keys // k, "m": keys % k, **sums})
 
 
 def sums_by_key(
-    keys: np.ndarray, columns: dict[str, np.ndarray] | dict[str, tuple[np.ndarray, np.ndarray]]
+    keys: np.ndarray, columns: dict[str, Column], min_rows: int = 0
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The distinct integer ``keys`` (sorted) and, per column, the sum of its values over each key's rows.
-    A column may come in parts (values for the first rows, then the rest): the parts of one column are joined
-    only while it is summed, not every column's at once (four columns of 10M values were 0.3 GB at the peak
-    of dedup at 5M battles).
+    """The distinct integer ``keys`` (sorted) with at least ``min_rows`` rows and, per column, the sum of its
+    values over each key's rows (a :data:`Column`; ``None`` counts the rows, as floats). Each column is made
+    and joined only while it is summed, and cut to the kept keys at once (at 5M battles, four columns of 10M
+    values were 0.3 GB at the peak of dedup, and the sums of 7M (voter, model) keys 56 MB each).
 
     ``np.unique`` and ``bincount`` instead of a hash group-by: the sums run in row order, so the same input
     gives the same last bits on every run (a group-by sums in thread order), and at 5M votes a Polars
     group-by over (voter, model) took 2.5 GB more.
 
-    >>> sums_by_key(np.array([7, 3, 7]), {"x": np.array([1.0, 2.0, 4.0])})
-    (array([3, 7]), {'x': array([2., 5.])})
+    >>> sums_by_key(np.array([7, 3, 7]), {"x": np.array([1.0, 2.0, 4.0]), "n": None})
+    (array([3, 7]), {'x': array([2., 5.]), 'n': array([1., 2.])})
+    >>> sums_by_key(np.array([7, 3, 7]), {"x": np.array([1.0, 2.0, 4.0])}, min_rows=2)
+    (array([7]), {'x': array([5.])})
     """
     uniq, at = np.unique(keys, return_inverse=True)
-    return uniq, {
-        name: np.bincount(at, values if isinstance(values, np.ndarray) else np.concatenate(values), len(uniq))
-        for name, values in columns.items()
-    }
+    n = len(uniq)
+    kept = np.bincount(at, minlength=n) >= min_rows if min_rows > 0 else np.ones(n, dtype=bool)
+    sums = {}
+    for name, column in columns.items():
+        values = column() if callable(column) else column
+        if values is None:
+            sums[name] = np.bincount(at, minlength=n)[kept].astype(np.float64)
+        else:
+            joined = values if isinstance(values, np.ndarray) else np.concatenate(values)
+            del values
+            sums[name] = np.bincount(at, joined, n)[kept]
+            del joined
+    return uniq[kept], sums
 
 
 def _counts(votes: Votes) -> np.ndarray:
@@ -266,16 +284,29 @@ def vote_uniforms(votes: Votes, seed: int = 0) -> np.ndarray:
     key = (
         (votes.i.astype(np.uint64) * m + votes.j.astype(np.uint64)) * np.uint64(3) + votes.obs.astype(np.uint64)
     ) * np.uint64(2) + votes.a_is_i.astype(np.uint64)
-    kind = pl.DataFrame({"v": votes.v, "key": key})
-    nth = kind.select(pl.int_range(pl.len()).over("v", "key"))[:, 0].to_numpy()  # identical votes before it
-    del kind
+    # identical votes of a voter before each vote: one stable sort by (voter, what the vote is) gives each run of
+    # identical votes in their order (a Polars window over the two columns took 1.1 GB more at 5M votes)
+    order = np.argsort(votes.v.astype(np.uint64) * (m * m * np.uint64(6)) + key, kind="stable")
+    sorted_key = key[order]
+    sorted_v = votes.v[order]
+    new_run = np.empty(len(order), dtype=bool)
+    new_run[0] = True
+    np.not_equal(sorted_key[1:], sorted_key[:-1], out=new_run[1:])
+    new_voter = np.r_[True, sorted_v[1:] != sorted_v[:-1]]
+    new_run |= new_voter
+    del sorted_key
+    position = np.arange(len(order), dtype=np.uint64)
+    nth = np.empty(len(order), dtype=np.uint64)
+    nth[order] = position - np.maximum.accumulate(np.where(new_run, position, np.uint64(0)))
+    del position, new_run
     salt = _splitmix64(np.array([seed], dtype=np.uint64))[0]  # one number, not one per vote
     with np.errstate(over="ignore"):
-        h = _splitmix64(_splitmix64(key ^ salt) + nth.astype(np.uint64))  # distinct within a voter
-    order = np.argsort(votes.v, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(votes.v[order]) != 0])
+        h = _splitmix64(_splitmix64(key ^ salt) + nth)  # distinct within a voter
+    del nth, key
+    starts = np.flatnonzero(new_voter)  # the same sort groups the voters
     fingerprint = np.zeros(int(votes.v.max()) + 1, dtype=np.uint64)
-    fingerprint[votes.v[order][starts]] = np.bitwise_xor.reduceat(h[order], starts)  # order-free per voter
+    fingerprint[sorted_v[starts]] = np.bitwise_xor.reduceat(h[order], starts)  # order-free per voter
+    del order, sorted_v, starts
     x = _splitmix64(h ^ _splitmix64(fingerprint[votes.v]))
     return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
@@ -311,15 +342,20 @@ def evalue_test(
     k = len(votes.models)
     decisive = votes.obs != 2
     # under q_m a decisive vote goes to m with probability 1 - eps; ties keep their probability
-    p_tie = votes.probs[:, 2]
-    p_obs = votes.p_obs
     chosen = np.where(votes.obs == 0, votes.i, votes.j)
-    other = np.where(votes.obs == 0, votes.j, votes.i)
-    gain_for = np.where(decisive, np.log((1 - eps) * (1 - p_tie)) - np.log(p_obs), 0.0)  # m = chosen
-    gain_against = np.where(decisive, np.log(eps * (1 - p_tie)) - np.log(p_obs), 0.0)  # m = the rejected side
+    keys = np.r_[votes.v * k + chosen, votes.v * k + np.where(votes.obs == 0, votes.j, votes.i)]  # chosen, other
+    del chosen
+
+    def gains() -> tuple[np.ndarray, np.ndarray]:  # made while summed: per-vote arrays are 40 MB each at 5M
+        p_tie = votes.probs[:, 2]
+        log_p = np.log(votes.p_obs)
+        gain_for = np.where(decisive, np.log((1 - eps) * (1 - p_tie)) - log_p, 0.0)  # m = chosen
+        gain_against = np.where(decisive, np.log(eps * (1 - p_tie)) - log_p, 0.0)  # m = the rejected side
+        return gain_for, gain_against
+
     n_v = len(votes.voters)
     # llr[v, m], sparse: a model the voter never saw has llr 0 (exp(0) = 1 in the mixture over models)
-    keys, sums = sums_by_key(np.r_[votes.v * k + chosen, votes.v * k + other], {"g": np.r_[gain_for, gain_against]})
+    keys, sums = sums_by_key(keys, {"g": gains})
     lv, lm, lg = keys // k, keys % k, sums["g"]
     order = np.lexsort((lm, -lg, lv))  # per voter: the largest llr first, the lowest model on a tie
     head = order[np.r_[True, lv[order][1:] != lv[order][:-1]]]
@@ -366,20 +402,30 @@ def position_bias(votes: Votes, fdr: float = 0.01, min_votes: int = 20) -> pl.Da
 
 
 def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: float = 0.9) -> pl.DataFrame:
-    pt = votes.probs[:, 2]
-    exp_i, exp_j = votes.probs[:, 0] + pt / 2, votes.probs[:, 1] + pt / 2  # expected score of each side
-    score_i = np.where(votes.obs == 0, 1.0, np.where(votes.obs == 1, 0.0, 0.5))
     k = len(votes.models)
     n_v = len(votes.voters)
-    ones = np.ones(len(votes.v))
+
+    def expected(side: int) -> np.ndarray:  # the expected score of side i (0) or j (1)
+        return votes.probs[:, side] + votes.probs[:, 2] / 2
+
+    def picked() -> tuple[np.ndarray, np.ndarray]:
+        score_i = np.where(votes.obs == 0, 1.0, np.where(votes.obs == 1, 0.0, 0.5))
+        return score_i, 1 - score_i
+
+    def variance(side: int) -> np.ndarray:
+        e = expected(side)
+        return e * (1 - e)
+
+    # each column made only when it is summed (all seven per-vote arrays at once were 0.3 GB at 5M votes)
     vm = per_voter_model(
         votes,
         {
-            "shown": (ones, ones),
-            "picked": (score_i, 1 - score_i),
-            "expect": (exp_i, exp_j),
-            "var": (exp_i * (1 - exp_i), exp_j * (1 - exp_j)),
+            "shown": None,
+            "picked": picked,
+            "expect": lambda: (expected(0), expected(1)),
+            "var": lambda: (variance(0), variance(1)),
         },
+        min_votes=min_battles,  # the others cannot be flagged (shown >= min_battles below)
     )
     shown, picked, expect = (vm[c].to_numpy() for c in ("shown", "picked", "expect"))
     from scipy.stats import norm
