@@ -408,7 +408,7 @@ def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: 
     def expected(side: int) -> np.ndarray:  # the expected score of side i (0) or j (1)
         return votes.probs[:, side] + votes.probs[:, 2] / 2
 
-    def picked() -> tuple[np.ndarray, np.ndarray]:
+    def picked_scores() -> tuple[np.ndarray, np.ndarray]:
         score_i = np.where(votes.obs == 0, 1.0, np.where(votes.obs == 1, 0.0, 0.5))
         return score_i, 1 - score_i
 
@@ -421,7 +421,7 @@ def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: 
         votes,
         {
             "shown": None,
-            "picked": picked,
+            "picked": picked_scores,
             "expect": lambda: (expected(0), expected(1)),
             "var": lambda: (variance(0), variance(1)),
         },
