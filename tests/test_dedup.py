@@ -521,3 +521,77 @@ def test_vote_uniforms_follow_their_definition(votes: list[tuple[int, int, int, 
         ("m0", "m1", "m2", "m3", "m4"),
     )
     assert np.array_equal(voters.vote_uniforms(vs, seed), _uniforms_by_definition(vs, seed))
+
+
+def _fast_by_definition(b: pl.DataFrame, min_seconds: float, rps: float) -> pl.DataFrame:
+    t = b.filter(pl.col("voter_id").is_not_null() & pl.col("tstamp").is_not_null()).sort(
+        ["voter_id", "tstamp", "battle_id"]
+    )
+    t = t.with_columns(
+        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id") / 1000.0,
+        need=pl.lit(min_seconds) + (pl.col("tokens_a").fill_null(0) + pl.col("tokens_b").fill_null(0)) / rps,
+    ).filter(pl.col("gap").is_not_null() & (pl.col("gap") < pl.col("need")))
+    return t.select(
+        "battle_id",
+        score=pl.col("gap"),
+        reason=pl.format(
+            "{} s after the same voter's previous vote; reading both answers takes at least {} s",
+            pl.col("gap").round(1),
+            pl.col("need").round(1),
+        ),
+    )
+
+
+def _daily_by_definition(b: pl.DataFrame, cap: int) -> pl.DataFrame:
+    t = b.filter(pl.col("voter_id").is_not_null() & pl.col("tstamp").is_not_null()).sort(
+        ["voter_id", "tstamp", "battle_id"]
+    )
+    t = t.with_columns(day=pl.col("tstamp").dt.convert_time_zone("UTC").dt.date()).with_columns(
+        nth=pl.int_range(1, pl.len() + 1).over("voter_id", "day")
+    )
+    return t.filter(pl.col("nth") > cap).select(
+        "battle_id",
+        score=pl.col("nth").cast(pl.Float64),
+        reason=pl.format("vote {} of this voter on {} (cap {})", "nth", "day", pl.lit(cap)),
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["v1", "v2", "v3"])),
+            st.one_of(st.none(), st.integers(-5_000, 120_000)),  # ms around 23:59:58 (equal ones, midnight)
+            st.one_of(st.none(), st.integers(0, 400)),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    categorical=st.booleans(),
+)
+def test_fast_and_daily_checks_follow_their_definition(
+    rows: list[tuple[str | None, int | None, int | None]], categorical: bool
+) -> None:
+    """The numpy fast-vote and daily-cap checks flag what the Polars definitions (a sorted copy and windows)
+    flag, with the same scores and reasons: votes at the same moment, votes without voter or time, days cut
+    at UTC midnight, voter ids as strings or Categoricals."""
+    base = dt.datetime(2024, 3, 1, 23, 59, 58, tzinfo=dt.UTC)
+    b = pl.DataFrame(
+        {
+            "battle_id": [f"b{(k * 7919) % 1009}" for k in range(len(rows))],
+            "voter_id": [r[0] for r in rows],
+            "tstamp": [None if r[1] is None else base + dt.timedelta(milliseconds=r[1]) for r in rows],
+            "tokens_a": [r[2] for r in rows],
+            "tokens_b": [None if r[2] is None else r[2] // 2 for r in rows],
+        },
+        schema_overrides={"voter_id": pl.String, "tstamp": pl.Datetime("us", "UTC"), "tokens_a": pl.Int32},
+    )
+    if categorical:
+        b = b.with_columns(pl.col("voter_id").cast(pl.Categorical))
+
+    def same(got: pl.DataFrame, want: pl.DataFrame) -> None:
+        assert got.select("battle_id", "score", "reason").sort("battle_id").equals(want.sort("battle_id"))
+
+    same(votes.fast_votes(b, min_seconds=3, read_tokens_per_second=50), _fast_by_definition(b, 3, 50))
+    for cap in (1, 2, 5):
+        same(votes.daily_cap(b, cap=cap), _daily_by_definition(b, cap))
