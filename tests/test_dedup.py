@@ -595,3 +595,27 @@ def test_fast_and_daily_checks_follow_their_definition(
     same(votes.fast_votes(b, min_seconds=3, read_tokens_per_second=50), _fast_by_definition(b, 3, 50))
     for cap in (1, 2, 5):
         same(votes.daily_cap(b, cap=cap), _daily_by_definition(b, cap))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 40), min_size=1, max_size=80),
+    spread=st.sampled_from([1, 1 << 20, 1 << 40]),
+    min_rows=st.integers(0, 3),
+    seed=st.integers(0, 9),
+)
+def test_sums_by_key_dense_and_sorted_routes_agree(keys: list[int], spread: int, min_rows: int, seed: int) -> None:
+    """Keys in a narrow range are counted into slots, spread-out keys sorted: both give the same keys and the
+    same bits of every sum (each key's rows added in row order), with or without a minimum of rows."""
+    k = np.array(keys, dtype=np.int64) * spread
+    x = np.random.default_rng(seed).normal(size=len(k)) * 1e3
+    uniq, sums = voters.sums_by_key(k, {"x": x, "n": None, "parts": (x[:3], x[3:])}, min_rows)
+    n = np.bincount(np.unique(k, return_inverse=True)[1])
+    want = np.unique(k)[n >= min_rows]
+    assert np.array_equal(uniq, want)
+    for key, total, count in zip(uniq, sums["x"], sums["n"], strict=True):
+        expected = 0.0
+        for value in x[k == key]:
+            expected += value
+        assert total == expected and count == (k == key).sum()
+    assert np.array_equal(sums["parts"], sums["x"])

@@ -42,13 +42,17 @@ from arenavotes.ratings.ties import outcome_probs_grads
 from arenavotes.vocab import WINNERS
 
 DETECTOR = "campaign/surge@1"
+#: battles whose board probabilities are held at once
+BLOCK = 1_000_000
+_A_WON, _B_WON = WINNERS.index("model_a"), WINNERS.index("model_b")
 _HOUR_US = 3_600_000_000
 _DAY_US = 24 * _HOUR_US
 
 
 def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Flags for battles on days when one of their models surged (see the module docstring), and stats."""
-    b = battles.filter(pl.col("tstamp").is_not_null())
+    # a filtered copy only when a battle has no time (a filter copies every column: 0.3 GB at 5M battles)
+    b = battles.filter(pl.col("tstamp").is_not_null()) if battles["tstamp"].null_count() else battles
     if b.height == 0:
         return empty(), {"tested": 0, "windows_found": 0}
     c = prepare_counts(b, RatingParams())
@@ -66,25 +70,40 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         o=pl.col("winner").cast(pl.Enum(WINNERS)).to_physical(),
     )
     a, bb, o = (coded[col].to_numpy() for col in ("a", "bb", "o"))
-    probs, _ = outcome_probs_grads("davidson", theta[a] - theta[bb], phi)
-    expect = probs[:, 0] + 0.5 * probs[:, 2]
-    var = probs[:, 0] + 0.25 * probs[:, 2] - expect**2
-    won_a, won_b = o == WINNERS.index("model_a"), o == WINNERS.index("model_b")
-    res = np.where(won_a, 1.0, np.where(won_b, 0.0, 0.5)) - expect
-    row = np.arange(len(o), dtype=np.uint32)
+    n = len(o)
+    # the side columns written in place, side a then side b, the board's probabilities a block of battles at a
+    # time (all at once, with the copies np.r_ made, were +1.2 GB at 5M battles)
+    res, var = np.empty(2 * n), np.empty(2 * n)
+    for lo in range(0, n, BLOCK):
+        hi = min(lo + BLOCK, n)
+        probs, _ = outcome_probs_grads("davidson", theta[a[lo:hi]] - theta[bb[lo:hi]], phi)
+        expect = probs[:, 0] + 0.5 * probs[:, 2]
+        var[lo:hi] = probs[:, 0] + 0.25 * probs[:, 2] - expect**2
+        ob = o[lo:hi]
+        res[lo:hi] = np.where(ob == _A_WON, 1.0, np.where(ob == _B_WON, 0.0, 0.5)) - expect
+        del probs, expect
+    var[n:] = var[:n]
+    np.negative(res[:n], out=res[n:])
+    model = np.empty(2 * n, dtype=np.int64)
+    model[:n], model[n:] = a, bb
+    del a, bb
+    won = np.empty(2 * n, dtype=bool)
+    np.equal(o, _A_WON, out=won[:n])
+    np.equal(o, _B_WON, out=won[n:])
+    decisive = np.empty(2 * n, dtype=bool)
+    np.logical_or(won[:n], won[n:], out=decisive[:n])
+    decisive[n:] = decisive[:n]
+    del o
     t_us = coded["t"].dt.epoch("us").to_numpy()
+    del coded
+    t = np.empty(2 * n, dtype=np.int64)
+    t[:n], t[n:] = t_us, t_us
+    del t_us
+    row = np.arange(n, dtype=np.uint32)
     sides = pl.DataFrame(
-        {
-            "r": np.r_[row, row],
-            "model": np.r_[a, bb].astype(np.int64),
-            "t": np.r_[t_us, t_us],
-            "res": np.r_[res, -res],
-            "var": np.r_[var, var],
-            "won": np.r_[won_a, won_b],
-            "decisive": np.r_[won_a | won_b, won_a | won_b],
-        }
+        {"r": np.r_[row, row], "model": model, "t": t, "res": res, "var": var, "won": won, "decisive": decisive}
     )
-    del coded, a, bb, o, probs, expect, var, res, row, won_a, won_b, t_us
+    del row, model, t, res, var, won, decisive
     k = max(c.n_models, 1)
 
     def windows(h: int) -> pl.DataFrame:
@@ -101,12 +120,7 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         won = sides["won"].to_numpy()
         keys, sums = sums_by_key(
             window * k + sides["model"].to_numpy(),
-            {
-                "n": np.ones(len(won)),
-                "wins": won.astype(float),
-                "s": sides["res"].to_numpy(),
-                "v": sides["var"].to_numpy(),
-            },
+            {"n": None, "wins": lambda: won.astype(float), "s": sides["res"].to_numpy(), "v": sides["var"].to_numpy()},
         )
         return pl.DataFrame(
             {
