@@ -59,7 +59,7 @@ class Votes:
     refitted without the voter (one Newton step), so rare pairs borrow strength from the model.
     """
 
-    voters: np.ndarray  # distinct voter ids
+    voters: pl.Series | np.ndarray  # the distinct voter ids, sorted (only their number is read: no Python strings)
     v: np.ndarray
     i: np.ndarray
     j: np.ndarray
@@ -103,20 +103,18 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     a_is_i = a < bb
     obs = np.where(coded["tie"].to_numpy(), 2, np.where(coded["a_won"].to_numpy() == a_is_i, 0, 1))
     v = coded["v"].to_numpy()
-    voters = voters_sorted.to_numpy()
     del coded, a, bb
-    pair = pl.DataFrame({"i": c.i, "j": c.j}).with_row_index("p")
-    p_idx = (
-        pl.DataFrame({"i": i, "j": j})
-        .join(pair, on=["i", "j"], how="left", maintain_order="left")["p"]
-        .to_numpy()
-        .astype(np.int64)
-    )
+    # each vote's pair through a models x models table (a join of 5M votes on (i, j) was +0.34 GB)
+    k = max(c.n_models, 1)
+    pair_at = np.full(k * k, -1, dtype=np.int64)
+    pair_at[c.i * k + c.j] = np.arange(len(c.i))
+    p_idx = pair_at[i * k + j]
+    del pair_at
     # the voter's own outcome counts on each pair (one row per voter and pair), so that only everyone else's remain
     keys, at = np.unique(v * len(c.i) + p_idx, return_inverse=True)
     mine = np.bincount(at * 3 + obs, minlength=3 * len(keys)).reshape(-1, 3)
     del keys
-    probs, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters))
+    probs, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters_sorted))
     for lo in range(0, len(obs), VOTE_BLOCK):  # the model's share, in place, a block of votes at a time
         others = cells[p_idx[lo : lo + VOTE_BLOCK]] - mine[at[lo : lo + VOTE_BLOCK]]
         block = probs[lo : lo + VOTE_BLOCK]
@@ -126,7 +124,7 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     del at, mine
     np.clip(probs, 1e-12, None, out=probs)
     probs /= probs.sum(axis=1, keepdims=True)
-    return Votes(voters, v, i, j, obs, a_is_i, probs, b["battle_id"], c.models, theta)
+    return Votes(voters_sorted, v, i, j, obs, a_is_i, probs, b["battle_id"], c.models, theta)
 
 
 def davidson_board(
