@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
@@ -277,3 +279,46 @@ def test_detectors_do_not_depend_on_row_order() -> None:
         assert got.flags.drop("score").equals(want.flags.drop("score"))
         assert np.allclose(got.flags["score"].to_numpy(), want.flags["score"].to_numpy(), rtol=1e-12, atol=0)
         assert got.stats == want.stats
+
+
+def test_the_stage_with_voter_codes_flags_what_the_voter_ids_flag(tmp_path: Path) -> None:
+    """The stage loads voters as integer codes in id order (no Polars strings for 1.5M ids); its flags, scores
+    and reasons are those of the detectors run on the voter ids themselves, bit for bit: campaign, per-voter,
+    fast, daily-cap and surge flags of a rigged log with a burst."""
+    import json
+
+    from arenavotes import dedup
+    from arenavotes.dedup import store
+    from arenavotes.ingest import ingest_file
+    from arenavotes.stages.dedup import DedupOptions, run_dedup
+    from arenavotes.workspace import Workspace
+
+    b = synthetic_times(_log(3, n=6000, n_voters=300), days=3)
+    target, ratings = _target(b)
+    rigged, _ = inject(b, target=target, share=0.03, attackers=5, timing="burst", ratings=ratings, seed=4)
+    rows = rigged.select(
+        question_id=pl.col("battle_id"),
+        model_a="model_a",
+        model_b="model_b",
+        winner="winner",
+        judge="voter_id",
+        tstamp=pl.col("tstamp").dt.epoch("ms") / 1000,
+    )
+    path = tmp_path / "rigged.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows.iter_rows(named=True)))
+    ws = Workspace.init(tmp_path / "ws")
+    settings = ws.settings().dedup
+    with ws.connect() as con:
+        ingest_file(con, path, key=ws.secret(), source="s")
+        battles = store.load_battles(con, "s")  # voter ids (pseudonyms) as a Categorical
+        assert battles["voter_id"].dtype == pl.Categorical
+        repeated = dedup.repeats(store.load_repeat_battles(con), [], settings)
+        expected = dedup.detect(battles, None, [], settings, repeated).flags
+    assert set(expected["flag"]) >= {"campaign_voter", "fast_vote", "daily_cap", "rating_surge"}
+    run_dedup(ws, DedupOptions())
+    with ws.connect() as con:
+        got = pl.from_arrow(
+            con.sql("SELECT battle_id, flag, detector, score, reason FROM flags ORDER BY ALL").to_arrow_table()
+        )
+    assert isinstance(got, pl.DataFrame)
+    assert got.equals(expected.sort(pl.all()).select(got.columns))

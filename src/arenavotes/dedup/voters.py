@@ -89,15 +89,21 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
         b = b.filter(pl.col("voter_id").is_not_null())
     # voters numbered in sorted id order through an Enum of the sorted distinct ids: np.unique over an object
     # array of 5M ids took 26 s and a Python string per vote
-    voter = pl.col("voter_id").cast(pl.String)
+    # (voters given as integer codes in id order, arenavotes.dedup.store.voter_codes, are numbered by their order)
+    numbered = b.schema["voter_id"].is_integer()
+    voter = pl.col("voter_id") if numbered else pl.col("voter_id").cast(pl.String)
     voters_sorted = b.select(voter.unique().sort())["voter_id"]
     coded = b.select(
         a=pl.col("model_a").cast(pl.String).cast(enum).to_physical().cast(pl.Int64),
         bb=pl.col("model_b").cast(pl.String).cast(enum).to_physical().cast(pl.Int64),
         tie=pl.col("winner").cast(pl.String).is_in(["tie", "tie_bothbad"]),
         a_won=pl.col("winner").cast(pl.String) == "model_a",
-        v=voter.cast(pl.Enum(voters_sorted)).to_physical().cast(pl.Int64),
+        v=pl.lit(0, pl.Int64) if numbered else voter.cast(pl.Enum(voters_sorted)).to_physical().cast(pl.Int64),
     )
+    if numbered:
+        coded = coded.with_columns(
+            v=pl.Series(np.searchsorted(voters_sorted.to_numpy(), b["voter_id"].to_numpy()).astype(np.int64))
+        )
     a, bb = coded["a"].to_numpy(), coded["bb"].to_numpy()
     i, j = np.minimum(a, bb), np.maximum(a, bb)
     a_is_i = a < bb

@@ -69,7 +69,8 @@ def _voter_order(battles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
     each for the fast and daily-cap checks at 5M battles. Battle ids are compared only where a voter voted
     twice at the same moment."""
     voter = pl.col("voter_id")
-    if not isinstance(battles.schema["voter_id"], pl.Categorical | pl.Enum):
+    dtype = battles.schema["voter_id"]
+    if not (dtype.is_integer() or isinstance(dtype, pl.Categorical | pl.Enum)):
         voter = voter.cast(pl.String).cast(pl.Categorical)
     coded = battles.select(
         v=voter.to_physical().cast(pl.Int64),

@@ -41,6 +41,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         load_battles,
         load_repeat_battles,
         replace_flags,
+        voter_codes,
     )
     from arenavotes.errors import UserError
     from arenavotes.raydata import shard_folder
@@ -57,50 +58,55 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
         # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
-        with contextlib.ExitStack() as stack:
-            texts = stack.enter_context(DuckTexts(con))
-            sketches: Callable[..., Sketches] = Sketches
-            if options.engine == "ray":  # the sketches on Ray, from shards of the distinct prompts
-                from arenavotes.dedup.ray_engine import RaySketches
+        with voter_codes(con) as codes:  # voters as numbers in both loads
+            with contextlib.ExitStack() as stack:
+                texts = stack.enter_context(DuckTexts(con))
+                sketches: Callable[..., Sketches] = Sketches
+                if options.engine == "ray":  # the sketches on Ray, from shards of the distinct prompts
+                    from arenavotes.dedup.ray_engine import RaySketches
 
-                folder = stack.enter_context(shard_folder(options.shards or ws.path / "shards", f"dedup-{os.getpid()}"))
-                sketches = functools.partial(RaySketches, folder=folder, address=options.ray_address)
-            # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
-            # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
-            repeated = repeats(load_repeat_battles(con), prompt_batches(con), settings.dedup, texts, sketches=sketches)
-        for source in chosen:
-            with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
-                battles = load_battles(con, source)
-                release_cache(con)  # what the repeats and the load read: the vote detectors hold their own copies
-                answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
-                result = detect(battles, None, answers, settings.dedup, repeated)
-                replace_flags(con, source, result.flags, run.run_id)
-                flagged = result.flags["battle_id"].n_unique()
-                run.rows_in, run.rows_out, run.counts = battles.height, flagged, result.stats
-            run_ids.append(run.run_id)
-            rows_in, flagged_total = rows_in + battles.height, flagged_total + flagged
-            skipped = [] if result.stats["voter_checks"] else ["no voter ids: voter and campaign checks skipped"]
-            if not result.stats["surge_checks"]:
-                skipped.append(
-                    "no timestamps: "
-                    + ("duplicate/fast/daily and surge" if result.stats["voter_checks"] else "surge")
-                    + " checks skipped"
+                    folder = stack.enter_context(
+                        shard_folder(options.shards or ws.path / "shards", f"dedup-{os.getpid()}")
+                    )
+                    sketches = functools.partial(RaySketches, folder=folder, address=options.ray_address)
+                # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
+                # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
+                repeated = repeats(
+                    load_repeat_battles(con, codes), prompt_batches(con), settings.dedup, texts, sketches=sketches
                 )
-            campaigns = [c for c in result.stats.get("campaigns", []) if c["voters_flagged"]]
-            if campaigns:
-                found = ", ".join(
-                    f"{c['pattern']}{' ' + c['model'] if c['model'] else ''} ({c['voters_flagged']} voter{'s' if c['voters_flagged'] != 1 else ''})"
-                    for c in sorted(campaigns, key=lambda c: -c["voters_flagged"])[:3]
+            for source in chosen:
+                with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
+                    battles = load_battles(con, source, codes)
+                    release_cache(con)  # what the repeats and the load read: the vote detectors hold their own copies
+                    answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
+                    result = detect(battles, None, answers, settings.dedup, repeated)
+                    replace_flags(con, source, result.flags, run.run_id)
+                    flagged = result.flags["battle_id"].n_unique()
+                    run.rows_in, run.rows_out, run.counts = battles.height, flagged, result.stats
+                run_ids.append(run.run_id)
+                rows_in, flagged_total = rows_in + battles.height, flagged_total + flagged
+                skipped = [] if result.stats["voter_checks"] else ["no voter ids: voter and campaign checks skipped"]
+                if not result.stats["surge_checks"]:
+                    skipped.append(
+                        "no timestamps: "
+                        + ("duplicate/fast/daily and surge" if result.stats["voter_checks"] else "surge")
+                        + " checks skipped"
+                    )
+                campaigns = [c for c in result.stats.get("campaigns", []) if c["voters_flagged"]]
+                if campaigns:
+                    found = ", ".join(
+                        f"{c['pattern']}{' ' + c['model'] if c['model'] else ''} ({c['voters_flagged']} voter{'s' if c['voters_flagged'] != 1 else ''})"
+                        for c in sorted(campaigns, key=lambda c: -c["voters_flagged"])[:3]
+                    )
+                    skipped.append(f"campaign patterns: {found}{', ...' if len(campaigns) > 3 else ''}")
+                if result.stats.get("surges", {}).get("windows_found"):
+                    skipped.append(f"{result.stats['surges']['windows_found']} surging model-windows")
+                if not result.stats["battles_with_prompt"]:
+                    skipped.append("no prompt texts: prompt checks skipped")
+                lines.append(
+                    f"{source}: {battles.height:,} battles, {flagged:,} flagged"
+                    + (f" ({'; '.join(skipped)})" if skipped else "")
                 )
-                skipped.append(f"campaign patterns: {found}{', ...' if len(campaigns) > 3 else ''}")
-            if result.stats.get("surges", {}).get("windows_found"):
-                skipped.append(f"{result.stats['surges']['windows_found']} surging model-windows")
-            if not result.stats["battles_with_prompt"]:
-                skipped.append("no prompt texts: prompt checks skipped")
-            lines.append(
-                f"{source}: {battles.height:,} battles, {flagged:,} flagged"
-                + (f" ({'; '.join(skipped)})" if skipped else "")
-            )
         counts = flag_counts(con, chosen, settings.dedup.exclude)
     if counts.height:
         lines.append(flag_table(counts))
