@@ -71,6 +71,12 @@ def logsumexp(a: np.ndarray, axis: int | None = None) -> np.ndarray:
     a second of start-up that commands which only name a flag, such as ``release``, should not pay)."""
     from scipy.special import logsumexp as scipy_logsumexp
 
+    if axis == 1 and a.ndim == 2 and len(a) > VOTER_ROWS:  # row by row, a block of rows at a time (each row's
+        # result is its own, so the bits are the same; scipy's temporaries of 1.5M voters x 5 were +0.35 GB)
+        out = np.empty(len(a))
+        for lo in range(0, len(a), VOTER_ROWS):
+            out[lo : lo + VOTER_ROWS] = scipy_logsumexp(a[lo : lo + VOTER_ROWS], axis=1)
+        return out
     return np.asarray(scipy_logsumexp(a, axis=axis))
 
 
