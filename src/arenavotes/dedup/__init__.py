@@ -30,7 +30,7 @@ from arenavotes.db import own_buffers
 from arenavotes.dedup import campaigns, identity, prompts, surges, voters, votes
 from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_SCHEMA, empty
 
-__all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect", "repeats"]
+__all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect", "detect_battles", "detect_voters", "repeats"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +122,24 @@ def detect(
     """All detectors over one source. ``prompt_text``: battle_id, text (user turns; None: the battles
     ``repeated`` found a prompt for); ``answers``: battle_id, side, text (assistant turns of that side), one
     frame or batches of it. ``repeated``: :func:`repeats` over every source of the workspace (its flags on these
-    battles are used); without it, repeats within this source."""
+    battles are used); without it, repeats within this source.
+
+    The stage runs the same three steps itself, so that the battles frame can go before the voter tests:
+    :func:`detect_battles`, :func:`arenavotes.dedup.voters.prepare`, :func:`detect_voters`."""
+    found = detect_battles(battles, prompt_text, answers, settings, repeated)
+    votes = voters.prepare(battles) if found.stats["voter_checks"] else None
+    return detect_voters(votes, settings, found)
+
+
+def detect_battles(
+    battles: pl.DataFrame,
+    prompt_text: pl.DataFrame | None,
+    answers: pl.DataFrame | Iterable[pl.DataFrame],
+    settings: DedupSettings,
+    repeated: Detection | None = None,
+) -> Detection:
+    """The detectors of :func:`detect` that read the battles themselves: repeats, fast and daily-cap votes,
+    surges and identity leaks (unsorted flags, and stats)."""
     s = settings
     battles = _with_optional(battles)
     parts: list[pl.DataFrame] = []
@@ -156,24 +173,32 @@ def detect(
         surge_flags, stats["surges"] = surges.surges(battles, fdr=s.fdr)
         parts.append(surge_flags)
     parts += [own_buffers(identity.identity_leaks(battles, a)) for a in _frames(answers) if a.height]
-    if has_voters:
-        v = voters.prepare(battles)
-        if v is not None:
-            fisher, _ = voters.fisher_test(v, fdr=s.fdr, min_votes=s.min_votes, seed=s.seed)
-            evalue, _ = voters.evalue_test(v, fdr=s.fdr, min_votes=s.min_votes, eps=s.evalue_eps)
-            parts += [
-                fisher,
-                evalue,
-                voters.position_bias(v, fdr=s.fdr, min_votes=max(s.min_votes, 20)),
-                voters.single_model(v, fdr=s.fdr),
-            ]
-            scan = campaigns.scan_campaigns(v, fdr=s.fdr, eps=s.campaign_eps, suspect=s.campaign_suspect)
-            parts.append(scan.flags)
-            stats["voters"] = len(v.voters)
-            stats["campaigns"] = [
-                {"model": m, "pattern": t, "log10_e": round(e, 2), "voters_flagged": int(n)}
-                for m, t, e, _, n in scan.classes.filter("rejected").iter_rows()
-            ]
+    flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
+    return Detection(flags, stats)
+
+
+def detect_voters(v: voters.Votes | None, settings: DedupSettings, found: Detection) -> Detection:
+    """The voter tests and the campaign scan over ``v`` (:func:`arenavotes.dedup.voters.prepare` of the same
+    battles; None: no voter ids), added to what :func:`detect_battles` ``found``; the flags sorted."""
+    s = settings
+    parts = [found.flags]
+    stats = dict(found.stats)
+    if v is not None:
+        fisher, _ = voters.fisher_test(v, fdr=s.fdr, min_votes=s.min_votes, seed=s.seed)
+        evalue, _ = voters.evalue_test(v, fdr=s.fdr, min_votes=s.min_votes, eps=s.evalue_eps)
+        parts += [
+            fisher,
+            evalue,
+            voters.position_bias(v, fdr=s.fdr, min_votes=max(s.min_votes, 20)),
+            voters.single_model(v, fdr=s.fdr),
+        ]
+        scan = campaigns.scan_campaigns(v, fdr=s.fdr, eps=s.campaign_eps, suspect=s.campaign_suspect)
+        parts.append(scan.flags)
+        stats["voters"] = len(v.voters)
+        stats["campaigns"] = [
+            {"model": m, "pattern": t, "log10_e": round(e, 2), "voters_flagged": int(n)}
+            for m, t, e, _, n in scan.classes.filter("rejected").iter_rows()
+        ]
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
     flags = flags.sort(["flag", "detector", "battle_id"])
     stats["flags"] = {
