@@ -619,3 +619,12 @@ def test_sums_by_key_dense_and_sorted_routes_agree(keys: list[int], spread: int,
             expected += value
         assert total == expected and count == (k == key).sum()
     assert np.array_equal(sums["parts"], sums["x"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(keys=st.lists(st.integers(-(2**40), 2**40), max_size=60), repeat=st.integers(1, 3))
+def test_unique_inverse_is_numpys(keys: list[int], repeat: int) -> None:
+    k = np.array(keys * repeat, dtype=np.int64)
+    got, want = voters.unique_inverse(k), np.unique(k, return_inverse=True)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert got[0].dtype == want[0].dtype

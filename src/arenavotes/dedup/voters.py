@@ -117,7 +117,7 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     p_idx = pair_at[i * k + j]
     del pair_at
     # the voter's own outcome counts on each pair (one row per voter and pair), so that only everyone else's remain
-    keys, at = np.unique(v * len(c.i) + p_idx, return_inverse=True)
+    keys, at = unique_inverse(v * len(c.i) + p_idx)
     mine = np.bincount(at * 3 + obs, minlength=3 * len(keys)).reshape(-1, 3)
     del keys
     probs, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters_sorted))
@@ -253,7 +253,7 @@ def sums_by_key(
         uniq = np.arange(n, dtype=keys.dtype) + low
         del rows
     else:  # sorted distinct keys: np.unique's sort holds ~4 copies of the keys at its peak
-        uniq, at = np.unique(keys, return_inverse=True)
+        uniq, at = unique_inverse(keys)
         n = len(uniq)
         kept = np.bincount(at, minlength=n) >= min_rows if min_rows > 0 else np.ones(n, dtype=bool)
     sums: dict[str, np.ndarray] = {}
@@ -267,6 +267,31 @@ def sums_by_key(
             sums[name] = np.bincount(at, joined, n)[kept]
             del joined
     return uniq[kept], sums
+
+
+def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for a 1-D integer array, holding fewer copies of it at once: no
+    flattened copy, and the sorted copy is gone before the inverse is built (10M keys: ~0.32 GB at the peak
+    instead of ~0.56).
+
+    >>> unique_inverse(np.array([7, 3, 7, 5]))
+    (array([3, 5, 7]), array([2, 0, 2, 1]))
+    """
+    if len(keys) == 0:
+        return keys.copy(), np.zeros(0, dtype=np.intp)
+    perm = keys.argsort()
+    ordered = keys[perm]
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    uniq = ordered[first]
+    del ordered
+    rank = np.cumsum(first, dtype=np.intp)
+    rank -= 1
+    del first
+    inverse = np.empty(len(keys), dtype=np.intp)
+    inverse[perm] = rank
+    return uniq, inverse
 
 
 def _counts(votes: Votes) -> np.ndarray:
