@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 from conftest import DATA, run
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
@@ -556,7 +556,8 @@ def _daily_by_definition(b: pl.DataFrame, cap: int) -> pl.DataFrame:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=200, deadline=None)
+@example(rows=[("v1", 1, None), ("v1", 1, None), ("v1", 0, None), ("v1", 0, None)], categorical=False)  # two tie runs
 @given(
     rows=st.lists(
         st.tuples(

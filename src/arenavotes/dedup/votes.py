@@ -87,7 +87,9 @@ def _voter_order(battles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
     same = np.flatnonzero((v[1:] == v[:-1]) & (t[1:] == t[:-1]))  # a vote cast at the moment of the one before
     if len(same):
         tied = np.unique(np.r_[same, same + 1])  # positions in a run of equal (voter, time)
-        run = np.cumsum(np.r_[True, np.diff(tied) != 1])  # runs are contiguous positions
+        vt, tt = v[tied], t[tied]
+        # a run starts after a gap in positions or where the voter or the time changes (two runs can touch)
+        run = np.cumsum(np.r_[True, (np.diff(tied) != 1) | (vt[1:] != vt[:-1]) | (tt[1:] != tt[:-1])])
         ties = pl.DataFrame({"run": run, "row": rows[tied]}).with_columns(
             battle_id=battles["battle_id"].cast(pl.String).gather(rows[tied])
         )
