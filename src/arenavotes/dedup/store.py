@@ -14,7 +14,15 @@ from collections.abc import Iterator, Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, id_batches, prompt_batches, register_arrow, transaction, unregister_arrow
+from arenavotes.db import (
+    create_voter_codes,
+    frame,
+    id_batches,
+    prompt_batches,
+    register_arrow,
+    transaction,
+    unregister_arrow,
+)
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
 #: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
@@ -35,11 +43,7 @@ def voter_codes(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
     the loads below to give voters as numbers: no detector reads an id, only which votes share one and, for
     ties, which id sorts first (code order is id order). 1.5M ids held as a Polars Categorical were ~0.23 GB
     of dedup's peak at 5M battles, kept for the rest of the process."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {VOTER_CODES} AS SELECT voter_id, "
-        "(row_number() OVER (ORDER BY voter_id) - 1)::UINTEGER AS code "
-        "FROM (SELECT DISTINCT voter_id FROM battles WHERE voter_id IS NOT NULL)"
-    )
+    create_voter_codes(con, VOTER_CODES)
     try:
         yield VOTER_CODES
     finally:

@@ -98,18 +98,16 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
         bb=pl.col("model_b").cast(pl.String).cast(enum).to_physical().cast(pl.Int64),
         tie=pl.col("winner").cast(pl.String).is_in(["tie", "tie_bothbad"]),
         a_won=pl.col("winner").cast(pl.String) == "model_a",
-        v=pl.lit(0, pl.Int64) if numbered else voter.cast(pl.Enum(voters_sorted)).to_physical().cast(pl.Int64),
     )
-    if numbered:
-        coded = coded.with_columns(
-            v=pl.Series(np.searchsorted(voters_sorted.to_numpy(), b["voter_id"].to_numpy()).astype(np.int64))
-        )
     a, bb = coded["a"].to_numpy(), coded["bb"].to_numpy()
     i, j = np.minimum(a, bb), np.maximum(a, bb)
     a_is_i = a < bb
     obs = np.where(coded["tie"].to_numpy(), 2, np.where(coded["a_won"].to_numpy() == a_is_i, 0, 1))
-    v = coded["v"].to_numpy()
     del coded, a, bb
+    if numbered:
+        v = np.searchsorted(voters_sorted.to_numpy(), b["voter_id"].to_numpy()).astype(np.int64)
+    else:
+        v = b.select(voter.cast(pl.Enum(voters_sorted)).to_physical().cast(pl.Int64))[:, 0].to_numpy()
     # each vote's pair through a models x models table (a join of 5M votes on (i, j) was +0.34 GB)
     k = max(c.n_models, 1)
     pair_at = np.full(k * k, -1, dtype=np.int64)
@@ -294,6 +292,17 @@ def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inverse
 
 
+def run_positions(starts: np.ndarray, dtype: type[np.integer] = np.int64) -> np.ndarray:
+    """Each row's 0-based position within its run of rows, a run beginning where ``starts`` is True (the first
+    row always begins one): the k-th identical vote of a voter, the k-th vote of a voter's day.
+
+    >>> run_positions(np.array([True, False, False, True, False]))
+    array([0, 1, 2, 0, 1])
+    """
+    position: np.ndarray = np.arange(len(starts), dtype=dtype)
+    return position - np.maximum.accumulate(np.where(starts, position, dtype(0)))
+
+
 def _counts(votes: Votes) -> np.ndarray:
     return np.bincount(votes.v, minlength=len(votes.voters))
 
@@ -336,10 +345,9 @@ def vote_uniforms(votes: Votes, seed: int = 0) -> np.ndarray:
     new_voter = np.r_[True, sorted_v[1:] != sorted_v[:-1]]
     new_run |= new_voter
     del sorted_key
-    position = np.arange(len(order), dtype=np.uint64)
     nth = np.empty(len(order), dtype=np.uint64)
-    nth[order] = position - np.maximum.accumulate(np.where(new_run, position, np.uint64(0)))
-    del position, new_run
+    nth[order] = run_positions(new_run, np.uint64)
+    del new_run
     salt = _splitmix64(np.array([seed], dtype=np.uint64))[0]  # one number, not one per vote
     with np.errstate(over="ignore"):
         h = _splitmix64(_splitmix64(key ^ salt) + nth)  # distinct within a voter

@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from arenavotes.dedup.flagging import empty, from_frame
+from arenavotes.dedup.voters import run_positions
 
 _DAY_US = 86_400_000_000
 
@@ -147,10 +148,8 @@ def daily_cap(battles: pl.DataFrame, cap: int = 50) -> pl.DataFrame:
         return empty()
     day = t // _DAY_US  # the UTC date, as days since 1970-01-01
     del t
-    position = np.arange(len(rows))
-    start = np.r_[True, (v[1:] != v[:-1]) | (day[1:] != day[:-1])]
-    nth = position - np.maximum.accumulate(np.where(start, position, 0)) + 1  # the vote's number on its day
-    del position, start, v
+    nth = run_positions(np.r_[True, (v[1:] != v[:-1]) | (day[1:] != day[:-1])]) + 1  # the vote's number that day
+    del v
     hit = np.flatnonzero(nth > cap)
     if len(hit) == 0:
         return empty()

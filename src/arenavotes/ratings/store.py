@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
+from arenavotes.db import create_voter_codes, frame, register_arrow, transaction, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ratings.leaderboard import LABEL_SCHEMA, STYLE_COLUMNS, Boards
 
@@ -211,12 +211,7 @@ def load_rating_input(
     if voter_codes:
         names = VoterIds(con, f"rating_voters_{next(_voter_tables)}")
         with _selecting():
-            con.execute(
-                f"CREATE TEMP TABLE {names.table} AS SELECT voter_id, "
-                "(row_number() OVER (ORDER BY voter_id) - 1)::UINTEGER AS code "
-                f"FROM (SELECT DISTINCT voter_id FROM battles b WHERE {where} AND voter_id IS NOT NULL)",
-                args,
-            )
+            create_voter_codes(con, names.table, where, args)
         cols[cols.index("b.voter_id")] = "v.code AS voter_id"
         join += f"LEFT JOIN {names.table} v ON v.voter_id = b.voter_id "
     battles = _fetch(
