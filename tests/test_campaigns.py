@@ -8,6 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 from conftest import run
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from arenavotes.dedup import campaigns, voters
 from arenavotes.dedup.simulate import attacker_volumes, honest_voter_ids, inject, synthetic_times
@@ -224,6 +226,73 @@ def test_the_sparse_scan_equals_the_dense_definition(strategy: str) -> None:
         direct = campaigns.voter_sums(v, campaigns.vote_log_ratios(v, klass))
         assert np.allclose(sums, direct, rtol=1e-12, atol=1e-9, equal_nan=True), klass
     assert campaigns.scan_campaigns(v).classes["rejected"].any()
+
+
+class _Bases:
+    """A stand-in for campaigns._Sparse: a few base columns (voters x bases), for sparse_posteriors."""
+
+    def __init__(self, cols: np.ndarray) -> None:
+        self.cols, self.n = cols, np.ones(len(cols))
+
+    def base_column(self, base: int) -> np.ndarray:
+        return self.cols[:, base]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n_v=st.integers(1, 12),
+    n_bases=st.integers(1, 3),
+    n_classes=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    minus_inf=st.booleans(),
+    far=st.booleans(),
+)
+@example(n_v=3, n_bases=1, n_classes=2, seed=1, minus_inf=False, far=False)
+@example(n_v=4, n_bases=2, n_classes=3, seed=5, minus_inf=False, far=True)
+def test_sparse_posteriors_equal_the_dense_em(
+    n_v: int, n_bases: int, n_classes: int, seed: int, minus_inf: bool, far: bool
+) -> None:
+    """The EM over base columns and the entries that differ from them gives the dense definition's posteriors
+    and most likely class: voters who saw every class of a base, ratios of -inf (lam = 1: a voter who broke the
+    template), classes of one base or several. ``far``: bases far above every value of voters who saw all
+    their classes (a base no voter has must not be exponentiated: exp(800) overflows)."""
+    rng = np.random.default_rng(seed)
+    cols = rng.normal(0, 8, (n_v, n_bases)) + (800.0 if far else 0.0)
+    if minus_inf:
+        cols[rng.random((n_v, n_bases)) < 0.3] = -np.inf
+    fits = []
+    for _ in range(n_classes):
+        who = np.arange(n_v) if far else np.flatnonzero(rng.random(n_v) < rng.choice([0.0, 0.5, 1.0]))
+        vals = rng.normal(0, 15, len(who))
+        if minus_inf:
+            vals[rng.random(len(who)) < 0.2] = -np.inf
+        fits.append(campaigns.Fitted(int(rng.integers(n_bases)), who, vals))
+    pi0 = rng.uniform(0.01, 0.3, n_classes)
+    dense = np.stack([cols[:, f.base] for f in fits], axis=1)
+    for c, f in enumerate(fits):
+        dense[f.who, c] = f.vals
+    post, _ = campaigns.mixture_posteriors(dense, pi0, iterations=200_000, tol=1e-14)
+    posterior, best = campaigns.sparse_posteriors(_Bases(cols), fits, pi0, iterations=200_000)  # type: ignore[arg-type]
+    assert np.allclose(posterior, post.sum(axis=1), rtol=1e-5, atol=1e-7)
+    sure = np.sort(post, axis=1)
+    clear = (sure[:, -1] > 1e-6) & (sure[:, -1] - (sure[:, -2] if n_classes > 1 else 0) > 1e-4)
+    assert np.array_equal(best[clear], np.argmax(post, axis=1)[clear])
+
+
+def test_the_scan_fits_each_class_as_the_dense_definition() -> None:
+    """fit_class gives each rejected class the share of template votes and of voters that _best_lambda picks
+    from the class's dense voters x lam sums, and its ratios at that share."""
+    b = _log(7, k=8, n=8_000, n_voters=400)
+    target, _ = _target(b)
+    rigged, _ = inject(b, target=target, share=0.03, attackers=12, seed=9, strategy="mixed")
+    v = voters.prepare(rigged)
+    sparse = campaigns._Sparse(v, 0.1)
+    for klass in campaigns.campaign_classes(v):
+        fit, pi = sparse.fit_class(klass)
+        column, pi_dense = campaigns._best_lambda(sparse.dense_sums(klass))
+        dense = sparse.base_column(fit.base).copy()
+        dense[fit.who] = fit.vals
+        assert pi == pi_dense and np.array_equal(dense, column), klass
 
 
 def test_detectors_flag_the_same_on_categorical_columns() -> None:
