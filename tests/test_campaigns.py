@@ -234,8 +234,8 @@ class _Bases:
     def __init__(self, cols: np.ndarray) -> None:
         self.cols, self.n = cols, np.ones(len(cols))
 
-    def base_column(self, base: int) -> np.ndarray:
-        return self.cols[:, base]
+    def base_column(self, base: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        return self.cols[lo:hi, base]
 
 
 @settings(max_examples=80, deadline=None)

@@ -517,7 +517,7 @@ def test_vote_uniforms_follow_their_definition(votes: list[tuple[int, int, int, 
         obs,
         a_is_i,
         np.full((n, 3), 1 / 3),
-        pl.Series([str(x) for x in range(n)]),
+        np.arange(n),
         ("m0", "m1", "m2", "m3", "m4"),
     )
     assert np.array_equal(voters.vote_uniforms(vs, seed), _uniforms_by_definition(vs, seed))
@@ -629,3 +629,29 @@ def test_unique_inverse_is_numpys(keys: list[int], repeat: int) -> None:
     got, want = voters.unique_inverse(k), np.unique(k, return_inverse=True)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     assert got[0].dtype == want[0].dtype
+
+
+def test_voter_codes_join_on_hashes_and_never_merge_two_voters() -> None:
+    """Voter codes are joined on the ids' hashes, and on the ids themselves when two ids share a hash (forced
+    here): either way every battle gets its own voter's code."""
+    from arenavotes import db
+
+    con = db.connect(None)
+    ids = [f"voter-{n % 7}" if n % 5 else None for n in range(40)]
+    con.execute(
+        "INSERT INTO battles (battle_id, source, model_a, model_b, winner, voter_id) "
+        "SELECT 'b' || i::VARCHAR, 's', 'x', 'y', 'tie', v FROM (SELECT unnest(range(40)) AS i, unnest(?) AS v)",
+        [ids],
+    )
+    db.create_voter_codes(con, "codes")
+    want = {i: sorted({x for x in ids if x}).index(v) if v else None for i, v in enumerate(ids)}
+
+    def coded() -> dict[int, int | None]:
+        rows = con.sql(
+            f"SELECT b.battle_id, v.code FROM battles b {db.voter_code_join(con, 'codes')}"
+        ).fetchall()
+        return {int(b[1:]): c for b, c in rows}
+
+    assert "hash(" in db.voter_code_join(con, "codes") and coded() == want
+    con.execute("UPDATE codes SET h = 0")  # every id one hash
+    assert "hash(" not in db.voter_code_join(con, "codes") and coded() == want

@@ -230,7 +230,7 @@ def _dense_block(sparse: _Sparse, fits: list[Fitted], lo: int, hi: int) -> np.nd
     """(voters lo..hi x classes) fitted log-likelihood ratios, as the dense definition has them."""
     out = np.empty((hi - lo, len(fits)))
     for c, fit in enumerate(fits):
-        out[:, c] = sparse.base_column(fit.base)[lo:hi]
+        out[:, c] = sparse.base_column(fit.base, lo, hi)
         a, b = np.searchsorted(fit.who, [lo, hi])
         out[fit.who[a:b] - lo, c] = fit.vals[a:b]
     return out
@@ -354,20 +354,34 @@ class _Sparse:
         self.n = np.bincount(votes.v, minlength=n_v).astype(float)
         self.lam = np.array(LAMBDAS)
         self.grid = _pi_grid(n_v)
-        self.log_p = np.log(votes.p_obs)
         self.ranked = votes.theta is not None
+        # each model's votes (as positions in i-sides then j-sides), int32 where they fit: 10M int64 were 80 MB
         ends = np.r_[votes.i, votes.j]
-        self.order = np.argsort(ends, kind="stable")
-        self.starts = np.searchsorted(ends[self.order], np.arange(len(votes.models) + 1))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.base = np.where(self.n[:, None] > 0, self.n[:, None] * np.log1p(-self.lam)[None, :], 0.0)
-        self.l_base = logsumexp(self.base, axis=1) - np.log(len(LAMBDAS))  # target/against, m never seen
+        order = np.argsort(ends, kind="stable")
+        self.order = order.astype(np.int32) if len(ends) < 2**31 else order
+        del order
+        self.starts = np.r_[0, np.cumsum(np.bincount(ends, minlength=len(votes.models)))]
+        del ends
+        # target/against, m never seen: a function of the voter's number of votes alone, computed per distinct
+        # number (no voters x lam array is kept: :meth:`base_rows`)
+        counts, at = np.unique(self.n, return_inverse=True)
+        self.l_base = (logsumexp(self.base_rows(counts), axis=1) - np.log(len(LAMBDAS)))[at]
+        del at
         self.t_base = self._h_total(self.l_base)
         self._totals_of: dict[int, np.ndarray] = {}
         if self.ranked:
             self.contrarian = voter_sums(votes, vote_log_ratios(votes, ("", "contrarian"), eps))
             self.l_contrarian = logsumexp(self.contrarian, axis=1) - np.log(len(LAMBDAS))
             self.t_contrarian = self._h_total(self.l_contrarian)
+
+    def base_rows(self, n: np.ndarray) -> np.ndarray:
+        """(voters x lam) sums of a target/against class for voters with ``n`` votes who never saw its model:
+        ``n log(1 - lam)``."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n[:, None] > 0, n[:, None] * np.log1p(-self.lam)[None, :], 0.0)
+
+    def _log_p(self, idx: np.ndarray) -> np.ndarray:
+        return np.log(self.votes.probs[idx, self.votes.obs[idx]])
 
     def _h(self, log_l: np.ndarray) -> np.ndarray:
         """(voters x grid) ``log(1 - pi + pi L)``."""
@@ -401,6 +415,7 @@ class _Sparse:
         idx = self.order[self.starts[m] : self.starts[m + 1]] % len(votes.v)  # m's votes
         who, at = np.unique(votes.v[idx], return_inverse=True)
         i, j, obs = votes.i[idx], votes.j[idx], votes.obs[idx]
+        log_p = self._log_p(idx)
         m_won = ((obs == 0) & (i == m)) | ((obs == 1) & (j == m))
         log_hit, log_miss = np.log(1 - self.eps), np.log(self.eps / 2)
 
@@ -410,17 +425,17 @@ class _Sparse:
         if template == "omnipresent":
             ti, tj = votes.theta[i], votes.theta[j]  # type: ignore[index]
             weaker_won = ((obs == 0) & (ti < tj)) | ((obs == 1) & (tj < ti))
-            before = self._f(np.where(weaker_won, log_hit, log_miss) - self.log_p[idx])
-            after = self._f(np.where(m_won, log_hit, log_miss) - self.log_p[idx])
+            before = self._f(np.where(weaker_won, log_hit, log_miss) - log_p)
+            after = self._f(np.where(m_won, log_hit, log_miss) - log_p)
             return who, self.contrarian[who] - group(before) + group(after), self.contrarian[who]
         m_lost = ((obs == 1) & (i == m)) | ((obs == 0) & (j == m))
         share = len(idx) / max(len(votes.v), 1)
         good = m_won if template == "target" else m_lost
-        lr = np.where(good, log_hit, log_miss) - np.log(max(share, 1e-12)) - self.log_p[idx]
+        lr = np.where(good, log_hit, log_miss) - np.log(max(share, 1e-12)) - log_p
         rest = self.n[who] - np.bincount(at, minlength=len(who))
         with np.errstate(divide="ignore", invalid="ignore"):
             outside = np.where(rest[:, None] > 0, rest[:, None] * np.log1p(-self.lam)[None, :], 0.0)
-        return who, outside + group(self._f(lr)), self.base[who]
+        return who, outside + group(self._f(lr)), self.base_rows(self.n[who])
 
     def class_evalue(self, klass: tuple[str, str]) -> tuple[float, float]:
         """log e-value of a class (mixture over the grid of voter shares) and the best share."""
@@ -438,8 +453,9 @@ class _Sparse:
         """(lam x grid) ``sum over every voter of log(1 - pi + pi exp(B[v, lam]))`` of a base (0: :attr:`base`,
         1: :attr:`contrarian`), computed once."""
         if kind not in self._totals_of:
-            cols = self.contrarian if kind else self.base
-            self._totals_of[kind] = np.stack([self._h_total(cols[:, g]) for g in range(len(LAMBDAS))])
+            self._totals_of[kind] = np.stack(
+                [self._h_total(self.base_column(kind * len(LAMBDAS) + g)) for g in range(len(LAMBDAS))]
+            )
         return self._totals_of[kind]
 
     def fit_class(self, klass: tuple[str, str]) -> tuple[Fitted, float]:
@@ -464,17 +480,22 @@ class _Sparse:
         log_l = logsumexp(sums, axis=1) - np.log(len(LAMBDAS)) if klass[1] == "omnipresent" else None
         return Fitted(kind * len(LAMBDAS) + g, who, np.ascontiguousarray(sums[:, g]), log_l), pi
 
-    def base_column(self, base: int) -> np.ndarray:
-        """The log-likelihood ratio of every voter under base ``base`` of :class:`Fitted`."""
+    def base_column(self, base: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """The log-likelihood ratio of voters ``lo``..``hi`` (default: every voter) under base ``base`` of
+        :class:`Fitted`."""
         kind, g = divmod(base, len(LAMBDAS))
-        return (self.contrarian if kind else self.base)[:, g]
+        if kind:
+            return self.contrarian[lo:hi, g]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n = self.n[lo:hi]
+            return np.where(n > 0, n * np.log1p(-self.lam[g]), 0.0)
 
     def dense_sums(self, klass: tuple[str, str]) -> np.ndarray:
         """(voters x lam) sums of a class for every voter (for the few classes the scan rejects)."""
         who, sums, _ = self.touched(klass)
         if klass[1] == "contrarian":
             return sums
-        out = (self.contrarian if klass[1] == "omnipresent" else self.base).copy()
+        out = self.contrarian.copy() if klass[1] == "omnipresent" else self.base_rows(self.n)
         out[who] = sums
         return out
 
@@ -545,7 +566,7 @@ def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, sus
         c = cls[vv]
         frame = pl.DataFrame(
             {
-                "battle_id": votes.battle_id.filter(pl.Series(sel)),
+                "battle_id": votes.battles_of(sel),
                 "score": posterior[vv],
                 "pattern": pattern[c],
                 "e": log_e[c] / np.log(10),

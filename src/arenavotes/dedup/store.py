@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import duckdb
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from arenavotes.db import (
     create_voter_codes,
@@ -22,6 +24,7 @@ from arenavotes.db import (
     register_arrow,
     transaction,
     unregister_arrow,
+    voter_code_join,
 )
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
@@ -57,14 +60,18 @@ def _battles(
     given. In scan order either way: the join runs on one thread, whose output keeps the scan's order, so the
     detectors' sums run in the same order on every run."""
     if codes is None:
+        columns = columns.replace("rowid", "rowid AS _rowid")
         return frame(con, f"SELECT {columns} FROM battles {where}", params, CATEGORICAL)
-    columns = ", ".join("v.code AS voter_id" if c == "voter_id" else f"b.{c}" for c in columns.split(", "))
+    columns = ", ".join(
+        "v.code AS voter_id" if c == "voter_id" else "b.rowid AS _rowid" if c == "rowid" else f"b.{c}"
+        for c in columns.split(", ")
+    )
     (threads,) = con.execute("SELECT current_setting('threads')").fetchall()[0]
     con.execute("SET threads = 1")
     try:
         return frame(
             con,
-            f"SELECT {columns} FROM battles b LEFT JOIN {codes} v ON v.voter_id = b.voter_id {where}",
+            f"SELECT {columns} FROM battles b {voter_code_join(con, codes)}{where}",
             params,
             tuple(c for c in CATEGORICAL if c != "voter_id"),
         )
@@ -72,18 +79,52 @@ def _battles(
         con.execute(f"SET threads = {int(threads)}")
 
 
-def load_battles(con: duckdb.DuckDBPyConnection, source: str, codes: str | None = None) -> pl.DataFrame:
+def load_battles(
+    con: duckdb.DuckDBPyConnection, source: str, codes: str | None = None, rowid: bool = False
+) -> pl.DataFrame:
     """The battles of one source, without text (:data:`CATEGORICAL` columns as Categoricals; voters as codes
     of ``codes``, :func:`voter_codes`, if given), in the order DuckDB scans them: the detectors sort where order
     matters (``tests/test_campaigns.py`` checks that any row order gives the same flags), and a sort by id of
-    5M battles took DuckDB's whole 1 GB and 2 GB in all."""
+    5M battles took DuckDB's whole 1 GB and 2 GB in all. ``rowid``: also each battle's DuckDB ``rowid``, as
+    ``_rowid`` (for :func:`battle_id_lookup`)."""
     return _battles(
         con,
-        "battle_id, tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b",
+        "battle_id, tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b"
+        + (", rowid" if rowid else ""),
         "WHERE source = ?",
         [source],
         codes,
     )
+
+
+def battle_id_lookup(con: duckdb.DuckDBPyConnection, rowids: np.ndarray) -> Callable[[np.ndarray], pl.Series]:
+    """Rows of a :func:`load_battles` frame (``rowids``: its ``_rowid`` column) -> their battle ids, read from
+    the workspace when asked: the voter tests name only the battles they flag, and holding every id of 5M
+    battles as Polars strings was ~0.19 GB of dedup's peak. The battles table is not written while the stage
+    runs, so its rowids stay put.
+
+    >>> from arenavotes import db
+    >>> con = db.connect(None)
+    >>> _ = con.execute("INSERT INTO battles (battle_id, source, model_a, model_b, winner) "
+    ...                 "VALUES ('b1', 's', 'x', 'y', 'tie'), ('b2', 's', 'x', 'y', 'tie')")
+    >>> rows = load_battles(con, "s", rowid=True)
+    >>> battle_id_lookup(con, rows["_rowid"].to_numpy())(np.array([1, 0, 1])).to_list()
+    ['b2', 'b1', 'b2']
+    """
+    compact = rowids.astype(np.uint32) if len(rowids) and int(rowids.max()) < 2**32 else rowids.astype(np.int64)
+
+    def ids(rows: np.ndarray) -> pl.Series:
+        want = pa.table({"pos": np.arange(len(rows), dtype=np.int64), "rid": compact[rows].astype(np.int64)})
+        register_arrow(con, "_dedup_want", want)
+        try:
+            found = frame(con, "SELECT b.battle_id FROM _dedup_want w JOIN battles b ON b.rowid = w.rid ORDER BY w.pos")
+        finally:
+            unregister_arrow(con, "_dedup_want")
+        if found.height != len(rows):
+            raise RuntimeError(f"{len(rows) - found.height} battles changed while dedup ran; run dedup again")
+        return found["battle_id"]
+
+    return ids
 
 
 def answer_batches(con: duckdb.DuckDBPyConnection, source: str, size: int | None = None) -> Iterator[pl.DataFrame]:

@@ -37,7 +37,7 @@ import polars as pl
 from arenavotes.dedup.fdr import bh
 from arenavotes.dedup.flagging import empty, from_frame
 from arenavotes.dedup.voters import davidson_board, sums_by_key
-from arenavotes.ratings.core import RatingParams, prepare_counts
+from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.ties import outcome_probs_grads
 from arenavotes.vocab import WINNERS
 
@@ -55,7 +55,7 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
     b = battles.filter(pl.col("tstamp").is_not_null()) if battles["tstamp"].null_count() else battles
     if b.height == 0:
         return empty(), {"tested": 0, "windows_found": 0}
-    c = prepare_counts(b, RatingParams())
+    c = PairCounts.from_battles(b)  # not prepare_counts: its memo would keep the frame alive
     cells = np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
     fit = davidson_board(c.i, c.j, cells, c.n_models)
     if fit is None:
@@ -71,9 +71,10 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
     )
     a, bb, o = (coded[col].to_numpy() for col in ("a", "bb", "o"))
     n = len(o)
-    # the side columns written in place, side a then side b, the board's probabilities a block of battles at a
-    # time (all at once, with the copies np.r_ made, were +1.2 GB at 5M battles)
-    res, var = np.empty(2 * n), np.empty(2 * n)
+    # side a's residual and variance, a block of battles at a time (all at once, with the copies np.r_ made, were
+    # +1.2 GB at 5M battles); side b's are their negation and the same variance, so they are not stored: a frame
+    # of both sides' columns was 0.38 GB at 5M battles
+    res, var = np.empty(n), np.empty(n)
     for lo in range(0, n, BLOCK):
         hi = min(lo + BLOCK, n)
         probs, _ = outcome_probs_grads("davidson", theta[a[lo:hi]] - theta[bb[lo:hi]], phi)
@@ -82,46 +83,36 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         ob = o[lo:hi]
         res[lo:hi] = np.where(ob == _A_WON, 1.0, np.where(ob == _B_WON, 0.0, 0.5)) - expect
         del probs, expect
-    var[n:] = var[:n]
-    np.negative(res[:n], out=res[n:])
-    model = np.empty(2 * n, dtype=np.int64)
-    model[:n], model[n:] = a, bb
-    del a, bb
-    won = np.empty(2 * n, dtype=bool)
-    np.equal(o, _A_WON, out=won[:n])
-    np.equal(o, _B_WON, out=won[n:])
-    decisive = np.empty(2 * n, dtype=bool)
-    np.logical_or(won[:n], won[n:], out=decisive[:n])
-    decisive[n:] = decisive[:n]
+    won = (o == _A_WON, o == _B_WON)  # side a, side b
+    decisive = won[0] | won[1]
     del o
     t_us = coded["t"].dt.epoch("us").to_numpy()
     del coded
-    t = np.empty(2 * n, dtype=np.int64)
-    t[:n], t[n:] = t_us, t_us
-    del t_us
-    row = np.arange(n, dtype=np.uint32)
-    sides = pl.DataFrame(
-        {"r": np.r_[row, row], "model": model, "t": t, "res": res, "var": var, "won": won, "decisive": decisive}
-    )
-    del row, model, t, res, var, won, decisive
     k = max(c.n_models, 1)
+    sides = (a, bb)
 
-    def windows(h: int) -> pl.DataFrame:
-        """Each side with the start of its 24-hour window (microseconds since the epoch, UTC); windows start at
-        00:00 (h=0) and at 12:00 (h=12), so that a burst across midnight falls in one of them."""
-        off = h * _HOUR_US
-        return sides.with_columns(day=(pl.col("t") - off) // _DAY_US * _DAY_US + off)
+    def window_of(h: int) -> np.ndarray:
+        """Each battle's 24-hour window (its start, in days of microseconds since the epoch, UTC, offset by h hours);
+        windows start at 00:00 (h=0) and at 12:00 (h=12), so that a burst across midnight falls in one of them."""
+        return (t_us - h * _HOUR_US) // _DAY_US
 
     def window_cells(h: int) -> pl.DataFrame:
-        """Per (model, window): battles, wins and the sums of residuals and variances (in row order, see
-        :func:`arenavotes.dedup.voters.sums_by_key`: a hash group-by changed the last bits of z from run to run)."""
-        off = h * _HOUR_US
-        window = (sides["t"].to_numpy() - off) // _DAY_US
-        won = sides["won"].to_numpy()
+        """Per (model, window): battles, wins and the sums of residuals and variances over both sides, side a's
+        rows then side b's (in row order, see :func:`arenavotes.dedup.voters.sums_by_key`: a hash group-by changed
+        the last bits of z from run to run)."""
+        window = window_of(h) * k
+        keys = np.r_[window + a, window + bb]
+        del window
         keys, sums = sums_by_key(
-            window * k + sides["model"].to_numpy(),
-            {"n": None, "wins": lambda: won.astype(float), "s": sides["res"].to_numpy(), "v": sides["var"].to_numpy()},
+            keys,
+            {
+                "n": None,
+                "wins": lambda: np.r_[won[0], won[1]].astype(float),
+                "s": lambda: (res, -res),
+                "v": (var, var),
+            },
         )
+        off = h * _HOUR_US
         return pl.DataFrame(
             {
                 "model": keys % k,
@@ -132,6 +123,27 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
                 "v": sums["v"],
             }
         )
+
+    def found_sides(h: int, found: pl.DataFrame) -> pl.DataFrame:
+        """The sides of battles in the windows ``found`` (model, day) of offset h: row, model, day, won, decisive."""
+        off = h * _HOUR_US
+        wanted = ((found["day"].to_numpy() - off) // _DAY_US) * k + found["model"].to_numpy()
+        window = window_of(h)
+        parts = []
+        for side in (0, 1):
+            r = np.flatnonzero(np.isin(window * k + sides[side], wanted))
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "r": r.astype(np.uint32),
+                        "model": sides[side][r].astype(np.int64),
+                        "day": window[r] * _DAY_US + off,
+                        "won": won[side][r],
+                        "decisive": decisive[r],
+                    }
+                )
+            )
+        return pl.concat(parts)
 
     cells_frame = (
         pl.concat([window_cells(h) for h in (0, 12)])
@@ -163,7 +175,7 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
     up = pl.col("direction") == "up"
     hit = pl.concat(
         [
-            windows(h)
+            found_sides(h, found)
             .join(found, on=["model", "day"])
             .filter(pl.when(up).then("won").otherwise(pl.col("decisive") & ~pl.col("won")))
             for h in (0, 12)

@@ -28,7 +28,7 @@ Only voters with at least ``min_votes`` votes are tested; nothing loops over vot
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import polars as pl
@@ -38,7 +38,7 @@ from arenavotes.dedup.flagging import empty, from_frame
 from arenavotes.dedup.prompts import mix64
 from arenavotes.errors import UserError
 from arenavotes.ratings.bt import pinv_sum_zero
-from arenavotes.ratings.core import RatingParams, prepare_counts
+from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.ties import fit_tie_model, outcome_probs_grads
 
 SCORE = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
@@ -51,12 +51,18 @@ VOTE_BLOCK = 1_000_000
 
 @dataclasses.dataclass(frozen=True)
 class Votes:
-    """Votes as arrays, each with the probabilities of its three outcomes without its voter.
+    """Votes as arrays, each with the probabilities of its three outcomes without its voter, sorted by voter.
 
     ``i < j`` are the pair's model indices and ``obs`` the observed outcome (0: i won, 1: j won,
     2: tie or both-bad); ``probs[:, o]`` is P(outcome o) estimated without the voter: the pair's
     outcome counts from everyone else, plus :data:`PRIOR_VOTES` votes' worth of a Davidson model
     refitted without the voter (one Newton step), so rare pairs borrow strength from the model.
+
+    :func:`prepare` sorts the votes by voter (stably: a voter's votes keep their order, so every per-voter sum
+    adds the same numbers in the same order as on the unsorted votes), so that the voter tests can run a block
+    of voters at a time. ``row`` is each vote's row in the battles given to :func:`prepare`, and
+    ``battle_ids`` maps rows to battle ids (only the flagged votes' ids are ever made: 5M ids as Polars
+    strings are ~0.19 GB).
     """
 
     voters: pl.Series | np.ndarray  # the distinct voter ids, sorted (only their number is read: no Python strings)
@@ -66,26 +72,66 @@ class Votes:
     obs: np.ndarray
     a_is_i: np.ndarray  # was model i shown first (position A)
     probs: np.ndarray  # (votes x 3)
-    battle_id: pl.Series  # Arrow strings, not a numpy object array (a Python object per vote)
+    row: np.ndarray  # the vote's row in the battles prepare was given
     models: tuple[str, ...]
     theta: np.ndarray | None = None  # the Davidson strengths fitted on all votes (None: not fitted)
+    battle_ids: Callable[[np.ndarray], pl.Series] | None = None  # rows -> battle ids (None: the rows as text)
 
     @property
     def p_obs(self) -> np.ndarray:
         return self.probs[np.arange(len(self.obs)), self.obs]
 
+    def battles_of(self, mask: np.ndarray) -> pl.Series:
+        """The battle ids of the votes ``mask`` selects, in vote order."""
+        rows = self.row[mask]
+        if self.battle_ids is None:
+            return pl.Series("battle_id", rows.astype(str), pl.String)
+        return self.battle_ids(rows).alias("battle_id")
 
-def prepare(battles: pl.DataFrame) -> Votes | None:
-    """Outcome probabilities of every voter's votes without that voter; ``None`` without voter ids."""
+    def blocks(self, per_voter: int = 1) -> Iterator[tuple[int, int, slice]]:
+        """(first voter, end voter, their votes) for consecutive blocks of voters, each holding at most
+        ``2_000_000 // per_voter`` voters (``per_voter``: the values a step holds per voter, e.g. the models)."""
+        n_v = len(self.voters)
+        size = max(1, min(n_v, 2_000_000 // max(per_voter, 1)))
+        if len(self.v) > 1 and bool((self.v[1:] < self.v[:-1]).any()):
+            raise ValueError("votes must be sorted by voter (voters.prepare sorts them)")
+        bounds = np.searchsorted(self.v, np.arange(0, n_v + size, size))
+        for n, lo in enumerate(range(0, n_v, size)):
+            yield lo, min(lo + size, n_v), slice(int(bounds[n]), int(bounds[n + 1]))
+
+    def part(self, lo: int, hi: int, votes: slice) -> Votes:
+        """The votes of one block of :meth:`blocks`, voters ``lo``..``hi`` numbered from 0."""
+        return dataclasses.replace(
+            self,
+            voters=self.voters[lo:hi],
+            v=self.v[votes] - lo,
+            i=self.i[votes],
+            j=self.j[votes],
+            obs=self.obs[votes],
+            a_is_i=self.a_is_i[votes],
+            probs=self.probs[votes],
+            row=self.row[votes],
+        )
+
+
+def prepare(battles: pl.DataFrame, battle_ids: Callable[[np.ndarray], pl.Series] | None = None) -> Votes | None:
+    """Outcome probabilities of every voter's votes without that voter, sorted by voter; ``None`` without voter
+    ids. ``battle_ids``: rows of ``battles`` -> their battle ids (default: its ``battle_id`` column; the stage
+    reads the few it needs from the workspace instead of holding every id)."""
     if "voter_id" not in battles.columns or battles["voter_id"].null_count() == battles.height:
         return None
-    c = prepare_counts(battles, RatingParams())
+    c = PairCounts.from_battles(battles)  # not prepare_counts: its memo would keep the frame alive
     cells = np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
     enum = pl.Enum(list(c.models))
+    if battle_ids is None:
+        ids = battles["battle_id"]
+        battle_ids = ids.gather
     # only the columns used, and no filtered copy when every battle has a voter (at 5M battles a copy of the
     # whole frame was ~1 GB of the stage's peak)
-    b = battles.select("battle_id", "model_a", "model_b", "winner", "voter_id")
+    b = battles.select("model_a", "model_b", "winner", "voter_id")
+    kept = None
     if b["voter_id"].null_count():
+        kept = np.flatnonzero(b["voter_id"].is_not_null().to_numpy())
         b = b.filter(pl.col("voter_id").is_not_null())
     # voters numbered in sorted id order through an Enum of the sorted distinct ids: np.unique over an object
     # array of 5M ids took 26 s and a Python string per vote
@@ -93,42 +139,48 @@ def prepare(battles: pl.DataFrame) -> Votes | None:
     numbered = b.schema["voter_id"].is_integer()
     voter = pl.col("voter_id") if numbered else pl.col("voter_id").cast(pl.String)
     voters_sorted = b.select(voter.unique().sort())["voter_id"]
-    coded = b.select(
-        a=pl.col("model_a").cast(pl.String).cast(enum).to_physical().cast(pl.Int64),
-        bb=pl.col("model_b").cast(pl.String).cast(enum).to_physical().cast(pl.Int64),
-        tie=pl.col("winner").cast(pl.String).is_in(["tie", "tie_bothbad"]),
-        a_won=pl.col("winner").cast(pl.String) == "model_a",
-    )
-    a, bb = coded["a"].to_numpy(), coded["bb"].to_numpy()
-    i, j = np.minimum(a, bb), np.maximum(a, bb)
-    a_is_i = a < bb
-    obs = np.where(coded["tie"].to_numpy(), 2, np.where(coded["a_won"].to_numpy() == a_is_i, 0, 1))
-    del coded, a, bb
     if numbered:
         v = np.searchsorted(voters_sorted.to_numpy(), b["voter_id"].to_numpy()).astype(np.int64)
     else:
         v = b.select(voter.cast(pl.Enum(voters_sorted)).to_physical().cast(pl.Int64))[:, 0].to_numpy()
+    order = np.argsort(v, kind="stable")  # by voter, each voter's votes in their order
+    v = v[order]
+    row = (order if kept is None else kept[order]).astype(np.uint32 if battles.height < 2**32 else np.int64)
+    coded = b.select(
+        a=pl.col("model_a").cast(pl.String).cast(enum).to_physical().cast(pl.Int32),
+        bb=pl.col("model_b").cast(pl.String).cast(enum).to_physical().cast(pl.Int32),
+        tie=pl.col("winner").cast(pl.String).is_in(["tie", "tie_bothbad"]),
+        a_won=pl.col("winner").cast(pl.String) == "model_a",
+    )
+    del b
+    a, bb = coded["a"].to_numpy()[order], coded["bb"].to_numpy()[order]
+    i, j = np.minimum(a, bb), np.maximum(a, bb)
+    a_is_i = a < bb
+    del a, bb
+    obs = np.where(coded["tie"].to_numpy()[order], 2, np.where(coded["a_won"].to_numpy()[order] == a_is_i, 0, 1))
+    obs = obs.astype(np.int8)
+    del coded, order
+    probs, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters_sorted))
     # each vote's pair through a models x models table (a join of 5M votes on (i, j) was +0.34 GB)
     k = max(c.n_models, 1)
     pair_at = np.full(k * k, -1, dtype=np.int64)
     pair_at[c.i * k + c.j] = np.arange(len(c.i))
-    p_idx = pair_at[i * k + j]
-    del pair_at
-    # the voter's own outcome counts on each pair (one row per voter and pair), so that only everyone else's remain
-    keys, at = unique_inverse(v * len(c.i) + p_idx)
-    mine = np.bincount(at * 3 + obs, minlength=3 * len(keys)).reshape(-1, 3)
-    del keys
-    probs, theta = _davidson_without_voter(c, cells, v, i, j, obs, len(voters_sorted))
-    for lo in range(0, len(obs), VOTE_BLOCK):  # the model's share, in place, a block of votes at a time
-        others = cells[p_idx[lo : lo + VOTE_BLOCK]] - mine[at[lo : lo + VOTE_BLOCK]]
-        block = probs[lo : lo + VOTE_BLOCK]
+    n_pairs = max(len(c.i), 1)
+    votes = Votes(voters_sorted, v, i, j, obs, a_is_i, probs, row, c.models, theta, battle_ids)
+    for lo, _, at in votes.blocks(per_voter=16):  # the model's share, in place, a block of voters at a time
+        p_idx = pair_at[i[at].astype(np.int64) * k + j[at]]
+        # the voter's own outcome counts on each pair (one row per voter and pair), so that only everyone else's
+        # remain
+        keys, inverse = unique_inverse((v[at] - lo) * n_pairs + p_idx)
+        mine = np.bincount(inverse * 3 + obs[at], minlength=3 * len(keys)).reshape(-1, 3)
+        others = cells[p_idx] - mine[inverse]
+        block = probs[at]
         block *= PRIOR_VOTES
         block += others
         block /= others.sum(axis=1, keepdims=True) + PRIOR_VOTES
-    del at, mine
     np.clip(probs, 1e-12, None, out=probs)
     probs /= probs.sum(axis=1, keepdims=True)
-    return Votes(voters_sorted, v, i, j, obs, a_is_i, probs, b["battle_id"], c.models, theta)
+    return votes
 
 
 def davidson_board(
@@ -166,18 +218,19 @@ def _davidson_without_voter(
         _, g = outcome_probs_grads("davidson", theta[i[lo:hi]] - theta[j[lo:hi]], phi)
         gd[lo:hi] = g[np.arange(hi - lo), obs[lo:hi], 0]
         del g
-    # theta without the voter, a block of voters at a time: the whole (voters x models) array is 0.6 GB at
-    # 1.5M voters and 50 models; each block's scores summed by bincount, with no sparse matrix of every vote
+    # theta without the voter, a block of voters at a time (the votes are sorted by voter): the whole (voters x
+    # models) array is 0.6 GB at 1.5M voters and 50 models; each block's scores summed by bincount, with no sparse
+    # matrix of every vote
     d = np.empty(len(obs))
-    order = np.argsort(v, kind="stable")
-    bounds = np.searchsorted(v[order], np.arange(0, n_voters + VOTER_BLOCK, VOTER_BLOCK))
+    bounds = np.searchsorted(v, np.arange(0, n_voters + VOTER_BLOCK, VOTER_BLOCK))
     for n, lo in enumerate(range(0, n_voters, VOTER_BLOCK)):
-        at = order[bounds[n] : bounds[n + 1]]
+        at = slice(int(bounds[n]), int(bounds[n + 1]))
         rows, size = v[at] - lo, min(VOTER_BLOCK, n_voters - lo) * k
-        score = np.bincount(rows * k + i[at], gd[at], size) - np.bincount(rows * k + j[at], gd[at], size)
+        ia, ja = i[at].astype(np.int64), j[at].astype(np.int64)
+        score = np.bincount(rows * k + ia, gd[at], size) - np.bincount(rows * k + ja, gd[at], size)
         theta_loo = theta[None, :] - score.reshape(-1, k) @ f_inv.T
-        d[at] = theta_loo[rows, i[at]] - theta_loo[rows, j[at]]
-    del gd, order
+        d[at] = theta_loo[rows, ia] - theta_loo[rows, ja]
+    del gd
     probs = np.empty((len(obs), 3))
     for lo in range(0, len(obs), VOTE_BLOCK):
         probs[lo : lo + VOTE_BLOCK], _ = outcome_probs_grads("davidson", d[lo : lo + VOTE_BLOCK], phi)
@@ -197,7 +250,7 @@ def _vote_flags(
     reasons[flagged] = [why(int(x)) for x in flagged]
     frame = pl.DataFrame(
         {
-            "battle_id": votes.battle_id.filter(pl.Series(sel)),
+            "battle_id": votes.battles_of(sel),
             "score": score[votes.v[sel]],
             "reason": reasons[votes.v[sel]].tolist(),
         },
@@ -322,7 +375,7 @@ def vote_uniforms(votes: Votes, seed: int = 0) -> np.ndarray:
     another workspace secret must not change who is flagged).
 
     >>> v = Votes(np.array(["x"]), np.array([0, 0]), np.array([0, 0]), np.array([1, 1]), np.array([2, 2]),
-    ...           np.array([True, True]), np.full((2, 3), 1 / 3), pl.Series(["b1", "b2"]), ("m1", "m2"))
+    ...           np.array([True, True]), np.full((2, 3), 1 / 3), np.array([0, 1]), ("m1", "m2"))
     >>> u = vote_uniforms(v)
     >>> bool(u[0] != u[1]) and bool(((0 <= u) & (u < 1)).all())
     True
@@ -361,14 +414,20 @@ def vote_uniforms(votes: Votes, seed: int = 0) -> np.ndarray:
 
 
 def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray]:
-    """The Chatbot Arena paper's test (see the module docstring). Returns flags and per-voter p-values."""
-    probs = votes.probs
-    p_obs = votes.p_obs
-    u = vote_uniforms(votes, seed)
-    # randomised p-value: mass of strictly less likely outcomes + U x mass of the observed one
-    pv = np.where(probs < p_obs[:, None], probs, 0.0).sum(axis=1) + u * p_obs
-    pv = np.clip(pv, 1e-300, 1.0)
-    stat = np.bincount(votes.v, -2.0 * np.log(pv), len(votes.voters))
+    """The Chatbot Arena paper's test (see the module docstring). Returns flags and per-voter p-values.
+
+    A block of voters at a time (a voter's uniforms depend on all its votes, and each block holds whole
+    voters): at 5M votes the per-vote arrays of all votes at once were +0.3 GB."""
+    stat = np.empty(len(votes.voters))
+    for lo, hi, at in votes.blocks(per_voter=16):
+        part = votes.part(lo, hi, at)
+        probs = part.probs
+        p_obs = part.p_obs
+        u = vote_uniforms(part, seed)
+        # randomised p-value: mass of strictly less likely outcomes + U x mass of the observed one
+        pv = np.where(probs < p_obs[:, None], probs, 0.0).sum(axis=1) + u * p_obs
+        pv = np.clip(pv, 1e-300, 1.0)
+        stat[lo:hi] = np.bincount(part.v, -2.0 * np.log(pv), hi - lo)
     n = _counts(votes)
     from scipy.stats import chi2  # here, not at import: see campaigns.logsumexp
 
@@ -387,35 +446,42 @@ def fisher_test(votes: Votes, fdr: float = 0.01, min_votes: int = 10, seed: int 
 def evalue_test(
     votes: Votes, fdr: float = 0.01, min_votes: int = 10, eps: float = 0.05
 ) -> tuple[pl.DataFrame, np.ndarray]:
-    """Mixture likelihood ratio for "always picks model m" (see the module docstring); e-BH over voters."""
-    k = len(votes.models)
-    decisive = votes.obs != 2
-    # under q_m a decisive vote goes to m with probability 1 - eps; ties keep their probability
-    chosen = np.where(votes.obs == 0, votes.i, votes.j)
-    keys = np.r_[votes.v * k + chosen, votes.v * k + np.where(votes.obs == 0, votes.j, votes.i)]  # chosen, other
-    del chosen
+    """Mixture likelihood ratio for "always picks model m" (see the module docstring); e-BH over voters.
 
-    def gains() -> tuple[np.ndarray, np.ndarray]:  # made while summed: per-vote arrays are 40 MB each at 5M
-        p_tie = votes.probs[:, 2]
-        log_p = np.log(votes.p_obs)
+    A block of voters at a time, each block's (voter, model) sums in a dense voters x models array: the
+    distinct (voter, model) keys of all 10M vote sides of 5M votes, sorted, were +0.45 GB. Each key's sum adds
+    the same values in the same order as over all votes at once (the chosen sides, then the rejected ones)."""
+    k = len(votes.models)
+    n_v = len(votes.voters)
+    fav = np.zeros(n_v, dtype=np.int64)
+    log_e = np.empty(n_v)
+    for lo, hi, at in votes.blocks(per_voter=k):
+        part = votes.part(lo, hi, at)
+        decisive = part.obs != 2
+        # under q_m a decisive vote goes to m with probability 1 - eps; ties keep their probability
+        won = part.obs == 0
+        keys = np.r_[part.v * k + np.where(won, part.i, part.j), part.v * k + np.where(won, part.j, part.i)]
+        p_tie = part.probs[:, 2]
+        log_p = np.log(part.p_obs)
         gain_for = np.where(decisive, np.log((1 - eps) * (1 - p_tie)) - log_p, 0.0)  # m = chosen
         gain_against = np.where(decisive, np.log(eps * (1 - p_tie)) - log_p, 0.0)  # m = the rejected side
-        return gain_for, gain_against
-
-    n_v = len(votes.voters)
-    # llr[v, m], sparse: a model the voter never saw has llr 0 (exp(0) = 1 in the mixture over models)
-    keys, sums = sums_by_key(keys, {"g": gains})
-    lv, lm, lg = keys // k, keys % k, sums["g"]
-    order = np.lexsort((lm, -lg, lv))  # per voter: the largest llr first, the lowest model on a tie
-    head = order[np.r_[True, lv[order][1:] != lv[order][:-1]]]
-    fav = np.zeros(n_v, dtype=np.int64)
-    fav[lv[head]] = np.where(lg[head] > 0, lm[head], 0)  # else an unseen model's 0 is the largest
-    top = np.full(n_v, -np.inf)
-    np.maximum.at(top, lv, lg)
-    top = np.maximum(top, 0.0)  # the untouched models' 0 is in the mixture too
-    seen = np.bincount(lv, minlength=n_v)
-    mass = np.bincount(lv, np.exp(lg - top[lv]), n_v) + (k - seen) * np.exp(-top)
-    log_e = top + np.log(mass) - np.log(k)
+        # llr[v, m], sparse: a model the voter never saw has llr 0 (exp(0) = 1 in the mixture over models)
+        slots = (hi - lo) * k
+        seen_at = np.flatnonzero(np.bincount(keys, minlength=slots))
+        lg = np.bincount(keys, np.r_[gain_for, gain_against], slots)[seen_at]
+        del keys, gain_for, gain_against
+        lv, lm = seen_at // k, seen_at % k
+        order = np.lexsort((lm, -lg, lv))  # per voter: the largest llr first, the lowest model on a tie
+        head = order[np.r_[True, lv[order][1:] != lv[order][:-1]]]
+        block_fav = np.zeros(hi - lo, dtype=np.int64)
+        block_fav[lv[head]] = np.where(lg[head] > 0, lm[head], 0)  # else an unseen model's 0 is the largest
+        top = np.full(hi - lo, -np.inf)
+        np.maximum.at(top, lv, lg)
+        top = np.maximum(top, 0.0)  # the untouched models' 0 is in the mixture too
+        seen = np.bincount(lv, minlength=hi - lo)
+        mass = np.bincount(lv, np.exp(lg - top[lv]), hi - lo) + (k - seen) * np.exp(-top)
+        log_e[lo:hi] = top + np.log(mass) - np.log(k)
+        fav[lo:hi] = block_fav
     n = _counts(votes)
     tested = n >= min_votes
     rej = np.zeros(n_v, dtype=bool)
@@ -451,54 +517,64 @@ def position_bias(votes: Votes, fdr: float = 0.01, min_votes: int = 20) -> pl.Da
 
 
 def single_model(votes: Votes, fdr: float = 0.01, min_battles: int = 10, share: float = 0.9) -> pl.DataFrame:
+    """Voters who picked one model far more often than expected (module docstring): a block of voters at a
+    time, each block's (voter, model) sums in a dense voters x models array (see :func:`evalue_test`); only the
+    voters' best (voter, model) rows are kept for the reasons."""
     k = len(votes.models)
     n_v = len(votes.voters)
-
-    def expected(side: int) -> np.ndarray:  # the expected score of side i (0) or j (1)
-        return votes.probs[:, side] + votes.probs[:, 2] / 2
-
-    def picked_scores() -> tuple[np.ndarray, np.ndarray]:
-        score_i = np.where(votes.obs == 0, 1.0, np.where(votes.obs == 1, 0.0, 0.5))
-        return score_i, 1 - score_i
-
-    def variance(side: int) -> np.ndarray:
-        e = expected(side)
-        return e * (1 - e)
-
-    # each column made only when it is summed (all seven per-vote arrays at once were 0.3 GB at 5M votes)
-    vm = per_voter_model(
-        votes,
-        {
-            "shown": None,
-            "picked": picked_scores,
-            "expect": lambda: (expected(0), expected(1)),
-            "var": lambda: (variance(0), variance(1)),
-        },
-        min_votes=min_battles,  # the others cannot be flagged (shown >= min_battles below)
-    )
-    shown, picked, expect = (vm[c].to_numpy() for c in ("shown", "picked", "expect"))
     from scipy.stats import norm
 
-    z = (picked - expect - 0.5) / np.sqrt(np.maximum(vm["var"].to_numpy(), 1e-12))
-    p = np.where((shown >= min_battles) & (picked >= share * shown), norm.sf(z), np.inf)
-    vv = vm["v"].to_numpy()
-    # per voter, its smallest p among candidate models (the first model on a tie, as argmin would)
     best = np.full(n_v, np.inf)
-    np.minimum.at(best, vv, p)
+    first: dict[str, list[np.ndarray]] = {"v": [], "m": [], "shown": [], "picked": [], "expect": []}
+    for lo, hi, at in votes.blocks(per_voter=k):
+        part = votes.part(lo, hi, at)
+        slots = (hi - lo) * k
+        keys = np.r_[part.v * k + part.i, part.v * k + part.j]
+        shown_all = np.bincount(keys, minlength=slots)
+        kept = np.flatnonzero(shown_all >= max(min_battles, 1))  # the others cannot be flagged
+        shown = shown_all[kept].astype(np.float64)
+        del shown_all
+        score_i = np.where(part.obs == 0, 1.0, np.where(part.obs == 1, 0.0, 0.5))
+        picked = np.bincount(keys, np.r_[score_i, 1 - score_i], slots)[kept]
+        del score_i
+        e_i = part.probs[:, 0] + part.probs[:, 2] / 2  # the expected score of side i, and of side j
+        e_j = part.probs[:, 1] + part.probs[:, 2] / 2
+        expect = np.bincount(keys, np.r_[e_i, e_j], slots)[kept]
+        var = np.bincount(keys, np.r_[e_i * (1 - e_i), e_j * (1 - e_j)], slots)[kept]
+        del keys, e_i, e_j
+        z = (picked - expect - 0.5) / np.sqrt(np.maximum(var, 1e-12))
+        p = np.where((shown >= min_battles) & (picked >= share * shown), norm.sf(z), np.inf)
+        vv = kept // k
+        # per voter, its smallest p among candidate models (the first model on a tie, as argmin would)
+        block_best = np.full(hi - lo, np.inf)
+        np.minimum.at(block_best, vv, p)
+        tied = np.flatnonzero(p == block_best[vv])
+        head = np.full(hi - lo, len(p))
+        np.minimum.at(head, vv[tied], tied)  # rows are sorted by (v, m): the lowest model wins
+        found = np.flatnonzero(np.isfinite(block_best))
+        r = head[found]
+        for name, values in (
+            ("v", found + lo),
+            ("m", kept[r] % k),
+            ("shown", shown[r]),
+            ("picked", picked[r]),
+            ("expect", expect[r]),
+        ):
+            first[name].append(values)
+        best[lo:hi] = block_best
+    rows = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in first.items()}
     tested = np.isfinite(best)
-    at = np.flatnonzero(p == best[vv])
-    first = np.full(n_v, len(p))
-    np.minimum.at(first, vv[at], at)  # rows are sorted by (v, m): the lowest model wins
     best = np.where(tested, best, 1.0)
     rej = np.zeros(n_v, dtype=bool)
     rej[tested] = bh(np.minimum(best[tested] * k, 1.0), fdr)  # Bonferroni over a voter's models, BH over voters
-    models = vm["m"].to_numpy()
+    at_voter = np.full(n_v, -1, dtype=np.int64)
+    at_voter[rows["v"].astype(np.int64)] = np.arange(len(rows["v"]))
 
     def why(i: int) -> str:
-        r = first[i]
+        r = at_voter[i]
         return (
-            f"picked {votes.models[models[r]]} in {picked[r]:g} of {shown[r]:g} battles where it "
-            f"appeared (expected {expect[r]:.1f})"
+            f"picked {votes.models[int(rows['m'][r])]} in {rows['picked'][r]:g} of {rows['shown'][r]:g} battles "
+            f"where it appeared (expected {rows['expect'][r]:.1f})"
         )
 
     return _vote_flags(votes, rej, -np.log10(np.maximum(best, 1e-300)), "single_model_voter", "voters/one-model@1", why)

@@ -19,7 +19,14 @@ from typing import Any, NamedTuple
 import duckdb
 import polars as pl
 
-from arenavotes.db import create_voter_codes, frame, register_arrow, transaction, unregister_arrow
+from arenavotes.db import (
+    create_voter_codes,
+    frame,
+    register_arrow,
+    transaction,
+    unregister_arrow,
+    voter_code_join,
+)
 from arenavotes.errors import UserError
 from arenavotes.ratings.leaderboard import LABEL_SCHEMA, STYLE_COLUMNS, Boards
 
@@ -213,7 +220,7 @@ def load_rating_input(
         with _selecting():
             create_voter_codes(con, names.table, where, args)
         cols[cols.index("b.voter_id")] = "v.code AS voter_id"
-        join += f"LEFT JOIN {names.table} v ON v.voter_id = b.voter_id "
+        join += voter_code_join(con, names.table)
     battles = _fetch(
         con,
         f"SELECT {', '.join(cols)} FROM battles b {join}WHERE {where} ORDER BY b.battle_id",

@@ -37,6 +37,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     from arenavotes.dedup.store import (
         DuckTexts,
         answer_batches,
+        battle_id_lookup,
         flag_counts,
         load_battles,
         load_repeat_battles,
@@ -59,6 +60,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
         # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
         with voter_codes(con) as codes:  # voters as numbers in both loads
+            release_cache(con)  # the codes table spills (1.5M voters: 0.3 GB of DuckDB's memory); the loads read it
             with contextlib.ExitStack() as stack:
                 texts = stack.enter_context(DuckTexts(con))
                 sketches: Callable[..., Sketches] = Sketches
@@ -74,15 +76,26 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                 repeated = repeats(
                     load_repeat_battles(con, codes), prompt_batches(con), settings.dedup, texts, sketches=sketches
                 )
+            release_cache(con)
             for source in chosen:
                 with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
-                    battles = load_battles(con, source, codes)
+                    battles = load_battles(con, source, codes, rowid=True)
+                    rowids = battles["_rowid"].to_numpy()
+                    battles = battles.drop("_rowid")
                     release_cache(con)  # what the repeats and the load read: the vote detectors hold their own copies
                     answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
                     by_battle = detect_battles(battles, None, answers, settings.dedup, repeated)
-                    votes = voters.prepare(battles) if by_battle.stats["voter_checks"] else None
                     n_battles = battles.height
-                    del battles  # the voter tests read votes only (5M battles: 0.15 GB less at their peaks)
+                    # the voter tests read votes only, and name the battles they flag from the workspace: the
+                    # battles' ids, times and token counts go before the votes are made (5M battles: ~0.25 GB)
+                    voting = battles.select("model_a", "model_b", "winner", "voter_id")
+                    del battles
+                    votes = (
+                        voters.prepare(voting, battle_id_lookup(con, rowids))
+                        if by_battle.stats["voter_checks"]
+                        else None
+                    )
+                    del voting, rowids
                     result = detect_voters(votes, settings.dedup, by_battle)
                     del votes, by_battle
                     replace_flags(con, source, result.flags, run.run_id)
