@@ -96,27 +96,43 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
         windows start at 00:00 (h=0) and at 12:00 (h=12), so that a burst across midnight falls in one of them."""
         return (t_us - h * _HOUR_US) // _DAY_US
 
+    def both_sides(side_a: np.ndarray, side_b: np.ndarray | None = None) -> np.ndarray:
+        """Side a's values then side b's (default: side a's negated), written into one array."""
+        out = np.empty(2 * n)
+        out[:n] = side_a
+        if side_b is None:
+            np.negative(side_a, out=out[n:])
+        else:
+            out[n:] = side_b
+        return out
+
     def window_cells(h: int) -> pl.DataFrame:
         """Per (model, window): battles, wins and the sums of residuals and variances over both sides, side a's
         rows then side b's (in row order, see :func:`arenavotes.dedup.voters.sums_by_key`: a hash group-by changed
-        the last bits of z from run to run)."""
-        window = window_of(h) * k
-        keys = np.r_[window + a, window + bb]
+        the last bits of z from run to run). Keys count from 0 (the first window), so that they are counted into
+        slots without a copy."""
+        window = window_of(h)
+        first = int(window.min())
+        window -= first
+        window *= k
+        keys = np.empty(2 * n, dtype=np.int64)
+        np.add(window, a, out=keys[:n])
+        np.add(window, bb, out=keys[n:])
         del window
         keys, sums = sums_by_key(
             keys,
             {
                 "n": None,
-                "wins": lambda: np.r_[won[0], won[1]].astype(float),
-                "s": lambda: (res, -res),
-                "v": (var, var),
+                "wins": lambda: both_sides(won[0], won[1]),
+                "s": lambda: both_sides(res),
+                "v": lambda: both_sides(var, var),
             },
         )
         off = h * _HOUR_US
         return pl.DataFrame(
             {
                 "model": keys % k,
-                "day": keys // k * _DAY_US + off,
+                "day": (keys // k + first) * _DAY_US + off,
                 "n": sums["n"].astype(np.int64),
                 "wins": sums["wins"].astype(np.int64),
                 "s": sums["s"],

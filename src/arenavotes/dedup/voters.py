@@ -297,7 +297,7 @@ def sums_by_key(
     if len(keys) and int(keys.max()) - int(keys.min()) < max(len(keys), 1 << 16):
         # few possible keys (a model's windows): count into one slot per possible key, no sort
         low = keys.min()
-        at = keys - low
+        at = keys - low if low else keys  # no copy of keys counted from 0
         n = int(at.max()) + 1
         rows = np.bincount(at, minlength=n)
         kept = (rows > 0) & (rows >= min_rows)
