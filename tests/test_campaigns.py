@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import polars as pl
@@ -246,11 +247,12 @@ class _Bases:
     seed=st.integers(0, 2**16),
     minus_inf=st.booleans(),
     far=st.booleans(),
+    chunk=st.sampled_from([2, 7, 1_000_000]),
 )
-@example(n_v=3, n_bases=1, n_classes=2, seed=1, minus_inf=False, far=False)
-@example(n_v=4, n_bases=2, n_classes=3, seed=5, minus_inf=False, far=True)
+@example(n_v=3, n_bases=1, n_classes=2, seed=1, minus_inf=False, far=False, chunk=1_000_000)
+@example(n_v=4, n_bases=2, n_classes=3, seed=5, minus_inf=False, far=True, chunk=2)
 def test_sparse_posteriors_equal_the_dense_em(
-    n_v: int, n_bases: int, n_classes: int, seed: int, minus_inf: bool, far: bool
+    n_v: int, n_bases: int, n_classes: int, seed: int, minus_inf: bool, far: bool, chunk: int
 ) -> None:
     """The EM over base columns and the entries that differ from them gives the dense definition's posteriors
     and most likely class: voters who saw every class of a base, ratios of -inf (lam = 1: a voter who broke the
@@ -272,7 +274,8 @@ def test_sparse_posteriors_equal_the_dense_em(
     for c, f in enumerate(fits):
         dense[f.who, c] = f.vals
     post, _ = campaigns.mixture_posteriors(dense, pi0, iterations=200_000, tol=1e-14)
-    posterior, best = campaigns.sparse_posteriors(_Bases(cols), fits, pi0, iterations=200_000)  # type: ignore[arg-type]
+    with mock.patch.object(campaigns, "ENTRY_BLOCK", chunk):  # the EM's entries a few at a time, or all at once
+        posterior, best = campaigns.sparse_posteriors(_Bases(cols), fits, pi0, iterations=200_000)  # type: ignore[arg-type]
     assert np.allclose(posterior, post.sum(axis=1), rtol=1e-5, atol=1e-7)
     sure = np.sort(post, axis=1)
     clear = (sure[:, -1] > 1e-6) & (sure[:, -1] - (sure[:, -2] if n_classes > 1 else 0) > 1e-4)

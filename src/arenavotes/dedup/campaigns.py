@@ -120,6 +120,8 @@ TEMPLATES = ("target", "against", "omnipresent", "contrarian")
 LAMBDAS = (0.1, 0.25, 0.5, 0.75, 1.0)  # shares of a campaign voter's votes cast by the template's rule
 #: voters whose (voters x grid) terms are held at once
 VOTER_ROWS = 131_072
+#: (voter, class) entries of the campaign EM worked on at once
+ENTRY_BLOCK = 1_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -326,12 +328,21 @@ def sparse_posteriors(
     bases = sorted({f.base for f in fits})
     u_of = np.array([bases.index(f.base) for f in fits], dtype=np.int64)
     n_u = len(bases)
+    # the (voter, class) entries, class by class; each class's voters become a view of them (in ``fits`` itself, so
+    # that they are held once); the per-entry work below runs ENTRY_BLOCK entries at a time (at 5M battles with
+    # 57 classes rejected there were 7M entries, and each step's temporaries over all of them were 0.17 GB)
+    ends = np.r_[0, np.cumsum([len(f.who) for f in fits])].astype(np.int64)
     rows = np.concatenate([f.who for f in fits]).astype(np.int64)
-    col = np.repeat(np.arange(n_c), [len(f.who) for f in fits])
+    col = np.repeat(np.arange(n_c, dtype=np.int16 if n_c < 2**15 else np.int64), [len(f.who) for f in fits])
+    for c, f in enumerate(fits):
+        fits[c] = dataclasses.replace(f, who=rows[ends[c] : ends[c + 1]])
+    chunks = [slice(a, a + ENTRY_BLOCK) for a in range(0, len(rows), ENTRY_BLOCK)]
     # which bases still stand for some class at each voter (a base every one of whose classes the voter saw is
     # no value of that voter's), and each voter's largest ratio, from which everything is exponentiated
-    touched = np.bincount(rows * n_u + u_of[col], minlength=n_v * n_u).reshape(n_v, n_u)
-    open_ = touched < np.bincount(u_of, minlength=n_u)[None, :]
+    touched = np.zeros(n_v * n_u, dtype=np.int64)
+    for at in chunks:
+        touched += np.bincount(rows[at] * n_u + u_of[col[at]], minlength=n_v * n_u)
+    open_ = touched.reshape(n_v, n_u) < np.bincount(u_of, minlength=n_u)[None, :]
     del touched
     top = np.full(n_v, -np.inf)
     for lo in range(0, n_v, _block_rows(n_c)):
@@ -343,16 +354,21 @@ def sparse_posteriors(
         with np.errstate(over="ignore", invalid="ignore"):
             e[:, u] = np.where(open_[:, u], np.exp(sparse.base_column(base) - top), 0.0)
     del open_
-    vals = np.concatenate([f.vals for f in fits])
-    d = np.exp(vals - top[rows]) - e[rows, u_of[col]]  # a class's entry minus its base, exponentiated
-    del vals
+    d = np.empty(len(rows))  # a class's entry minus its base, exponentiated
+    for c, f in enumerate(fits):
+        d[ends[c] : ends[c + 1]] = np.exp(f.vals - top[f.who]) - e[f.who, u_of[c]]
 
     def step(pi: np.ndarray) -> tuple[np.ndarray, float]:  # one EM step, and the log-likelihood at pi
-        s = e @ np.bincount(u_of, pi, n_u) + np.bincount(rows, pi[col] * d, n_v)
+        s = e @ np.bincount(u_of, pi, n_u)
+        for at in chunks:
+            s += np.bincount(rows[at], pi[col[at]] * d[at], n_v)
         with np.errstate(divide="ignore", invalid="ignore"):
             den = np.logaddexp(np.log1p(-min(pi.sum(), 1.0)), top + np.log(np.maximum(s, 0.0)))
         w = np.exp(top - den)
-        new = pi * (((e.T @ w)[u_of] + np.bincount(col, d * w[rows], n_c)) / n_v)
+        corr = np.zeros(n_c)
+        for at in chunks:
+            corr += np.bincount(col[at], d[at] * w[rows[at]], n_c)
+        new = pi * (((e.T @ w)[u_of] + corr) / n_v)
         return np.clip(new, 1e-12, None), float(den.sum())
 
     pi = np.clip(pi0, 1e-6, None)
