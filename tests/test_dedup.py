@@ -647,9 +647,7 @@ def test_voter_codes_join_on_hashes_and_never_merge_two_voters() -> None:
     want = {i: sorted({x for x in ids if x}).index(v) if v else None for i, v in enumerate(ids)}
 
     def coded() -> dict[int, int | None]:
-        rows = con.sql(
-            f"SELECT b.battle_id, v.code FROM battles b {db.voter_code_join(con, 'codes')}"
-        ).fetchall()
+        rows = con.sql(f"SELECT b.battle_id, v.code FROM battles b {db.voter_code_join(con, 'codes')}").fetchall()
         return {int(b[1:]): c for b, c in rows}
 
     assert "hash(" in db.voter_code_join(con, "codes") and coded() == want
