@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -228,27 +228,6 @@ def release_cache(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"SET memory_limit = '{limit}'")
     # the Arrow batches DuckDB exported were freed into Arrow's pool, which keeps them (5M battles: 0.1-0.4 GB)
     pa.default_memory_pool().release_unused()
-    trim_heap()
-
-
-def trim_heap() -> None:
-    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing elsewhere). Numpy's
-    arrays of a few MB come from that heap once glibc has raised its mmap threshold, and what they free stays
-    in the process: ~0.3 GB after the battle detectors of 5M battles."""
-    global _libc
-    if _libc is None:
-        try:
-            import ctypes
-
-            _libc = ctypes.CDLL("libc.so.6")
-            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):
-            _libc = False
-    if _libc:
-        _libc.malloc_trim(0)
-
-
-_libc: Any = None
 
 
 def create_voter_codes(

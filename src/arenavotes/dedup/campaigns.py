@@ -421,11 +421,12 @@ class _Sparse:
             self.l_contrarian = logsumexp(self.contrarian, axis=1) - np.log(len(LAMBDAS))
             self.t_contrarian = self._h_total(self.l_contrarian)
 
-    def base_rows(self, n: np.ndarray) -> np.ndarray:
+    def base_rows(self, n: np.ndarray, lam: np.ndarray | None = None) -> np.ndarray:
         """(voters x lam) sums of a target/against class for voters with ``n`` votes who never saw its model:
-        ``n log(1 - lam)``."""
+        ``n log(1 - lam)`` (``lam``: default all of :data:`LAMBDAS`)."""
+        lam = self.lam if lam is None else lam
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(n[:, None] > 0, n[:, None] * np.log1p(-self.lam)[None, :], 0.0)
+            return np.where(n[:, None] > 0, n[:, None] * np.log1p(-lam)[None, :], 0.0)
 
     def _log_p(self, idx: np.ndarray) -> np.ndarray:
         return np.log(self.votes.probs[idx, self.votes.obs[idx]])
@@ -479,9 +480,7 @@ class _Sparse:
         share = len(idx) / max(len(votes.v), 1)
         good = m_won if template == "target" else m_lost
         lr = np.where(good, log_hit, log_miss) - np.log(max(share, 1e-12)) - log_p
-        rest = self.n[who] - np.bincount(at, minlength=len(who))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            outside = np.where(rest[:, None] > 0, rest[:, None] * np.log1p(-self.lam)[None, :], 0.0)
+        outside = self.base_rows(self.n[who] - np.bincount(at, minlength=len(who)))  # the votes without m
         return who, outside + group(self._f(lr)), self.base_rows(self.n[who])
 
     def class_evalue(self, klass: tuple[str, str]) -> tuple[float, float]:
@@ -533,9 +532,7 @@ class _Sparse:
         kind, g = divmod(base, len(LAMBDAS))
         if kind:
             return self.contrarian[lo:hi, g]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            n = self.n[lo:hi]
-            return np.where(n > 0, n * np.log1p(-self.lam[g]), 0.0)
+        return self.base_rows(self.n[lo:hi], self.lam[g : g + 1])[:, 0]
 
     def dense_sums(self, klass: tuple[str, str]) -> np.ndarray:
         """(voters x lam) sums of a class for every voter (for the few classes the scan rejects)."""

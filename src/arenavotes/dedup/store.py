@@ -67,7 +67,7 @@ def _battles(
     detectors' sums run in the same order on every run; and under :data:`LOAD_MEMORY_LIMIT`."""
     if codes is None:
         columns = columns.replace("rowid", "rowid AS _rowid")
-        return frame(con, f"SELECT {columns} FROM battles {where}", params, CATEGORICAL)
+        return frame(con, f"SELECT {columns} FROM battles b {where}", params, CATEGORICAL)
     columns = ", ".join(
         "v.code AS voter_id" if c == "voter_id" else "b.rowid AS _rowid" if c == "rowid" else f"b.{c}"
         for c in columns.split(", ")
@@ -171,9 +171,7 @@ def load_repeat_battles(con: duckdb.DuckDBPyConnection, codes: str | None = None
     return _battles(
         con,
         "battle_id, source, tstamp, model_a, model_b, voter_id",
-        "WHERE b.battle_id IN (SELECT battle_id FROM prompts)"
-        if codes
-        else "WHERE battle_id IN (SELECT battle_id FROM prompts)",
+        "WHERE b.battle_id IN (SELECT battle_id FROM prompts)",
         (),
         codes,
     )

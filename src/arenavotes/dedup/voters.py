@@ -92,12 +92,9 @@ class Votes:
         """(first voter, end voter, their votes) for consecutive blocks of voters, each holding at most
         ``2_000_000 // per_voter`` voters (``per_voter``: the values a step holds per voter, e.g. the models)."""
         n_v = len(self.voters)
-        size = max(1, min(n_v, 2_000_000 // max(per_voter, 1)))
         if len(self.v) > 1 and bool((self.v[1:] < self.v[:-1]).any()):
             raise ValueError("votes must be sorted by voter (voters.prepare sorts them)")
-        bounds = np.searchsorted(self.v, np.arange(0, n_v + size, size))
-        for n, lo in enumerate(range(0, n_v, size)):
-            yield lo, min(lo + size, n_v), slice(int(bounds[n]), int(bounds[n + 1]))
+        return voter_blocks(self.v, n_v, max(1, min(n_v, 2_000_000 // max(per_voter, 1))))
 
     def part(self, lo: int, hi: int, votes: slice) -> Votes:
         """The votes of one block of :meth:`blocks`, voters ``lo``..``hi`` numbered from 0."""
@@ -114,6 +111,18 @@ class Votes:
         )
 
 
+def voter_blocks(v: np.ndarray, n_voters: int, size: int) -> Iterator[tuple[int, int, slice]]:
+    """(first voter, end voter, their votes) for consecutive blocks of ``size`` voters of votes sorted by voter
+    ``v`` (voters numbered 0..n_voters-1).
+
+    >>> list(voter_blocks(np.array([0, 0, 1, 3]), 4, 2))
+    [(0, 2, slice(0, 3, None)), (2, 4, slice(3, 4, None))]
+    """
+    bounds = np.searchsorted(v, np.arange(0, n_voters + size, size))
+    for n, lo in enumerate(range(0, n_voters, size)):
+        yield lo, min(lo + size, n_voters), slice(int(bounds[n]), int(bounds[n + 1]))
+
+
 def prepare(battles: pl.DataFrame, battle_ids: Callable[[np.ndarray], pl.Series] | None = None) -> Votes | None:
     """Outcome probabilities of every voter's votes without that voter, sorted by voter; ``None`` without voter
     ids. ``battle_ids``: rows of ``battles`` -> their battle ids (default: its ``battle_id`` column; the stage
@@ -124,8 +133,7 @@ def prepare(battles: pl.DataFrame, battle_ids: Callable[[np.ndarray], pl.Series]
     cells = np.stack([c.win_i, c.win_j, c.tie + c.bothbad], axis=1)
     enum = pl.Enum(list(c.models))
     if battle_ids is None:
-        ids = battles["battle_id"]
-        battle_ids = ids.gather
+        battle_ids = battles["battle_id"].gather
     # only the columns used, and no filtered copy when every battle has a voter (at 5M battles a copy of the
     # whole frame was ~1 GB of the stage's peak)
     b = battles.select("model_a", "model_b", "winner", "voter_id")
@@ -222,10 +230,8 @@ def _davidson_without_voter(
     # models) array is 0.6 GB at 1.5M voters and 50 models; each block's scores summed by bincount, with no sparse
     # matrix of every vote
     d = np.empty(len(obs))
-    bounds = np.searchsorted(v, np.arange(0, n_voters + VOTER_BLOCK, VOTER_BLOCK))
-    for n, lo in enumerate(range(0, n_voters, VOTER_BLOCK)):
-        at = slice(int(bounds[n]), int(bounds[n + 1]))
-        rows, size = v[at] - lo, min(VOTER_BLOCK, n_voters - lo) * k
+    for lo, hi, at in voter_blocks(v, n_voters, VOTER_BLOCK):
+        rows, size = v[at] - lo, (hi - lo) * k
         ia, ja = i[at].astype(np.int64), j[at].astype(np.int64)
         score = np.bincount(rows * k + ia, gd[at], size) - np.bincount(rows * k + ja, gd[at], size)
         theta_loo = theta[None, :] - score.reshape(-1, k) @ f_inv.T
@@ -263,16 +269,6 @@ def _vote_flags(
 #: function that makes either when the column's turn comes (so that only one column's values exist at a time), or
 #: ``None`` for the number of rows of each key.
 Column = np.ndarray | tuple[np.ndarray, ...] | Callable[[], np.ndarray | tuple[np.ndarray, ...]] | None
-
-
-def per_voter_model(votes: Votes, columns: dict[str, Column], min_votes: int = 0) -> pl.DataFrame:
-    """Sums over each (voter ``v``, model ``m``) that occurs in at least ``min_votes`` votes: ``columns`` maps
-    a name to the values of every vote for its model i and for its model j (see :data:`Column`). Sparse: a
-    dense voters x models array of a five-million-vote log with 1.5M voters and 60 models is 720 MB per
-    column, and most voters see two or three models."""
-    k = max(len(votes.models), 1)
-    keys, sums = sums_by_key(np.r_[votes.v * k + votes.i, votes.v * k + votes.j], columns, min_votes)
-    return pl.DataFrame({"v": keys // k, "m": keys % k, **sums})
 
 
 def sums_by_key(

@@ -31,7 +31,7 @@ class DedupOptions:
 
 def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
-    from arenavotes.db import prompt_batches, release_cache, releasing, trim_heap
+    from arenavotes.db import prompt_batches, release_cache, releasing
     from arenavotes.dedup import detect_battles, detect_voters, repeats, voters
     from arenavotes.dedup.prompts import Sketches
     from arenavotes.dedup.store import (
@@ -90,7 +90,6 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                     # battles' ids, times and token counts go before the votes are made (5M battles: ~0.25 GB)
                     voting = battles.select("model_a", "model_b", "winner", "voter_id")
                     del battles
-                    trim_heap()  # what the battle detectors freed
                     votes = (
                         voters.prepare(voting, battle_id_lookup(con, rowids))
                         if by_battle.stats["voter_checks"]
