@@ -13,7 +13,7 @@ import sys
 
 # Before Polars and Arrow load (their allocators read these once, at start): give freed memory back to the system
 # at once instead of keeping it for reuse, so that a stage's peak is what it holds, not what it held earlier (the
-# load of 5M battles: 1.11 -> 0.80 GB RSS; the dedup of 5M battles 1.17 -> ~1.0 GB PSS). A user's own setting wins.
+# load of 5M battles: 1.11 -> 0.80 GB RSS; the dedup of 5M battles 1.17 -> 1.08 GB PSS). A user's own setting wins.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")  # Polars' jemalloc
 os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")  # Arrow's mimalloc
 
