@@ -97,6 +97,7 @@ def test_a_workspace_with_the_old_battles_key_loses_the_key_and_keeps_its_rows(t
     path = tmp_path / "arena.duckdb"
     db.connect(path).close()
     raw = duckdb.connect(str(path))
+    raw.execute("DROP TABLE workspace_schema")  # as an older version left it: no schema fingerprint
     raw.execute("DROP TABLE battles")
     raw.execute(
         "CREATE TABLE battles (battle_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, source_id VARCHAR, "

@@ -270,6 +270,7 @@ def test_an_older_workspace_gets_the_arena_column(tmp_path: Path) -> None:
     )
     for column in ("citations_b", "citations_a", "arena"):  # what a workspace of the previous version lacks
         con.execute(f"ALTER TABLE battles DROP COLUMN {column}")
+    con.execute("DROP TABLE workspace_schema")  # as the previous version left it: no schema fingerprint
     con.close()
     ro = db.connect(path, read_only=True)  # even a read-only open brings it up to date
     assert ro.sql("SELECT arena, citations_a FROM battles").fetchall() == [("text", None)]

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import run
 
 from arenavotes import db
 from arenavotes.config import RatingsSettings
+from arenavotes.errors import UserError
 from arenavotes.ratings.core import RatingParams
 
 
@@ -85,6 +87,7 @@ def test_a_workspace_with_the_old_column_is_renamed_when_opened(tmp_path: Path) 
     path = tmp_path / "arena.duckdb"
     db.connect(path).close()
     raw = duckdb.connect(str(path))
+    raw.execute("DROP TABLE workspace_schema")  # as an older version left it: no schema fingerprint
     raw.execute("ALTER TABLE battles RENAME COLUMN voter_id TO judge_id")
     raw.execute(
         "INSERT INTO battles (battle_id, source, model_a, model_b, winner, judge_id) "
@@ -100,6 +103,7 @@ def test_old_labeler_names_are_renamed_when_a_workspace_is_opened(tmp_path: Path
     path = tmp_path / "arena.duckdb"
     db.connect(path).close()
     raw = duckdb.connect(str(path))
+    raw.execute("DROP TABLE workspace_schema")  # as an older version left it: no schema fingerprint
     raw.execute(
         "INSERT INTO prompt_labels VALUES ('b1', 'arenavotes:rules@1', 'math', true, NULL), "
         "('b1', 'source:lmarena-140k', 'math', true, NULL), ('b1', 'judge:m/x:creative_writing@1', 'x', "
@@ -113,3 +117,24 @@ def test_old_labeler_names_are_renamed_when_a_workspace_is_opened(tmp_path: Path
         "source/lmarena-140k",
     ]
     ro.close()
+
+
+def test_a_workspace_checked_by_this_version_is_not_checked_again_and_another_version_checks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema fingerprint skips the migrations and the column check only for the version that stored it."""
+    path = tmp_path / "arena.duckdb"
+    db.connect(path).close()
+    checked: list[int] = []
+    real_check = db.check_columns
+    monkeypatch.setattr(db, "check_columns", lambda con: checked.append(1) or real_check(con))
+    db.connect(path).close()
+    db.connect(path, read_only=True).close()
+    assert checked == []
+    raw = duckdb.connect(str(path))
+    raw.execute("UPDATE workspace_schema SET fingerprint = 'another version'")
+    raw.execute("ALTER TABLE battles DROP COLUMN tokens_a")  # what that version's schema lacks
+    raw.close()
+    with pytest.raises(UserError, match="older arenavotes"):
+        db.connect(path)
+    assert checked == [1]

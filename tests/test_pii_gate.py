@@ -503,6 +503,7 @@ def test_workspace_with_string_keyed_verdicts_is_rekeyed_and_keeps_them(tmp_path
     db.connect(path).close()
     found, clean = verdict_key("mail ann@example.org", ner=False), verdict_key("hello", ner=True)
     raw = duckdb.connect(str(path))
+    raw.execute("DROP TABLE workspace_schema")  # as an older version left it: no schema fingerprint
     raw.execute("DROP TABLE gate_verdicts")
     raw.execute("CREATE TABLE gate_verdicts (key VARCHAR PRIMARY KEY, findings JSON NOT NULL)")
     raw.execute(

@@ -287,6 +287,12 @@ CREATE TABLE IF NOT EXISTS message_images (  -- which message shows which image
 )
 """
 
+WORKSPACE_SCHEMA_DDL = """
+CREATE TABLE IF NOT EXISTS workspace_schema (  -- which schema this workspace was last checked against (arenavotes.db)
+    fingerprint VARCHAR NOT NULL
+)
+"""
+
 ALL_DDL: tuple[str, ...] = (
     BATTLES_DDL,
     CONVERSATIONS_DDL,
@@ -310,6 +316,7 @@ ALL_DDL: tuple[str, ...] = (
     IMAGES_DDL,
     IMAGE_DATA_DDL,
     MESSAGE_IMAGES_DDL,
+    WORKSPACE_SCHEMA_DDL,
 )
 
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.
