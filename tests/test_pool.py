@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from arenavotes.pool import WorkerPool
+from arenavotes.pool import Forked, WorkerPool
 
 
 def _scaled(state: dict, chunk: list[int]) -> list[tuple[int, int]]:
@@ -114,3 +114,69 @@ def _running(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _fails(x: int) -> int:
+    raise ValueError(f"bad {x}")
+
+
+def _child_pid(_: int) -> int:
+    return os.getpid()
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_forked_gives_the_value_or_the_error_of_the_same_call_here(inline: bool) -> None:
+    with Forked(sorted, [3, 1, 2], inline=inline) as job:
+        assert job.result() == [1, 2, 3] and job.result() == [1, 2, 3]
+    with pytest.raises(ValueError, match="bad 7"), Forked(_fails, 7, inline=inline) as job:
+        job.result()
+    with Forked(_child_pid, 0, inline=inline) as job:
+        assert (job.result() == os.getpid()) is inline
+
+
+def test_forked_reaps_a_child_whose_value_is_never_read() -> None:
+    import time
+
+    job = Forked(time.sleep, 600)
+    pid = job._pid
+    assert pid and _running(pid)
+    job.close()
+    assert not _running(pid)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+_FORKED_SCRIPT = """
+import os, sys, time
+from arenavotes.pool import Forked
+
+def hang(path):
+    open(path, "w").write(str(os.getpid()))
+    time.sleep(600)
+
+if __name__ == "__main__":
+    with Forked(hang, sys.argv[1]) as job:
+        job.result()
+"""
+
+
+def test_a_forked_child_dies_with_a_killed_parent(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "forked_main.py").write_text(_FORKED_SCRIPT)
+    marker = tmp_path / "child.pid"
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "forked_main.py"), str(marker)])
+    deadline = time.monotonic() + 30
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    assert child != proc.pid and _running(child)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(child), f"orphaned forked child still running: {child}"

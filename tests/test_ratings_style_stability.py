@@ -240,3 +240,24 @@ def test_loo_residuals_in_place_are_the_same_bits() -> None:
     outcome = rng.integers(0, len(WINNERS), 10_000)
     y = np.array([{"model_a": 1.0, "model_b": 0.0}.get(w, 0.5) for w in WINNERS])[outcome]
     assert np.array_equal(_residuals(theta, a, b, outcome), y - sigmoid(theta[a] - theta[b]))
+
+
+def test_the_boards_online_elo_is_the_same_in_a_forked_process_or_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from arenavotes.ratings import leaderboard
+    from arenavotes.ratings.core import RatingParams
+
+    b, _ = simulate_battles(k=8, n=3000, seed=4)
+    times = np.random.default_rng(1).integers(0, 40, b.height).astype(float)
+    b = b.with_columns(tstamp=pl.Series(np.where(times < 3, np.nan, times)).fill_nan(None))  # ties and nulls
+    b = b.with_columns(battle_id=pl.int_range(b.height).cast(pl.String))
+    boards = {}
+    for limit in (0, 10**9):  # every board forked; none
+        monkeypatch.setattr(leaderboard, "FORK_ELO_BATTLES", limit)
+        out = leaderboard.build(
+            b, pl.DataFrame(schema=leaderboard.LABEL_SCHEMA), RatingParams(), min_battles=5, min_category_battles=1
+        )
+        boards[limit] = out.boards
+    assert boards[0].equals(boards[10**9])
+    assert dict(boards[0].select("model", "online_elo").iter_rows()) == online_elo(b)
+    ordered = b.sort("tstamp", maintain_order=True, nulls_last=True)  # already in order: not sorted again
+    assert online_elo(ordered) == online_elo(b)

@@ -24,15 +24,18 @@ each worker imports what it runs (a second or two).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -149,3 +152,91 @@ class WorkerPool:
             self._executor = None
             if not self.fresh:
                 _SHARED.clear()
+
+
+class Forked(Generic[R]):
+    """``fn(*args)`` in a forked child process while this one goes on; :meth:`result` waits for its value.
+
+    For a pure-Python loop that would otherwise hold the interpreter lock against numpy work on another thread
+    (``rate``'s online Elo beside leave-one-voter-out: on a thread, each slowed the other). The child inherits
+    ``args`` without copying and runs only ``fn``: it must not use Polars, DuckDB or BLAS, whose thread pools a
+    fork does not carry over (numpy arrays and Python objects are fine). The value comes back pickled through a
+    pipe; an exception in the child is raised again here. The child dies with this process (Linux
+    ``PR_SET_PDEATHSIG``). Where ``os.fork`` is missing, or off Linux (macOS frameworks are not fork-safe), or
+    with ``inline=True``, ``fn`` runs here at once: the same value either way.
+
+    >>> with Forked(sum, [1, 2, 3]) as job:
+    ...     job.result()
+    6
+    """
+
+    def __init__(self, fn: Callable[..., R], *args: Any, inline: bool = False) -> None:
+        self._pid = 0
+        self._fd = -1
+        self._done = False
+        self._value: R | None = None
+        if inline or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+            self._value, self._done = fn(*args), True
+            return
+        parent = os.getpid()
+        read, write = os.pipe()
+        with warnings.catch_warnings():  # Python >= 3.12 warns about forking a process with threads: see above
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: compute, write, leave without running the parent's exit handlers
+            code = 0
+            try:
+                os.close(read)
+                _die_with_parent(parent)
+                try:
+                    data = pickle.dumps((True, fn(*args)))
+                except BaseException as exc:
+                    data = _pickled_error(exc)
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid, self._fd = pid, read
+
+    def result(self) -> R:
+        """The child's value (waiting for it), or its exception."""
+        if not self._done:
+            with os.fdopen(self._fd, "rb") as inp:
+                data = inp.read()
+            self._fd = -1
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            if not data:
+                raise RuntimeError(f"a forked worker ended without a result (exit status {status})")
+            ok, value = pickle.loads(data)
+            if not ok:
+                raise value
+            self._value, self._done = value, True
+        return self._value  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Stop and reap the child if its value was never read (e.g. the parent failed meanwhile)."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> Forked[R]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _pickled_error(exc: BaseException) -> bytes:
+    try:
+        return pickle.dumps((False, exc))
+    except Exception:
+        return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))

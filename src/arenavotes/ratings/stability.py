@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -325,11 +326,32 @@ def online_elo(
     battles: pl.DataFrame, k: float = 4.0, scale: float = 400.0, base: float = 10.0, init: float = 1000.0
 ) -> dict[str, float]:
     """FastChat's online Elo over battles in time order (``tstamp`` when present; equal times in row order);
-    ties are half."""
-    if battles.height == 0:
-        return {}
-    # one sequential pass (each update depends on the last), over integer codes and lists of floats
-    models = sorted(set(battles["model_a"].unique().to_list()) | set(battles["model_b"].unique().to_list()))
+    ties are half.
+
+    >>> b = pl.DataFrame({"model_a": ["x", "x"], "model_b": ["y", "y"], "winner": ["model_a", "tie"]})
+    >>> {m: round(r, 3) for m, r in online_elo(b).items()}
+    {'x': 1001.977, 'y': 998.023}
+    """
+    return elo_of_codes(elo_codes(battles), k, scale, base, init)
+
+
+class EloCodes(NamedTuple):
+    """Battles in time order as numbers: what :func:`elo_of_codes` needs, and nothing Polars holds."""
+
+    models: list[str]
+    a: np.ndarray  # model codes (indexes into models)
+    b: np.ndarray
+    s: np.ndarray  # model_a's score: 1, 0 or a half
+
+
+def elo_codes(battles: pl.DataFrame) -> EloCodes:
+    """The battles of :func:`online_elo` as model codes and scores, in time order (``tstamp`` when present,
+    equal times in row order)."""
+    models = sorted(
+        set(battles["model_a"].unique().to_list()) | set(battles["model_b"].unique().to_list())
+        if battles.height
+        else set()
+    )
     enum = pl.Enum(models)
     score = {n: _Y_HALF[w] for n, w in enumerate(WINNERS)}
     coded = battles.select(
@@ -338,23 +360,36 @@ def online_elo(
         pl.col("winner").cast(pl.Enum(WINNERS)).to_physical().replace_strict(score, return_dtype=pl.Float64).alias("s"),
         *([pl.col("tstamp")] if "tstamp" in battles.columns else []),
     )
-    if "tstamp" in coded.columns:
-        coded = coded.sort("tstamp", maintain_order=True, nulls_last=True).drop("tstamp")
-    r = [init] * len(models)  # every model is in some battle: all get a rating
-    for part in coded.iter_slices(ELO_CHUNK):
-        for ia, ib, sa in zip(part["a"].to_list(), part["b"].to_list(), part["s"].to_list(), strict=True):
+    if "tstamp" in coded.columns and not coded["tstamp"].is_sorted(nulls_last=True):
+        coded = coded.sort("tstamp", maintain_order=True, nulls_last=True)
+    return EloCodes(models, *(coded[c].to_numpy() for c in ("a", "b", "s")))
+
+
+def elo_of_codes(
+    codes: EloCodes, k: float = 4.0, scale: float = 400.0, base: float = 10.0, init: float = 1000.0
+) -> dict[str, float]:
+    """:func:`online_elo` of :func:`elo_codes`: one sequential pass of Python arithmetic (each update needs the
+    last), with numpy and the standard library only, so that it may run in a forked process
+    (:class:`arenavotes.pool.Forked`)."""
+    r = [init] * len(codes.models)  # every model is in some battle: all get a rating
+    for lo in range(0, len(codes.a), ELO_CHUNK):
+        part = slice(lo, lo + ELO_CHUNK)
+        for ia, ib, sa in zip(codes.a[part].tolist(), codes.b[part].tolist(), codes.s[part].tolist(), strict=True):
             ra, rb = r[ia], r[ib]
             ea = 1.0 / (1.0 + base ** ((rb - ra) / scale))
             r[ia] = ra + k * (sa - ea)
             r[ib] = rb + k * ((1.0 - sa) - (1.0 - ea))  # FastChat's arithmetic, to the last bit
-    return dict(zip(models, r, strict=True))
+    return dict(zip(codes.models, r, strict=True))
 
 
 __all__ = [
+    "EloCodes",
     "GraphStats",
     "RatingParams",
     "VoterInfluence",
     "VoterLookup",
+    "elo_codes",
+    "elo_of_codes",
     "gradient",
     "graph_stats",
     "kendall_tau",
