@@ -261,3 +261,17 @@ def test_the_boards_online_elo_is_the_same_in_a_forked_process_or_here(monkeypat
     assert dict(boards[0].select("model", "online_elo").iter_rows()) == online_elo(b)
     ordered = b.sort("tstamp", maintain_order=True, nulls_last=True)  # already in order: not sorted again
     assert online_elo(ordered) == online_elo(b)
+
+
+@pytest.mark.parametrize("kind", ["int", "float", "datetime"])
+def test_online_elo_follows_time_order_with_nulls_last_whatever_the_time_type(kind: str) -> None:
+    b, _ = simulate_battles(k=5, n=400, seed=5)
+    rng = np.random.default_rng(2)
+    times = rng.integers(0, 30, b.height) + (rng.random(b.height) if kind == "float" else 0)
+    t = pl.Series(times).cast(pl.Float64 if kind == "float" else pl.Int64)
+    t = t.set(pl.Series(rng.random(b.height) < 0.1), None)  # missing times: last, in row order
+    if kind == "datetime":
+        t = t.cast(pl.Datetime("us", "UTC"))
+    b = b.with_columns(tstamp=t)
+    ordered = b.sort("tstamp", maintain_order=True, nulls_last=True).drop("tstamp")
+    assert online_elo(b) == online_elo(ordered)

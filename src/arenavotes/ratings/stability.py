@@ -336,45 +336,61 @@ def online_elo(
 
 
 class EloCodes(NamedTuple):
-    """Battles in time order as numbers: what :func:`elo_of_codes` needs, and nothing Polars holds."""
+    """The battles of :func:`online_elo` as numbers, in row order: what :func:`elo_of_codes` needs, and nothing
+    Polars holds."""
 
     models: list[str]
     a: np.ndarray  # model codes (indexes into models)
     b: np.ndarray
-    s: np.ndarray  # model_a's score: 1, 0 or a half
+    outcome: np.ndarray  # indexes into WINNERS
+    time: np.ndarray | None  # int64; a missing time is the largest int64 (last); None: no tstamp column
 
 
 def elo_codes(battles: pl.DataFrame) -> EloCodes:
-    """The battles of :func:`online_elo` as model codes and scores, in time order (``tstamp`` when present,
-    equal times in row order)."""
+    """The battles of :func:`online_elo` as numbers (the Polars part; the time sort is left to
+    :func:`elo_of_codes`, which may run in another process)."""
     models = sorted(
         set(battles["model_a"].unique().to_list()) | set(battles["model_b"].unique().to_list())
         if battles.height
         else set()
     )
     enum = pl.Enum(models)
-    score = {n: _Y_HALF[w] for n, w in enumerate(WINNERS)}
     coded = battles.select(
         pl.col("model_a").cast(enum).to_physical().alias("a"),
         pl.col("model_b").cast(enum).to_physical().alias("b"),
-        pl.col("winner").cast(pl.Enum(WINNERS)).to_physical().replace_strict(score, return_dtype=pl.Float64).alias("s"),
-        *([pl.col("tstamp")] if "tstamp" in battles.columns else []),
+        pl.col("winner").cast(pl.Enum(WINNERS)).to_physical().alias("o"),
+        *([pl.col("tstamp").alias("t")] if "tstamp" in battles.columns else []),
     )
-    if "tstamp" in coded.columns and not coded["tstamp"].is_sorted(nulls_last=True):
-        coded = coded.sort("tstamp", maintain_order=True, nulls_last=True)
-    return EloCodes(models, *(coded[c].to_numpy() for c in ("a", "b", "s")))
+    time = None
+    if "t" in coded.columns:
+        kind = coded.schema["t"]
+        if kind.is_integer() or kind.is_temporal():  # exact as int64: sorted later, maybe in another process
+            last = np.iinfo(np.int64).max
+            time = coded.select(pl.col("t").to_physical().cast(pl.Int64).fill_null(last))["t"].to_numpy()
+        else:  # floats (NaN) and anything else: Polars' order, here
+            coded = coded.sort("t", maintain_order=True, nulls_last=True)
+    return EloCodes(models, coded["a"].to_numpy(), coded["b"].to_numpy(), coded["o"].to_numpy(), time)
+
+
+#: Model A's score by outcome (:data:`WINNERS` order): 1, 0 or a half.
+_ELO_SCORES = np.array([_Y_HALF[w] for w in WINNERS])
 
 
 def elo_of_codes(
     codes: EloCodes, k: float = 4.0, scale: float = 400.0, base: float = 10.0, init: float = 1000.0
 ) -> dict[str, float]:
-    """:func:`online_elo` of :func:`elo_codes`: one sequential pass of Python arithmetic (each update needs the
-    last), with numpy and the standard library only, so that it may run in a forked process
-    (:class:`arenavotes.pool.Forked`)."""
+    """:func:`online_elo` of :func:`elo_codes`: the battles in time order (equal times in row order), then one
+    sequential pass of Python arithmetic (each update needs the last). Numpy and the standard library only, so
+    that it may run in a forked process (:class:`arenavotes.pool.Forked`)."""
+    a, b, s = codes.a, codes.b, _ELO_SCORES[codes.outcome]
+    t = codes.time
+    if t is not None and len(t) > 1 and not bool((t[1:] >= t[:-1]).all()):
+        order = np.argsort(t, kind="stable")
+        a, b, s = a[order], b[order], s[order]
     r = [init] * len(codes.models)  # every model is in some battle: all get a rating
-    for lo in range(0, len(codes.a), ELO_CHUNK):
+    for lo in range(0, len(a), ELO_CHUNK):
         part = slice(lo, lo + ELO_CHUNK)
-        for ia, ib, sa in zip(codes.a[part].tolist(), codes.b[part].tolist(), codes.s[part].tolist(), strict=True):
+        for ia, ib, sa in zip(a[part].tolist(), b[part].tolist(), s[part].tolist(), strict=True):
             ra, rb = r[ia], r[ib]
             ea = 1.0 / (1.0 + base ** ((rb - ra) / scale))
             r[ia] = ra + k * (sa - ea)
