@@ -137,7 +137,6 @@ def leave_one_voter_out(
             b=pl.col("model_b").cast(pl.Enum(list(c.models))).to_physical(),
             o=pl.col("winner").cast(pl.Enum(WINNERS)).to_physical(),
         )
-        .sort("v", maintain_order=True)  # each voter's votes together, in battle order (Polars sorts in parallel)
         .collect()
     )
     if votes.height == 0:
@@ -151,16 +150,24 @@ def leave_one_voter_out(
     first_code = np.flatnonzero(present)  # dense voter number -> Categorical code
     n_voters = len(first_code)
     dense = (np.cumsum(present) - 1)[raw]  # voters numbered 0..V-1 in code order (ties are broken by id below)
-    a, bb, outcome = (votes[col].to_numpy() for col in ("a", "b", "o"))
-    del votes, raw
+    del raw
+    # the votes of each block of VOTER_BLOCK voters together, each block's in battle order: a stable radix sort
+    # on the block number (a 16-bit key; 4x faster than sorting by voter). A (voter, model) cell's residuals
+    # then still add up in battle order, the same sums to the bit as votes sorted by voter.
+    n_blocks = -(-n_voters // VOTER_BLOCK)
+    order = np.argsort((dense // VOTER_BLOCK).astype(np.uint16 if n_blocks <= 1 << 16 else np.uint32), kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(dense // VOTER_BLOCK, minlength=n_blocks))])
+    dense = dense[order]
+    a, bb, outcome = (votes[col].to_numpy()[order] for col in ("a", "b", "o"))
+    del votes, order
     w = _residuals(theta, a, bb, outcome)
     step = _centred_step(h_inv)
     worst = np.empty(n_voters)
     block_max = []  # each block's largest shift per model
 
     def block(lo: int, hi: int) -> np.ndarray:
-        """|shift| of voters lo..hi-1 (rows) for every model (columns)."""
-        s, e = np.searchsorted(dense, [lo, hi])
+        """|shift| of voters lo..hi-1 (rows; one block) for every model (columns)."""
+        s, e = starts[lo // VOTER_BLOCK], starts[lo // VOTER_BLOCK + 1]
         flat = (dense[s:e] - lo) * k
         g = (
             np.bincount(flat + a[s:e], weights=w[s:e], minlength=(hi - lo) * k)
@@ -191,9 +198,10 @@ def leave_one_voter_out(
     models = tuple(c.models)
     exact: dict[int, np.ndarray] = {}  # the most influential voters' shifts: exact where the refit exists
     for v in names.top(worst, top):
-        s, e = np.searchsorted(dense, [v, v + 1])
-        part = PairCounts.from_codes(models, a[s:e], bb[s:e], outcome[s:e])
-        exact[v] = np.abs(_exact_shift(c, part, theta, params, step, a[s:e], bb[s:e], w[s:e]))
+        s, e = starts[v // VOTER_BLOCK], starts[v // VOTER_BLOCK + 1]
+        mine = s + np.flatnonzero(dense[s:e] == v)  # the voter's votes, in battle order
+        part = PairCounts.from_codes(models, a[mine], bb[mine], outcome[mine])
+        exact[v] = np.abs(_exact_shift(c, part, theta, params, step, a[mine], bb[mine], w[mine]))
         worst[v] = exact[v].max()
     # each model's largest shift: the blocks' maxima without their held voters, the held voters' one-step
     # shifts unless refitted, and the refitted voters' exact shifts
