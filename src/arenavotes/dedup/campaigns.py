@@ -250,13 +250,16 @@ def bayes_fdr(posterior: np.ndarray, q: float) -> np.ndarray:
 class Fitted:
     """A rejected class's log-likelihood ratio of every voter at its fitted ``lam``: the base column ``base``
     (:meth:`_Sparse.base_column`: what a voter who never saw the class's model gets), replaced by ``vals`` on
-    the voters ``who`` (sorted) who saw it; ``log_l``: those voters' ``log L`` averaged over lam (omnipresent
-    classes only, to tell them from contrarian voters)."""
+    the voters ``who`` (sorted; int32 where voters fit) who saw it."""
 
     base: int
     who: np.ndarray
     vals: np.ndarray
-    log_l: np.ndarray | None = None
+
+
+def _voter_index(who: np.ndarray) -> np.ndarray:
+    """Voter numbers as int32 where they fit (the EM holds one per (voter, class) entry: 7-10M at 5M votes)."""
+    return who.astype(np.int32) if len(who) == 0 or int(who.max()) < 2**31 - 1 else who
 
 
 def _dense_block(sparse: _Sparse, fits: list[Fitted], lo: int, hi: int) -> np.ndarray:
@@ -332,7 +335,7 @@ def sparse_posteriors(
     # that they are held once); the per-entry work below runs ENTRY_BLOCK entries at a time (at 5M battles with
     # 57 classes rejected there were 7M entries, and each step's temporaries over all of them were 0.17 GB)
     ends = np.r_[0, np.cumsum([len(f.who) for f in fits])].astype(np.int64)
-    rows = np.concatenate([f.who for f in fits]).astype(np.int64)
+    rows = _voter_index(np.concatenate([f.who for f in fits]))
     col = np.repeat(np.arange(n_c, dtype=np.int16 if n_c < 2**15 else np.int64), [len(f.who) for f in fits])
     for c, f in enumerate(fits):
         fits[c] = dataclasses.replace(f, who=rows[ends[c] : ends[c + 1]])
@@ -341,7 +344,7 @@ def sparse_posteriors(
     # no value of that voter's), and each voter's largest ratio, from which everything is exponentiated
     touched = np.zeros(n_v * n_u, dtype=np.int64)
     for at in chunks:
-        touched += np.bincount(rows[at] * n_u + u_of[col[at]], minlength=n_v * n_u)
+        touched += np.bincount(rows[at].astype(np.int64) * n_u + u_of[col[at]], minlength=n_v * n_u)
     open_ = touched.reshape(n_v, n_u) < np.bincount(u_of, minlength=n_u)[None, :]
     del touched
     top = np.full(n_v, -np.inf)
@@ -523,8 +526,16 @@ class _Sparse:
             pi = float(self.grid[k])
         else:
             g, pi = 0, 0.0
-        log_l = logsumexp(sums, axis=1) - np.log(len(LAMBDAS)) if klass[1] == "omnipresent" else None
-        return Fitted(kind * len(LAMBDAS) + g, who, np.ascontiguousarray(sums[:, g]), log_l), pi
+        return Fitted(kind * len(LAMBDAS) + g, _voter_index(who), np.ascontiguousarray(sums[:, g])), pi
+
+    def log_l(self, klass: tuple[str, str], chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The voters among ``chosen`` (a mask over voters) who saw the class's model, and their ``log L``
+        (averaged over lam) under ``klass``. Computed again when asked, for the voters whose class it is (an
+        omnipresent class is told from contrarian by it), rather than held for every voter of every rejected
+        class through the EM (a rigged log of 5M battles: 70 MB)."""
+        who, sums, _ = self.touched(klass)
+        keep = chosen[who]
+        return who[keep], logsumexp(sums[keep], axis=1) - np.log(len(LAMBDAS))
 
     def base_column(self, base: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         """The log-likelihood ratio of voters ``lo``..``hi`` (default: every voter) under base ``base`` of
@@ -571,13 +582,13 @@ def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, sus
         posterior, best = sparse_posteriors(sparse, fits, pi_best[idx])
         some = posterior > 0  # the first rejected class with the largest posterior
         cls[some] = idx[best[some]]
+        del fits
         if sparse.ranked:
             mine = mine.copy()
-            for c, fit in zip(idx, fits, strict=True):
-                if fit.log_l is not None:
-                    at = fit.who[cls[fit.who] == c]
-                    mine[at] = fit.log_l[np.searchsorted(fit.who, at)]
-        del fits
+            for c in idx:
+                if classes[c][1] == "omnipresent" and (cls == c).any():
+                    at, log_l = sparse.log_l(classes[c], cls == c)
+                    mine[at] = log_l
     flagged = bayes_fdr(posterior, fdr) & (posterior > 0)
     template = np.array([t for _, t in classes], dtype=object)
     model = np.array([m for m, _ in classes], dtype=object)
