@@ -440,7 +440,11 @@ def frame(
         batch = pa.RecordBatch.from_arrays(own, schema=batch.schema)
         part = pl.from_arrow(batch)
         assert isinstance(part, pl.DataFrame)
-        parts.append(part.with_columns(pl.col(c).cast(pl.String).cast(pl.Categorical) for c in wanted))
+        parts.append(  # (a DuckDB ENUM arrives as a Categorical already)
+            part.with_columns(
+                pl.col(c).cast(pl.String).cast(pl.Categorical) for c in wanted if part[c].dtype != pl.Categorical
+            )
+        )
     if parts:
         return _rechunked(parts)
     empty = pl.from_arrow(rel.limit(0).to_arrow_table())
