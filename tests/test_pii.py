@@ -114,6 +114,31 @@ def test_output_is_identical_for_any_worker_count() -> None:
     assert one == two  # engine="ray": tests/test_ray_engine.py (all Ray tests in one module, on one cluster)
 
 
+def test_a_texts_findings_do_not_depend_on_the_texts_analysed_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunk sizes follow the number of texts (pool.chunks), so a text meets other neighbours in another run:
+    its findings (names included) must be its own, in one chunk with all the others or alone."""
+    from arenavotes.pii import scrub as scrub_module
+
+    texts = [
+        f"Hi, I'm {name} from {city}; write to me at {name.split()[0].lower()}@example.org. "
+        + "A longer line of prose about nothing in particular. " * (i % 5)
+        for i, (name, city) in enumerate(
+            [
+                ("John Smith", "Paris"),
+                ("Aiko Tanaka", "Osaka"),
+                ("Oluwaseun Adeyemi", "Lagos"),
+                ("María García", "Madrid"),
+                ("Li Wei", "Beijing"),
+            ]
+            * 4
+        )
+    ]
+    together = scrub_texts(texts, workers=1)
+    monkeypatch.setattr(scrub_module, "CHUNK", 1)  # every text alone
+    alone = scrub_texts(texts, workers=1)
+    assert together == alone
+
+
 def test_gate_refuses_planted_pii_and_passes_clean_files(tmp_path: Path) -> None:
     clean = tmp_path / "clean"
     clean.mkdir()
