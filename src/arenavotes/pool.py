@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import multiprocessing as mp
 import os
 import pickle
@@ -50,15 +51,25 @@ def cpu_workers(limit: int = 8) -> int:
     return max(1, min(os.cpu_count() or 1, limit))
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library (Linux), opened once: :class:`Forked` opens it before it forks, so that a child of a process
+    with threads does not call the dynamic loader (a lock another thread may have held at the fork)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
 def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this worker when its parent dies (an out-of-memory kill of the parent must not leave
     workers holding gigabytes); elsewhere a no-op. If the parent is already gone, leave now."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
+    if libc is not None:
+        with contextlib.suppress(AttributeError):
             libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
     if os.getppid() != parent:
         os._exit(1)
 
@@ -179,6 +190,7 @@ class Forked(Generic[R]):
             self._value, self._done = fn(*args), True
             return
         parent = os.getpid()
+        _libc()  # opened here, not in the child
         read, write = os.pipe()
         with warnings.catch_warnings():  # Python >= 3.12 warns about forking a process with threads: see above
             warnings.simplefilter("ignore", DeprecationWarning)
