@@ -489,6 +489,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO workspace_schema VALUES (?)", [schema_fingerprint()])
 
 
+#: Bump when a migration of :func:`ensure_schema` is added or changed that alters no DDL and none of the tables
+#: of renames and additions below: the fingerprint would not see it otherwise, and workspaces checked by the
+#: code before would skip it.
+MIGRATIONS_VERSION = 1
+
+
 @functools.cache
 def schema_fingerprint() -> str:
     """A digest of the schema this version makes and of the migrations it knows (and of the version itself).
@@ -508,7 +514,16 @@ def schema_fingerprint() -> str:
     from arenavotes import __version__
     from arenavotes.vocab import OLD_LABELER_PREFIXES
 
-    parts = [__version__, ALL_DDL, VIEWS_SQL, RENAMED_COLUMNS, ADDED_COLUMNS, LABELER_TABLES, OLD_LABELER_PREFIXES]
+    parts = [
+        __version__,
+        MIGRATIONS_VERSION,
+        ALL_DDL,
+        VIEWS_SQL,
+        RENAMED_COLUMNS,
+        ADDED_COLUMNS,
+        LABELER_TABLES,
+        OLD_LABELER_PREFIXES,
+    ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
