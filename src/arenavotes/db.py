@@ -27,6 +27,16 @@ from arenavotes.schema import ALL_DDL, BATTLES_DDL, GATE_VERDICTS_DDL, VIEWS_SQL
 T = TypeVar("T")
 
 
+def sql_str(text: str) -> str:
+    """``text`` as a SQL string literal, for the few places a value cannot be a parameter (a DuckDB setting, a
+    type such as an ENUM's labels, a file list in a view).
+
+    >>> sql_str("it's")
+    "'it''s'"
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
 def connect(path: Path | None, read_only: bool = False, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open the workspace database at ``path`` (``None``: in memory) with the canonical schema, DuckDB capped
     at ``memory_limit`` (default :data:`MEMORY_LIMIT`; ``ARENAVOTES_MEMORY_LIMIT`` overrides both).
@@ -107,7 +117,7 @@ def limit_memory(con: duckdb.DuckDBPyConnection, path: Path | None, limit: str |
             os.chmod(spill, 0o700)
         except OSError:
             return  # a read-only place: DuckDB then keeps everything in memory
-        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        con.execute(f"SET temp_directory = {sql_str(str(spill))}")
 
 
 def make_private(path: Path) -> None:

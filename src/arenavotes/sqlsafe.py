@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from arenavotes.db import sql_str
 from arenavotes.errors import UserError
 from arenavotes.privacy import SECRET_FILE
 from arenavotes.workspace import DB_FILE
@@ -117,7 +118,7 @@ def check_query(sql: str) -> list[str]:
 
 
 def _sql_list(paths: Sequence[str]) -> str:
-    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(sql_str(p) for p in paths) + "]"
 
 
 def confine(

@@ -23,15 +23,12 @@ from collections.abc import Callable
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
+from arenavotes.db import sql_str
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Path
 
 #: ``f('a', 0, 'b')`` -> SQL yielding that field of a staged record as JSON (NULL when absent)
 Accessor = Callable[..., str]
-
-
-def sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def ident(name: str) -> str:

@@ -23,6 +23,7 @@ from arenavotes.db import (
     create_voter_codes,
     frame,
     register_arrow,
+    sql_str,
     transaction,
     unregister_arrow,
     voter_code_join,
@@ -252,7 +253,7 @@ def _as_enum(column: str, values: Sequence[str] | None) -> str:
     """
     if not values:
         return column
-    labels = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(set(values)))
+    labels = ", ".join(sql_str(v) for v in sorted(set(values)))
     return f"CAST({column} AS ENUM({labels})) AS {column.split('.')[-1]}"
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from arenavotes.db import sql_str
 from arenavotes.errors import UserError
 from arenavotes.releases.integrity import VerifiedRelease, verify_release
 
@@ -46,10 +47,6 @@ def _quote_ident(name: object) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _quote_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def attach(con: duckdb.DuckDBPyConnection, release: Path, verified: VerifiedRelease | None = None) -> None:
     """Create the views over the parquet files of ``release`` (a config the release left empty gets an
     empty view with its columns, so every recipe runs). The release is verified first
@@ -74,7 +71,7 @@ def attach(con: duckdb.DuckDBPyConnection, release: Path, verified: VerifiedRele
             con.execute(f"CREATE TABLE {config} AS SELECT {cols} WHERE false")
 
     def files_of(m: re.Match[str]) -> str:
-        return "read_parquet([" + ", ".join(_quote_str(f) for f in sorted(parquet.get(m.group(1), []))) + "])"
+        return "read_parquet([" + ", ".join(sql_str(f) for f in sorted(parquet.get(m.group(1), []))) + "])"
 
     template = _PARQUET_GLOB.sub(files_of, _text("views.sql")).replace("{root}", str(root).replace("'", "''"))
     for st in [st for st in template.split(";\n") if st.strip()]:
