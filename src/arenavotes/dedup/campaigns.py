@@ -586,8 +586,9 @@ def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, sus
         if sparse.ranked:
             mine = mine.copy()
             for c in idx:
-                if classes[c][1] == "omnipresent" and (cls == c).any():
-                    at, log_l = sparse.log_l(classes[c], cls == c)
+                chosen = cls == c
+                if classes[c][1] == "omnipresent" and chosen.any():
+                    at, log_l = sparse.log_l(classes[c], chosen)
                     mine[at] = log_l
     flagged = bayes_fdr(posterior, fdr) & (posterior > 0)
     template = np.array([t for _, t in classes], dtype=object)

@@ -357,11 +357,7 @@ class EloCodes(NamedTuple):
 def elo_codes(battles: pl.DataFrame) -> EloCodes:
     """The battles of :func:`online_elo` as numbers (the Polars part; the time sort is left to
     :func:`elo_of_codes`, which may run in another process)."""
-    models = sorted(
-        set(battles["model_a"].unique().to_list()) | set(battles["model_b"].unique().to_list())
-        if battles.height
-        else set()
-    )
+    models = sorted(set(battles["model_a"].unique().to_list()) | set(battles["model_b"].unique().to_list()))
     enum = pl.Enum(models)
     coded = battles.select(
         pl.col("model_a").cast(enum).to_physical().alias("a"),
