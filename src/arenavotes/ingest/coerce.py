@@ -7,6 +7,10 @@ value is, whatever the container: ``av_str`` takes strings only, ``av_id`` strin
 A field that is present (``av_present``), not a blank string (``av_blank``: treated as missing) and
 still coerces to NULL is a ``bad_type`` record.
 
+A tabular file's column of a plain type (string, integer, double, boolean) need not go through JSON:
+:func:`native_sql` spells what each macro gives for ``to_json(column)`` directly on the column (a
+property test holds the two equal for every value), which is several times faster on a million rows.
+
 >>> import duckdb
 >>> con = duckdb.connect(); install_macros(con)
 >>> con.sql("select av_bool('\\"True\\"'::JSON), av_int('2.0'::JSON), av_str('3'::JSON)").fetchall()
@@ -65,6 +69,62 @@ CREATE OR REPLACE TEMP MACRO av_role(r) AS
          WHEN 'assistant' THEN 'assistant' WHEN 'gpt' THEN 'assistant' WHEN 'bot' THEN 'assistant'
          WHEN 'model' THEN 'assistant' WHEN 'system' THEN 'system' END;
 """
+
+
+#: integer types whose JSON text is the integer itself (UBIGINT and HUGEINT go through JSON)
+_INTS = frozenset({"tinyint", "smallint", "integer", "bigint"})
+#: DuckDB type ids (``DuckDBPyType.id``) of the columns :func:`native_sql` reads without JSON
+NATIVE_TYPES = _INTS | {"double", "varchar", "boolean"}
+
+
+def native_sql(macro: str, x: str, type_id: str) -> str:
+    """SQL equal to ``macro(to_json(x))`` for a column ``x`` of DuckDB type ``type_id``, without JSON.
+
+    Each branch follows the macro's definition above, with ``json_type`` known from the column's type
+    (a non-NULL string is ``VARCHAR``, an integer ``BIGINT``, ...); NULL stays NULL wherever the macro
+    gives NULL. Types outside :data:`NATIVE_TYPES` and macros without a spelling here go through JSON.
+
+    >>> native_sql("av_str", "c", "varchar")
+    "nullif(trim(c), '')"
+    >>> native_sql("av_str", "c", "bigint")
+    'CASE WHEN c IS NULL THEN NULL END::VARCHAR'
+    >>> native_sql("av_type", "c", "varchar")
+    'av_type(to_json(c))'
+    """
+    if type_id not in NATIVE_TYPES:
+        return f"{macro}(to_json({x}))"
+    s, i, d, b = type_id == "varchar", type_id in _INTS, type_id == "double", type_id == "boolean"
+    null = f"CASE WHEN {x} IS NULL THEN NULL END"  # NULL for every row, typed below
+    num = f"{x}::DOUBLE" if i or d else f"try_cast(trim({x}) AS DOUBLE)" if s else f"{null}::DOUBLE"
+    if macro == "av_present":
+        return f"({x} IS NOT NULL)"
+    if macro == "av_blank":
+        return f"(trim({x}) = '')" if s else f"(CASE WHEN {x} IS NOT NULL THEN false END)"
+    if macro == "av_str":
+        return f"nullif(trim({x}), '')" if s else f"{null}::VARCHAR"
+    if macro == "av_id":
+        return f"nullif(trim({x}), '')" if s else f"{x}::VARCHAR" if i else f"{null}::VARCHAR"
+    if macro == "av_num":
+        return num
+    if macro == "av_bool":
+        if b:
+            return x
+        if i:
+            return f"CASE WHEN {x} IN (0, 1) THEN {x} = 1 END"
+        if s:
+            return (
+                f"CASE lower(trim({x})) WHEN 'true' THEN true WHEN 'false' THEN false WHEN '1' THEN true "
+                f"WHEN '0' THEN false WHEN 'yes' THEN true WHEN 'no' THEN false END"
+            )
+        return f"{null}::BOOLEAN"
+    if macro == "av_int":
+        return f"CASE WHEN {num} = floor({num}) AND abs({num}) < 2e9 THEN ({num})::INTEGER END"
+    if macro == "av_ts":
+        in_range = f"isfinite({num}) AND {num} BETWEEN 0 AND 1e14"
+        epoch = f"to_timestamp(CASE WHEN {num} > 1e11 THEN {num} / 1000 ELSE {num} END)"
+        text = f" WHEN {x} IS NOT NULL THEN try_cast(trim({x}) AS TIMESTAMPTZ)" if s else ""
+        return f"CASE WHEN {in_range} THEN {epoch}{text} END"
+    return f"{macro}(to_json({x}))"
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:

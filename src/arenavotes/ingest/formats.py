@@ -48,7 +48,9 @@ Path = tuple[str | int, ...]
 
 @dataclasses.dataclass(frozen=True)
 class Label:
-    """A category label carried by the source: SQL over field accessors -> (value BOOLEAN, score DOUBLE)."""
+    """A category label carried by the source: SQL -> (value BOOLEAN, score DOUBLE), built from a typed field
+    reader ``t(macro, *path)`` that gives the SQL of an ``av_*`` macro applied to a field of the record (by
+    ``to_json`` or, for a typed column, without JSON: :func:`arenavotes.ingest.coerce.native_sql`)."""
 
     category: str
     value: Callable[[Callable[..., str]], str]
@@ -155,21 +157,21 @@ def check_map(mapping: Mapping[str, str]) -> None:
 
 def _b(*path: str) -> Callable[[Callable[..., str]], str]:
     """A boolean label read from a nested path of the record."""
-    return lambda f: f"av_bool({f(*path)})"
+    return lambda t: t("av_bool", *path)
 
 
 def _n(*path: str) -> Callable[[Callable[..., str]], str]:
     """A numeric score read from a nested path of the record."""
-    return lambda f: f"av_num({f(*path)})"
+    return lambda t: t("av_num", *path)
 
 
-def _criteria_count(f: Callable[..., str]) -> str:
-    terms = [f"coalesce(av_bool({f('category_tag', 'criteria_v0.1', c)})::INT, 0)" for c in HARD_PROMPT_CRITERIA]
+def _criteria_count(t: Callable[..., str]) -> str:
+    terms = [f"coalesce(({t('av_bool', 'category_tag', 'criteria_v0.1', c)})::INT, 0)" for c in HARD_PROMPT_CRITERIA]
     return "(" + " + ".join(terms) + ")"
 
 
-def _criteria_known(f: Callable[..., str]) -> str:
-    return f"av_bool({f('category_tag', 'criteria_v0.1', 'specificity')}) IS NOT NULL"
+def _criteria_known(t: Callable[..., str]) -> str:
+    return f"({t('av_bool', 'category_tag', 'criteria_v0.1', 'specificity')}) IS NOT NULL"
 
 
 #: LMArena ``category_tag`` (arena-human-preference-100k/140k): hard prompt = at least 6 of the 7

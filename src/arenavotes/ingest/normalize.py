@@ -9,7 +9,7 @@ The pipeline is the same for every format; what differs per conversation shape o
 encoding comes from the format's reader in :mod:`arenavotes.ingest.readers`. Redaction of raw
 text lives in :mod:`~arenavotes.ingest.redact`, the ``_new_*`` tables are written by
 :mod:`~arenavotes.ingest.outputs`. The temp tables, in the order they are built: ``_f`` (fields as
-JSON), ``_voters`` (pseudonyms), ``_t`` (typed fields), ``_msgs``, ``_conv_stats``, ``_r``
+JSON, or as they are for a tabular file's typed columns: :class:`_Cols`), ``_voters`` (pseudonyms), ``_t`` (typed fields), ``_msgs``, ``_conv_stats``, ``_r``
 (reasons), ``_ids``, then the four ``_new_*`` tables.
 
 Every staged record ends in exactly one of ``_new_battles`` or ``_new_quarantine``; each
@@ -43,6 +43,7 @@ import math
 import duckdb
 import pyarrow as pa
 
+import arenavotes.ingest.coerce as coerce
 from arenavotes.config import IngestSettings
 from arenavotes.db import has_temp_table, register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged, encodable
@@ -56,9 +57,9 @@ from arenavotes.ingest.outputs import (
     write_labels,
     write_quarantine,
 )
-from arenavotes.ingest.readers import reader_for, winner_reader
+from arenavotes.ingest.readers import LABEL_WINNER, label_winner_sql, reader_for, winner_reader
 from arenavotes.ingest.redact import FILE_PRIVATE, PRIVATE_KEYS, private_keys, staged_private_values
-from arenavotes.ingest.sqlfields import Accessor, field_accessor, record_keys, shared_accessor, sql_str
+from arenavotes.ingest.sqlfields import Accessor, field_accessor, native_field, record_keys, shared_accessor, sql_str
 from arenavotes.privacy import hmac_params, hmac_sql
 from arenavotes.schema import WINNER_ALIASES
 from arenavotes.vocab import ARENA_ALIASES
@@ -88,6 +89,26 @@ _TYPED = {
 _CONV_FIELDS = ("conversation_a", "conversation_b", "prompt", "response_a", "response_b")
 #: Canonical fields that hold voter ids (their values never appear in a quarantine detail).
 _PRIVATE_FIELDS = frozenset({"voter"})
+#: Fields a tabular file's typed column may fill natively in ``_f`` (see :class:`_Cols`).
+_NATIVE_FIELDS = (*_TYPED, "winner")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Cols:
+    """How to read the ``j_<field>`` columns of ``_f``: JSON values, except the fields in ``natives`` (field ->
+    DuckDB type id), which hold a tabular file's typed column as it is. The steps that read them ask here:
+    :meth:`m` gives a macro's result (without JSON for a native column), :meth:`json` the JSON value."""
+
+    natives: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def json(self, name: str, table: str = "") -> str:
+        col = f"{table}j_{name}"
+        return f"to_json({col})" if name in self.natives else col
+
+    def m(self, macro: str, name: str, table: str = "") -> str:
+        if name in self.natives:
+            return coerce.native_sql(macro, f"{table}j_{name}", self.natives[name])
+        return f"{macro}({table}j_{name})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,19 +158,19 @@ def normalize(
     records wait in ``_held_rejects`` (see :func:`~arenavotes.ingest.outputs.write_quarantine`)."""
     if batched and staged.staged and (staged.rejected or has_temp_table(con, HELD_REJECTS)):
         note_private_values(con, staged, fmt)  # from the first batch with an unreadable record on
-    _extract_fields(con, fmt, staged)
+    cols = _extract_fields(con, fmt, staged)
     _repair_python_repr(con)
     if fmt.conversation in ("messages", "webdev_messages"):
         _flatten_turns(con)
     if fmt.plain_text:
         _wrap_plain_text(con, fmt)
-    _pseudonymise_voters(con, key, fmt.voter_prefix_strip)
+    _pseudonymise_voters(con, key, fmt.voter_prefix_strip, cols)
     if batched and staged.staged:  # the ids as the pseudonymiser read them (what a lone batch redacts with)
         _note_private(con, "SELECT DISTINCT raw FROM _voters WHERE raw IS NOT NULL")
-    _typed(con, fmt)
+    _typed(con, fmt, cols)
     _messages(con, fmt)
     refs = find_images(con, record_images=fmt.path("images") is not None)
-    _reasons(con, fmt, settings, staged.unit)
+    _reasons(con, fmt, settings, staged.unit, cols)
     battle_ids(con, staged, fmt, source)
     write_battles(con, source)
     write_conversations(con)
@@ -177,12 +198,32 @@ def _field_sql(fmt: Format, f: Accessor, name: str) -> str:
     return f"av_embedded({expr})" if name in _CONV_FIELDS else expr
 
 
-def _extract_fields(con: duckdb.DuckDBPyConnection, fmt: Format, staged: Staged) -> None:
+def _extract_fields(con: duckdb.DuckDBPyConnection, fmt: Format, staged: Staged) -> _Cols:
+    """``_f``: each canonical field of each staged record, as JSON or (see :func:`_native_fields`) natively."""
     f, source = shared_accessor(staged)
+    natives = _native_fields(fmt, staged)
     names = (*_TYPED, "winner", "arena", "images", "citations_a", "citations_b", *_CONV_FIELDS)
-    cols = [f"{_field_sql(fmt, f, n)} AS j_{n}" for n in names]
+    cols = [f"{natives[n][0] if n in natives else _field_sql(fmt, f, n)} AS j_{n}" for n in names]
     extra = reader_for(fmt).columns(f) + winner_reader(fmt).columns(fmt, f)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _f AS SELECT _row, {', '.join(cols + extra)} FROM {source()}")
+    return _Cols({n: type_id for n, (_, type_id) in natives.items()})
+
+
+def _native_fields(fmt: Format, staged: Staged) -> dict[str, tuple[str, str]]:
+    """The fields of ``_NATIVE_FIELDS`` that a tabular file holds in a column of a plain type
+    (:data:`~arenavotes.ingest.coerce.NATIVE_TYPES`), read where they are: field -> (SQL, type id).
+    Fields the format computes or its reader reads, and a winner read other than as a label, stay JSON."""
+    out = {}
+    for name in _NATIVE_FIELDS:
+        path = fmt.path(name)
+        if path is None or fmt.computed.get(name) or reader_for(fmt).fields.get(name):
+            continue
+        if name == "winner" and winner_reader(fmt) is not LABEL_WINNER:
+            continue
+        found = native_field(staged, path)
+        if found is not None and found[1] in coerce.NATIVE_TYPES:
+            out[name] = found
+    return out
 
 
 def _repair_python_repr(con: duckdb.DuckDBPyConnection) -> None:
@@ -248,10 +289,10 @@ def _note_private(con: duckdb.DuckDBPyConnection, select: str) -> None:
     con.execute(f"INSERT INTO {FILE_PRIVATE} SELECT DISTINCT * FROM ({select})")
 
 
-def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str) -> None:
+def _pseudonymise_voters(con: duckdb.DuckDBPyConnection, key: bytes, strip_prefix: str, cols: _Cols) -> None:
     """``_voters(raw, voter_id)``: each distinct raw voter id of the batch and its pseudonym (the HMAC of the
     id without the format's ``strip_prefix``), computed in DuckDB."""
-    raw = "av_id(j_voter)"
+    raw = cols.m("av_id", "voter")
     bare = f"CASE WHEN starts_with(raw, {sql_str(strip_prefix)}) THEN substr(raw, {len(strip_prefix) + 1}) ELSE raw END"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _voters AS
@@ -286,10 +327,10 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def _arena_case(fmt: Format) -> str:
+def _arena_case(fmt: Format, cols: _Cols) -> str:
     """SQL for a battle's arena kind: the record's own ``arena`` field when mapped (any spelling in
     ``vocab.ARENA_ALIASES``; NULL when unknown), else the format's rule or its kind."""
-    default = fmt.arena_rule("av_str(j_model_a)") if fmt.arena_rule else sql_str(fmt.arena)
+    default = fmt.arena_rule(cols.m("av_str", "model_a")) if fmt.arena_rule else sql_str(fmt.arena)
     if fmt.path("arena") is None:
         return default
     whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in ARENA_ALIASES.items())
@@ -299,25 +340,33 @@ def _arena_case(fmt: Format) -> str:
     )
 
 
-def _typed(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
+def _typed(con: duckdb.DuckDBPyConnection, fmt: Format, cols: _Cols) -> None:
+    source_id = cols.m("av_id", "id", "_f.")
+    bad = ", ".join(
+        f"({cols.m(m, n)} IS NULL AND {cols.m('av_present', n)} AND NOT {cols.m('av_blank', n)}) AS bad_{n}"
+        for n, m in _TYPED.items()
+    )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _t AS
         SELECT _f._row,
-               {"av_id(j_id) || '/' || j.voter_id" if fmt.id_per_voter else "av_id(j_id)"} AS source_id,
-               av_str(j_model_a) AS model_a, av_str(j_model_b) AS model_b,
+               {f"{source_id} || '/' || j.voter_id" if fmt.id_per_voter else source_id} AS source_id,
+               {cols.m("av_str", "model_a")} AS model_a, {cols.m("av_str", "model_b")} AS model_b,
                winner_raw, {_winner_case(fmt)} AS winner,
-               {_arena_case(fmt)} AS arena, coalesce(av_id(j_arena), j_arena::VARCHAR) AS arena_raw,
+               {_arena_case(fmt, cols)} AS arena, coalesce(av_id(j_arena), j_arena::VARCHAR) AS arena_raw,
                av_int(j_citations_a) AS citations_a, av_int(j_citations_b) AS citations_b,
-               j.voter_id, av_ts(j_tstamp) AS tstamp, av_bool(j_anony) AS anony,
-               av_str(j_language) AS language, av_int(j_turn) AS turn,
-               {
-        ", ".join(
-            f"({m}(j_{n}) IS NULL AND av_present(j_{n}) AND NOT av_blank(j_{n})) AS bad_{n}" for n, m in _TYPED.items()
-        )
-    }
-        FROM (SELECT *, {winner_reader(fmt).raw} AS winner_raw FROM _f) _f
-        LEFT JOIN _voters j ON j.raw = av_id(_f.j_voter)
+               j.voter_id, {cols.m("av_ts", "tstamp")} AS tstamp, {cols.m("av_bool", "anony")} AS anony,
+               {cols.m("av_str", "language")} AS language, {cols.m("av_int", "turn")} AS turn, {bad}
+        FROM (SELECT *, {_winner_raw(fmt, cols)} AS winner_raw FROM _f) _f
+        LEFT JOIN _voters j ON j.raw = {cols.m("av_id", "voter", "_f.")}
     """)
+
+
+def _winner_raw(fmt: Format, cols: _Cols) -> str:
+    """The winner as the file spells it (:class:`~arenavotes.ingest.readers.WinnerReader`); a label winner in
+    a typed column is read natively (:func:`~arenavotes.ingest.readers.label_winner_sql`)."""
+    if "winner" in cols.natives:
+        return label_winner_sql("j_winner", cols.natives["winner"])
+    return winner_reader(fmt).raw
 
 
 def _messages(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
@@ -348,12 +397,12 @@ def _file_field(fmt: Format, field: str) -> str:
     return ".".join(map(str, path)) if path else field
 
 
-def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettings, unit: str) -> None:
+def _reasons(con: duckdb.DuckDBPyConnection, fmt: Format, settings: IngestSettings, unit: str, cols: _Cols) -> None:
     non_votes = ", ".join(sql_str(v) for v in sorted(fmt.non_votes)) or "NULL"
     # a private field's value is never echoed: its type says enough
     bad_type = " ".join(
-        f"WHEN bad_{n} THEN ['bad_type', {sql_str(_file_field(fmt, n) + ': ')} || av_type(s.j_{n}) || "
-        + ("' value'" if n in _PRIVATE_FIELDS else f"' ' || left(s.j_{n}::VARCHAR, 40)")
+        f"WHEN bad_{n} THEN ['bad_type', {sql_str(_file_field(fmt, n) + ': ')} || av_type({cols.json(n, 's.')}) || "
+        + ("' value'" if n in _PRIVATE_FIELDS else f"' ' || left({cols.json(n, 's.')}::VARCHAR, 40)")
         + f" || ' is not {_EXPECTED[m]}']"
         for n, m in _TYPED.items()
     )

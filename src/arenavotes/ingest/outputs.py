@@ -19,11 +19,12 @@ import re
 import duckdb
 import pyarrow as pa
 
+import arenavotes.ingest.coerce as coerce
 from arenavotes.db import has_temp_table, register_arrow, unregister_arrow
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Format, Label
 from arenavotes.ingest.redact import redact_nested, redact_rejects, redacted_record_sql
-from arenavotes.ingest.sqlfields import record_keys, shared_accessor, sql_str
+from arenavotes.ingest.sqlfields import native_field, record_keys, shared_accessor, sql_str
 from arenavotes.ingest.style import markdown_counts, token_counts
 from arenavotes.vocab import component_name
 
@@ -145,15 +146,22 @@ def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, so
             "category VARCHAR, value BOOLEAN, score DOUBLE)"
         )
         return 0
-    # every leaf path the labels read becomes one column of _lab, extracted once
+    # every leaf path the labels read becomes one column, extracted once: natively where the file's column
+    # type allows (coerce.native_sql), else as JSON
     paths: dict[tuple[str | int, ...], str] = {}
+    natives: dict[str, tuple[str, str]] = {}  # alias -> (SQL, type id)
 
-    def g(*path: str | int) -> str:
-        return paths.setdefault(tuple(path), f"p{len(paths)}")
+    def t(macro: str, *path: str | int) -> str:
+        alias = paths.setdefault(tuple(path), f"p{len(paths)}")
+        found = native_field(staged, path)
+        if found is not None and found[1] in coerce.NATIVE_TYPES:
+            natives[alias] = found
+            return coerce.native_sql(macro, alias, found[1])
+        return f"{macro}({alias})"
 
-    exprs = [(lab, lab.value(g), lab.score(g) if lab.score else "NULL::DOUBLE") for lab in labels]
+    exprs = [(lab, lab.value(t), lab.score(t) if lab.score else "NULL::DOUBLE") for lab in labels]
     fx, records = shared_accessor(staged)
-    cols = ", ".join(f"{fx(*p)} AS {alias}" for p, alias in paths.items())
+    cols = ", ".join(f"{natives[alias][0] if alias in natives else fx(*p)} AS {alias}" for p, alias in paths.items())
     # one pass: the leaf paths extracted once per record, each label's value and score computed from them
     # (shared sub-expressions once per record), then one row per label by unnesting a list of structs
     wide = ", ".join(
@@ -182,7 +190,7 @@ def _label_root(label: Label) -> str:
     return m.group(1)
 
 
-def _probe(*path: str | int) -> str:
+def _probe(macro: str, *path: str | int) -> str:
     return f"@@{path[0]}@@"
 
 

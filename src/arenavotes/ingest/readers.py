@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 
+from arenavotes.ingest.coerce import native_sql
 from arenavotes.ingest.formats import Format
 from arenavotes.ingest.sqlfields import Accessor
 
@@ -268,6 +269,21 @@ LABEL_WINNER = WinnerReader(
     "coalesce(av_id(j_winner), CASE WHEN json_type(j_winner) IN ('DOUBLE', 'BOOLEAN') THEN j_winner::VARCHAR END)",
     lambda fmt, f: [],
 )
+
+
+def label_winner_sql(x: str, type_id: str) -> str:
+    """:data:`LABEL_WINNER`'s ``raw`` for a typed column ``x`` of DuckDB type ``type_id`` read natively
+    (:func:`~arenavotes.ingest.coerce.native_sql`): a string or integer as its text, a number or boolean as
+    its JSON text, as the JSON route gives them.
+
+    >>> label_winner_sql("w", "varchar")
+    "nullif(trim(w), '')"
+    """
+    if type_id in ("double", "boolean"):
+        return f"to_json({x})::VARCHAR"
+    return native_sql("av_id", x, type_id)
+
+
 #: three one-hot columns (``Format.winner_one_hot``): exactly one of them must be 1
 ONE_HOT_WINNER = WinnerReader(
     "one_hot",

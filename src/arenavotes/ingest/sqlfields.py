@@ -59,7 +59,7 @@ def field_accessor(staged: Staged) -> Accessor:
             return "NULL::JSON"
         native = _native(ident(head), staged.types.get(head), rest)
         if native is not None:
-            return f"to_json({native})"
+            return f"to_json({native[0]})"
         base = f"to_json({ident(head)})"
         return base if not rest else f"json_extract({base}, {json_path(rest)})"
 
@@ -93,9 +93,28 @@ def shared_accessor(staged: Staged) -> tuple[Accessor, Callable[[], str]]:
     return f, source
 
 
-def _native(expr: str, type_: DuckDBPyType | None, path: Path) -> str | None:
-    """``expr`` followed down ``path`` with struct and list access, or None where the type does not say
-    that the path exists (then the JSON route reads it, NULL when absent)."""
+def native_field(staged: Staged, path: Path) -> tuple[str, str] | None:
+    """SQL reading field ``path`` of a tabular file's record natively, with its DuckDB type id (``varchar``,
+    ``bigint``, ``struct``, ...); None for JSON records, or where the column types do not say that the path
+    exists. Steps that know what a type means read such a field without JSON
+    (:func:`arenavotes.ingest.coerce.native_sql`).
+
+    >>> import duckdb
+    >>> from pathlib import Path
+    >>> types = {"m": duckdb.sqltype("STRUCT(a VARCHAR)")}
+    >>> staged = Staged(Path("v.parquet"), "parquet", "row", ("m",), 0, 0, types)
+    >>> native_field(staged, ("m", "a"))[1], native_field(staged, ("m", "b"))
+    ('varchar', None)
+    """
+    if staged.is_json or str(path[0]) not in staged.columns:
+        return None
+    found = _native(ident(str(path[0])), staged.types.get(str(path[0])), path[1:])
+    return None if found is None else (found[0], found[1].id)
+
+
+def _native(expr: str, type_: DuckDBPyType | None, path: Path) -> tuple[str, DuckDBPyType] | None:
+    """``expr`` followed down ``path`` with struct and list access, with the type it reaches, or None where
+    the type does not say that the path exists (then the JSON route reads it, NULL when absent)."""
     for p in path:
         if type_ is None:
             return None
@@ -111,7 +130,7 @@ def _native(expr: str, type_: DuckDBPyType | None, path: Path) -> str | None:
             expr, type_ = f"list_extract({expr}, {p + 1})", child
         else:
             return None
-    return expr
+    return None if type_ is None else (expr, type_)
 
 
 def record_keys(con: duckdb.DuckDBPyConnection, staged: Staged, sample: int = 1000) -> set[str]:
