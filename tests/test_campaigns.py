@@ -229,6 +229,24 @@ def test_the_sparse_scan_equals_the_dense_definition(strategy: str) -> None:
     assert campaigns.scan_campaigns(v).classes["rejected"].any()
 
 
+def test_the_scan_on_observed_outcomes_only_is_the_same_to_the_bit() -> None:
+    """The stage keeps only P(observed outcome) of the votes before the scan (a third of their probabilities'
+    memory); the scan's posteriors, classes and flags must not change by a bit, and the dropped columns fail
+    loudly if anything reads them."""
+    b = _log(7, k=8, n=8_000, n_voters=400)
+    target, _ = _target(b)
+    rigged, _ = inject(b, target=target, share=0.03, attackers=12, seed=9, strategy="mixed")
+    full = campaigns.scan_campaigns(voters.prepare(rigged))
+    v = voters.prepare(rigged)
+    v.keep_observed_only()
+    only = campaigns.scan_campaigns(v)
+    assert full.classes["rejected"].any()
+    assert np.array_equal(full.posterior, only.posterior)
+    assert full.classes.equals(only.classes) and full.flags.equals(only.flags)
+    with pytest.raises(IndexError):
+        v.probs[np.arange(len(v.obs)), v.obs]
+
+
 class _Bases:
     """A stand-in for campaigns._Sparse: a few base columns (voters x bases), for sparse_posteriors."""
 

@@ -182,7 +182,8 @@ def detect_battles(
 
 def detect_voters(v: voters.Votes | None, settings: DedupSettings, found: Detection) -> Detection:
     """The voter tests and the campaign scan over ``v`` (:func:`arenavotes.dedup.voters.prepare` of the same
-    battles; None: no voter ids), added to what :func:`detect_battles` ``found``; the flags sorted."""
+    battles; None: no voter ids), added to what :func:`detect_battles` ``found``; the flags sorted. ``v`` keeps
+    only P(observed outcome) afterwards (:meth:`~arenavotes.dedup.voters.Votes.keep_observed_only`)."""
     s = settings
     parts = [found.flags]
     stats = dict(found.stats)
@@ -195,6 +196,7 @@ def detect_voters(v: voters.Votes | None, settings: DedupSettings, found: Detect
             voters.position_bias(v, fdr=s.fdr, min_votes=max(s.min_votes, 20)),
             voters.single_model(v, fdr=s.fdr),
         ]
+        v.keep_observed_only()  # the scan reads P(observed outcome) only
         scan = campaigns.scan_campaigns(v, fdr=s.fdr, eps=s.campaign_eps, suspect=s.campaign_suspect)
         parts.append(scan.flags)
         stats["voters"] = len(v.voters)

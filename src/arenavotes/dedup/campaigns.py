@@ -57,7 +57,9 @@ votes for the model it chose).
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -314,6 +316,69 @@ def _accelerated_em(
     return pi
 
 
+def _em_shares(
+    sparse: _Sparse, fits: list[Fitted], rows: np.ndarray, pi0: np.ndarray, iterations: int, spill: IO[bytes]
+) -> np.ndarray:
+    """The classes' shares for :func:`sparse_posteriors` (``rows``: the voters of every (voter, class) entry, of
+    which each fit's ``who`` is a view). Each fit's ``vals`` is written to ``spill`` and dropped from ``fits``
+    once it is read."""
+    n_v, n_c = len(sparse.n), len(fits)
+    bases = sorted({f.base for f in fits})
+    u_of = np.array([bases.index(f.base) for f in fits], dtype=np.int64)
+    n_u = len(bases)
+    # the per-entry work below runs ENTRY_BLOCK entries at a time (at 5M battles with 57 classes rejected there were
+    # 7M entries, and each step's temporaries over all of them were 0.17 GB)
+    ends = np.r_[0, np.cumsum([len(f.who) for f in fits])].astype(np.int64)
+    col = np.repeat(np.arange(n_c, dtype=np.int16 if n_c < 2**15 else np.int64), [len(f.who) for f in fits])
+    chunks = [slice(a, a + ENTRY_BLOCK) for a in range(0, len(rows), ENTRY_BLOCK)]
+    # which bases still stand for some class at each voter (a base every one of whose classes the voter saw is
+    # no value of that voter's), and each voter's largest ratio, from which everything is exponentiated
+    # (a voter's classes of one base are counted in int32, base by base: a voters x bases int64 count and each
+    # chunk's bincount of the same size were 0.24 GB at 1.5M voters and 10 bases)
+    open_ = np.empty((n_v, n_u), dtype=bool)
+    seen = np.zeros(n_v, dtype=np.int32)
+    for u in range(n_u):
+        seen[:] = 0
+        for k in np.flatnonzero(u_of == u):
+            seen[fits[k].who] += 1  # a class's voters are distinct
+        open_[:, u] = seen < np.count_nonzero(u_of == u)
+    del seen
+    top = np.full(n_v, -np.inf)
+    for lo in range(0, n_v, _block_rows(n_c)):
+        hi = min(n_v, lo + _block_rows(n_c))
+        top[lo:hi] = _dense_block(sparse, fits, lo, hi).max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.zeros((n_v, n_u))
+    for u, base in enumerate(bases):
+        with np.errstate(over="ignore", invalid="ignore"):
+            e[:, u] = np.where(open_[:, u], np.exp(sparse.base_column(base) - top), 0.0)
+    del open_
+    d = np.empty(len(rows))  # a class's entry minus its base, exponentiated
+    for c, f in enumerate(fits):  # each class's ratios go to ``spill``, in class order
+        d[ends[c] : ends[c + 1]] = np.exp(f.vals - top[f.who]) - e[f.who, u_of[c]]
+        np.ascontiguousarray(f.vals, dtype=np.float64).tofile(spill)
+        fits[c] = dataclasses.replace(f, vals=np.empty(0))
+
+    def step(pi: np.ndarray) -> tuple[np.ndarray, float]:  # one EM step, and the log-likelihood at pi
+        s = e @ np.bincount(u_of, pi, n_u)
+        for at in chunks:
+            s += np.bincount(rows[at], pi[col[at]] * d[at], n_v)
+        with np.errstate(divide="ignore", invalid="ignore"):  # in place: each voter-long temporary is 12 MB at 1.5M
+            np.maximum(s, 0.0, out=s)
+            np.log(s, out=s)
+            np.add(top, s, out=s)
+            den = np.logaddexp(np.log1p(-min(pi.sum(), 1.0)), s, out=s)
+        w = np.exp(np.subtract(top, den))
+        corr = np.zeros(n_c)
+        for at in chunks:
+            corr += np.bincount(col[at], d[at] * w[rows[at]], n_c)
+        new = pi * (((e.T @ w)[u_of] + corr) / n_v)
+        return np.clip(new, 1e-12, None), float(den.sum())
+
+    pi = np.clip(pi0, 1e-6, None)
+    return _accelerated_em(step, pi / max(1.0, pi.sum() / 0.9), iterations)
+
+
 def sparse_posteriors(
     sparse: _Sparse, fits: list[Fitted], pi0: np.ndarray, iterations: int = 2000
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -328,54 +393,19 @@ def sparse_posteriors(
     :func:`_accelerated_em`, to a tolerance of 1e-12: they agree with the dense EM run to the same tolerance
     (``tests/test_campaigns.py``), not to the bit, as the sums run in another order."""
     n_v, n_c = len(sparse.n), len(fits)
-    bases = sorted({f.base for f in fits})
-    u_of = np.array([bases.index(f.base) for f in fits], dtype=np.int64)
-    n_u = len(bases)
     # the (voter, class) entries, class by class; each class's voters become a view of them (in ``fits`` itself, so
-    # that they are held once); the per-entry work below runs ENTRY_BLOCK entries at a time (at 5M battles with
-    # 57 classes rejected there were 7M entries, and each step's temporaries over all of them were 0.17 GB)
+    # that they are held once)
     ends = np.r_[0, np.cumsum([len(f.who) for f in fits])].astype(np.int64)
     rows = _voter_index(np.concatenate([f.who for f in fits]))
-    col = np.repeat(np.arange(n_c, dtype=np.int16 if n_c < 2**15 else np.int64), [len(f.who) for f in fits])
     for c, f in enumerate(fits):
         fits[c] = dataclasses.replace(f, who=rows[ends[c] : ends[c + 1]])
-    chunks = [slice(a, a + ENTRY_BLOCK) for a in range(0, len(rows), ENTRY_BLOCK)]
-    # which bases still stand for some class at each voter (a base every one of whose classes the voter saw is
-    # no value of that voter's), and each voter's largest ratio, from which everything is exponentiated
-    touched = np.zeros(n_v * n_u, dtype=np.int64)
-    for at in chunks:
-        touched += np.bincount(rows[at].astype(np.int64) * n_u + u_of[col[at]], minlength=n_v * n_u)
-    open_ = touched.reshape(n_v, n_u) < np.bincount(u_of, minlength=n_u)[None, :]
-    del touched
-    top = np.full(n_v, -np.inf)
-    for lo in range(0, n_v, _block_rows(n_c)):
-        hi = min(n_v, lo + _block_rows(n_c))
-        top[lo:hi] = _dense_block(sparse, fits, lo, hi).max(axis=1)
-    top = np.where(np.isfinite(top), top, 0.0)
-    e = np.zeros((n_v, n_u))
-    for u, base in enumerate(bases):
-        with np.errstate(over="ignore", invalid="ignore"):
-            e[:, u] = np.where(open_[:, u], np.exp(sparse.base_column(base) - top), 0.0)
-    del open_
-    d = np.empty(len(rows))  # a class's entry minus its base, exponentiated
-    for c, f in enumerate(fits):
-        d[ends[c] : ends[c + 1]] = np.exp(f.vals - top[f.who]) - e[f.who, u_of[c]]
-
-    def step(pi: np.ndarray) -> tuple[np.ndarray, float]:  # one EM step, and the log-likelihood at pi
-        s = e @ np.bincount(u_of, pi, n_u)
-        for at in chunks:
-            s += np.bincount(rows[at], pi[col[at]] * d[at], n_v)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            den = np.logaddexp(np.log1p(-min(pi.sum(), 1.0)), top + np.log(np.maximum(s, 0.0)))
-        w = np.exp(top - den)
-        corr = np.zeros(n_c)
-        for at in chunks:
-            corr += np.bincount(col[at], d[at] * w[rows[at]], n_c)
-        new = pi * (((e.T @ w)[u_of] + corr) / n_v)
-        return np.clip(new, 1e-12, None), float(den.sum())
-
-    pi = np.clip(pi0, 1e-6, None)
-    pi = _accelerated_em(step, pi / max(1.0, pi.sum() / 0.9), iterations)
+    # the entries' ratios are read again only by the last step: they wait in a temporary file through the EM (a
+    # rigged log of 5M battles, 58 classes: 9.8M entries, 78 MB), and the EM's arrays go with its frame
+    with tempfile.TemporaryFile() as spill:
+        pi = _em_shares(sparse, fits, rows, pi0, iterations, spill)
+        spill.seek(0)
+        for c, f in enumerate(fits):
+            fits[c] = dataclasses.replace(f, vals=np.fromfile(spill, np.float64, len(f.who)))
     posterior, best = np.empty(n_v), np.zeros(n_v, dtype=np.int64)
     for lo in range(0, n_v, _block_rows(n_c)):
         hi = min(n_v, lo + _block_rows(n_c))
@@ -405,13 +435,6 @@ class _Sparse:
         self.lam = np.array(LAMBDAS)
         self.grid = _pi_grid(n_v)
         self.ranked = votes.theta is not None
-        # each model's votes (as positions in i-sides then j-sides), int32 where they fit: 10M int64 were 80 MB
-        ends = np.r_[votes.i, votes.j]
-        order = np.argsort(ends, kind="stable")
-        self.order = order.astype(np.int32) if len(ends) < 2**31 else order
-        del order
-        self.starts = np.r_[0, np.cumsum(np.bincount(ends, minlength=len(votes.models)))]
-        del ends
         # target/against, m never seen: a function of the voter's number of votes alone, computed per distinct
         # number (no voters x lam array is kept: :meth:`base_rows`)
         counts, at = np.unique(self.n, return_inverse=True)
@@ -432,7 +455,7 @@ class _Sparse:
             return np.where(n[:, None] > 0, n[:, None] * np.log1p(-lam)[None, :], 0.0)
 
     def _log_p(self, idx: np.ndarray) -> np.ndarray:
-        return np.log(self.votes.probs[idx, self.votes.obs[idx]])
+        return np.log(self.votes.p_obs[idx])
 
     def _h(self, log_l: np.ndarray) -> np.ndarray:
         """(voters x grid) ``log(1 - pi + pi L)``."""
@@ -454,16 +477,19 @@ class _Sparse:
         """(votes x lam) ``log(1 - lam + lam q/p)``."""
         return log_mix(self.lam, lr)
 
-    def touched(self, klass: tuple[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(voters who saw the class's model, their sums (voters x lam), the same voters' sums had the class
-        never applied) -- for ``contrarian``: every voter."""
+    def touched(self, klass: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+        """(voters who saw the class's model, their sums (voters x lam)) -- for ``contrarian``: every voter. The
+        voters x lam arrays are made one at a time and changed in place (a model seen by a million voters: 40 MB
+        each)."""
         votes = self.votes
         model, template = klass
         if template == "contrarian":
             every = np.arange(len(votes.voters))
-            return every, self.contrarian, self.contrarian
+            return every, self.contrarian
         m = votes.models.index(model)
-        idx = self.order[self.starts[m] : self.starts[m + 1]] % len(votes.v)  # m's votes
+        # m's votes, where m is model i then where it is model j (found per class: an index of every model's
+        # votes held through the scan was 40 MB at 5M votes)
+        idx = np.r_[np.flatnonzero(votes.i == m), np.flatnonzero(votes.j == m)]
         who, at = np.unique(votes.v[idx], return_inverse=True)
         i, j, obs = votes.i[idx], votes.j[idx], votes.obs[idx]
         log_p = self._log_p(idx)
@@ -471,29 +497,40 @@ class _Sparse:
         log_hit, log_miss = np.log(1 - self.eps), np.log(self.eps / 2)
 
         def group(f: np.ndarray) -> np.ndarray:
-            return np.stack([np.bincount(at, f[:, g], len(who)) for g in range(f.shape[1])], axis=1)
+            out = np.empty((len(who), f.shape[1]))
+            for g in range(f.shape[1]):
+                out[:, g] = np.bincount(at, f[:, g], len(who))
+            return out
 
         if template == "omnipresent":
             ti, tj = votes.theta[i], votes.theta[j]  # type: ignore[index]
             weaker_won = ((obs == 0) & (ti < tj)) | ((obs == 1) & (tj < ti))
-            before = self._f(np.where(weaker_won, log_hit, log_miss) - log_p)
-            after = self._f(np.where(m_won, log_hit, log_miss) - log_p)
-            return who, self.contrarian[who] - group(before) + group(after), self.contrarian[who]
+            sums = self.contrarian[who]
+            sums -= group(self._f(np.where(weaker_won, log_hit, log_miss) - log_p))
+            sums += group(self._f(np.where(m_won, log_hit, log_miss) - log_p))
+            return who, sums
         m_lost = ((obs == 1) & (i == m)) | ((obs == 0) & (j == m))
         share = len(idx) / max(len(votes.v), 1)
         good = m_won if template == "target" else m_lost
         lr = np.where(good, log_hit, log_miss) - np.log(max(share, 1e-12)) - log_p
-        outside = self.base_rows(self.n[who] - np.bincount(at, minlength=len(who)))  # the votes without m
-        return who, outside + group(self._f(lr)), self.base_rows(self.n[who])
+        sums = self.base_rows(self.n[who] - np.bincount(at, minlength=len(who)))  # the votes without m
+        sums += group(self._f(lr))
+        return who, sums
+
+    def before(self, klass: tuple[str, str], who: np.ndarray) -> np.ndarray:
+        """The sums of :meth:`touched`'s voters ``who`` had the class never applied."""
+        if klass[1] == "contrarian":
+            return self.contrarian
+        return self.contrarian[who] if klass[1] == "omnipresent" else self.base_rows(self.n[who])
 
     def class_evalue(self, klass: tuple[str, str]) -> tuple[float, float]:
         """log e-value of a class (mixture over the grid of voter shares) and the best share."""
-        _, sums, before = self.touched(klass)
+        who, sums = self.touched(klass)
         log_l = logsumexp(sums, axis=1) - np.log(len(LAMBDAS))
         if klass[1] == "contrarian":
             per_pi = self.t_contrarian
         else:
-            log_l0 = logsumexp(before, axis=1) - np.log(len(LAMBDAS))
+            log_l0 = logsumexp(self.before(klass, who), axis=1) - np.log(len(LAMBDAS))
             total = self.t_contrarian if klass[1] == "omnipresent" else self.t_base
             per_pi = total - self._h_total(log_l0) + self._h_total(log_l)
         return float(logsumexp(per_pi) - np.log(len(self.grid))), float(self.grid[np.argmax(per_pi)])
@@ -512,13 +549,14 @@ class _Sparse:
         likelihood (:func:`_best_lambda` over every voter), and its log-likelihood ratios at that ``lam``
         (:class:`Fitted`): a total over all voters fixed once per base, corrected on the voters who saw the
         class's model, so no voters x lam array per class."""
-        who, sums, before = self.touched(klass)
+        who, sums = self.touched(klass)
         kind = 0 if klass[1] in ("target", "against") else 1
         ll = self._totals(kind)
         if klass[1] == "contrarian":
             who, sums = who[:0], sums[:0]
         else:
             ll = ll.copy()
+            before = self.before(klass, who)
             for g in range(len(LAMBDAS)):
                 ll[g] += self._h_total(sums[:, g]) - self._h_total(before[:, g])
         if np.isfinite(ll).any():  # the first largest (lam, pi), as _best_lambda
@@ -533,7 +571,7 @@ class _Sparse:
         (averaged over lam) under ``klass``. Computed again when asked, for the voters whose class it is (an
         omnipresent class is told from contrarian by it), rather than held for every voter of every rejected
         class through the EM (a rigged log of 5M battles: 70 MB)."""
-        who, sums, _ = self.touched(klass)
+        who, sums = self.touched(klass)
         keep = chosen[who]
         return who[keep], logsumexp(sums[keep], axis=1) - np.log(len(LAMBDAS))
 
@@ -547,7 +585,7 @@ class _Sparse:
 
     def dense_sums(self, klass: tuple[str, str]) -> np.ndarray:
         """(voters x lam) sums of a class for every voter (for the few classes the scan rejects)."""
-        who, sums, _ = self.touched(klass)
+        who, sums = self.touched(klass)
         if klass[1] == "contrarian":
             return sums
         out = self.contrarian.copy() if klass[1] == "omnipresent" else self.base_rows(self.n)
@@ -559,6 +597,8 @@ def scan_campaigns(votes: Votes | None, fdr: float = 0.01, eps: float = 0.1, sus
     """Model-level e-values over every campaign class, voter posteriors, and flags (module docstring)."""
     if votes is None or len(votes.v) == 0 or len(votes.models) < 2:
         return CampaignScan(pl.DataFrame(), np.zeros(0), empty())
+    if votes.observed is None:  # read once per class below
+        votes = dataclasses.replace(votes, observed=votes.p_obs)
     sparse = _Sparse(votes, eps)
     classes = campaign_classes(votes)
     scanned = [sparse.class_evalue(c) for c in classes]

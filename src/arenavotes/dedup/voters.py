@@ -76,10 +76,29 @@ class Votes:
     models: tuple[str, ...]
     theta: np.ndarray | None = None  # the Davidson strengths fitted on all votes (None: not fitted)
     battle_ids: Callable[[np.ndarray], pl.Series] | None = None  # rows -> battle ids (None: the rows as text)
+    #: P(the observed outcome) alone, once the tests that read all three are done (:meth:`keep_observed_only`)
+    observed: np.ndarray | None = None
 
     @property
     def p_obs(self) -> np.ndarray:
+        """P(the observed outcome) of each vote, without its voter."""
+        if self.observed is not None:
+            return self.observed
         return self.probs[np.arange(len(self.obs)), self.obs]
+
+    def keep_observed_only(self) -> None:
+        """Keep only :attr:`p_obs` of :attr:`probs` (the campaign scan reads nothing else): a third of the memory
+        (5M votes: 120 -> 40 MB). The one change made to these votes in place, so that every holder of them lets
+        the three columns go; :attr:`probs` is empty afterwards, and reading it fails loudly.
+
+        >>> v = prepare(pl.DataFrame({"battle_id": ["1", "2"], "model_a": ["x", "y"], "model_b": ["y", "x"],
+        ...                           "winner": ["model_a", "tie"], "voter_id": ["u", "w"]}))
+        >>> before = v.p_obs.copy(); v.keep_observed_only()
+        >>> bool((v.p_obs == before).all()), v.probs.shape
+        (True, (0, 3))
+        """
+        object.__setattr__(self, "observed", self.p_obs)
+        object.__setattr__(self, "probs", np.empty((0, 3)))
 
     def battles_of(self, mask: np.ndarray) -> pl.Series:
         """The battle ids of the votes ``mask`` selects, in vote order."""
@@ -106,8 +125,9 @@ class Votes:
             j=self.j[votes],
             obs=self.obs[votes],
             a_is_i=self.a_is_i[votes],
-            probs=self.probs[votes],
+            probs=self.probs[votes] if self.observed is None else self.probs,
             row=self.row[votes],
+            observed=None if self.observed is None else self.observed[votes],
         )
 
 
