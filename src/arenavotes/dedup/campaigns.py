@@ -334,7 +334,7 @@ def _em_shares(
     # which bases still stand for some class at each voter (a base every one of whose classes the voter saw is
     # no value of that voter's), and each voter's largest ratio, from which everything is exponentiated
     # (a voter's classes of one base are counted in int32, base by base: a voters x bases int64 count and each
-    # chunk's bincount of the same size were 0.24 GB at 1.5M voters and 10 bases)
+    # chunk's bincount of the same size were 2 x 12 MB per base at 1.5M voters)
     open_ = np.empty((n_v, n_u), dtype=bool)
     seen = np.zeros(n_v, dtype=np.int32)
     for u in range(n_u):
@@ -400,7 +400,8 @@ def sparse_posteriors(
     for c, f in enumerate(fits):
         fits[c] = dataclasses.replace(f, who=rows[ends[c] : ends[c + 1]])
     # the entries' ratios are read again only by the last step: they wait in a temporary file through the EM (a
-    # rigged log of 5M battles, 58 classes: 9.8M entries, 78 MB), and the EM's arrays go with its frame
+    # rigged log of 5M battles, 58 classes: 9.8M entries, 78 MB; the file has no name, so a killed run leaves
+    # none behind), and the EM's arrays go with its frame
     with tempfile.TemporaryFile() as spill:
         pi = _em_shares(sparse, fits, rows, pi0, iterations, spill)
         spill.seek(0)

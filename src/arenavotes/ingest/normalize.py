@@ -9,8 +9,9 @@ The pipeline is the same for every format; what differs per conversation shape o
 encoding comes from the format's reader in :mod:`arenavotes.ingest.readers`. Redaction of raw
 text lives in :mod:`~arenavotes.ingest.redact`, the ``_new_*`` tables are written by
 :mod:`~arenavotes.ingest.outputs`. The temp tables, in the order they are built: ``_f`` (fields as
-JSON, or as they are for a tabular file's typed columns: :class:`_Cols`), ``_voters`` (pseudonyms), ``_t`` (typed fields), ``_msgs``, ``_conv_stats``, ``_r``
-(reasons), ``_ids``, then the four ``_new_*`` tables.
+JSON, or as they are for a tabular file's typed columns: :class:`_Cols`), ``_voters`` (pseudonyms),
+``_t`` (typed fields), ``_msgs``, ``_conv_stats``, ``_r`` (reasons), ``_ids``, then the four ``_new_*``
+tables.
 
 Every staged record ends in exactly one of ``_new_battles`` or ``_new_quarantine``; each
 quarantined record gets the first reason that applies, in this order:
@@ -97,7 +98,12 @@ _NATIVE_FIELDS = (*_TYPED, "winner")
 class _Cols:
     """How to read the ``j_<field>`` columns of ``_f``: JSON values, except the fields in ``natives`` (field ->
     DuckDB type id), which hold a tabular file's typed column as it is. The steps that read them ask here:
-    :meth:`m` gives a macro's result (without JSON for a native column), :meth:`json` the JSON value."""
+    :meth:`m` gives a macro's result (without JSON for a native column), :meth:`json` the JSON value.
+
+    >>> cols = _Cols({"model_a": "varchar"})
+    >>> cols.m("av_str", "model_a"), cols.m("av_str", "model_b"), cols.json("model_a", "s.")
+    ("nullif(trim(j_model_a), '')", 'av_str(j_model_b)', 'to_json(s.j_model_a)')
+    """
 
     natives: dict[str, str] = dataclasses.field(default_factory=dict)
 
