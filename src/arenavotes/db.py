@@ -37,6 +37,16 @@ def sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def sql_ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier (any character allowed, ``"`` doubled), for a column or table name
+    that comes from a file.
+
+    >>> sql_ident('a"b')
+    '"a""b"'
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
 def connect(path: Path | None, read_only: bool = False, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open the workspace database at ``path`` (``None``: in memory) with the canonical schema, DuckDB capped
     at ``memory_limit`` (default :data:`MEMORY_LIMIT`; ``ARENAVOTES_MEMORY_LIMIT`` overrides both).

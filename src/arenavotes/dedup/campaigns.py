@@ -317,19 +317,24 @@ def _accelerated_em(
 
 
 def _em_shares(
-    sparse: _Sparse, fits: list[Fitted], rows: np.ndarray, pi0: np.ndarray, iterations: int, spill: IO[bytes]
+    sparse: _Sparse,
+    fits: list[Fitted],
+    rows: np.ndarray,
+    ends: np.ndarray,
+    pi0: np.ndarray,
+    iterations: int,
+    spill: IO[bytes],
 ) -> np.ndarray:
     """The classes' shares for :func:`sparse_posteriors` (``rows``: the voters of every (voter, class) entry, of
-    which each fit's ``who`` is a view). Each fit's ``vals`` is written to ``spill`` and dropped from ``fits``
-    once it is read."""
+    which each fit's ``who`` is the view ``ends[c]:ends[c + 1]``). Each fit's ``vals`` is written to ``spill``
+    and dropped from ``fits`` once it is read."""
     n_v, n_c = len(sparse.n), len(fits)
     bases = sorted({f.base for f in fits})
     u_of = np.array([bases.index(f.base) for f in fits], dtype=np.int64)
     n_u = len(bases)
     # the per-entry work below runs ENTRY_BLOCK entries at a time (at 5M battles with 57 classes rejected there were
     # 7M entries, and each step's temporaries over all of them were 0.17 GB)
-    ends = np.r_[0, np.cumsum([len(f.who) for f in fits])].astype(np.int64)
-    col = np.repeat(np.arange(n_c, dtype=np.int16 if n_c < 2**15 else np.int64), [len(f.who) for f in fits])
+    col = np.repeat(np.arange(n_c, dtype=np.int16 if n_c < 2**15 else np.int64), np.diff(ends))
     chunks = [slice(a, a + ENTRY_BLOCK) for a in range(0, len(rows), ENTRY_BLOCK)]
     # which bases still stand for some class at each voter (a base every one of whose classes the voter saw is
     # no value of that voter's), and each voter's largest ratio, from which everything is exponentiated
@@ -403,7 +408,7 @@ def sparse_posteriors(
     # rigged log of 5M battles, 58 classes: 9.8M entries, 78 MB; the file has no name, so a killed run leaves
     # none behind), and the EM's arrays go with its frame
     with tempfile.TemporaryFile() as spill:
-        pi = _em_shares(sparse, fits, rows, pi0, iterations, spill)
+        pi = _em_shares(sparse, fits, rows, ends, pi0, iterations, spill)
         spill.seek(0)
         for c, f in enumerate(fits):
             fits[c] = dataclasses.replace(f, vals=np.fromfile(spill, np.float64, len(f.who)))

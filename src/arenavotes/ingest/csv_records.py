@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from arenavotes.db import register_arrow, temp_table_from_arrow, unregister_arrow
+from arenavotes.db import register_arrow, sql_ident, temp_table_from_arrow, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest.rejects import empty_rejects, reject, rejects_table
 from arenavotes.ingest.sniff import read_bytes
@@ -86,7 +86,7 @@ def _has_multiline_values(con: duckdb.DuckDBPyConnection) -> bool:
     cols = [c for c in con.table("_stage").columns if c != "_row"]
     if not cols:
         return False
-    text = "concat_ws('', " + ", ".join('"' + c.replace('"', '""') + '"' for c in cols) + ")"
+    text = "concat_ws('', " + ", ".join(sql_ident(c) for c in cols) + ")"
     sql = f"SELECT count(*) FROM _stage WHERE strpos({text}, chr(10)) > 0 OR strpos({text}, chr(13)) > 0"
     return bool(con.sql(sql).fetchall()[0][0])
 

@@ -58,7 +58,7 @@ from arenavotes.ingest.outputs import (
     write_labels,
     write_quarantine,
 )
-from arenavotes.ingest.readers import LABEL_WINNER, label_winner_sql, reader_for, winner_reader
+from arenavotes.ingest.readers import reader_for, winner_reader
 from arenavotes.ingest.redact import FILE_PRIVATE, PRIVATE_KEYS, private_keys, staged_private_values
 from arenavotes.ingest.sqlfields import Accessor, field_accessor, native_field, record_keys, shared_accessor, sql_str
 from arenavotes.privacy import hmac_params, hmac_sql
@@ -217,17 +217,17 @@ def _extract_fields(con: duckdb.DuckDBPyConnection, fmt: Format, staged: Staged)
 
 def _native_fields(fmt: Format, staged: Staged) -> dict[str, tuple[str, str]]:
     """The fields of ``_NATIVE_FIELDS`` that a tabular file holds in a column of a plain type
-    (:data:`~arenavotes.ingest.coerce.NATIVE_TYPES`), read where they are: field -> (SQL, type id).
-    Fields the format computes or its reader reads, and a winner read other than as a label, stay JSON."""
+    (:func:`~arenavotes.ingest.sqlfields.native_field`), read where they are: field -> (SQL, type id).
+    Fields the format computes or its reader reads, and a winner whose reader has no native route, stay JSON."""
     out = {}
     for name in _NATIVE_FIELDS:
         path = fmt.path(name)
         if path is None or fmt.computed.get(name) or reader_for(fmt).fields.get(name):
             continue
-        if name == "winner" and winner_reader(fmt) is not LABEL_WINNER:
+        if name == "winner" and winner_reader(fmt).native is None:
             continue
         found = native_field(staged, path)
-        if found is not None and found[1] in coerce.NATIVE_TYPES:
+        if found is not None:
             out[name] = found
     return out
 
@@ -368,11 +368,12 @@ def _typed(con: duckdb.DuckDBPyConnection, fmt: Format, cols: _Cols) -> None:
 
 
 def _winner_raw(fmt: Format, cols: _Cols) -> str:
-    """The winner as the file spells it (:class:`~arenavotes.ingest.readers.WinnerReader`); a label winner in
-    a typed column is read natively (:func:`~arenavotes.ingest.readers.label_winner_sql`)."""
-    if "winner" in cols.natives:
-        return label_winner_sql("j_winner", cols.natives["winner"])
-    return winner_reader(fmt).raw
+    """The winner as the file spells it (:class:`~arenavotes.ingest.readers.WinnerReader`), read natively from
+    a typed column where the reader can."""
+    reader = winner_reader(fmt)
+    if "winner" in cols.natives and reader.native is not None:
+        return reader.native("j_winner", cols.natives["winner"])
+    return reader.raw
 
 
 def _messages(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:

@@ -154,7 +154,7 @@ def write_labels(con: duckdb.DuckDBPyConnection, staged: Staged, fmt: Format, so
     def t(macro: str, *path: str | int) -> str:
         alias = paths.setdefault(tuple(path), f"p{len(paths)}")
         found = native_field(staged, path)
-        if found is not None and found[1] in coerce.NATIVE_TYPES:
+        if found is not None:
             natives[alias] = found
             return coerce.native_sql(macro, alias, found[1])
         return f"{macro}({alias})"

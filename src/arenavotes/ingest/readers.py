@@ -261,14 +261,9 @@ class WinnerReader:
     raw: str
     columns: Callable[[Format, Accessor], list[str]]  # extra ``_f`` columns it reads
     checks_columns: bool = True  # must a tabular file have the named columns?
-
-
-#: a winner field: a string (or integer) label, or a number/boolean kept as its text
-LABEL_WINNER = WinnerReader(
-    "label",
-    "coalesce(av_id(j_winner), CASE WHEN json_type(j_winner) IN ('DOUBLE', 'BOOLEAN') THEN j_winner::VARCHAR END)",
-    lambda fmt, f: [],
-)
+    #: ``raw`` for a winner column read natively: (column SQL, DuckDB type id) -> SQL; None: the winner is
+    #: always read as JSON
+    native: Callable[[str, str], str] | None = None
 
 
 def label_winner_sql(x: str, type_id: str) -> str:
@@ -283,6 +278,14 @@ def label_winner_sql(x: str, type_id: str) -> str:
         return f"to_json({x})::VARCHAR"
     return native_sql("av_id", x, type_id)
 
+
+#: a winner field: a string (or integer) label, or a number/boolean kept as its text
+LABEL_WINNER = WinnerReader(
+    "label",
+    "coalesce(av_id(j_winner), CASE WHEN json_type(j_winner) IN ('DOUBLE', 'BOOLEAN') THEN j_winner::VARCHAR END)",
+    lambda fmt, f: [],
+    native=label_winner_sql,
+)
 
 #: three one-hot columns (``Format.winner_one_hot``): exactly one of them must be 1
 ONE_HOT_WINNER = WinnerReader(

@@ -23,17 +23,14 @@ from collections.abc import Callable
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
+import arenavotes.ingest.coerce as coerce
+from arenavotes.db import sql_ident as ident
 from arenavotes.db import sql_str
 from arenavotes.ingest.containers import Staged
 from arenavotes.ingest.formats import Path
 
 #: ``f('a', 0, 'b')`` -> SQL yielding that field of a staged record as JSON (NULL when absent)
 Accessor = Callable[..., str]
-
-
-def ident(name: str) -> str:
-    """A column name as a quoted SQL identifier (any character allowed, ``"`` doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def json_path(path: Path) -> str:
@@ -94,10 +91,9 @@ def shared_accessor(staged: Staged) -> tuple[Accessor, Callable[[], str]]:
 
 
 def native_field(staged: Staged, path: Path) -> tuple[str, str] | None:
-    """SQL reading field ``path`` of a tabular file's record natively, with its DuckDB type id (``varchar``,
-    ``bigint``, ``struct``, ...); None for JSON records, or where the column types do not say that the path
-    exists. Steps that know what a type means read such a field without JSON
-    (:func:`arenavotes.ingest.coerce.native_sql`).
+    """SQL reading field ``path`` of a tabular file's record natively, with its DuckDB type id, where that type
+    is one :func:`arenavotes.ingest.coerce.native_sql` reads without JSON (``varchar``, ``bigint``, ...); None
+    for JSON records, other types, or where the column types do not say that the path exists.
 
     >>> import duckdb
     >>> from pathlib import Path
@@ -109,7 +105,9 @@ def native_field(staged: Staged, path: Path) -> tuple[str, str] | None:
     if staged.is_json or str(path[0]) not in staged.columns:
         return None
     found = _native(ident(str(path[0])), staged.types.get(str(path[0])), path[1:])
-    return None if found is None else (found[0], found[1].id)
+    if found is None or found[1].id not in coerce.NATIVE_TYPES:
+        return None
+    return found[0], found[1].id
 
 
 def _native(expr: str, type_: DuckDBPyType | None, path: Path) -> tuple[str, DuckDBPyType] | None:

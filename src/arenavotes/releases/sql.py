@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from arenavotes.db import sql_str
+from arenavotes.db import sql_ident, sql_str
 from arenavotes.errors import UserError
 from arenavotes.releases.integrity import VerifiedRelease, verify_release
 
@@ -43,10 +43,6 @@ def _sql_type(arrow_type: object) -> str:
     return _TYPES.get(t, "TIMESTAMPTZ" if t.startswith("timestamp") else "VARCHAR")
 
 
-def _quote_ident(name: object) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
 def attach(con: duckdb.DuckDBPyConnection, release: Path, verified: VerifiedRelease | None = None) -> None:
     """Create the views over the parquet files of ``release`` (a config the release left empty gets an
     empty view with its columns, so every recipe runs). The release is verified first
@@ -67,7 +63,7 @@ def attach(con: duckdb.DuckDBPyConnection, release: Path, verified: VerifiedRele
         if not _NAME.match(str(config)) or not isinstance(columns, list):
             raise UserError(f"{release}: bad config name {config!r} in its manifest", hint="build the release again")
         if config not in parquet:
-            cols = ", ".join(f"NULL::{_sql_type(c.get('type'))} AS {_quote_ident(c.get('name'))}" for c in columns)
+            cols = ", ".join(f"NULL::{_sql_type(c.get('type'))} AS {sql_ident(str(c.get('name')))}" for c in columns)
             con.execute(f"CREATE TABLE {config} AS SELECT {cols} WHERE false")
 
     def files_of(m: re.Match[str]) -> str:
