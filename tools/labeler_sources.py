@@ -116,6 +116,37 @@ def load_rows(root: Path) -> list[Row]:
             rows.append(_row(r["m_query"], "msvamp", f"msvamp:{i}", **_only("math")))
     for i, r in enumerate(_jsonl(root / "gsm8k/grade_school_math__data__test.jsonl")):
         rows.append(_row(r["question"], "gsm8k", f"gsm8k:{i}", **_only("math")))
+    # math beyond word problems: competition problems (MATH), theorem applications (TheoremQA), science and
+    # statistics calculations (SciBench), Chinese grade-school problems (CMATH) and exam problems (AGIEval:
+    # Gaokao and SAT). Instruction following unknown: many say how to give the answer ("as a common fraction").
+    hard_math = _only("math", ("instruction_following",))
+    for i, r in enumerate(_jsonl(root / "math-competition/data__math__test.jsonl")):
+        rows.append(_row(r["problem"], "math-competition", f"math:{i}", **hard_math))
+    theorems = json.loads((root / "theoremqa/theoremqa_test.json").read_text(encoding="utf-8"))
+    for r in theorems:
+        if r.get("Picture") is None:  # a question about a figure the prompt does not hold is left out
+            rows.append(_row(r["Question"], "theoremqa", f"theoremqa:{r['id']}", **hard_math))
+    for f in sorted((root / "scibench").glob("dataset__original__*.json")):
+        for i, r in enumerate(json.loads(f.read_text(encoding="utf-8"))):
+            rows.append(
+                _row(r["problem_text"].replace("\r\n", "\n"), "scibench", f"scibench:{f.stem}:{i}", **hard_math)
+            )
+    for i, r in enumerate(_jsonl(root / "cmath/datasets__cmath_dev.jsonl")):
+        rows.append(_row(r["input"], "cmath", f"cmath:{i}", **_only("math")))
+    # AGIEval: maths exam problems positive; biology, geography and history exam questions (recall and
+    # reading, no calculation) negative for math, coding and creative writing
+    for subject in (
+        "gaokao-mathqa",
+        "gaokao-mathcloze",
+        "sat-math",
+        "gaokao-biology",
+        "gaokao-geography",
+        "gaokao-history",
+    ):
+        labels = hard_math if "math" in subject else _only(None, ("instruction_following",))
+        for i, r in enumerate(_jsonl(root / f"agieval/data__v1__{subject}.jsonl")):
+            text = "\n".join(x for x in (r.get("passage"), r["question"], *(r.get("options") or [])) if x)
+            rows.append(_row(text, "agieval", f"agieval:{subject}:{i}", **labels))
     # coding: function stubs with docstrings in 23 languages, and task descriptions
     code = _only("coding", ("math",))
     for r in _jsonl(root / "humaneval/data__HumanEval.jsonl.gz"):
@@ -196,6 +227,25 @@ def load_rows(root: Path) -> list[Row]:
     labelled = HERE / "arena2023_labels.csv"
     if labelled.exists():
         rows += _arena2023(labelled)
+    # real arena prompts that LMArena's pipeline selected as hard (Arena-Hard v0.1), labelled by us
+    rows += _arena_hard(
+        root / "arena-hard-v0.1/data__arena-hard-v0.1__question.jsonl", HERE / "arena_hard_v01_labels.csv"
+    )
+    return rows
+
+
+def _arena_hard(questions: Path, labels_file: Path) -> list[Row]:
+    """Arena-Hard v0.1's 500 prompts (real Chatbot Arena prompts chosen by LMArena as hard), with our labels
+    (``arena_hard_v01_labels.csv``, by uid; blank = unsure). They are also the positives of the learned
+    hard-prompt head. Never v2.0: its prompts are kept for evaluation."""
+    questions_by_uid = {r["uid"]: r for r in _jsonl(questions)}
+    rows = []
+    with labels_file.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            q = questions_by_uid[r["uid"]]
+            labels = {c: {"1": True, "0": False}.get(r[c]) for c in CATEGORIES}
+            # grouped by LMArena's topic cluster (two prompts each): no fold tests a prompt on its cluster twin
+            rows.append(_row(q["prompt"], "arena-hard-v0.1", f"arena-hard:{q['cluster']}", **labels))
     return rows
 
 
