@@ -28,7 +28,7 @@ KNOWN = {
     "math": [
         "A train travels 240 km in 3 hours. How long will it take to travel 400 km at the same speed?",
         "Solve for x: 2x^2 - 8x + 6 = 0, and show each step.",
-        "Ein Kapital von 5000 Euro wird 3 Jahre lang mit 4 % Zinseszins angelegt. Wie hoch ist das Endkapital?",
+        "Ein Zug fährt 240 km in 3 Stunden. Wie lange braucht er für 400 km bei gleicher Geschwindigkeit?",
     ],
     "creative_writing": [
         "Write a short poem about autumn leaves falling in an empty park.",
@@ -41,13 +41,19 @@ KNOWN = {
         "Summarize the plot of Hamlet in exactly three bullet points, each under 15 words, without naming any character.",
         'Reply only with a JSON object with keys "city" and "country" for the capital of Japan. No other text.',
     ],
+    "hard_prompt": [
+        "Write a C++ program that simulates a bank with concurrent transfers between accounts, avoids deadlocks, "
+        "and shows the total balance never changes.",
+        "Design a PostgreSQL schema and indexing strategy for a multi-tenant billing system that must write 10,000 "
+        "invoices per second. Give the DDL and justify the partitioning.",
+    ],
 }
 NEUTRAL = [
     "What is the capital of Australia?",
     "What are the health benefits of green tea?",
     "Quelle est la différence entre la météo et le climat ?",
     "Who won the football world cup in 2010?",
-    "为什么天空是蓝色的？",
+    "为什么海水是咸的？",
     "Почему небо голубое?",
 ]
 
@@ -90,6 +96,22 @@ def test_known_answers_in_several_languages() -> None:
         assert not any((i + j, c) in got for c in lab.categories), NEUTRAL[j]
 
 
+def test_hard_prompt_head_is_learned_from_arena_hard_v01_only() -> None:
+    """learned@2's hard_prompt head: positives are Arena-Hard v0.1's prompts (never v2.0, kept for evaluation),
+    its character n-gram weights are zero (the model card says why), and it ships with its recall."""
+    lab = LearnedLabeler.load()
+    assert "hard_prompt" in lab.categories
+    j = lab.categories.index("hard_prompt")
+    assert not lab.w_char[:, j].any() and lab.w_emb[:, j].any()
+    hard = lab.meta["metrics"]["hard_prompt"]
+    assert 0 < hard["recall"] <= 1 and hard["positives"] >= 400
+    tsv = (Path(__file__).resolve().parents[1] / "tools" / "labeler_sources.tsv").read_text(encoding="utf-8")
+    paths = [line.split("\t")[4] for line in tsv.splitlines()]
+    assert "data/arena-hard-v0.1/question.jsonl" in paths
+    assert not any("v2" in p and "arena-hard" in p for p in paths)
+    assert "Hard prompts" in (data_dir() / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.text(max_size=300), min_size=1, max_size=12), st.integers(0, 11))
 def test_a_prompt_scores_the_same_in_any_batch(texts: list[str], k: int) -> None:
@@ -123,7 +145,7 @@ def test_label_uses_given_vectors_and_they_match_its_own() -> None:
     own = label(p, empty, answers, only={"learned"})
     given_ = label(p, empty, answers, only={"learned"}, vectors=Encoder.load().encode(texts))
     assert own.equals(given_)
-    assert set(own["labeler"]) == {"offline/learned@1"}
+    assert set(own["labeler"]) == {"offline/learned@2"}
 
 
 def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
@@ -139,13 +161,13 @@ def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
     with ws.connect(read_only=True) as con:
         n_vec = con.sql("SELECT count(*) FROM embeddings").fetchall()[0][0]
         rows = con.sql(
-            "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@1' "
+            "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@2' "
             "ORDER BY ALL"
         ).pl()
         from arenavotes.categories.store import load_features
 
         prompts, _, _ = load_features(con, ["a100"])
-    assert n_vec > 0 and rows.height == 100 * 4
+    assert n_vec > 0 and rows.height == 100 * len(LearnedLabeler.load().categories)
     # the same labels as the labeler gives when it encodes the prompts itself
     direct = LearnedLabeler.load().label(prompts.select("battle_id", "prompt"))
     assert direct.sort(["battle_id", "category"]).equals(rows.sort(["battle_id", "category"]))
@@ -161,4 +183,4 @@ def test_categorize_cli_learned(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "a100: 100 prompts labelled" in r.stdout
     r = run("sql", "-w", str(ws), "SELECT DISTINCT labeler FROM prompt_labels")
-    assert "offline/learned@1" in r.stdout
+    assert "offline/learned@2" in r.stdout

@@ -2,7 +2,8 @@
 n-grams and structural counts, trained offline on public labelled prompts (``tools/train_labeler.py``;
 data, metrics, thresholds and known failures in ``data/learned/MODEL_CARD.md``).
 
-Each category is a logistic regression of its own (a prompt can be math *and* coding); ``score`` is the
+Each category is a logistic regression of its own (a prompt can be math *and* coding; ``learned@2`` adds
+``hard_prompt``, learned from Arena-Hard v0.1's prompts against unlabelled arena prompts); ``score`` is the
 probability and ``value`` is ``score >= threshold``, the threshold chosen by cross-validation and stored
 with the weights. The labeler is versioned (``offline/learned@<version>`` in ``prompt_labels``): new
 weights are a new version and never overwrite the labels of the old one silently. Pure: the same prompt
@@ -11,12 +12,13 @@ gives the same row whatever else is in the batch.
 >>> import polars as pl
 >>> lab = LearnedLabeler.load()
 >>> p = pl.DataFrame({"battle_id": ["1", "2", "3"],
-...                   "prompt": ["Write a Python function that reverses a linked list.",
+...                   "prompt": ["Write a C++ program that simulates a bank with concurrent transfers between "
+...                              "accounts, avoids deadlocks, and shows the total balance never changes.",
 ...                              "Tell me a bedtime story about a dragon who is afraid of the dark.",
 ...                              "What is the capital of Australia?"]})
 >>> out = lab.label(p)
 >>> sorted(out.filter(pl.col("value")).select("battle_id", "category").rows())
-[('1', 'coding'), ('2', 'creative_writing')]
+[('1', 'coding'), ('1', 'hard_prompt'), ('2', 'creative_writing')]
 """
 
 from __future__ import annotations
