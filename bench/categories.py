@@ -82,8 +82,8 @@ def main() -> None:
     )
     out = label(p, messages, answers)
 
-    def pred(category: str) -> list[bool]:  # the rule/deterministic labelers' (learned@1 has its own row below)
-        mine = out.filter((pl.col("category") == category) & (pl.col("labeler") != "offline/learned@1"))
+    def pred(category: str) -> list[bool]:  # the rule/deterministic labelers' (the learned one has its own row below)
+        mine = out.filter((pl.col("category") == category) & ~pl.col("labeler").str.starts_with("offline/learned@"))
         d = dict(mine.select("battle_id", "value").iter_rows())
         return [bool(d.get(i, False)) for i in ids]
 
@@ -158,9 +158,12 @@ def main() -> None:
             str(n),
         )
     )
-    # ... and its cross-validated numbers, recorded by tools/train_labeler.py
+    # ... and its cross-validated numbers, recorded by tools/train_labeler.py (hard_prompt has a recall instead:
+    # its row is the Arena-Hard one below)
     for cat in lab.categories:
         m = lab.meta["metrics"][cat]
+        if "f1" not in m:
+            continue
         a = m["by_source"].get("arena-2023", {})
         if "f1" in a:
             rows.append(
@@ -186,6 +189,52 @@ def main() -> None:
             )
         )
 
+    # Arena-Hard v0.1: 500 real arena prompts that LMArena's pipeline chose as hard (its judge's criteria, then
+    # topic clusters). Read from ../shared where present (not shipped: a user's clone skips these rows).
+    hard_file = ROOT.parent / "shared/data/arena-hard-v0.1/question.jsonl"
+    if hard_file.exists():
+        ah = _lines(hard_file)
+        pah = prompt_frame([r["uid"] for r in ah], [[r["prompt"]] for r in ah])
+        hard = label_rules(pah).filter(pl.col("category") == "hard_prompt")
+        share = float(hard["value"].mean() or 0.0)
+        rows.append(
+            (
+                "hard_prompt",
+                "Arena-Hard v0.1 (all chosen as hard by LMArena), rules@2",
+                "recall",
+                f"{share:.3f}",
+                "",
+                f"{share:.3f}",
+                f"{len(ah)} / {len(ah)}",
+            )
+        )
+        h = lab.meta["metrics"].get("hard_prompt")
+        if h:
+            rows.append(
+                (
+                    "hard_prompt",
+                    f"Arena-Hard v0.1 (all chosen as hard by LMArena), learned@{lab.version}, CV",
+                    "recall",
+                    f"{h['recall']:.3f}",
+                    "",
+                    f"{h['recall']:.3f}",
+                    f"{h['positives']} / {h['positives']}",
+                )
+            )
+        for cat in lab.categories:
+            a = lab.meta["metrics"][cat]["by_source"].get("arena-hard-v0.1", {})
+            if "f1" in a:
+                rows.append(
+                    (
+                        cat,
+                        f"Arena-Hard v0.1 prompts (our labels), learned@{lab.version}, CV",
+                        "F1",
+                        f"{a['f1']:.3f}",
+                        f"{a['precision']:.3f}",
+                        f"{a['recall']:.3f}",
+                        f"{a['positives']} / {a['rows']}",
+                    )
+                )
     # speed: every offline labeler on the 1,135 arena-2023 prompts repeated 20 times (22,700 prompts)
     big = pl.concat([p23.with_columns(battle_id=pl.col("battle_id") + f"-{k}") for k in range(20)])
     big_msgs = big.select("battle_id", content=pl.col("prompt"))
@@ -208,7 +257,7 @@ def main() -> None:
             lambda: det.language(big.with_columns(first_user=pl.col("first_user") + pl.col("battle_id"))),
         ),
         ("rules (math, creative, IF, hard + 7 criteria)", lambda: label_rules(big)),
-        (f"learned@{lab.version} (coding, math, creative, IF), encoding included", lambda: lab.label(big)),
+        (f"learned@{lab.version} ({', '.join(lab.categories)}), encoding included", lambda: lab.label(big)),
         (f"learned@{lab.version}, vectors from the embedding cache", lambda: lab.label(big, big_vectors)),
     ):
         t0 = time.perf_counter()
@@ -221,12 +270,13 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
-    groups = sorted({g for c in lab.categories for g in lab.meta["metrics"][c]["by_language_group"]})
+    f1_cats = [c for c in lab.categories if "f1" in lab.meta["metrics"][c]]
+    groups = sorted({g for c in f1_cats for g in lab.meta["metrics"][c]["by_language_group"]})
     print(f"\nlearned@{lab.version}, F1 by language group (CV, benchmark rows; positives in brackets)\n")
-    print("| language group | " + " | ".join(lab.categories) + " |\n|---|" + "---|" * len(lab.categories))
+    print("| language group | " + " | ".join(f1_cats) + " |\n|---|" + "---|" * len(f1_cats))
     for g in groups:
         cells = []
-        for c in lab.categories:
+        for c in f1_cats:
             e = lab.meta["metrics"][c]["by_language_group"].get(g)
             cells.append(f"{e['f1']:.2f} ({e['positives']})" if e else "-")
         print(f"| {g} | " + " | ".join(cells) + " |")
