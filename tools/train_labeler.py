@@ -60,7 +60,7 @@ ARENA = "arena-2023"
 HARD, HARD_SOURCE, HARD_PREVALENCE = "hard_prompt", "arena-hard-v0.1", 0.20
 #: its ridge grid (1,400 rows against the other heads' tens of thousands: a stronger ridge)
 HARD_L2_GRID = (1e-4, 1e-3, 3e-3, 1e-2, 3e-2)
-#: general chat prompts taken as not hard (greetings, advice, trivia, plain questions in 12 languages: none
+#: general chat prompts taken as not hard (greetings, advice, trivia, plain questions; Open-Assistant's in 12 languages: none
 #: asks for the specific, complex, technical work of LMArena's criteria). Without them a prompt with few
 #: features ("hi") scores at the head's prior, above the cut.
 HARD_NEGATIVES = ("oasst-multilingual", "rakuda-ja", "vicuna-bench", "vicuna-bench-ja", "vicuna-bench-sv")
@@ -561,8 +561,7 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
         "  rectangle-area problem scores 0.24, a Vietnamese minimisation 0.14, against a cut of 0.34), and word",
         "  problems in European languages sit near the cut (German compound interest 0.34 just below it, the same",
         "  in French 0.30, a Spanish train problem 0.25; `learned@1`: 0.38 against its cut of 0.37, 0.23, 0.31); see the",
-        "  math column by language group. Statistics and chemistry calculations, missed by `learned@1`, are",
-        "  caught since SciBench and TheoremQA joined (a one-sample mean test and an acetic-acid pH both 0.98).",
+        "  math column by language group.",
         '- Instruction following over-fires on short non-English creative requests ("Écris un poème sur la mer"',
         "  scores 0.79): in most languages the training prompts are IFEval translations, which all carry constraints.",
         "- Creative writing has few non-English positives (role-play and writing prompts of MT-Bench translations,",
