@@ -395,3 +395,14 @@ def test_manifest_names_cannot_inject_sql(ws: Workspace, tmp_path: Path, monkeyp
     with sqlsafe.open_release(rel, key=None) as con:
         assert run(con, "select * from flags").column_names == ["a\" VARCHAR); COPY (SELECT 1) TO 'pwned2.csv'; --"]  # type: ignore[union-attr]
     assert not (tmp_path / "pwned.csv").exists() and not (tmp_path / "pwned2.csv").exists()
+
+
+def test_the_view_template_reads_no_path_it_does_not_quote() -> None:
+    """Every read in views.sql is a read_parquet glob that ``attach`` replaces with the manifest's files, each
+    quoted as one SQL string: no release path is spliced into the SQL any other way ("{root}" stays only in
+    the template's comment)."""
+    text = rsql._text("views.sql")
+    reads = text.count("read_parquet(")
+    assert reads and len(rsql._PARQUET_GLOB.findall(text)) == reads
+    rest = rsql._PARQUET_GLOB.sub("read_parquet([])", text)
+    assert all("{root}" not in line for line in rest.splitlines() if not line.lstrip().startswith("--"))

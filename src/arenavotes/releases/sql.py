@@ -69,7 +69,8 @@ def attach(con: duckdb.DuckDBPyConnection, release: Path, verified: VerifiedRele
     def files_of(m: re.Match[str]) -> str:
         return "read_parquet([" + ", ".join(sql_str(f) for f in sorted(parquet.get(m.group(1), []))) + "])"
 
-    template = _PARQUET_GLOB.sub(files_of, _text("views.sql")).replace("{root}", str(root).replace("'", "''"))
+    # every read of the template names its files (quoted by sql_str); "{root}" is left only in its comment
+    template = _PARQUET_GLOB.sub(files_of, _text("views.sql"))
     for st in [st for st in template.split(";\n") if st.strip()]:
         name = st.split("VIEW", 1)[1].split()[0] if "CREATE OR REPLACE VIEW" in st else ""
         if name in schemas and name not in parquet:
