@@ -243,9 +243,8 @@ def _arena_hard(questions: Path, labels_file: Path) -> list[Row]:
     with labels_file.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             q = questions_by_uid[r["uid"]]
-            labels = {c: {"1": True, "0": False}.get(r[c]) for c in CATEGORIES}
             # grouped by LMArena's topic cluster (two prompts each): no fold tests a prompt on its cluster twin
-            rows.append(_row(q["prompt"], "arena-hard-v0.1", f"arena-hard:{q['cluster']}", **labels))
+            rows.append(_row(q["prompt"], "arena-hard-v0.1", f"arena-hard:{q['cluster']}", **_read_labels(r)))
     return rows
 
 
@@ -258,9 +257,13 @@ def _arena2023(labels_file: Path) -> list[Row]:
     with labels_file.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             text = prompts[r["question_id"]]
-            labels = {c: {"1": True, "0": False}.get(r[c]) for c in CATEGORIES}
-            rows.append(_row(text, "arena-2023", f"arena:{_h(text)}", **labels))
+            rows.append(_row(text, "arena-2023", f"arena:{_h(text)}", **_read_labels(r)))
     return rows
+
+
+def _read_labels(r: dict[str, str]) -> dict[str, bool | None]:
+    """A row of our label files: 1 = True, 0 = False, blank (unsure) = None."""
+    return {c: {"1": True, "0": False}.get(r[c]) for c in CATEGORIES}
 
 
 def _h(text: str) -> str:

@@ -23,8 +23,10 @@ Two runs on the same sources give byte-identical files. Arena-Hard v2.0 is never
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -200,8 +202,7 @@ def main() -> None:
     X = features(texts, enc)
     fold = folds_of(rows["group"], args.folds)
 
-    d_char = 1 << BITS
-    weights = {"w_char": [], "w_emb": [], "w_struct": [], "bias": []}
+    weights: dict[str, list[np.ndarray]] = {"w_char": [], "w_emb": [], "w_struct": [], "bias": []}
     thresholds, metrics = {}, {}
     arena_all = (rows["source"] == ARENA).to_numpy()
     lang_all = rows["language"].to_numpy()
@@ -214,11 +215,9 @@ def main() -> None:
         wk = row_weights(yk, PREVALENCE[cat], ak, lk)
         best: tuple[float, float, np.ndarray] | None = None
         for l2 in L2_GRID if args.search_l2 else (L2[cat],):
-            oof = np.zeros(len(idx))
-            for f in range(args.folds):
-                tr, te = fk != f, fk == f
-                beta = fit_logistic(Xk[tr], yk[tr], row_weights(yk[tr], PREVALENCE[cat], ak[tr], lk[tr]), l2)
-                oof[te] = 1.0 / (1.0 + np.exp(-(Xk[te] @ beta)))
+            oof = out_of_fold(
+                Xk, yk, fk, args.folds, l2, functools.partial(fold_row_weights, yk, PREVALENCE[cat], ak, lk)
+            )
             score = (
                 best_threshold(oof[ak], yk[ak], np.ones(int(ak.sum())))[1]
                 if ak.any()
@@ -271,17 +270,10 @@ def main() -> None:
         thresholds[cat] = t
         a = by_source.get(ARENA, {})
         print(f"{cat}: l2 {l2}, threshold {t}; benchmarks F1 {f1:.3f}; arena F1 {a.get('f1')}", file=sys.stderr)
-        beta = fit_logistic(Xk, yk, wk, l2)
-        weights["w_char"].append(beta[:d_char])
-        weights["w_emb"].append(beta[d_char : d_char + enc.dims] * EMB_SCALE)
-        weights["w_struct"].append(beta[d_char + enc.dims : -1] * STRUCT_SCALE)
-        weights["bias"].append(beta[-1:])
+        add_head(weights, fit_logistic(Xk, yk, wk, l2), enc.dims)
 
     beta, thresholds[HARD], metrics[HARD] = hard_head(rows, X, fold, args.folds)
-    weights["w_char"].append(beta[:d_char])
-    weights["w_emb"].append(beta[d_char : d_char + enc.dims] * EMB_SCALE)
-    weights["w_struct"].append(beta[d_char + enc.dims : -1] * STRUCT_SCALE)
-    weights["bias"].append(beta[-1:])
+    add_head(weights, beta, enc.dims)
 
     args.out.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.stack(v, axis=1).astype(np.float32) for k, v in weights.items()}
@@ -312,6 +304,40 @@ def main() -> None:
     print(f"wrote {args.out}", file=sys.stderr)
 
 
+def out_of_fold(
+    X: csr_matrix,
+    y: np.ndarray,
+    fold: np.ndarray,
+    folds: int,
+    l2: float,
+    weights_of: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Each row's probability from the fit on the other folds (``weights_of(train_mask)``: the rows' weights)."""
+    oof = np.zeros(len(y))
+    for f in range(folds):
+        tr, te = fold != f, fold == f
+        beta = fit_logistic(X[tr], y[tr], weights_of(tr), l2)
+        oof[te] = 1.0 / (1.0 + np.exp(-(X[te] @ beta)))
+    return oof
+
+
+def fold_row_weights(
+    y: np.ndarray, prevalence: float, arena: np.ndarray, lang: np.ndarray, tr: np.ndarray
+) -> np.ndarray:
+    """:func:`row_weights` of the training rows ``tr`` of a fold."""
+    return row_weights(y[tr], prevalence, arena[tr], lang[tr])
+
+
+def add_head(weights: dict[str, list[np.ndarray]], beta: np.ndarray, dims: int) -> None:
+    """Split a fitted ``beta`` (the blocks of :func:`features`) into the head's arrays, each block's scale folded in
+    (the labeler reads unscaled features)."""
+    d_char = 1 << BITS
+    weights["w_char"].append(beta[:d_char])
+    weights["w_emb"].append(beta[d_char : d_char + dims] * EMB_SCALE)
+    weights["w_struct"].append(beta[d_char + dims : -1] * STRUCT_SCALE)
+    weights["bias"].append(beta[-1:])
+
+
 def hard_head(rows: pl.DataFrame, X: csr_matrix, fold: np.ndarray, folds: int) -> tuple[np.ndarray, float, dict]:
     """The hard-prompt head, learned from positives and unlabelled prompts (no public text carries LMArena's
     hard label): Arena-Hard v0.1's prompts, which LMArena's judge and clustering chose as hard, against the
@@ -333,11 +359,7 @@ def hard_head(rows: pl.DataFrame, X: csr_matrix, fold: np.ndarray, folds: int) -
     arena = src[idx] == ARENA  # the cut and the flagged shares are measured on these alone
     best: tuple[float, float, float, np.ndarray] | None = None
     for l2 in HARD_L2_GRID:
-        oof = np.zeros(len(idx))
-        for f in range(folds):
-            tr, te = fk != f, fk == f
-            beta = fit_logistic(Xk[tr], y[tr], w[tr], l2)
-            oof[te] = 1.0 / (1.0 + np.exp(-(Xk[te] @ beta)))
+        oof = out_of_fold(Xk, y, fk, folds, l2, lambda tr: w[tr])
         cut = float(np.quantile(oof[arena], 1 - HARD_PREVALENCE))
         recall = float((oof[y == 1] >= cut).mean())
         print(
@@ -352,7 +374,7 @@ def hard_head(rows: pl.DataFrame, X: csr_matrix, fold: np.ndarray, folds: int) -
     ranks = pl.Series(oof[pair]).rank("average").to_numpy()
     n1, n0 = float(y.sum()), float(arena.sum())
     auc = (ranks[y[pair] == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
-    lang = np.array([language_group(x) for x in rows["language"].to_numpy()[idx]])
+    lang = rows["lang_group"].to_numpy()[idx]
     by_group = {
         str(g): {
             "flagged": round(float((oof[(lang == g) & arena] >= cut).mean()), 3),
