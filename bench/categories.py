@@ -55,6 +55,18 @@ def f1(pred: list[bool], gold: list[bool]) -> tuple[float, float, float, int]:
     return (2 * prec * rec / (prec + rec) if prec + rec else 0.0), prec, rec, tp + fn
 
 
+def _source_row(category: str, against: str, a: dict) -> tuple[str, ...]:
+    """A table row from one source's out-of-fold numbers in the labeler's metrics (``by_source``)."""
+    cells = (f"{a['f1']:.3f}", f"{a['precision']:.3f}", f"{a['recall']:.3f}", f"{a['positives']} / {a['rows']}")
+    return (category, against, "F1", *cells)
+
+
+def _recall_row(labeler: str, recall: float, n: int) -> tuple[str, ...]:
+    """A row for the share of Arena-Hard v0.1's ``n`` prompts (all hard by LMArena) that ``labeler`` marks hard."""
+    what = f"Arena-Hard v0.1 (all chosen as hard by LMArena), {labeler}"
+    return ("hard_prompt", what, "recall", f"{recall:.3f}", "", f"{recall:.3f}", f"{n} / {n}")
+
+
 def main() -> None:
     rows: list[tuple[str, ...]] = []
     conv = _lines(ROOT / "data/arena-conversations-100/conversations.jsonl.gz")
@@ -166,17 +178,8 @@ def main() -> None:
             continue
         a = m["by_source"].get("arena-2023", {})
         if "f1" in a:
-            rows.append(
-                (
-                    cat,
-                    f"arena-2023 prompts (our labels), learned@{lab.version}, {lab.meta['training']['folds']}-fold CV",
-                    "F1",
-                    f"{a['f1']:.3f}",
-                    f"{a['precision']:.3f}",
-                    f"{a['recall']:.3f}",
-                    f"{a['positives']} / {a['rows']}",
-                )
-            )
+            what = f"arena-2023 prompts (our labels), learned@{lab.version}, {lab.meta['training']['folds']}-fold CV"
+            rows.append(_source_row(cat, what, a))
         rows.append(
             (
                 cat,
@@ -196,45 +199,14 @@ def main() -> None:
         ah = _lines(hard_file)
         pah = prompt_frame([r["uid"] for r in ah], [[r["prompt"]] for r in ah])
         hard = label_rules(pah).filter(pl.col("category") == "hard_prompt")
-        share = float(hard["value"].mean() or 0.0)
-        rows.append(
-            (
-                "hard_prompt",
-                "Arena-Hard v0.1 (all chosen as hard by LMArena), rules@2",
-                "recall",
-                f"{share:.3f}",
-                "",
-                f"{share:.3f}",
-                f"{len(ah)} / {len(ah)}",
-            )
-        )
+        rows.append(_recall_row("rules@2", float(hard["value"].mean() or 0.0), len(ah)))
         h = lab.meta["metrics"].get("hard_prompt")
         if h:
-            rows.append(
-                (
-                    "hard_prompt",
-                    f"Arena-Hard v0.1 (all chosen as hard by LMArena), learned@{lab.version}, CV",
-                    "recall",
-                    f"{h['recall']:.3f}",
-                    "",
-                    f"{h['recall']:.3f}",
-                    f"{h['positives']} / {h['positives']}",
-                )
-            )
+            rows.append(_recall_row(f"learned@{lab.version}, CV", h["recall"], h["positives"]))
         for cat in lab.categories:
             a = lab.meta["metrics"][cat]["by_source"].get("arena-hard-v0.1", {})
             if "f1" in a:
-                rows.append(
-                    (
-                        cat,
-                        f"Arena-Hard v0.1 prompts (our labels), learned@{lab.version}, CV",
-                        "F1",
-                        f"{a['f1']:.3f}",
-                        f"{a['precision']:.3f}",
-                        f"{a['recall']:.3f}",
-                        f"{a['positives']} / {a['rows']}",
-                    )
-                )
+                rows.append(_source_row(cat, f"Arena-Hard v0.1 prompts (our labels), learned@{lab.version}, CV", a))
     # speed: every offline labeler on the 1,135 arena-2023 prompts repeated 20 times (22,700 prompts)
     big = pl.concat([p23.with_columns(battle_id=pl.col("battle_id") + f"-{k}") for k in range(20)])
     big_msgs = big.select("battle_id", content=pl.col("prompt"))
