@@ -11,6 +11,11 @@ model that saw its translation.
 
 ``arena2023_labels.csv`` holds our own labels of the 1,135 real arena-2023 prompts (shipped in
 ``data/arena-battles-2023-text``), made by reading each prompt against LMArena's category definitions.
+``criteria_labels.csv`` holds our labels of LMArena's seven hard-prompt criteria (guide:
+``criteria_label_guide.md``, LMArena's judge questions verbatim) for the same arena-2023 prompts, Arena-Hard
+v0.1's, a sample of the benchmarks' non-English prompts and the 100 held-out arena conversations (those are
+never trained on: their text is in no source). They become the rows' ``criteria.<name>`` columns, matched by
+the text's hash (``key``: the first 16 hex digits of its sha256); None on every other row.
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from pathlib import Path
 import polars as pl
 
 from arenavotes.ingest import file_sha256
+from arenavotes.vocab import HARD_PROMPT_CRITERIA
 
 HERE = Path(__file__).resolve().parent
 CATEGORIES = ("coding", "math", "creative_writing", "instruction_following")
+#: LMArena's seven hard-prompt criteria, as label columns (known only on the prompts of ``criteria_labels.csv``)
+CRITERIA = tuple(f"criteria.{c}" for c in HARD_PROMPT_CRITERIA)
 
 # A creative form in an English prompt (used only to label the English item of a parallel set, whose
 # translations then share the label; never used at run time).
@@ -38,6 +46,8 @@ _CREATIVE = re.compile(
 )
 
 Row = dict[str, object]
+#: the real arena-2023 prompts, shipped with the repository
+_ARENA_2023 = "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz"
 
 
 def _row(text: str, source: str, group: str, **labels: bool | None) -> Row:
@@ -227,6 +237,7 @@ def load_rows(root: Path) -> list[Row]:
     labelled = HERE / "arena2023_labels.csv"
     if labelled.exists():
         rows += _arena2023(labelled)
+        rows += _arena2023_translated(labelled, HERE / "arena2023_translations.jsonl")
     # real arena prompts that LMArena's pipeline selected as hard (Arena-Hard v0.1), labelled by us
     rows += _arena_hard(
         root / "arena-hard-v0.1/data__arena-hard-v0.1__question.jsonl", HERE / "arena_hard_v01_labels.csv"
@@ -249,16 +260,46 @@ def _arena_hard(questions: Path, labels_file: Path) -> list[Row]:
 
 
 def _arena2023(labels_file: Path) -> list[Row]:
-    prompts = {}
-    src = HERE.parent / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz"
-    for r in _jsonl(src):
-        prompts[r["question_id"]] = "\n".join(r["turns"])
+    prompts = {r["question_id"]: "\n".join(r["turns"]) for r in _jsonl(HERE.parent / _ARENA_2023)}
     rows = []
     with labels_file.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             text = prompts[r["question_id"]]
             rows.append(_row(text, "arena-2023", f"arena:{_h(text)}", **_read_labels(r)))
     return rows
+
+
+def _arena2023_translated(labels_file: Path, translations: Path) -> list[Row]:
+    """400 of the arena-2023 prompts translated by us into eight languages (50 each; ``arena2023_translations.jsonl``:
+    uid, language, prompt), with the labels of their English original: a category or a criterion is a property of
+    the task, not of its language. Each shares its original's group, so no fold tests a prompt on its translation.
+    Their criteria labels are rows of ``criteria_labels.csv`` (source ``arena-2023-translated``), copied from the
+    original's."""
+    if not translations.exists():
+        return []
+    prompts = {r["question_id"]: "\n".join(r["turns"]) for r in _jsonl(HERE.parent / _ARENA_2023)}
+    with labels_file.open(encoding="utf-8") as fh:
+        labels = {r["question_id"]: _read_labels(r) for r in csv.DictReader(fh)}
+    return [
+        _row(r["prompt"], "arena-2023-translated", f"arena:{_h(prompts[r['uid']])}", **labels[r["uid"]])
+        for r in _jsonl(translations)
+    ]
+
+
+def criteria_labels() -> pl.DataFrame:
+    """``criteria_labels.csv``: (source, uid, key, criteria.<name> as booleans), one row per labelled prompt;
+    ``key`` is :func:`text_key` of the prompt. A prompt labelled twice (five arena-2023 prompts are also in
+    Arena-Hard v0.1) keeps its first row."""
+    raw = pl.read_csv(HERE / "criteria_labels.csv", schema_overrides={"uid": pl.String, "key": pl.String})
+    crit = raw.select(
+        "source", "uid", "key", *[pl.col(c).cast(pl.Boolean).alias(f"criteria.{c}") for c in HARD_PROMPT_CRITERIA]
+    )
+    return crit.unique("key", keep="first", maintain_order=True)
+
+
+def text_key(text: str) -> str:
+    """The key a prompt's criteria labels are filed under: the first 16 hex digits of its text's sha256."""
+    return _h(text)
 
 
 def _read_labels(r: dict[str, str]) -> dict[str, bool | None]:
@@ -293,4 +334,10 @@ def load_sources(root: Path) -> tuple[pl.DataFrame, list[dict[str, str]]]:
     df = df.filter(pl.col("text").str.strip_chars().str.len_chars() > 0)
     # one row per distinct text (the same prompt in two sources keeps its first labels)
     df = df.unique("text", keep="first", maintain_order=True)
+    crit = criteria_labels().drop("source", "uid")
+    df = (
+        df.with_columns(key=pl.col("text").map_elements(text_key, return_dtype=pl.String))
+        .join(crit, on="key", how="left", maintain_order="left")
+        .drop("key")
+    )
     return df, manifest
