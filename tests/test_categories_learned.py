@@ -3,6 +3,8 @@ languages, batch independence, the embedding cache, and the stage and CLI that r
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 from pathlib import Path
 
@@ -77,6 +79,7 @@ def test_artifact_is_small_documented_and_versioned() -> None:
         assert source in card, source
     assert "arena-hard-v2" not in json.dumps(meta).lower()
     assert set(meta["thresholds"]) == set(lab.categories)
+    assert set(lab.derived) == {"hard_prompt"}
 
 
 def test_known_answers_in_several_languages() -> None:
@@ -92,24 +95,69 @@ def test_known_answers_in_several_languages() -> None:
                 misses.append((cat, t))
             i += 1
     assert not misses, misses
+    topics = [c for c in [*lab.categories, *lab.derived] if not c.startswith("criteria.")]
+    assert "hard_prompt" in topics
     for j in range(len(NEUTRAL)):
-        assert not any((i + j, c) in got for c in lab.categories), NEUTRAL[j]
+        assert not any((i + j, c) in got for c in topics), NEUTRAL[j]
 
 
-def test_hard_prompt_head_is_learned_from_arena_hard_v01_only() -> None:
-    """learned@2's hard_prompt head: positives are Arena-Hard v0.1's prompts (never v2.0, kept for evaluation),
-    its character n-gram weights are zero (the model card says why), and it ships with its recall."""
+def test_hard_prompt_is_six_of_seven_learned_criteria() -> None:
+    """learned@3 learns LMArena's seven criteria, one head each, from our labels of real arena prompts (the
+    arena-2023 prompts and Arena-Hard v0.1's; never v2.0, kept for evaluation), and derives hard_prompt as
+    LMArena does: its score is the expected number of criteria met, and the cut sits near 6 of 7."""
+    from arenavotes.vocab import HARD_PROMPT_CRITERIA
+
     lab = LearnedLabeler.load()
-    assert "hard_prompt" in lab.categories
-    j = lab.categories.index("hard_prompt")
-    assert not lab.w_char[:, j].any() and lab.w_emb[:, j].any()
-    hard = lab.meta["metrics"]["hard_prompt"]
-    assert 0 < hard["recall"] <= 1 and hard["positives"] >= 400
-    tsv = (Path(__file__).resolve().parents[1] / "tools" / "labeler_sources.tsv").read_text(encoding="utf-8")
+    crit = [f"criteria.{c}" for c in HARD_PROMPT_CRITERIA]
+    assert crit == [c for c in lab.categories if c.startswith("criteria.")]
+    cols = [lab.categories.index(c) for c in crit]
+    assert not lab.w_char[:, cols].any() and lab.w_emb[:, cols].any(axis=0).all()  # encoder + structure only
+    assert lab.derived["hard_prompt"][0] == cols and 4.5 <= lab.derived["hard_prompt"][1] <= 6.5
+    for c in [*crit, "hard_prompt"]:
+        m = lab.meta["metrics"][c]
+        assert m["auc"] > 0.7 and m["rows"] >= 900 and m["arena_hard_rows"] >= 490 and m["other_rows"] >= 800, c
+    out = lab.label(_frame(KNOWN["hard_prompt"] + NEUTRAL)).sort("battle_id")
+    wide = out.pivot(on="category", index="battle_id", values="score")
+    total = wide.select(pl.sum_horizontal(crit)).to_series()
+    assert np.allclose(wide["hard_prompt"], total, atol=1e-5)  # the sum of the seven probabilities
+    hard = out.filter(pl.col("category") == "hard_prompt")
+    assert hard["value"].to_list() == (hard["score"] >= lab.derived["hard_prompt"][1]).to_list()
+    # the label files: every criteria row names a prompt the category labels know, and no v2 path is read
+    tools = Path(__file__).resolve().parents[1] / "tools"
+    labels = pl.read_csv(tools / "criteria_labels.csv", schema_overrides={"uid": pl.String})
+    assert labels.columns == ["source", "uid", "key", *HARD_PROMPT_CRITERIA]
+    arena = set(pl.read_csv(tools / "arena2023_labels.csv")["question_id"])
+    v01 = set(pl.read_csv(tools / "arena_hard_v01_labels.csv")["uid"])
+    assert set(labels.filter(pl.col("source") == "arena-2023")["uid"]) == arena
+    # the key is the hash of the prompt's text, so labels follow the text whatever source it sits in
+    battles = gzip.decompress(
+        (tools.parent / "data/arena-battles-2023-text/battles_with_prompts.jsonl.gz").read_bytes()
+    )
+    text_of = {r["question_id"]: "\n".join(r["turns"]) for r in map(json.loads, battles.splitlines())}
+    for uid, key in labels.filter(pl.col("source") == "arena-2023").select("uid", "key").iter_rows():
+        assert hashlib.sha256(text_of[uid].encode()).hexdigest()[:16] == key, uid
+    assert set(labels.filter(pl.col("source") == "arena-hard-v0.1")["uid"]) == v01
+    assert labels.select(pl.col(HARD_PROMPT_CRITERIA).is_in([0, 1]).all()).row(0) == (True,) * 7
+    # translations of arena-2023 prompts carry their original's criteria (and category labels, in the loader)
+    tr = [
+        json.loads(line) for line in (tools / "arena2023_translations.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(tr) == 400 and len({r["language"] for r in tr}) == 8 and {r["uid"] for r in tr} <= arena
+    copies = labels.filter(pl.col("source") == "arena-2023-translated")
+    originals = labels.filter(pl.col("source") == "arena-2023").select("uid", *HARD_PROMPT_CRITERIA)
+    joined = copies.with_columns(pl.col("uid").str.split(":").list.first()).join(originals, on="uid", suffix="_en")
+    assert joined.height == 400
+    for c in HARD_PROMPT_CRITERIA:
+        assert (joined[c] == joined[f"{c}_en"]).all(), c
+    # a second, blind reading of 200 of them: the same prompts (by uid and text key)
+    second = pl.read_csv(tools / "criteria_labels_second_reading.csv", schema_overrides={"uid": pl.String})
+    assert second.height == 200 and second.join(labels, on=["source", "uid", "key"]).height == 200
+    tsv = (tools / "labeler_sources.tsv").read_text(encoding="utf-8")
     paths = [line.split("\t")[4] for line in tsv.splitlines()]
     assert "data/arena-hard-v0.1/question.jsonl" in paths
     assert not any("v2" in p and "arena-hard" in p for p in paths)
-    assert "Hard prompts" in (data_dir() / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (data_dir() / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "seven criteria and hard prompts" in card and "criteria_label_guide.md" in card
 
 
 @settings(max_examples=25, deadline=None)
@@ -145,7 +193,7 @@ def test_label_uses_given_vectors_and_they_match_its_own() -> None:
     own = label(p, empty, answers, only={"learned"})
     given_ = label(p, empty, answers, only={"learned"}, vectors=Encoder.load().encode(texts))
     assert own.equals(given_)
-    assert set(own["labeler"]) == {"offline/learned@2"}
+    assert set(own["labeler"]) == {"offline/learned@3"}
 
 
 def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
@@ -161,13 +209,14 @@ def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
     with ws.connect(read_only=True) as con:
         n_vec = con.sql("SELECT count(*) FROM embeddings").fetchall()[0][0]
         rows = con.sql(
-            "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@2' "
+            "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@3' "
             "ORDER BY ALL"
         ).pl()
         from arenavotes.categories.store import load_features
 
         prompts, _, _ = load_features(con, ["a100"])
-    assert n_vec > 0 and rows.height == 100 * len(LearnedLabeler.load().categories)
+    lab = LearnedLabeler.load()
+    assert n_vec > 0 and rows.height == 100 * (len(lab.categories) + len(lab.derived))
     # the same labels as the labeler gives when it encodes the prompts itself
     direct = LearnedLabeler.load().label(prompts.select("battle_id", "prompt"))
     assert direct.sort(["battle_id", "category"]).equals(rows.sort(["battle_id", "category"]))
@@ -183,4 +232,4 @@ def test_categorize_cli_learned(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "a100: 100 prompts labelled" in r.stdout
     r = run("sql", "-w", str(ws), "SELECT DISTINCT labeler FROM prompt_labels")
-    assert "offline/learned@2" in r.stdout
+    assert "offline/learned@3" in r.stdout

