@@ -57,8 +57,12 @@ def f1(pred: list[bool], gold: list[bool]) -> tuple[float, float, float, int]:
 
 def _source_row(category: str, against: str, a: dict) -> tuple[str, ...]:
     """A table row from one source's out-of-fold numbers in the labeler's metrics (``by_source``)."""
-    cells = (f"{a['f1']:.3f}", f"{a['precision']:.3f}", f"{a['recall']:.3f}", f"{a['positives']} / {a['rows']}")
-    return (category, against, "F1", *cells)
+    return (category, against, "F1", *_fpr(a["f1"], a["precision"], a["recall"]), f"{a['positives']} / {a['rows']}")
+
+
+def _fpr(f: float, p: float, r: float) -> tuple[str, str, str]:
+    """F1, precision and recall as table cells."""
+    return f"{f:.3f}", f"{p:.3f}", f"{r:.3f}"
 
 
 def _recall_row(labeler: str, recall: float, n: int) -> tuple[str, ...]:
@@ -170,16 +174,18 @@ def main() -> None:
             str(n),
         )
     )
-    # ... and its cross-validated numbers, recorded by tools/train_labeler.py (hard_prompt has a recall instead:
-    # its row is the Arena-Hard one below)
-    for cat in lab.categories:
+    # ... and its cross-validated numbers, recorded by tools/train_labeler.py (the criteria and hard_prompt: below)
+    topics = [c for c in lab.categories if not c.startswith("criteria.")]
+    for cat in topics:
         m = lab.meta["metrics"][cat]
-        if "f1" not in m:
-            continue
         a = m["by_source"].get("arena-2023", {})
         if "f1" in a:
             what = f"arena-2023 prompts (our labels), learned@{lab.version}, {lab.meta['training']['folds']}-fold CV"
             rows.append(_source_row(cat, what, a))
+        t = m["by_source"].get("arena-2023-translated", {})
+        if "f1" in t:
+            what = f"arena-2023 prompts in 8 other languages (our translations and labels), learned@{lab.version}, CV"
+            rows.append(_source_row(cat, what, t))
         rows.append(
             (
                 cat,
@@ -192,6 +198,89 @@ def main() -> None:
             )
         )
 
+    # LMArena's seven criteria and hard_prompt against our criteria labels (tools/criteria_labels.csv): on the
+    # arena-2023 prompts rules@2 as it labels them and learned@N out of fold (recorded by training); on the 100
+    # held-out arena conversations (never trained on) both as they label them, by language too
+    crit_labels = pl.read_csv(ROOT / "tools/criteria_labels.csv", schema_overrides={"uid": pl.String})
+    learned_crit = lab.label(p).filter(
+        pl.col("category").str.starts_with("criteria.") | (pl.col("category") == "hard_prompt")
+    )
+    english = {i: c["language"] == "English" for i, c in zip(ids, conv, strict=True)}
+    for name, frame, learned_out in (
+        ("arena-2023 prompts", p23, None),
+        ("arena-conversations-100, held out", p, learned_crit),
+    ):
+        source = "arena-2023" if learned_out is None else "arena-conversations-100"
+        gold = crit_labels.filter(pl.col("source") == source).drop("source", "key")
+        criteria = [c for c in gold.columns if c != "uid"]
+        gold = gold.with_columns(gold_hard=pl.sum_horizontal(criteria) >= 6)
+        mine = frame.filter(pl.col("battle_id").is_in(gold["uid"].implode())).unique("battle_id")
+        outs = [("rules@2", label_rules(mine))] + (
+            [] if learned_out is None else [(f"learned@{lab.version}", learned_out)]
+        )
+        for labeler, out_ in outs:
+            wide = (
+                out_.filter(pl.col("category").str.starts_with("criteria.") | (pl.col("category") == "hard_prompt"))
+                .pivot(on="category", index="battle_id", values="value")
+                .join(gold, left_on="battle_id", right_on="uid")
+            )
+            for c in [*criteria, "gold_hard"]:
+                col = "hard_prompt" if c == "gold_hard" else f"criteria.{c}"
+                f, pr, rc, n = f1(wide[col].to_list(), wide[c].cast(pl.Boolean).to_list())
+                rows.append(
+                    (col, f"{name} (our criteria labels), {labeler}", "F1", *_fpr(f, pr, rc), f"{n} / {wide.height}")
+                )
+            if learned_out is not None:  # hard_prompt in English and in the other languages
+                for lang_name, keep in (("English", True), ("other languages", False)):
+                    part = wide.filter(pl.col("battle_id").replace_strict(english, return_dtype=pl.Boolean) == keep)
+                    f, pr, rc, n = f1(part["hard_prompt"].to_list(), part["gold_hard"].to_list())
+                    what = f"{name}, {lang_name} (our criteria labels), {labeler}"
+                    rows.append(("hard_prompt", what, "F1", *_fpr(f, pr, rc), f"{n} / {part.height}"))
+        if learned_out is None:
+            for c in [*criteria, "hard_prompt"]:
+                col = c if c == "hard_prompt" else f"criteria.{c}"
+                m = lab.meta["metrics"].get(col)
+                if m:
+                    what = f"{name} (our criteria labels), learned@{lab.version}, CV (AUC {m['auc']:.3f})"
+                    n_pos = round(m["labelled_share"] * m["rows"])
+                    rows.append(
+                        (col, what, "F1", *_fpr(m["f1"], m["precision"], m["recall"]), f"{n_pos} / {m['rows']}")
+                    )
+
+    # the four categories: a second blind reading of 100 arena-2023 prompts against our labels (both known)
+    first = pl.read_csv(ROOT / "tools/arena2023_labels.csv", schema_overrides={"question_id": pl.String})
+    again = pl.read_csv(ROOT / "tools/arena2023_labels_second_reading.csv", schema_overrides={"question_id": pl.String})
+    pair = again.join(first, on="question_id", suffix="_first")
+    for c in ("coding", "math", "creative_writing", "instruction_following"):
+        known = pair.filter(pl.col(c).is_not_null() & pl.col(f"{c}_first").is_not_null())
+        f, pr, rc, n = f1(known[c].cast(pl.Boolean).to_list(), known[f"{c}_first"].cast(pl.Boolean).to_list())
+        rows.append(
+            (
+                c,
+                "arena-2023 prompts: a second reading against the first",
+                "F1",
+                *_fpr(f, pr, rc),
+                f"{n} / {known.height}",
+            )
+        )
+
+    # how far two readings of the same prompts agree (a second LLM session, blind to the first): the ceiling
+    # for any labeler measured against these labels
+    second = pl.read_csv(ROOT / "tools/criteria_labels_second_reading.csv", schema_overrides={"uid": pl.String})
+    for source in second["source"].unique(maintain_order=True):
+        pair = second.filter(pl.col("source") == source).join(crit_labels, on=["source", "uid"], suffix="_first")
+        for c in [*criteria, "hard_prompt"]:
+            if c == "hard_prompt":
+                got = (pair.select(pl.sum_horizontal(criteria) >= 6)).to_series().to_list()
+                want = (pair.select(pl.sum_horizontal([f"{x}_first" for x in criteria]) >= 6)).to_series().to_list()
+            else:
+                got, want = pair[c].cast(pl.Boolean).to_list(), pair[f"{c}_first"].cast(pl.Boolean).to_list()
+            f, pr, rc, n = f1(got, want)
+            col = c if c == "hard_prompt" else f"criteria.{c}"
+            rows.append(
+                (col, f"{source}: a second reading against the first", "F1", *_fpr(f, pr, rc), f"{n} / {pair.height}")
+            )
+
     # Arena-Hard v0.1: 500 real arena prompts that LMArena's pipeline chose as hard (its judge's criteria, then
     # topic clusters). Read from ../shared where present (not shipped: a user's clone skips these rows).
     hard_file = ROOT.parent / "shared/data/arena-hard-v0.1/question.jsonl"
@@ -202,8 +291,11 @@ def main() -> None:
         rows.append(_recall_row("rules@2", float(hard["value"].mean() or 0.0), len(ah)))
         h = lab.meta["metrics"].get("hard_prompt")
         if h:
-            rows.append(_recall_row(f"learned@{lab.version}, CV", h["recall"], h["positives"]))
-        for cat in lab.categories:
+            rows.append(_recall_row(f"learned@{lab.version}, CV", h["arena_hard_marked_share"], h["arena_hard_rows"]))
+            rows.append(
+                _recall_row("our criteria labels (6+ of 7)", h["arena_hard_labelled_share"], h["arena_hard_rows"])
+            )
+        for cat in topics:
             a = lab.meta["metrics"][cat]["by_source"].get("arena-hard-v0.1", {})
             if "f1" in a:
                 rows.append(_source_row(cat, f"Arena-Hard v0.1 prompts (our labels), learned@{lab.version}, CV", a))
@@ -242,7 +334,7 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
-    f1_cats = [c for c in lab.categories if "f1" in lab.meta["metrics"][c]]
+    f1_cats = topics
     groups = sorted({g for c in f1_cats for g in lab.meta["metrics"][c]["by_language_group"]})
     print(f"\nlearned@{lab.version}, F1 by language group (CV, benchmark rows; positives in brackets)\n")
     print("| language group | " + " | ".join(f1_cats) + " |\n|---|" + "---|" * len(f1_cats))
