@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from labeler_sources import CATEGORIES, CRITERIA, load_sources  # noqa: E402
 
+from arenavotes.categories import learned  # noqa: E402
 from arenavotes.categories.deterministic import detect_language  # noqa: E402
 from arenavotes.categories.learned import column_sum  # noqa: E402
 from arenavotes.categories.textfeatures import DENSE_NAMES, char_ngrams, dense  # noqa: E402
@@ -198,7 +199,8 @@ def main() -> None:
     rows, manifest = load_sources(args.sources)
     if args.card_only:
         meta = json.loads((args.out / "labeler.json").read_text(encoding="utf-8"))
-        (args.out / "MODEL_CARD.md").write_text(model_card(meta, source_counts(rows)), encoding="utf-8")
+        card = model_card(meta, source_counts(rows), card_examples(args.out))
+        (args.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
         return
     texts = rows["text"].to_list()
     print(f"{len(texts):,} prompts from {rows['source'].n_unique()} sources", file=sys.stderr)
@@ -314,7 +316,8 @@ def main() -> None:
         "sources": manifest,
     }
     (args.out / "labeler.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    (args.out / "MODEL_CARD.md").write_text(model_card(meta, source_counts(rows)), encoding="utf-8")
+    card = model_card(meta, source_counts(rows), card_examples(args.out))
+    (args.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
 
 
@@ -509,8 +512,36 @@ def source_table(m: dict, categories: list[str], source: str) -> list[str]:
     return lines
 
 
-def model_card(meta: dict, counts: pl.DataFrame) -> str:
-    """MODEL_CARD.md from the training run's own numbers (nothing typed in by hand)."""
+#: prompts whose scores the model card reports as known misses or near misses (written for the card)
+CARD_EXAMPLES = (
+    ("coding", "How do I fix 'TypeError: cannot read properties of undefined' in my React component?"),
+    (
+        "coding",
+        "Design a PostgreSQL schema and indexing strategy for a multi-tenant billing system that must write 10,000 "
+        "invoices per second. Give the DDL and justify the partitioning.",
+    ),
+    ("math", "一个长方形的长是8厘米，宽是5厘米，它的面积是多少平方厘米？"),
+    ("math", "Tìm giá trị nhỏ nhất của biểu thức x^2 - 4x + 7."),
+    ("math", "Ein Kapital von 5000 Euro wird 3 Jahre lang mit 4 % Zinseszins angelegt. Wie hoch ist das Endkapital?"),
+    ("math", "Un tren recorre 240 km en 3 horas. ¿Cuánto tardará en recorrer 400 km a la misma velocidad?"),
+    ("instruction_following", "Écris un poème sur la mer."),
+    ("creative_writing", "为什么天空是蓝色的？"),
+)
+
+
+def card_examples(folder: Path) -> list[tuple[str, str, float, float]]:
+    """(category, prompt, score, cut) of :data:`CARD_EXAMPLES` under the labeler written to ``folder``."""
+    lab = learned.from_folder(folder)
+    probs = lab.probabilities([t for _, t in CARD_EXAMPLES])
+    out = []
+    for (cat, text), row in zip(CARD_EXAMPLES, probs, strict=True):
+        j = lab.categories.index(cat)
+        out.append((cat, text, float(row[j]), float(lab.thresholds[j])))
+    return out
+
+
+def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, float, float]]) -> str:
+    """MODEL_CARD.md from the training run's own numbers and its weights' scores (nothing typed in by hand)."""
     m = meta["metrics"]
     lines = [
         f"# offline/learned@{meta['version']}: prompt categories, learned",
@@ -670,22 +701,19 @@ def model_card(meta: dict, counts: pl.DataFrame) -> str:
         "- Most positives come from benchmarks (word problems, function stubs, IFEval-style constraints); real",
         "  arena prompts are messier. The arena-2023 column above is the honest number for arena traffic, and it",
         "  is slightly optimistic: the ridge and the threshold were chosen on the same out-of-fold scores.",
-        "- Coding questions with no code and no language keyword are missed: \"How do I fix 'TypeError: cannot",
-        "  read properties of undefined' in my React component?\" scores 0.13 and a request for a PostgreSQL",
-        "  schema and indexing strategy 0.30 (cut 0.55; coding positives are mostly imperatives: function stubs,",
-        '  "write a program"). On sources with answers, `coding@1` (LMArena\'s `is_code` over the whole',
-        "  conversation) is the better coding label.",
-        "- Math word problems in languages whose only math data is a benchmark can be missed (a Chinese",
-        "  rectangle-area problem scores 0.24, a Vietnamese minimisation 0.14, against a cut of 0.34), and word",
-        "  problems in European languages sit near the cut (German compound interest 0.34 just below it, the same",
-        "  in French 0.30, a Spanish train problem 0.25; `learned@1`: 0.38 against its cut of 0.37, 0.23, 0.31); see the",
-        "  math column by language group.",
-        '- Instruction following over-fires on short non-English creative requests ("Écris un poème sur la mer"',
-        "  scores 0.79): in most languages the training prompts are IFEval translations, which all carry constraints.",
-        "- Creative writing has few non-English positives (role-play and writing prompts of MT-Bench translations,",
-        "  IFEval items whose English original names a creative form), and its cut is low (0.24): a short Chinese",
-        '  "为什么天空是蓝色的？" ("why is the sky blue?") scores 0.30 and is marked creative (`learned@1`: 0.24,',
-        "  below its cut of 0.27).",
+        "- Known misses and near misses, scored by these weights when this card was written (prompts written",
+        "  for the card, not from any training set):",
+        "",
+        "  | category | prompt | score | cut |",
+        "  |---|---|---|---|",
+        *[f"  | {c} | {t} | {sc:.2f} | {cut:.2f} |" for c, t, sc, cut in examples],
+        "",
+        "  Coding questions with no code and no language keyword are missed (coding positives are mostly",
+        '  imperatives: function stubs, "write a program"; on sources with answers `coding@1`, LMArena\'s `is_code`',
+        "  over the whole conversation, is the better coding label). Math word problems in languages whose only",
+        "  math data is a benchmark sit near or below the cut. Instruction following over-fires on short",
+        "  non-English creative requests (in most languages its training prompts are IFEval translations, which all",
+        "  carry constraints). Creative writing has few non-English positives and a low cut.",
         "- Non-English general prompts (the negatives) are mostly Chinese, Japanese and European languages.",
         "- Instruction following is learned mostly from IFEval-style prompts; long system prompts with soft",
         "  requirements are borderline and LMArena's own judge scores them 0-5.",

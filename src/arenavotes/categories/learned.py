@@ -136,7 +136,11 @@ def column_sum(probs: np.ndarray, cols: list[int]) -> np.ndarray:
 
 @functools.cache
 def _load() -> LearnedLabeler:
-    folder = data_dir()
+    return from_folder(data_dir())
+
+
+def from_folder(folder: Path) -> LearnedLabeler:
+    """The labeler whose ``labeler.json`` and ``head.npz`` are in ``folder`` (the shipped one, or a training run's)."""
     meta = json.loads((folder / "labeler.json").read_text(encoding="utf-8"))
     with np.load(folder / "head.npz") as z:
         weights = {k: z[k] for k in z.files}
