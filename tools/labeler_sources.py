@@ -21,6 +21,7 @@ the text's hash (``key``: the first 16 hex digits of its sha256); None on every 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import hashlib
 import json
@@ -259,8 +260,14 @@ def _arena_hard(questions: Path, labels_file: Path) -> list[Row]:
     return rows
 
 
+@functools.cache
+def _arena2023_prompts() -> dict[str, str]:
+    """The shipped arena-2023 prompts by question id (all user turns joined), read once for both loaders."""
+    return {r["question_id"]: "\n".join(r["turns"]) for r in _jsonl(HERE.parent / _ARENA_2023)}
+
+
 def _arena2023(labels_file: Path) -> list[Row]:
-    prompts = {r["question_id"]: "\n".join(r["turns"]) for r in _jsonl(HERE.parent / _ARENA_2023)}
+    prompts = _arena2023_prompts()
     rows = []
     with labels_file.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -277,7 +284,7 @@ def _arena2023_translated(labels_file: Path, translations: Path) -> list[Row]:
     original's."""
     if not translations.exists():
         return []
-    prompts = {r["question_id"]: "\n".join(r["turns"]) for r in _jsonl(HERE.parent / _ARENA_2023)}
+    prompts = _arena2023_prompts()
     with labels_file.open(encoding="utf-8") as fh:
         labels = {r["question_id"]: _read_labels(r) for r in csv.DictReader(fh)}
     return [

@@ -387,7 +387,7 @@ def criteria_heads(
                 best = (l2, score, oof)
         assert best is not None
         l2, _, oof = best
-        cut = round(float(np.quantile(oof[arena], 1 - y[arena].mean())), 4)
+        cut = prevalence_cut(oof[arena], y[arena] == 1)
         betas.append(np.r_[np.zeros(d_char), fit_logistic(Xk, y, ones, l2)])
         oofs[:, j] = oof
         thresholds[cat] = cut
@@ -395,10 +395,15 @@ def criteria_heads(
         print(f"{cat}: l2 {l2}, cut {cut}; arena AUC {metrics[cat]['auc']}, F1 {metrics[cat]['f1']}", file=sys.stderr)
     gold = rows.select(pl.sum_horizontal(CRITERIA)).to_series().to_numpy()[idx] >= HARD_MIN
     expected = column_sum(oofs, list(range(len(CRITERIA))))  # as LearnedLabeler.label sums them
-    cut = round(float(np.quantile(expected[arena], 1 - gold[arena].mean())), 4)
+    cut = prevalence_cut(expected[arena], gold[arena])
     hard = agreement(expected >= cut, gold, expected, parts, lang) | {"threshold": cut}
     print(f"{HARD}: cut {cut} criteria; arena AUC {hard['auc']}, F1 {hard['f1']}", file=sys.stderr)
     return betas, thresholds, metrics, hard
+
+
+def prevalence_cut(score: np.ndarray, gold: np.ndarray) -> float:
+    """The cut on ``score`` that marks as many rows as ``gold`` holds positives (rounded to 4 places)."""
+    return round(float(np.quantile(score, 1 - gold.mean())), 4)
 
 
 def agreement(pred: np.ndarray, gold: np.ndarray, score: np.ndarray, parts: dict, lang: np.ndarray) -> dict:
