@@ -12,7 +12,7 @@ TEST_WORKERS ?= 2
 
 PIP_VERSION := 26.3
 
-.PHONY: venv demo test lint bench bench-ratings clean test-latest lock shell
+.PHONY: venv demo test fuzz lint bench bench-ratings clean test-latest lock shell
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 	$(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n $(TEST_WORKERS) --nbmake --nbmake-timeout=900 analysis
+
+# hypothesis with new random examples every run (`make test` draws the same ones each time): the property tests
+# only
+fuzz: $(STAMP)
+	ARENAVOTES_HYPOTHESIS=fuzz $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider \
+		$$(grep -l "@given" tests/*.py)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

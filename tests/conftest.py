@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import settings
 
 from arenavotes import db
 from arenavotes.releases.build import CONFIGS
@@ -26,6 +27,12 @@ TEST_DATA = ROOT / "tests" / "data"
 SHARED = Path(os.environ.get("ARENAVOTES_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 KEY = b"test-secret"
+
+# `make test` draws the same hypothesis examples on every run and machine (a red CI is reproducible and no run
+# is red by the luck of its draw); `make fuzz` draws new ones each run, to find cases to pin with @example
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("fuzz", derandomize=False)
+settings.load_profile(os.environ.get("ARENAVOTES_HYPOTHESIS", "repeatable"))
 
 
 @pytest.fixture
