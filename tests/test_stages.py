@@ -193,3 +193,30 @@ def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
     with ws.connect(read_only=True) as con:  # the killed run's batches now belong to the run that finished
         assert store.interrupted_runs(con) == 0
         assert con.sql("SELECT count(DISTINCT run_id) FROM scrubbed").fetchall() == [(1,)]
+
+
+def test_rate_runs_blas_on_one_thread_and_gives_the_threads_back(
+    piped: tuple[Workspace, dict[str, stages.StageResult]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rate`` limits BLAS to one thread while it fits (its other core goes to the forked online Elo: measured
+    faster) and restores the caller's setting afterwards."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from arenavotes.ratings import leaderboard
+
+    ws, _ = piped
+    seen: list[int] = []
+    real = leaderboard.build
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leaderboard, "build", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        stages.run_rate(
+            ws, stages.RateOptions(("genai",), scope="g1", style=False, no_categories=True, arena="text-to-image")
+        )
+        assert seen and set(seen) == {1}
+        after = {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+        assert after == {2}
