@@ -220,3 +220,30 @@ def test_rate_runs_blas_on_one_thread_and_gives_the_threads_back(
         assert seen and set(seen) == {1}
         after = {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
         assert after == {2}
+
+
+def test_scrub_judges_for_the_gate_on_its_own_workers(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scrub's second pass (the release gate's verdicts) runs on the pool of its first: no second set of
+    workers starts and loads the models again. The verdicts are those a gate pool of its own gives."""
+    from arenavotes.pii import gate
+
+    ws = Workspace.init(tmp_path / "ws")
+    stages.run_ingest(ws, stages.IngestOptions((CONV,), source="conv", license="apache-2.0"))
+
+    def no_second_pool(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("scrub started a second pool for the gate's verdicts")
+
+    monkeypatch.setattr(gate, "gate_pool", no_second_pool)
+    stages.run_scrub(ws, stages.ScrubOptions(workers=2, no_ner=True))
+    monkeypatch.undo()
+    from arenavotes.pii import verdicts
+
+    with ws.connect() as con:
+        texts = [r[0] for r in con.execute("SELECT DISTINCT content FROM conversations WHERE content <> ''").fetchall()]
+        stored = verdicts.load(con)
+        keys = [gate.verdict_key(t, ner=False) for t in texts]
+        stored.prefetch(keys)
+        assert len(texts) > 100 and all(k in stored for k in keys)
+        with gate.gate_pool(1, False) as own:
+            fresh = gate.gate_findings(texts, ner=False, pool=own)
+        assert [stored[k] for k in keys] == [fresh[t] for t in texts]

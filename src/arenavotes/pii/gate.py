@@ -155,12 +155,14 @@ _LATIN_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’]+(?:-[A-Z
 
 def _init_worker(state: State) -> None:
     """Once per process: the scrubber's analyzer at threshold 0 (the gate keeps every score)."""
-    state["analyzer"] = Analyzer(ner=state["ner"], threshold=0.0)
+    state["gate_analyzer"] = Analyzer(ner=state["ner"], threshold=0.0)
 
 
 def _gate_chunk(state: State, chunk: list[str]) -> list[list[Finding]]:
     ner = state["ner"]
-    scrubbers = state["analyzer"].analyze(chunk)
+    if "gate_analyzer" not in state:  # a scrub pool (:func:`arenavotes.pii.scrub.scrub_pool`) judging for the gate
+        _init_worker(state)
+    scrubbers = state["gate_analyzer"].analyze(chunk)
     full = _full_text_names(chunk) if ner else [[] for _ in chunk]
     loose = find_loose_many(chunk, names=ner)
     return [
@@ -178,7 +180,8 @@ def gate_findings(
     texts: Iterable[str], *, ner: bool = True, workers: int = 1, pool: WorkerPool | None = None
 ) -> dict[str, list[Finding]]:
     """Every finding (any score) of every distinct text: a pure function of the texts and :data:`GATE_VERSION`.
-    ``pool`` (from :func:`gate_pool`, with the same ``ner``) is used instead of a pool of ``workers``.
+    ``pool`` (from :func:`gate_pool`, or a scrub pool, with the same ``ner``: the NER model a worker loaded once
+    serves both) is used instead of a pool of ``workers``.
 
     >>> gate_findings(["2 + 2 = 4", "2 + 2 = 4"], ner=False)
     {'2 + 2 = 4': []}

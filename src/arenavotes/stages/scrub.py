@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,6 @@ class ScrubOptions:
 
 #: battles scrubbed per batch: memory stays flat whatever the workspace's size
 BATCH_BATTLES = 20_000
-
-
-@contextlib.contextmanager
-def _no_pool() -> Iterator[None]:
-    yield None
 
 
 def check_files(
@@ -117,8 +112,10 @@ def run_scrub(
                 0
             ][0]
         )
-        # pass 1: scrub, batch by batch, on one pool (the NER model loads once per worker)
-        with scrub_pool(workers, ner=ner, threshold=st.threshold) if local else _no_pool() as pool:
+        # pass 1: scrub, batch by batch, on one pool (the NER model loads once per worker); pass 2 runs on the same
+        # workers (each pass starting its own cost two start-ups per worker: interpreter, presidio, spaCy's model)
+        with contextlib.ExitStack() as pools:
+            pool = pools.enter_context(scrub_pool(workers, ner=ner, threshold=st.threshold)) if local else None
             for batch in batches:
                 messages = messages_of(con, batch)
                 contents = messages["content"].to_list()
@@ -138,9 +135,9 @@ def run_scrub(
                     by_entity[e] = by_entity.get(e, 0) + int(n)
                 texts_seen += messages.height
                 distinct += len(set(texts))
-        # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release
-        verdicts = gate_cache.load(con)
-        with gate_pool(workers or 2, ner) as gpool:
+            # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release
+            verdicts = gate_cache.load(con)
+            gpool = pool if pool is not None else pools.enter_context(gate_pool(workers or 2, ner))
             for batch in batches:
                 scrubbed = [t for t in messages_of(con, batch)["content"].to_list() if t]
                 doubted += len(gate_cache.screen(scrubbed, verdicts, threshold=st.gate_threshold, ner=ner, pool=gpool))
