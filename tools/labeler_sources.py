@@ -237,8 +237,9 @@ def load_rows(root: Path) -> list[Row]:
     # real arena prompts, labelled by us against LMArena's definitions
     labelled = HERE / "arena2023_labels.csv"
     if labelled.exists():
-        rows += _arena2023(labelled)
-        rows += _arena2023_translated(labelled, HERE / "arena2023_translations.jsonl")
+        labels = _arena2023_labels(labelled)  # the file is read once for the prompts and their translations
+        rows += _arena2023(labels)
+        rows += _arena2023_translated(labels, HERE / "arena2023_translations.jsonl")
     # real arena prompts that LMArena's pipeline selected as hard (Arena-Hard v0.1), labelled by us
     rows += _arena_hard(
         root / "arena-hard-v0.1/data__arena-hard-v0.1__question.jsonl", HERE / "arena_hard_v01_labels.csv"
@@ -266,17 +267,18 @@ def _arena2023_prompts() -> dict[str, str]:
     return {r["question_id"]: "\n".join(r["turns"]) for r in _jsonl(HERE.parent / _ARENA_2023)}
 
 
-def _arena2023(labels_file: Path) -> list[Row]:
-    prompts = _arena2023_prompts()
-    rows = []
+def _arena2023_labels(labels_file: Path) -> dict[str, dict[str, bool | None]]:
+    """Our labels of the arena-2023 prompts by question id, in the file's order (one row per prompt)."""
     with labels_file.open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            text = prompts[r["question_id"]]
-            rows.append(_row(text, "arena-2023", f"arena:{_h(text)}", **_read_labels(r)))
-    return rows
+        return {r["question_id"]: _read_labels(r) for r in csv.DictReader(fh)}
 
 
-def _arena2023_translated(labels_file: Path, translations: Path) -> list[Row]:
+def _arena2023(labels: dict[str, dict[str, bool | None]]) -> list[Row]:
+    prompts = _arena2023_prompts()
+    return [_row(prompts[q], "arena-2023", f"arena:{_h(prompts[q])}", **found) for q, found in labels.items()]
+
+
+def _arena2023_translated(labels: dict[str, dict[str, bool | None]], translations: Path) -> list[Row]:
     """400 of the arena-2023 prompts translated by us into eight languages (50 each; ``arena2023_translations.jsonl``:
     uid, language, prompt), with the labels of their English original: a category or a criterion is a property of
     the task, not of its language. Each shares its original's group, so no fold tests a prompt on its translation.
@@ -285,8 +287,6 @@ def _arena2023_translated(labels_file: Path, translations: Path) -> list[Row]:
     if not translations.exists():
         return []
     prompts = _arena2023_prompts()
-    with labels_file.open(encoding="utf-8") as fh:
-        labels = {r["question_id"]: _read_labels(r) for r in csv.DictReader(fh)}
     return [
         _row(r["prompt"], "arena-2023-translated", f"arena:{_h(prompts[r['uid']])}", **labels[r["uid"]])
         for r in _jsonl(translations)

@@ -198,9 +198,7 @@ def main() -> None:
 
     rows, manifest = load_sources(args.sources)
     if args.card_only:
-        meta = json.loads((args.out / "labeler.json").read_text(encoding="utf-8"))
-        card = model_card(meta, source_counts(rows), card_examples(args.out))
-        (args.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+        write_card(args.out, json.loads((args.out / "labeler.json").read_text(encoding="utf-8")), rows)
         return
     texts = rows["text"].to_list()
     print(f"{len(texts):,} prompts from {rows['source'].n_unique()} sources", file=sys.stderr)
@@ -316,8 +314,7 @@ def main() -> None:
         "sources": manifest,
     }
     (args.out / "labeler.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    card = model_card(meta, source_counts(rows), card_examples(args.out))
-    (args.out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    write_card(args.out, meta, rows)
     print(f"wrote {args.out}", file=sys.stderr)
 
 
@@ -532,6 +529,12 @@ CARD_EXAMPLES = (
     ("instruction_following", "Écris un poème sur la mer."),
     ("creative_writing", "为什么天空是蓝色的？"),
 )
+
+
+def write_card(folder: Path, meta: dict, rows: pl.DataFrame) -> None:
+    """MODEL_CARD.md beside the labeler written to ``folder`` (after training, or alone with --card-only)."""
+    card = model_card(meta, source_counts(rows), card_examples(folder))
+    (folder / "MODEL_CARD.md").write_text(card, encoding="utf-8")
 
 
 def card_examples(folder: Path) -> list[tuple[str, str, float, float]]:
