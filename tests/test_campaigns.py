@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -290,17 +291,20 @@ _CLASSES = {
 
 
 def _sparse_run(
-    cols: np.ndarray, fits: list[campaigns.Fitted], pi0: np.ndarray, chunk: int
+    cols: np.ndarray,
+    fits: list[campaigns.Fitted],
+    pi0: np.ndarray,
+    chunk: int,
+    em: Callable[..., np.ndarray] = campaigns._accelerated_em,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`campaigns.sparse_posteriors` with its entries ``chunk`` at a time: posteriors, classes, and the
-    shares its EM reached."""
+    """:func:`campaigns.sparse_posteriors` with its entries ``chunk`` at a time and its shares found by ``em``
+    (default the real accelerator): posteriors, classes, and the shares its EM reached."""
     reached: list[np.ndarray] = []
 
     def keep(step, start, iterations, tol=1e-12):  # type: ignore[no-untyped-def]
-        reached.append(campaigns_em(step, start, iterations, tol))
+        reached.append(em(step, start, iterations, tol))
         return reached[-1]
 
-    campaigns_em = campaigns._accelerated_em
     with mock.patch.object(campaigns, "ENTRY_BLOCK", chunk), mock.patch.object(campaigns, "_accelerated_em", keep):
         posterior, best = campaigns.sparse_posteriors(_Bases(cols), fits, pi0, iterations=200_000)  # type: ignore[arg-type]
     return posterior, best, reached[0]
@@ -355,8 +359,7 @@ def test_the_sparse_em_step_is_the_dense_step(
         steps.append(step(pi))
         return pi
 
-    with mock.patch.object(campaigns, "ENTRY_BLOCK", chunk), mock.patch.object(campaigns, "_accelerated_em", one_step):
-        campaigns.sparse_posteriors(_Bases(cols), fits, pi0)  # type: ignore[arg-type]
+    _sparse_run(cols, fits, pi0, chunk, em=one_step)
     new, ll = campaigns.mixture_step(dense, pi)
     assert np.allclose(steps[0][0], new, rtol=1e-9, atol=1e-13)  # shares are sums of terms up to 1: 1e-13 is rounding
     assert steps[0][1] == pytest.approx(ll, rel=1e-9, abs=1e-9) or (np.isinf(ll) and steps[0][1] == ll)
