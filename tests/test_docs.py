@@ -195,3 +195,17 @@ def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.Monk
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {})
     assert (tmp_path / "myarena" / "arena.duckdb").exists()
+
+
+def test_make_test_draws_the_same_hypothesis_examples_every_run() -> None:
+    """The README says `make test` draws the same hypothesis examples on every run (a red run can be repeated)
+    and `make fuzz` new ones: the profile loaded by conftest is derandomized unless fuzzing was asked for, and
+    the fuzz target asks for it."""
+    import os
+
+    from hypothesis import settings
+
+    fuzzing = os.environ.get("ARENAVOTES_HYPOTHESIS") == "fuzz"
+    assert settings.default.derandomize is not fuzzing
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "ARENAVOTES_HYPOTHESIS=fuzz" in makefile.split("\nfuzz:", 1)[1].split("\n\n", 1)[0]
