@@ -7,6 +7,7 @@ does for the JSON value, or a file would ingest differently as parquet than as J
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -183,3 +184,63 @@ def test_typed_columns_ingest_as_through_json(records: list[dict[str, object]], 
         finally:
             coerce.NATIVE_TYPES = saved
         assert native == through_json, name
+
+
+def _labels(path: Path) -> list[tuple]:
+    con = db.connect(None)
+    ingest_file(con, path, key=b"k", source="s")
+    rows = con.sql("SELECT battle_id, labeler, category, value, score FROM prompt_labels ORDER BY ALL").fetchall()
+    con.close()
+    return rows
+
+
+def test_a_tag_the_struct_lacks_is_null_without_reading_the_struct(tmp_path: Path) -> None:
+    """LMArena's tags in a parquet STRUCT that lacks some of them (here ``if_v0.1`` and ``refusal_v0.2``):
+    the labels of the tags it has are the JSON lines' labels of the same records, and the missing tags are
+    read as NULL from the column type, not from JSON text of each record's whole struct."""
+    from arenavotes.ingest.containers import stage_file
+    from arenavotes.ingest.sqlfields import field_accessor
+
+    tags = [
+        {
+            "criteria_v0.1": {
+                k: (i + j) % 3 == 0
+                for j, k in enumerate(
+                    (
+                        "specificity",
+                        "domain_knowledge",
+                        "complexity",
+                        "problem_solving",
+                        "creativity",
+                        "technical_accuracy",
+                        "real_world",
+                    )
+                )
+            },
+            "math_v0.1": {"math": i % 2 == 0},
+            "creative_writing_v0.1": {"creative_writing": i % 4 == 1, "score": "x"},
+        }
+        for i in range(6)
+    ]
+    records = [
+        {
+            "question_id": f"q{i}",
+            "model_a": "m1",
+            "model_b": "m2",
+            "winner": "model_a",
+            "judge": f"u{i}",
+            "tstamp": 1.7e9 + i,
+            "category_tag": tags[i],
+        }
+        for i in range(6)
+    ]
+    pq.write_table(pa.Table.from_pylist(records), tmp_path / "v.parquet")
+    (tmp_path / "v.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    parquet, lines = _labels(tmp_path / "v.parquet"), _labels(tmp_path / "v.jsonl")
+    assert parquet == lines
+    assert {c for _, _, c, _, _ in parquet} >= {"math", "creative_writing", "hard_prompt", "criteria.complexity"}
+    assert not {c for _, _, c, _, _ in parquet} & {"instruction_following", "refusal"}
+    con = duckdb.connect()
+    f = field_accessor(stage_file(con, tmp_path / "v.parquet"))
+    assert f("category_tag", "refusal_v0.2") == f("category_tag", "if_v0.1", "if") == "NULL::JSON"
+    assert "struct_extract" in f("category_tag", "math_v0.1", "math")

@@ -45,7 +45,9 @@ def field_accessor(staged: Staged) -> Accessor:
 
     In a tabular file whose column types say the path exists (STRUCT fields, LIST positions), the field
     is read natively and only the leaf becomes JSON: a million records' nested category tags are read
-    ~10x faster than by turning each whole struct into JSON text first."""
+    ~10x faster than by turning each whole struct into JSON text first. Where the types say it cannot exist
+    (a STRUCT without that field), it is NULL without reading the column: a format's label of a tag the file
+    does not have cost 0.6 s per million records as JSON text of the whole struct."""
     columns = set(staged.columns)
 
     def f(*path: str | int) -> str:
@@ -57,6 +59,8 @@ def field_accessor(staged: Staged) -> Accessor:
         native = _native(ident(head), staged.types.get(head), rest)
         if native is not None:
             return f"to_json({native[0]})"
+        if _absent(staged.types.get(head), rest):
+            return "NULL::JSON"
         base = f"to_json({ident(head)})"
         return base if not rest else f"json_extract({base}, {json_path(rest)})"
 
@@ -129,6 +133,25 @@ def _native(expr: str, type_: DuckDBPyType | None, path: Path) -> tuple[str, Duc
         else:
             return None
     return None if type_ is None else (expr, type_)
+
+
+def _absent(type_: DuckDBPyType | None, path: Path) -> bool:
+    """Whether the column type says that no record has field ``path``: on the way down, a STRUCT lacks the
+    next field (JSON reads names case-sensitively, as this compares them). A LIST position, a MAP key or
+    an untyped value may exist in some records, so they are not absent.
+
+    >>> t = duckdb.sqltype("STRUCT(a STRUCT(b INTEGER), m MAP(VARCHAR, INTEGER))")
+    >>> _absent(t, ("a", "c")), _absent(t, ("x",)), _absent(t, ("a", "b")), _absent(t, ("m", "k"))
+    (True, True, False, False)
+    """
+    for p in path:
+        if type_ is None or not isinstance(p, str) or type_.id != "struct":
+            return False
+        fields = {name: t for name, t in type_.children if isinstance(t, DuckDBPyType)}
+        if p not in fields:
+            return True
+        type_ = fields[p]
+    return False
 
 
 def record_keys(con: duckdb.DuckDBPyConnection, staged: Staged, sample: int = 1000) -> set[str]:
