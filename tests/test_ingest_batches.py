@@ -20,7 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from arenavotes import db
-from arenavotes.ingest import containers, ingest_file
+from arenavotes.config import IngestSettings
+from arenavotes.ingest import containers, ingest_file, read_file
+from arenavotes.ingest.coerce import install_macros
+from arenavotes.ingest.mapping import ReadOptions
 
 TABLES = {
     "battles": "battle_id",
@@ -133,6 +136,14 @@ def test_parquet_in_batches_equals_one_batch(tmp_path: Path, monkeypatch: pytest
     assert [len(t) for t in containers._parquet_tables(pq.ParquetFile(path), 700)] == [600, 600, 600, 200]
     counts = whole[0]
     assert counts[0] == n and counts[2]["duplicate_id"] > 0  # type: ignore[index]
+    # the labels are moved from a view: the report counts the rows the insert wrote, batch by batch
+    assert counts[3] == len(whole[1]["prompt_labels"]) > 0  # type: ignore[index]
+    con = db.connect(None)
+    install_macros(con)
+    _, alone = read_file(
+        con, path, ReadOptions(), source="s", key=b"k", settings=IngestSettings(), run_id="r", label="b"
+    )
+    assert alone.labels == len(whole[1]["prompt_labels"])  # formats --explain's route counts the view
 
 
 def test_duckdb_memory_is_capped_and_spills_to_a_private_folder(

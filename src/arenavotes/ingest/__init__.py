@@ -287,7 +287,8 @@ def _read_into(
         assert part.rows_in == part.kept + sum(part.quarantined.values()), "records lost in ingest"
         con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
         con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
-        con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels")
+        labels = con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels").fetchall()[0][0]
+        part = dataclasses.replace(part, labels=int(labels))
         con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
         if part.images:
             con.execute("INSERT INTO message_images SELECT * FROM _new_message_images")
@@ -331,7 +332,8 @@ def read_file(
     fmt = _choose_format(con, staged, read, path)
     result = normalize(con, staged, fmt, source=source, key=key, settings=settings, run_id=run_id, file_label=label)
     assert result.rows_in == result.kept + sum(result.quarantined.values()), "records lost in ingest"
-    return fmt, result
+    labels = con.sql("SELECT count(*) FROM _new_labels").fetchall()[0][0]
+    return fmt, dataclasses.replace(result, labels=int(labels))
 
 
 def _nothing_kept(
@@ -439,11 +441,12 @@ def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for view in ("_t", "_new_labels"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
     for t in (
         "_stage",
         "_rejects",
         "_f",
-        "_t",
         "_r",
         "_ids",
         "_msgs",
@@ -451,7 +454,6 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         "_voters",
         "_new_battles",
         "_new_conversations",
-        "_new_labels",
         "_new_quarantine",
         "_img",
         "_new_images",

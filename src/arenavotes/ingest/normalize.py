@@ -1,8 +1,8 @@
 """Turn staged records into canonical battles, conversations, labels and quarantine rows.
 
 Pure SQL over the temp tables that :func:`arenavotes.ingest.containers.stage_file` left in the
-connection: nothing here reads files or touches the workspace tables. The result is four temp
-tables (``_new_battles``, ``_new_conversations``, ``_new_labels``, ``_new_quarantine``) that the
+connection: nothing here reads files or touches the workspace tables. The result is three temp
+tables (``_new_battles``, ``_new_conversations``, ``_new_quarantine``) and the temp view ``_new_labels`` that the
 caller moves into the workspace in one transaction.
 
 The pipeline is the same for every format; what differs per conversation shape or winner
@@ -181,7 +181,7 @@ def normalize(
     write_battles(con, source)
     write_conversations(con)
     images = write_images(con) if refs else 0
-    labels = write_labels(con, staged, fmt, source)
+    write_labels(con, staged, fmt, source)
     held = write_quarantine(con, staged, fmt, source, file_label, run_id, settings.max_raw_chars, hold=batched)
 
     by_reason = dict(con.sql("SELECT reason, count(*) FROM _new_quarantine GROUP BY 1 ORDER BY 1").fetchall())
@@ -190,7 +190,8 @@ def normalize(
     by_reason = dict(sorted(by_reason.items()))
     kept = int(con.sql("SELECT count(*) FROM _new_battles").fetchall()[0][0])
     messages = int(con.sql("SELECT count(*) FROM _new_conversations").fetchall()[0][0])
-    return Normalized(staged.staged + staged.rejected, kept, by_reason, labels, messages, images)
+    # the labels are a view (write_labels): the caller counts them as it moves or reads them (0 here)
+    return Normalized(staged.staged + staged.rejected, kept, by_reason, 0, messages, images)
 
 
 def _field_sql(fmt: Format, f: Accessor, name: str) -> str:
@@ -353,7 +354,7 @@ def _typed(con: duckdb.DuckDBPyConnection, fmt: Format, cols: _Cols) -> None:
         for n, m in _TYPED.items()
     )
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _t AS
+        CREATE OR REPLACE TEMP VIEW _t AS
         SELECT _f._row,
                {f"{source_id} || '/' || j.voter_id" if fmt.id_per_voter else source_id} AS source_id,
                {cols.m("av_str", "model_a")} AS model_a, {cols.m("av_str", "model_b")} AS model_b,
