@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from arenavotes.pool import Forked, WorkerPool
 
@@ -180,3 +182,22 @@ def test_a_forked_child_dies_with_a_killed_parent(tmp_path) -> None:
     while _running(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _running(child), f"orphaned forked child still running: {child}"
+
+
+@given(n=st.integers(0, 40_000), most=st.integers(1, 600), least=st.integers(1, 64), pieces=st.integers(1, 64))
+def test_chunks_keep_order_and_one_size_set_by_the_count_alone(n: int, most: int, least: int, pieces: int) -> None:
+    """Chunks are the items in order, all of one size but the last, the size within [least, most] (``most`` wins)
+    and enough of them for every worker when the items allow: no argument says how many workers there are."""
+    from arenavotes.pool import chunks_of
+
+    items = list(range(n))
+    chunks = chunks_of(items, most=most, least=least, pieces=pieces)
+    assert [x for c in chunks for x in c] == items
+    sizes = {len(c) for c in chunks[:-1]}
+    assert len(sizes) <= 1 and all(len(c) > 0 for c in chunks)
+    if chunks:
+        size = len(chunks[0])
+        assert size <= most and (size >= least or size in (n, most))
+        assert len(chunks[-1]) <= size
+        if least <= most and n >= pieces * least and -(-n // pieces) <= most:
+            assert len(chunks) <= pieces

@@ -46,6 +46,22 @@ State = dict[str, Any]
 _SHARED: State = {}
 
 
+def chunks_of(items: Sequence[T], most: int = 512, least: int = 16, pieces: int = 32) -> list[list[T]]:
+    """``items`` cut in order into chunks of one size: about ``pieces`` of them, each of ``least`` to ``most``
+    items. The size depends on ``len(items)`` only, never on the number of workers (so neither does any result
+    computed chunk by chunk), and a pass has enough chunks that no worker waits long for the last one: 1,965
+    texts in fixed chunks of 512 were 4 chunks, and the two workers of a name-finding pass finished up to a
+    chunk (~7 s) apart.
+
+    >>> [len(c) for c in chunks_of(list(range(2000)))][:3], len(chunks_of(list(range(2000))))
+    ([63, 63, 63], 32)
+    >>> [len(c) for c in chunks_of(list(range(40)))], len(chunks_of(list(range(100_000))))
+    ([16, 16, 8], 196)
+    """
+    size = min(most, max(least, -(-len(items) // pieces)))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
 def cpu_workers(limit: int = 8) -> int:
     """All cores, at most ``limit``: the default number of worker processes."""
     return max(1, min(os.cpu_count() or 1, limit))

@@ -51,7 +51,7 @@ from arenavotes.pii.gate_files import RASTER_UNREADABLE, Cell, Unreadable, items
 from arenavotes.pii.gazetteer import common_words, first_names
 from arenavotes.pii.loose import find_loose_many
 from arenavotes.pii.patterns import Finding
-from arenavotes.pool import State, WorkerPool
+from arenavotes.pool import State, WorkerPool, chunks_of
 
 #: Bump when any detector the gate runs changes (cached verdicts of another version are not reused).
 GATE_VERSION = "gate-2+patterns-ipv4@2+btc@2+context-person@1+loose@1+spacy-ner@2"
@@ -187,7 +187,7 @@ def gate_findings(
     {'2 + 2 = 4': []}
     """
     distinct = sorted(set(texts))
-    chunks = [distinct[i : i + _CHUNK] for i in range(0, len(distinct), _CHUNK)]
+    chunks = chunks_of(distinct, most=_CHUNK)
     if pool is None:
         with gate_pool(workers, ner) as own:
             results = own.map(_gate_chunk, chunks)

@@ -3,7 +3,8 @@
 ``scrub_texts`` analyses distinct texts in chunks on a :class:`arenavotes.pool.WorkerPool` (one for all its
 passes) or on Ray, replaces each finding with ``<ENTITY_TYPE>`` from right to left, and returns the new texts
 and the findings (entity, recognizer, score, span) -- never the raw values. Chunks are fixed by position in the
-sorted list of distinct texts, so the result does not depend on how many workers ran them.
+sorted list of distinct texts (:func:`arenavotes.pool.chunks_of`: about 32 a pass, at most :data:`CHUNK` texts
+each), so the result does not depend on how many workers ran them.
 
 >>> new, found = scrub_texts(["Mail bob@example.com or call +44 20 7946 0958."], workers=1, ner=False)
 >>> new[0]
@@ -19,8 +20,9 @@ from typing import Any
 
 from arenavotes.pii.engine import Analyzer
 from arenavotes.pii.patterns import Finding
-from arenavotes.pool import State, WorkerPool, cpu_workers
+from arenavotes.pool import State, WorkerPool, chunks_of, cpu_workers
 
+#: the most texts in one chunk (smaller passes are cut into ~32 chunks, so that every worker stays busy)
 CHUNK = 512
 
 
@@ -65,7 +67,7 @@ def analyze_distinct(
     """Findings for each distinct text (a dict keyed by text); ``pool`` (from :func:`scrub_pool`, with the same
     ``ner`` and ``threshold``) is used instead of a pool of ``workers``."""
     distinct = sorted(set(texts))
-    chunks = [distinct[i : i + CHUNK] for i in range(0, len(distinct), CHUNK)]
+    chunks = chunks_of(distinct, most=CHUNK)
     results: list[list[list[Finding]]]
     if engine == "ray":
         results = _ray(chunks, ner, threshold, ray_address)
