@@ -51,9 +51,7 @@ def main() -> None:
     ap.add_argument("--also", type=Path, help="another arenavotes src/ folder to time beside (e.g. a checkout before)")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    file = args.dir / f"battles-{args.battles}.parquet"
-    if not file.exists():
-        synth.write_battles(args.battles, file)
+    file = synth.log_in(args.dir, "battles", args.battles)
     ws = args.dir / "ws"
 
     def ingest(src: Path | None = None) -> list[str]:

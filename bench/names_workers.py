@@ -46,9 +46,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/arenavotes-names-workers"))
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    file = args.dir / f"conv-{args.conversations}.jsonl"
-    if not file.exists():
-        synth.write_conversations(args.conversations, file)
+    file = synth.log_in(args.dir, "conversations", args.conversations)
     base = args.dir / "base"
     shutil.rmtree(base, ignore_errors=True)
     cli = str(ROOT / ".venv" / "bin" / "arenavotes")

@@ -67,9 +67,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/arenavotes-ray-bench"))
     a = ap.parse_args()
     a.dir.mkdir(parents=True, exist_ok=True)
-    file = a.dir / f"conv-{a.conversations}.jsonl"
-    if not file.exists():
-        synth.write_conversations(a.conversations, file)
+    file = synth.log_in(a.dir, "conversations", a.conversations)
     base = a.dir / "base"
     shutil.rmtree(base, ignore_errors=True)
     subprocess.run([CLI, "init", str(base)], check=True, capture_output=True)

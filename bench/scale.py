@@ -102,9 +102,7 @@ def floor(file: Path) -> tuple[float, float, bool, str]:
 
 
 def run_pipeline(kind: str, n: int, work: Path, stages: list[tuple[str, list[str]]], names: bool) -> list[Row]:
-    file = work / (f"conv-{n}.jsonl" if kind == "conversations" else f"battles-{n}.parquet")
-    if not file.exists():
-        (synth.write_conversations if kind == "conversations" else synth.write_battles)(n, file)
+    file = synth.log_in(work, kind, n)
     ws = work / f"ws-{kind}-{n}"
     shutil.rmtree(ws, ignore_errors=True)
     subprocess.run([CLI, "init", str(ws)], check=True, capture_output=True)

@@ -200,23 +200,11 @@ def test_a_tag_the_struct_lacks_is_null_without_reading_the_struct(tmp_path: Pat
     read as NULL from the column type, not from JSON text of each record's whole struct."""
     from arenavotes.ingest.containers import stage_file
     from arenavotes.ingest.sqlfields import field_accessor
+    from arenavotes.vocab import HARD_PROMPT_CRITERIA
 
     tags = [
         {
-            "criteria_v0.1": {
-                k: (i + j) % 3 == 0
-                for j, k in enumerate(
-                    (
-                        "specificity",
-                        "domain_knowledge",
-                        "complexity",
-                        "problem_solving",
-                        "creativity",
-                        "technical_accuracy",
-                        "real_world",
-                    )
-                )
-            },
+            "criteria_v0.1": {k: (i + j) % 3 == 0 for j, k in enumerate(HARD_PROMPT_CRITERIA)},
             "math_v0.1": {"math": i % 2 == 0},
             "creative_writing_v0.1": {"creative_writing": i % 4 == 1, "score": "x"},
         }
