@@ -464,19 +464,78 @@ def test_ray_shard_folders_are_private_and_always_removed(tmp_path: Path) -> Non
     assert not failing.exists()
 
 
-def test_sketches_held_twice_arrange_as_once() -> None:
-    """Sketches merged from Ray's output may hold a key twice (a retried task's file written twice): the
-    arranged arrays have one row per asked key, the same as sketching each text once."""
-    from arenavotes.dedup.prompts import Sketches
+def test_sketches_held_twice_read_as_once() -> None:
+    """Sketches merged from Ray's output may hold a key twice (a retried task's file written twice): after
+    ``deduplicate`` the table gives the same buckets and candidates as sketching each text once."""
+    import duckdb
 
-    keys, norms = pl.Series(["k1", "k2", "k3"]), pl.Series(["a prompt here", "another prompt", "a third one"])
-    once, twice = Sketches(0.9), Sketches(0.9)
-    once.add(keys, norms)
-    sketched = twice.sketch(norms)
-    twice.put(keys, *sketched)
-    twice.put(keys.slice(1, 2), *(x[1:] for x in sketched))
-    for a, b in zip(once.arrange(keys.reverse()), twice.arrange(keys.reverse()), strict=True):
-        assert a.shape == b.shape and (a == b).all()
+    from arenavotes.dedup.tables import SketchTable, candidate_sketches, shared_buckets
+
+    keys = pl.Series(["k1", "k2", "k3"])
+    norms = pl.Series(["a prompt here, twice", "a prompt here, twice!", "a third one"])
+    got = []
+    for twice in (False, True):
+        with duckdb.connect() as con, SketchTable(con, 0.9) as table:
+            sketched = table.sketch(norms)
+            table.put(keys, *sketched)
+            if twice:
+                table.put(keys.slice(1, 2), *(x[1:] for x in sketched))
+                table.deduplicate()
+            con.execute("CREATE TEMP TABLE r AS SELECT unnest(['k3', 'k2', 'k1']) AS key, unnest([0, 1, 2]) AS row")
+            got.append((shared_buckets(con, "r", table), candidate_sketches(con, "r", table, np.array([0, 1, 2]))))
+    (b1, c1), (b2, c2) = got
+    assert b1[2] == b2[2] and all((x == y).all() for x, y in zip(b1[:2], b2[:2], strict=True))
+    assert c1[0].to_list() == c2[0].to_list() == ["k3", "k2", "k1"]
+    assert (c1[1] == c2[1]).all() and (c1[2] == c2[2]).all()
+
+
+def _buckets_by_definition(bands: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(text, bucket) of every band bucket two or more texts share, numbered band by band in order of hash; the
+    first ``cap`` texts by row of each (the numpy code that ran before the buckets moved to SQL)."""
+    texts, ids, total = [], [], 0
+    for band in range(bands.shape[1]):
+        order = np.argsort(bands[:, band], kind="stable")
+        sb = bands[order, band]
+        starts = np.flatnonzero(np.r_[True, sb[1:] != sb[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        shared = sizes >= 2
+        st_, sz = starts[shared], np.minimum(sizes[shared], cap)
+        offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
+        texts.append(order[np.repeat(st_, sz) + offset])
+        ids.append(np.repeat(np.arange(total, total + len(st_)), sz))
+        total += len(st_)
+    return np.concatenate(texts), np.concatenate(ids), total
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hashes=st.lists(st.lists(st.integers(0, 5) | st.integers(0, 2**64 - 1), min_size=3, max_size=3), max_size=60),
+    cap=st.integers(2, 5),
+)
+def test_shared_buckets_in_sql_are_the_numpy_definition(hashes: list[list[int]], cap: int) -> None:
+    """The LSH buckets found by DuckDB (a band at a time, members only) are those of the in-memory definition:
+    the same members in the same order, the same bucket numbers, the same cap, for any band hashes (full
+    64-bit values included: they are unsigned in both)."""
+    import duckdb
+    import pyarrow as pa
+
+    from arenavotes.dedup.tables import SketchTable, shared_buckets
+
+    bands = np.array(hashes, dtype=np.uint64).reshape(-1, 3)
+    n = len(bands)
+    with duckdb.connect() as con, SketchTable(con, 0.9) as table:
+        table.bands = 3
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table.name} (key VARCHAR, b0 UBIGINT, b1 UBIGINT, b2 UBIGINT)")
+        keys = [f"k{i}" for i in range(n)]
+        _bands = pa.table({"key": keys, **{f"b{i}": bands[:, i] for i in range(3)}})
+        con.execute(f"INSERT INTO {table.name} SELECT * FROM _bands")
+        perm = np.random.default_rng(n).permutation(n)  # rows are numbered apart from the table's order
+        _rows = pa.table({"key": [keys[i] for i in perm], "row": np.arange(n)})
+        con.execute("CREATE TEMP TABLE r AS SELECT * FROM _rows")
+        members, bucket, total = shared_buckets(con, "r", table, cap=cap)
+    want_m, want_b, want_total = _buckets_by_definition(bands[perm], cap)
+    assert total == want_total
+    assert members.tolist() == want_m.tolist() and bucket.tolist() == want_b.tolist()
 
 
 def _uniforms_by_definition(v: voters.Votes, seed: int) -> np.ndarray:

@@ -19,16 +19,19 @@ by a documented policy (:data:`arenavotes.dedup.flagging.DEFAULT_EXCLUDE`, setti
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from arenavotes.config import DedupSettings
 from arenavotes.db import own_buffers
 from arenavotes.dedup import campaigns, identity, prompts, surges, voters, votes
 from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_SCHEMA, empty
+from arenavotes.dedup.tables import DuckTexts, SketchTable
 
 __all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect", "detect_battles", "detect_voters", "repeats"]
 
@@ -61,34 +64,46 @@ def repeats(
     battles: pl.DataFrame,
     prompt_text: pl.DataFrame | Iterable[pl.DataFrame],
     settings: DedupSettings,
-    texts: prompts.TextStore | None = None,
-    sketches: Callable[..., prompts.Sketches] = prompts.Sketches,
+    con: duckdb.DuckDBPyConnection | None = None,
+    sketches: Callable[..., SketchTable] = SketchTable,
 ) -> Detection:
     """Repeated prompts (exact, capped, near) and repeated votes over the battles of every source together.
 
     ``prompt_text``: battle_id, text -- one frame, or batches of it (each battle in one batch), of which only
-    the keys and the near-duplicate sketches are kept; the normalised texts wait in ``texts`` (default: in
-    memory) for the exact check of the candidate pairs. ``sketches`` makes the holder of the sketches from
-    (threshold, seed=...): :class:`~arenavotes.dedup.prompts.Sketches`, or one that computes them elsewhere
+    the keys are kept in Python; the normalised texts and their near-duplicate sketches wait in temporary
+    tables of ``con`` (default: an in-memory database of its own) for the near-duplicate search. ``sketches``
+    makes the holder of the sketches from (con, threshold, seed=...):
+    :class:`~arenavotes.dedup.tables.SketchTable`, or one that computes them elsewhere
     (:class:`arenavotes.dedup.ray_engine.RaySketches`).
     """
+    with contextlib.ExitStack() as stack:
+        if con is None:
+            con = stack.enter_context(duckdb.connect())
+        texts = stack.enter_context(DuckTexts(con))
+        sketched = stack.enter_context(sketches(con, settings.near_threshold, seed=settings.seed + 1))
+        return _repeats(battles, prompt_text, settings, texts, sketched)
+
+
+def _repeats(
+    battles: pl.DataFrame,
+    prompt_text: pl.DataFrame | Iterable[pl.DataFrame],
+    settings: DedupSettings,
+    texts: DuckTexts,
+    sketched: SketchTable,
+) -> Detection:
     s = settings
     battles = _with_optional(battles)
     parts: list[pl.DataFrame] = []
     stats: dict[str, Any] = {"battles": battles.height}
-    texts = texts if texts is not None else prompts.MemoryTexts()
-    sketched = sketches(s.near_threshold, seed=s.seed + 1)
     keys: list[pl.DataFrame] = []
-    seen = pl.Series("key", [], pl.String)
     for batch in _frames(prompt_text):
         kb = prompts.key_texts(batch)
         keys.append(own_buffers(kb.select("battle_id", "key")))  # not the batch's text buffers with them
-        new = kb.unique("key", keep="first", maintain_order=True).filter(~pl.col("key").is_in(seen.implode()))
+        first = kb.unique("key", keep="first", maintain_order=True)
+        new = first.filter(pl.col("key").is_in(texts.new(first["key"]).implode()))  # not in an earlier batch
         if new.height:
             sketched.add(new["key"], new["norm"])
             texts.put(new["key"], new["norm"])
-            seen = pl.concat([seen, new["key"]])
-    del seen
     key_of = pl.concat(keys) if keys else pl.DataFrame(schema={"battle_id": pl.String, "key": pl.String})
     del keys
     k = (

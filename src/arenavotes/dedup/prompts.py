@@ -36,6 +36,8 @@ from arenavotes.dedup.flagging import empty, from_frame
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
+    from arenavotes.dedup.tables import SketchTable
+
 # scipy.sparse is imported in the functions that use it: it costs ~0.3 s of start-up that commands which
 # only import this package for its constants (release, sql --release) should not pay
 
@@ -315,28 +317,6 @@ def signatures(texts: pl.Series, perms: int = 128, seed: int = 1, batch: int = 2
     return out
 
 
-def _buckets(bands: np.ndarray, cap: int = 200) -> tuple[np.ndarray, np.ndarray, int]:
-    """(text, bucket) of every band bucket that two or more texts share, and the number of such buckets. A huge
-    bucket is a degenerate text, so only its first ``cap`` texts (by row) are members. Held as members, not
-    as pairs: a bucket of m texts is m rows here and m(m-1)/2 candidate pairs only while its block is checked.
-    """
-    texts: list[np.ndarray] = []
-    ids: list[np.ndarray] = []
-    total = 0
-    for band in range(bands.shape[1]):
-        order = np.argsort(bands[:, band], kind="stable")
-        sb = bands[order, band]
-        starts = np.flatnonzero(np.r_[True, sb[1:] != sb[:-1]])
-        sizes = np.diff(np.r_[starts, len(order)])
-        shared = sizes >= 2
-        st, sz = starts[shared], np.minimum(sizes[shared], cap)
-        offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
-        texts.append(order[np.repeat(st, sz) + offset])
-        ids.append(np.repeat(np.arange(total, total + len(st)), sz))
-        total += len(st)
-    return np.concatenate(texts), np.concatenate(ids), total
-
-
 def _clique_pairs(members: np.ndarray, bucket: np.ndarray) -> np.ndarray:
     """The distinct (x < y) pairs of texts sharing a bucket; ``members`` sorted by ``bucket``."""
     starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
@@ -362,58 +342,25 @@ def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 class TextStore(Protocol):
-    """Where the normalised texts wait for the exact check: in memory (:class:`MemoryTexts`) or in a DuckDB
-    temporary table that spills to disk (:class:`arenavotes.dedup.store.DuckTexts`)."""
-
-    def put(self, keys: pl.Series, norms: pl.Series) -> None: ...
+    """Where the normalised texts wait for the exact check (:class:`arenavotes.dedup.tables.DuckTexts`)."""
 
     def get(self, keys: pl.Series) -> pl.Series: ...
 
 
-class MemoryTexts:
-    """A :class:`TextStore` in a Polars frame.
-
-    >>> t = MemoryTexts()
-    >>> t.put(pl.Series(["k1", "k2"]), pl.Series(["one", "two"]))
-    >>> t.get(pl.Series(["k2", "k1"])).to_list()
-    ['two', 'one']
-    """
-
-    def __init__(self) -> None:
-        self._parts: list[pl.DataFrame] = []
-
-    def put(self, keys: pl.Series, norms: pl.Series) -> None:
-        self._parts.append(pl.DataFrame({"key": keys, "norm": norms}))
-
-    def get(self, keys: pl.Series) -> pl.Series:
-        held = pl.concat(self._parts) if self._parts else pl.DataFrame(schema={"key": pl.String, "norm": pl.String})
-        return pl.DataFrame({"key": keys}).join(held, on="key", how="left", maintain_order="left")["norm"]
-
-
 class Sketches:
-    """MinHash sketches of distinct prompt texts, added a batch at a time, so that the texts themselves need
-    not be held: per text its LSH band hashes (they propose candidate pairs), an 8-bit signature (it
-    estimates a pair's similarity, to order and prune the exact checks) and its length. 96 + 128 + 8 bytes a
-    text at the defaults, against kilobytes of text.
+    """How distinct prompt texts are sketched for the near-duplicate search: per text its LSH band hashes
+    (they propose candidate pairs), an 8-bit signature (it estimates a pair's similarity, to order and prune
+    the exact checks) and its length. 64 + 128 + 8 bytes a text at the defaults, against kilobytes of text.
+    The sketches are held by :class:`arenavotes.dedup.tables.SketchTable`.
 
-    >>> sk = Sketches(threshold=0.9)
-    >>> sk.add(pl.Series(["k1", "k2"]), pl.Series(["the same old prompt text", "the same old prompt text!"]))
-    >>> bands, sig8, chars = sk.arrange(pl.Series(["k2", "k1"]))
+    >>> bands, sig8, chars = Sketches(threshold=0.9).sketch(pl.Series(["the same old prompt text", "hi"]))
     >>> bands.shape, sig8.shape, chars.tolist()
-    ((2, 8), (2, 128), [26, 25])
+    ((2, 8), (2, 128), [25, 3])
     """
 
     def __init__(self, threshold: float = 0.9, perms: int = 128, seed: int = 1) -> None:
         self.threshold, self.perms, self.seed = threshold, perms, seed
         self.bands, self.rows = _lsh_shape(max(threshold - 0.1, 0.05), perms)
-        self._keys: list[pl.Series] = []
-        self._band: list[np.ndarray] = []
-        self._sig8: list[np.ndarray] = []
-        self._chars: list[np.ndarray] = []
-
-    def add(self, keys: pl.Series, norms: pl.Series) -> None:
-        """Sketch ``norms`` (normalised texts, distinct, not added before) under their ``keys``."""
-        self.put(keys, *self.sketch(norms))
 
     def sketch(self, norms: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(band hashes, 8-bit signatures, lengths + 1) of ``norms``: a pure function of each text (and of
@@ -425,52 +372,15 @@ class Sketches:
             np.minimum(norms.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS) + 1,
         )
 
-    def put(self, keys: pl.Series, bands: np.ndarray, sig8: np.ndarray, chars: np.ndarray) -> None:
-        """Hold the :meth:`sketch` of the texts of ``keys`` (distinct, not added before)."""
-        self._keys.append(keys.rename("key"))
-        self._band.append(bands)
-        self._sig8.append(sig8)
-        self._chars.append(chars)
-
-    def arrange(self, keys: pl.Series, consume: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(band hashes, 8-bit signatures, lengths + 1) in the order of ``keys`` (each added before).
-        ``consume``: hand the sketches over -- each piece is dropped once copied, so the arranged arrays are
-        not held beside a second copy (230 bytes a distinct prompt) -- and leave this object empty."""
-        if not self._keys:
-            return np.zeros((0, self.bands), np.uint64), np.zeros((0, self.perms), np.uint8), np.zeros(0, np.int64)
-        # a key held twice (sketches merged from shards that a retried task wrote twice) is the same sketch
-        held = pl.concat(self._keys).to_frame().with_row_index("row").unique("key", keep="first")
-        row = pl.DataFrame({"key": keys}).join(held, on="key", how="left", maintain_order="left")["row"]
-        if row.null_count():
-            raise ValueError("a key was never sketched")
-        at = row.to_numpy().astype(np.int64)
-        out: tuple[np.ndarray, np.ndarray, np.ndarray] = (
-            np.empty((len(at), self.bands), np.uint64),
-            np.empty((len(at), self.perms), np.uint8),
-            np.empty(len(at), np.int64),
-        )
-        del held, row
-        pieces = list(zip(self._band, self._sig8, self._chars, strict=True))
-        if consume:
-            self._keys, self._band, self._sig8, self._chars = [], [], [], []
-        pieces.reverse()
-        lo = 0
-        while pieces:  # piece by piece: no second copy
-            parts = pieces.pop()
-            hi = lo + len(parts[0])
-            mine = (at >= lo) & (at < hi)
-            for dest, part in zip(out, parts, strict=True):
-                dest[mine] = np.asarray(part)[at[mine] - lo]
-            lo = hi
-        return out
-
 
 #: candidate pairs expanded from buckets at once (a group of near-copies with more is taken in pieces)
 MAX_PAIRS = 2_000_000
 
 
 def near_pairs(
-    bands: np.ndarray,
+    members: np.ndarray,
+    bucket: np.ndarray,
+    n_buckets: int,
     sig8: np.ndarray,
     chars: np.ndarray,
     fetch: Callable[[np.ndarray], pl.Series],
@@ -478,17 +388,18 @@ def near_pairs(
     seed: int,
     chunk: int = 20_000,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(pairs of rows, their Jaccard similarity) of the texts at or above ``threshold``.
+    """(pairs of texts, their Jaccard similarity) of the candidates at or above ``threshold``.
 
-    Texts sharing a band hash are candidates (:func:`_buckets`); the exact Jaccard of their shingle sets
-    decides (:func:`_verify`). ``fetch(rows)`` gives the normalised texts of those rows; ``chars`` each
-    text's length + 1. Candidates are taken a connected group at a time (texts linked through shared
-    buckets), packed into blocks whose distinct texts hold at most :data:`CHUNK_CHARS` characters: each
-    text's shingles are computed once, and a block's pairs are expanded only while it is checked (at a
-    million copy-heavy prompts, all candidate pairs at once were 30M and gigabytes).
+    Texts are numbered 0 .. len(sig8) - 1 (in the order of the prompts' rows); ``members`` / ``bucket``: the
+    texts of each shared LSH bucket (:func:`arenavotes.dedup.tables.shared_buckets`, renumbered); ``sig8``
+    their 8-bit signatures, ``chars`` their lengths + 1; ``fetch(texts)`` gives their normalised texts. The
+    exact Jaccard of their shingle sets decides (:func:`_verify`). Candidates are taken a connected group at a
+    time (texts linked through shared buckets), packed into blocks whose distinct texts hold at most
+    :data:`CHUNK_CHARS` characters: each text's shingles are computed once, and a block's pairs are expanded
+    only while it is checked (at a million copy-heavy prompts, all candidate pairs at once were 30M and
+    gigabytes).
     """
-    n = len(bands)
-    members, bucket, n_buckets = _buckets(bands)
+    n = len(sig8)
     if n_buckets == 0:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
     from scipy.sparse import coo_matrix
@@ -623,30 +534,72 @@ def near_duplicates(
     threshold: float = 0.9,
     perms: int = 128,
     seed: int = 1,
-    sketches: Sketches | None = None,
+    sketches: SketchTable | None = None,
     texts: TextStore | None = None,
 ) -> pl.DataFrame:
     """Flag battles whose prompt is a near-copy of an earlier, different prompt.
 
     Distinct normalised texts get MinHash signatures; LSH banding tuned to ``threshold - 0.1`` proposes
     pairs (so pairs just above the threshold are not missed), and the exact Jaccard similarity of
-    their shingle sets decides. ``k``: :func:`keyed` battles (``norm`` is needed only without ``sketches``
-    and ``texts``, which a streaming caller fills batch by batch instead; the ``sketches`` are consumed).
+    their shingle sets decides. ``k``: :func:`keyed` battles. A streaming caller passes the ``sketches`` and
+    ``texts`` it filled batch by batch (tables of one DuckDB connection, :mod:`arenavotes.dedup.tables`);
+    without them, ``k``'s ``norm`` column is sketched here, in an in-memory database. Only the candidates --
+    prompts sharing a band bucket with another -- come back from the tables.
     """
-    uniq = k.group_by("key", maintain_order=True).agg(pl.col("battle_id"), pl.col("tstamp").first())
-    if uniq.height < 2:
-        return empty()
     if sketches is None or texts is None:
+        import duckdb
+
+        from arenavotes.dedup.tables import DuckTexts, SketchTable
+
         first = k.group_by("key", maintain_order=True).agg(pl.col("norm").first())
-        sketches, texts = Sketches(threshold, perms, seed), MemoryTexts()
-        sketches.add(first["key"], first["norm"])
-        texts.put(first["key"], first["norm"])
-    bands, sig8, chars = sketches.arrange(uniq["key"], consume=True)
-    store, keys = texts, uniq["key"]
-    p, sim = near_pairs(bands, sig8, chars, lambda rows: store.get(keys.gather(rows)), threshold, seed)
+        with duckdb.connect() as con, SketchTable(con, threshold, perms, seed) as own, DuckTexts(con) as store:
+            own.add(first["key"], first["norm"])
+            store.put(first["key"], first["norm"])
+            return near_duplicates(k.drop("norm"), threshold, perms, seed, own, store)
+    from arenavotes.db import register_arrow, unregister_arrow
+
+    con = sketches.con
+    register_arrow(con, "_near_k", k.select("battle_id", "tstamp", "key").to_arrow())
+    try:
+        # each distinct prompt's number: the order of its first battle by time, then battle id
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _near_rows AS
+               SELECT key, (row_number() OVER (ORDER BY min(pos)) - 1)::BIGINT AS row FROM
+                 (SELECT key, row_number() OVER (ORDER BY tstamp NULLS LAST, battle_id) AS pos FROM _near_k)
+               GROUP BY key"""
+        )
+        return _flag_near(con, sketches, texts, threshold, seed)
+    finally:
+        unregister_arrow(con, "_near_k")
+        con.execute("DROP TABLE IF EXISTS temp._near_rows")
+
+
+def _flag_near(
+    con: duckdb.DuckDBPyConnection, sketches: SketchTable, texts: TextStore, threshold: float, seed: int
+) -> pl.DataFrame:
+    """The flags of :func:`near_duplicates` from the tables ``_near_k`` (battle_id, tstamp, key) and
+    ``_near_rows`` (key, row)."""
+    from arenavotes.db import frame, register_arrow, unregister_arrow
+    from arenavotes.dedup.tables import candidate_sketches, shared_buckets
+
+    members, bucket, n_buckets = shared_buckets(con, "_near_rows", sketches)
+    if n_buckets == 0:
+        return empty()
+    involved = np.unique(members)  # the candidates, numbered 0.. in row order below
+    keys, sig8, chars = candidate_sketches(con, "_near_rows", sketches, involved)
+    p, sim = near_pairs(
+        np.searchsorted(involved, members),
+        bucket,
+        n_buckets,
+        sig8,
+        chars,
+        lambda rows: texts.get(keys.gather(rows)),
+        threshold,
+        seed,
+    )
     if len(p) == 0:
         return empty()
-    n = uniq.height
+    n = len(involved)
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -655,8 +608,19 @@ def near_duplicates(
     best = np.zeros(n)
     np.maximum.at(best, p[:, 0], sim)
     np.maximum.at(best, p[:, 1], sim)
-    u = uniq.with_columns(cluster=pl.Series(label), sim=pl.Series(best)).with_row_index("u")
-    in_cluster = u.filter(pl.col("sim") > 0)
+    near = np.flatnonzero(best > 0)
+    clustered = pl.DataFrame({"u": involved[near], "cluster": label[near], "sim": best[near]})
+    register_arrow(con, "_near_want", clustered.select(row="u").to_arrow())
+    try:
+        battles = frame(
+            con,
+            """SELECT r.row AS u, k.battle_id, k.tstamp FROM _near_want w JOIN _near_rows r USING (row)
+               JOIN _near_k k USING (key) ORDER BY k.tstamp NULLS LAST, k.battle_id""",
+        )
+    finally:
+        unregister_arrow(con, "_near_want")
+    by_text = battles.group_by("u", maintain_order=True).agg(pl.col("battle_id"), pl.col("tstamp").first())
+    in_cluster = clustered.join(by_text, on="u", how="left").sort("u")
     # the earliest text of a cluster is its representative; battles of the other texts are flagged
     rep = (
         in_cluster.sort(["tstamp", "u"], nulls_last=True)

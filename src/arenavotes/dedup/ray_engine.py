@@ -1,6 +1,6 @@
 """Near-duplicate sketches on a Ray cluster with Ray Data (``dedup --engine ray``), over parquet shards.
 
-:class:`RaySketches` stands in for :class:`~arenavotes.dedup.prompts.Sketches` in
+:class:`RaySketches` stands in for :class:`~arenavotes.dedup.tables.SketchTable` in
 :func:`arenavotes.dedup.repeats`: the distinct normalised prompts it is given are written as parquet shards
 (key, norm) instead of being sketched here; when the near-duplicate check asks for the sketches, Ray Data
 actors compute them (:meth:`Sketches.sketch <arenavotes.dedup.prompts.Sketches.sketch>`, a pure function of
@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from arenavotes.dedup.prompts import Sketches
+from arenavotes.dedup.tables import SketchTable
 from arenavotes.raydata import iter_shards, map_shards, write_shards
 
 #: prompts an actor sketches together
@@ -77,14 +79,22 @@ class _SketchBatch:
         return sketch_table(keys, *self.sketches.sketch(norms))
 
 
-class RaySketches(Sketches):
-    """:class:`Sketches` whose texts are sketched on Ray: :meth:`add` writes them to ``folder``'s shards,
-    the first :meth:`arrange` has them sketched (``address``: the cluster; default a local Ray)."""
+class RaySketches(SketchTable):
+    """A :class:`~arenavotes.dedup.tables.SketchTable` whose texts are sketched on Ray: :meth:`add` writes them
+    to ``folder``'s shards, and :meth:`flush` (before the table is first read) has them sketched and puts the
+    results in the table (``address``: the cluster; default a local Ray)."""
 
     def __init__(
-        self, threshold: float = 0.9, perms: int = 128, seed: int = 1, *, folder: Path, address: str | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        threshold: float = 0.9,
+        perms: int = 128,
+        seed: int = 1,
+        *,
+        folder: Path,
+        address: str | None = None,
     ) -> None:
-        super().__init__(threshold, perms, seed)
+        super().__init__(con, threshold, perms, seed)
         self.folder, self.address = folder, address
         self._shards = 0
 
@@ -92,7 +102,7 @@ class RaySketches(Sketches):
         table = pa.table({"key": keys.to_arrow(), "norm": norms.to_arrow()})
         self._shards += len(write_shards(table, self.folder, first=self._shards))
 
-    def arrange(self, keys: pl.Series, consume: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def flush(self) -> None:
         if self._shards:
             out = map_shards(
                 self.folder,
@@ -103,5 +113,5 @@ class RaySketches(Sketches):
             )
             for part in iter_shards(out):
                 self.put(*from_table(part))
+            self.deduplicate()  # a retried task's output may be read twice
             self._shards = 0
-        return super().arrange(keys, consume)

@@ -177,37 +177,6 @@ def load_repeat_battles(con: duckdb.DuckDBPyConnection, codes: str | None = None
     )
 
 
-class DuckTexts:
-    """A :class:`arenavotes.dedup.prompts.TextStore` in a DuckDB temporary table: the normalised prompt texts
-    wait there, spilled to disk beyond the memory limit, for the exact check of near-duplicate candidates.
-    Use as a context manager (the table is dropped on exit).
-
-    >>> from arenavotes import db
-    >>> with DuckTexts(db.connect(None)) as t:
-    ...     t.put(pl.Series(["k1", "k2"]), pl.Series(["one", "two"]))
-    ...     t.get(pl.Series(["k2", "k1"])).to_list()
-    ['two', 'one']
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, name: str = "_dedup_texts") -> None:
-        self.con, self.name = con, name
-
-    def __enter__(self) -> DuckTexts:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} (key VARCHAR, norm VARCHAR)")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.con.execute(f"DROP TABLE IF EXISTS temp.{self.name}")
-
-    def put(self, keys: pl.Series, norms: pl.Series) -> None:
-        _put = pl.DataFrame({"key": keys, "norm": norms}).to_arrow()
-        self.con.execute(f"INSERT INTO {self.name} SELECT key, norm FROM _put")
-
-    def get(self, keys: pl.Series) -> pl.Series:
-        found = frame(self.con, f"SELECT key, norm FROM {self.name} WHERE key IN (SELECT unnest(?))", [keys.to_list()])
-        return pl.DataFrame({"key": keys}).join(found, on="key", how="left", maintain_order="left")["norm"]
-
-
 def replace_flags(con: duckdb.DuckDBPyConnection, source: str, flags: pl.DataFrame, run_id: str) -> None:
     with transaction(con):
         con.execute("DELETE FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source])

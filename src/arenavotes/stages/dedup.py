@@ -33,9 +33,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     """Replace the flags of each chosen source with what the detectors find now."""
     from arenavotes.db import prompt_batches, release_cache, releasing
     from arenavotes.dedup import detect_battles, detect_voters, repeats, voters
-    from arenavotes.dedup.prompts import Sketches
     from arenavotes.dedup.store import (
-        DuckTexts,
         answer_batches,
         battle_id_lookup,
         flag_counts,
@@ -44,6 +42,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         replace_flags,
         voter_codes,
     )
+    from arenavotes.dedup.tables import SketchTable
     from arenavotes.errors import UserError
     from arenavotes.raydata import shard_folder
     from arenavotes.sources import resolve_sources
@@ -58,12 +57,11 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
-        # texts are read a batch at a time: only keys and sketches are held, the texts wait in a temporary table
+        # texts are read a batch at a time: only keys are held, the texts and their sketches wait in temporary tables
         with voter_codes(con) as codes:  # voters as numbers in both loads
             release_cache(con)  # the codes table spills (1.5M voters: 0.3 GB of DuckDB's memory); the loads read it
             with contextlib.ExitStack() as stack:
-                texts = stack.enter_context(DuckTexts(con))
-                sketches: Callable[..., Sketches] = Sketches
+                sketches: Callable[..., SketchTable] = SketchTable
                 if options.engine == "ray":  # the sketches on Ray, from shards of the distinct prompts
                     from arenavotes.dedup.ray_engine import RaySketches
 
@@ -74,7 +72,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                 # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
                 # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
                 repeated = repeats(
-                    load_repeat_battles(con, codes), prompt_batches(con), settings.dedup, texts, sketches=sketches
+                    load_repeat_battles(con, codes), prompt_batches(con), settings.dedup, con, sketches=sketches
                 )
             release_cache(con)
             for source in chosen:
