@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import unicodedata
 from pathlib import Path
@@ -19,6 +20,7 @@ from scipy.sparse.csgraph import connected_components
 
 from arenavotes.config import DedupSettings
 from arenavotes.dedup import detect, identity, prompts, voters, votes
+from arenavotes.dedup.flagging import from_frame
 from arenavotes.dedup.simulate import honest_voter_ids, inject
 from arenavotes.ratings import RatingParams, rate
 from arenavotes.ratings.simulate import simulate_battles
@@ -59,6 +61,127 @@ def test_exact_duplicates_and_the_frequency_cap() -> None:
     assert set(other["battle_id"]) != set(flags["battle_id"])
 
 
+def _exact_by_definition(k: pl.DataFrame) -> pl.DataFrame:
+    """prompts/exact@1 as Polars gave it before the SQL (``k`` sorted by time, nulls last, then battle id)."""
+    d = k.with_columns(
+        occurrence=pl.int_range(1, pl.len() + 1).over("key"),
+        count=pl.len().over("key"),
+        first=pl.col("battle_id").first().over("key"),
+    ).filter(pl.col("occurrence") > 1)
+    return from_frame(
+        d.with_columns(
+            score=pl.col("occurrence").cast(pl.Float64),
+            reason=pl.format("same prompt as {} (occurrence {} of {})", "first", "occurrence", "count"),
+        ),
+        "duplicate_prompt",
+        "prompts/exact@1",
+    )
+
+
+def _cap_by_definition(k: pl.DataFrame, quantile: float, cap: int, seed: int) -> tuple[pl.DataFrame, dict]:
+    """prompts/cap@1 as Polars gave it before the SQL."""
+    counts = k.group_by("key").len()
+    cutoff = float(np.quantile(counts["len"].to_numpy(), quantile))
+    cap = cap or max(int(cutoff), 1)
+    heavy = counts.filter((pl.col("len") > cutoff) & (pl.col("len") > cap))["key"]
+    sub = k.filter(pl.col("key").is_in(heavy.implode()))
+    lottery = [hashlib.md5(f"{seed}:{b}".encode()).hexdigest() for b in sub["battle_id"].to_list()]
+    out = (
+        sub.with_columns(ticket=pl.Series(lottery, dtype=pl.String))
+        .with_columns(draw=pl.col("ticket").rank("ordinal").over("key"), count=pl.len().over("key"))
+        .filter(pl.col("draw") > cap)
+    )
+    stats = {"cutoff": cutoff, "prompts_capped": heavy.len(), "votes_flagged": out.height}
+    reason = pl.format(
+        "prompt asked {} times (top {}% of prompts): {} kept, this one not drawn",
+        "count",
+        pl.lit(f"{(1 - quantile) * 100:g}"),
+        pl.lit(cap),
+    )
+    flags = from_frame(
+        out.with_columns(score=pl.col("count").cast(pl.Float64), reason=reason), "prompt_capped", "prompts/cap@1"
+    )
+    return flags, stats
+
+
+def _duplicate_votes_by_definition(k: pl.DataFrame, window: float) -> pl.DataFrame:
+    """votes/duplicate@1 as Polars gave it before the SQL."""
+    b = k.filter(pl.col("voter_id").is_not_null() & pl.col("tstamp").is_not_null()).sort(
+        ["voter_id", "tstamp", "battle_id"]
+    )
+    b = b.with_columns(lo=pl.min_horizontal("model_a", "model_b"), hi=pl.max_horizontal("model_a", "model_b"))
+    group = ("voter_id", "lo", "hi", "key")
+    b = b.with_columns(
+        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over(group) / 1000.0,
+        prev=pl.col("battle_id").shift(1).over(group),
+    )
+    d = b.filter(pl.col("gap").is_not_null() & (pl.col("gap") <= window))
+    reason = pl.format("same voter, same models and prompt as {}, {} s earlier", "prev", pl.col("gap").round(1))
+    return from_frame(d.with_columns(score=pl.col("gap"), reason=reason), "duplicate_vote", "votes/duplicate@1")
+
+
+_IDS = st.text(alphabet="aAbZé中0_-:", min_size=1, max_size=4)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 40)),  # time (seconds; ties and nulls)
+            st.sampled_from(["p", "q", "r", "s"]),  # prompt key
+            st.one_of(st.none(), st.sampled_from(["v", "w", "V"])),  # voter
+            st.sampled_from(["x", "y", "z"]),
+            st.sampled_from(["x", "y", "z"]),
+        ),
+        max_size=40,
+    ),
+    ids=st.lists(_IDS, min_size=40, max_size=40, unique=True),
+    quantile=st.sampled_from([0.5, 0.9, 0.999]),
+    cap=st.integers(0, 4),
+    seed=st.integers(0, 5),
+    window=st.sampled_from([0.0, 1.5, 10.0, 3600.0]),
+)
+@settings(max_examples=60, deadline=None)
+def test_repeat_detectors_in_sql_are_their_polars_definitions(
+    rows: list[tuple], ids: list[str], quantile: float, cap: int, seed: int, window: float
+) -> None:
+    """The exact, cap and duplicate-vote detectors run as SQL over the workspace (dedup.keyed) flag exactly what
+    their Polars definitions flag, reasons and scores to the bit: time ties broken by battle id bytes, missing
+    times last, either model order, voters or times missing."""
+    k = pl.DataFrame(
+        {
+            "battle_id": ids[: len(rows)],
+            "tstamp": [None if r[0] is None else T0 + dt.timedelta(seconds=r[0]) for r in rows],
+            "key": [r[1] for r in rows],
+            "voter_id": [r[2] for r in rows],
+            "model_a": [r[3] for r in rows],
+            "model_b": [r[4] for r in rows],
+        },
+        schema={
+            "battle_id": pl.String,
+            "tstamp": pl.Datetime("us", "UTC"),
+            "key": pl.String,
+            "voter_id": pl.String,
+            "model_a": pl.String,
+            "model_b": pl.String,
+        },
+    )
+    ordered = k.sort(["tstamp", "battle_id"], nulls_last=True)
+    order = ["flag", "detector", "battle_id"]
+    shuffled = k.sample(fraction=1.0, shuffle=True, seed=seed)  # the SQL does not depend on row order
+    assert prompts.exact_duplicates(shuffled).sort(order).equals(_exact_by_definition(ordered).sort(order))
+    got, stats = prompts.cap_frequent(shuffled, quantile=quantile, cap=cap, seed=seed)
+    if k.height:
+        want, want_stats = _cap_by_definition(ordered, quantile, cap, seed)
+        assert got.sort(order).equals(want.sort(order))
+        assert {s: stats[s] for s in want_stats} == want_stats
+    keys = shuffled.select("battle_id", "key")
+    assert (
+        votes.duplicate_votes(shuffled.drop("key"), keys, window)
+        .sort(order)
+        .equals(_duplicate_votes_by_definition(ordered, window).sort(order))
+    )
+
+
 def test_near_duplicates_on_real_prompts() -> None:
     b, t = _prompts_2023()
     k = prompts.keyed(b, t)
@@ -94,6 +217,27 @@ def test_columnar_shingles_and_jaccard_match_python_sets(texts: list[str]) -> No
         for (i, j), jac in zip(pairs, got, strict=True):
             a, b = _grams(texts[i]), _grams(texts[j])
             assert jac == pytest.approx(len(a & b) / len(a | b) if a | b else 0.0)
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet="abcdé中 \u0301", max_size=60)), min_size=1, max_size=12),
+    st.integers(1, 200),
+)
+@settings(deadline=None)
+def test_signatures_do_not_depend_on_how_many_characters_are_sketched_together(
+    texts: list[str | None], budget: int
+) -> None:
+    """Sketching a bounded number of characters at a time (the memory bound) gives each text the signature it
+    gets alone, and every span of texts is within the budget unless it is one text."""
+    series = pl.Series(texts, dtype=pl.String)
+    whole = prompts.signatures(series, perms=16, batch_chars=10**9)
+    assert np.array_equal(prompts.signatures(series, perms=16, batch_chars=budget), whole)
+    alone = [prompts.signatures(series.slice(i, 1), perms=16) for i in range(len(texts))]
+    assert np.array_equal(np.concatenate(alone), whole)
+    lens = np.array([len(t or "") for t in texts])
+    runs = prompts.spans(lens, budget)
+    assert [i for lo, hi in runs for i in range(lo, hi)] == list(range(len(texts)))
+    assert all(hi - lo == 1 or lens[lo:hi].sum() <= budget for lo, hi in runs)
 
 
 @pytest.mark.parametrize("pieces", [False, True])

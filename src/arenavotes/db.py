@@ -331,24 +331,40 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def id_batches(
-    con: duckdb.DuckDBPyConnection, ids_sql: str, params: Sequence[object] = (), size: int = 20_000
+    con: duckdb.DuckDBPyConnection,
+    ids_sql: str,
+    params: Sequence[object] = (),
+    size: int = 20_000,
+    chars: int | None = None,
 ) -> list[tuple[str, str]]:
     """(first, last) id of consecutive batches of ``size`` distinct ids from ``ids_sql`` (a query of one
     column, ``id``), in id order. A stage reads ``... WHERE battle_id BETWEEN first AND last`` per batch: every
     battle's rows fall into exactly one batch, so a batch never splits a battle's turns, and only one batch of
     text is held at a time.
 
+    ``chars``: ``ids_sql`` also gives each row a weight ``w`` (its text's length), and a batch closes early
+    once its ids' weights reach ``chars``, so a batch holds at most ``chars`` characters plus one battle's,
+    however long the texts are (20,000 battles of long answers can be gigabytes).
+
     >>> con = duckdb.connect()
     >>> id_batches(con, "SELECT unnest(['a', 'b', 'c', 'b']) AS id", size=2)
     [('a', 'b'), ('c', 'c')]
+    >>> id_batches(con, "SELECT unnest(['a', 'b', 'c', 'd']) AS id, unnest([5, 1, 1, 1]) AS w", size=3, chars=4)
+    [('a', 'a'), ('b', 'c'), ('d', 'd')]
     """
+    if chars is None:
+        ids = f"SELECT DISTINCT id, 0 AS w FROM ({ids_sql})"
+    else:
+        ids = f"SELECT id, sum(w)::BIGINT AS w FROM ({ids_sql}) GROUP BY id"
     return [
         (lo, hi)
         for lo, hi in con.sql(
             f"""SELECT min(id), max(id) FROM (
-                    SELECT id, (row_number() OVER (ORDER BY id) - 1) // {int(size)} AS k
-                    FROM (SELECT DISTINCT id FROM ({ids_sql})))
-                GROUP BY k ORDER BY k""",
+                    SELECT id, (row_number() OVER (ORDER BY id) - 1) // {int(size)} AS k,
+                           coalesce(sum(w) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                             // {int(chars or 1)} AS c
+                    FROM ({ids}))
+                GROUP BY k, c ORDER BY k, c""",
             params=list(params) or None,
         ).fetchall()
     ]
@@ -356,13 +372,15 @@ def id_batches(
 
 #: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
 TEXT_BATCH = 20_000
+#: and at most about this many characters of text in a batch (20,000 arena prompts are ~10M characters)
+TEXT_CHARS = 16_000_000
 
 
 def prompt_batches(
     con: duckdb.DuckDBPyConnection, sources: Sequence[str] | None = None, size: int | None = None
 ) -> Iterator[pl.DataFrame]:
     """(battle_id, text) of every battle with user turns (of ``sources``; default all), the turns joined with
-    newlines in turn order, ``size`` battles at a time.
+    newlines in turn order, ``size`` battles (and about :data:`TEXT_CHARS` characters at most) at a time.
 
     Not one ``string_agg(... ORDER BY turn)`` over the table: DuckDB's ordered aggregates cannot spill, and
     over a million conversations' prompts that ran out of memory.
@@ -373,7 +391,8 @@ def prompt_batches(
             "WHERE battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
             [list(sources)],
         )
-    for lo, hi in id_batches(con, f"SELECT battle_id AS id FROM prompts {where}", params, size or TEXT_BATCH):
+    ids = f"SELECT battle_id AS id, coalesce(length(content), 0) AS w FROM prompts {where}"
+    for lo, hi in id_batches(con, ids, params, size or TEXT_BATCH, TEXT_CHARS):
         turns = frame(
             con,
             f"SELECT battle_id, turn, content FROM prompts WHERE battle_id BETWEEN ? AND ? "

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from arenavotes.db import frame, id_batches, register_arrow, transaction, unregister_arrow
+from arenavotes.db import TEXT_CHARS, frame, id_batches, register_arrow, transaction, unregister_arrow
 from arenavotes.ingest.style import token_counts
 
 #: battles labelled together (labels depend on each battle alone, so batches only bound memory)
@@ -25,14 +25,16 @@ BATCH = 20_000
 def feature_batches(
     con: duckdb.DuckDBPyConnection, sources: Sequence[str], size: int | None = None
 ) -> list[tuple[str, str]]:
-    """(first, last) battle id of consecutive batches of ``size`` battles with prompt text, for
-    :func:`load_features` (``between``)."""
+    """(first, last) battle id of consecutive batches of ``size`` battles with prompt text (and at most about
+    :data:`~arenavotes.db.TEXT_CHARS` characters of their messages), for :func:`load_features` (``between``)."""
     return id_batches(
         con,
-        "SELECT DISTINCT p.battle_id AS id FROM prompts p JOIN battles b USING (battle_id) "
-        "WHERE b.source IN (SELECT unnest(?))",
+        "SELECT c.battle_id AS id, coalesce(length(c.content), 0) AS w FROM conversations c "
+        "JOIN battles b USING (battle_id) WHERE b.source IN (SELECT unnest(?)) "
+        "AND c.battle_id IN (SELECT battle_id FROM prompts)",
         [list(sources)],
         size or BATCH,
+        TEXT_CHARS,
     )
 
 

@@ -28,8 +28,8 @@ import duckdb
 import polars as pl
 
 from arenavotes.config import DedupSettings
-from arenavotes.db import own_buffers
-from arenavotes.dedup import campaigns, identity, prompts, surges, voters, votes
+from arenavotes.db import frame, own_buffers, register_arrow, unregister_arrow
+from arenavotes.dedup import campaigns, identity, keyed, prompts, surges, voters, votes
 from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_SCHEMA, empty
 from arenavotes.dedup.tables import DuckTexts, SketchTable
 
@@ -61,7 +61,7 @@ def _frames(data: pl.DataFrame | Iterable[pl.DataFrame]) -> Iterable[pl.DataFram
 
 
 def repeats(
-    battles: pl.DataFrame,
+    battles: pl.DataFrame | str,
     prompt_text: pl.DataFrame | Iterable[pl.DataFrame],
     settings: DedupSettings,
     con: duckdb.DuckDBPyConnection | None = None,
@@ -69,62 +69,73 @@ def repeats(
 ) -> Detection:
     """Repeated prompts (exact, capped, near) and repeated votes over the battles of every source together.
 
-    ``prompt_text``: battle_id, text -- one frame, or batches of it (each battle in one batch), of which only
-    the keys are kept in Python; the normalised texts and their near-duplicate sketches wait in temporary
-    tables of ``con`` (default: an in-memory database of its own) for the near-duplicate search. ``sketches``
-    makes the holder of the sketches from (con, threshold, seed=...):
-    :class:`~arenavotes.dedup.tables.SketchTable`, or one that computes them elsewhere
+    ``battles``: battle_id, tstamp, voter_id, model_a, model_b -- a frame (missing time, voter and model columns
+    are taken as null), or a query of ``con`` that gives them (the stage's: the workspace's battles, never
+    loaded into Python). ``prompt_text``: battle_id, text -- one frame, or batches of it (each battle in one
+    batch). Nothing per battle is held in Python: the prompt keys, the keyed battles
+    (:mod:`arenavotes.dedup.keyed`), the normalised texts and their near-duplicate sketches
+    (:mod:`arenavotes.dedup.tables`) wait in temporary tables of ``con`` (default: an in-memory database of its
+    own), and only flagged battles come back. ``sketches`` makes the holder of the sketches from (con, threshold,
+    seed=...): :class:`~arenavotes.dedup.tables.SketchTable`, or one that computes them elsewhere
     (:class:`arenavotes.dedup.ray_engine.RaySketches`).
     """
     with contextlib.ExitStack() as stack:
         if con is None:
             con = stack.enter_context(duckdb.connect())
+        if isinstance(battles, pl.DataFrame):
+            battles = _battles_table(con, battles)
+            stack.callback(unregister_arrow, con, "_dedup_battles")
+        stack.enter_context(keyed.key_table(con))
         texts = stack.enter_context(DuckTexts(con))
         sketched = stack.enter_context(sketches(con, settings.near_threshold, seed=settings.seed + 1))
-        return _repeats(battles, prompt_text, settings, texts, sketched)
+        return _repeats(con, battles, prompt_text, settings, texts, sketched)
+
+
+def _battles_table(con: duckdb.DuckDBPyConnection, battles: pl.DataFrame) -> str:
+    """``battles`` as the temporary table ``_dedup_battles`` of the columns :func:`repeats` reads; its query."""
+    b = _with_optional(battles)
+    models = [pl.col(c) if c in b.columns else pl.lit(None, pl.String).alias(c) for c in ("model_a", "model_b")]
+    register_arrow(con, "_dedup_battles", b.select("battle_id", "tstamp", "voter_id", *models).to_arrow())
+    return "SELECT * FROM _dedup_battles"
 
 
 def _repeats(
-    battles: pl.DataFrame,
+    con: duckdb.DuckDBPyConnection,
+    battles: str,
     prompt_text: pl.DataFrame | Iterable[pl.DataFrame],
     settings: DedupSettings,
     texts: DuckTexts,
     sketched: SketchTable,
 ) -> Detection:
     s = settings
-    battles = _with_optional(battles)
-    parts: list[pl.DataFrame] = []
-    stats: dict[str, Any] = {"battles": battles.height}
-    keys: list[pl.DataFrame] = []
+    n, with_voter, with_time = con.execute(
+        f"SELECT count(*), count(voter_id), count(tstamp) FROM ({battles})"
+    ).fetchall()[0]
+    stats: dict[str, Any] = {"battles": int(n)}
     for batch in _frames(prompt_text):
         kb = prompts.key_texts(batch)
-        keys.append(own_buffers(kb.select("battle_id", "key")))  # not the batch's text buffers with them
+        keyed.put_keys(con, kb)
         first = kb.unique("key", keep="first", maintain_order=True)
         new = first.filter(pl.col("key").is_in(texts.new(first["key"]).implode()))  # not in an earlier batch
         if new.height:
             sketched.add(new["key"], new["norm"])
             texts.put(new["key"], new["norm"])
-    key_of = pl.concat(keys) if keys else pl.DataFrame(schema={"battle_id": pl.String, "key": pl.String})
-    del keys
-    k = (
-        battles.select("battle_id", "tstamp")
-        .join(key_of, on="battle_id")
-        .sort(["tstamp", "battle_id"], nulls_last=True)
-    )
-    del key_of
-    stats["battles_with_prompt"] = k.height
-    if k.height:
-        parts.append(prompts.exact_duplicates(k))
-        capped, stats["cap"] = prompts.cap_frequent(k, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
+    stats["battles_with_prompt"] = rows = keyed.keyed_table(con, battles)
+    parts: list[pl.DataFrame] = []
+    if rows:
+        parts.append(keyed.exact_duplicates(con))
+        capped, stats["cap"] = keyed.cap_frequent(con, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
         parts.append(capped)
         parts.append(
-            prompts.near_duplicates(k, threshold=s.near_threshold, seed=s.seed + 1, sketches=sketched, texts=texts)
+            prompts.near_duplicates(
+                keyed.KEYED, threshold=s.near_threshold, seed=s.seed + 1, sketches=sketched, texts=texts
+            )
         )
-    timed = battles["voter_id"].null_count() < battles.height and battles["tstamp"].null_count() < battles.height
-    if timed and k.height:
-        parts.append(votes.duplicate_votes(battles, k, window=s.duplicate_window))
+        if with_voter and with_time:
+            parts.append(keyed.duplicate_votes(con, window=s.duplicate_window))
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
-    return Detection(own_buffers(flags), stats, own_buffers(k.select("battle_id"))["battle_id"])
+    prompted = frame(con, f"SELECT battle_id FROM {keyed.KEYED}")["battle_id"]
+    return Detection(own_buffers(flags), stats, prompted)
 
 
 def detect(

@@ -23,8 +23,7 @@ white space collapsed (``normalise``), hashed with MD5.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 import duckdb
@@ -32,6 +31,9 @@ import numpy as np
 import polars as pl
 
 from arenavotes.dedup.flagging import empty, from_frame
+from arenavotes.dedup.keyed import cap_frequent as cap_sql
+from arenavotes.dedup.keyed import exact_duplicates as exact_sql
+from arenavotes.dedup.keyed import in_memory
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -77,66 +79,25 @@ def keyed(battles: pl.DataFrame, prompt_text: pl.DataFrame) -> pl.DataFrame:
 
 
 def exact_duplicates(k: pl.DataFrame) -> pl.DataFrame:
-    d = k.with_columns(
-        occurrence=pl.int_range(1, pl.len() + 1).over("key"),
-        count=pl.len().over("key"),
-        first=pl.col("battle_id").first().over("key"),
-    ).filter(pl.col("occurrence") > 1)
-    if d.height == 0:
-        return empty()
-    return from_frame(
-        d.with_columns(
-            score=pl.col("occurrence").cast(pl.Float64),
-            reason=pl.format("same prompt as {} (occurrence {} of {})", "first", "occurrence", "count"),
-        ),
-        "duplicate_prompt",
-        "prompts/exact@1",
-    )
+    """``duplicate_prompt`` flags of :func:`keyed` battles ``k`` (:func:`arenavotes.dedup.keyed.exact_duplicates`,
+    the SQL the stage runs over the workspace)."""
+    with in_memory(k) as con:
+        return exact_sql(con)
 
 
 def cap_frequent(
     k: pl.DataFrame, quantile: float = 0.999, cap: int = 25, seed: int = 0
 ) -> tuple[pl.DataFrame, dict[str, float]]:
-    """LMArena's cap on over-represented prompts (see the module docstring) and what it removed."""
-    counts = k.group_by("key").len()
-    if counts.height == 0:
-        return empty(), {"cutoff": 0.0, "prompts_capped": 0, "votes_flagged": 0, "share_flagged": 0.0}
-    cutoff = float(np.quantile(counts["len"].to_numpy(), quantile))
-    cap = cap or max(int(cutoff), 1)  # 0: keep the quantile's count, as FastChat's deduplication.py
-    heavy = counts.filter((pl.col("len") > cutoff) & (pl.col("len") > cap))["key"]
-    sub = k.filter(pl.col("key").is_in(heavy.implode()))
-    if sub.height == 0:
-        return empty(), {"cutoff": cutoff, "prompts_capped": 0, "votes_flagged": 0, "share_flagged": 0.0}
-    # a seeded, order-free lottery: rank battles of a prompt by md5(seed:battle_id)
-    lottery = [hashlib.md5(f"{seed}:{b}".encode()).hexdigest() for b in sub["battle_id"].to_list()]
-    ranked = sub.with_columns(ticket=pl.Series(lottery)).with_columns(
-        draw=pl.col("ticket").rank("ordinal").over("key"), count=pl.len().over("key")
-    )
-    out = ranked.filter(pl.col("draw") > cap)
-    stats = {
-        "cutoff": cutoff,
-        "prompts_capped": int(heavy.len()),
-        "votes_flagged": out.height,
-        "share_flagged": out.height / max(k.height, 1),
-    }
-    return from_frame(
-        out.with_columns(
-            score=pl.col("count").cast(pl.Float64),
-            reason=pl.format(
-                "prompt asked {} times (top {}% of prompts): {} kept, this one not drawn",
-                "count",
-                pl.lit(f"{(1 - quantile) * 100:g}"),
-                pl.lit(cap),
-            ),
-        ),
-        "prompt_capped",
-        "prompts/cap@1",
-    ), stats
+    """LMArena's cap on over-represented prompts (see the module docstring) and what it removed, over
+    :func:`keyed` battles ``k`` (:func:`arenavotes.dedup.keyed.cap_frequent`)."""
+    with in_memory(k) as con:
+        return cap_sql(con, quantile=quantile, cap=cap, seed=seed)
 
 
 # --- near duplicates -------------------------------------------------------------------------
 
 CHUNK_CHARS = 8_000_000  # characters of the candidate pairs checked together (a bound on memory)
+SKETCH_CHARS = 2_000_000  # characters sketched together (their shingle arrays: ~40 bytes a character at the peak)
 SHINGLE = 5  # character shingles (measured on real arena prompts: word 3-grams merge templates)
 MAX_CHARS = 10_000  # LMArena's prompt key is cut at 10,000 characters too
 
@@ -156,27 +117,46 @@ def shingle_keys(texts: pl.Series, size: int = SHINGLE, seed: int = 1, batch_cha
     Columnar: the texts' code points go into one numpy array per batch (at most ``batch_chars``), a
     polynomial hash rolls over every window at once, and windows that cross a text's end are dropped.
     """
-    norm = texts.str.normalize("NFKC").str.slice(0, MAX_CHARS).fill_null("")
-    lens = norm.str.len_chars().to_numpy().astype(np.int64)
-    parts: list[np.ndarray] = []
-    lo = 0
-    while lo < len(norm):
-        hi, total = lo, 0
-        while hi < len(norm) and (total == 0 or total + lens[hi] <= batch_chars):
-            total += int(lens[hi])
-            hi += 1
-        parts.append(_shingle_keys(norm[lo:hi].to_list(), lens[lo:hi], lo, size, seed))
-        lo = hi
+    parts = list(_key_parts(texts, size, seed, batch_chars))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
+def _key_parts(texts: pl.Series, size: int, seed: int, batch_chars: int) -> Iterator[np.ndarray]:
+    """:func:`shingle_keys` of consecutive runs of texts of at most ``batch_chars`` characters (or one text)."""
+    norm = texts.str.normalize("NFKC").str.slice(0, MAX_CHARS).fill_null("")
+    lens = norm.str.len_chars().to_numpy().astype(np.int64)
+    for lo, hi in spans(lens, batch_chars):
+        yield _shingle_keys(norm[lo:hi].to_list(), lens[lo:hi], lo, size, seed)
+
+
+def spans(lens: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Consecutive (lo, hi) runs of items whose ``lens`` add up to at most ``budget`` (an item longer than that
+    alone): work on texts a bounded number of characters at a time, whatever their count.
+
+    >>> spans(np.array([3, 3, 5, 1, 9]), 6)
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    cum = np.cumsum(lens)
+    out: list[tuple[int, int]] = []
+    lo = 0
+    while lo < len(lens):
+        hi = int(np.searchsorted(cum, (cum[lo - 1] if lo else 0) + budget, side="right"))
+        out.append((lo, max(hi, lo + 1)))
+        lo = out[-1][1]
+    return out
+
+
 def shingles(texts: pl.Series, size: int = SHINGLE, seed: int = 1) -> pl.DataFrame:
-    """(pid, h): the distinct hashed character ``size``-grams of each text (:func:`shingle_keys`, made unique).
+    """(pid, h): the distinct hashed character ``size``-grams of each text (:func:`shingle_keys`, made unique),
+    sorted. Made :data:`SKETCH_CHARS` characters at a time: only the distinct keys of all the texts are held,
+    not every step's arrays over them.
 
     >>> shingles(pl.Series(["abcdef", "abc"])).group_by("pid").len().sort("pid").rows()
     [(0, 2), (1, 1)]
     """
-    return _frame(_distinct(shingle_keys(texts, size, seed)))
+    # a run's keys start with its texts' numbers, so the runs' distinct keys, one after another, are sorted
+    parts = [_distinct(p) for p in _key_parts(texts, size, seed, SKETCH_CHARS)]
+    return _frame(np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64))
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
@@ -308,12 +288,15 @@ def minhash_signatures(keys: np.ndarray, n_texts: int, perms: int = 128, seed: i
     return sig
 
 
-def signatures(texts: pl.Series, perms: int = 128, seed: int = 1, batch: int = 20_000) -> np.ndarray:
-    """MinHash signatures of ``texts``, ``batch`` texts at a time: only one batch's shingles are ever held."""
+def signatures(texts: pl.Series, perms: int = 128, seed: int = 1, batch_chars: int = SKETCH_CHARS) -> np.ndarray:
+    """MinHash signatures of ``texts``, about ``batch_chars`` characters at a time: only that many characters'
+    shingles are ever held, so the memory this takes does not depend on how many or how long the texts are
+    (a batch of 20,000 prompts could hold 20M characters, ~0.7 GB of shingle arrays at its peak)."""
     out = np.empty((len(texts), perms), dtype=np.uint64)
-    for lo in range(0, len(texts), batch):
-        part = texts.slice(lo, batch)
-        out[lo : lo + len(part)] = minhash_signatures(shingle_keys(part, seed=seed), len(part), perms, seed)
+    lens = np.minimum(texts.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS)
+    for lo, hi in spans(lens, batch_chars):
+        part = texts.slice(lo, hi - lo)
+        out[lo:hi] = minhash_signatures(shingle_keys(part, seed=seed), len(part), perms, seed)
     return out
 
 
@@ -468,6 +451,16 @@ def _join(label: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return first[comp]
 
 
+def _agreement(sig8: np.ndarray, pairs: np.ndarray, block: int = 65_536) -> np.ndarray:
+    """The share of bins in which each pair's 8-bit signatures agree, ``block`` pairs at a time: a block of
+    2M pairs compared at once held three pairs x bins arrays (~0.8 GB)."""
+    out = np.empty(len(pairs))
+    for lo in range(0, len(pairs), block):
+        part = pairs[lo : lo + block]
+        out[lo : lo + len(part)] = (sig8[part[:, 0]] == sig8[part[:, 1]]).mean(axis=1)
+    return out
+
+
 def _verify(
     pairs: np.ndarray,
     involved: np.ndarray,
@@ -490,8 +483,7 @@ def _verify(
     none = np.zeros((0, 2), dtype=np.int64), np.zeros(0), label
     if len(pairs) == 0:
         return none
-    match = (sig8[pairs[:, 0]] == sig8[pairs[:, 1]]).mean(axis=1)
-    estimate = (match - 1 / 256) / (1 - 1 / 256)  # 8-bit minima agree by chance 1 time in 256
+    estimate = (_agreement(sig8, pairs) - 1 / 256) / (1 - 1 / 256)  # 8-bit minima agree by chance 1 time in 256
     keep = estimate >= threshold - 0.2  # far below the threshold by the estimate: not worth an exact check
     pairs = pairs[keep][np.argsort(-estimate[keep], kind="stable")]
     if len(pairs) == 0:
@@ -530,7 +522,7 @@ def _verify(
 
 
 def near_duplicates(
-    k: pl.DataFrame,
+    k: pl.DataFrame | str,
     threshold: float = 0.9,
     perms: int = 128,
     seed: int = 1,
@@ -542,15 +534,17 @@ def near_duplicates(
     Distinct normalised texts get MinHash signatures; LSH banding tuned to ``threshold - 0.1`` proposes
     pairs (so pairs just above the threshold are not missed), and the exact Jaccard similarity of
     their shingle sets decides. ``k``: :func:`keyed` battles. A streaming caller passes the ``sketches`` and
-    ``texts`` it filled batch by batch (tables of one DuckDB connection, :mod:`arenavotes.dedup.tables`);
-    without them, ``k``'s ``norm`` column is sketched here, in an in-memory database. Only the candidates --
-    prompts sharing a band bucket with another -- come back from the tables.
+    ``texts`` it filled batch by batch (tables of one DuckDB connection, :mod:`arenavotes.dedup.tables`), and
+    ``k`` as the name of a table of that connection (battle_id, tstamp, key); without them, ``k``'s ``norm``
+    column is sketched here, in an in-memory database. Only the candidates -- prompts sharing a band bucket
+    with another -- come back from the tables.
     """
     if sketches is None or texts is None:
         import duckdb
 
         from arenavotes.dedup.tables import DuckTexts, SketchTable
 
+        assert isinstance(k, pl.DataFrame), "a table name needs the sketches and texts of its connection"
         first = k.group_by("key", maintain_order=True).agg(pl.col("norm").first())
         with duckdb.connect() as con, SketchTable(con, threshold, perms, seed) as own, DuckTexts(con) as store:
             own.add(first["key"], first["norm"])
@@ -559,25 +553,28 @@ def near_duplicates(
     from arenavotes.db import register_arrow, unregister_arrow
 
     con = sketches.con
-    register_arrow(con, "_near_k", k.select("battle_id", "tstamp", "key").to_arrow())
+    table = k if isinstance(k, str) else "_near_k"
+    if not isinstance(k, str):
+        register_arrow(con, table, k.select("battle_id", "tstamp", "key").to_arrow())
     try:
         # each distinct prompt's number: the order of its first battle by time, then battle id
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE _near_rows AS
+            f"""CREATE OR REPLACE TEMP TABLE _near_rows AS
                SELECT key, (row_number() OVER (ORDER BY min(pos)) - 1)::BIGINT AS row FROM
-                 (SELECT key, row_number() OVER (ORDER BY tstamp NULLS LAST, battle_id) AS pos FROM _near_k)
+                 (SELECT key, row_number() OVER (ORDER BY tstamp NULLS LAST, battle_id) AS pos FROM {table})
                GROUP BY key"""
         )
-        return _flag_near(con, sketches, texts, threshold, seed)
+        return _flag_near(con, table, sketches, texts, threshold, seed)
     finally:
-        unregister_arrow(con, "_near_k")
+        if not isinstance(k, str):
+            unregister_arrow(con, table)
         con.execute("DROP TABLE IF EXISTS temp._near_rows")
 
 
 def _flag_near(
-    con: duckdb.DuckDBPyConnection, sketches: SketchTable, texts: TextStore, threshold: float, seed: int
+    con: duckdb.DuckDBPyConnection, table: str, sketches: SketchTable, texts: TextStore, threshold: float, seed: int
 ) -> pl.DataFrame:
-    """The flags of :func:`near_duplicates` from the tables ``_near_k`` (battle_id, tstamp, key) and
+    """The flags of :func:`near_duplicates` from the tables ``table`` (battle_id, tstamp, key) and
     ``_near_rows`` (key, row)."""
     from arenavotes.db import frame, register_arrow, unregister_arrow
     from arenavotes.dedup.tables import candidate_sketches, shared_buckets
@@ -614,8 +611,8 @@ def _flag_near(
     try:
         battles = frame(
             con,
-            """SELECT r.row AS u, k.battle_id, k.tstamp FROM _near_want w JOIN _near_rows r USING (row)
-               JOIN _near_k k USING (key) ORDER BY k.tstamp NULLS LAST, k.battle_id""",
+            f"""SELECT r.row AS u, k.battle_id, k.tstamp FROM _near_want w JOIN _near_rows r USING (row)
+               JOIN {table} k USING (key) ORDER BY k.tstamp NULLS LAST, k.battle_id""",
         )
     finally:
         unregister_arrow(con, "_near_want")

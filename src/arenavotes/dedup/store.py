@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from arenavotes.db import (
+    TEXT_CHARS,
     create_voter_codes,
     frame,
     id_batches,
@@ -137,12 +138,14 @@ def battle_id_lookup(con: duckdb.DuckDBPyConnection, rowids: np.ndarray) -> Call
 
 def answer_batches(con: duckdb.DuckDBPyConnection, source: str, size: int | None = None) -> Iterator[pl.DataFrame]:
     """(battle_id, side, text) of one source's answers: each side's assistant turns joined with newlines in
-    turn order, ``size`` battles at a time (see :func:`prompt_batches`)."""
+    turn order, ``size`` battles (and about :data:`~arenavotes.db.TEXT_CHARS` characters) at a time (see
+    :func:`prompt_batches`)."""
     answers = (
         "FROM conversations c JOIN battles b USING (battle_id) WHERE b.source = ? "
         "AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
     )
-    for lo, hi in id_batches(con, f"SELECT c.battle_id AS id {answers}", [source], size or BATCH):
+    ids = f"SELECT c.battle_id AS id, length(c.content) AS w {answers}"
+    for lo, hi in id_batches(con, ids, [source], size or BATCH, TEXT_CHARS):
         turns = frame(
             con,
             f"SELECT c.battle_id, c.side, c.turn, c.content {answers} AND c.battle_id BETWEEN ? AND ? "
@@ -163,11 +166,18 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFra
     return battles, texts, answers
 
 
+#: The battles of every source that have a prompt: what the repeated-prompt and repeated-vote detectors compare
+#: (:func:`arenavotes.dedup.repeats` reads this query in the workspace; both detectors only look at battles with a
+#: prompt, so a log of votes without text has none).
+REPEAT_BATTLES = (
+    "SELECT battle_id, tstamp, voter_id, model_a, model_b FROM battles "
+    "WHERE battle_id IN (SELECT battle_id FROM prompts)"
+)
+
+
 def load_repeat_battles(con: duckdb.DuckDBPyConnection, codes: str | None = None) -> pl.DataFrame:
-    """The battles of every source that have a prompt, without text, in scan order (see :func:`load_battles`):
-    what the repeated-prompt and repeated-vote detectors compare (with :func:`prompt_batches`; both detectors
-    only look at battles with a prompt, so a log of votes without text loads nothing here: 5M battles were
-    ~0.8 GB for nothing)."""
+    """The battles of :data:`REPEAT_BATTLES` as a frame, in scan order (see :func:`load_battles`; the stage
+    leaves them in the workspace, tests compare with a frame)."""
     return _battles(
         con,
         "battle_id, source, tstamp, model_a, model_b, voter_id",

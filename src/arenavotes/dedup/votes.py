@@ -26,39 +26,21 @@ import numpy as np
 import polars as pl
 
 from arenavotes.dedup.flagging import empty, from_frame
+from arenavotes.dedup.keyed import duplicate_votes as duplicate_votes_sql
+from arenavotes.dedup.keyed import in_memory
 from arenavotes.dedup.voters import run_positions
 
 _DAY_US = 86_400_000_000
 
 
-def _timed(battles: pl.DataFrame) -> pl.DataFrame:
-    return battles.filter(pl.col("voter_id").is_not_null() & pl.col("tstamp").is_not_null()).sort(
-        ["voter_id", "tstamp", "battle_id"]
-    )
-
-
 def duplicate_votes(battles: pl.DataFrame, keys: pl.DataFrame, window: float = 3600.0) -> pl.DataFrame:
-    """``keys``: battle_id -> prompt key (see :func:`arenavotes.dedup.prompts.keyed`)."""
-    b = _timed(battles.join(keys.select("battle_id", "key"), on="battle_id"))
-    if b.height == 0:
-        return empty()
-    b = b.with_columns(lo=pl.min_horizontal("model_a", "model_b"), hi=pl.max_horizontal("model_a", "model_b"))
-    b = b.with_columns(
-        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id", "lo", "hi", "key")
-        / 1000.0,
-        prev=pl.col("battle_id").shift(1).over("voter_id", "lo", "hi", "key"),
+    """``keys``: battle_id -> prompt key (see :func:`arenavotes.dedup.prompts.keyed`); the SQL the stage runs over
+    the workspace (:func:`arenavotes.dedup.keyed.duplicate_votes`), on frames."""
+    k = battles.select("battle_id", "tstamp", "voter_id", "model_a", "model_b").join(
+        keys.select("battle_id", "key"), on="battle_id"
     )
-    d = b.filter(pl.col("gap").is_not_null() & (pl.col("gap") <= window))
-    if d.height == 0:
-        return empty()
-    return from_frame(
-        d.with_columns(
-            score=pl.col("gap"),
-            reason=pl.format("same voter, same models and prompt as {}, {} s earlier", "prev", pl.col("gap").round(1)),
-        ),
-        "duplicate_vote",
-        "votes/duplicate@1",
-    )
+    with in_memory(k) as con:
+        return duplicate_votes_sql(con, window=window)
 
 
 def _voter_order(battles: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -34,11 +34,11 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     from arenavotes.db import prompt_batches, release_cache, releasing
     from arenavotes.dedup import detect_battles, detect_voters, repeats, voters
     from arenavotes.dedup.store import (
+        REPEAT_BATTLES,
         answer_batches,
         battle_id_lookup,
         flag_counts,
         load_battles,
-        load_repeat_battles,
         replace_flags,
         voter_codes,
     )
@@ -57,8 +57,9 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
     with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
         chosen = resolve_sources(con, options.sources, all_sources=not options.sources)
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
-        # texts are read a batch at a time: only keys are held, the texts and their sketches wait in temporary tables
-        with voter_codes(con) as codes:  # voters as numbers in both loads
+        # texts are read a batch at a time, and nothing per battle is held in Python: the keyed battles, the texts and
+        # their sketches wait in temporary tables, and the repeat detectors run in SQL
+        with voter_codes(con) as codes:  # voters as numbers in the loads of each source's battles
             release_cache(con)  # the codes table spills (1.5M voters: 0.3 GB of DuckDB's memory); the loads read it
             with contextlib.ExitStack() as stack:
                 sketches: Callable[..., SketchTable] = SketchTable
@@ -71,9 +72,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                     sketches = functools.partial(RaySketches, folder=folder, address=options.ray_address)
                 # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
                 # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
-                repeated = repeats(
-                    load_repeat_battles(con, codes), prompt_batches(con), settings.dedup, con, sketches=sketches
-                )
+                repeated = repeats(REPEAT_BATTLES, prompt_batches(con), settings.dedup, con, sketches=sketches)
             release_cache(con)
             for source in chosen:
                 with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
