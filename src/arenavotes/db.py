@@ -352,17 +352,16 @@ def id_batches(
     >>> id_batches(con, "SELECT unnest(['a', 'b', 'c', 'd']) AS id, unnest([5, 1, 1, 1]) AS w", size=3, chars=4)
     [('a', 'a'), ('b', 'c'), ('d', 'd')]
     """
-    if chars is None:
-        ids = f"SELECT DISTINCT id, 0 AS w FROM ({ids_sql})"
+    if chars is None:  # no weights read, no running sum
+        ids, c = f"SELECT DISTINCT id FROM ({ids_sql})", "0"
     else:
         ids = f"SELECT id, sum(w)::BIGINT AS w FROM ({ids_sql}) GROUP BY id"
+        c = f"coalesce(sum(w) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) // {int(chars)}"
     return [
         (lo, hi)
         for lo, hi in con.sql(
             f"""SELECT min(id), max(id) FROM (
-                    SELECT id, (row_number() OVER (ORDER BY id) - 1) // {int(size)} AS k,
-                           coalesce(sum(w) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-                             // {int(chars or 1)} AS c
+                    SELECT id, (row_number() OVER (ORDER BY id) - 1) // {int(size)} AS k, {c} AS c
                     FROM ({ids}))
                 GROUP BY k, c ORDER BY k, c""",
             params=list(params) or None,

@@ -114,16 +114,12 @@ def cap_frequent(
     """``prompt_capped``: LMArena's cap on over-represented prompts (see :mod:`arenavotes.dedup.prompts`) and
     what it removed. The cutoff is numpy's linear quantile of the prompts' counts; a prompt's battles are
     drawn by ``md5("{seed}:{battle_id}")`` (an order-free lottery) and those after the first ``cap`` flagged."""
-    (n,) = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
     counts = con.execute(f"SELECT count(*) AS n FROM {table} GROUP BY key").fetchnumpy()["n"]
     if len(counts) == 0:
         return empty(), {"cutoff": 0.0, "prompts_capped": 0, "votes_flagged": 0, "share_flagged": 0.0}
     cutoff = float(np.quantile(counts, quantile))
     cap = cap or max(int(cutoff), 1)  # 0: keep the quantile's count, as FastChat's deduplication.py
-    heavy = con.execute(
-        f"SELECT count(*) FROM (SELECT key FROM {table} GROUP BY key HAVING count(*) > ? AND count(*) > ?)",
-        [cutoff, cap],
-    ).fetchall()[0][0]
+    n, heavy = int(counts.sum()), int(((counts > cutoff) & (counts > cap)).sum())
     if heavy == 0:
         return empty(), {"cutoff": cutoff, "prompts_capped": 0, "votes_flagged": 0, "share_flagged": 0.0}
     out = frame(
@@ -139,7 +135,7 @@ def cap_frequent(
         "cutoff": cutoff,
         "prompts_capped": int(heavy),
         "votes_flagged": out.height,
-        "share_flagged": out.height / max(int(n), 1),
+        "share_flagged": out.height / max(n, 1),
     }
     return from_frame(
         out.with_columns(

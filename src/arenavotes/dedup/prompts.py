@@ -117,16 +117,17 @@ def shingle_keys(texts: pl.Series, size: int = SHINGLE, seed: int = 1, batch_cha
     Columnar: the texts' code points go into one numpy array per batch (at most ``batch_chars``), a
     polynomial hash rolls over every window at once, and windows that cross a text's end are dropped.
     """
-    parts = list(_key_parts(texts, size, seed, batch_chars))
+    parts = [keys for _, _, keys in _key_parts(texts, size, seed, batch_chars)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
-def _key_parts(texts: pl.Series, size: int, seed: int, batch_chars: int) -> Iterator[np.ndarray]:
-    """:func:`shingle_keys` of consecutive runs of texts of at most ``batch_chars`` characters (or one text)."""
+def _key_parts(texts: pl.Series, size: int, seed: int, batch_chars: int) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(lo, hi, :func:`shingle_keys` of texts lo..hi-1) for consecutive runs of texts of at most ``batch_chars``
+    characters once normalised (or one text)."""
     norm = texts.str.normalize("NFKC").str.slice(0, MAX_CHARS).fill_null("")
     lens = norm.str.len_chars().to_numpy().astype(np.int64)
     for lo, hi in spans(lens, batch_chars):
-        yield _shingle_keys(norm[lo:hi].to_list(), lens[lo:hi], lo, size, seed)
+        yield lo, hi, _shingle_keys(norm[lo:hi].to_list(), lens[lo:hi], lo, size, seed)
 
 
 def spans(lens: np.ndarray, budget: int) -> list[tuple[int, int]]:
@@ -155,7 +156,7 @@ def shingles(texts: pl.Series, size: int = SHINGLE, seed: int = 1) -> pl.DataFra
     [(0, 2), (1, 1)]
     """
     # a run's keys start with its texts' numbers, so the runs' distinct keys, one after another, are sorted
-    parts = [_distinct(p) for p in _key_parts(texts, size, seed, SKETCH_CHARS)]
+    parts = [_distinct(keys) for _, _, keys in _key_parts(texts, size, seed, SKETCH_CHARS)]
     return _frame(np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64))
 
 
@@ -293,10 +294,9 @@ def signatures(texts: pl.Series, perms: int = 128, seed: int = 1, batch_chars: i
     shingles are ever held, so the memory this takes does not depend on how many or how long the texts are
     (a batch of 20,000 prompts could hold 20M characters, ~0.7 GB of shingle arrays at its peak)."""
     out = np.empty((len(texts), perms), dtype=np.uint64)
-    lens = np.minimum(texts.str.len_chars().fill_null(0).to_numpy().astype(np.int64), MAX_CHARS)
-    for lo, hi in spans(lens, batch_chars):
-        part = texts.slice(lo, hi - lo)
-        out[lo:hi] = minhash_signatures(shingle_keys(part, seed=seed), len(part), perms, seed)
+    for lo, hi, keys in _key_parts(texts, SHINGLE, seed, batch_chars):
+        # the run's texts renumbered from 0: keys carry each text's number in their top 32 bits
+        out[lo:hi] = minhash_signatures(keys - (np.uint64(lo) << np.uint64(32)), hi - lo, perms, seed)
     return out
 
 
