@@ -210,9 +210,18 @@ def test_changelog_against_parent(ws: Workspace) -> None:
     _build(ws, "c1", exclude=())
     path = _build(ws, "c2", parent="c1", exclude=("duplicate_vote", "daily_cap"))
     text = (path / "CHANGELOG.md").read_text()
-    assert "Parent: c1" in text and "battles removed:" in text
-    removed = int(text.split("battles removed: ")[1].split("\n")[0].replace(",", ""))
-    assert removed > 0
+    assert "Parent: c1" in text
+
+    def said(what: str) -> str:
+        return text.split(f"- {what}: ")[1].split("\n")[0]
+
+    old, new = (pl.read_parquet(ws.path / "releases" / v / "data/battles") for v in ("c1", "c2"))
+    old_ids, new_ids = set(old["battle_id"]), set(new["battle_id"])
+    assert int(said("battles removed").replace(",", "")) == len(old_ids - new_ids) > 0
+    assert int(said("battles added").replace(",", "")) == len(new_ids - old_ids)
+    models = [set(f["model_a"]) | set(f["model_b"]) for f in (old, new)]
+    assert said("models new") == (", ".join(sorted(models[1] - models[0])) or "none")
+    assert said("models retired") == (", ".join(sorted(models[0] - models[1])) or "none")
 
 
 def test_planted_pii_refuses_the_release(ws: Workspace) -> None:

@@ -462,7 +462,7 @@ def build(
             card += add_report(spec.report, tmp, files)
         (tmp / "README.md").write_text(card, encoding="utf-8")
         (tmp / "CHANGELOG.md").write_text(
-            changelog(spec, _released(tmp), root / spec.parent if spec.parent else None, parent_manifest),
+            changelog(spec, tmp, root / spec.parent if spec.parent else None, parent_manifest),
             encoding="utf-8",
         )
         (tmp / "LICENSES.md").write_text(licences_md(got.counts["source_meta"]), encoding="utf-8")
@@ -492,16 +492,6 @@ def build(
     finally:
         _drop_temporary(con)
     return final
-
-
-def _released(folder: Path) -> dict[str, pl.DataFrame]:
-    """What the changelog compares, read back from the written files: battle ids and models, leaderboards."""
-    battles = folder / "data/battles"
-    board = folder / "data/leaderboard"
-    return {
-        "battles": pl.read_parquet(battles, columns=["battle_id", "model_a", "model_b"]),
-        "leaderboard": pl.read_parquet(board) if board.is_dir() else pl.DataFrame(),
-    }
 
 
 def add_report(report: Path, tmp: Path, files: dict[str, str]) -> str:
