@@ -3,7 +3,9 @@ with one settings-hash rule, and whose writes land together with that run or not
 
 from __future__ import annotations
 
+import itertools
 import json
+from pathlib import Path
 
 import pytest
 from conftest import DATA
@@ -129,6 +131,31 @@ def test_the_cli_is_one_stage_call_per_command() -> None:
         assert "connect(" not in source and "SELECT" not in source.upper().replace("SELECTION", ""), stage
 
 
+def _planted_workspace(tmp_path: Path, name: str, planted: str) -> Workspace:
+    """A workspace of the CONV sample, names off, with ``planted`` appended to its first five battles' answers."""
+    ws = Workspace.init(tmp_path / name)
+    ws.settings_path.write_text(ws.settings_path.read_text().replace("# ner = true", "ner = false"))
+    stages.run_ingest(ws, stages.IngestOptions((CONV,), source="conv", license="apache-2.0"))
+    with ws.connect() as con:  # a planted address in the first battles' answers
+        con.execute(
+            "UPDATE conversations SET content = content || ? WHERE role = 'assistant' AND battle_id IN "
+            "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 LIMIT 5)",
+            [f" Write to {planted} for details."],
+        )
+        con.execute("CHECKPOINT")
+    return ws
+
+
+def _scrub_state(ws: Workspace) -> tuple[object, ...]:
+    """What scrub leaves: the texts, the findings and how many battles are marked scrubbed."""
+    with ws.connect(read_only=True) as con:
+        return (
+            con.sql("SELECT battle_id, side, msg, content FROM conversations ORDER BY 1, 2, 3").fetchall(),
+            con.sql("SELECT battle_id, side, turn, entity, count FROM pii_findings ORDER BY ALL").fetchall(),
+            con.sql("SELECT count(*) FROM scrubbed").fetchall(),
+        )
+
+
 def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,31 +168,10 @@ def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
 
     planted = "zqx.planted.person@gmail.com"
 
-    def workspace(name: str) -> Workspace:
-        ws = Workspace.init(tmp_path / name)
-        ws.settings_path.write_text(ws.settings_path.read_text().replace("# ner = true", "ner = false"))
-        stages.run_ingest(ws, stages.IngestOptions((CONV,), source="conv", license="apache-2.0"))
-        with ws.connect() as con:  # a planted address in the first battles' answers
-            con.execute(
-                "UPDATE conversations SET content = content || ? WHERE role = 'assistant' AND battle_id IN "
-                "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 LIMIT 5)",
-                [f" Write to {planted} for details."],
-            )
-            con.execute("CHECKPOINT")
-        return ws
-
-    def state(ws: Workspace) -> tuple[object, ...]:
-        with ws.connect(read_only=True) as con:
-            return (
-                con.sql("SELECT battle_id, side, msg, content FROM conversations ORDER BY 1, 2, 3").fetchall(),
-                con.sql("SELECT battle_id, side, turn, entity, count FROM pii_findings ORDER BY ALL").fetchall(),
-                con.sql("SELECT count(*) FROM scrubbed").fetchall(),
-            )
-
-    whole = workspace("whole")
+    whole = _planted_workspace(tmp_path, "whole", planted)
     stages.run_scrub(whole, stages.ScrubOptions(workers=1))
 
-    ws = workspace("killed")
+    ws = _planted_workspace(tmp_path, "killed", planted)
     monkeypatch.setattr(scrub_stage, "BATCH_BATTLES", 10)
     real, calls = store.write_scrubbed, []
 
@@ -187,12 +193,50 @@ def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
         assert store.interrupted_runs(con) == 20
     monkeypatch.setattr(store, "write_scrubbed", real)
     second = stages.run_scrub(ws, stages.ScrubOptions(workers=1))
-    assert second.counts["texts"] < state(whole)[0].__len__()  # only the battles left
-    assert state(ws) == state(whole)
+    assert second.counts["texts"] < _scrub_state(whole)[0].__len__()  # only the battles left
+    assert _scrub_state(ws) == _scrub_state(whole)
     assert planted.encode() not in ws.db_path.read_bytes()
     with ws.connect(read_only=True) as con:  # the killed run's batches now belong to the run that finished
         assert store.interrupted_runs(con) == 0
         assert con.sql("SELECT count(DISTINCT run_id) FROM scrubbed").fetchall() == [(1,)]
+
+
+def test_scrub_batches_bounded_in_characters_end_where_one_batch_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scrub reads id ranges of at most BATCH_BATTLES battles and about TEXT_CHARS characters (no list of
+    every battle id is held); however small the bound, each range is one battle or fits it, the ranges cover
+    every message once, and the workspace ends as one batch leaves it."""
+    from arenavotes import db
+    from arenavotes.pii import store
+
+    planted = "zqx.planted.person@gmail.com"
+    whole = _planted_workspace(tmp_path, "whole", planted)
+    stages.run_scrub(whole, stages.ScrubOptions(workers=1))
+
+    ws = _planted_workspace(tmp_path, "small", planted)
+    monkeypatch.setattr(db, "TEXT_CHARS", 3_000)
+    with ws.connect(read_only=True) as con:
+        ranges, total = store.scrub_batches(con, ["conv"])
+        sizes = [
+            con.execute(
+                "SELECT count(DISTINCT battle_id), coalesce(sum(length(content)), 0), count(*) FROM conversations "
+                "WHERE battle_id BETWEEN ? AND ?",
+                [lo, hi],
+            ).fetchall()[0]
+            for lo, hi in ranges
+        ]
+        (messages,) = con.sql("SELECT count(*) FROM conversations").fetchall()[0]
+        (longest,) = con.sql(
+            "SELECT max(n) FROM (SELECT sum(length(content)) AS n FROM conversations GROUP BY battle_id)"
+        ).fetchall()[0]
+    assert len(ranges) > 3 and all(a <= b for a, b in ranges)
+    assert all(hi < lo for (_, hi), (lo, _) in itertools.pairwise(ranges))  # disjoint, in order
+    assert total == messages == sum(n for _, _, n in sizes)
+    assert all(battles == 1 or chars <= 3_000 + longest for battles, chars, _ in sizes)
+    stages.run_scrub(ws, stages.ScrubOptions(workers=1))
+    assert _scrub_state(ws) == _scrub_state(whole)
+    assert planted.encode() not in ws.db_path.read_bytes()
 
 
 def test_rate_runs_blas_on_one_thread_and_gives_the_threads_back(

@@ -17,15 +17,67 @@ from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
 from arenavotes.pii.patterns import Finding
 
 
+def _chosen(sources: Sequence[str], rescan: bool, run_id: str | None) -> tuple[str, list[object]]:
+    """The filter (over ``conversations c``) and parameters that choose a scrub run's battles: those of
+    ``sources`` not scrubbed yet (all of them with ``rescan``), or those ``run_id`` scrubbed."""
+    where = "c.battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))"
+    params: list[object] = [list(sources)]
+    if run_id is not None:
+        where += " AND c.battle_id IN (SELECT battle_id FROM scrubbed WHERE run_id = ?)"
+        params.append(run_id)
+    elif not rescan:
+        where += " AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)"
+    return where, params
+
+
 def unscrubbed_ids(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> list[str]:
     """Battles of ``sources`` with messages not scrubbed yet (all with ``rescan``), sorted."""
-    extra = "" if rescan else "AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)"
-    rows = con.execute(
-        f"""SELECT DISTINCT c.battle_id FROM conversations c JOIN battles b USING (battle_id)
-            WHERE b.source IN (SELECT unnest(?)) {extra} ORDER BY 1""",
-        [list(sources)],
-    ).fetchall()
-    return [r[0] for r in rows]
+    where, params = _chosen(sources, rescan, None)
+    return [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT battle_id FROM conversations c WHERE {where} ORDER BY 1", params
+        ).fetchall()
+    ]
+
+
+def scrub_batches(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False, size: int = 20_000
+) -> tuple[list[tuple[str, str]], int]:
+    """The id ranges a scrub run reads one at a time (at most ``size`` battles and about
+    :data:`~arenavotes.db.TEXT_CHARS` characters each, see :func:`~arenavotes.db.id_batches`), and how many
+    messages they hold. Nothing per battle is held in Python: a million battle ids as a list took ~0.16 GB.
+
+    >>> from arenavotes import db
+    >>> scrub_batches(db.connect(None), ["none"])
+    ([], 0)
+    """
+    from arenavotes.db import TEXT_CHARS, id_batches
+
+    where, params = _chosen(sources, rescan, None)
+    todo = f"SELECT c.battle_id AS id, coalesce(length(c.content), 0) AS w FROM conversations c WHERE {where}"
+    (total,) = con.execute(f"SELECT count(*) FROM ({todo})", params).fetchall()[0]
+    return id_batches(con, todo, params, size=size, chars=TEXT_CHARS), int(total)
+
+
+def batch_messages(
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[str],
+    first: str,
+    last: str,
+    *,
+    rescan: bool = False,
+    run_id: str | None = None,
+) -> pl.DataFrame:
+    """The messages of one of :func:`scrub_batches`' ranges (battles ``first`` to ``last``) that the run
+    scrubs -- or, with ``run_id``, that run ``run_id`` scrubbed -- in battle, side and position order."""
+    where, params = _chosen(sources, rescan, run_id)
+    return frame(
+        con,
+        f"""SELECT battle_id, side, msg, turn, role, content FROM conversations c
+            WHERE c.battle_id BETWEEN ? AND ? AND {where} ORDER BY 1, 2, 3""",
+        [first, last, *params],
+    )
 
 
 def interrupted_runs(con: duckdb.DuckDBPyConnection) -> int:

@@ -62,11 +62,11 @@ def run_scrub(
     from arenavotes.pii.scrub import scrub_pool, scrub_texts
     from arenavotes.pii.store import (
         adopt_interrupted,
+        batch_messages,
         findings_frame,
         interrupted_runs,
-        messages_of,
+        scrub_batches,
         scrub_quarantine,
-        unscrubbed_ids,
         write_scrubbed,
     )
     from arenavotes.sources import resolve_sources
@@ -105,19 +105,13 @@ def run_scrub(
         interrupted = interrupted_runs(con)  # their replaced texts may still sit in the file's free pages
         with db.transaction(con):
             quarantined = scrub_quarantine(con, chosen, lambda values: scrub(values)[0])
-        ids = unscrubbed_ids(con, chosen, options.rescan)
-        batches = [ids[i : i + BATCH_BATTLES] for i in range(0, len(ids), BATCH_BATTLES)]
-        total = int(
-            con.execute("SELECT count(*) FROM conversations WHERE battle_id IN (SELECT unnest(?))", [ids]).fetchall()[
-                0
-            ][0]
-        )
+        batches, total = scrub_batches(con, chosen, options.rescan, BATCH_BATTLES)
         # pass 1: scrub, batch by batch, on one pool (the NER model loads once per worker); pass 2 runs on the same
         # workers (each pass starting its own cost two start-ups per worker: interpreter, presidio, spaCy's model)
         with contextlib.ExitStack() as pools:
             pool = pools.enter_context(scrub_pool(workers, ner=ner, threshold=st.threshold)) if local else None
-            for batch in batches:
-                messages = messages_of(con, batch)
+            for first, last in batches:
+                messages = batch_messages(con, chosen, first, last, rescan=options.rescan)
                 contents = messages["content"].to_list()
                 texts = [c if c is not None else "" for c in contents]
                 done = texts_seen
@@ -138,8 +132,9 @@ def run_scrub(
             # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release
             verdicts = gate_cache.load(con)
             gpool = pool if pool is not None else pools.enter_context(gate_pool(workers or 2, ner))
-            for batch in batches:
-                scrubbed = [t for t in messages_of(con, batch)["content"].to_list() if t]
+            for first, last in batches:
+                got = batch_messages(con, chosen, first, last, run_id=run.run_id)["content"]
+                scrubbed = [t for t in got.to_list() if t]
                 doubted += len(gate_cache.screen(scrubbed, verdicts, threshold=st.gate_threshold, ner=ner, pool=gpool))
         seconds = time.perf_counter() - t0
         by_entity = dict(sorted(by_entity.items()))
