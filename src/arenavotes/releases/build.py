@@ -82,8 +82,8 @@ SCREEN_BATCH = 20_000
 #: rows per Parquet row group (and per piece held in memory while writing); fixed, so that files are
 #: byte-identical whatever batches DuckDB hands over. Texts get small groups, narrow tables large ones.
 ROW_GROUP_ROWS = {"conversations": 20_000, "images": 256}
-#: the narrow tables' row groups: a group is held whole while it is written and while the gate reads it, so
-#: 1M-row groups grew a 1M-battle release's memory by ~0.3 GB; 131,072 rows keep it flat past that size
+#: the narrow tables' row groups: a group is held whole until it is written (the 936k battles of a
+#: 1M-conversation release are 0.21 GB of Arrow), so 131,072 rows, not 1M, keep that flat past 131k battles
 DEFAULT_ROW_GROUP_ROWS = 1 << 17
 
 #: what each config of a release holds, as SQL over the temporary tables of :func:`collect` (``_rel_battles``:
