@@ -284,3 +284,37 @@ def test_unreadable_line_is_redacted_with_ids_of_earlier_and_later_batches(
     assert parts == whole
     (row,) = [q for q in parts[1]["quarantine"] if q[4] == "invalid_json"]
     assert "carol_voter_99" not in str(row) and "dave_user_12" not in str(row) and "<redacted>" in str(row)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.text(alphabet=st.sampled_from([" ", "\t", "\r", "{", "}", '"', "a", "é", "中", "😀", "\x00", "\u2028"])),
+        max_size=12,
+    ),
+    first=st.integers(1, 10**6),
+    end=st.sampled_from(["", "\n", "\r\n"]),
+    invalid=st.sampled_from([b"", b"\xff", b"\xed\xa0\x80", b"\xc0\xaf"]),
+    at=st.integers(0, 12),
+)
+def test_json_lines_split_by_arrow_equals_python(
+    lines: list[str], first: int, end: str, invalid: bytes, at: int
+) -> None:
+    """Ingest splits JSON lines with Arrow and falls back to the line-by-line Python split when a piece is not
+    valid UTF-8: where both run they agree to the row (numbers, blank and whitespace-only lines, CR, NUL,
+    characters of every width); with a bad byte, only its line is rejected."""
+    from arenavotes.ingest.json_records import _split_lines_python, _split_utf8_lines, split_json_lines
+
+    data = ("\n".join(lines) + end).encode("utf-8")
+    fast = _split_utf8_lines(data, first)
+    slow, rejects = _split_lines_python(data, first)
+    assert fast is not None and fast.equals(slow) and not rejects["reason"]
+    assert fast.schema == pa.schema([("_row", pa.int64()), ("_rec", pa.string())])
+    if invalid:
+        raw = [x.encode("utf-8") for x in lines] or [b""]
+        k = at % len(raw)
+        raw[k] += invalid
+        bad = b"\n".join(raw)
+        assert _split_utf8_lines(bad, first) is None
+        table, rejects = split_json_lines(bad, first)
+        assert rejects["_row"] == [first + k] and first + k not in table.column("_row").to_pylist()

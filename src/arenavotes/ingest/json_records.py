@@ -93,7 +93,17 @@ _JSON_WS = " \t\r"
 
 def split_json_lines(data: bytes, first_line: int = 1) -> tuple[pa.Table, Rejects]:
     """One record per line that is not empty or JSON whitespace; lines that are not valid UTF-8 are rejected.
-    Lines are numbered from ``first_line``."""
+    Lines are numbered from ``first_line``.
+
+    Arrow splits, validates and filters the lines of valid UTF-8 (a 32 MB piece of arena conversations: 0.39 s
+    and +0.12 GB, against 2.7 s and +0.26 GB as Python strings); a piece with an invalid line takes the Python
+    path, which rejects that line alone."""
+    fast = _split_utf8_lines(data, first_line)
+    return (fast, empty_rejects()) if fast is not None else _split_lines_python(data, first_line)
+
+
+def _split_lines_python(data: bytes, first_line: int) -> tuple[pa.Table, Rejects]:
+    """:func:`split_json_lines` line by line in Python: each line that is not valid UTF-8 is rejected alone."""
     rejects = empty_rejects()
     raw_lines = data.split(b"\n")
     try:
@@ -122,6 +132,25 @@ def split_json_lines(data: bytes, first_line: int = 1) -> tuple[pa.Table, Reject
         }
     )
     return table, rejects
+
+
+def _split_utf8_lines(data: bytes, first_line: int) -> pa.Table | None:
+    """:func:`split_json_lines` of ``data`` done by Arrow, or None when ``data`` is not valid UTF-8."""
+    import pyarrow.compute as pc
+
+    lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n")[0].values
+    try:
+        text = lines.cast(pa.large_string())  # validates UTF-8 (surrogates and overlong forms are invalid too)
+    except pa.ArrowInvalid:
+        return None
+    keep = pc.invert(pc.match_substring_regex(text, BLANK_LINE))
+    rows = pc.add(pc.indices_nonzero(keep), pa.scalar(first_line, pa.uint64())).cast(pa.int64())
+    records = pc.utf8_rtrim(text.filter(keep), characters="\r").cast(pa.string())
+    return pa.table({"_row": rows, "_rec": records})
+
+
+#: a line of JSON whitespace only (\n is the separator), skipped
+BLANK_LINE = "^[ \t\r]*$"
 
 
 def split_json_array(data: bytes, path: Path | None = None) -> tuple[pa.Table, Rejects]:
