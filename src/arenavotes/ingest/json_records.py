@@ -89,6 +89,8 @@ def _stage_json(con: duckdb.DuckDBPyConnection, records: pa.Table, rejects: Reje
 
 #: JSON's own whitespace: a line of only these is blank (anything else, e.g. \x0b or NBSP, is a record)
 _JSON_WS = " \t\r"
+#: a line of :data:`_JSON_WS` only (``\n`` is the separator): skipped, as ``line.strip(_JSON_WS)`` is empty
+BLANK_LINE = f"^[{_JSON_WS}]*$"
 
 
 def split_json_lines(data: bytes, first_line: int = 1) -> tuple[pa.Table, Rejects]:
@@ -147,10 +149,6 @@ def _split_utf8_lines(data: bytes, first_line: int) -> pa.Table | None:
     rows = pc.add(pc.indices_nonzero(keep), pa.scalar(first_line, pa.uint64())).cast(pa.int64())
     records = pc.utf8_rtrim(text.filter(keep), characters="\r").cast(pa.string())
     return pa.table({"_row": rows, "_rec": records})
-
-
-#: a line of JSON whitespace only (\n is the separator), skipped
-BLANK_LINE = "^[ \t\r]*$"
 
 
 def split_json_array(data: bytes, path: Path | None = None) -> tuple[pa.Table, Rejects]:

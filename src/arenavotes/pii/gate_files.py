@@ -189,7 +189,7 @@ def _distinct_cells(column: pa.Array, name: str, row0: int, seen: DigestSet) -> 
 def _parquet(source: Any) -> Iterator[Item]:
     try:
         # without pre-buffering: by default the reader fetched ahead and kept ~0.6 GB of a 1M-conversation
-        # release's text column (peak RSS 0.90 GB reading it, 0.25 GB without; 4 December)
+        # release's text column (peak RSS 0.90 GB reading that file through the gate, 0.45 GB without; 4 December)
         f = pq.ParquetFile(source, pre_buffer=False)
         schema = f.schema_arrow
     except Exception as exc:
