@@ -10,6 +10,12 @@ format's fields live and :mod:`~.readers` how its conversation shape and winner 
 :mod:`~.normalize` (with :mod:`~.coerce`, :mod:`~.sqlfields`, :mod:`~.redact` and :mod:`~.outputs`)
 turns them into canonical rows; this module moves those into the workspace in one transaction.
 
+Batches are normalized outside that transaction, into ``_pending_*`` temporary tables, and the transaction
+that deletes the source's old rows and inserts the pending ones is short. Inside one transaction DuckDB keeps
+every temporary table that a batch created and dropped until the commit (a rollback could still need it): at
+1M conversations that was 13.5 GB of spill files and memory growing with the file. A killed ingest leaves
+nothing: temporary tables end with the process, and the workspace's tables were never touched.
+
 >>> import tempfile, pathlib
 >>> from arenavotes import db
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "v.jsonl"
@@ -25,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -171,25 +176,26 @@ def ingest_file(
     install_macros(con)
     try:
         _drop_carry(con)
-        # the first batch (for CSV and JSON arrays, the whole file) is staged before the transaction opens:
-        # the CSV reader recovers from DuckDB errors, which would abort an open transaction
+        _create_pending(con)
+        # staged and normalized outside the transaction (see the module docstring); the CSV reader recovers
+        # from DuckDB errors, which would abort an open transaction
         batches = stage_batches(con, path, read.container, read.csv)
-        first = next(batches, None)
+        # several batches (the second is staged once the first is in): an unreadable record of any batch is
+        # redacted at the end, with the voter ids of the whole file
+        fmt, result = _read_into(
+            con,
+            path,
+            read,
+            batches,
+            source=source,
+            key=key,
+            settings=settings,
+            run_id=run_id,
+            label=label,
+        )
         with transaction(con):
             _delete_source(con, source)
-            # several batches (the second is staged once the first is in): an unreadable record of any batch
-            # is redacted at the end, with the voter ids of the whole file
-            fmt, result = _read_into(
-                con,
-                path,
-                read,
-                itertools.chain([first] if first is not None else [], batches),
-                source=source,
-                key=key,
-                settings=settings,
-                run_id=run_id,
-                label=label,
-            )
+            _insert_pending(con)
             if result.kept == 0 and result.rows_in > 0:
                 raise _nothing_kept(con, path, fmt, source, result.rows_in, result.quarantined)
             _check_unique_ids(con, path, source)
@@ -232,6 +238,7 @@ def ingest_file(
     finally:
         _drop_temp(con)
         _drop_carry(con)
+        _drop_pending(con)
     status = "replaced" if previous else "ingested"
     return IngestReport(
         label,
@@ -259,8 +266,8 @@ def _read_into(
     run_id: str,
     label: str,
 ) -> tuple[Format, Normalized]:
-    """Normalize and insert the ``batches`` of ``path`` (:func:`~arenavotes.ingest.containers.stage_batches`)
-    into the workspace tables, inside the caller's transaction; the counts
+    """Normalize the ``batches`` of ``path`` (:func:`~arenavotes.ingest.containers.stage_batches`) into the
+    pending tables (:data:`PENDING`; :func:`_insert_pending` moves them into the workspace); the counts
     are summed over the batches. Ids repeated across batches are found through the carried ``_seen_*``
     tables, exactly as within one batch. Unreadable records are written last, redacted with the voter ids
     of every batch (an id may be read in a later batch than the broken line that holds it): a file without
@@ -285,15 +292,19 @@ def _read_into(
             batched=True,
         )
         assert part.rows_in == part.kept + sum(part.quarantined.values()), "records lost in ingest"
-        con.execute("INSERT INTO battles SELECT * EXCLUDE (_row) FROM _new_battles")
-        con.execute("INSERT INTO conversations SELECT * FROM _new_conversations")
-        labels = con.execute("INSERT INTO prompt_labels SELECT * FROM _new_labels").fetchall()[0][0]
+        con.execute(f"INSERT INTO {PENDING['battles']} SELECT * EXCLUDE (_row) FROM _new_battles")
+        con.execute(f"INSERT INTO {PENDING['conversations']} SELECT * FROM _new_conversations")
+        labels = con.execute(f"INSERT INTO {PENDING['prompt_labels']} SELECT * FROM _new_labels").fetchall()[0][0]
         part = dataclasses.replace(part, labels=int(labels))
-        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+        con.execute(f"INSERT INTO {PENDING['quarantine']} SELECT * FROM _new_quarantine")
         if part.images:
-            con.execute("INSERT INTO message_images SELECT * FROM _new_message_images")
-            con.execute("INSERT INTO images SELECT * FROM _new_images ON CONFLICT DO NOTHING")
-            con.execute("INSERT INTO image_data SELECT * FROM _new_image_data ON CONFLICT DO NOTHING")
+            con.execute(f"INSERT INTO {PENDING['message_images']} SELECT * FROM _new_message_images")
+            for table, new in (("images", "_new_images"), ("image_data", "_new_image_data")):
+                # an image shown in several batches is kept once (the workspace's copy, if any, wins later)
+                con.execute(
+                    f"INSERT INTO {PENDING[table]} SELECT * FROM {new} n "
+                    f"WHERE n.image_id NOT IN (SELECT image_id FROM {PENDING[table]})"
+                )
         totals = totals.plus(part)
         last = staged
         if first_held is None and staged.rejected:
@@ -308,7 +319,7 @@ def _read_into(
                 note_private_values(con, staged, fmt)
         _drop_temp(con)
     if last is not None and write_held_quarantine(con, last, fmt, source, label, run_id, settings.max_raw_chars):
-        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+        con.execute(f"INSERT INTO {PENDING['quarantine']} SELECT * FROM _new_quarantine")
         _drop_temp(con)
     return fmt, totals
 
@@ -438,6 +449,32 @@ def _delete_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute("DELETE FROM battles WHERE source = ?", [source])
     con.execute("DELETE FROM quarantine WHERE source = ?", [source])
     con.execute("DELETE FROM sources WHERE source = ?", [source])
+
+
+#: The workspace tables ingest writes, and the temporary table each one's new rows wait in until the commit.
+PENDING = {
+    t: f"_pending_{t}"
+    for t in ("battles", "conversations", "prompt_labels", "quarantine", "message_images", "images", "image_data")
+}
+
+
+def _create_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty pending tables with the columns of their workspace tables (no keys: nothing is looked up in them)."""
+    for table, pending in PENDING.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {pending} AS SELECT * FROM {table} LIMIT 0")
+
+
+def _insert_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """The pending rows into the workspace tables, in the caller's transaction (images and their bytes that the
+    workspace already holds are kept as they are)."""
+    for table, pending in PENDING.items():
+        conflict = " ON CONFLICT DO NOTHING" if table in ("images", "image_data") else ""
+        con.execute(f"INSERT INTO {table} SELECT * FROM {pending}{conflict}")
+
+
+def _drop_pending(con: duckdb.DuckDBPyConnection) -> None:
+    for pending in PENDING.values():
+        con.execute(f"DROP TABLE IF EXISTS {pending}")
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
