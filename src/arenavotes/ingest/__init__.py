@@ -459,7 +459,8 @@ PENDING = {
 
 
 def _create_pending(con: duckdb.DuckDBPyConnection) -> None:
-    """Empty pending tables with the columns of their workspace tables (no keys: nothing is looked up in them)."""
+    """Empty pending tables with the columns of their workspace tables, without their keys and checks (the
+    workspace tables check the rows when they are moved in)."""
     for table, pending in PENDING.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {pending} AS SELECT * FROM {table} LIMIT 0")
 
