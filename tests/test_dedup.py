@@ -112,7 +112,7 @@ def _duplicate_votes_by_definition(k: pl.DataFrame, window: float) -> pl.DataFra
     b = b.with_columns(lo=pl.min_horizontal("model_a", "model_b"), hi=pl.max_horizontal("model_a", "model_b"))
     group = ("voter_id", "lo", "hi", "key")
     b = b.with_columns(
-        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over(group) / 1000.0,
+        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over(group) * 0.001,
         prev=pl.col("battle_id").shift(1).over(group),
     )
     d = b.filter(pl.col("gap").is_not_null() & (pl.col("gap") <= window))
@@ -731,7 +731,7 @@ def _fast_by_definition(b: pl.DataFrame, min_seconds: float, rps: float) -> pl.D
         ["voter_id", "tstamp", "battle_id"]
     )
     t = t.with_columns(
-        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id") / 1000.0,
+        gap=(pl.col("tstamp") - pl.col("tstamp").shift(1)).dt.total_milliseconds().over("voter_id") * 0.001,
         need=pl.lit(min_seconds) + (pl.col("tokens_a").fill_null(0) + pl.col("tokens_b").fill_null(0)) / rps,
     ).filter(pl.col("gap").is_not_null() & (pl.col("gap") < pl.col("need")))
     return t.select(
@@ -856,3 +856,27 @@ def test_voter_codes_join_on_hashes_and_never_merge_two_voters() -> None:
     assert "hash(" in db.voter_code_join(con, "codes") and coded() == want
     con.execute("UPDATE codes SET h = 0")  # every id one hash
     assert "hash(" not in db.voter_code_join(con, "codes") and coded() == want
+
+
+def test_duplicate_vote_scores_do_not_depend_on_how_the_rows_are_cut() -> None:
+    """A duplicate vote 111.079 s after the first scores the same alone or beside others: Polars divides a chunk
+    of one row by 1000.0 exactly and longer chunks by multiplying by 1/1000, so the score of the same gap was
+    111.079 or 111.07900000000001 as DuckDB cut its result (the Ray twin of a workspace once differed so)."""
+    import duckdb
+
+    from arenavotes.dedup import keyed
+
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    pair = [("b1", t0, "v", "x", "y", "k"), ("b2", t0 + dt.timedelta(seconds=111.079), "v", "y", "x", "k")]
+    more = [(f"c{i}", t0 + dt.timedelta(seconds=i), "w", "x", "y", "k2") for i in range(3)]
+    scores = []
+    for rows in (pair, pair + more):
+        with duckdb.connect() as con:
+            con.execute(
+                "CREATE TABLE k (battle_id VARCHAR, tstamp TIMESTAMPTZ, voter_id VARCHAR, model_a VARCHAR, "
+                "model_b VARCHAR, key VARCHAR)"
+            )
+            con.executemany("INSERT INTO k VALUES (?, ?, ?, ?, ?, ?)", rows)
+            flags = keyed.duplicate_votes(con, "k")
+        scores.append(flags.filter(pl.col("battle_id") == "b2")["score"].to_list())
+    assert scores[0] == scores[1] == [111079 * 0.001]

@@ -151,8 +151,10 @@ def rule_votes(texts: Sequence[str | None]) -> np.ndarray:
         .select(
             rule_math=pl.col("math"),
             rule_creative=pl.col("creative_writing"),
-            rule_if_score=pl.col("instruction_following") / 5,
-            rule_hard_score=pl.col("hard_prompt") / 7,
+            # times the inverse, as Polars divides a chunk of more than one row by a number: it divides a chunk of
+            # one row exactly, so 3 / 5 was 0.6 or 0.6000000000000001 as the rows happened to be cut
+            rule_if_score=pl.col("instruction_following") * (1 / 5),
+            rule_hard_score=pl.col("hard_prompt") * (1 / 7),
             rule_is_code=pl.col("rule_is_code"),
             rule_code_task=pl.col("rule_code_task"),
         )

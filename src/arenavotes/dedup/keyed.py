@@ -167,8 +167,10 @@ def duplicate_votes(con: duckdb.DuckDBPyConnection, table: str = KEYED, window: 
             WHERE gap_us IS NOT NULL AND gap_us <= ?""",
         [int(np.ceil(window * 1e6)) + 1_000],
     )
-    # the gap in whole milliseconds, as Polars' ``dt.total_milliseconds`` gives it (the rows are in time order)
-    d = d.with_columns(gap=(pl.col("gap_us") // 1000) / 1000.0).filter(pl.col("gap") <= window)
+    # the gap in whole milliseconds, as Polars' ``dt.total_milliseconds`` gives it (the rows are in time order), times
+    # 0.001: Polars divides a chunk of one row by 1000.0 exactly but multiplies longer chunks by 1/1000, so a
+    # division gave 111.079 or 111.07900000000001 for the same gap as DuckDB happened to cut the result in batches
+    d = d.with_columns(gap=(pl.col("gap_us") // 1000) * 0.001).filter(pl.col("gap") <= window)
     if d.height == 0:
         return empty()
     return from_frame(
