@@ -73,7 +73,7 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 -rs
 	$(BIN)/python -m pytest -p no:cacheprovider -o addopts="" -n $(TEST_WORKERS) --nbmake --nbmake-timeout=900 analysis
 
 # hypothesis with new random examples every run (`make test` draws the same ones each time): the property tests
