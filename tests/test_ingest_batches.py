@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -320,6 +321,27 @@ def test_json_lines_split_by_arrow_equals_python(
         assert rejects["_row"] == [first + k] and first + k not in table.column("_row").to_pylist()
 
 
+def _records(
+    n: int,
+    prefix: str,
+    *,
+    prompt: Callable[[int], str],
+    a: str = "m1",
+    b: str = "m2",
+    winner: str = "model_a",
+    tag: bool = True,
+    judge: str = "alice_voter_77",
+) -> list[tuple[str, object]]:
+    """``n`` readable records for :func:`_jsonl`, ids ``prefix0``, ``prefix1``, ..., prompt ``prompt(i)``."""
+    return [
+        (
+            "record",
+            {"id": f"{prefix}{i}", "a": a, "b": b, "winner": winner, "prompt": prompt(i), "tag": tag, "judge": judge},
+        )
+        for i in range(n)
+    ]
+
+
 _KILLED_INGEST = """
 import os, signal, sys
 from pathlib import Path
@@ -354,38 +376,10 @@ def test_a_killed_ingest_leaves_the_workspace_as_it_was(tmp_path: Path) -> None:
     import sys
 
     old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
-    lines = [
-        (
-            "record",
-            {
-                "id": f"q{i}",
-                "a": "m1",
-                "b": "m2",
-                "winner": "model_a",
-                "prompt": "hi",
-                "tag": True,
-                "judge": "alice_voter_77",
-            },
-        )
-        for i in range(5)
-    ]
-    old.write_bytes(_jsonl(lines))  # type: ignore[arg-type]
-    lines = [
-        (
-            "record",
-            {
-                "id": f"n{i}",
-                "a": "m2",
-                "b": "m3",
-                "winner": "tie",
-                "prompt": f"p{i}",
-                "tag": False,
-                "judge": "bob_voter_88",
-            },
-        )
-        for i in range(300)
-    ]
-    new.write_bytes(_jsonl(lines))  # type: ignore[arg-type]
+    lines = _records(5, "q", prompt=lambda i: "hi")
+    old.write_bytes(_jsonl(lines))
+    lines = _records(300, "n", a="m2", b="m3", winner="tie", prompt=lambda i: f"p{i}", tag=False, judge="bob_voter_88")
+    new.write_bytes(_jsonl(lines))
     path = tmp_path / "ws.duckdb"
     con = db.connect(path)
     ingest_file(con, old, key=b"k", source="s")
@@ -406,23 +400,9 @@ def test_ingest_in_batches_frees_each_batch_before_the_next(tmp_path: Path, monk
     what DuckDB holds (in memory and spilled) before the last batch is the pending rows, a few times the
     file's text, not every batch's staging (at 1M conversations the staging kept in one transaction was 13.5 GB
     of spill files; here it was 70 MB for 1.6 MB of text)."""
-    lines = [
-        (
-            "record",
-            {
-                "id": f"q{i}",
-                "a": "m1",
-                "b": "m2",
-                "winner": "model_a",
-                "prompt": "x" * 2_000 + str(i),
-                "tag": True,
-                "judge": "alice_voter_77",
-            },
-        )
-        for i in range(400)
-    ]
+    lines = _records(400, "q", prompt=lambda i: "x" * 2_000 + str(i))
     path = tmp_path / "v.jsonl"
-    path.write_bytes(_jsonl(lines))  # type: ignore[arg-type]
+    path.write_bytes(_jsonl(lines))
     monkeypatch.setattr(containers, "BATCH_BYTES", 40_000)
     monkeypatch.setattr(containers, "PROBE_LINES", 1)
     import arenavotes.ingest as ingest

@@ -259,7 +259,7 @@ def _shingle_matrix(grams: pl.DataFrame, rows: int = 0) -> tuple[csr_matrix, np.
             pid, h = (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         del same
     n = max(int(pid.max()) + 1 if len(pid) else 0, rows)
-    indptr = np.searchsorted(pid, np.arange(n + 1, dtype=pid.dtype if len(pid) else np.uint32)).astype(np.int64)
+    indptr = np.searchsorted(pid, np.arange(n + 1, dtype=pid.dtype)).astype(np.int64)
     size = np.diff(indptr)
     # dense column numbers in hash order keep each row's columns sorted, as its hashes were
     col = pl.Series(h).rank("dense").to_numpy().astype(np.int32) - 1 if len(h) else np.zeros(0, np.int32)
