@@ -240,14 +240,9 @@ def test_signatures_do_not_depend_on_how_many_characters_are_sketched_together(
     assert all(hi - lo == 1 or lens[lo:hi].sum() <= budget for lo, hi in runs)
 
 
-@pytest.mark.parametrize("pieces", [False, True])
-def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real prompts plus near-copies (1-3 characters changed): every text the detector flags has an earlier
-    text at Jaccard >= 0.9 (exact, all pairs), and it finds at least 95% of them -- also when the check is cut
-    into the smallest pieces (a block per group, buckets a few pairs at a time, shingles per product)."""
-    if pieces:
-        monkeypatch.setattr(prompts, "CHUNK_CHARS", 300)
-        monkeypatch.setattr(prompts, "MAX_PAIRS", 3)
+def _with_near_copies() -> pl.DataFrame:
+    """:func:`prompts.keyed` battles of the real 2023 prompts plus 400 near-copies of them (1-3 characters
+    changed)."""
     _, t = _prompts_2023()
     rng = np.random.default_rng(3)
     base = [x for x in t["text"].to_list() if len(x) > 30]
@@ -263,7 +258,53 @@ def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: 
         {"battle_id": ids, "tstamp": [None] * len(ids)},
         schema={"battle_id": pl.String, "tstamp": pl.Datetime("us", "UTC")},
     )
-    k = prompts.keyed(bb, pl.DataFrame({"battle_id": ids, "text": texts}))
+    return prompts.keyed(bb, pl.DataFrame({"battle_id": ids, "text": texts}))
+
+
+def test_each_block_of_the_exact_check_reads_only_its_own_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidates' texts are copied once, in block order, and each block reads one run of them: looking a
+    block's keys up among every text scanned every text once per block (at 2M conversations, the spill
+    folder once per block: time grew with N squared). The flags are those of one block."""
+    from arenavotes.dedup.tables import DuckTexts
+
+    k = _with_near_copies()
+    whole = prompts.near_duplicates(k, threshold=0.9)
+    arranged: list[int] = []
+    asked: list[np.ndarray] = []
+    arrange, at = DuckTexts.arrange, DuckTexts.at
+
+    def counted_arrange(self: DuckTexts, keys: pl.Series) -> None:
+        arranged.append(len(keys))
+        arrange(self, keys)
+
+    def counted_at(self: DuckTexts, pos: np.ndarray) -> pl.Series:
+        asked.append(pos.copy())
+        return at(self, pos)
+
+    def everywhere(self: DuckTexts, keys: pl.Series) -> pl.Series:
+        pytest.fail("the check looked texts up among every text")
+
+    monkeypatch.setattr(DuckTexts, "arrange", counted_arrange)
+    monkeypatch.setattr(DuckTexts, "at", counted_at)
+    monkeypatch.setattr(DuckTexts, "get", everywhere)
+    monkeypatch.setattr(prompts, "CHUNK_CHARS", 20_000)
+    cut = prompts.near_duplicates(k, threshold=0.9)
+    assert len(arranged) == 1 and len(asked) > 5, (arranged, len(asked))
+    for pos in asked:  # one run each, every text of it once
+        assert sorted(pos.tolist()) == list(range(int(pos.min()), int(pos.max()) + 1))
+    assert sorted(np.concatenate(asked).tolist()) == list(range(arranged[0]))  # disjoint, every candidate once
+    assert cut.sort("battle_id").equals(whole.sort("battle_id"))
+
+
+@pytest.mark.parametrize("pieces", [False, True])
+def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real prompts plus near-copies (1-3 characters changed): every text the detector flags has an earlier
+    text at Jaccard >= 0.9 (exact, all pairs), and it finds at least 95% of them -- also when the check is cut
+    into the smallest pieces (a block per group, buckets a few pairs at a time, shingles per product)."""
+    if pieces:
+        monkeypatch.setattr(prompts, "CHUNK_CHARS", 300)
+        monkeypatch.setattr(prompts, "MAX_PAIRS", 3)
+    k = _with_near_copies()
     found = set(prompts.near_duplicates(k, threshold=0.9)["battle_id"])
     uniq = k.group_by("key", maintain_order=True).agg(pl.col("norm").first(), pl.col("battle_id"))
     g = prompts.shingles(uniq["norm"])

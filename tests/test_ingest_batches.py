@@ -423,3 +423,49 @@ def test_ingest_in_batches_frees_each_batch_before_the_next(tmp_path: Path, monk
     text = con.sql("SELECT sum(strlen(content)) FROM conversations").fetchall()[0][0]
     assert text > 1_600_000
     assert held[-1] < 4 * text, f"DuckDB held {held[-1]:,} bytes before the last batch, for {text:,} bytes of text"
+
+
+def test_text_batches_take_lengths_before_any_join(tmp_path: Path) -> None:
+    """The batches of answers (dedup), messages (categorize) and prompts of a source are planned from each
+    battle's summed text length. Taken after joining the texts to the source's battles, the lengths made DuckDB
+    build its hash table from the texts themselves: at 2M conversations dedup ran out of memory there. Here the
+    answers hold ~3.5x the cap, and planning the batches stays within it (and every battle is in one batch)."""
+    from arenavotes.categories.store import feature_batches
+    from arenavotes.dedup.store import answer_batches
+
+    con = db.connect(tmp_path / "arena.duckdb", memory_limit="1GB")
+    n = 6_000
+    con.execute(
+        f"""INSERT INTO battles (battle_id, source, model_a, model_b, winner, arena)
+            SELECT 's:' || lpad(i::VARCHAR, 6, '0'), 's', 'x', 'y', 'tie', 'text' FROM range({n}) r(i)"""
+    )
+    con.execute(
+        f"""INSERT INTO conversations (battle_id, side, msg, turn, role, content)
+            SELECT 's:' || lpad(i::VARCHAR, 6, '0'), side, msg, 1, role,
+                   CASE WHEN role = 'user' THEN 'question ' || i::VARCHAR
+                        ELSE repeat(md5(i::VARCHAR || side), 900) END
+            FROM range({n}) r(i), (VALUES ('a', 0, 'user'), ('a', 1, 'assistant'), ('b', 0, 'user'),
+                                          ('b', 1, 'assistant')) s(side, msg, role)"""
+    )
+    (chars,) = con.execute("SELECT sum(length(content)) FROM conversations WHERE role = 'assistant'").fetchall()[0]
+    assert chars > 300_000_000
+    con.execute("CHECKPOINT")
+    con.execute("SET memory_limit = '100MB'")
+    spans = db.id_batches(
+        con,
+        db.weights_sql(
+            "FROM conversations c WHERE c.role = 'assistant'", "battle_id IN (SELECT battle_id FROM battles)"
+        ),
+        (),
+        20_000,
+        db.TEXT_CHARS,
+    )
+    assert len(spans) >= chars // db.TEXT_CHARS and spans[0][0] == "s:000000" and spans[-1][1] == f"s:{n - 1:06d}"
+    assert len(feature_batches(con, ["s"])) == len(spans)
+    first = next(answer_batches(con, "s"))
+    assert (
+        first["battle_id"].n_unique() * 2 == first.height
+        and first["text"].str.len_chars().sum() <= db.TEXT_CHARS + 57_600
+    )
+    assert sum(b.height for b in db.prompt_batches(con, ["s"])) == n
+    con.close()

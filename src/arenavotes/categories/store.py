@@ -15,7 +15,15 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from arenavotes.db import TEXT_CHARS, frame, id_batches, register_arrow, transaction, unregister_arrow
+from arenavotes.db import (
+    TEXT_CHARS,
+    frame,
+    id_batches,
+    register_arrow,
+    transaction,
+    unregister_arrow,
+    weights_sql,
+)
 from arenavotes.ingest.style import token_counts
 
 #: battles labelled together (labels depend on each battle alone, so batches only bound memory)
@@ -29,9 +37,11 @@ def feature_batches(
     :data:`~arenavotes.db.TEXT_CHARS` characters of their messages), for :func:`load_features` (``between``)."""
     return id_batches(
         con,
-        "SELECT c.battle_id AS id, coalesce(length(c.content), 0) AS w FROM conversations c "
-        "JOIN battles b USING (battle_id) WHERE b.source IN (SELECT unnest(?)) "
-        "AND c.battle_id IN (SELECT battle_id FROM prompts)",
+        weights_sql(
+            "FROM conversations c",
+            "battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?))) "
+            "AND battle_id IN (SELECT battle_id FROM prompts)",
+        ),
         [list(sources)],
         size or BATCH,
         TEXT_CHARS,

@@ -350,9 +350,13 @@ def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 class TextStore(Protocol):
-    """Where the normalised texts wait for the exact check (:class:`arenavotes.dedup.tables.DuckTexts`)."""
+    """Where the normalised texts wait for the exact check (:class:`arenavotes.dedup.tables.DuckTexts`): the
+    candidates' texts are copied once in the order the check reads them (``arrange``), then read by their
+    number in that order (``at``)."""
 
-    def get(self, keys: pl.Series) -> pl.Series: ...
+    def arrange(self, keys: pl.Series) -> None: ...
+
+    def at(self, pos: np.ndarray) -> pl.Series: ...
 
 
 class Sketches:
@@ -395,6 +399,7 @@ def near_pairs(
     threshold: float,
     seed: int,
     chunk: int = 20_000,
+    arrange: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(pairs of texts, their Jaccard similarity) of the candidates at or above ``threshold``.
 
@@ -405,7 +410,8 @@ def near_pairs(
     time (texts linked through shared buckets), packed into blocks whose distinct texts hold at most
     :data:`CHUNK_CHARS` characters: each text's shingles are computed once, and a block's pairs are expanded
     only while it is checked (at a million copy-heavy prompts, all candidate pairs at once were 30M and
-    gigabytes).
+    gigabytes). ``arrange(texts)``, before the first ``fetch``, is told every candidate text in the order the
+    blocks will fetch them (group by group): each block's texts are a run of it.
     """
     n = len(sig8)
     if n_buckets == 0:
@@ -422,6 +428,8 @@ def near_pairs(
     members, bucket, group = members[order], bucket[order], group[order]
     texts = np.unique(members)
     group_chars = np.bincount(comp[texts], chars[texts], minlength=int(comp.max()) + 1)
+    if arrange is not None:
+        arrange(texts[np.argsort(comp[texts], kind="stable")])
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     edges: list[np.ndarray] = []
     sims: list[np.ndarray] = []
@@ -609,15 +617,22 @@ def _flag_near(
         return empty()
     involved = np.unique(members)  # the candidates, numbered 0.. in row order below
     keys, sig8, chars = candidate_sketches(con, "_near_rows", sketches, involved)
+    place = np.zeros(len(involved), dtype=np.int64)  # each candidate's number in the order of the blocks
+
+    def arrange(order: np.ndarray) -> None:
+        texts.arrange(keys.gather(order))
+        place[order] = np.arange(len(order))
+
     p, sim = near_pairs(
         np.searchsorted(involved, members),
         bucket,
         n_buckets,
         sig8,
         chars,
-        lambda rows: texts.get(keys.gather(rows)),
+        lambda rows: texts.at(place[rows]),
         threshold,
         seed,
+        arrange=arrange,
     )
     if len(p) == 0:
         return empty()

@@ -26,6 +26,7 @@ from arenavotes.db import (
     transaction,
     unregister_arrow,
     voter_code_join,
+    weights_sql,
 )
 from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
 
@@ -140,11 +141,11 @@ def answer_batches(con: duckdb.DuckDBPyConnection, source: str, size: int | None
     """(battle_id, side, text) of one source's answers: each side's assistant turns joined with newlines in
     turn order, ``size`` battles (and about :data:`~arenavotes.db.TEXT_CHARS` characters) at a time (see
     :func:`prompt_batches`)."""
-    answers = (
-        "FROM conversations c JOIN battles b USING (battle_id) WHERE b.source = ? "
-        "AND c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
+    kept = "c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
+    answers = f"FROM conversations c WHERE c.battle_id IN (SELECT battle_id FROM battles WHERE source = ?) AND {kept}"
+    ids = weights_sql(
+        f"FROM conversations c WHERE {kept}", "battle_id IN (SELECT battle_id FROM battles WHERE source = ?)"
     )
-    ids = f"SELECT c.battle_id AS id, length(c.content) AS w {answers}"
     for lo, hi in id_batches(con, ids, [source], size or BATCH, TEXT_CHARS):
         turns = frame(
             con,

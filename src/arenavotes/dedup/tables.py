@@ -37,14 +37,24 @@ class DuckTexts:
     memory limit) for the exact check of near-duplicate candidates. Use as a context manager (the table is
     dropped on exit).
 
+    The exact check reads the candidates' texts a block at a time. Looking each block's keys up in the table
+    of every text scanned that whole table per block (at 2M conversations it no longer fit in memory, so every
+    block read the spill folder again: time grew with N squared). So :meth:`arrange` copies the candidates'
+    texts once, in the order the blocks will ask for them, and :meth:`at` reads them by their number there:
+    a block's texts are one run of rows, and DuckDB skips the row groups outside it.
+
     >>> with DuckTexts(duckdb.connect()) as t:
-    ...     t.put(pl.Series(["k1", "k2"]), pl.Series(["one", "two"]))
-    ...     t.get(pl.Series(["k2", "k1"])).to_list(), t.new(pl.Series(["k3", "k1"])).to_list()
-    (['two', 'one'], ['k3'])
+    ...     t.put(pl.Series(["k1", "k2", "k3"]), pl.Series(["one", "two", "three"]))
+    ...     t.get(pl.Series(["k2", "k1"])).to_list(), t.new(pl.Series(["k4", "k1"])).to_list()
+    ...     t.arrange(pl.Series(["k3", "k1"]))
+    ...     t.at(np.array([1, 0, 1])).to_list()
+    (['two', 'one'], ['k4'])
+    ['one', 'three', 'one']
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, name: str = "_dedup_texts") -> None:
         self.con, self.name = con, name
+        self.arranged = f"{name}_arranged"
 
     def __enter__(self) -> DuckTexts:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.name} (key VARCHAR, norm VARCHAR)")
@@ -52,6 +62,7 @@ class DuckTexts:
 
     def __exit__(self, *exc: object) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS temp.{self.name}")
+        self.con.execute(f"DROP TABLE IF EXISTS temp.{self.arranged}")
 
     def put(self, keys: pl.Series, norms: pl.Series) -> None:
         _put = pl.DataFrame({"key": keys, "norm": norms}).to_arrow()  # read by DuckDB under this name
@@ -71,8 +82,37 @@ class DuckTexts:
         return got["key"] if got.height else pl.Series("key", [], pl.String)
 
     def get(self, keys: pl.Series) -> pl.Series:
+        """The texts of ``keys``, in their order (null for a key never put). Scans every text: for a few keys."""
         found = frame(self.con, f"SELECT key, norm FROM {self.name} WHERE key IN (SELECT unnest(?))", [keys.to_list()])
         return pl.DataFrame({"key": keys}).join(found, on="key", how="left", maintain_order="left")["norm"]
+
+    def arrange(self, keys: pl.Series) -> None:
+        """Copy the texts of ``keys`` (distinct, all put) in that order, numbered 0 .. len(keys) - 1, for
+        :meth:`at`: one join over every text, instead of a scan of every text per block."""
+        register_arrow(self.con, "_texts_order", pl.DataFrame({"key": keys}).with_row_index("pos").to_arrow())
+        try:
+            self.con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {self.arranged} AS SELECT o.pos::BIGINT AS pos, t.norm
+                    FROM _texts_order o JOIN {self.name} t USING (key) ORDER BY o.pos"""
+            )
+        finally:
+            unregister_arrow(self.con, "_texts_order")
+        (n,) = self.con.execute(f"SELECT count(*) FROM {self.arranged}").fetchall()[0]
+        if n != len(keys):
+            raise ValueError(f"{len(keys) - n} of the {len(keys)} keys to arrange were never put (or put twice)")
+
+    def at(self, pos: np.ndarray) -> pl.Series:
+        """The texts numbered ``pos`` by :meth:`arrange`, in that order. Only the row groups between the
+        smallest and the largest number are read, so ask for a run of numbers (a block's texts)."""
+        if len(pos) == 0:
+            return pl.Series("norm", [], pl.String)
+        found = frame(
+            self.con,
+            f"SELECT pos, norm FROM {self.arranged} WHERE pos BETWEEN ? AND ? AND pos IN (SELECT unnest(?))",
+            [int(pos.min()), int(pos.max()), np.asarray(pos, dtype=np.int64).tolist()],
+        )
+        ask = pl.DataFrame({"pos": np.asarray(pos, dtype=np.int64)})
+        return ask.join(found, on="pos", how="left", maintain_order="left")["norm"]
 
 
 class SketchTable(Sketches):
