@@ -921,3 +921,32 @@ def test_duplicate_vote_scores_do_not_depend_on_how_the_rows_are_cut() -> None:
             flags = keyed.duplicate_votes(con, "k")
         scores.append(flags.filter(pl.col("battle_id") == "b2")["score"].to_list())
     assert scores[0] == scores[1] == [111079 * 0.001]
+
+
+def test_flags_are_replaced_in_slices_within_one_transaction() -> None:
+    """The stage hands its flags to DuckDB a slice at a time (bounded copies); the table gets every flag, in
+    order, stamped with the run, and a slice that fails leaves the source's old flags whole."""
+    from arenavotes import db
+    from arenavotes.dedup.store import replace_flags
+
+    con = db.connect(None)
+    con.execute(
+        """INSERT INTO battles (battle_id, source, model_a, model_b, winner, arena)
+           SELECT 's:' || i::VARCHAR, 's', 'x', 'y', 'tie', 'text' FROM range(10) r(i)"""
+    )
+    flags = pl.DataFrame(
+        {
+            "battle_id": [f"s:{i}" for i in range(10)],
+            "flag": ["fast_vote"] * 10,
+            "detector": ["votes/fast@1"] * 10,
+            "score": [float(i) for i in range(10)],
+            "reason": [f"gap {i}" for i in range(10)],
+        }
+    )
+    replace_flags(con, "s", flags, "r1", rows=3)
+    got = db.frame(con, "SELECT * FROM flags")
+    assert got.drop("run_id").equals(flags) and got["run_id"].to_list() == ["r1"] * 10
+    broken = flags.with_columns(reason=pl.when(pl.col("score") == 7).then(None).otherwise(pl.col("reason")))
+    with pytest.raises(Exception, match="NOT NULL"):
+        replace_flags(con, "s", broken, "r2", rows=3)
+    assert db.frame(con, "SELECT * FROM flags").equals(got)
