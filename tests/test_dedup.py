@@ -296,38 +296,6 @@ def test_each_block_of_the_exact_check_reads_only_its_own_texts(monkeypatch: pyt
     assert cut.sort("battle_id").equals(whole.sort("battle_id"))
 
 
-def test_a_group_bigger_than_a_block_is_read_in_short_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Near-copies can link into one group bigger than a block; its pairs are checked product by product, and
-    each product reads its texts as runs of about half a block (of the order the texts were arranged in), not
-    as one span of the whole group: at 2M conversations one group's 1,083 reads each spanned the group. The
-    same battles are flagged as in one block."""
-    from arenavotes.dedup.tables import DuckTexts
-
-    k = _with_near_copies()
-    whole = set(prompts.near_duplicates(k, threshold=0.9)["battle_id"])
-    length = dict(zip(k["key"], k["norm"].str.len_chars().cast(pl.Int64) + 1, strict=True))
-    order: list[int] = []  # each arranged position's characters (as the check counts them)
-    spans: list[int] = []
-    arrange, at = DuckTexts.arrange, DuckTexts.at
-
-    def kept_arrange(self: DuckTexts, keys: pl.Series) -> None:
-        order.extend(min(length[x], prompts.MAX_CHARS + 1) for x in keys.to_list())
-        arrange(self, keys)
-
-    def spanned_at(self: DuckTexts, pos: np.ndarray) -> pl.Series:
-        spans.append(sum(order[int(pos.min()) : int(pos.max()) + 1]))
-        return at(self, pos)
-
-    monkeypatch.setattr(DuckTexts, "arrange", kept_arrange)
-    monkeypatch.setattr(DuckTexts, "at", spanned_at)
-    monkeypatch.setattr(prompts, "CHUNK_CHARS", 600)
-    found = set(prompts.near_duplicates(k, threshold=0.9)["battle_id"])
-    assert found == whole
-    longest = max(order)
-    assert max(spans) <= 300 + longest, (max(spans), longest)  # a run: half a block, plus the text that crosses
-    assert sum(spans) < 4 * sum(order), (sum(spans), sum(order))  # not the whole group per product
-
-
 @pytest.mark.parametrize("pieces", [False, True])
 def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real prompts plus near-copies (1-3 characters changed): every text the detector flags has an earlier

@@ -511,9 +511,7 @@ def _verify(
     Pairs far below the threshold by the 8-bit signatures' estimate are dropped; the rest are checked most
     similar first, and a pair already joined through others is skipped: a dense cluster of m near-copies costs
     about m checks, not m squared. The shingles of the block's texts are computed once if they hold at most
-    :data:`CHUNK_CHARS` characters, else per sparse product of at most that many pair sides, the pairs taken
-    tile by tile (pairs of runs of the block's texts of about half that many characters each), so that a
-    product reads two runs of texts.
+    :data:`CHUNK_CHARS` characters, else per sparse product of at most that many pair sides.
     """
     none = np.zeros((0, 2), dtype=np.int64), np.zeros(0), label
     if len(pairs) == 0:
@@ -524,19 +522,9 @@ def _verify(
     if len(pairs) == 0:
         return none
     local = np.searchsorted(involved, pairs)
-    held = run = tile_end = None
+    held = None
     if chars[involved].sum() <= CHUNK_CHARS:
         held = _shingle_matrix(shingles(fetch(involved), seed=seed), len(involved))
-    else:
-        # a group bigger than a block (its texts were arranged in this order): cut into runs of about half a
-        # block, and its pairs checked tile by tile -- a pair of runs at a time, most similar first within a
-        # tile -- so that a product reads two short runs of rows, not the whole group's (at 2M conversations one
-        # group's products read 974,858 texts in 1,083 reads, each spanning the group)
-        run = (np.cumsum(chars[involved]) - chars[involved]) // max(CHUNK_CHARS // 2, 1)
-        tile = run[local[:, 0]] * (int(run[-1]) + 1) + run[local[:, 1]]
-        order = np.argsort(tile, kind="stable")  # stable: by estimate within a tile
-        pairs, local, tile = pairs[order], local[order], tile[order]
-        tile_end = np.searchsorted(tile, tile, side="right")
     cells = np.cumsum(chars[pairs[:, 0]] + chars[pairs[:, 1]])
     edges: list[np.ndarray] = []
     sims: list[np.ndarray] = []
@@ -544,8 +532,6 @@ def _verify(
     while start < len(pairs):  # sparse products of at most CHUNK_CHARS pair sides and `chunk` pairs
         room = int(np.searchsorted(cells, (cells[start - 1] if start else 0) + CHUNK_CHARS, side="right"))
         end = min(max(room, start + 1), start + chunk, len(pairs))
-        if tile_end is not None:
-            end = min(end, int(tile_end[start]))
         part = local[start:end]
         part = part[label[part[:, 0]] != label[part[:, 1]]]
         start = end
@@ -554,10 +540,10 @@ def _verify(
         if held is not None:
             jac = _jaccard(*held, part)
         else:
-            assert run is not None
             rows = np.unique(part)
-            texts = pl.concat([fetch(involved[rows[run[rows] == r]]) for r in np.unique(run[rows]).tolist()])
-            jac = _jaccard(*_shingle_matrix(shingles(texts, seed=seed), len(rows)), np.searchsorted(rows, part))
+            jac = _jaccard(
+                *_shingle_matrix(shingles(fetch(involved[rows]), seed=seed), len(rows)), np.searchsorted(rows, part)
+            )
         ok = jac >= threshold
         if ok.any():
             edges.append(part[ok])
