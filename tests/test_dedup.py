@@ -390,6 +390,77 @@ def test_identity_leaks_read_only_answers() -> None:
     assert f["battle_id"].to_list() == ["1"] and "side b (gpt-4)" in f["reason"][0]
 
 
+_LEAK_PIECES = [
+    "I'm Claude, an AI assistant created by Anthropic.",
+    "I am ChatGPT, a large language model trained by OpenAI.",
+    "I am GPT-3.5",
+    "我是通义千问，由阿里云开发的AI助手。",
+    "made by Mistral AI",
+    "I am DeepSeek-V3",
+    "I'm Command R+, built by Cohere",
+    "developed by 01.AI",
+    "Claude Monet painted Water Lilies.",
+    "In Google Sheets, use =SORT(A:A).",
+    "I am a large language model, trained by Google.",
+    "DEEPSEEK",
+    "\u212a",  # KELVIN SIGN: the patterns' case-insensitive k
+    "\u017f",  # LATIN SMALL LETTER LONG S: their case-insensitive s
+    "I'm Grok, from xAI",
+    "created by Anthropic",
+    "trained by Google DeepMind",
+    "ı",
+    " ",
+    "\n",
+    "a",
+]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["claude-2", "gpt-4", "qwen-14b-chat", "mistral-7b", "deepseek-v3", "command-r", "yi-34b"]),
+            st.lists(
+                st.tuples(st.sampled_from(_LEAK_PIECES), st.sampled_from(["same", "upper", "lower", "swap"])),
+                max_size=6,
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+@example(
+    [
+        ("claude-2", [("created by Anthropic", "swap")]),
+        ("qwen-14b-chat", [("我是通义千问，由阿里云开发的AI助手。", "same")]),
+    ]
+)
+@settings(deadline=None, max_examples=150)
+def test_identity_prefilter_never_hides_a_leak(rows: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    """The identity check runs each family's pattern only on answers that name one of its names or makers
+    (a cheap regex first): the flags equal those of the patterns over every answer, whatever the casing
+    (Unicode case folding included: the Kelvin sign is a case-insensitive k)."""
+    case = {"same": str, "upper": str.upper, "lower": str.lower, "swap": str.swapcase}
+    texts = ["".join(case[c](x) for x, c in pieces) for _, pieces in rows]
+    ids = [str(i) for i in range(len(rows))]
+    b = pl.DataFrame({"battle_id": ids, "model_a": [m for m, _ in rows], "model_b": ["gpt-4"] * len(rows)})
+    answers = pl.DataFrame({"battle_id": ids, "side": ["a"] * len(rows), "text": texts})
+    fast = identity.identity_leaks(b, answers)
+    saved = dict(identity._PREFILTER)
+    try:
+        identity._PREFILTER.update(dict.fromkeys(saved))
+        slow = identity.identity_leaks(b, answers)
+    finally:
+        identity._PREFILTER.update(saved)
+    assert fast.sort("battle_id").equals(slow.sort("battle_id"))
+
+
+def test_identity_prefilter_matches_the_kelvin_sign_like_the_pattern() -> None:
+    """A leak spelled with a character that only case folding maps to a name's letter is still found."""
+    b = pl.DataFrame({"battle_id": ["1"], "model_a": ["deepseek-v3"], "model_b": ["gpt-4"]})
+    answers = pl.DataFrame({"battle_id": ["1"], "side": ["a"], "text": ["I am DeepSee\u212a-V3"]})
+    assert identity.identity_leaks(b, answers)["battle_id"].to_list() == ["1"]
+
+
 def test_voter_tests_hold_their_level_on_honest_voters() -> None:
     b, _ = simulate_battles(k=12, n=30_000, seed=3, voters=300)
     v = voters.prepare(b)

@@ -105,7 +105,24 @@ def family_pattern(f: Family) -> str:
     return f"(?:{latin}|{cjk})"
 
 
+def family_prefilter(f: Family) -> str | None:
+    """A cheap regex every text that :func:`family_pattern` matches also matches: any of the family's names
+    and makers (up to the first regex operator of each), case-insensitive like the pattern. The whole
+    pattern then runs only on the answers that pass (at 2M conversations 69% of the identity check was the
+    patterns over every answer). None where a name starts with an operator.
+
+    >>> family_prefilter(FAMILIES[0]), family_prefilter(FAMILIES[1])
+    ('(?i)(?:ChatGPT|GPT-4o|GPT-4|GPT-3|GPT|o1|o3|OpenAI)', '(?i)(?:Claude|Anthropic)')
+    """
+    # cut at the first operator, so a literal holds none to escape
+    literals = [re.split(r"[\\.+*?()\[\]{}|^$]", x, maxsplit=1)[0] for x in (*f.names, *f.makers)]
+    if not all(literals):
+        return None
+    return "(?i)(?:" + "|".join(dict.fromkeys(literals)) + ")"
+
+
 _COMPILED = [(re.compile(f.models, re.IGNORECASE), family_pattern(f), f.name) for f in FAMILIES]
+_PREFILTER = {f.name: family_prefilter(f) for f in FAMILIES}
 
 
 def family_of(model: str) -> str | None:
@@ -141,6 +158,8 @@ def identity_leaks(battles: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame
     found: list[pl.DataFrame] = []
     for _, pattern, name in _COMPILED:  # each family's regex on its own answers, vectorised (Rust regex)
         sub = a.filter(pl.col("family") == name)
+        if sub.height and _PREFILTER[name] is not None:
+            sub = sub.filter(pl.col("text").str.contains(_PREFILTER[name]))
         if sub.height:
             hit = sub.with_columns(phrase=pl.col("text").str.extract(f"(?i)({pattern})", 1))
             found.append(hit.filter(pl.col("phrase").is_not_null()).select("battle_id", "side", "model", "phrase"))
