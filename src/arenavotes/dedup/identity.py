@@ -158,8 +158,9 @@ def identity_leaks(battles: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame
     found: list[pl.DataFrame] = []
     for _, pattern, name in _COMPILED:  # each family's regex on its own answers, vectorised (Rust regex)
         sub = a.filter(pl.col("family") == name)
-        if sub.height and _PREFILTER[name] is not None:
-            sub = sub.filter(pl.col("text").str.contains(_PREFILTER[name]))
+        prefilter = _PREFILTER[name]
+        if sub.height and prefilter is not None:
+            sub = sub.filter(pl.col("text").str.contains(prefilter))
         if sub.height:
             hit = sub.with_columns(phrase=pl.col("text").str.extract(f"(?i)({pattern})", 1))
             found.append(hit.filter(pl.col("phrase").is_not_null()).select("battle_id", "side", "model", "phrase"))
