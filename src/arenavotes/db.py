@@ -406,18 +406,18 @@ def prompt_batches(
     Not one ``string_agg(... ORDER BY turn)`` over the table: DuckDB's ordered aggregates cannot spill, and
     over a million conversations' prompts that ran out of memory.
     """
-    where, params = "", []
+    kept, params = "true", []
     if sources is not None:
-        where, params = (
-            "WHERE battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
+        kept, params = (
+            "battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))",
             [list(sources)],
         )
-    ids = weights_sql("FROM prompts c", where.removeprefix("WHERE ") or "true")
+    ids = weights_sql("FROM prompts c", kept)
     for lo, hi in id_batches(con, ids, params, size or TEXT_BATCH, TEXT_CHARS):
         turns = frame(
             con,
-            f"SELECT battle_id, turn, content FROM prompts WHERE battle_id BETWEEN ? AND ? "
-            f"{'AND ' + where.removeprefix('WHERE ') if where else ''} ORDER BY battle_id, turn",
+            f"SELECT battle_id, turn, content FROM prompts WHERE battle_id BETWEEN ? AND ? AND {kept} "
+            "ORDER BY battle_id, turn",
             [lo, hi, *params],
         )
         yield turns.group_by("battle_id", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))

@@ -142,10 +142,9 @@ def answer_batches(con: duckdb.DuckDBPyConnection, source: str, size: int | None
     turn order, ``size`` battles (and about :data:`~arenavotes.db.TEXT_CHARS` characters) at a time (see
     :func:`prompt_batches`)."""
     kept = "c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
-    answers = f"FROM conversations c WHERE c.battle_id IN (SELECT battle_id FROM battles WHERE source = ?) AND {kept}"
-    ids = weights_sql(
-        f"FROM conversations c WHERE {kept}", "battle_id IN (SELECT battle_id FROM battles WHERE source = ?)"
-    )
+    of_source = "battle_id IN (SELECT battle_id FROM battles WHERE source = ?)"
+    answers = f"FROM conversations c WHERE c.{of_source} AND {kept}"
+    ids = weights_sql(f"FROM conversations c WHERE {kept}", of_source)
     for lo, hi in id_batches(con, ids, [source], size or BATCH, TEXT_CHARS):
         turns = frame(
             con,

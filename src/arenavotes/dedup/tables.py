@@ -45,10 +45,10 @@ class DuckTexts:
 
     >>> with DuckTexts(duckdb.connect()) as t:
     ...     t.put(pl.Series(["k1", "k2", "k3"]), pl.Series(["one", "two", "three"]))
-    ...     t.get(pl.Series(["k2", "k1"])).to_list(), t.new(pl.Series(["k4", "k1"])).to_list()
+    ...     t.new(pl.Series(["k4", "k1"])).to_list()
     ...     t.arrange(pl.Series(["k3", "k1"]))
     ...     t.at(np.array([1, 0, 1])).to_list()
-    (['two', 'one'], ['k4'])
+    ['k4']
     ['one', 'three', 'one']
     """
 
@@ -81,11 +81,6 @@ class DuckTexts:
             unregister_arrow(self.con, "_texts_ask")
         return got["key"] if got.height else pl.Series("key", [], pl.String)
 
-    def get(self, keys: pl.Series) -> pl.Series:
-        """The texts of ``keys``, in their order (null for a key never put). Scans every text: for a few keys."""
-        found = frame(self.con, f"SELECT key, norm FROM {self.name} WHERE key IN (SELECT unnest(?))", [keys.to_list()])
-        return pl.DataFrame({"key": keys}).join(found, on="key", how="left", maintain_order="left")["norm"]
-
     def arrange(self, keys: pl.Series) -> None:
         """Copy the texts of ``keys`` (distinct, all put) in that order, numbered 0 .. len(keys) - 1, for
         :meth:`at`: one join over every text, instead of a scan of every text per block."""
@@ -106,13 +101,13 @@ class DuckTexts:
         smallest and the largest number are read, so ask for a run of numbers (a block's texts)."""
         if len(pos) == 0:
             return pl.Series("norm", [], pl.String)
+        pos = np.asarray(pos, dtype=np.int64)
         found = frame(
             self.con,
             f"SELECT pos, norm FROM {self.arranged} WHERE pos BETWEEN ? AND ? AND pos IN (SELECT unnest(?))",
-            [int(pos.min()), int(pos.max()), np.asarray(pos, dtype=np.int64).tolist()],
+            [int(pos.min()), int(pos.max()), pos.tolist()],
         )
-        ask = pl.DataFrame({"pos": np.asarray(pos, dtype=np.int64)})
-        return ask.join(found, on="pos", how="left", maintain_order="left")["norm"]
+        return pl.DataFrame({"pos": pos}).join(found, on="pos", how="left", maintain_order="left")["norm"]
 
 
 class SketchTable(Sketches):
