@@ -293,6 +293,79 @@ def test_each_block_of_the_exact_check_reads_only_its_own_texts(monkeypatch: pyt
     assert cut.sort("battle_id").equals(whole.sort("battle_id"))
 
 
+def test_least_agreement_is_the_binomial_quantile() -> None:
+    """Known answer: the cut is the smallest count of agreeing bins that a pair at exactly the threshold shows
+    with probability >= MISS (Binomial(n, J + (1 - J) / 256), summed here term by term)."""
+    import math
+
+    for threshold in (0.5, 0.8, 0.9, 0.97):
+        for perms in (16, 128):
+            got = prompts.least_agreement(threshold, perms)
+            p = threshold + (1 - threshold) / 256
+            for n in range(1, perms + 1):
+                cdf, m = 0.0, 0
+                for m in range(n + 1):  # m is the answer after the loop
+                    cdf += math.comb(n, m) * p**m * (1 - p) ** (n - m)
+                    if cdf >= prompts.MISS:
+                        break
+                assert round(got[n] * n) == m, (threshold, perms, n)
+    assert round(prompts.least_agreement(0.9, 128)[128] * 128) == 97
+
+
+@example(base="abcdefghijklm", extra="n", threshold=0.9)  # 9 and 10 shingles, one inside the other: J = 0.9 exactly
+@example(base="aaaaaaaaaaaa", extra="b", threshold=0.5)  # repeats: 1 and 2 distinct shingles
+@given(
+    st.text(alphabet="abcdé中 ", min_size=0, max_size=60),
+    st.text(alphabet="abcdé中 ", max_size=6),
+    st.sampled_from([0.5, 0.8, 0.9, 0.95]),
+)
+@settings(deadline=None)
+def test_the_size_bound_never_drops_a_pair_that_reaches_the_threshold(base: str, extra: str, threshold: float) -> None:
+    """may_reach drops a pair only if its exact Jaccard (as the check computes it) is below the threshold: the
+    texts share most shingles (a suffix added, a character changed), so many pairs sit at the bound."""
+    texts = [base, base + extra, extra + base, base[: len(base) // 2] + extra + base[len(base) // 2 :]]
+    texts = [t for t in texts if t] or ["a"]
+    g = prompts.shingles(pl.Series(texts))
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(len(texts)) if i != j] or [(0, 0)])
+    size = np.bincount(g["pid"].to_numpy(), minlength=len(texts))
+    jac = prompts.jaccard_pairs(g, pairs)
+    reach = prompts.may_reach(size, pairs, threshold)
+    assert not (~reach & (jac >= threshold)).any()
+
+
+def _pair_at(rng: np.random.Generator, shared: int, own: int) -> np.ndarray:
+    """pid << 32 | hash keys of two sets with ``shared`` common members and ``own`` of each one's own."""
+    h = rng.choice(2**32, size=shared + 2 * own, replace=False).astype(np.uint64)
+    a = np.r_[h[:shared], h[shared : shared + own]]
+    b = np.r_[h[:shared], h[shared + own :]]
+    return np.r_[a, (np.uint64(1) << np.uint64(32)) | b]
+
+
+def test_the_estimate_turns_away_pairs_below_the_threshold_and_keeps_those_at_it() -> None:
+    """Pairs at exactly J = 0.9 (one-permutation MinHash, 128 bins, sets of 19 to 2,000 shingles: short ones
+    fill their bins by copying) are all kept for the exact check; at J = 0.6 nearly all large ones are turned
+    away (that is what the cut is for)."""
+    rng = np.random.default_rng(7)
+    kept, cut = 0, []
+    for i in range(1500):
+        own = int(rng.integers(1, 101))  # 18 own shared, own of each: J = 18 / 20
+        at = prompts.minhash_signatures(_pair_at(rng, 18 * own, own), 2, seed=i)
+        far = prompts.minhash_signatures(_pair_at(rng, 3 * own * 4, 4 * own), 2, seed=i)  # 12 / 20 = 0.6
+        for sig, size, to in ((at, 19 * own, None), (far, 16 * own, cut)):
+            keep, _ = prompts.worth_checking(
+                (sig & np.uint64(0xFF)).astype(np.uint8),
+                np.full(2, size + prompts.SHINGLE),
+                np.array([[0, 1]]),
+                0.9,
+            )
+            if to is None:
+                kept += int(keep[0])
+            elif size >= 400:
+                to.append(bool(keep[0]))
+    assert kept == 1500
+    assert len(cut) > 500 and np.mean(cut) < 0.01
+
+
 @pytest.mark.parametrize("pieces", [False, True])
 def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real prompts plus near-copies (1-3 characters changed): every text the detector flags has an earlier
