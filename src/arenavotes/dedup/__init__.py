@@ -42,6 +42,9 @@ class Detection:
     stats: dict[str, Any]
     #: battle ids with a prompt text (set by :func:`repeats`; read by :func:`detect` for its counts)
     prompted: pl.Series | None = None
+    #: where :func:`repeats` ``into`` left its flags instead of ``flags``: a temporary table of the stage's
+    #: connection, with ``{table}_prompted`` (the battle ids with a prompt text)
+    table: str | None = None
 
 
 def _with_optional(battles: pl.DataFrame) -> pl.DataFrame:
@@ -66,6 +69,7 @@ def repeats(
     settings: DedupSettings,
     con: duckdb.DuckDBPyConnection | None = None,
     sketches: Callable[..., SketchTable] = SketchTable,
+    into: str | None = None,
 ) -> Detection:
     """Repeated prompts (exact, capped, near) and repeated votes over the battles of every source together.
 
@@ -78,7 +82,14 @@ def repeats(
     own), and only flagged battles come back. ``sketches`` makes the holder of the sketches from (con, threshold,
     seed=...): :class:`~arenavotes.dedup.tables.SketchTable`, or one that computes them elsewhere
     (:class:`arenavotes.dedup.ray_engine.RaySketches`).
+
+    ``into`` (with ``con``): the flags go into that temporary table of ``con`` as each detector finishes, and the
+    battle ids with a prompt into ``{into}_prompted``, instead of coming back as frames (the stage: at 2M
+    conversations ~1M repeat flags were 0.14 GB a copy in Polars, held through the near-duplicate check and the
+    voter tests); the caller drops both tables.
     """
+    if into is not None and (con is None or not into.isidentifier()):
+        raise ValueError("into names a temporary table of the caller's connection")
     with contextlib.ExitStack() as stack:
         if con is None:
             con = stack.enter_context(duckdb.connect())
@@ -88,7 +99,7 @@ def repeats(
         stack.enter_context(keyed.key_table(con))
         texts = stack.enter_context(DuckTexts(con))
         sketched = stack.enter_context(sketches(con, settings.near_threshold, seed=settings.seed + 1))
-        return _repeats(con, battles, prompt_text, settings, texts, sketched)
+        return _repeats(con, battles, prompt_text, settings, texts, sketched, into)
 
 
 def _battles_table(con: duckdb.DuckDBPyConnection, battles: pl.DataFrame) -> str:
@@ -106,6 +117,7 @@ def _repeats(
     settings: DedupSettings,
     texts: DuckTexts,
     sketched: SketchTable,
+    into: str | None = None,
 ) -> Detection:
     s = settings
     n, with_voter, with_time = con.execute(
@@ -122,20 +134,62 @@ def _repeats(
             texts.put(new["key"], new["norm"])
     stats["battles_with_prompt"] = rows = keyed.keyed_table(con, battles)
     parts: list[pl.DataFrame] = []
+    if into is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {into} ({', '.join(f'{c} {t}' for c, t in FLAG_COLUMNS)})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {into}_prompted AS SELECT battle_id FROM {keyed.KEYED}")
+
+    def found(flags: pl.DataFrame) -> None:
+        if into is None:
+            parts.append(flags)
+        else:  # into DuckDB now, before the next detector runs
+            append_flags(con, into, flags)
+
     if rows:
-        parts.append(keyed.exact_duplicates(con))
+        found(keyed.exact_duplicates(con))
         capped, stats["cap"] = keyed.cap_frequent(con, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
-        parts.append(capped)
-        parts.append(
+        found(capped)
+        del capped
+        found(
             prompts.near_duplicates(
                 keyed.KEYED, threshold=s.near_threshold, seed=s.seed + 1, sketches=sketched, texts=texts
             )
         )
         if with_voter and with_time:
-            parts.append(keyed.duplicate_votes(con, window=s.duplicate_window))
+            found(keyed.duplicate_votes(con, window=s.duplicate_window))
+    if into is not None:
+        return Detection(empty(), stats, None, into)
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
     prompted = frame(con, f"SELECT battle_id FROM {keyed.KEYED}")["battle_id"]
     return Detection(own_buffers(flags), stats, prompted)
+
+
+#: the flags' columns as DuckDB types (the ``flags`` table's, without the run id)
+FLAG_COLUMNS = (
+    ("battle_id", "VARCHAR"),
+    ("flag", "VARCHAR"),
+    ("detector", "VARCHAR"),
+    ("score", "DOUBLE"),
+    ("reason", "VARCHAR"),
+)
+
+#: flag rows handed to DuckDB at once
+FLAG_ROWS = 100_000
+
+
+def append_flags(con: duckdb.DuckDBPyConnection, table: str, flags: pl.DataFrame, rows: int = FLAG_ROWS) -> None:
+    """Append ``flags`` to the temporary ``table`` of ``con``, ``rows`` at a time, read by DuckDB from Arrow.
+
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TEMP TABLE f (battle_id VARCHAR, flag VARCHAR, detector VARCHAR, score DOUBLE, reason VARCHAR)")
+    >>> from arenavotes.dedup.flagging import flags
+    >>> append_flags(con, "f", flags(["b1", "b2"], "fast_vote", "votes/fast@1", [1.0, 2.0], ["r", "s"]), rows=1)
+    >>> con.sql("SELECT battle_id, score FROM f ORDER BY battle_id").fetchall()
+    [('b1', 1.0), ('b2', 2.0)]
+    """
+    cols = ", ".join(c for c, _ in FLAG_COLUMNS)
+    for lo in range(0, flags.height, rows):
+        _flag_slice = flags.slice(lo, rows).select(list(FLAG_SCHEMA)).to_arrow()  # read by DuckDB by this name
+        con.execute(f"INSERT INTO {table} SELECT {cols} FROM _flag_slice")
 
 
 def detect(
@@ -174,14 +228,15 @@ def detect_battles(
         if prompt_text is None:
             raise ValueError("detect needs prompt_text or repeated")
         repeated = repeats(battles, prompt_text, s)
-    mine = repeated.flags.filter(pl.col("battle_id").is_in(battles["battle_id"].implode()))
-    parts.append(mine)
+    if repeated.table is None:
+        parts.append(repeated.flags.filter(pl.col("battle_id").is_in(battles["battle_id"].implode())))
     if prompt_text is not None:
         with_text = prompt_text.filter(pl.col("text").str.strip_chars() != "")["battle_id"]
-    else:
-        assert repeated.prompted is not None, "repeats() sets prompted"
-        with_text = repeated.prompted
-    stats["battles_with_prompt"] = int(battles["battle_id"].is_in(with_text.implode()).sum())
+        stats["battles_with_prompt"] = int(battles["battle_id"].is_in(with_text.implode()).sum())
+    elif repeated.prompted is not None:
+        stats["battles_with_prompt"] = int(battles["battle_id"].is_in(repeated.prompted.implode()).sum())
+    else:  # repeats() ``into`` a table: its flags and counts are the caller's to add (the stage does, in SQL)
+        stats["battles_with_prompt"] = None
     # the battles compared for repeats: of every source (the stage passes only those with a prompt)
     stats["repeats_over_battles"] = repeated.stats["battles"]
     if "cap" in repeated.stats:

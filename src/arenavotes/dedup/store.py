@@ -175,6 +175,21 @@ REPEAT_BATTLES = (
 )
 
 
+#: the temporary table where the stage's :func:`arenavotes.dedup.repeats` leaves its flags (and
+#: ``{REPEAT_FLAGS}_prompted``, the battles with a prompt) until each source's flags are replaced
+REPEAT_FLAGS = "_dedup_repeat_flags"
+
+
+@contextlib.contextmanager
+def repeat_flags(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+    """:data:`REPEAT_FLAGS`'s name, its tables dropped on exit."""
+    try:
+        yield REPEAT_FLAGS
+    finally:
+        for table in (REPEAT_FLAGS, f"{REPEAT_FLAGS}_prompted"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
 def load_repeat_battles(con: duckdb.DuckDBPyConnection, codes: str | None = None) -> pl.DataFrame:
     """The battles of :data:`REPEAT_BATTLES` as a frame, in scan order (see :func:`load_battles`; the stage
     leaves them in the workspace, tests compare with a frame)."""
@@ -192,20 +207,45 @@ FLAG_ROWS = 100_000
 
 
 def replace_flags(
-    con: duckdb.DuckDBPyConnection, source: str, flags: pl.DataFrame, run_id: str, rows: int = FLAG_ROWS
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    flags: pl.DataFrame,
+    run_id: str,
+    rows: int = FLAG_ROWS,
+    repeats: str | None = None,
 ) -> None:
-    """Replace the flags of ``source``'s battles with ``flags`` (stamped ``run_id``), in one transaction.
+    """Replace the flags of ``source``'s battles with ``flags`` (stamped ``run_id``), in one transaction, and
+    with those of its battles in ``repeats`` (a temporary table of flags of every source, sorted by flag,
+    detector and battle id: :func:`arenavotes.dedup.repeats` ``into``) if given.
 
     ``rows`` flags at a time: an Arrow copy of every flag at once, with the run id as a column, and its copy in
     a temporary table were the stage's peak at 2M conversations (1.0M flags, reasons and all: +0.45 GB)."""
     with transaction(con):
         con.execute("DELETE FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source])
+        if repeats is not None:
+            con.execute(
+                f"""INSERT INTO flags SELECT r.battle_id, r.flag, r.detector, r.score, r.reason, ? FROM {repeats} r
+                    SEMI JOIN (SELECT battle_id FROM battles WHERE source = ?) b USING (battle_id)
+                    ORDER BY r.flag, r.detector, r.battle_id, r.score, r.reason""",
+                [run_id, source],
+            )
         for lo in range(0, flags.height, rows):
             # read by DuckDB under this name; not a temporary table, which the transaction would keep to its end
             _flag_slice = flags.slice(lo, rows).to_arrow()
             con.execute(
                 "INSERT INTO flags SELECT battle_id, flag, detector, score, reason, ? FROM _flag_slice", [run_id]
             )
+
+
+def source_flags(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, dict[str, int]]:
+    """(battles flagged, flags by ``flag|detector``) of ``source`` in the ``flags`` table: what a dedup run
+    records, counted where the flags are rather than in Python."""
+    where = "FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)"
+    (flagged,) = con.execute(f"SELECT count(DISTINCT battle_id) {where}", [source]).fetchall()[0]
+    by = con.execute(
+        f"SELECT flag || '|' || detector, count(*) {where} GROUP BY flag, detector ORDER BY flag, detector", [source]
+    ).fetchall()
+    return int(flagged), {k: int(n) for k, n in by}
 
 
 def flag_counts(

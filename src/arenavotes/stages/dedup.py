@@ -39,7 +39,9 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         battle_id_lookup,
         flag_counts,
         load_battles,
+        repeat_flags,
         replace_flags,
+        source_flags,
         voter_codes,
     )
     from arenavotes.dedup.tables import SketchTable
@@ -59,7 +61,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         # repeated prompts and votes are compared across every source of the workspace, chosen or not
         # texts are read a batch at a time, and nothing per battle is held in Python: the keyed battles, the texts and
         # their sketches wait in temporary tables, and the repeat detectors run in SQL
-        with voter_codes(con) as codes:  # voters as numbers in the loads of each source's battles
+        with voter_codes(con) as codes, repeat_flags(con) as repeat_table:  # voters as numbers in the loads
             release_cache(con)  # the codes table spills (1.5M voters: 0.3 GB of DuckDB's memory); the loads read it
             with contextlib.ExitStack() as stack:
                 sketches: Callable[..., SketchTable] = SketchTable
@@ -72,7 +74,10 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                     sketches = functools.partial(RaySketches, folder=folder, address=options.ray_address)
                 # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
                 # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)
-                repeated = repeats(REPEAT_BATTLES, prompt_batches(con), settings.dedup, con, sketches=sketches)
+                # the repeats' flags wait in DuckDB and go into each source's flags there
+                repeated = repeats(
+                    REPEAT_BATTLES, prompt_batches(con), settings.dedup, con, sketches=sketches, into=repeat_table
+                )
             release_cache(con)
             for source in chosen:
                 with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
@@ -82,6 +87,12 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                     release_cache(con)  # what the repeats and the load read: the vote detectors hold their own copies
                     answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
                     by_battle = detect_battles(battles, None, answers, settings.dedup, repeated)
+                    (with_prompt,) = con.execute(
+                        f"SELECT count(*) FROM {repeat_table}_prompted SEMI JOIN "
+                        "(SELECT battle_id FROM battles WHERE source = ?) USING (battle_id)",
+                        [source],
+                    ).fetchall()[0]
+                    by_battle.stats["battles_with_prompt"] = int(with_prompt)
                     n_battles = battles.height
                     # the voter tests read votes only, and name the battles they flag from the workspace: the
                     # battles' ids, times and token counts go before the votes are made (5M battles: ~0.25 GB)
@@ -95,8 +106,8 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                     del voting, rowids
                     result = detect_voters(votes, settings.dedup, by_battle)
                     del votes, by_battle
-                    replace_flags(con, source, result.flags, run.run_id)
-                    flagged = result.flags["battle_id"].n_unique()
+                    replace_flags(con, source, result.flags, run.run_id, repeats=repeat_table)
+                    flagged, result.stats["flags"] = source_flags(con, source)
                     run.rows_in, run.rows_out, run.counts = n_battles, flagged, result.stats
                 run_ids.append(run.run_id)
                 rows_in, flagged_total = rows_in + n_battles, flagged_total + flagged
