@@ -263,34 +263,56 @@ def _with_near_copies() -> pl.DataFrame:
 
 
 def test_each_block_of_the_exact_check_reads_only_its_own_texts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The candidates' texts are copied once, in block order, and each block reads one run of them (DuckTexts
-    has no lookup among every text any more): looking a block's keys up among every text scanned every text
-    once per block (at 2M conversations, the spill
-    folder once per block: time grew with N squared). The flags are those of one block."""
+    """The candidates' texts and 8-bit signatures are copied once, in block order, and each block reads one run
+    of them (DuckTexts has no lookup among every text any more): looking a block's keys up among every text
+    scanned every text once per block (at 2M conversations, the spill folder once per block: time grew with N
+    squared), and every candidate's signature was held through the whole check (640,503 at 2M: 82 MB). The
+    flags are those of one block."""
+    from arenavotes.dedup import tables
     from arenavotes.dedup.tables import DuckTexts
 
     k = _with_near_copies()
     whole = prompts.near_duplicates(k, threshold=0.9)
     arranged: list[int] = []
     asked: list[np.ndarray] = []
-    arrange, at = DuckTexts.arrange, DuckTexts.at
+    signed: list[np.ndarray] = []
+    held: list[int] = []
+    arrange, at, signatures_at, candidates = (
+        DuckTexts.arrange,
+        DuckTexts.at,
+        DuckTexts.signatures_at,
+        tables.candidate_sketches,
+    )
 
-    def counted_arrange(self: DuckTexts, keys: pl.Series) -> None:
+    def counted_arrange(self: DuckTexts, keys: pl.Series, sketches: str | None = None) -> None:
         arranged.append(len(keys))
-        arrange(self, keys)
+        arrange(self, keys, sketches)
 
     def counted_at(self: DuckTexts, pos: np.ndarray) -> pl.Series:
         asked.append(pos.copy())
         return at(self, pos)
 
+    def counted_signatures(self: DuckTexts, pos: np.ndarray, perms: int) -> np.ndarray:
+        signed.append(pos.copy())
+        return signatures_at(self, pos, perms)
+
+    def counted_candidates(*args: Any, **kw: Any) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+        out = candidates(*args, **kw)
+        held.append(out[1].size)
+        return out
+
     monkeypatch.setattr(DuckTexts, "arrange", counted_arrange)
     monkeypatch.setattr(DuckTexts, "at", counted_at)
+    monkeypatch.setattr(DuckTexts, "signatures_at", counted_signatures)
+    monkeypatch.setattr(tables, "candidate_sketches", counted_candidates)
     monkeypatch.setattr(prompts, "CHUNK_CHARS", 20_000)
     cut = prompts.near_duplicates(k, threshold=0.9)
     assert len(arranged) == 1 and len(asked) > 5, (arranged, len(asked))
-    for pos in asked:  # one run each, every text of it once
+    for pos in asked + signed:  # one run each, every text of it once
         assert sorted(pos.tolist()) == list(range(int(pos.min()), int(pos.max()) + 1))
     assert sorted(np.concatenate(asked).tolist()) == list(range(arranged[0]))  # disjoint, every candidate once
+    assert sorted(np.concatenate(signed).tolist()) == list(range(arranged[0]))
+    assert held == [0]  # no signature of every candidate at once: each block reads its own with its texts
     assert cut.sort("battle_id").equals(whole.sort("battle_id"))
 
 

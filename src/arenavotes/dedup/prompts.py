@@ -415,12 +415,14 @@ def band_hashes(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 class TextStore(Protocol):
     """Where the normalised texts wait for the exact check (:class:`arenavotes.dedup.tables.DuckTexts`): the
-    candidates' texts are copied once in the order the check reads them (``arrange``), then read by their
-    number in that order (``at``)."""
+    candidates' texts (and 8-bit signatures, from the table ``sketches``) are copied once in the order the check
+    reads them (``arrange``), then read by their number in that order (``at``, ``signatures_at``)."""
 
-    def arrange(self, keys: pl.Series) -> None: ...
+    def arrange(self, keys: pl.Series, sketches: str | None = None) -> None: ...
 
     def at(self, pos: np.ndarray) -> pl.Series: ...
+
+    def signatures_at(self, pos: np.ndarray, perms: int) -> np.ndarray: ...
 
 
 class Sketches:
@@ -457,7 +459,7 @@ def near_pairs(
     members: np.ndarray,
     bucket: np.ndarray,
     n_buckets: int,
-    sig8: np.ndarray,
+    sig8: np.ndarray | Callable[[np.ndarray], np.ndarray],
     chars: np.ndarray,
     fetch: Callable[[np.ndarray], pl.Series],
     threshold: float,
@@ -467,9 +469,10 @@ def near_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(pairs of texts, their Jaccard similarity) of the candidates at or above ``threshold``.
 
-    Texts are numbered 0 .. len(sig8) - 1 (in the order of the prompts' rows); ``members`` / ``bucket``: the
+    Texts are numbered 0 .. len(chars) - 1 (in the order of the prompts' rows); ``members`` / ``bucket``: the
     texts of each shared LSH bucket (:func:`arenavotes.dedup.tables.shared_buckets`, renumbered); ``sig8``
-    their 8-bit signatures, ``chars`` their lengths + 1; ``fetch(texts)`` gives their normalised texts. The
+    their 8-bit signatures (or ``sig8(texts)`` gives them, a block at a time, so that not every candidate's
+    are held), ``chars`` their lengths + 1; ``fetch(texts)`` gives their normalised texts. The
     exact Jaccard of their shingle sets decides (:func:`_verify`). Candidates are taken a connected group at a
     time (texts linked through shared buckets), packed into blocks whose distinct texts hold at most
     :data:`CHUNK_CHARS` characters: each text's shingles are computed once, and a block's pairs are expanded
@@ -477,7 +480,7 @@ def near_pairs(
     gigabytes). ``arrange(texts)``, before the first ``fetch``, is told every candidate text in the order the
     blocks will fetch them (group by group): each block's texts are a run of it.
     """
-    n = len(sig8)
+    n = len(chars)
     if n_buckets == 0:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
     from scipy.sparse import coo_matrix
@@ -504,6 +507,7 @@ def near_pairs(
         cuts = np.r_[0, np.cumsum(size)]
         pairs_upto = np.cumsum(size * (size - 1) // 2)
         involved = np.unique(members[lo:hi])
+        sig = sig8(involved) if callable(sig8) else sig8[involved]
         label = np.arange(len(involved))
         piece = 0
         while piece < len(size):
@@ -511,7 +515,7 @@ def near_pairs(
             nxt = max(int(np.searchsorted(pairs_upto, before + MAX_PAIRS, side="right")), piece + 1)
             a, b = lo + cuts[piece], lo + cuts[min(nxt, len(size))]
             e, sim, label = _verify(
-                _clique_pairs(members[a:b], bucket[a:b]), involved, label, fetch, chars, sig8, threshold, seed, chunk
+                _clique_pairs(members[a:b], bucket[a:b]), involved, label, fetch, chars, sig, threshold, seed, chunk
             )
             edges.append(e)
             sims.append(sim)
@@ -570,7 +574,7 @@ def _verify(
     chunk: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``pairs`` whose exact Jaccard reaches ``threshold``, their similarity, and ``label`` (components
-    over ``involved``, the texts of the block) with them joined.
+    over ``involved``, the texts of the block) with them joined. ``sig8``: the 8-bit signatures of ``involved``.
 
     A pair is dropped before any text is read if so few of its 8-bit bins agree that a pair at exactly the
     threshold would show as few with probability below :data:`MISS` (:func:`least_agreement`), and before
@@ -582,12 +586,13 @@ def _verify(
     none = np.zeros((0, 2), dtype=np.int64), np.zeros(0), label
     if len(pairs) == 0:
         return none
-    keep, share = worth_checking(sig8, chars, pairs, threshold)
+    local = np.searchsorted(involved, pairs)
+    keep, share = worth_checking(sig8, chars[involved], local, threshold)
     estimate = (share[keep] - 1 / 256) / (1 - 1 / 256)  # 8-bit minima agree by chance 1 time in 256
-    pairs = pairs[keep][np.argsort(-estimate, kind="stable")]
+    order = np.argsort(-estimate, kind="stable")
+    pairs, local = pairs[keep][order], local[keep][order]
     if len(pairs) == 0:
         return none
-    local = np.searchsorted(involved, pairs)
     held = None
     if chars[involved].sum() <= CHUNK_CHARS:
         held = _shingle_matrix(shingles(fetch(involved), seed=seed), len(involved))
@@ -687,18 +692,22 @@ def _flag_near(
     if n_buckets == 0:
         return empty()
     involved = np.unique(members)  # the candidates, numbered 0.. in row order below
-    keys, sig8, chars = candidate_sketches(con, "_near_rows", sketches, involved)
+    # their 8-bit signatures stay in DuckDB with their texts, read a block at a time (2M conversations: 640,503
+    # candidates, 82 MB of signatures and 45 MB of keys held through the whole check)
+    keys, _, chars = candidate_sketches(con, "_near_rows", sketches, involved, signatures=False)
     place = np.zeros(len(involved), dtype=np.int64)  # each candidate's number in the order of the blocks
+    held_keys = [keys]
+    del keys
 
     def arrange(order: np.ndarray) -> None:
-        texts.arrange(keys.gather(order))
+        texts.arrange(held_keys.pop().gather(order), sketches.name)  # the keys are not needed after this
         place[order] = np.arange(len(order))
 
     p, sim = near_pairs(
         np.searchsorted(involved, members),
         bucket,
         n_buckets,
-        sig8,
+        lambda rows: texts.signatures_at(place[rows], sketches.perms),
         chars,
         lambda rows: texts.at(place[rows]),
         threshold,

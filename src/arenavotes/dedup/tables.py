@@ -4,8 +4,9 @@ The normalised prompt texts (:class:`DuckTexts`) and their MinHash sketches (:cl
 temporary tables of the stage's connection -- DuckDB's memory, capped and spilled to disk beyond the cap --
 instead of Python. The LSH buckets that two or more prompts share are found by SQL, a band at a time
 (:func:`shared_buckets`), and only the prompts in such a bucket, the candidates, come back to Python with
-their 8-bit signatures and lengths for the exact check (:func:`candidate_sketches`). Before, every distinct
-prompt's sketch was held in Python: ~250 bytes a prompt with its key, 0.2 GB at a million conversations.
+their lengths for the exact check (:func:`candidate_sketches`); their 8-bit signatures are read with their
+texts, a block at a time (:meth:`DuckTexts.signatures_at`). Before, every distinct prompt's sketch was held in
+Python: ~250 bytes a prompt with its key, 0.2 GB at a million conversations.
 
 >>> import duckdb, polars as pl
 >>> con = duckdb.connect()
@@ -81,14 +82,16 @@ class DuckTexts:
             unregister_arrow(self.con, "_texts_ask")
         return got["key"] if got.height else pl.Series("key", [], pl.String)
 
-    def arrange(self, keys: pl.Series) -> None:
+    def arrange(self, keys: pl.Series, sketches: str | None = None) -> None:
         """Copy the texts of ``keys`` (distinct, all put) in that order, numbered 0 .. len(keys) - 1, for
-        :meth:`at`: one join over every text, instead of a scan of every text per block."""
+        :meth:`at`: one join over every text, instead of a scan of every text per block. With ``sketches`` (a
+        :class:`SketchTable`'s table) their 8-bit signatures come along, for :meth:`signatures_at`."""
         register_arrow(self.con, "_texts_order", pl.DataFrame({"key": keys}).with_row_index("pos").to_arrow())
+        sig, join = (", k.sig8", f"JOIN {sketches} k USING (key)") if sketches else ("", "")
         try:
             self.con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {self.arranged} AS SELECT o.pos::BIGINT AS pos, t.norm
-                    FROM _texts_order o JOIN {self.name} t USING (key) ORDER BY o.pos"""
+                f"""CREATE OR REPLACE TEMP TABLE {self.arranged} AS SELECT o.pos::BIGINT AS pos, t.norm{sig}
+                    FROM _texts_order o JOIN {self.name} t USING (key) {join} ORDER BY o.pos"""
             )
         finally:
             unregister_arrow(self.con, "_texts_order")
@@ -108,6 +111,19 @@ class DuckTexts:
             [int(pos.min()), int(pos.max()), pos.tolist()],
         )
         return pl.DataFrame({"pos": pos}).join(found, on="pos", how="left", maintain_order="left")["norm"]
+
+    def signatures_at(self, pos: np.ndarray, perms: int) -> np.ndarray:
+        """(len(pos) x perms) 8-bit signatures of the texts numbered ``pos`` by :meth:`arrange` (given its
+        ``sketches``), in that order; a run of numbers, as for :meth:`at`."""
+        pos = np.asarray(pos, dtype=np.int64)
+        if len(pos) == 0:
+            return np.zeros((0, perms), dtype=np.uint8)
+        found = self.con.sql(
+            f"SELECT pos, sig8 FROM {self.arranged} WHERE pos BETWEEN ? AND ? ORDER BY pos",
+            params=[int(pos.min()), int(pos.max())],
+        ).to_arrow_table()
+        sig = _blob_matrix(found.column("sig8"), perms)
+        return sig[np.searchsorted(found.column("pos").to_numpy(), pos)]
 
 
 class SketchTable(Sketches):
@@ -198,22 +214,28 @@ def shared_buckets(
 
 
 def candidate_sketches(
-    con: duckdb.DuckDBPyConnection, rows: str, sketches: SketchTable, wanted: np.ndarray
+    con: duckdb.DuckDBPyConnection, rows: str, sketches: SketchTable, wanted: np.ndarray, signatures: bool = True
 ) -> tuple[pl.Series, np.ndarray, np.ndarray]:
-    """(keys, 8-bit signatures, lengths + 1) of the prompts numbered ``wanted`` (sorted, distinct) in ``rows``."""
+    """(keys, 8-bit signatures, lengths + 1) of the prompts numbered ``wanted`` (sorted, distinct) in ``rows``;
+    ``signatures=False``: no signatures (a 0-column array; the check reads them with the texts instead)."""
     register_arrow(con, "_sketch_want", pa.table({"row": np.asarray(wanted, dtype=np.int64)}))
     try:
         got = con.sql(
-            f"""SELECT r.row, r.key, k.sig8, k.chars FROM _sketch_want w JOIN {rows} r USING (row)
-                JOIN {sketches.name} k USING (key) ORDER BY r.row"""
+            f"""SELECT r.row, r.key, {"k.sig8, " if signatures else ""}k.chars FROM _sketch_want w
+                JOIN {rows} r USING (row) JOIN {sketches.name} k USING (key) ORDER BY r.row"""
         ).to_arrow_table()
     finally:
         unregister_arrow(con, "_sketch_want")
     if got.num_rows != len(wanted):
         raise ValueError("a key was never sketched")
-    blobs = got.column("sig8").combine_chunks().cast(pa.large_binary())  # one buffer of bytes, 64-bit offsets
-    start = np.frombuffer(blobs.buffers()[1], dtype=np.int64)[blobs.offset : blobs.offset + len(blobs) + 1]
-    data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8) if len(blobs) else np.zeros(0, np.uint8)
-    sig8 = data[start[0] : start[-1]].reshape(len(blobs), sketches.perms)
+    sig8 = _blob_matrix(got.column("sig8"), sketches.perms) if signatures else np.zeros((len(wanted), 0), np.uint8)
     keys = pl.Series("key", got.column("key").combine_chunks()).cast(pl.String)
     return keys, sig8, got.column("chars").to_numpy().astype(np.int64)
+
+
+def _blob_matrix(column: pa.ChunkedArray, width: int) -> np.ndarray:
+    """(rows x width) uint8 matrix of a column of ``width``-byte blobs, without a Python object per row."""
+    blobs = column.combine_chunks().cast(pa.large_binary())  # one buffer of bytes, 64-bit offsets
+    start = np.frombuffer(blobs.buffers()[1], dtype=np.int64)[blobs.offset : blobs.offset + len(blobs) + 1]
+    data = np.frombuffer(blobs.buffers()[2], dtype=np.uint8) if len(blobs) else np.zeros(0, np.uint8)
+    return data[start[0] : start[-1]].reshape(len(blobs), width)
