@@ -30,7 +30,7 @@ import polars as pl
 from arenavotes.config import DedupSettings
 from arenavotes.db import frame, own_buffers, register_arrow, unregister_arrow
 from arenavotes.dedup import campaigns, identity, keyed, prompts, surges, voters, votes
-from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_SCHEMA, empty
+from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_COLUMNS, FLAG_SCHEMA, append_flags, empty
 from arenavotes.dedup.tables import DuckTexts, SketchTable
 
 __all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect", "detect_battles", "detect_voters", "repeats"]
@@ -161,35 +161,6 @@ def _repeats(
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
     prompted = frame(con, f"SELECT battle_id FROM {keyed.KEYED}")["battle_id"]
     return Detection(own_buffers(flags), stats, prompted)
-
-
-#: the flags' columns as DuckDB types (the ``flags`` table's, without the run id)
-FLAG_COLUMNS = (
-    ("battle_id", "VARCHAR"),
-    ("flag", "VARCHAR"),
-    ("detector", "VARCHAR"),
-    ("score", "DOUBLE"),
-    ("reason", "VARCHAR"),
-)
-
-#: flag rows handed to DuckDB at once
-FLAG_ROWS = 100_000
-
-
-def append_flags(con: duckdb.DuckDBPyConnection, table: str, flags: pl.DataFrame, rows: int = FLAG_ROWS) -> None:
-    """Append ``flags`` to the temporary ``table`` of ``con``, ``rows`` at a time, read by DuckDB from Arrow.
-
-    >>> con = duckdb.connect()
-    >>> _ = con.execute("CREATE TEMP TABLE f (battle_id VARCHAR, flag VARCHAR, detector VARCHAR, score DOUBLE, reason VARCHAR)")
-    >>> from arenavotes.dedup.flagging import flags
-    >>> append_flags(con, "f", flags(["b1", "b2"], "fast_vote", "votes/fast@1", [1.0, 2.0], ["r", "s"]), rows=1)
-    >>> con.sql("SELECT battle_id, score FROM f ORDER BY battle_id").fetchall()
-    [('b1', 1.0), ('b2', 2.0)]
-    """
-    cols = ", ".join(c for c, _ in FLAG_COLUMNS)
-    for lo in range(0, flags.height, rows):
-        _flag_slice = flags.slice(lo, rows).select(list(FLAG_SCHEMA)).to_arrow()  # read by DuckDB by this name
-        con.execute(f"INSERT INTO {table} SELECT {cols} FROM _flag_slice")
 
 
 def detect(

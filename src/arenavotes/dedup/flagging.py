@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import duckdb
 import polars as pl
 
 from arenavotes.vocab import ALL_FLAGS
@@ -25,7 +26,17 @@ FLAG_SCHEMA = {
     "reason": pl.String,
 }
 
-__all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "FLAG_SCHEMA", "empty", "flags", "from_frame"]
+__all__ = [
+    "ALL_FLAGS",
+    "DEFAULT_EXCLUDE",
+    "FLAG_COLUMNS",
+    "FLAG_ROWS",
+    "FLAG_SCHEMA",
+    "append_flags",
+    "empty",
+    "flags",
+    "from_frame",
+]
 
 
 def empty() -> pl.DataFrame:
@@ -55,3 +66,31 @@ def from_frame(frame: pl.DataFrame, flag: str, detector: str) -> pl.DataFrame:
         pl.col("score").cast(pl.Float64),
         pl.col("reason").cast(pl.String),
     )
+
+
+#: the flags' columns as DuckDB types (the ``flags`` table's, without the run id)
+FLAG_COLUMNS = (
+    ("battle_id", "VARCHAR"),
+    ("flag", "VARCHAR"),
+    ("detector", "VARCHAR"),
+    ("score", "DOUBLE"),
+    ("reason", "VARCHAR"),
+)
+
+#: flag rows handed to DuckDB at once (:func:`append_flags`, :func:`arenavotes.dedup.store.replace_flags`)
+FLAG_ROWS = 100_000
+
+
+def append_flags(con: duckdb.DuckDBPyConnection, table: str, found: pl.DataFrame, rows: int = FLAG_ROWS) -> None:
+    """Append the flag rows ``found`` to the temporary ``table`` of ``con``, ``rows`` at a time, read by DuckDB from Arrow.
+
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TEMP TABLE f (battle_id VARCHAR, flag VARCHAR, detector VARCHAR, score DOUBLE, reason VARCHAR)")
+    >>> append_flags(con, "f", flags(["b1", "b2"], "fast_vote", "votes/fast@1", [1.0, 2.0], ["r", "s"]), rows=1)
+    >>> con.sql("SELECT battle_id, score FROM f ORDER BY battle_id").fetchall()
+    [('b1', 1.0), ('b2', 2.0)]
+    """
+    cols = ", ".join(c for c, _ in FLAG_COLUMNS)
+    for lo in range(0, found.height, rows):
+        _flag_slice = found.slice(lo, rows).select(list(FLAG_SCHEMA)).to_arrow()  # read by DuckDB by this name
+        con.execute(f"INSERT INTO {table} SELECT {cols} FROM _flag_slice")

@@ -28,7 +28,7 @@ from arenavotes.db import (
     voter_code_join,
     weights_sql,
 )
-from arenavotes.dedup.flagging import DEFAULT_EXCLUDE
+from arenavotes.dedup.flagging import DEFAULT_EXCLUDE, FLAG_ROWS
 
 #: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
 BATCH = 20_000
@@ -200,10 +200,6 @@ def load_repeat_battles(con: duckdb.DuckDBPyConnection, codes: str | None = None
         (),
         codes,
     )
-
-
-#: flags handed to DuckDB at once by :func:`replace_flags`
-FLAG_ROWS = 100_000
 
 
 def replace_flags(
