@@ -511,17 +511,22 @@ def near_pairs(
         involved = np.unique(members[lo:hi])
         sig = sig8(involved) if callable(sig8) else sig8[involved]
         label = np.arange(len(involved))
-        piece = 0
-        while piece < len(size):
-            before = pairs_upto[piece - 1] if piece else 0
-            nxt = max(int(np.searchsorted(pairs_upto, before + MAX_PAIRS, side="right")), piece + 1)
-            a, b = lo + cuts[piece], lo + cuts[min(nxt, len(size))]
-            e, sim, label = _verify(
-                _clique_pairs(members[a:b], bucket[a:b]), involved, label, fetch, chars, sig, threshold, seed, chunk
-            )
-            edges.append(e)
-            sims.append(sim)
-            piece = nxt
+        # a group bigger than a block: its texts are shingled once, into a file, and each product reads its own
+        spilled = SpilledShingles(involved, fetch, chars, seed) if chars[involved].sum() > CHUNK_CHARS else None
+        try:
+            piece = 0
+            while piece < len(size):
+                before = pairs_upto[piece - 1] if piece else 0
+                nxt = max(int(np.searchsorted(pairs_upto, before + MAX_PAIRS, side="right")), piece + 1)
+                a, b = lo + cuts[piece], lo + cuts[min(nxt, len(size))]
+                pairs = _clique_pairs(members[a:b], bucket[a:b])
+                e, sim, label = _verify(pairs, involved, label, fetch, chars, sig, threshold, seed, chunk, spilled)
+                edges.append(e)
+                sims.append(sim)
+                piece = nxt
+        finally:
+            if spilled is not None:
+                spilled.close()
 
     lo, held = 0, 0.0
     for st in starts.tolist():  # one step per group, not per pair
@@ -532,6 +537,55 @@ def near_pairs(
         held += size
     check(lo, len(group))
     return np.concatenate(edges), np.concatenate(sims)
+
+
+class SpilledShingles:
+    """The shingle sets of a group of texts too big to hold as one matrix (more than :data:`CHUNK_CHARS`
+    characters): computed once, a block's worth of texts at a time, and written as sorted 32-bit hashes to a
+    temporary file read through a memory map; :meth:`matrix` builds any subset's sparse matrix from it. Before,
+    each sparse product of such a group fetched and shingled its texts again (at 2M conversations, 8 groups of
+    87M characters: 19% of the exact check, the shingles built 3.8x those at 1M).
+
+    >>> texts = pl.Series(["the same old prompt", "the same old prompts", "tiny"])
+    >>> s = SpilledShingles(np.arange(3), lambda rows: texts.gather(rows), np.array([20, 21, 5]), seed=1)
+    >>> a, size = s.matrix(np.array([0, 2]))
+    >>> size.tolist() == shingles(texts.gather([0, 2])).group_by("pid").len().sort("pid")["len"].to_list()
+    True
+    >>> s.close()
+    """
+
+    def __init__(
+        self, involved: np.ndarray, fetch: Callable[[np.ndarray], pl.Series], chars: np.ndarray, seed: int
+    ) -> None:
+        import tempfile
+        from pathlib import Path
+
+        self._dir = tempfile.TemporaryDirectory(prefix="arenavotes-shingles-")
+        path = Path(self._dir.name) / "hashes.u32"
+        counts = np.zeros(len(involved), dtype=np.int64)
+        with path.open("wb") as out:
+            for lo, hi in spans(chars[involved], CHUNK_CHARS):  # texts in the order they are arranged: runs
+                grams = shingles(fetch(involved[lo:hi]), seed=seed)  # sorted by (pid, h), distinct
+                counts[lo:hi] = np.bincount(grams["pid"].to_numpy(), minlength=hi - lo)
+                out.write(np.ascontiguousarray(grams["h"].to_numpy(), dtype=np.uint32).tobytes())
+        self.indptr = np.r_[0, np.cumsum(counts)]
+        self.hashes: np.ndarray = (
+            np.memmap(path, dtype=np.uint32, mode="r") if self.indptr[-1] else np.zeros(0, np.uint32)
+        )
+
+    def matrix(self, rows: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
+        """(sparse 0/1 matrix, shingles per text) of the texts numbered ``rows`` (sorted, distinct) in the group,
+        as :func:`_shingle_matrix` of their :func:`shingles` gives it."""
+        start, lens = self.indptr[rows], self.indptr[rows + 1] - self.indptr[rows]
+        at = np.repeat(start - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+        grams = pl.DataFrame(
+            {"pid": np.repeat(np.arange(len(rows), dtype=np.uint32), lens), "h": np.asarray(self.hashes[at])}
+        )
+        return _shingle_matrix(grams, len(rows))
+
+    def close(self) -> None:
+        self.hashes = np.zeros(0, np.uint32)  # the map goes before its file
+        self._dir.cleanup()
 
 
 def _join(label: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -574,9 +628,11 @@ def _verify(
     threshold: float,
     seed: int,
     chunk: int,
+    spilled: SpilledShingles | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``pairs`` whose exact Jaccard reaches ``threshold``, their similarity, and ``label`` (components
-    over ``involved``, the texts of the block) with them joined. ``sig8``: the 8-bit signatures of ``involved``.
+    over ``involved``, the texts of the block) with them joined. ``sig8``: the 8-bit signatures of ``involved``;
+    ``spilled``: their shingle sets, if the block is bigger than :data:`CHUNK_CHARS` (else shingled here).
 
     A pair is dropped before any text is read if so few of its 8-bit bins agree that a pair at exactly the
     threshold would show as few with probability below :data:`MISS` (:func:`least_agreement`), and before
@@ -596,7 +652,7 @@ def _verify(
     if len(pairs) == 0:
         return none
     held = None
-    if chars[involved].sum() <= CHUNK_CHARS:
+    if spilled is None:
         held = _shingle_matrix(shingles(fetch(involved), seed=seed), len(involved))
     cells = np.cumsum(chars[pairs[:, 0]] + chars[pairs[:, 1]])
     edges: list[np.ndarray] = []
@@ -614,8 +670,9 @@ def _verify(
             part = part[may_reach(held[1], part, threshold)]
             jac = _jaccard(*held, part) if len(part) else np.zeros(0)
         else:
+            assert spilled is not None
             rows = np.unique(part)
-            a, size = _shingle_matrix(shingles(fetch(involved[rows]), seed=seed), len(rows))
+            a, size = spilled.matrix(rows)
             local_part = np.searchsorted(rows, part)
             reach = may_reach(size, local_part, threshold)
             part = part[reach]
