@@ -6,6 +6,10 @@ vector and a text is the L2-normalised mean of its tokens' vectors (unknown toke
 :data:`MAX_TOKENS` tokens only). No torch, no network: a tokenizer in Rust (``tokenizers``) and one numpy
 gather. Every row depends on its own text alone, so embeddings do not depend on batch size or order.
 
+Beside it ships ``e5-static@1`` (``Encoder.load("e5-static")``): the same kind of static encoder, distilled from
+multilingual-e5-small (``data/e5-static/MODEL_CARD.md``, ``tools/build_multilingual_encoder.py``), that only
+the learned category labeler reads, for prompts the English-first shared encoder cannot.
+
 >>> enc = Encoder.load()
 >>> v = enc.encode(["How do I reverse a list in Python?", "Write a poem about the sea", ""])
 >>> v.shape, v.dtype
