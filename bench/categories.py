@@ -184,7 +184,7 @@ def main() -> None:
             rows.append(_source_row(cat, what, a))
         t = m["by_source"].get("arena-2023-translated", {})
         if "f1" in t:
-            what = f"arena-2023 prompts in 8 other languages (our translations and labels), learned@{lab.version}, CV"
+            what = f"arena-2023 prompts in 18 other languages (our translations and labels), learned@{lab.version}, CV"
             rows.append(_source_row(cat, what, t))
         rows.append(
             (
@@ -322,7 +322,11 @@ def main() -> None:
         ),
         ("rules (math, creative, IF, hard + 7 criteria)", lambda: label_rules(big)),
         (f"learned@{lab.version} ({', '.join(lab.categories)}), encoding included", lambda: lab.label(big)),
-        (f"learned@{lab.version}, vectors from the embedding cache", lambda: lab.label(big, big_vectors)),
+        (
+            f"learned@{lab.version}, the shared encoder's vectors from the embedding cache"
+            + (f" ({lab.second_encoder} encoded)" if lab.second_encoder else ""),
+            lambda: lab.label(big, big_vectors),
+        ),
     ):
         t0 = time.perf_counter()
         fn()

@@ -279,9 +279,9 @@ def _arena2023(labels: dict[str, dict[str, bool | None]]) -> list[Row]:
 
 
 def _arena2023_translated(labels: dict[str, dict[str, bool | None]], translations: Path) -> list[Row]:
-    """400 of the arena-2023 prompts translated by us into eight languages (50 each; ``arena2023_translations.jsonl``:
-    uid, language, prompt), with the labels of their English original: a category or a criterion is a property of
-    the task, not of its language. Each shares its original's group, so no fold tests a prompt on its translation.
+    """1,082 translations of arena-2023 prompts by us into 18 languages (``arena2023_translations.jsonl``: uid,
+    language, prompt; 400 for ``learned@3``, 682 more for ``learned@4``), with the labels of their English
+    original: a category or a criterion is a property of the task, not of its language. Each shares its original's group, so no fold tests a prompt on its translation.
     Their criteria labels are rows of ``criteria_labels.csv`` (source ``arena-2023-translated``), copied from the
     original's."""
     if not translations.exists():

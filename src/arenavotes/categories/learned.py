@@ -1,6 +1,7 @@
-"""The learned category labeler: a linear head over the shared sentence encoder, hashed character
-n-grams and structural counts, trained offline on public labelled prompts (``tools/train_labeler.py``;
-data, metrics, thresholds and known failures in ``data/learned/MODEL_CARD.md``).
+"""The learned category labeler: a linear head over the shared sentence encoder, a multilingual encoder of
+its own (``learned@4``: ``e5-static``, encoded here, not cached), hashed character n-grams and structural
+counts, trained offline on public labelled prompts (``tools/train_labeler.py``; data, metrics, thresholds and
+known failures in ``data/learned/MODEL_CARD.md``).
 
 Each category is a logistic regression of its own (a prompt can be math *and* coding); ``score`` is the
 probability and ``value`` is ``score >= threshold``, the threshold chosen by cross-validation and stored
@@ -23,7 +24,7 @@ gives the same row whatever else is in the batch.
 ...        .select("battle_id", "category").rows())
 [('1', 'coding'), ('1', 'hard_prompt'), ('2', 'creative_writing')]
 >>> out.filter(pl.col("category") == "hard_prompt").sort("battle_id")["score"].round(0).to_list()  # of 7
-[6.0, 2.0, 4.0]
+[6.0, 2.0, 3.0]
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class LearnedLabeler:
         self.w_emb = weights["w_emb"].astype(np.float64)
         self.w_struct = weights["w_struct"].astype(np.float64)
         self.bias = weights["bias"].astype(np.float64)
+        #: a second, multilingual encoder's block (``second_encoder`` in the metadata), read after the shared one's
+        self.w_emb2 = weights["w_emb2"].astype(np.float64) if "w_emb2" in weights else None
         #: categories computed from others: name -> (column indices summed, cut on the sum)
         self.derived = {
             name: ([self.categories.index(c) for c in d["sum_of"]], float(d["cut"]))
@@ -73,6 +76,11 @@ class LearnedLabeler:
     @property
     def encoder(self) -> str:
         return str(self.meta["encoder"])
+
+    @property
+    def second_encoder(self) -> str | None:
+        """``name@version`` of the labeler's own multilingual encoder, if it has one (encoded here, not cached)."""
+        return self.meta.get("second_encoder")
 
     @classmethod
     def load(cls) -> LearnedLabeler:
@@ -103,6 +111,8 @@ class LearnedLabeler:
             + np.einsum("ij,jk->ik", dense(texts).astype(np.float64), self.w_struct)
             + self.bias
         )
+        if self.w_emb2 is not None:
+            logits += np.einsum("ij,jk->ik", _second(self.second_encoder).encode(texts).astype(np.float64), self.w_emb2)
         return np.asarray(1.0 / (1.0 + np.exp(-logits)))
 
     def label(self, prompts: pl.DataFrame, vectors: np.ndarray | None = None) -> pl.DataFrame:
@@ -123,6 +133,16 @@ class LearnedLabeler:
             for c, score, cut in scores
         ]
         return pl.concat(parts).select(list(LABEL_SCHEMA)) if parts else pl.DataFrame(schema=LABEL_SCHEMA)
+
+
+def _second(name: str | None) -> Any:
+    """The shipped encoder called ``name`` (``name@version``), checked against the version the head was trained on."""
+    from arenavotes.embeddings.encoder import Encoder
+
+    enc = Encoder.load(str(name).split("@")[0])
+    if enc.name != name:
+        raise RuntimeError(f"labeler was trained on {name}, the shipped encoder is {enc.name}")
+    return enc
 
 
 def column_sum(probs: np.ndarray, cols: list[int]) -> np.ndarray:
