@@ -169,9 +169,12 @@ def arena_weights(
     y: np.ndarray, prevalence: float, arena: np.ndarray, lang: np.ndarray, translated: np.ndarray, share: float
 ) -> np.ndarray:
     """:func:`row_weights` with the translations of arena prompts (``translated``) moved into the arena half, where
-    they carry ``share`` of its weight (the real arena prompts the rest). ``share`` 0: exactly :func:`row_weights`."""
+    they carry ``share`` of its weight (the real arena prompts the rest). ``share`` 0: exactly :func:`row_weights`,
+    the translations weighed as benchmark rows."""
+    if share <= 0 or not translated.any():
+        return row_weights(y, prevalence, arena, lang)
     w = row_weights(y, prevalence, arena | translated, lang)
-    if share > 0 and translated.any() and arena.any():
+    if arena.any():
         half = w[arena | translated].sum()
         w[translated] *= share * half / w[translated].sum()
         w[arena] *= (1 - share) * half / w[arena].sum()
@@ -256,7 +259,7 @@ def main() -> None:
         idx = np.flatnonzero(known)
         Xk, yk, fk, ak = X[idx], y[idx], fold[idx], arena_all[idx]
         lk = lang_all[idx]
-        tk = (rows["source"] == TRANSLATED).to_numpy()[idx] if args.translated_share > 0 else np.zeros(len(idx), bool)
+        tk = (rows["source"] == TRANSLATED).to_numpy()[idx]
         wk = arena_weights(yk, PREVALENCE[cat], ak, lk, tk, args.translated_share)
         best: tuple[float, float, np.ndarray] | None = None
         for l2 in L2_GRID if args.search_l2 else (L2[cat],):

@@ -97,12 +97,7 @@ class LearnedLabeler:
 
     def _probabilities(self, texts: list[str], vectors: np.ndarray | None) -> np.ndarray:
         if vectors is None:
-            from arenavotes.embeddings.encoder import Encoder
-
-            enc = Encoder.load()
-            if enc.name != self.encoder:
-                raise RuntimeError(f"labeler was trained on {self.encoder}, the shipped encoder is {enc.name}")
-            vectors = enc.encode(texts)
+            vectors = _shipped(self.encoder).encode(texts)
         # einsum (not BLAS) for the dense blocks: each row is summed in one fixed order, so a prompt's
         # score is the same to the last bit whatever batch it comes in
         logits = (
@@ -112,7 +107,8 @@ class LearnedLabeler:
             + self.bias
         )
         if self.w_emb2 is not None:
-            logits += np.einsum("ij,jk->ik", _second(self.second_encoder).encode(texts).astype(np.float64), self.w_emb2)
+            second = _shipped(str(self.second_encoder)).encode(texts)
+            logits += np.einsum("ij,jk->ik", second.astype(np.float64), self.w_emb2)
         return np.asarray(1.0 / (1.0 + np.exp(-logits)))
 
     def label(self, prompts: pl.DataFrame, vectors: np.ndarray | None = None) -> pl.DataFrame:
@@ -135,11 +131,12 @@ class LearnedLabeler:
         return pl.concat(parts).select(list(LABEL_SCHEMA)) if parts else pl.DataFrame(schema=LABEL_SCHEMA)
 
 
-def _second(name: str | None) -> Any:
-    """The shipped encoder called ``name`` (``name@version``), checked against the version the head was trained on."""
+def _shipped(name: str) -> Any:
+    """The shipped encoder called ``name`` (``name@version``: the shared one or the labeler's own), checked against
+    the version the head was trained on."""
     from arenavotes.embeddings.encoder import Encoder
 
-    enc = Encoder.load(str(name).split("@")[0])
+    enc = Encoder.load(name.split("@")[0])
     if enc.name != name:
         raise RuntimeError(f"labeler was trained on {name}, the shipped encoder is {enc.name}")
     return enc
