@@ -270,7 +270,6 @@ def test_each_block_of_the_exact_check_reads_only_its_own_texts(block: int, monk
     squared), and every candidate's signature was held through the whole check (640,503 at 2M: 82 MB). With
     300-character blocks most groups are bigger than a block: their texts are still read, and shingled, once
     (each sparse product had fetched and shingled its texts again). The flags are those of one block."""
-    from arenavotes.dedup import tables
     from arenavotes.dedup.tables import DuckTexts
 
     k = _with_near_copies()
@@ -278,13 +277,7 @@ def test_each_block_of_the_exact_check_reads_only_its_own_texts(block: int, monk
     arranged: list[int] = []
     asked: list[np.ndarray] = []
     signed: list[np.ndarray] = []
-    held: list[int] = []
-    arrange, at, signatures_at, candidates = (
-        DuckTexts.arrange,
-        DuckTexts.at,
-        DuckTexts.signatures_at,
-        tables.candidate_sketches,
-    )
+    arrange, at, signatures_at = DuckTexts.arrange, DuckTexts.at, DuckTexts.signatures_at
 
     def counted_arrange(self: DuckTexts, keys: pl.Series, sketches: str | None = None) -> None:
         arranged.append(len(keys))
@@ -298,11 +291,6 @@ def test_each_block_of_the_exact_check_reads_only_its_own_texts(block: int, monk
         signed.append(pos.copy())
         return signatures_at(self, pos, perms)
 
-    def counted_candidates(*args: Any, **kw: Any) -> tuple[pl.Series, np.ndarray, np.ndarray]:
-        out = candidates(*args, **kw)
-        held.append(out[1].size)
-        return out
-
     monkeypatch.setattr(DuckTexts, "arrange", counted_arrange)
     monkeypatch.setattr(DuckTexts, "at", counted_at)
     monkeypatch.setattr(DuckTexts, "signatures_at", counted_signatures)
@@ -313,7 +301,6 @@ def test_each_block_of_the_exact_check_reads_only_its_own_texts(block: int, monk
         spilled.append(len(involved))
         spill(self, involved, *args)
 
-    monkeypatch.setattr(tables, "candidate_sketches", counted_candidates)
     monkeypatch.setattr(prompts.SpilledShingles, "__init__", counted_spill)
     monkeypatch.setattr(prompts, "CHUNK_CHARS", block)
     cut = prompts.near_duplicates(k, threshold=0.9)
@@ -323,7 +310,6 @@ def test_each_block_of_the_exact_check_reads_only_its_own_texts(block: int, monk
         assert sorted(pos.tolist()) == list(range(int(pos.min()), int(pos.max()) + 1))
     assert sorted(np.concatenate(asked).tolist()) == list(range(arranged[0]))  # disjoint, every candidate once
     assert sorted(np.concatenate(signed).tolist()) == list(range(arranged[0]))
-    assert held == [0]  # no signature of every candidate at once: each block reads its own with its texts
     if block == 300:  # products of a few pairs skip other pairs than one block does: the same battles, other scores
         assert cut["battle_id"].sort().equals(whole["battle_id"].sort())
     else:
@@ -847,6 +833,40 @@ def test_ray_shard_folders_are_private_and_always_removed(tmp_path: Path) -> Non
     assert not failing.exists()
 
 
+def test_spilled_shingles_go_to_the_workspace_spill_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group of near-copies too big for a block writes its shingle hashes to a file: on a workspace's
+    connection that file is in the workspace's private spill folder (mode 0700), not in TMPDIR; the flags are
+    the same as in memory."""
+    from arenavotes import db
+    from arenavotes.dedup.tables import DuckTexts, SketchTable
+
+    k = _with_near_copies()
+    whole = prompts.near_duplicates(k, threshold=0.9)
+    folders: list[Path | None] = []
+    spill = prompts.SpilledShingles.__init__
+
+    def spied(self: prompts.SpilledShingles, *args: Any) -> None:
+        spill(self, *args)
+        folders.append(Path(self._dir.name).parent)
+        assert list(Path(self._dir.name).iterdir()) == []  # the mapped file already has no name
+
+    monkeypatch.setattr(prompts.SpilledShingles, "__init__", spied)
+    monkeypatch.setattr(prompts, "CHUNK_CHARS", 300)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "elsewhere"))
+    (tmp_path / "elsewhere").mkdir()
+    con = db.connect(tmp_path / "w.duckdb")
+    first = k.group_by("key", maintain_order=True).agg(pl.col("norm").first())
+    with SketchTable(con, 0.9) as own, DuckTexts(con) as store:
+        own.add(first["key"], first["norm"])
+        store.put(first["key"], first["norm"])
+        got = prompts.near_duplicates(k.drop("norm"), 0.9, 128, 1, own, store)
+    con.close()
+    assert folders and set(folders) == {tmp_path / "w.duckdb.tmp"}, folders
+    assert (tmp_path / "w.duckdb.tmp").stat().st_mode & 0o777 == 0o700
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    assert got["battle_id"].sort().equals(whole["battle_id"].sort())
+
+
 def test_sketches_held_twice_read_as_once() -> None:
     """Sketches merged from Ray's output may hold a key twice (a retried task's file written twice): after
     ``deduplicate`` the table gives the same buckets and candidates as sketching each text once."""
@@ -865,11 +885,15 @@ def test_sketches_held_twice_read_as_once() -> None:
                 table.put(keys.slice(1, 2), *(x[1:] for x in sketched))
                 table.deduplicate()
             con.execute("CREATE TEMP TABLE r AS SELECT unnest(['k3', 'k2', 'k1']) AS key, unnest([0, 1, 2]) AS row")
-            got.append((shared_buckets(con, "r", table), candidate_sketches(con, "r", table, np.array([0, 1, 2]))))
-    (b1, c1), (b2, c2) = got
+            signed = con.sql(f"SELECT key, sig8, chars FROM {table.name} ORDER BY key").fetchall()
+            got.append(
+                (shared_buckets(con, "r", table), candidate_sketches(con, "r", table, np.array([0, 1, 2])), signed)
+            )
+    (b1, c1, s1), (b2, c2, s2) = got
     assert b1[2] == b2[2] and all((x == y).all() for x, y in zip(b1[:2], b2[:2], strict=True))
     assert c1[0].to_list() == c2[0].to_list() == ["k3", "k2", "k1"]
-    assert (c1[1] == c2[1]).all() and (c1[2] == c2[2]).all()
+    assert (c1[1] == c2[1]).all()
+    assert s1 == s2 and len(s1) == 3  # one signature per key, the same bytes
 
 
 def _buckets_by_definition(bands: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray, int]:

@@ -130,6 +130,19 @@ def limit_memory(con: duckdb.DuckDBPyConnection, path: Path | None, limit: str |
         con.execute(f"SET temp_directory = {sql_str(str(spill))}")
 
 
+def spill_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The private spill folder :func:`limit_memory` gave ``con`` (beside the workspace database), where a
+    stage's own temporary files belong too; None for a connection without one (in memory, read-only place):
+    the caller's default (``TMPDIR``) then.
+
+    >>> spill_folder(duckdb.connect()) is None
+    True
+    """
+    (folder,) = con.execute("SELECT current_setting('temp_directory')").fetchall()[0]
+    path = Path(folder) if folder else None
+    return path if path is not None and path.name.endswith(".tmp") and path.is_dir() else None
+
+
 def make_private(path: Path) -> None:
     """Mode 0600 for the database file and its write-ahead log (when they exist and are ours)."""
     for p in (path, path.with_name(path.name + ".wal")):

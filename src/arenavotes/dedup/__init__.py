@@ -30,7 +30,15 @@ import polars as pl
 from arenavotes.config import DedupSettings
 from arenavotes.db import frame, own_buffers, register_arrow, unregister_arrow
 from arenavotes.dedup import campaigns, identity, keyed, prompts, surges, voters, votes
-from arenavotes.dedup.flagging import ALL_FLAGS, DEFAULT_EXCLUDE, FLAG_COLUMNS, FLAG_SCHEMA, append_flags, empty
+from arenavotes.dedup.flagging import (
+    ALL_FLAGS,
+    DEFAULT_EXCLUDE,
+    FLAG_COLUMNS,
+    FLAG_SCHEMA,
+    append_flags,
+    empty,
+    prompted_table,
+)
 from arenavotes.dedup.tables import DuckTexts, SketchTable
 
 __all__ = ["ALL_FLAGS", "DEFAULT_EXCLUDE", "Detection", "detect", "detect_battles", "detect_voters", "repeats"]
@@ -43,7 +51,7 @@ class Detection:
     #: battle ids with a prompt text (set by :func:`repeats`; read by :func:`detect` for its counts)
     prompted: pl.Series | None = None
     #: where :func:`repeats` ``into`` left its flags instead of ``flags``: a temporary table of the stage's
-    #: connection, with ``{table}_prompted`` (the battle ids with a prompt text)
+    #: connection, with ``prompted_table(table)`` (the battle ids with a prompt text)
     table: str | None = None
 
 
@@ -84,7 +92,7 @@ def repeats(
     (:class:`arenavotes.dedup.ray_engine.RaySketches`).
 
     ``into`` (with ``con``): the flags go into that temporary table of ``con`` as each detector finishes, and the
-    battle ids with a prompt into ``{into}_prompted``, instead of coming back as frames (the stage: at 2M
+    battle ids with a prompt into :func:`~arenavotes.dedup.flagging.prompted_table` of it, instead of coming back as frames (the stage: at 2M
     conversations ~1M repeat flags were 0.14 GB a copy in Polars, held through the near-duplicate check and the
     voter tests); the caller drops both tables.
     """
@@ -136,7 +144,7 @@ def _repeats(
     parts: list[pl.DataFrame] = []
     if into is not None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {into} ({', '.join(f'{c} {t}' for c, t in FLAG_COLUMNS)})")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {into}_prompted AS SELECT battle_id FROM {keyed.KEYED}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {prompted_table(into)} AS SELECT battle_id FROM {keyed.KEYED}")
 
     def found(flags: pl.DataFrame) -> None:
         if into is None:

@@ -36,6 +36,7 @@ __all__ = [
     "empty",
     "flags",
     "from_frame",
+    "prompted_table",
 ]
 
 
@@ -76,6 +77,17 @@ FLAG_COLUMNS = (
     ("score", "DOUBLE"),
     ("reason", "VARCHAR"),
 )
+
+
+def prompted_table(flags_table: str) -> str:
+    """The temporary table beside ``flags_table`` (:func:`arenavotes.dedup.repeats` ``into``) that lists the
+    battle ids with a prompt text; its name is known here alone.
+
+    >>> prompted_table("_dedup_repeat_flags")
+    '_dedup_repeat_flags_prompted'
+    """
+    return f"{flags_table}_prompted"
+
 
 #: flag rows handed to DuckDB at once (:func:`append_flags`, :func:`arenavotes.dedup.store.replace_flags`)
 FLAG_ROWS = 100_000

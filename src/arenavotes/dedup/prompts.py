@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import duckdb
@@ -462,26 +463,28 @@ def near_pairs(
     members: np.ndarray,
     bucket: np.ndarray,
     n_buckets: int,
-    sig8: np.ndarray | Callable[[np.ndarray], np.ndarray],
+    sig8: Callable[[np.ndarray], np.ndarray],
     chars: np.ndarray,
     fetch: Callable[[np.ndarray], pl.Series],
     threshold: float,
     seed: int,
     chunk: int = 20_000,
     arrange: Callable[[np.ndarray], None] | None = None,
+    spill: Path | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(pairs of texts, their Jaccard similarity) of the candidates at or above ``threshold``.
 
     Texts are numbered 0 .. len(chars) - 1 (in the order of the prompts' rows); ``members`` / ``bucket``: the
-    texts of each shared LSH bucket (:func:`arenavotes.dedup.tables.shared_buckets`, renumbered); ``sig8``
-    their 8-bit signatures (or ``sig8(texts)`` gives them, a block at a time, so that not every candidate's
-    are held), ``chars`` their lengths + 1; ``fetch(texts)`` gives their normalised texts. The
+    texts of each shared LSH bucket (:func:`arenavotes.dedup.tables.shared_buckets`, renumbered); ``sig8(texts)``
+    gives their 8-bit signatures, a block at a time, so that not every candidate's are held; ``chars`` their
+    lengths + 1; ``fetch(texts)`` gives their normalised texts. The
     exact Jaccard of their shingle sets decides (:func:`_verify`). Candidates are taken a connected group at a
     time (texts linked through shared buckets), packed into blocks whose distinct texts hold at most
     :data:`CHUNK_CHARS` characters: each text's shingles are computed once, and a block's pairs are expanded
     only while it is checked (at a million copy-heavy prompts, all candidate pairs at once were 30M and
     gigabytes). ``arrange(texts)``, before the first ``fetch``, is told every candidate text in the order the
-    blocks will fetch them (group by group): each block's texts are a run of it.
+    blocks will fetch them (group by group): each block's texts are a run of it. ``spill``: the folder for
+    the shingles of groups too big for a block (:class:`SpilledShingles`; default ``TMPDIR``).
     """
     n = len(chars)
     if n_buckets == 0:
@@ -510,10 +513,11 @@ def near_pairs(
         cuts = np.r_[0, np.cumsum(size)]
         pairs_upto = np.cumsum(size * (size - 1) // 2)
         involved = np.unique(members[lo:hi])
-        sig = sig8(involved) if callable(sig8) else sig8[involved]
+        sig = sig8(involved)
         label = np.arange(len(involved))
         # a group bigger than a block: its texts are shingled once, into a file, and each product reads its own
-        spilled = SpilledShingles(involved, fetch, chars, seed) if chars[involved].sum() > CHUNK_CHARS else None
+        big = chars[involved].sum() > CHUNK_CHARS
+        spilled = SpilledShingles(involved, fetch, chars, seed, spill) if big else None
         try:
             piece = 0
             while piece < len(size):
@@ -543,7 +547,8 @@ def near_pairs(
 class SpilledShingles:
     """The shingle sets of a group of texts too big to hold as one matrix (more than :data:`CHUNK_CHARS`
     characters): computed once, a block's worth of texts at a time, and written as sorted 32-bit hashes to a
-    temporary file read through a memory map (the file is unlinked once mapped); :meth:`matrix` builds any subset's sparse matrix from it. Before,
+    temporary file in ``folder`` (the workspace's private spill folder; default ``TMPDIR``) read through a memory
+    map (the file is unlinked once mapped); :meth:`matrix` builds any subset's sparse matrix from it. Before,
     each sparse product of such a group fetched and shingled its texts again (at 2M conversations, 8 groups of
     87M characters: 19% of the exact check, the shingles built 3.8x those at 1M).
 
@@ -556,12 +561,16 @@ class SpilledShingles:
     """
 
     def __init__(
-        self, involved: np.ndarray, fetch: Callable[[np.ndarray], pl.Series], chars: np.ndarray, seed: int
+        self,
+        involved: np.ndarray,
+        fetch: Callable[[np.ndarray], pl.Series],
+        chars: np.ndarray,
+        seed: int,
+        folder: Path | None = None,
     ) -> None:
         import tempfile
-        from pathlib import Path
 
-        self._dir = tempfile.TemporaryDirectory(prefix="arenavotes-shingles-")
+        self._dir = tempfile.TemporaryDirectory(prefix="arenavotes-shingles-", dir=folder)
         path = Path(self._dir.name) / "hashes.u32"
         counts = np.zeros(len(involved), dtype=np.int64)
         with path.open("wb") as out:
@@ -747,7 +756,7 @@ def _flag_near(
 ) -> pl.DataFrame:
     """The flags of :func:`near_duplicates` from the tables ``table`` (battle_id, tstamp, key) and
     ``_near_rows`` (key, row)."""
-    from arenavotes.db import frame, register_arrow, unregister_arrow
+    from arenavotes.db import frame, register_arrow, spill_folder, unregister_arrow
     from arenavotes.dedup.tables import candidate_sketches, shared_buckets
 
     members, bucket, n_buckets = shared_buckets(con, "_near_rows", sketches)
@@ -756,7 +765,7 @@ def _flag_near(
     involved = np.unique(members)  # the candidates, numbered 0.. in row order below
     # their 8-bit signatures stay in DuckDB with their texts, read a block at a time (2M conversations: 640,503
     # candidates, 82 MB of signatures and 45 MB of keys held through the whole check)
-    keys, _, chars = candidate_sketches(con, "_near_rows", sketches, involved, signatures=False)
+    keys, chars = candidate_sketches(con, "_near_rows", sketches, involved)
     place = np.zeros(len(involved), dtype=np.int64)  # each candidate's number in the order of the blocks
     held_keys = [keys]
     del keys
@@ -775,6 +784,7 @@ def _flag_near(
         threshold,
         seed,
         arrange=arrange,
+        spill=spill_folder(con),
     )
     if len(p) == 0:
         return empty()

@@ -28,7 +28,10 @@ from arenavotes.db import (
     voter_code_join,
     weights_sql,
 )
-from arenavotes.dedup.flagging import DEFAULT_EXCLUDE, FLAG_ROWS
+from arenavotes.dedup.flagging import DEFAULT_EXCLUDE, FLAG_ROWS, prompted_table
+
+#: "this source's battles" (one ``?``: the source), the condition the stage's per-source reads and writes share
+OF_SOURCE = "battle_id IN (SELECT battle_id FROM battles WHERE source = ?)"
 
 #: battles whose texts are read together (each battle's turns fall into one batch; only a batch is held)
 BATCH = 20_000
@@ -142,9 +145,8 @@ def answer_batches(con: duckdb.DuckDBPyConnection, source: str, size: int | None
     turn order, ``size`` battles (and about :data:`~arenavotes.db.TEXT_CHARS` characters) at a time (see
     :func:`prompt_batches`)."""
     kept = "c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
-    of_source = "battle_id IN (SELECT battle_id FROM battles WHERE source = ?)"
-    answers = f"FROM conversations c WHERE c.{of_source} AND {kept}"
-    ids = weights_sql(f"FROM conversations c WHERE {kept}", of_source)
+    answers = f"FROM conversations c WHERE c.{OF_SOURCE} AND {kept}"
+    ids = weights_sql(f"FROM conversations c WHERE {kept}", OF_SOURCE)
     for lo, hi in id_batches(con, ids, [source], size or BATCH, TEXT_CHARS):
         turns = frame(
             con,
@@ -175,8 +177,9 @@ REPEAT_BATTLES = (
 )
 
 
-#: the temporary table where the stage's :func:`arenavotes.dedup.repeats` leaves its flags (and
-#: ``{REPEAT_FLAGS}_prompted``, the battles with a prompt) until each source's flags are replaced
+#: the temporary table where the stage's :func:`arenavotes.dedup.repeats` leaves its flags (and, in
+#: :func:`~arenavotes.dedup.flagging.prompted_table` of it, the battles with a prompt) until each source's flags
+#: are replaced
 REPEAT_FLAGS = "_dedup_repeat_flags"
 
 
@@ -186,8 +189,15 @@ def repeat_flags(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
     try:
         yield REPEAT_FLAGS
     finally:
-        for table in (REPEAT_FLAGS, f"{REPEAT_FLAGS}_prompted"):
+        for table in (REPEAT_FLAGS, prompted_table(REPEAT_FLAGS)):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def battles_with_prompt(con: duckdb.DuckDBPyConnection, repeats: str, source: str) -> int:
+    """How many of ``source``'s battles have a prompt text, as :func:`arenavotes.dedup.repeats` (``into`` =
+    ``repeats``) listed them."""
+    (n,) = con.execute(f"SELECT count(*) FROM {prompted_table(repeats)} WHERE {OF_SOURCE}", [source]).fetchall()[0]
+    return int(n)
 
 
 def load_repeat_battles(con: duckdb.DuckDBPyConnection, codes: str | None = None) -> pl.DataFrame:
@@ -217,11 +227,11 @@ def replace_flags(
     ``rows`` flags at a time: an Arrow copy of every flag at once, with the run id as a column, and its copy in
     a temporary table were the stage's peak at 2M conversations (1.0M flags, reasons and all: +0.45 GB)."""
     with transaction(con):
-        con.execute("DELETE FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)", [source])
+        con.execute(f"DELETE FROM flags WHERE {OF_SOURCE}", [source])
         if repeats is not None:
             con.execute(
                 f"""INSERT INTO flags SELECT r.battle_id, r.flag, r.detector, r.score, r.reason, ? FROM {repeats} r
-                    SEMI JOIN (SELECT battle_id FROM battles WHERE source = ?) b USING (battle_id)
+                    WHERE r.{OF_SOURCE}
                     ORDER BY r.flag, r.detector, r.battle_id, r.score, r.reason""",
                 [run_id, source],
             )
@@ -236,7 +246,7 @@ def replace_flags(
 def source_flags(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, dict[str, int]]:
     """(battles flagged, flags by ``flag|detector``) of ``source`` in the ``flags`` table: what a dedup run
     records, counted where the flags are rather than in Python."""
-    where = "FROM flags WHERE battle_id IN (SELECT battle_id FROM battles WHERE source = ?)"
+    where = f"FROM flags WHERE {OF_SOURCE}"
     (flagged,) = con.execute(f"SELECT count(DISTINCT battle_id) {where}", [source]).fetchall()[0]
     by = con.execute(
         f"SELECT flag || '|' || detector, count(*) {where} GROUP BY flag, detector ORDER BY flag, detector", [source]

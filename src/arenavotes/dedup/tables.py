@@ -14,9 +14,9 @@ Python: ~250 bytes a prompt with its key, 0.2 GB at a million conversations.
 ...     sk.add(pl.Series(["k1", "k2"]), pl.Series(["the same old prompt text", "the same old prompt text"]))
 ...     _ = con.execute("CREATE TEMP TABLE u AS SELECT * FROM (VALUES ('k1', 0), ('k2', 1)) t(key, row)")
 ...     members, bucket, n_buckets = shared_buckets(con, "u", sk)
-...     keys, sig8, chars = candidate_sketches(con, "u", sk, np.array([0, 1]))
->>> members.tolist(), n_buckets, keys.to_list(), sig8.shape, chars.tolist()
-([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 8, ['k1', 'k2'], (2, 128), [25, 25])
+...     keys, chars = candidate_sketches(con, "u", sk, np.array([0, 1]))
+>>> members.tolist(), n_buckets, keys.to_list(), chars.tolist()
+([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 8, ['k1', 'k2'], [25, 25])
 """
 
 from __future__ import annotations
@@ -214,23 +214,23 @@ def shared_buckets(
 
 
 def candidate_sketches(
-    con: duckdb.DuckDBPyConnection, rows: str, sketches: SketchTable, wanted: np.ndarray, signatures: bool = True
-) -> tuple[pl.Series, np.ndarray, np.ndarray]:
-    """(keys, 8-bit signatures, lengths + 1) of the prompts numbered ``wanted`` (sorted, distinct) in ``rows``;
-    ``signatures=False``: no signatures (a 0-column array; the check reads them with the texts instead)."""
+    con: duckdb.DuckDBPyConnection, rows: str, sketches: SketchTable, wanted: np.ndarray
+) -> tuple[pl.Series, np.ndarray]:
+    """(keys, lengths + 1) of the prompts numbered ``wanted`` (sorted, distinct) in ``rows``. Their 8-bit
+    signatures stay in DuckDB: the check reads them with the texts, a block at a time
+    (:meth:`DuckTexts.signatures_at`)."""
     register_arrow(con, "_sketch_want", pa.table({"row": np.asarray(wanted, dtype=np.int64)}))
     try:
         got = con.sql(
-            f"""SELECT r.row, r.key, {"k.sig8, " if signatures else ""}k.chars FROM _sketch_want w
+            f"""SELECT r.row, r.key, k.chars FROM _sketch_want w
                 JOIN {rows} r USING (row) JOIN {sketches.name} k USING (key) ORDER BY r.row"""
         ).to_arrow_table()
     finally:
         unregister_arrow(con, "_sketch_want")
     if got.num_rows != len(wanted):
         raise ValueError("a key was never sketched")
-    sig8 = _blob_matrix(got.column("sig8"), sketches.perms) if signatures else np.zeros((len(wanted), 0), np.uint8)
     keys = pl.Series("key", got.column("key").combine_chunks()).cast(pl.String)
-    return keys, sig8, got.column("chars").to_numpy().astype(np.int64)
+    return keys, got.column("chars").to_numpy().astype(np.int64)
 
 
 def _blob_matrix(column: pa.ChunkedArray, width: int) -> np.ndarray:

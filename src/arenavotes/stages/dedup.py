@@ -37,6 +37,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
         REPEAT_BATTLES,
         answer_batches,
         battle_id_lookup,
+        battles_with_prompt,
         flag_counts,
         load_battles,
         repeat_flags,
@@ -87,12 +88,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                     release_cache(con)  # what the repeats and the load read: the vote detectors hold their own copies
                     answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
                     by_battle = detect_battles(battles, None, answers, settings.dedup, repeated)
-                    (with_prompt,) = con.execute(
-                        f"SELECT count(*) FROM {repeat_table}_prompted SEMI JOIN "
-                        "(SELECT battle_id FROM battles WHERE source = ?) USING (battle_id)",
-                        [source],
-                    ).fetchall()[0]
-                    by_battle.stats["battles_with_prompt"] = int(with_prompt)
+                    by_battle.stats["battles_with_prompt"] = battles_with_prompt(con, repeat_table, source)
                     n_battles = battles.height
                     # the voter tests read votes only, and name the battles they flag from the workspace: the
                     # battles' ids, times and token counts go before the votes are made (5M battles: ~0.25 GB)
