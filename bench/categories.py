@@ -304,7 +304,7 @@ def main() -> None:
     big_msgs = big.select("battle_id", content=pl.col("prompt"))
     big_ans = big.select("battle_id", side=pl.lit("a"), text=pl.col("prompt"))
     speeds = []
-    big_vectors = Encoder.load().encode(big["prompt"].to_list())
+    big_vectors = {name: Encoder.load(name.split("@")[0]).encode(big["prompt"].to_list()) for name in lab.encoders}
     for name, fn in (
         (
             "deterministic (multi_turn, long_query, code_present, coding, refusal)",
@@ -323,8 +323,7 @@ def main() -> None:
         ("rules (math, creative, IF, hard + 7 criteria)", lambda: label_rules(big)),
         (f"learned@{lab.version} ({', '.join(lab.categories)}), encoding included", lambda: lab.label(big)),
         (
-            f"learned@{lab.version}, the shared encoder's vectors from the embedding cache"
-            + (f" ({lab.second_encoder} encoded)" if lab.second_encoder else ""),
+            f"learned@{lab.version}, its encoders' vectors ({', '.join(lab.encoders)}) from the embedding cache",
             lambda: lab.label(big, big_vectors),
         ),
     ):

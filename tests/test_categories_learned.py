@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arenavotes.categories import LABELERS, label
+from arenavotes.categories import LABELERS, label, learned_encoders
 from arenavotes.categories.learned import LearnedLabeler, data_dir
 from arenavotes.categories.textfeatures import char_ngrams, structure
 from arenavotes.embeddings.encoder import Encoder
@@ -210,9 +211,54 @@ def test_label_uses_given_vectors_and_they_match_its_own() -> None:
     empty = pl.DataFrame(schema={"battle_id": pl.String, "content": pl.String})
     answers = pl.DataFrame(schema={"battle_id": pl.String, "side": pl.String, "text": pl.String})
     own = label(p, empty, answers, only={"learned"})
-    given_ = label(p, empty, answers, only={"learned"}, vectors=Encoder.load().encode(texts))
-    assert own.equals(given_)
+    lab = LearnedLabeler.load()
+    assert lab.encoders == ["minilm-static@1", "e5-static@1"]
+    assert [e.name for e in learned_encoders()] == lab.encoders  # what the stage reads the cache with
+    every = {name: Encoder.load(name.split("@")[0]).encode(texts) for name in lab.encoders}
+    for part in ({}, {"minilm-static@1": every["minilm-static@1"]}, {"e5-static@1": every["e5-static@1"]}, every):
+        assert own.equals(label(p, empty, answers, only={"learned"}, vectors=part)), sorted(part)
     assert set(own["labeler"]) == {"offline/learned@4"}
+    # vectors are read by name: a block given under a name the head does not read is an error, not ignored
+    with pytest.raises(ValueError, match="the labeler reads"):
+        lab.probabilities(texts, {"minilm-static@2": every["minilm-static@1"]})
+    # and they are used: other vectors under the right name change the scores
+    moved = lab.probabilities(texts, {"e5-static@1": every["e5-static@1"][::-1].copy()})
+    assert not np.allclose(moved, lab.probabilities(texts))
+
+
+def test_an_encoder_rebuilt_under_the_same_name_is_refused(tmp_path: Path) -> None:
+    """The head records each encoder's digest (vocabulary and vectors) when it is trained; an encoder that kept
+    the name but holds other vectors is refused when the labeler loads it, not silently read."""
+    import json
+    import shutil
+
+    from arenavotes.categories import learned
+    from arenavotes.embeddings.encoder import data_dir
+    from arenavotes.embeddings.encoder import from_folder as encoder_from_folder
+
+    lab = LearnedLabeler.load()
+    for name in lab.encoders:
+        assert lab.meta["encoder_digests"][name] == Encoder.load(name.split("@")[0]).digest
+    folder = tmp_path / "e5"
+    shutil.copytree(data_dir("e5-static"), folder)
+    with np.load(folder / "vectors.npz") as z:
+        q, scale = z["q"].copy(), z["scale"]
+    q[1000] = -q[1000]  # one token's vector flipped: same name, same shapes
+    np.savez_compressed(folder / "vectors.npz", q=q, scale=scale)
+    other = encoder_from_folder(folder)
+    assert other.name == "e5-static@1" and other.digest != Encoder.load("e5-static").digest
+    meta = json.loads((learned.data_dir() / "labeler.json").read_text(encoding="utf-8"))
+    meta["encoder_digests"]["e5-static@1"] = other.digest  # a head trained on the rebuilt encoder
+    head = tmp_path / "head"
+    head.mkdir()
+    (head / "labeler.json").write_text(json.dumps(meta), encoding="utf-8")
+    shutil.copy(learned.data_dir() / "head.npz", head / "head.npz")
+    trained_on_other = learned.from_folder(head)
+    with pytest.raises(RuntimeError, match="trained on another e5-static@1"):
+        trained_on_other.probabilities(["Solve x^2 = 4"])
+    # given that encoder's vectors it scores; the shipped one is never swapped in
+    texts = ["Solve x^2 = 4"]
+    assert trained_on_other.probabilities(texts, {"e5-static@1": other.encode(texts)}).shape == (1, len(lab.categories))
 
 
 def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
@@ -226,7 +272,7 @@ def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
     stages.run_ingest(ws, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
     stages.run_categorize(ws, stages.CategorizeOptions(labelers=("learned",)))
     with ws.connect(read_only=True) as con:
-        n_vec = con.sql("SELECT count(*) FROM embeddings").fetchall()[0][0]
+        n_vec = dict(con.sql("SELECT encoder, count(*) FROM embeddings GROUP BY ALL").fetchall())
         rows = con.sql(
             "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@4' "
             "ORDER BY ALL"
@@ -235,7 +281,10 @@ def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
 
         prompts, _, _ = load_features(con, ["a100"])
     lab = LearnedLabeler.load()
-    assert n_vec > 0 and rows.height == 100 * (len(lab.categories) + len(lab.derived))
+    assert rows.height == 100 * (len(lab.categories) + len(lab.derived))
+    # both encoders' vectors are kept, one row per distinct prompt each
+    assert set(n_vec) == {"minilm-static@1", "e5-static@1"}
+    assert n_vec["minilm-static@1"] == n_vec["e5-static@1"] == prompts["prompt"].n_unique()
     # the same labels as the labeler gives when it encodes the prompts itself
     direct = LearnedLabeler.load().label(prompts.select("battle_id", "prompt"))
     assert direct.sort(["battle_id", "category"]).equals(rows.sort(["battle_id", "category"]))

@@ -348,6 +348,9 @@ def main() -> None:
         "version": VERSION,
         "encoder": enc.name,
         **({} if second is None else {"second_encoder": second.name}),
+        # what the labeler checks the shipped encoders against when it loads (a folder that kept a shipped name
+        # but holds other vectors is refused there, not misread)
+        "encoder_digests": {e.name: e.digest for e in [enc, *([] if second is None else [second])]},
         "bits": BITS,
         "categories": [*CATEGORIES, *CRITERIA],
         "thresholds": thresholds,
@@ -367,7 +370,7 @@ def main() -> None:
         "sources": manifest,
     }
     (args.out / "labeler.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    write_card(args.out, meta, rows)
+    write_card(args.out, meta, rows, [enc, *([] if second is None else [second])])
     print(f"wrote {args.out}", file=sys.stderr)
 
 
@@ -594,16 +597,19 @@ CARD_EXAMPLES = (
 )
 
 
-def write_card(folder: Path, meta: dict, rows: pl.DataFrame) -> None:
-    """MODEL_CARD.md beside the labeler written to ``folder`` (after training, or alone with --card-only)."""
-    card = model_card(meta, source_counts(rows), card_examples(folder))
+def write_card(folder: Path, meta: dict, rows: pl.DataFrame, encoders: list[Encoder] | None = None) -> None:
+    """MODEL_CARD.md beside the labeler written to ``folder`` (after training, or alone with --card-only);
+    ``encoders``: those it was trained on, when not the shipped ones."""
+    card = model_card(meta, source_counts(rows), card_examples(folder, encoders))
     (folder / "MODEL_CARD.md").write_text(card, encoding="utf-8")
 
 
-def card_examples(folder: Path) -> list[tuple[str, str, float, float]]:
-    """(category, prompt, score, cut) of :data:`CARD_EXAMPLES` under the labeler written to ``folder``."""
+def card_examples(folder: Path, encoders: list[Encoder] | None = None) -> list[tuple[str, str, float, float]]:
+    """(category, prompt, score, cut) of :data:`CARD_EXAMPLES` under the labeler written to ``folder``, read
+    through ``encoders`` (default: the shipped ones, which the labeler checks against its digests)."""
     lab = learned.from_folder(folder)
-    probs = lab.probabilities([t for _, t in CARD_EXAMPLES])
+    texts = [t for _, t in CARD_EXAMPLES]
+    probs = lab.probabilities(texts, {e.name: e.encode(texts) for e in encoders or []})
     out = []
     for (cat, text), row in zip(CARD_EXAMPLES, probs, strict=True):
         j = lab.categories.index(cat)

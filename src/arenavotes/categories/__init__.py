@@ -16,6 +16,7 @@ hard_prompt, math, creative_writing, instruction_following, coding, language, mu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +28,7 @@ from arenavotes.vocab import component_name
 
 if TYPE_CHECKING:
     from arenavotes.categories.learned import LearnedLabeler
+    from arenavotes.embeddings.encoder import Encoder
 
 #: labeler -> version; bump a version whenever what a labeler outputs changes.
 LABELERS: dict[str, int] = {
@@ -48,6 +50,13 @@ def _learned() -> LearnedLabeler:
     return LearnedLabeler.load()
 
 
+def learned_encoders() -> list[Encoder]:
+    """The encoders the shipped learned labeler reads (their names are the keys of :func:`label`'s ``vectors``),
+    checked by name and digest to be those it was trained on (a mismatch raises before anything is encoded)."""
+    lab = _learned()
+    return [lab.shipped(name) for name in lab.encoders]
+
+
 def labeler_name(name: str) -> str:
     return component_name("offline", name, LABELERS[name])
 
@@ -57,14 +66,14 @@ def label(
     messages: pl.DataFrame,
     answers: pl.DataFrame,
     only: set[str] | None = None,
-    vectors: np.ndarray | None = None,
+    vectors: Mapping[str, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """All labelers (or ``only`` these) -> rows (battle_id, labeler, category, value, score).
 
     ``prompts``: battle_id, prompt (user turns joined), first_user, user_turns, user_tokens;
     ``messages``: battle_id, content (every message of both sides); ``answers``: battle_id, side, text;
-    ``vectors``: the prompts' rows of the shared encoder, if the caller has them cached (else the learned
-    labeler encodes them itself).
+    ``vectors``: the prompts' rows of the learned labeler's encoders (``name@version`` -> array, see
+    :func:`learned_encoders`) that the caller has cached; the learned labeler encodes the others itself.
     """
     runs = {
         "language": lambda: det.language(prompts),

@@ -1,5 +1,6 @@
 """The learned category labeler: a linear head over the shared sentence encoder, a multilingual encoder of
-its own (``learned@4``: ``e5-static``, encoded here, not cached), hashed character n-grams and structural
+its own (``learned@4``: ``e5-static``; both cached in the workspace's embedding table by the categorize stage,
+encoded here when not given), hashed character n-grams and structural
 counts, trained offline on public labelled prompts (``tools/train_labeler.py``; data, metrics, thresholds and
 known failures in ``data/learned/MODEL_CARD.md``).
 
@@ -31,15 +32,19 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from arenavotes.categories.deterministic import LABEL_SCHEMA
 from arenavotes.categories.textfeatures import char_ngrams, dense
+
+if TYPE_CHECKING:
+    from arenavotes.embeddings.encoder import Encoder
 
 #: prompts scored at a time
 BATCH = 2048
@@ -79,40 +84,58 @@ class LearnedLabeler:
 
     @property
     def second_encoder(self) -> str | None:
-        """``name@version`` of the labeler's own multilingual encoder, if it has one (encoded here, not cached)."""
+        """``name@version`` of the labeler's own multilingual encoder, if it has one."""
         return self.meta.get("second_encoder")
+
+    @property
+    def encoders(self) -> list[str]:
+        """``name@version`` of every encoder the head reads: the keys of ``vectors`` in :meth:`probabilities`."""
+        return [self.encoder] + ([] if self.second_encoder is None else [self.second_encoder])
 
     @classmethod
     def load(cls) -> LearnedLabeler:
         return _load()
 
-    def probabilities(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
-        """(len(texts) x categories) probabilities. ``vectors``: the texts' encoder rows if the caller has
-        them (the workspace's embedding cache); else they are encoded here."""
+    def probabilities(self, texts: list[str], vectors: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+        """(len(texts) x categories) probabilities. ``vectors``: the texts' rows of any of :attr:`encoders`
+        (``name@version`` -> array) that the caller has (the workspace's embedding cache); the others are
+        encoded here."""
+        given = dict(vectors or {})
+        unknown = sorted(set(given) - set(self.encoders))
+        if unknown:
+            raise ValueError(f"vectors of {unknown}: the labeler reads {self.encoders}")
         out = np.zeros((len(texts), len(self.categories)))
         for lo in range(0, len(texts), BATCH):  # bounds the transient feature arrays; rows do not depend on it
-            part = None if vectors is None else vectors[lo : lo + BATCH]
+            part = {name: rows[lo : lo + BATCH] for name, rows in given.items()}
             out[lo : lo + BATCH] = self._probabilities(texts[lo : lo + BATCH], part)
         return out
 
-    def _probabilities(self, texts: list[str], vectors: np.ndarray | None) -> np.ndarray:
-        if vectors is None:
-            vectors = _shipped(self.encoder).encode(texts)
+    def _probabilities(self, texts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
+        for name in self.encoders:
+            if name not in vectors:
+                vectors[name] = self.shipped(name).encode(texts)
         # einsum (not BLAS) for the dense blocks: each row is summed in one fixed order, so a prompt's
         # score is the same to the last bit whatever batch it comes in
         logits = (
             np.asarray(char_ngrams(texts, self.bits) @ self.w_char, dtype=np.float64)
-            + np.einsum("ij,jk->ik", np.asarray(vectors, dtype=np.float64), self.w_emb)
+            + np.einsum("ij,jk->ik", np.asarray(vectors[self.encoder], dtype=np.float64), self.w_emb)
             + np.einsum("ij,jk->ik", dense(texts).astype(np.float64), self.w_struct)
             + self.bias
         )
         if self.w_emb2 is not None:
-            second = _shipped(str(self.second_encoder)).encode(texts)
-            logits += np.einsum("ij,jk->ik", second.astype(np.float64), self.w_emb2)
+            second = np.asarray(vectors[str(self.second_encoder)], dtype=np.float64)
+            logits += np.einsum("ij,jk->ik", second, self.w_emb2)
         return np.asarray(1.0 / (1.0 + np.exp(-logits)))
 
-    def label(self, prompts: pl.DataFrame, vectors: np.ndarray | None = None) -> pl.DataFrame:
-        """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt)."""
+    def shipped(self, name: str) -> Encoder:
+        """The shipped encoder ``name`` (``name@version``, one of :attr:`encoders`), checked to be the one the head
+        was trained on: its version by name, and its vocabulary and vectors by the digest the training run
+        recorded (``encoder_digests``), so an encoder rebuilt under the same name is refused, not misread."""
+        return _shipped(name, self.meta.get("encoder_digests", {}).get(name))
+
+    def label(self, prompts: pl.DataFrame, vectors: Mapping[str, np.ndarray] | None = None) -> pl.DataFrame:
+        """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt); ``vectors`` as in
+        :meth:`probabilities`."""
         texts = prompts["prompt"].fill_null("").to_list()
         probs = self.probabilities(texts, vectors)
         scores = [(c, probs[:, j], self.thresholds[j]) for j, c in enumerate(self.categories)]
@@ -131,14 +154,18 @@ class LearnedLabeler:
         return pl.concat(parts).select(list(LABEL_SCHEMA)) if parts else pl.DataFrame(schema=LABEL_SCHEMA)
 
 
-def _shipped(name: str) -> Any:
-    """The shipped encoder called ``name`` (``name@version``: the shared one or the labeler's own), checked against
-    the version the head was trained on."""
+@functools.cache
+def _shipped(name: str, digest: str | None) -> Encoder:
     from arenavotes.embeddings.encoder import Encoder
 
     enc = Encoder.load(name.split("@")[0])
     if enc.name != name:
         raise RuntimeError(f"labeler was trained on {name}, the shipped encoder is {enc.name}")
+    if digest is not None and enc.digest != digest:
+        raise RuntimeError(
+            f"labeler was trained on another {name} (digest {digest[:12]}, shipped {enc.digest[:12]}): an encoder "
+            "whose vectors change needs a new version, and the labeler retraining on it"
+        )
     return enc
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -25,6 +26,9 @@ from arenavotes.db import (
     weights_sql,
 )
 from arenavotes.ingest.style import token_counts
+
+if TYPE_CHECKING:
+    from arenavotes.embeddings.encoder import Encoder
 
 #: battles labelled together (labels depend on each battle alone, so batches only bound memory)
 BATCH = 20_000
@@ -90,14 +94,16 @@ def load_features(
 _BETWEEN = "b.battle_id BETWEEN coalesce(CAST(? AS VARCHAR), b.battle_id) AND coalesce(CAST(? AS VARCHAR), b.battle_id)"
 
 
-def prompt_vectors(con: duckdb.DuckDBPyConnection, prompts: pl.DataFrame) -> np.ndarray:
-    """The shared encoder's rows for ``prompts`` (battle_id, prompt), in order, through the workspace's
-    embedding cache: a prompt already embedded (by ``embed``, ``p2l`` or an earlier run) is not encoded
-    again, and new ones are kept for them."""
+def prompt_vectors(
+    con: duckdb.DuckDBPyConnection, prompts: pl.DataFrame, encoders: Sequence[Encoder]
+) -> dict[str, np.ndarray]:
+    """Each encoder's rows (``name@version`` -> array) for ``prompts`` (battle_id, prompt), in order, through the
+    workspace's embedding cache: a prompt already embedded by an encoder (by ``embed``, ``p2l`` or an earlier
+    run) is not encoded again, and new ones are kept for the next run."""
     from arenavotes.embeddings.cache import vectors_for, with_hashes
 
     keyed = with_hashes(con, prompts.select("battle_id", text=pl.col("prompt").fill_null("")))
-    return vectors_for(con, keyed)
+    return {enc.name: vectors_for(con, keyed, enc) for enc in encoders}
 
 
 def delete_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labelers: Sequence[str]) -> None:

@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Sequence
 from importlib import resources
@@ -62,6 +63,12 @@ class Encoder:
     def name(self) -> str:
         """``name@version``: recorded with every embedding, so a new encoder never mixes with old vectors."""
         return f"{self.meta['name']}@{self.meta['version']}"
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 of the vocabulary and the token vectors (:func:`content_digest`): what a model trained on this
+        encoder records, so that another encoder that kept the same ``name@version`` is caught when loaded."""
+        return content_digest(self.tokenizer.get_vocab(), self.vectors)
 
     @classmethod
     def load(cls, name: str = "minilm-static") -> Encoder:
@@ -107,3 +114,18 @@ def from_folder(folder: Path) -> Encoder:
     with np.load(folder / "vectors.npz") as z:
         vectors = z["q"].astype(np.float32) * z["scale"][:, None]
     return Encoder(tokenizer, vectors, meta)
+
+
+def content_digest(vocab: dict[str, int], *arrays: np.ndarray) -> str:
+    """sha256 (hex) of a vocabulary (its tokens in id order) and arrays' dtypes, shapes and bytes: the same for the
+    same encoder on any platform or checkout (the files' line endings do not enter), different for other vectors.
+
+    >>> content_digest({"a": 0}, np.zeros(2, np.int8)) == content_digest({"a": 0}, np.ones(2, np.int8))
+    False
+    """
+    h = hashlib.sha256()
+    h.update("\n".join(token for token, _ in sorted(vocab.items(), key=lambda kv: kv[1])).encode("utf-8"))
+    for a in arrays:
+        h.update(f"|{a.dtype.str}{a.shape}|".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()

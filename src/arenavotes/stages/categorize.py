@@ -39,7 +39,7 @@ class CategorizeOptions:
 
 def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     """Replace each chosen source's labels from the chosen labelers."""
-    from arenavotes.categories import label, labeler_name
+    from arenavotes.categories import label, labeler_name, learned_encoders
     from arenavotes.categories.store import (
         agreement,
         delete_labels,
@@ -57,6 +57,8 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     what = {"sources": options.sources, "labelers": options.labelers, "judge": options.judge}
     hash_ = settings_hash(settings, "categorize", what)
     chosen_labelers = set(options.labelers) if options.labelers else set(LABELERS)
+    # the learned labeler's encoders: their vectors are read from (and kept in) the embedding table
+    encoders = learned_encoders() if "learned" in chosen_labelers else []
     lines, run_ids, done = [], [], []
     rows_in = rows_out = 0
     with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
@@ -77,7 +79,7 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
                 else:
                     for between in batches:  # labels depend on each battle alone: batches bound memory only
                         prompts, messages, answers = load_features(con, [source], between)
-                        vectors = prompt_vectors(con, prompts) if "learned" in chosen_labelers else None
+                        vectors = prompt_vectors(con, prompts, encoders) if encoders else None
                         rows = label(prompts, messages, answers, only=chosen_labelers, vectors=vectors)
                         if judge is not None:
                             rows = pl.concat([rows, judge.label(prompts)])
