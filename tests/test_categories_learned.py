@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arenavotes.categories import LABELERS, label, learned_encoders
+from arenavotes.categories import LABELERS, label, learned, learned_encoders
 from arenavotes.categories.learned import LearnedLabeler, data_dir
 from arenavotes.categories.textfeatures import char_ngrams, structure
 from arenavotes.embeddings.encoder import Encoder
@@ -205,6 +205,40 @@ def test_features_are_row_independent_and_bounded(monkeypatch) -> None:
     assert s.shape == (3, 12) and float(s.min()) >= 0 and float(s.max()) <= 1
 
 
+def test_prompts_in_other_languages_take_their_own_cuts() -> None:
+    """learned@5: a prompt whose detected language is not English takes its category's cut for other languages
+    (where training kept one); the value is always score >= the cut of the prompt's own language, so a row does
+    not depend on its batch, and the model card lists every cut."""
+    lab = LearnedLabeler.load()
+    other = dict(zip(lab.categories, lab.thresholds_other, strict=True))
+    main = dict(zip(lab.categories, lab.thresholds, strict=True))
+    kept = lab.meta["thresholds_other"]
+    assert kept and set(kept) <= {"coding", "math", "creative_writing", "instruction_following"}
+    for c in lab.categories:  # a kept cut is lower (translations score lower); the others are the main cut
+        assert (other[c] < main[c]) if c in kept else (other[c] == main[c]), c
+    card = (learned.data_dir() / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Cuts for prompts in other languages" in card
+    for c, cut in kept.items():
+        assert f"| {c} | {main[c]} | {cut} |" in card
+    texts = [
+        "Write a poem about the sea",
+        "Escribe un poema sobre el mar y las olas del verano",
+        "为什么海水是咸的？请详细解释。",
+        "",
+        "def f(x):\n    return x",
+    ]
+    cuts = lab.cuts(texts)
+    assert (cuts[0] == lab.thresholds).all() and (cuts[3] == lab.thresholds).all()  # English; no language: main
+    assert (cuts[1] == lab.thresholds_other).all() and (cuts[2] == lab.thresholds_other).all()
+    for k in range(len(texts)):  # alone, the same cut as in the batch
+        assert (lab.cuts([texts[k]])[0] == cuts[k]).all()
+    rows = lab.label(_frame(texts))
+    probs = lab.probabilities(texts)
+    for j, c in enumerate(lab.categories):
+        got = rows.filter(pl.col("category") == c).sort(pl.col("battle_id").cast(pl.Int64))["value"].to_numpy()
+        assert (got == (probs[:, j] >= cuts[:, j])).all(), c
+
+
 def test_label_uses_given_vectors_and_they_match_its_own() -> None:
     texts = KNOWN["math"] + NEUTRAL
     p = _frame(texts).with_columns(first_user=pl.col("prompt"), user_turns=pl.lit(1), user_tokens=pl.lit(10))
@@ -217,7 +251,7 @@ def test_label_uses_given_vectors_and_they_match_its_own() -> None:
     every = {name: Encoder.load(name.split("@")[0]).encode(texts) for name in lab.encoders}
     for part in ({}, {"minilm-static@1": every["minilm-static@1"]}, {"e5-static@1": every["e5-static@1"]}, every):
         assert own.equals(label(p, empty, answers, only={"learned"}, vectors=part)), sorted(part)
-    assert set(own["labeler"]) == {"offline/learned@4"}
+    assert set(own["labeler"]) == {"offline/learned@5"}
     # vectors are read by name: a block given under a name the head does not read is an error, not ignored
     with pytest.raises(ValueError, match="the labeler reads"):
         lab.probabilities(texts, {"minilm-static@2": every["minilm-static@1"]})
@@ -232,7 +266,6 @@ def test_an_encoder_rebuilt_under_the_same_name_is_refused(tmp_path: Path) -> No
     import json
     import shutil
 
-    from arenavotes.categories import learned
     from arenavotes.embeddings.encoder import data_dir
     from arenavotes.embeddings.encoder import from_folder as encoder_from_folder
 
@@ -274,7 +307,7 @@ def test_stage_labels_through_the_embedding_cache(tmp_path: Path) -> None:
     with ws.connect(read_only=True) as con:
         n_vec = dict(con.sql("SELECT encoder, count(*) FROM embeddings GROUP BY ALL").fetchall())
         rows = con.sql(
-            "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@4' "
+            "SELECT battle_id, category, value, score FROM prompt_labels WHERE labeler = 'offline/learned@5' "
             "ORDER BY ALL"
         ).pl()
         from arenavotes.categories.store import load_features
@@ -300,4 +333,4 @@ def test_categorize_cli_learned(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "a100: 100 prompts labelled" in r.stdout
     r = run("sql", "-w", str(ws), "SELECT DISTINCT labeler FROM prompt_labels")
-    assert "offline/learned@4" in r.stdout
+    assert "offline/learned@5" in r.stdout

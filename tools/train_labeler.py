@@ -48,7 +48,7 @@ from arenavotes.categories.learned import column_sum  # noqa: E402
 from arenavotes.categories.textfeatures import DENSE_NAMES, char_ngrams, dense  # noqa: E402
 from arenavotes.embeddings.encoder import Encoder, from_folder  # noqa: E402
 
-VERSION = 4
+VERSION = 5
 BITS = 17
 #: share of arena prompts in each category, the weighting target (LMArena's 140k release for math,
 #: creative writing and instruction following; coding: LMArena's is_code share of arena-2023 prompts)
@@ -192,6 +192,56 @@ def best_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, 
     return best
 
 
+#: languages that take a category's main cut (chosen on the English arena prompts); any other detected language
+#: takes the category's non-English cut where it has one (:func:`non_english_cut`)
+MAIN_CUT_LANGUAGES = ("English", "unknown")
+#: random halves (by group) of the translations that a non-English cut must win on the other half
+CUT_SPLITS, CUT_WINS = 20, 16
+
+
+def non_english_cut(
+    p: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    bench: tuple[np.ndarray, np.ndarray, np.ndarray],
+    main_cut: float,
+    seed: int = 0,
+) -> tuple[float | None, int]:
+    """A category's cut for prompts in other languages, and the number of splits it won.
+
+    The main cut is chosen where the labelled arena prompts are (English), and a request translated into
+    another language scores lower than the same request in English (creative writing: a median positive of
+    0.18 against 0.84), so one cut under-marks other languages. The cut for them maximises the mean of two
+    out-of-fold F1s: on the translations of arena prompts (``p``, ``y`` their originals' labels, ``groups``
+    which original) and on the public benchmarks' prompts in other languages (``bench`` = scores, labels,
+    weights to LMArena's prevalence per language), which disagree where the translations alone would pull the
+    cut too far. It is kept only if it is stable: chosen on a random half of the translations (whole groups),
+    it beats ``main_cut`` on the other half in at least :data:`CUT_WINS` of :data:`CUT_SPLITS` splits; else
+    None (the main cut serves every language).
+    """
+    if y.sum() < 20:
+        return None, 0
+    bp, by, bw = bench
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    # the benchmarks' F1 at every cut, once (tens of thousands of rows; the splits only move the translations)
+    bench_f1 = {float(c): weighted_f1(bp >= c, by == 1, bw)[0] for c in [*grid, main_cut]}
+
+    def objective(rows: np.ndarray, cut: float) -> float:
+        translated = weighted_f1(p[rows] >= cut, y[rows] == 1, np.ones(int(rows.sum())))[0]
+        return (translated + bench_f1[float(cut)]) / 2
+
+    def best(rows: np.ndarray) -> float:
+        return float(grid[int(np.argmax([objective(rows, float(c)) for c in grid]))])
+
+    rng = np.random.default_rng(seed)
+    distinct = np.unique(groups)
+    wins = 0
+    for _ in range(CUT_SPLITS):
+        half = np.isin(groups, rng.permutation(distinct)[: len(distinct) // 2])
+        wins += objective(~half, best(half)) > objective(~half, main_cut)
+    return (best(np.ones(len(p), dtype=bool)) if wins >= CUT_WINS else None), wins
+
+
 def weighted_f1(pred: np.ndarray, gold: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
     tp = float(w[pred & gold].sum())
     fp = float(w[pred & ~gold].sum())
@@ -251,6 +301,7 @@ def main() -> None:
     weights: dict[str, list[np.ndarray]] = {"w_char": [], "w_emb": [], "w_struct": [], "bias": []}
     scores: list[pl.DataFrame] = []  # (row, category, score, gold, threshold) out of fold, for --oof
     thresholds, metrics = {}, {}
+    thresholds_other: dict[str, float] = {}  # category -> its cut for prompts in other languages, where it has one
     arena_all = (rows["source"] == ARENA).to_numpy()
     lang_all = rows["language"].to_numpy()
     for cat in CATEGORIES:
@@ -283,8 +334,17 @@ def main() -> None:
         l2, _, oof = best
         # the threshold: best out-of-fold F1 on real arena prompts (their natural prevalence)
         t, _ = best_threshold(oof[ak], yk[ak], np.ones(int(ak.sum()))) if ak.any() else best_threshold(oof, yk, wk)
-        pred, gold = oof >= t, yk == 1
-        scores.append(pl.DataFrame({"row": idx, "category": cat, "score": oof, "gold": gold, "threshold": t}))
+        # and for prompts in other languages, a cut of their own where the translations show a stable gain
+        other = ~np.isin(lk, MAIN_CUT_LANGUAGES)
+        tr = tk & other
+        bench_other = other & ~ak & ~tk & (rows["source"].to_numpy()[idx] != HARD_SOURCE)
+        bench_w = row_weights(yk[bench_other], PREVALENCE[cat], np.zeros(int(bench_other.sum()), bool), lk[bench_other])
+        t_other, wins = non_english_cut(
+            oof[tr], yk[tr], rows["group"].to_numpy()[idx][tr], (oof[bench_other], yk[bench_other], bench_w), t
+        )
+        row_cut = np.where(other, t if t_other is None else t_other, t)
+        pred, gold = oof >= row_cut, yk == 1
+        scores.append(pl.DataFrame({"row": idx, "category": cat, "score": oof, "gold": gold, "threshold": row_cut}))
         # the public benchmarks' own rows (the translations of arena prompts are reported by source)
         bench = ~ak & (rows["source"].to_numpy()[idx] != TRANSLATED)
         bw = row_weights(yk[bench], PREVALENCE[cat], np.zeros(int(bench.sum()), dtype=bool), lk[bench])
@@ -317,6 +377,12 @@ def main() -> None:
             "precision": round(prec, 3),
             "recall": round(rec, 3),
             "threshold": t,
+            "non_english": {
+                "threshold": t_other,
+                "split_wins": f"{wins} of {CUT_SPLITS}",
+                "translations_f1_main_cut": round(weighted_f1(oof[tr] >= t, yk[tr] == 1, np.ones(int(tr.sum())))[0], 3),
+                "translations_f1": round(weighted_f1(pred[tr], gold[tr], np.ones(int(tr.sum())))[0], 3),
+            },
             "l2": l2,
             "rows": len(idx),
             "positives": int(gold.sum()),
@@ -324,8 +390,14 @@ def main() -> None:
             "by_source": by_source,
         }
         thresholds[cat] = t
+        if t_other is not None:
+            thresholds_other[cat] = t_other
         a = by_source.get(ARENA, {})
-        print(f"{cat}: l2 {l2}, threshold {t}; benchmarks F1 {f1:.3f}; arena F1 {a.get('f1')}", file=sys.stderr)
+        print(
+            f"{cat}: l2 {l2}, threshold {t} (other languages {t_other}, {wins} of {CUT_SPLITS} splits); "
+            f"benchmarks F1 {f1:.3f}; arena F1 {a.get('f1')}",
+            file=sys.stderr,
+        )
         add_head(weights, fit_logistic(Xk, yk, wk, l2), enc.dims, dims2)
 
     betas, crit_thresholds, crit_metrics, hard, hard_scores = criteria_heads(rows, X, fold, args.folds, args.search_l2)
@@ -354,6 +426,9 @@ def main() -> None:
         "bits": BITS,
         "categories": [*CATEGORIES, *CRITERIA],
         "thresholds": thresholds,
+        # prompts whose detected language is not one of these take thresholds_other (where a category has one)
+        "main_cut_languages": list(MAIN_CUT_LANGUAGES),
+        "thresholds_other": thresholds_other,
         # hard_prompt: score = the sum of these heads' probabilities (expected criteria met), value = score >= cut
         "derived": {HARD: {"sum_of": list(CRITERIA), "cut": hard["threshold"]}},
         "structure": list(DENSE_NAMES),
@@ -610,10 +685,11 @@ def card_examples(folder: Path, encoders: list[Encoder] | None = None) -> list[t
     lab = learned.from_folder(folder)
     texts = [t for _, t in CARD_EXAMPLES]
     probs = lab.probabilities(texts, {e.name: e.encode(texts) for e in encoders or []})
+    cuts = lab.cuts(texts)
     out = []
-    for (cat, text), row in zip(CARD_EXAMPLES, probs, strict=True):
+    for (cat, text), row, cut in zip(CARD_EXAMPLES, probs, cuts, strict=True):
         j = lab.categories.index(cat)
-        out.append((cat, text, float(row[j]), float(lab.thresholds[j])))
+        out.append((cat, text, float(row[j]), float(cut[j])))
     return out
 
 
@@ -637,7 +713,8 @@ def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, 
         "Trained by `tools/train_labeler.py` (L2 logistic regression, L-BFGS, "
         f"ridge per category from {meta['training']['l2_grid']}) on {meta['training']['rows']:,} public prompts; "
         f"the real arena prompts carry {meta['training']['arena_share']:.0%} of the weight. "
-        "Runs offline on CPU; `score` is the probability and `value` is `score >= threshold`.",
+        "Runs offline on CPU; `score` is the probability and `value` is `score >= threshold` (a prompt in another",
+        "language: its category's cut for other languages, below, where it has one).",
         "",
         "## Categories and definitions (LMArena's)",
         "",
@@ -670,6 +747,30 @@ def model_card(meta: dict, counts: pl.DataFrame, examples: list[tuple[str, str, 
             f"| {c} | {m[c]['f1']:.3f} | {m[c]['precision']:.3f} | {m[c]['recall']:.3f} | {m[c]['threshold']} | "
             f"{meta['training']['prevalence'][c]} | {m[c]['rows']:,} | {m[c]['positives']:,} | {arena} |"
         )
+    if any(m[c].get("non_english") for c in f1_cats):
+        lines += [
+            "",
+            "### Cuts for prompts in other languages",
+            "",
+            "The thresholds above are chosen on the labelled arena prompts, which are English, and a request",
+            "translated into another language scores lower than the same request in English. A prompt whose detected",
+            "language (CLD2, as the `language` labeler) is neither English nor undetermined takes a category's cut for",
+            "other languages where it has one. That cut maximises the mean of two out-of-fold F1s: on the translations",
+            "of arena prompts, and on the public benchmarks' prompts in other languages (weighted to LMArena's",
+            "prevalence in each language). It is kept only when a cut chosen that way on a random half of the",
+            f"translations (whole groups) beats the main cut on the other half in at least {CUT_WINS} of {CUT_SPLITS}",
+            "splits. F1 on the translations (out of fold; the same rows chose the cut, so slightly optimistic):",
+            "",
+            "| category | main cut | cut for other languages | splits won | F1 on translations, main cut | F1 on translations, as labelled |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in f1_cats:
+            ne = m[c].get("non_english") or {}
+            cut = "- (the main cut)" if ne.get("threshold") is None else ne["threshold"]
+            lines.append(
+                f"| {c} | {m[c]['threshold']} | {cut} | {ne.get('split_wins', '-')} | "
+                f"{ne.get('translations_f1_main_cut', '-')} | {ne.get('translations_f1', '-')} |"
+            )
     lines += ["", "### Arena-Hard v0.1 prompts (real, hard; our labels), out of fold", ""]
     lines += source_table(m, f1_cats, HARD_SOURCE)
     lines += [

@@ -9,7 +9,8 @@ probability and ``value`` is ``score >= threshold``, the threshold chosen by cro
 with the weights. ``learned@3`` adds a head for each of LMArena's seven hard-prompt criteria
 (``criteria.*``) and derives ``hard_prompt`` from them as LMArena does from its judge's (hard = 6 or more
 of 7): its ``score`` is the expected number of criteria met (the sum of the seven probabilities, 0-7) and
-``value`` is ``score >=`` the stored cut. The labeler is versioned (``offline/learned@<version>`` in ``prompt_labels``): new
+``value`` is ``score >=`` the stored cut. ``learned@5`` (the weights of ``learned@4``) gives prompts in other
+languages a cut of their own where training found a stable gain on translated arena prompts (:meth:`cuts`). The labeler is versioned (``offline/learned@<version>`` in ``prompt_labels``): new
 weights are a new version and never overwrite the labels of the old one silently. Pure: the same prompt
 gives the same row whatever else is in the batch.
 
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from arenavotes.categories.deterministic import LABEL_SCHEMA
+from arenavotes.categories.deterministic import LABEL_SCHEMA, detect_language
 from arenavotes.categories.textfeatures import char_ngrams, dense
 
 if TYPE_CHECKING:
@@ -61,6 +62,12 @@ class LearnedLabeler:
         self.meta = meta
         self.categories: list[str] = list(meta["categories"])
         self.thresholds = np.array([meta["thresholds"][c] for c in self.categories], dtype=np.float64)
+        #: the cuts for prompts in other languages (``learned@5``): a category's own where training found a stable
+        #: gain on translated arena prompts, else its main cut; a prompt whose detected language (CLD2, as the
+        #: ``language`` labeler) is not in ``main_cut_languages`` takes these
+        other = meta.get("thresholds_other", {})
+        self.thresholds_other = np.array([other.get(c, meta["thresholds"][c]) for c in self.categories])
+        self.main_cut_languages = frozenset(meta.get("main_cut_languages", ()))
         self.bits = int(meta["bits"])
         self.w_char = weights["w_char"].astype(np.float64)
         self.w_emb = weights["w_emb"].astype(np.float64)
@@ -133,12 +140,34 @@ class LearnedLabeler:
         recorded (``encoder_digests``), so an encoder rebuilt under the same name is refused, not misread."""
         return _shipped(name, self.meta.get("encoder_digests", {}).get(name))
 
+    def cuts(self, texts: list[str]) -> np.ndarray:
+        """(len(texts) x categories) the cut each text's score is compared with: the main cuts, or for a text
+        in another language (:attr:`main_cut_languages`) the other-language cuts. Each text's own language
+        decides, so the row does not depend on its batch.
+
+        >>> lab = LearnedLabeler.load()
+        >>> j = lab.categories.index("creative_writing")
+        >>> c = lab.cuts(["Write a poem about the sea", "Escribe un poema sobre el mar y las olas del verano"])
+        >>> bool(c[0, j] == lab.thresholds[j]), bool(c[1, j] == lab.thresholds_other[j] < lab.thresholds[j])
+        (True, True)
+        """
+        out = np.tile(self.thresholds, (len(texts), 1))
+        if np.array_equal(self.thresholds_other, self.thresholds) or not texts:
+            return out
+        distinct = {t: detect_language(t) not in self.main_cut_languages for t in dict.fromkeys(texts)}
+        other = np.fromiter((distinct[t] for t in texts), dtype=bool, count=len(texts))
+        out[other] = self.thresholds_other
+        return out
+
     def label(self, prompts: pl.DataFrame, vectors: Mapping[str, np.ndarray] | None = None) -> pl.DataFrame:
         """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt); ``vectors`` as in
         :meth:`probabilities`."""
         texts = prompts["prompt"].fill_null("").to_list()
         probs = self.probabilities(texts, vectors)
-        scores = [(c, probs[:, j], self.thresholds[j]) for j, c in enumerate(self.categories)]
+        cuts = self.cuts(texts)
+        scores: list[tuple[str, np.ndarray, np.ndarray | float]] = [
+            (c, probs[:, j], cuts[:, j]) for j, c in enumerate(self.categories)
+        ]
         scores += [(name, column_sum(probs, cols), cut) for name, (cols, cut) in self.derived.items()]
         parts = [
             pl.DataFrame(
