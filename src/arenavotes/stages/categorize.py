@@ -57,8 +57,10 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     what = {"sources": options.sources, "labelers": options.labelers, "judge": options.judge}
     hash_ = settings_hash(settings, "categorize", what)
     chosen_labelers = set(options.labelers) if options.labelers else set(LABELERS)
-    # the learned labeler's encoders: their vectors are read from (and kept in) the embedding table
-    encoders = learned_encoders() if "learned" in chosen_labelers else []
+    # the local engine reads the learned labeler's encoders' vectors from (and keeps them in) the embedding
+    # table; the Ray actors encode for themselves
+    local_learned = options.engine == "local" and "learned" in chosen_labelers
+    encoders = learned_encoders() if local_learned else []
     lines, run_ids, done = [], [], []
     rows_in = rows_out = 0
     with ws.connect(memory_limit=STREAM_MEMORY_LIMIT) as con:
