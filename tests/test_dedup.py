@@ -865,6 +865,18 @@ def test_spilled_shingles_go_to_the_workspace_spill_folder(tmp_path: Path, monke
     assert (tmp_path / "w.duckdb.tmp").stat().st_mode & 0o777 == 0o700
     assert list((tmp_path / "elsewhere").iterdir()) == []
     assert got["battle_id"].sort().equals(whole["battle_id"].sort())
+    # an in-memory connection's DuckDB default, '.tmp' in the working directory, is not taken even where it
+    # exists, nor is a workspace spill folder that others can read
+    import duckdb
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".tmp").mkdir(mode=0o755)
+    assert db.spill_folder(duckdb.connect()) is None
+    con = db.connect(tmp_path / "w.duckdb")
+    assert db.spill_folder(con) == tmp_path / "w.duckdb.tmp"
+    (tmp_path / "w.duckdb.tmp").chmod(0o755)
+    assert db.spill_folder(con) is None
+    con.close()
 
 
 def test_sketches_held_twice_read_as_once() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,15 +133,22 @@ def limit_memory(con: duckdb.DuckDBPyConnection, path: Path | None, limit: str |
 
 def spill_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The private spill folder :func:`limit_memory` gave ``con`` (beside the workspace database), where a
-    stage's own temporary files belong too; None for a connection without one (in memory, read-only place):
-    the caller's default (``TMPDIR``) then.
+    stage's own temporary files belong too; None for a connection without a private one: the caller's default
+    (``TMPDIR``) then. What is checked is the property that matters, the folder's mode (0700, as
+    :func:`limit_memory` makes it): DuckDB's own default for an in-memory connection is ``.tmp`` in the working
+    directory, which may exist and be readable by others.
 
     >>> spill_folder(duckdb.connect()) is None
     True
     """
     (folder,) = con.execute("SELECT current_setting('temp_directory')").fetchall()[0]
-    path = Path(folder) if folder else None
-    return path if path is not None and path.name.endswith(".tmp") and path.is_dir() else None
+    if not folder:
+        return None
+    try:
+        mode = os.stat(folder).st_mode
+    except OSError:
+        return None
+    return Path(folder) if stat.S_ISDIR(mode) and not mode & 0o077 else None
 
 
 def make_private(path: Path) -> None:
