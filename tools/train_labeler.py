@@ -181,11 +181,14 @@ def arena_weights(
     return w
 
 
+#: the probability cuts a threshold is chosen from
+CUT_GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
+
+
 def best_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """The probability cut with the largest weighted F1, and that F1."""
-    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     best = (0.5, -1.0)
-    for t in grid:
+    for t in CUT_GRID:
         f = weighted_f1(p >= t, y == 1, w)[0]
         if f > best[1] + 1e-12:
             best = (float(t), f)
@@ -222,16 +225,15 @@ def non_english_cut(
     if y.sum() < 20:
         return None, 0
     bp, by, bw = bench
-    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     # the benchmarks' F1 at every cut, once (tens of thousands of rows; the splits only move the translations)
-    bench_f1 = {float(c): weighted_f1(bp >= c, by == 1, bw)[0] for c in [*grid, main_cut]}
+    bench_f1 = {float(c): weighted_f1(bp >= c, by == 1, bw)[0] for c in [*CUT_GRID, main_cut]}
 
     def objective(rows: np.ndarray, cut: float) -> float:
         translated = weighted_f1(p[rows] >= cut, y[rows] == 1, np.ones(int(rows.sum())))[0]
         return (translated + bench_f1[float(cut)]) / 2
 
     def best(rows: np.ndarray) -> float:
-        return float(grid[int(np.argmax([objective(rows, float(c)) for c in grid]))])
+        return float(CUT_GRID[int(np.argmax([objective(rows, float(c)) for c in CUT_GRID]))])
 
     rng = np.random.default_rng(seed)
     distinct = np.unique(groups)
@@ -296,6 +298,7 @@ def main() -> None:
     )
     X = features(texts, enc, second)
     dims2 = 0 if second is None else second.dims
+    encoders = [enc, *([] if second is None else [second])]
     fold = folds_of(rows["group"], args.folds)
 
     weights: dict[str, list[np.ndarray]] = {"w_char": [], "w_emb": [], "w_struct": [], "bias": []}
@@ -310,7 +313,8 @@ def main() -> None:
         idx = np.flatnonzero(known)
         Xk, yk, fk, ak = X[idx], y[idx], fold[idx], arena_all[idx]
         lk = lang_all[idx]
-        tk = (rows["source"] == TRANSLATED).to_numpy()[idx]
+        src = rows["source"].to_numpy()[idx]
+        tk = src == TRANSLATED
         wk = arena_weights(yk, PREVALENCE[cat], ak, lk, tk, args.translated_share)
         best: tuple[float, float, np.ndarray] | None = None
         for l2 in L2_GRID if args.search_l2 else (L2[cat],):
@@ -337,7 +341,7 @@ def main() -> None:
         # and for prompts in other languages, a cut of their own where the translations show a stable gain
         other = ~np.isin(lk, MAIN_CUT_LANGUAGES)
         tr = tk & other
-        bench_other = other & ~ak & ~tk & (rows["source"].to_numpy()[idx] != HARD_SOURCE)
+        bench_other = other & ~ak & ~tk & (src != HARD_SOURCE)
         bench_w = row_weights(yk[bench_other], PREVALENCE[cat], np.zeros(int(bench_other.sum()), bool), lk[bench_other])
         t_other, wins = non_english_cut(
             oof[tr], yk[tr], rows["group"].to_numpy()[idx][tr], (oof[bench_other], yk[bench_other], bench_w), t
@@ -346,7 +350,7 @@ def main() -> None:
         pred, gold = oof >= row_cut, yk == 1
         scores.append(pl.DataFrame({"row": idx, "category": cat, "score": oof, "gold": gold, "threshold": row_cut}))
         # the public benchmarks' own rows (the translations of arena prompts are reported by source)
-        bench = ~ak & (rows["source"].to_numpy()[idx] != TRANSLATED)
+        bench = ~ak & ~tk
         bw = row_weights(yk[bench], PREVALENCE[cat], np.zeros(int(bench.sum()), dtype=bool), lk[bench])
         f1, prec, rec = weighted_f1(pred[bench], gold[bench], bw)
         by_group = {}
@@ -360,7 +364,6 @@ def main() -> None:
                     "rows": int(m.sum()),
                 }
         by_source = {}
-        src = rows["source"].to_numpy()[idx]
         for s in sorted(set(src)):
             m = src == s
             entry = {
@@ -422,7 +425,7 @@ def main() -> None:
         **({} if second is None else {"second_encoder": second.name}),
         # what the labeler checks the shipped encoders against when it loads (a folder that kept a shipped name
         # but holds other vectors is refused there, not misread)
-        "encoder_digests": {e.name: e.digest for e in [enc, *([] if second is None else [second])]},
+        "encoder_digests": {e.name: e.digest for e in encoders},
         "bits": BITS,
         "categories": [*CATEGORIES, *CRITERIA],
         "thresholds": thresholds,
@@ -445,7 +448,7 @@ def main() -> None:
         "sources": manifest,
     }
     (args.out / "labeler.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    write_card(args.out, meta, rows, [enc, *([] if second is None else [second])])
+    write_card(args.out, meta, rows, encoders)
     print(f"wrote {args.out}", file=sys.stderr)
 
 
