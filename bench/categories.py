@@ -304,7 +304,7 @@ def main() -> None:
     big_msgs = big.select("battle_id", content=pl.col("prompt"))
     big_ans = big.select("battle_id", side=pl.lit("a"), text=pl.col("prompt"))
     speeds = []
-    big_vectors = {name: Encoder.load(name.split("@")[0]).encode(big["prompt"].to_list()) for name in lab.encoders}
+    big_vectors = {name: Encoder.load(name).encode(big["prompt"].to_list()) for name in lab.encoders}
     for name, fn in (
         (
             "deterministic (multi_turn, long_query, code_present, coding, refusal)",

@@ -78,8 +78,8 @@ def test_artifact_is_small_documented_and_versioned() -> None:
     assert lab.version == LABELERS["learned"] == meta["version"]
     assert lab.encoder == Encoder.load().name  # trained on the encoders that ship
     second = lab.second_encoder
-    assert second is not None and Encoder.load(second.split("@")[0]).name == second
-    assert lab.w_emb2 is not None and lab.w_emb2.shape == (Encoder.load(second.split("@")[0]).dims, len(lab.categories))
+    assert second is not None and Encoder.load(second).name == second
+    assert lab.w_emb2 is not None and lab.w_emb2.shape == (Encoder.load(second).dims, len(lab.categories))
     # the whole model: the head and both encoders it reads (issue 14: <= 30 MB)
     folders = [folder, encoder_dir(lab.encoder.split("@")[0]), encoder_dir(second.split("@")[0])]
     size = sum(f.stat().st_size for d in folders for f in d.iterdir())
@@ -248,7 +248,7 @@ def test_label_uses_given_vectors_and_they_match_its_own() -> None:
     lab = LearnedLabeler.load()
     assert lab.encoders == ["minilm-static@1", "e5-static@1"]
     assert [e.name for e in learned_encoders()] == lab.encoders  # what the stage reads the cache with
-    every = {name: Encoder.load(name.split("@")[0]).encode(texts) for name in lab.encoders}
+    every = {name: Encoder.load(name).encode(texts) for name in lab.encoders}
     for part in ({}, {"minilm-static@1": every["minilm-static@1"]}, {"e5-static@1": every["e5-static@1"]}, every):
         assert own.equals(label(p, empty, answers, only={"learned"}, vectors=part)), sorted(part)
     assert set(own["labeler"]) == {"offline/learned@5"}
@@ -271,7 +271,7 @@ def test_an_encoder_rebuilt_under_the_same_name_is_refused(tmp_path: Path) -> No
 
     lab = LearnedLabeler.load()
     for name in lab.encoders:
-        assert lab.meta["encoder_digests"][name] == Encoder.load(name.split("@")[0]).digest
+        assert lab.meta["encoder_digests"][name] == Encoder.load(name).digest
     folder = tmp_path / "e5"
     shutil.copytree(data_dir("e5-static"), folder)
     with np.load(folder / "vectors.npz") as z:

@@ -187,9 +187,10 @@ class LearnedLabeler:
 def _shipped(name: str, digest: str | None) -> Encoder:
     from arenavotes.embeddings.encoder import Encoder
 
-    enc = Encoder.load(name.split("@")[0])
-    if enc.name != name:
-        raise RuntimeError(f"labeler was trained on {name}, the shipped encoder is {enc.name}")
+    try:
+        enc = Encoder.load(name)
+    except LookupError as e:
+        raise RuntimeError(f"labeler was trained on {name}: {e}") from None
     if digest is not None and enc.digest != digest:
         raise RuntimeError(
             f"labeler was trained on another {name} (digest {digest[:12]}, shipped {enc.digest[:12]}): an encoder "

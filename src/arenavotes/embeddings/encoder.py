@@ -72,8 +72,22 @@ class Encoder:
 
     @classmethod
     def load(cls, name: str = "minilm-static") -> Encoder:
-        """The shipped encoder (loaded once per process)."""
-        return _load(name)
+        """The shipped encoder ``name`` (loaded once per process). ``name@version`` (what a model or a cached
+        vector records) also checks the version: another version than the shipped one is an error, never
+        silently the shipped vectors.
+
+        >>> Encoder.load("e5-static@1").name
+        'e5-static@1'
+        >>> Encoder.load("e5-static@0")
+        Traceback (most recent call last):
+        ...
+        LookupError: encoder e5-static@0 is not shipped (this arenavotes ships e5-static@1)
+        """
+        base, _, version = name.partition("@")
+        enc = _load(base)
+        if version and enc.name != name:
+            raise LookupError(f"encoder {name} is not shipped (this arenavotes ships {enc.name})")
+        return enc
 
     def encode(self, texts: Sequence[str | None]) -> np.ndarray:
         out = np.zeros((len(texts), self.dims), dtype=np.float32)

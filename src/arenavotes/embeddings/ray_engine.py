@@ -36,5 +36,6 @@ class _EncodeBatch:
 
 def encode_on_ray(folder: Path, encoder_name: str, address: str | None = None) -> Path:
     """Encode the shards of ``folder/in`` on Ray (``address``: a cluster; default a local one) into
-    ``folder/out``; returns that folder."""
+    ``folder/out``; returns that folder. ``encoder_name`` is ``name@version``: a worker whose arenavotes ships
+    another version fails rather than mixing its vectors into this version's cache."""
     return map_shards(folder, _EncodeBatch, (encoder_name,), address=address, batch_rows=BATCH_ROWS)

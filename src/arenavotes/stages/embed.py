@@ -48,7 +48,7 @@ def run_embed(ws: Workspace, options: EmbedOptions, echo: Echo | None = None) ->
 
                 with shard_folder(options.shards or ws.path / "shards", f"embed-{run.run_id}") as folder:
                     write_shards(todo.to_arrow(), folder)
-                    out = encode_on_ray(folder, enc.meta["name"], options.ray_address)
+                    out = encode_on_ray(folder, enc.name, options.ray_address)
                     added = cache.merge_shards(con, out, enc)
                 if added != todo.height:
                     raise UserError(f"Ray returned {added:,} of {todo.height:,} vectors; nothing was kept")
