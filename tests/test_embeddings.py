@@ -150,6 +150,43 @@ def test_read_only_connections_encode_in_memory(tmp_path: Path, enc: Encoder) ->
     assert ro.sql("SELECT count(*) FROM embeddings").fetchall() == [(1,)]
 
 
+def test_a_batch_reads_the_cache_only_while_reading_is_cheaper_than_encoding(
+    enc: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup scans the whole table, so ``vectors_for`` reads cached vectors only while the table has fewer
+    than ``read_rows_per_text`` rows per text read, and encodes otherwise (the cache neither read nor written).
+    The vectors are the same bits every way, duplicates included, in the order asked."""
+    con = db.connect(None)
+    prompts = real_prompts(60)
+    texts = cache.with_hashes(con, pl.DataFrame({"text": prompts + prompts[:7]}))
+    want = enc.encode(texts["text"].to_list())
+    lookups = []
+    real_vectors = cache.vectors
+    monkeypatch.setattr(cache, "vectors", lambda *a, **k: lookups.append(len(a[1])) or real_vectors(*a, **k))
+    rows = lambda: con.sql("SELECT count(*) FROM embeddings").fetchall()[0][0]  # noqa: E731
+
+    assert np.array_equal(cache.vectors_for(con, texts, enc), want)  # cold: encoded, kept, not read back
+    distinct = len(set(prompts))
+    assert (rows(), lookups) == (distinct, [])
+    assert np.array_equal(cache.vectors_for(con, texts, enc), want)  # warm: read, once per distinct text
+    assert (rows(), lookups) == (distinct, [distinct])
+    # ten distinct texts, nine of them cached: at 5 table rows per text a scan is not worth it (56 >= 5 x 10),
+    # so they are encoded and nothing is written
+    nine = list(dict.fromkeys(prompts))[:9]
+    few = cache.with_hashes(con, pl.DataFrame({"text": [*nine, "a text the cache has never seen"]}))
+    fresh = enc.encode(few["text"].to_list())
+    assert distinct == 56 and np.array_equal(cache.vectors_for(con, few, enc, read_rows_per_text=5), fresh)
+    assert (rows(), lookups) == (distinct, [distinct])
+    # at 6 per text the ten are worth one (56 < 60), the nine cached ones are not (56 >= 54): encoded, the new
+    # text kept
+    assert np.array_equal(cache.vectors_for(con, few, enc, read_rows_per_text=6), fresh)
+    assert (rows(), lookups) == (distinct + 1, [distinct])
+    # and at 6 per text, with all ten cached now (57 < 60), they are read
+    assert np.array_equal(cache.vectors_for(con, few, enc, read_rows_per_text=6), fresh)
+    assert lookups == [distinct, 10]
+    assert cache.vectors_for(con, texts.head(0), enc).shape == (0, enc.dims)
+
+
 def test_embed_command_encodes_once_and_records_runs(tmp_path: Path) -> None:
     from tests.conftest import run
 
