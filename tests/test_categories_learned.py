@@ -195,8 +195,11 @@ def test_features_are_row_independent_and_bounded(monkeypatch) -> None:
 
     texts = ["abc " * 500, "héllo wörld", "", "数学" * 100] * 30
     whole = char_ngrams(texts)
-    monkeypatch.setattr(textfeatures, "CHUNK_CHARS", 1000)  # many chunks: the same matrix
+    w = np.random.default_rng(0).normal(size=(whole.shape[1], 3))
+    product = whole @ w
+    monkeypatch.setattr(textfeatures, "CHUNK_CHARS", 1000)  # many chunks: the same matrix, the same product
     assert (char_ngrams(texts) != whole).nnz == 0
+    assert np.array_equal(textfeatures.char_ngram_product(texts, w), product)
     a = char_ngrams(["print('hi')", "", "数学题：1+1=?"], bits=10)
     b = char_ngrams(["数学题：1+1=?"], bits=10)
     assert np.array_equal(a[2].toarray(), b[0].toarray())

@@ -42,7 +42,7 @@ import numpy as np
 import polars as pl
 
 from arenavotes.categories.deterministic import LABEL_SCHEMA, detect_language
-from arenavotes.categories.textfeatures import char_ngrams, dense
+from arenavotes.categories.textfeatures import char_ngram_product, dense
 
 if TYPE_CHECKING:
     from arenavotes.embeddings.encoder import Encoder
@@ -124,7 +124,7 @@ class LearnedLabeler:
         # einsum (not BLAS) for the dense blocks: each row is summed in one fixed order, so a prompt's
         # score is the same to the last bit whatever batch it comes in
         logits = (
-            np.asarray(char_ngrams(texts, self.bits) @ self.w_char, dtype=np.float64)
+            char_ngram_product(texts, self.w_char, self.bits)
             + np.einsum("ij,jk->ik", np.asarray(vectors[self.encoder], dtype=np.float64), self.w_emb)
             + np.einsum("ij,jk->ik", dense(texts).astype(np.float64), self.w_struct)
             + self.bias

@@ -42,25 +42,52 @@ def window(texts: Sequence[str | None]) -> list[str]:
     return out
 
 
-#: code points hashed at a time (each costs ~50 bytes of transient arrays; rows do not depend on it)
-CHUNK_CHARS = 1 << 20
+#: code points hashed at a time: each costs ~350 bytes of transient arrays at the peak (the n-gram keys of all
+#: four lengths, their concatenation and the sparse conversion), so 2^17 holds a chunk to ~46 MB where 2^20
+#: reached 254 MB (the labeler's largest batch of 2,048 real arena prompts; the same speed); rows do not
+#: depend on it
+CHUNK_CHARS = 1 << 17
 
 
 def char_ngrams(texts: Sequence[str | None], bits: int = 17) -> csr_matrix:
     """(len(texts) x 2**bits) hashed character n-gram counts, log(1 + count), rows L2-normalised.
 
-    Texts are hashed about :data:`CHUNK_CHARS` code points at a time, so memory stays flat whatever the
-    batch; every row depends on its own text alone, so chunking never changes a value."""
+    Texts are hashed about :data:`CHUNK_CHARS` code points at a time, so the transient arrays stay small
+    whatever the batch; every row depends on its own text alone, so chunking never changes a value."""
+    parts = [_char_ngrams(chunk, bits) for chunk in _chunks(window(texts))]
+    return parts[0] if len(parts) == 1 else csr_matrix(vstack(parts, format="csr"), dtype=np.float32)
+
+
+def char_ngram_product(texts: Sequence[str | None], weights: np.ndarray, bits: int = 17) -> np.ndarray:
+    """``char_ngrams(texts, bits) @ weights`` (float64), one chunk at a time: the batch's n-gram matrix is never
+    held whole, so the labeler's memory does not depend on how long its prompts are. The same bits as the
+    product of the whole matrix (a sparse row times a dense matrix is summed within the row).
+
+    >>> w = np.arange(2 ** 10 * 2, dtype=np.float64).reshape(-1, 2)
+    >>> texts = ["def f(x): return x", "Write a poem", ""]
+    >>> bool(np.array_equal(char_ngram_product(texts, w, bits=10), char_ngrams(texts, bits=10) @ w))
+    True
+    """
     docs = window(texts)
+    out = np.zeros((len(docs), weights.shape[1]), dtype=np.float64)
+    lo = 0
+    for chunk in _chunks(docs):
+        out[lo : lo + len(chunk)] = np.asarray(_char_ngrams(chunk, bits) @ weights, dtype=np.float64)
+        lo += len(chunk)
+    return out
+
+
+def _chunks(docs: list[str]) -> list[list[str]]:
+    """``docs`` cut into consecutive runs of about :data:`CHUNK_CHARS` code points (at least one run)."""
     parts, lo, size = [], 0, 0
     for i, d in enumerate(docs):
         size += len(d) + 1
         if size >= CHUNK_CHARS:
-            parts.append(_char_ngrams(docs[lo : i + 1], bits))
+            parts.append(docs[lo : i + 1])
             lo, size = i + 1, 0
     if lo < len(docs) or not parts:
-        parts.append(_char_ngrams(docs[lo:], bits))
-    return parts[0] if len(parts) == 1 else csr_matrix(vstack(parts, format="csr"), dtype=np.float32)
+        parts.append(docs[lo:])
+    return parts
 
 
 def _char_ngrams(docs: list[str], bits: int) -> csr_matrix:
