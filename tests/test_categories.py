@@ -49,6 +49,23 @@ def test_offline_labelers_match_lmarena_labels(arena100) -> None:
     assert rows.select(pl.col("labeler").str.contains(r"^offline/[a-z_]+@\d+$").all()).item()
 
 
+def test_a_text_is_detected_once_for_the_language_label_and_the_learned_cuts(arena100, monkeypatch) -> None:
+    """The language labeler (first user message) and the learned labeler's cuts (whole prompt) share one CLD2
+    call per distinct text in a batch; the labels equal each labeler run alone."""
+    from arenavotes.categories import deterministic
+
+    prompts, messages, answers = load_features(arena100, ["a100"])
+    alone = pl.concat([label(prompts, messages, answers, only={n}) for n in ("language", "learned")])
+    calls: list[str] = []
+    real = deterministic.detect_language
+    monkeypatch.setattr(deterministic, "detect_language", lambda t: calls.append(t) or real(t))
+    both = label(prompts, messages, answers, only={"language", "learned"})
+    assert both.sort("battle_id", "labeler", "category").equals(alone.sort("battle_id", "labeler", "category"))
+    texts = set(prompts["first_user"]) | set(prompts["prompt"])
+    assert sorted(calls) == sorted(texts)  # each distinct text once, though most prompts are their first message
+    assert len(texts) < prompts["first_user"].n_unique() + prompts["prompt"].n_unique()
+
+
 def test_battle_rows_for_ray_shards_give_the_same_labels_in_any_sharding(arena100) -> None:
     """What ``categorize --engine ray`` ships to its actors (one row per battle, see
     ``categories.ray_engine``) turns back into the same three frames: labelled in shards of any size, the

@@ -75,15 +75,16 @@ def label(
     ``vectors``: the prompts' rows of the learned labeler's encoders (``name@version`` -> array, see
     :func:`learned_encoders`) that the caller has cached; the learned labeler encodes the others itself.
     """
+    languages: dict[str, str] = {}  # CLD2 once per distinct text: a one-turn prompt is its own first message
     runs = {
-        "language": lambda: det.language(prompts),
+        "language": lambda: det.language(prompts, languages),
         "multi_turn": lambda: det.multi_turn(prompts),
         "long_query": lambda: det.long_query(prompts),
         "code_present": lambda: det.code_present(prompts),
         "coding": lambda: det.coding(messages, prompts, answers["battle_id"].unique()),
         "refusal": lambda: det.refusal(answers, prompts),
         "rules": lambda: label_rules(prompts),
-        "learned": lambda: _learned().label(prompts, vectors),
+        "learned": lambda: _learned().label(prompts, vectors, languages),
     }
     parts = []
     for name, run in runs.items():

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+from collections.abc import Iterable
 
 import polars as pl
 
@@ -69,10 +70,31 @@ def detect_language(text: str | None) -> str:
     return _language_names().get(code, top[0][0].title())
 
 
-def language(prompts: pl.DataFrame) -> pl.DataFrame:
+def detect_languages(texts: Iterable[str | None], memo: dict[str, str] | None = None) -> dict[str, str]:
+    """:func:`detect_language` of each distinct text (``None`` as ""), reading and filling ``memo``: the
+    ``language`` labeler and the learned labeler's cuts detect the same text once in a batch (a one-turn
+    prompt is its own first message).
+
+    >>> memo = {}
+    >>> detect_languages(["Bonjour, comment allez-vous aujourd'hui ?", None], memo)
+    {"Bonjour, comment allez-vous aujourd'hui ?": 'French', '': 'unknown'}
+    >>> len(memo)
+    2
+    """
+    memo = {} if memo is None else memo
+    out = {}
+    for t in dict.fromkeys(t or "" for t in texts):
+        if t not in memo:
+            memo[t] = detect_language(t)
+        out[t] = memo[t]
+    return out
+
+
+def language(prompts: pl.DataFrame, memo: dict[str, str] | None = None) -> pl.DataFrame:
+    """``language:<name>`` of each battle's first user message (LMArena's rule); ``memo`` as in
+    :func:`detect_languages`."""
     # one CLD2 call per distinct first message (CLD2 runs at ~20k prompts/s; texts repeat a lot)
-    firsts = prompts["first_user"].unique().to_list()
-    names = {t: detect_language(t) for t in firsts}
+    names = detect_languages(prompts["first_user"].unique().to_list(), memo)
     out = prompts.select(
         "battle_id",
         category=pl.lit("language:")

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from arenavotes.categories.deterministic import LABEL_SCHEMA, detect_language
+from arenavotes.categories.deterministic import LABEL_SCHEMA, detect_languages
 from arenavotes.categories.textfeatures import char_ngram_product, dense
 
 if TYPE_CHECKING:
@@ -140,10 +140,11 @@ class LearnedLabeler:
         recorded (``encoder_digests``), so an encoder rebuilt under the same name is refused, not misread."""
         return _shipped(name, self.meta.get("encoder_digests", {}).get(name))
 
-    def cuts(self, texts: list[str]) -> np.ndarray:
+    def cuts(self, texts: list[str], memo: dict[str, str] | None = None) -> np.ndarray:
         """(len(texts) x categories) the cut each text's score is compared with: the main cuts, or for a text
         in another language (:attr:`main_cut_languages`) the other-language cuts. Each text's own language
-        decides, so the row does not depend on its batch.
+        decides, so the row does not depend on its batch; ``memo``: languages already detected (text ->
+        name, see :func:`~arenavotes.categories.deterministic.detect_languages`), read and filled.
 
         >>> lab = LearnedLabeler.load()
         >>> j = lab.categories.index("creative_writing")
@@ -154,17 +155,24 @@ class LearnedLabeler:
         out = np.tile(self.thresholds, (len(texts), 1))
         if np.array_equal(self.thresholds_other, self.thresholds) or not texts:
             return out
-        distinct = {t: detect_language(t) not in self.main_cut_languages for t in dict.fromkeys(texts)}
-        other = np.fromiter((distinct[t] for t in texts), dtype=bool, count=len(texts))
+        names = detect_languages(texts, memo)
+        other = np.fromiter(
+            (names[t or ""] not in self.main_cut_languages for t in texts), dtype=bool, count=len(texts)
+        )
         out[other] = self.thresholds_other
         return out
 
-    def label(self, prompts: pl.DataFrame, vectors: Mapping[str, np.ndarray] | None = None) -> pl.DataFrame:
+    def label(
+        self,
+        prompts: pl.DataFrame,
+        vectors: Mapping[str, np.ndarray] | None = None,
+        languages: dict[str, str] | None = None,
+    ) -> pl.DataFrame:
         """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt); ``vectors`` as in
-        :meth:`probabilities`."""
+        :meth:`probabilities`, ``languages`` as ``memo`` in :meth:`cuts`."""
         texts = prompts["prompt"].fill_null("").to_list()
         probs = self.probabilities(texts, vectors)
-        cuts = self.cuts(texts)
+        cuts = self.cuts(texts, languages)
         scores: list[tuple[str, np.ndarray, np.ndarray | float]] = [
             (c, probs[:, j], cuts[:, j]) for j, c in enumerate(self.categories)
         ]
