@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.sparse import csr_matrix, vstack
 
 #: n-gram lengths hashed (characters)
 NGRAMS = (1, 2, 3, 4)
@@ -113,11 +113,16 @@ def _char_ngrams(docs: list[str], bits: int) -> csr_matrix:
         keyed = (h[ok] + np.uint64(n)) * _MIX
         rows.append(doc_of[:m][ok])
         cols.append((keyed >> np.uint64(64 - bits)).astype(np.int64))
-    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    counts = coo_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(n_docs, width)).tocsr()
-    counts.sum_duplicates()
-    counts.data = np.log1p(counts.data)
+    # (doc, bucket) as one key; sorted and run-length encoded by Polars: the counts in CSR order, half the CPU
+    # of scipy's COO -> CSR conversion (which sorts each row and then sums its duplicates), the same matrix
+    key = pl.Series(np.concatenate(rows) * width + np.concatenate(cols) if rows else np.zeros(0, dtype=np.int64))
+    runs = key.sort().rle()
+    keys = runs.struct.field("value").to_numpy()
+    doc = keys // width
+    indptr = np.searchsorted(doc, np.arange(n_docs + 1)).astype(np.int32)
+    data = np.log1p(runs.struct.field("len").to_numpy().astype(np.float32))
+    counts = csr_matrix((data, (keys - doc * width).astype(np.int32), indptr), shape=(n_docs, width))
+    counts.has_canonical_format = True  # sorted, no duplicates
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
     scale = np.where(norms > 0, 1.0 / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
     return csr_matrix(counts.multiply(scale[:, None]), dtype=np.float32)
