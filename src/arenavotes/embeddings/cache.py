@@ -100,7 +100,7 @@ def writable(con: duckdb.DuckDBPyConnection) -> bool:
 
 #: Reading cached vectors costs a scan of the whole table (a columnar store reads every vector to pick a few);
 #: encoding costs the same per text whatever the table holds. Measured on a 1M-conversation workspace (1.5M
-#: cached rows, both encoders) for one categorize batch (20,000 battles, 18,386 distinct prompts, one core,
+#: cached rows, both encoders) for one batch of 20,000 battles (18,386 distinct prompts; one core,
 #: second stop of 5 December): checking and reading 0.33-0.43 s (220-290 ns per table row), encoding 1.55-1.72 s
 #: (85-93 us per prompt), the same bits. So reading n texts is the cheaper way while the table holds fewer than
 #: about 320-380 rows per text: :func:`vectors_for` reads below this many table rows per text it needs and
