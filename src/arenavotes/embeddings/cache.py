@@ -70,12 +70,17 @@ def ensure(
     """Encode the texts of ``texts`` (with ``text_hash``, see :func:`with_hashes`) that ``embeddings`` lacks
     for ``encoder`` and insert them; returns how many were encoded. Each distinct hash is encoded once."""
     enc = encoder or Encoder.load()
-    distinct = texts.select(column, "text_hash").unique("text_hash", keep="first", maintain_order=True)
+    distinct = _distinct(texts, column)
     todo = distinct.filter(~pl.col("text_hash").is_in(sorted(cached(con, distinct["text_hash"], enc))))
     if todo.height == 0:
         return 0
     _insert(con, vector_table(todo["text_hash"].to_arrow(), enc.encode(todo[column].fill_null("").to_list())), enc)
     return len(todo)
+
+
+def _distinct(texts: pl.DataFrame, column: str) -> pl.DataFrame:
+    """(``column``, text_hash) of each distinct hash of ``texts``, first occurrences in order."""
+    return texts.select(column, "text_hash").unique("text_hash", keep="first", maintain_order=True)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoder) -> None:
@@ -128,23 +133,21 @@ def vectors_for(
     written. The vectors are the same either way: the encoder is a pure function of the text.
     """
     enc = encoder or Encoder.load()
-    distinct = texts.select(column, "text_hash").unique("text_hash", keep="first", maintain_order=True)
+    distinct = _distinct(texts, column)
     rows = table_rows(con)
     use_cache = distinct.height > 0 and rows < read_rows_per_text * distinct.height
     have = cached(con, distinct["text_hash"], enc) if use_cache and rows else set()
-    known = distinct["text_hash"].is_in(sorted(have)).to_numpy()
-    if known.any() and rows >= read_rows_per_text * int(known.sum()):
-        known[:] = False  # too few of them are cached to be worth a scan
+    in_cache = distinct["text_hash"].is_in(sorted(have)).to_numpy()
+    # read the cached ones only if they alone are worth a scan; encode the rest
+    read = in_cache if rows < read_rows_per_text * int(in_cache.sum()) else np.zeros_like(in_cache)
     out = np.zeros((distinct.height, enc.dims), dtype=np.float32)
-    if known.any():
-        out[known] = vectors(con, distinct.filter(pl.Series(known))["text_hash"], enc)
-    if (~known).any():
-        fresh = distinct.filter(pl.Series(~known))
-        out[~known] = enc.encode(fresh[column].fill_null("").to_list())
-        if use_cache and writable(con):
-            new = ~fresh["text_hash"].is_in(sorted(have)).to_numpy()
-            if new.any():
-                _insert(con, vector_table(fresh.filter(pl.Series(new))["text_hash"].to_arrow(), out[~known][new]), enc)
+    if read.any():
+        out[read] = vectors(con, distinct.filter(pl.Series(read))["text_hash"], enc)
+    if not read.all():
+        out[~read] = enc.encode(distinct.filter(pl.Series(~read))[column].fill_null("").to_list())
+        new = ~in_cache
+        if use_cache and new.any() and writable(con):
+            _insert(con, vector_table(distinct.filter(pl.Series(new))["text_hash"].to_arrow(), out[new]), enc)
     at = texts.select("text_hash").join(
         distinct.select("text_hash").with_row_index("_at"), on="text_hash", how="left", maintain_order="left"
     )
