@@ -42,10 +42,10 @@ def window(texts: Sequence[str | None]) -> list[str]:
     return out
 
 
-#: code points hashed at a time: each costs ~350 bytes of transient arrays at the peak (the n-gram keys of all
-#: four lengths, their concatenation and the sparse conversion), so 2^17 holds a chunk to ~46 MB where 2^20
-#: reached 254 MB (the labeler's largest batch of 2,048 real arena prompts; the same speed); rows do not
-#: depend on it
+#: code points hashed at a time: each costs a few hundred bytes of transient arrays at the peak (the n-gram
+#: keys of all four lengths, their concatenation and the sparse conversion); with scipy's conversion, 2^17 held
+#: a chunk to ~46 MB where 2^20 reached 254 MB (the labeler's largest batch of 2,048 real arena prompts, NumPy
+#: allocations traced; the same speed); rows do not depend on it
 CHUNK_CHARS = 1 << 17
 
 
