@@ -822,12 +822,12 @@ def test_ray_shard_folders_are_private_and_always_removed(tmp_path: Path) -> Non
 
     from arenavotes.raydata import iter_shards, shard_folder, write_shards
 
-    with shard_folder(tmp_path / "shards", "run-1") as folder:
+    with shard_folder(tmp_path / "shards", "dedup") as folder:
         write_shards(pa.table({"text": ["secret prompt"] * 5}), folder, rows=2)
         assert folder.stat().st_mode & 0o777 == 0o700
         assert sum(t.num_rows for t in iter_shards(folder / "in")) == 5
     assert not folder.exists()
-    with pytest.raises(RuntimeError), shard_folder(tmp_path / "shards", "run-2") as failing:
+    with pytest.raises(RuntimeError), shard_folder(tmp_path / "shards", "embed", "r2") as failing:
         write_shards(pa.table({"text": ["secret prompt"]}), failing)
         raise RuntimeError("the stage failed")
     assert not failing.exists()

@@ -53,7 +53,8 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
     at ``memory_limit`` (default :data:`MEMORY_LIMIT`; ``ARENAVOTES_MEMORY_LIMIT`` overrides both).
 
     The database file (and its write-ahead log) is made private (mode 0600), like the pseudonym key: it
-    holds texts before release and voter pseudonyms.
+    holds texts before release and voter pseudonyms. Opened for writing, what killed commands left beside it
+    (spill files, work folders, Ray shards: texts before scrub) is removed (:mod:`arenavotes.leftovers`).
     """
     if path is not None and read_only and not path.exists():
         raise UserError(f"{path}: no workspace database yet", hint="run 'arenavotes ingest' first")
@@ -65,6 +66,10 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
         ) from None
     if path is not None and not read_only:
         make_private(path)
+        # with the write lock held, spill files and work folders named after other processes are dead ones'
+        from arenavotes.leftovers import sweep
+
+        sweep(path)
     con.execute("SET TimeZone = 'UTC'")
     try:
         limit_memory(con, path, memory_limit)

@@ -52,10 +52,12 @@ def iter_shards(folder: Path) -> Iterator[pa.Table]:
 
 
 @contextmanager
-def shard_folder(base: Path, name: str) -> Iterator[Path]:
-    """``base/name``, private to this user (0700, like the workspace database: the shards hold prompt texts)
-    and removed with everything in it on the way out, whether the stage finished or failed."""
-    folder = base / name
+def shard_folder(base: Path, stage: str, tag: str = "") -> Iterator[Path]:
+    """``base/<stage>-<pid>[-<tag>]``, private to this user (0700, like the workspace database: the shards hold
+    prompt texts) and removed with everything in it on the way out, whether the stage finished or failed; if
+    the process is killed instead, the next command that opens the workspace for writing removes it
+    (:func:`arenavotes.leftovers.sweep`, in the workspace's own ``shards`` folder)."""
+    folder = base / (f"{stage}-{os.getpid()}" + (f"-{tag}" if tag else ""))
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     try:

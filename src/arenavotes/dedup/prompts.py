@@ -568,9 +568,9 @@ class SpilledShingles:
         seed: int,
         folder: Path | None = None,
     ) -> None:
-        import tempfile
+        from arenavotes.leftovers import private_tempdir
 
-        self._dir = tempfile.TemporaryDirectory(prefix="arenavotes-shingles-", dir=folder)
+        self._dir = private_tempdir(folder, "shingles")
         path = Path(self._dir.name) / "hashes.u32"
         counts = np.zeros(len(involved), dtype=np.int64)
         with path.open("wb") as out:

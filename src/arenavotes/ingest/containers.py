@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,12 +31,13 @@ from typing import TYPE_CHECKING
 import duckdb
 from duckdb.sqltypes import DuckDBPyType
 
-from arenavotes.db import temp_table_from_arrow
+from arenavotes.db import spill_folder, temp_table_from_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest.csv_records import stage_csv
 from arenavotes.ingest.json_records import json_lines_parts, stage_json_array, stage_json_lines, stage_json_lines_part
 from arenavotes.ingest.rejects import EMPTY_REJECTS, REJECTS_COLUMNS, encodable
 from arenavotes.ingest.sniff import open_text_bytes, read_head, sniff_container
+from arenavotes.leftovers import private_tempdir
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -211,7 +211,7 @@ def stage_file(
 ) -> Staged:
     """Load ``path`` into the temp tables ``_stage`` and ``_rejects`` of ``con``; ``dialect`` gives the
     CSV characters and the text encoding (a file that is not UTF-8 is read through a UTF-8 copy)."""
-    with _as_utf8(path, dialect.encoding if dialect else "utf-8") as readable:
+    with _as_utf8(path, dialect.encoding if dialect else "utf-8", spill_folder(con)) as readable:
         head = read_head(readable)
         container = container or sniff_container(readable, head)
         if container not in CONTAINERS:
@@ -225,13 +225,14 @@ def stage_file(
 
 
 @contextlib.contextmanager
-def _as_utf8(path: Path, encoding: str) -> Iterator[Path]:
+def _as_utf8(path: Path, encoding: str, folder: Path | None = None) -> Iterator[Path]:
     """``path`` itself when UTF-8, else a temporary UTF-8 copy (decoded with ``encoding``, gzip undone;
-    bytes the codec cannot decode become U+FFFD, so nothing is dropped)."""
+    bytes the codec cannot decode become U+FFFD, so nothing is dropped) in ``folder`` (the workspace's private
+    spill folder, where a killed ingest's copy is found and removed, :mod:`arenavotes.leftovers`)."""
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         yield path
         return
-    with tempfile.TemporaryDirectory(prefix="arenavotes-") as tmp:
+    with private_tempdir(folder, "utf8") as tmp:
         name = path.name.removesuffix(".gz")
         out = Path(tmp) / name
         with open_text_bytes(path) as raw, out.open("w", encoding="utf-8", newline="") as dst:

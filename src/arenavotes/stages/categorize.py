@@ -182,7 +182,7 @@ def _label_on_ray(
 
     n_prompts = shards = 0
     tag = hashlib.sha256(source.encode()).hexdigest()[:12]  # a source's name may hold any character
-    with shard_folder(options.shards or ws.path / "shards", f"categorize-{os.getpid()}-{tag}") as folder:
+    with shard_folder(options.shards or ws.path / "shards", "categorize", tag) as folder:
         for between in batches:
             prompts, messages, answers = load_features(con, [source], between)
             shards += len(write_shards(battle_rows(prompts, messages, answers), folder, first=shards))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,9 +68,7 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
                 if options.engine == "ray":  # the sketches on Ray, from shards of the distinct prompts
                     from arenavotes.dedup.ray_engine import RaySketches
 
-                    folder = stack.enter_context(
-                        shard_folder(options.shards or ws.path / "shards", f"dedup-{os.getpid()}")
-                    )
+                    folder = stack.enter_context(shard_folder(options.shards or ws.path / "shards", "dedup"))
                     sketches = functools.partial(RaySketches, folder=folder, address=options.ray_address)
                 # (DuckDB's cache is kept here: the near-duplicate check reads the texts table back, and evicted to
                 # the spill folder it was read from disk once per block, I/O-bound at 1M conversations)

@@ -46,7 +46,7 @@ def run_embed(ws: Workspace, options: EmbedOptions, echo: Echo | None = None) ->
                 from arenavotes.embeddings.ray_engine import encode_on_ray
                 from arenavotes.raydata import shard_folder, write_shards
 
-                with shard_folder(options.shards or ws.path / "shards", f"embed-{run.run_id}") as folder:
+                with shard_folder(options.shards or ws.path / "shards", "embed", run.run_id) as folder:
                     write_shards(todo.to_arrow(), folder)
                     out = encode_on_ray(folder, enc.name, options.ray_address)
                     added = cache.merge_shards(con, out, enc)
