@@ -57,6 +57,12 @@ def _planted(tmp_path: Path) -> Workspace:
             "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 LIMIT 5)",
             [f" Write to {PLANTED} for details."],
         )
+        # five more battles ask the first one's question: repeats for dedup to flag
+        con.execute(
+            "UPDATE conversations SET content = (SELECT content FROM conversations WHERE role = 'user' "
+            "ORDER BY battle_id, side, msg LIMIT 1) WHERE role = 'user' AND battle_id IN "
+            "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 DESC LIMIT 5)"
+        )
     return ws
 
 
@@ -122,3 +128,67 @@ def test_only_a_writer_sweeps_and_only_what_dead_processes_left(tmp_path: Path) 
     assert not any(p.exists() for p in stale)
     assert all(p.exists() for p in kept)
     assert sweep(ws.db_path) == []  # nothing left to sweep
+
+
+# a stage killed half-way through its transaction: categorize after two batches of labels, dedup after it
+# replaced a source's flags (both inside the run's one transaction, before its commit)
+KILLED_STAGE = """
+import os, signal, sys
+from pathlib import Path
+
+from arenavotes import stages
+from arenavotes.categories import store
+from arenavotes.dedup import store as flags
+from arenavotes.stages import categorize
+from arenavotes.workspace import Workspace
+
+ws, stage = Workspace.open(Path(sys.argv[1])), sys.argv[2]
+calls = []
+
+def dying(real):
+    def call(*args, **kwargs):
+        real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 2 or stage == "dedup":
+            os.kill(os.getpid(), signal.SIGKILL)
+    return call
+
+if stage == "categorize":
+    store.BATCH = 20
+    categorize._Tally.insert = dying(categorize._Tally.insert)
+    stages.run_categorize(ws, stages.CategorizeOptions())
+else:
+    flags.replace_flags = dying(flags.replace_flags)
+    stages.run_dedup(ws, stages.DedupOptions())
+"""
+
+
+def test_a_stage_killed_inside_its_transaction_leaves_the_workspace_as_it_was(tmp_path: Path) -> None:
+    """SIGKILL, not an exception: no rollback runs in the process, and the next open recovers the database from
+    what was committed. The labels, flags and runs are those of the last whole run, and nothing is left
+    beside the database."""
+    ws = _planted(tmp_path)
+    stages.run_categorize(ws, stages.CategorizeOptions())
+    stages.run_dedup(ws, stages.DedupOptions())
+
+    def state() -> tuple[object, ...]:
+        with ws.connect(read_only=True) as con:
+            return tuple(
+                con.sql(q).fetchall()
+                for q in (
+                    "SELECT * FROM prompt_labels ORDER BY ALL",
+                    "SELECT * FROM flags ORDER BY ALL",
+                    "SELECT run_id, stage FROM runs ORDER BY ALL",
+                    "SELECT * FROM source_stages ORDER BY ALL",
+                )
+            )
+
+    before = state()
+    assert before[0] and before[1]
+    env = {k: v for k, v in os.environ.items() if k != "ARENAVOTES_MEMORY_LIMIT"}
+    for stage in ("categorize", "dedup"):
+        killed = subprocess.run([sys.executable, "-c", KILLED_STAGE, str(ws.path), stage], capture_output=True, env=env)
+        assert killed.returncode == -9, killed.stderr.decode()[-2000:]
+        ws.connect().close()  # the next command: recovery, and the sweep
+        assert state() == before, stage
+    assert [p for p in _files(ws) if p.parent != ws.path] == []
