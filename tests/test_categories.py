@@ -35,7 +35,7 @@ def test_offline_labelers_match_lmarena_labels(arena100) -> None:
     assert agreement(con, ["a100"], rows=1).equals(table)  # joined a category at a time: the same
     agree = {(c, ours): (a, n) for c, ours, _, n, a, _, _ in table.iter_rows()}
     assert agree["coding", "offline/coding@1"] == (1.0, 100)  # LMArena's is_code, every conversation
-    assert agree["coding", "offline/learned@5"][1] == 100  # the learned head reads the prompt only
+    assert agree["coding", "offline/learned@6"][1] == 100  # the learned head reads the prompt only
     gold = dict(con.sql("SELECT battle_id, language FROM battles").fetchall())
     lang = dict(
         rows.filter(pl.col("category").str.starts_with("language:")).select("battle_id", "category").iter_rows()
@@ -98,7 +98,7 @@ def test_prompt_only_sources_get_labels(con) -> None:
     positives = {(lab, c): n for lab, c, n in counted.iter_rows()}
     assert positives["offline/language@1", "language:English"] == 1135 and answers.height == 0
     assert 100 < positives["offline/coding@1", "coding"] < 400
-    assert 100 < positives["offline/learned@5", "coding"] < 400
+    assert 100 < positives["offline/learned@6", "coding"] < 400
     assert positives["offline/multi_turn@1", "multi_turn"] == prompts.filter(pl.col("user_turns") >= 2).height
 
 
@@ -219,7 +219,7 @@ def test_agreement_compares_offline_labels_with_the_source_and_the_judge(con) ->
     rows = pl.DataFrame(
         {
             "battle_id": ids * 3,
-            "labeler": ["offline/learned@5"] * 4 + ["judge/m:math@1"] * 4 + ["offline/rules@2"] * 4,
+            "labeler": ["offline/learned@6"] * 4 + ["judge/m:math@1"] * 4 + ["offline/rules@2"] * 4,
             "category": ["math"] * 12,
             "value": [True, True, False, False, True, False, False, False, True, True, True, True],
             "score": [None] * 12,
@@ -235,7 +235,7 @@ def test_agreement_compares_offline_labels_with_the_source_and_the_judge(con) ->
     replace_labels(con, ["a23"], rows, rows["labeler"].unique().to_list())
     got = {(ours, theirs): (n, a, p, r) for _, ours, theirs, n, a, p, r in agreement(con, ["a23"]).iter_rows()}
     assert got == {
-        ("offline/learned@5", "judge/m:math@1"): (4, 0.75, 0.5, 1.0),
+        ("offline/learned@6", "judge/m:math@1"): (4, 0.75, 0.5, 1.0),
         ("offline/rules@2", "judge/m:math@1"): (4, 0.25, 0.25, 1.0),
     }
     # joined a category at a time (the bound on the join's memory) or all at once: the same table

@@ -11,7 +11,7 @@ hard_prompt, math, creative_writing, instruction_following, coding, language, mu
 >>> a = pl.DataFrame({"battle_id": ["1"], "side": ["a"], "text": ["The sea ..."]})
 >>> out = label(p, m, a)
 >>> out.filter(pl.col("value")).select("labeler", "category").sort("category", "labeler").rows()[:3]
-[('offline/learned@5', 'creative_writing'), ('offline/rules@2', 'creative_writing'), ('offline/learned@5', 'criteria.creativity')]
+[('offline/learned@6', 'creative_writing'), ('offline/rules@2', 'creative_writing'), ('offline/learned@6', 'criteria.creativity')]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ LABELERS: dict[str, int] = {
     "coding": 1,
     "refusal": 1,
     "rules": 2,
-    "learned": 5,
+    "learned": 6,
 }
 
 

@@ -10,7 +10,10 @@ with the weights. ``learned@3`` adds a head for each of LMArena's seven hard-pro
 (``criteria.*``) and derives ``hard_prompt`` from them as LMArena does from its judge's (hard = 6 or more
 of 7): its ``score`` is the expected number of criteria met (the sum of the seven probabilities, 0-7) and
 ``value`` is ``score >=`` the stored cut. ``learned@5`` (the weights of ``learned@4``) gives prompts in other
-languages a cut of their own where training found a stable gain on translated arena prompts (:meth:`cuts`). The labeler is versioned (``offline/learned@<version>`` in ``prompt_labels``): new
+languages a cut of their own where training found a stable gain on translated arena prompts (:meth:`cuts`);
+``learned@6`` (the same weights) gives the criteria and ``hard_prompt`` such cuts too, where they bring the share
+marked in other languages to the share labelled (:meth:`other_language`). The labeler is versioned
+(``offline/learned@<version>`` in ``prompt_labels``): new
 weights are a new version and never overwrite the labels of the old one silently. Pure: the same prompt
 gives the same row whatever else is in the batch.
 
@@ -62,7 +65,7 @@ class LearnedLabeler:
         self.meta = meta
         self.categories: list[str] = list(meta["categories"])
         self.thresholds = np.array([meta["thresholds"][c] for c in self.categories], dtype=np.float64)
-        #: the cuts for prompts in other languages (``learned@5``): a category's own where training found a stable
+        #: the cuts for prompts in other languages (``learned@5``; criteria since ``learned@6``): a category's own where training found a stable
         #: gain on translated arena prompts, else its main cut; a prompt whose detected language (CLD2, as the
         #: ``language`` labeler) is not in ``main_cut_languages`` takes these
         other = meta.get("thresholds_other", {})
@@ -75,9 +78,14 @@ class LearnedLabeler:
         self.bias = weights["bias"].astype(np.float64)
         #: a second, multilingual encoder's block (``second_encoder`` in the metadata), read after the shared one's
         self.w_emb2 = weights["w_emb2"].astype(np.float64) if "w_emb2" in weights else None
-        #: categories computed from others: name -> (column indices summed, cut on the sum)
+        #: categories computed from others: name -> (column indices summed, cut on the sum, cut for prompts in other
+        #: languages: ``cut_other`` where training found one (``learned@6``), else the same cut)
         self.derived = {
-            name: ([self.categories.index(c) for c in d["sum_of"]], float(d["cut"]))
+            name: (
+                [self.categories.index(c) for c in d["sum_of"]],
+                float(d["cut"]),
+                float(d.get("cut_other", d["cut"])),
+            )
             for name, d in meta.get("derived", {}).items()
         }
 
@@ -153,14 +161,20 @@ class LearnedLabeler:
         (True, True)
         """
         out = np.tile(self.thresholds, (len(texts), 1))
-        if np.array_equal(self.thresholds_other, self.thresholds) or not texts:
-            return out
-        names = detect_languages(texts, memo)
-        other = np.fromiter(
-            (names[t or ""] not in self.main_cut_languages for t in texts), dtype=bool, count=len(texts)
-        )
-        out[other] = self.thresholds_other
+        out[self.other_language(texts, memo)] = self.thresholds_other
         return out
+
+    def other_language(self, texts: list[str], memo: dict[str, str] | None = None) -> np.ndarray:
+        """Which ``texts`` take the cuts for other languages: their detected language (CLD2 on the whole text) is
+        not one of :attr:`main_cut_languages`. All False, with no language detected, when this version has no
+        such cut."""
+        same = np.array_equal(self.thresholds_other, self.thresholds) and all(
+            cut == cut_other for _, cut, cut_other in self.derived.values()
+        )
+        if same or not texts:
+            return np.zeros(len(texts), dtype=bool)
+        names = detect_languages(texts, memo)
+        return np.fromiter((names[t or ""] not in self.main_cut_languages for t in texts), dtype=bool, count=len(texts))
 
     def label(
         self,
@@ -172,11 +186,15 @@ class LearnedLabeler:
         :meth:`probabilities`, ``languages`` as ``memo`` in :meth:`cuts`."""
         texts = prompts["prompt"].fill_null("").to_list()
         probs = self.probabilities(texts, vectors)
-        cuts = self.cuts(texts, languages)
-        scores: list[tuple[str, np.ndarray, np.ndarray | float]] = [
+        other = self.other_language(texts, languages)
+        cuts = np.where(other[:, None], self.thresholds_other, self.thresholds)
+        scores: list[tuple[str, np.ndarray, np.ndarray]] = [
             (c, probs[:, j], cuts[:, j]) for j, c in enumerate(self.categories)
         ]
-        scores += [(name, column_sum(probs, cols), cut) for name, (cols, cut) in self.derived.items()]
+        scores += [
+            (name, column_sum(probs, cols), np.where(other, cut_other, cut))
+            for name, (cols, cut, cut_other) in self.derived.items()
+        ]
         parts = [
             pl.DataFrame(
                 {

@@ -194,7 +194,7 @@ def _label_on_ray(
 
 
 def _summary(counts: list[tuple[tuple[str, str], int]]) -> str:
-    """``coding 267 coding@1 / 271 learned@5, math ...; 15 languages``: positives per category, one count per
+    """``coding 267 coding@1 / 271 learned@6, math ...; 15 languages``: positives per category, one count per
     labeler (several labelers may label one category; their counts are never added up)."""
     by_cat: dict[str, list[str]] = {}
     for (c, lab), n in counts:
