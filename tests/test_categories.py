@@ -190,23 +190,39 @@ def test_categorize_cli(tmp_path: Path) -> None:
 def test_the_stage_labels_in_batches_as_it_would_all_at_once(tmp_path: Path, monkeypatch) -> None:
     """``categorize`` reads and labels a source's battles 20,000 at a time (memory stays flat); labels depend
     on each battle alone, so batches of 7 give the same rows, counts and run record as one batch."""
-    from arenavotes import stages
+    import sys
+
+    import arenavotes.embeddings.cache  # noqa: F401  (loaded before the patch below, like every module the stage uses)
+    from arenavotes import db, stages
     from arenavotes.categories import store
     from arenavotes.workspace import Workspace
+
+    made: list[str] = []  # temporary tables made from Python data while the stage runs
+    for name in ("register_arrow", "temp_table_from_arrow"):
+        real = getattr(db, name)
+        for module in [m for n, m in sys.modules.items() if n.startswith("arenavotes")]:
+            if getattr(module, name, None) is real:  # also where it was imported by name
+                monkeypatch.setattr(
+                    module, name, lambda con, t, *a, _r=real, **k: made.append(t) or _r(con, t, *a, **k)
+                )
 
     def run(folder: str, batch: int) -> tuple[list[tuple], dict]:
         monkeypatch.setattr(store, "BATCH", batch)
         ws = Workspace.init(tmp_path / folder)
         path = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
         stages.run_ingest(ws, stages.IngestOptions((path,), source="a100", license="apache-2.0"))
+        made.clear()
         result = stages.run_categorize(ws, stages.CategorizeOptions())
         with ws.connect(read_only=True) as c:
             rows = c.sql("SELECT * FROM prompt_labels ORDER BY ALL").fetchall()
-        return rows, {"rows_in": result.rows_in, "rows_out": result.rows_out, "lines": result.lines}
+        return rows, {"rows_in": result.rows_in, "rows_out": result.rows_out, "lines": result.lines, "made": len(made)}
 
     whole, whole_run = run("whole", 10_000)
     batched, batched_run = run("batched", 7)
     assert len(whole) > 1000 and whole == batched and whole_run == batched_run
+    # and no batch leaves a temporary table inside the run's transaction (kept, and spilled, until its commit):
+    # as many are made for 15 batches as for one
+    assert whole_run["made"] == batched_run["made"]
     with Workspace.open(tmp_path / "batched").connect(read_only=True) as c:
         assert len(store.feature_batches(c, ["a100"], 7)) == 15
 

@@ -234,6 +234,39 @@ def register_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object) -> N
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _arrow_source")
 
 
+def arrow_sql(
+    con: duckdb.DuckDBPyConnection, sql: str, data: object, params: Sequence[object] = ()
+) -> duckdb.DuckDBPyRelation:
+    """The query ``sql`` (one SELECT) with ``data`` (an Arrow table, or anything DuckDB scans as one) readable as
+    ``_arrow`` where it lies: no copy, and nothing of it left in DuckDB once the result is read.
+
+    For a statement that reads a batch once, inside a stage's long transaction. A temporary table
+    (:func:`register_arrow`) that is dropped there is kept, and spilled, until the transaction ends, for a
+    rollback to restore it: categorize's batches left 2 GB of spill files at 1M conversations, and the tables'
+    bookkeeping grew the memory outside DuckDB's cap batch by batch. ``con.register`` would keep the Arrow object
+    itself alive until COMMIT.
+
+    >>> import pyarrow as pa
+    >>> arrow_sql(duckdb.connect(), "SELECT sum(a) FROM _arrow WHERE a > ?", pa.table({"a": [1, 2, 3]}), [1]).fetchall()
+    [(5,)]
+    """
+    _arrow = data  # DuckDB finds it by this name (a replacement scan of this frame's locals), while binding
+    return con.sql(sql, params=list(params) or None)
+
+
+def arrow_execute(con: duckdb.DuckDBPyConnection, sql: str, data: object, params: Sequence[object] = ()) -> None:
+    """Run the statement ``sql`` (an INSERT, say) with ``data`` readable as ``_arrow``, as :func:`arrow_sql`.
+
+    >>> import pyarrow as pa
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE t (a INTEGER)")
+    >>> arrow_execute(con, "INSERT INTO t SELECT a FROM _arrow", pa.table({"a": [1, 2]}))
+    >>> con.sql("SELECT count(*) FROM t").fetchall()
+    [(2,)]
+    """
+    _arrow = data  # (see arrow_sql)
+    con.execute(sql, list(params) or None)
+
+
 def temp_table_from_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object, columns: str = "*") -> None:
     """``CREATE TEMP TABLE name AS SELECT columns FROM data``: one copy of ``data`` into DuckDB, where
     :func:`register_arrow` followed by a copy would make two."""

@@ -18,11 +18,10 @@ import polars as pl
 
 from arenavotes.db import (
     TEXT_CHARS,
+    arrow_execute,
     frame,
     id_batches,
-    register_arrow,
     transaction,
-    unregister_arrow,
     weights_sql,
 )
 from arenavotes.ingest.style import token_counts
@@ -116,9 +115,13 @@ def delete_labels(con: duckdb.DuckDBPyConnection, sources: Sequence[str], labele
 
 
 def insert_labels(con: duckdb.DuckDBPyConnection, labels: pl.DataFrame) -> None:
-    register_arrow(con, "_labels", labels.to_arrow())
-    con.execute("INSERT INTO prompt_labels SELECT battle_id, labeler, category, value, score FROM _labels")
-    unregister_arrow(con, "_labels")
+    """Append label rows (read where they lie: inside categorize's one transaction per source, a temporary table
+    per batch stayed until the commit, :func:`arenavotes.db.arrow_sql`)."""
+    arrow_execute(
+        con,
+        "INSERT INTO prompt_labels SELECT battle_id, labeler, category, value, score FROM _arrow",
+        labels.to_arrow(),
+    )
 
 
 def replace_labels(

@@ -28,33 +28,24 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from arenavotes.db import prompt_batches, register_arrow, transaction, unregister_arrow
+from arenavotes.db import arrow_execute, arrow_sql, prompt_batches, transaction
 from arenavotes.embeddings.encoder import Encoder
 
 
 def with_hashes(con: duckdb.DuckDBPyConnection, texts: pl.DataFrame, column: str = "text") -> pl.DataFrame:
     """``texts`` with a ``text_hash`` column: sha256 (hex) of ``column``'s UTF-8 bytes (null text: of "")."""
-    register_arrow(con, "_emb_texts", texts.select(pl.col(column).fill_null("").alias("_t")).to_arrow())
-    try:
-        hashes = con.sql("SELECT sha256(_t) AS h FROM _emb_texts").to_arrow_table().column("h")
-    finally:
-        unregister_arrow(con, "_emb_texts")
+    # each table below is read once, where it lies (arrow_sql): a temporary table would stay, spilled, until the end
+    # of a stage's transaction
+    data = texts.select(pl.col(column).fill_null("").alias("_t")).to_arrow()
+    hashes = arrow_sql(con, "SELECT sha256(_t) AS h FROM _arrow", data).to_arrow_table().column("h")
     return texts.with_columns(text_hash=pl.Series(hashes.to_pylist() if len(hashes) == 0 else hashes, dtype=pl.String))
 
 
 def cached(con: duckdb.DuckDBPyConnection, hashes: pl.Series, encoder: Encoder) -> set[str]:
     """The hashes among ``hashes`` that ``embeddings`` holds a vector of for ``encoder``."""
-    register_arrow(con, "_emb_hashes", pl.DataFrame({"text_hash": hashes.unique()}).to_arrow())
-    try:
-        return {
-            h
-            for (h,) in con.execute(
-                "SELECT text_hash FROM embeddings WHERE encoder = ? AND text_hash IN (SELECT text_hash FROM _emb_hashes)",
-                [encoder.name],
-            ).fetchall()
-        }
-    finally:
-        unregister_arrow(con, "_emb_hashes")
+    want = pl.DataFrame({"text_hash": hashes.unique()}).to_arrow()
+    sql = "SELECT text_hash FROM embeddings WHERE encoder = ? AND text_hash IN (SELECT text_hash FROM _arrow)"
+    return {h for (h,) in arrow_sql(con, sql, want, [encoder.name]).fetchall()}
 
 
 def vector_table(hashes: pa.Array | pa.ChunkedArray, vectors: np.ndarray) -> pa.Table:
@@ -85,16 +76,14 @@ def _distinct(texts: pl.DataFrame, column: str) -> pl.DataFrame:
 
 def _insert(con: duckdb.DuckDBPyConnection, table: pa.Table, enc: Encoder) -> None:
     """Insert (text_hash, vector) rows the cache lacks for ``enc``."""
-    register_arrow(con, "_emb_rows", table)
-    try:
-        with transaction(con):
-            con.execute(
-                "INSERT INTO embeddings SELECT ?, text_hash, vector::FLOAT[] FROM _emb_rows "
-                "WHERE text_hash NOT IN (SELECT text_hash FROM embeddings WHERE encoder = ?)",
-                [enc.name, enc.name],
-            )
-    finally:
-        unregister_arrow(con, "_emb_rows")
+    with transaction(con):
+        arrow_execute(
+            con,
+            "INSERT INTO embeddings SELECT ?, text_hash, vector::FLOAT[] FROM _arrow "
+            "WHERE text_hash NOT IN (SELECT text_hash FROM embeddings WHERE encoder = ?)",
+            table,
+            [enc.name, enc.name],
+        )
 
 
 def writable(con: duckdb.DuckDBPyConnection) -> bool:
@@ -161,15 +150,12 @@ def vectors(
     (:func:`ensure` first) raises KeyError."""
     enc = encoder or Encoder.load()
     want = pl.DataFrame({"text_hash": pl.Series(list(hashes), dtype=pl.String)}).with_row_index("i")
-    register_arrow(con, "_emb_want", want.to_arrow())
-    try:
-        got = con.sql(
-            "SELECT w.i, e.vector FROM _emb_want w JOIN embeddings e ON e.text_hash = w.text_hash AND e.encoder = ? "
-            "ORDER BY w.i",
-            params=[enc.name],
-        ).to_arrow_table()
-    finally:
-        unregister_arrow(con, "_emb_want")
+    got = arrow_sql(
+        con,
+        "SELECT w.i, e.vector FROM _arrow w JOIN embeddings e ON e.text_hash = w.text_hash AND e.encoder = ? ORDER BY w.i",
+        want.to_arrow(),
+        [enc.name],
+    ).to_arrow_table()
     if got.num_rows != want.height:
         raise KeyError(f"{want.height - got.num_rows} texts have no {enc.name} embedding yet")
     flat = got.column("vector").combine_chunks().flatten().to_numpy()
