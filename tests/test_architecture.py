@@ -18,6 +18,7 @@ LAYERS = {
             "vocab",
             "config",
             "db",
+            "leftovers",
             "schema",
             "runs",
             "privacy",
