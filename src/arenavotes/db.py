@@ -23,6 +23,7 @@ import polars as pl
 import pyarrow as pa
 
 from arenavotes.errors import UserError
+from arenavotes.leftovers import spill_folder_of, sweep
 from arenavotes.schema import ALL_DDL, BATTLES_DDL, GATE_VERDICTS_DDL, VIEWS_SQL
 
 T = TypeVar("T")
@@ -67,8 +68,6 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
     if path is not None and not read_only:
         make_private(path)
         # with the write lock held, spill files and work folders named after other processes are dead ones'
-        from arenavotes.leftovers import sweep
-
         sweep(path)
     con.execute("SET TimeZone = 'UTC'")
     try:
@@ -127,7 +126,7 @@ def limit_memory(con: duckdb.DuckDBPyConnection, path: Path | None, limit: str |
         ) from None
     if path is not None:
         # spilled blocks hold texts before scrubbing: the folder is private like the database file
-        spill = path.with_name(path.name + ".tmp")
+        spill = spill_folder_of(path)
         try:
             spill.mkdir(mode=0o700, exist_ok=True)
             os.chmod(spill, 0o700)

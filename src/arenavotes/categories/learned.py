@@ -65,9 +65,9 @@ class LearnedLabeler:
         self.meta = meta
         self.categories: list[str] = list(meta["categories"])
         self.thresholds = np.array([meta["thresholds"][c] for c in self.categories], dtype=np.float64)
-        #: the cuts for prompts in other languages (``learned@5``; criteria since ``learned@6``): a category's own where training found a stable
-        #: gain on translated arena prompts, else its main cut; a prompt whose detected language (CLD2, as the
-        #: ``language`` labeler) is not in ``main_cut_languages`` takes these
+        #: the cuts for prompts in other languages (``learned@5``; the criteria's since ``learned@6``): a category's
+        #: own where training found a stable gain on translated arena prompts, else its main cut; a prompt whose
+        #: detected language (CLD2, as the ``language`` labeler) is not in ``main_cut_languages`` takes these
         other = meta.get("thresholds_other", {})
         self.thresholds_other = np.array([other.get(c, meta["thresholds"][c]) for c in self.categories])
         self.main_cut_languages = frozenset(meta.get("main_cut_languages", ()))
@@ -160,9 +160,11 @@ class LearnedLabeler:
         >>> bool(c[0, j] == lab.thresholds[j]), bool(c[1, j] == lab.thresholds_other[j] < lab.thresholds[j])
         (True, True)
         """
-        out = np.tile(self.thresholds, (len(texts), 1))
-        out[self.other_language(texts, memo)] = self.thresholds_other
-        return out
+        return self._cuts(self.other_language(texts, memo))
+
+    def _cuts(self, other: np.ndarray) -> np.ndarray:
+        """The rows of :meth:`cuts` for texts whose :meth:`other_language` is ``other``."""
+        return np.where(other[:, None], self.thresholds_other, self.thresholds)
 
     def other_language(self, texts: list[str], memo: dict[str, str] | None = None) -> np.ndarray:
         """Which ``texts`` take the cuts for other languages: their detected language (CLD2 on the whole text) is
@@ -187,7 +189,7 @@ class LearnedLabeler:
         texts = prompts["prompt"].fill_null("").to_list()
         probs = self.probabilities(texts, vectors)
         other = self.other_language(texts, languages)
-        cuts = np.where(other[:, None], self.thresholds_other, self.thresholds)
+        cuts = self._cuts(other)
         scores: list[tuple[str, np.ndarray, np.ndarray]] = [
             (c, probs[:, j], cuts[:, j]) for j, c in enumerate(self.categories)
         ]
