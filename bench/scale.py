@@ -1,4 +1,4 @@
-"""Growth of the whole pipeline with N: seconds, peak memory and rows/s per stage, and the fitted exponent.
+"""Growth of the whole pipeline with N: seconds, CPU seconds, peak memory and rows/s per stage, and the exponent.
 
 Each stage runs as the real CLI in its own process on a workspace built from a synthetic log
 (bench/synth.py: real arena texts, resampled votes). Peak memory is the highest summed PSS (proportional set
@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -62,10 +63,13 @@ class Row:
     seconds: float
     peak_gb: float
     ok: bool
+    cpu: float | None = None  # user + system CPU seconds of the stage's process tree (None: an older table)
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, bool, str]:
-    """Wall seconds, peak summed PSS of the process tree (GB), success, and the last lines of stderr."""
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, bool, str, float]:
+    """Wall seconds, peak summed PSS of the process tree (GB), success, the last lines of stderr, and the CPU
+    seconds (user + system) of the process and every descendant it waited for (its workers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     root = psutil.Process(proc.pid)
@@ -92,10 +96,13 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     _, err = proc.communicate()
     done.set()
     th.join()
-    return time.perf_counter() - t0, peak / 1e9, proc.returncode == 0, "\n".join(err.strip().splitlines()[-3:])
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak / 1e9, proc.returncode == 0, "\n".join(err.strip().splitlines()[-3:]), cpu
 
 
-def floor(file: Path) -> tuple[float, float, bool, str]:
+def floor(file: Path) -> tuple[float, float, bool, str, float]:
     reader = "read_parquet" if file.suffix == ".parquet" else "read_json_auto"
     code = f"import duckdb; con = duckdb.connect(); con.execute(\"CREATE TABLE t AS SELECT * FROM {reader}('{file}')\")"
     return measure([PY, "-c", code])
@@ -110,8 +117,8 @@ def run_pipeline(kind: str, n: int, work: Path, stages: list[tuple[str, list[str
         toml = ws / "arenavotes.toml"
         toml.write_text(toml.read_text().replace("# ner = true", "ner = false"))
     rows = []
-    secs, gb, ok, _ = floor(file)
-    rows.append(Row(kind, n, "(floor: bare DuckDB copy)", secs, gb, ok))
+    secs, gb, ok, _, cpu = floor(file)
+    rows.append(Row(kind, n, "(floor: bare DuckDB copy)", secs, gb, ok, cpu))
     print(f"  {kind} {n:,}: floor {secs:.1f} s", flush=True)
     plan = list(stages)
     if names:
@@ -119,9 +126,12 @@ def run_pipeline(kind: str, n: int, work: Path, stages: list[tuple[str, list[str
     for stage, args in plan:
         argv = [a.format(file=file) for a in args]
         cmd = [CLI, argv[0], "-w", str(ws), *argv[1:]]
-        secs, gb, ok, err = measure(cmd, env={**os.environ, "ARENAVOTES_PROGRESS": "0"})
-        rows.append(Row(kind, n, stage, secs, gb, ok))
-        print(f"  {kind} {n:,}: {stage} {secs:.1f} s {gb:.2f} GB {'ok' if ok else 'FAILED: ' + err}", flush=True)
+        secs, gb, ok, err, cpu = measure(cmd, env={**os.environ, "ARENAVOTES_PROGRESS": "0"})
+        rows.append(Row(kind, n, stage, secs, gb, ok, cpu))
+        print(
+            f"  {kind} {n:,}: {stage} {secs:.1f} s {cpu:.1f} CPU-s {gb:.2f} GB {'ok' if ok else 'FAILED: ' + err}",
+            flush=True,
+        )
     return rows
 
 
@@ -136,7 +146,10 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
 
 
 def table(rows: list[Row]) -> str:
-    out = ["| log | N | stage | seconds | peak memory, PSS (GB) | rows/s | growth b |", "|---|---|---|---|---|---|---|"]
+    out = [
+        "| log | N | stage | seconds | CPU seconds | peak memory, PSS (GB) | rows/s | rows per CPU-second | growth b |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for kind in ("conversations", "battles"):
         stages = list(dict.fromkeys(r.stage for r in rows if r.kind == kind))
         for stage in stages:
@@ -145,7 +158,11 @@ def table(rows: list[Row]) -> str:
             for r in mine:
                 rate = f"{r.n / r.seconds:,.0f}" if r.ok else "failed"
                 g = f"{b:.2f}" if b is not None and r is mine[-1] else ""
-                out.append(f"| {kind} | {r.n:,} | {stage} | {r.seconds:.1f} | {r.peak_gb:.2f} | {rate} | {g} |")
+                cpu = f"{r.cpu:.1f}" if r.cpu is not None else ""
+                per_cpu = f"{r.n / r.cpu:,.0f}" if r.ok and r.cpu else ""
+                out.append(
+                    f"| {kind} | {r.n:,} | {stage} | {r.seconds:.1f} | {cpu} | {r.peak_gb:.2f} | {rate} | {per_cpu} | {g} |"
+                )
     return "\n".join(out)
 
 
@@ -154,11 +171,17 @@ def read_table(path: Path) -> list[Row]:
     out = []
     for line in path.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and cells[0] in ("conversations", "battles"):
+        if len(cells) not in (7, 9) or cells[0] not in ("conversations", "battles"):
+            continue
+        if len(cells) == 7:  # a table of the scripts before the CPU columns
             kind, n, stage, secs, gb, rate, _ = cells
-            # a cell may carry a note after its number ("1.75 (RSS)")
-            num = [float(x.split()[0].replace(",", "")) for x in (secs, gb)]
-            out.append(Row(kind, int(n.replace(",", "")), stage, num[0], num[1], rate != "failed"))
+            cpu = ""
+        else:
+            kind, n, stage, secs, cpu, gb, rate, _, _ = cells
+        # a cell may carry a note after its number ("1.75 (RSS)")
+        num = [float(x.split()[0].replace(",", "")) for x in (secs, gb)]
+        cpu_s = float(cpu.split()[0].replace(",", "")) if cpu else None
+        out.append(Row(kind, int(n.replace(",", "")), stage, num[0], num[1], rate != "failed", cpu_s))
     return out
 
 
