@@ -16,9 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import settings
 
-from arenavotes import db
+from arenavotes import db, stages
 from arenavotes.releases.build import CONFIGS
 from arenavotes.releases.integrity import gate_version, write_signature
+from arenavotes.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -27,6 +28,8 @@ TEST_DATA = ROOT / "tests" / "data"
 SHARED = Path(os.environ.get("ARENAVOTES_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 KEY = b"test-secret"
+#: the bundled real sample with both answers of 100 conversations in 15 languages
+CONV_SAMPLE = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
 
 # `make test` draws the same hypothesis examples on every run and machine (a red CI is reproducible and no run
 # is red by the luck of its draw); `make fuzz` draws new ones each run, to find cases to pin with @example
@@ -49,6 +52,31 @@ def shared(path: str) -> Path:
     if not p.exists():
         pytest.skip(f"{p} not available")
     return p
+
+
+def planted_workspace(path: Path, planted: str, *, repeats: int = 0) -> Workspace:
+    """A workspace at ``path`` holding the bundled arena-conversations-100 sample (names off, so stages are quick),
+    with `` Write to <planted> for details.`` appended to the answers of its first five battles (the secret an
+    attack test looks for); ``repeats`` of its last battles are given the first battle's question, as repeats for
+    dedup to flag."""
+    ws = Workspace.init(path)
+    ws.settings_path.write_text(ws.settings_path.read_text().replace("# ner = true", "ner = false"))
+    stages.run_ingest(ws, stages.IngestOptions((CONV_SAMPLE,), source="conv", license="apache-2.0"))
+    with ws.connect() as con:
+        con.execute(
+            "UPDATE conversations SET content = content || ? WHERE role = 'assistant' AND battle_id IN "
+            "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 LIMIT 5)",
+            [f" Write to {planted} for details."],
+        )
+        if repeats:
+            con.execute(
+                "UPDATE conversations SET content = (SELECT content FROM conversations WHERE role = 'user' "
+                "ORDER BY battle_id, side, msg LIMIT 1) WHERE role = 'user' AND battle_id IN "
+                "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 DESC LIMIT ?)",
+                [repeats],
+            )
+        con.execute("CHECKPOINT")
+    return ws
 
 
 EXE = shutil.which("arenavotes") or str(Path(sys.executable).parent / "arenavotes")

@@ -12,13 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DATA
+from conftest import planted_workspace
 
 from arenavotes import stages
 from arenavotes.leftovers import sweep
 from arenavotes.workspace import Workspace
 
-CONV = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
 PLANTED = "zqx.killed.person@gmail.com"
 
 # what a stage holds when it is killed: DuckDB spilling the texts it reads (a sort, a join, a temporary table
@@ -48,22 +47,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _planted(tmp_path: Path) -> Workspace:
-    ws = Workspace.init(tmp_path / "ws")
-    ws.settings_path.write_text(ws.settings_path.read_text().replace("# ner = true", "ner = false"))
-    stages.run_ingest(ws, stages.IngestOptions((CONV,), source="conv", license="apache-2.0"))
-    with ws.connect() as con:
-        con.execute(
-            "UPDATE conversations SET content = content || ? WHERE role = 'assistant' AND battle_id IN "
-            "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 LIMIT 5)",
-            [f" Write to {PLANTED} for details."],
-        )
-        # five more battles ask the first one's question: repeats for dedup to flag
-        con.execute(
-            "UPDATE conversations SET content = (SELECT content FROM conversations WHERE role = 'user' "
-            "ORDER BY battle_id, side, msg LIMIT 1) WHERE role = 'user' AND battle_id IN "
-            "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 DESC LIMIT 5)"
-        )
-    return ws
+    return planted_workspace(tmp_path / "ws", PLANTED, repeats=5)
 
 
 def _files(ws: Workspace) -> list[Path]:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, planted_workspace
 
 from arenavotes import stages
 from arenavotes.config import Settings
@@ -131,21 +131,6 @@ def test_the_cli_is_one_stage_call_per_command() -> None:
         assert "connect(" not in source and "SELECT" not in source.upper().replace("SELECTION", ""), stage
 
 
-def _planted_workspace(tmp_path: Path, name: str, planted: str) -> Workspace:
-    """A workspace of the CONV sample, names off, with ``planted`` appended to its first five battles' answers."""
-    ws = Workspace.init(tmp_path / name)
-    ws.settings_path.write_text(ws.settings_path.read_text().replace("# ner = true", "ner = false"))
-    stages.run_ingest(ws, stages.IngestOptions((CONV,), source="conv", license="apache-2.0"))
-    with ws.connect() as con:  # a planted address in the first battles' answers
-        con.execute(
-            "UPDATE conversations SET content = content || ? WHERE role = 'assistant' AND battle_id IN "
-            "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 LIMIT 5)",
-            [f" Write to {planted} for details."],
-        )
-        con.execute("CHECKPOINT")
-    return ws
-
-
 def _scrub_state(ws: Workspace) -> tuple[object, ...]:
     """What scrub leaves: the texts, the findings and how many battles are marked scrubbed."""
     with ws.connect(read_only=True) as con:
@@ -168,10 +153,10 @@ def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
 
     planted = "zqx.planted.person@gmail.com"
 
-    whole = _planted_workspace(tmp_path, "whole", planted)
+    whole = planted_workspace(tmp_path / "whole", planted)
     stages.run_scrub(whole, stages.ScrubOptions(workers=1))
 
-    ws = _planted_workspace(tmp_path, "killed", planted)
+    ws = planted_workspace(tmp_path / "killed", planted)
     monkeypatch.setattr(scrub_stage, "BATCH_BATTLES", 10)
     real, calls = store.write_scrubbed, []
 
@@ -211,10 +196,10 @@ def test_scrub_batches_bounded_in_characters_end_where_one_batch_ends(
     from arenavotes.pii import store
 
     planted = "zqx.planted.person@gmail.com"
-    whole = _planted_workspace(tmp_path, "whole", planted)
+    whole = planted_workspace(tmp_path / "whole", planted)
     stages.run_scrub(whole, stages.ScrubOptions(workers=1))
 
-    ws = _planted_workspace(tmp_path, "small", planted)
+    ws = planted_workspace(tmp_path / "small", planted)
     monkeypatch.setattr(db, "TEXT_CHARS", 3_000)
     with ws.connect(read_only=True) as con:
         ranges, total = store.scrub_batches(con, ["conv"])
