@@ -521,3 +521,26 @@ def test_workspace_with_string_keyed_verdicts_is_rekeyed_and_keeps_them(tmp_path
     cache.prefetch([found, clean])
     assert [f.entity for f in cache[found]] == ["EMAIL_ADDRESS"] and cache[clean] == []
     assert not cache.new
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=8, unique=True), st.booleans())
+def test_verdicts_are_stored_under_the_key_split_key_gives(texts: list[str], ner: bool) -> None:
+    """The workspace splits a batch of verdict keys in SQL; what it stores and looks up is exactly
+    :func:`~arenavotes.pii.verdicts.split_key` of each key, for any text (a mismatch would store every verdict
+    under a digest no lookup finds: each release would analyse every text again)."""
+    from arenavotes import db
+    from arenavotes.pii import verdicts
+    from arenavotes.pii.patterns import Finding
+
+    con = db.connect(None)
+    cache = verdicts.load(con)
+    keys = [verdict_key(t, ner=ner) for t in texts]
+    for i, k in enumerate(keys):
+        cache[k] = [Finding(0, 1, "PERSON", 0.5, "x@1")] if i % 2 else []
+    verdicts.save(con, cache)
+    stored = con.execute("SELECT gate, digest FROM gate_verdicts ORDER BY ALL").fetchall()
+    assert stored == sorted(verdicts.split_key(k) for k in keys)
+    again = verdicts.load(con)
+    again.prefetch(keys)
+    assert [bool(again[k]) for k in keys] == [bool(i % 2) for i in range(len(keys))]
