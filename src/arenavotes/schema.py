@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS battles (
     anony       BOOLEAN,               -- were the model names hidden when the vote was cast
     language    VARCHAR,
     turns       INTEGER,               -- user turns in the conversation
-    tokens_a    INTEGER, tokens_b  INTEGER,   -- answer tokens (o200k_base), summed over turns
+    tokens_a    INTEGER, tokens_b  INTEGER,   -- answer tokens (cl100k_base), summed over turns
     headers_a   INTEGER, headers_b INTEGER,   -- markdown headers h1-h6
     lists_a     INTEGER, lists_b   INTEGER,   -- ordered + unordered list items
     bold_a      INTEGER, bold_b    INTEGER,   -- **bold** and __bold__ spans
