@@ -199,7 +199,8 @@ def figure(rows: list[Row], path: Path) -> None:
                 continue
             label = f"{stage} ({'text' if kind == 'conversations' else 'no text'})"
             ax1.plot([r.n for r in mine], [r.seconds for r in mine], marker=marker, label=label)
-            ax2.plot([r.n for r in mine], [r.peak_gb for r in mine], marker=marker, label=label)
+            sampled = [r for r in mine if r.peak_gb > 0]  # a merged row may carry no memory (not sampled)
+            ax2.plot([r.n for r in sampled], [r.peak_gb for r in sampled], marker=marker, label=label)
     for ax, title in ((ax1, "wall seconds"), (ax2, "peak memory (PSS), GB")):
         ax.set_xscale("log")
         ax.set_yscale("log")
