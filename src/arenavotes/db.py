@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from arenavotes.errors import UserError
 from arenavotes.leftovers import spill_folder_of, sweep
-from arenavotes.schema import ALL_DDL, BATTLES_DDL, GATE_VERDICTS_DDL, VIEWS_SQL
+from arenavotes.schema import ALL_DDL, BATTLES_DDL, GATE_VERDICTS_DDL, VERDICT_KEY_PARTS_SQL, VIEWS_SQL
 
 T = TypeVar("T")
 
@@ -771,8 +771,7 @@ def _rekey_gate_verdicts(con: duckdb.DuckDBPyConnection) -> None:
         return
     with transaction(con):
         con.execute(
-            "CREATE TABLE gate_verdicts_rekeyed AS SELECT left(key, length(key) - 65) AS gate, "
-            "unhex(left(right(key, 64), 32)) AS digest, findings FROM gate_verdicts"
+            f"CREATE TABLE gate_verdicts_rekeyed AS SELECT {VERDICT_KEY_PARTS_SQL}, findings FROM gate_verdicts"
         )
         con.execute("DROP TABLE gate_verdicts")
         con.execute(GATE_VERDICTS_DDL)

@@ -259,6 +259,11 @@ CREATE TABLE IF NOT EXISTS gate_verdicts (   -- PII-gate verdicts by a digest of
 )
 """
 
+#: a verdict key (``'<gate version>:<ner|no-ner>:<sha256 hex>'``, pii.gate.verdict_key, in a column ``key``) as the
+#: two columns ``gate_verdicts`` stores it under, in SQL: pii.verdicts splits its lookups with it, and db's
+#: migration the string keys older workspaces stored
+VERDICT_KEY_PARTS_SQL = "left(key, length(key) - 65) AS gate, unhex(left(right(key, 64), 32)) AS digest"
+
 IMAGES_DDL = """
 CREATE TABLE IF NOT EXISTS images (
     image_id  VARCHAR PRIMARY KEY,  -- 'sha256:<hex>' of the bytes; or what the log named without bytes:

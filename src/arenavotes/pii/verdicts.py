@@ -32,6 +32,7 @@ from arenavotes.db import arrow_execute, arrow_sql
 from arenavotes.pii.gate import GATE_VERSION, cached_findings
 from arenavotes.pii.patterns import Finding
 from arenavotes.pool import WorkerPool
+from arenavotes.schema import VERDICT_KEY_PARTS_SQL
 
 
 class VerdictCache(dict[str, list[Finding]]):
@@ -85,7 +86,7 @@ def split_key(key: str) -> tuple[str, bytes]:
 
 #: :func:`split_key` in SQL, over the ``key`` column of the Arrow table a query reads as ``_arrow``: the keys of a
 #: release's texts are split by DuckDB, not one by one in Python (the gate's lookups were a quarter of a release)
-_SPLIT = "SELECT key, left(key, length(key) - 65) AS gate, unhex(substr(key, length(key) - 63, 32)) AS digest"
+_SPLIT = f"SELECT key, {VERDICT_KEY_PARTS_SQL}"
 
 
 #: verdicts a workspace-bound cache holds at most before it stores and forgets them
