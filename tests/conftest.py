@@ -89,7 +89,7 @@ def first_conversations(tmp_path: Path, n: int) -> Path:
     import gzip
 
     out = tmp_path / f"conversations-{n}.jsonl"
-    with gzip.open(DATA / "arena-conversations-100" / "conversations.jsonl.gz", "rt", encoding="utf-8") as fh:
+    with gzip.open(CONV_SAMPLE, "rt", encoding="utf-8") as fh:
         out.write_text("".join(line for _, line in zip(range(n), fh, strict=False)), encoding="utf-8")
     return out
 

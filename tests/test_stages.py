@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA, planted_workspace
+from conftest import CONV_SAMPLE, DATA, planted_workspace
 
 from arenavotes import stages
 from arenavotes.config import Settings
@@ -16,7 +16,7 @@ from arenavotes.stages.base import settings_hash
 from arenavotes.workspace import Workspace
 
 GENAI = DATA / "genai-arena-20240220" / "clean_battle_20240220.json.gz"
-CONV = DATA / "arena-conversations-100" / "conversations.jsonl.gz"
+CONV = CONV_SAMPLE
 
 
 @pytest.fixture(scope="module")
