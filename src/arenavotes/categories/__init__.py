@@ -76,6 +76,16 @@ def label(
     :func:`learned_encoders`) that the caller has cached; the learned labeler encodes the others itself.
     """
     languages: dict[str, str] = {}  # CLD2 once per distinct text: a one-turn prompt is its own first message
+    # the rule labeler's votes, which the learned head reads as features: the rules run once on a text
+    read_by_rules: dict[str, pl.DataFrame] = {}
+
+    def rules() -> pl.DataFrame:
+        from arenavotes.categories.textfeatures import rule_scores
+
+        rows = label_rules(prompts)
+        read_by_rules["votes"] = rule_scores(prompts, rows)
+        return rows
+
     runs = {
         "language": lambda: det.language(prompts, languages),
         "multi_turn": lambda: det.multi_turn(prompts),
@@ -83,8 +93,8 @@ def label(
         "code_present": lambda: det.code_present(prompts),
         "coding": lambda: det.coding(messages, prompts, answers["battle_id"].unique()),
         "refusal": lambda: det.refusal(answers, prompts),
-        "rules": lambda: label_rules(prompts),
-        "learned": lambda: _learned().label(prompts, vectors, languages),
+        "rules": rules,
+        "learned": lambda: _learned().label(prompts, vectors, languages, read_by_rules.get("votes")),
     }
     parts = []
     for name, run in runs.items():

@@ -111,10 +111,13 @@ class LearnedLabeler:
     def load(cls) -> LearnedLabeler:
         return _load()
 
-    def probabilities(self, texts: list[str], vectors: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    def probabilities(
+        self, texts: list[str], vectors: Mapping[str, np.ndarray] | None = None, rules: pl.DataFrame | None = None
+    ) -> np.ndarray:
         """(len(texts) x categories) probabilities. ``vectors``: the texts' rows of any of :attr:`encoders`
         (``name@version`` -> array) that the caller has (the workspace's embedding cache); the others are
-        encoded here."""
+        encoded here. ``rules``: the rule labeler's votes on texts it already read
+        (:func:`~arenavotes.categories.textfeatures.rule_scores`), not run again."""
         given = dict(vectors or {})
         unknown = sorted(set(given) - set(self.encoders))
         if unknown:
@@ -122,10 +125,12 @@ class LearnedLabeler:
         out = np.zeros((len(texts), len(self.categories)))
         for lo in range(0, len(texts), BATCH):  # bounds the transient feature arrays; rows do not depend on it
             part = {name: rows[lo : lo + BATCH] for name, rows in given.items()}
-            out[lo : lo + BATCH] = self._probabilities(texts[lo : lo + BATCH], part)
+            out[lo : lo + BATCH] = self._probabilities(texts[lo : lo + BATCH], part, rules)
         return out
 
-    def _probabilities(self, texts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
+    def _probabilities(
+        self, texts: list[str], vectors: dict[str, np.ndarray], rules: pl.DataFrame | None = None
+    ) -> np.ndarray:
         for name in self.encoders:
             if name not in vectors:
                 vectors[name] = self.shipped(name).encode(texts)
@@ -134,7 +139,7 @@ class LearnedLabeler:
         logits = (
             char_ngram_product(texts, self.w_char, self.bits)
             + np.einsum("ij,jk->ik", np.asarray(vectors[self.encoder], dtype=np.float64), self.w_emb)
-            + np.einsum("ij,jk->ik", dense(texts).astype(np.float64), self.w_struct)
+            + np.einsum("ij,jk->ik", dense(texts, rules).astype(np.float64), self.w_struct)
             + self.bias
         )
         if self.w_emb2 is not None:
@@ -183,11 +188,12 @@ class LearnedLabeler:
         prompts: pl.DataFrame,
         vectors: Mapping[str, np.ndarray] | None = None,
         languages: dict[str, str] | None = None,
+        rules: pl.DataFrame | None = None,
     ) -> pl.DataFrame:
-        """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt); ``vectors`` as in
-        :meth:`probabilities`, ``languages`` as ``memo`` in :meth:`cuts`."""
+        """Rows (battle_id, category, value, score) for ``prompts`` (battle_id, prompt); ``vectors`` and ``rules``
+        as in :meth:`probabilities`, ``languages`` as ``memo`` in :meth:`cuts`."""
         texts = prompts["prompt"].fill_null("").to_list()
-        probs = self.probabilities(texts, vectors)
+        probs = self.probabilities(texts, vectors, rules)
         other = self.other_language(texts, languages)
         cuts = self._cuts(other)
         scores: list[tuple[str, np.ndarray, np.ndarray]] = [

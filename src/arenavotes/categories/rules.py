@@ -31,8 +31,11 @@ first cut, and the judge where you can. Versioned as ``rules@<version>``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
+from arenavotes.categories import wordscan
 from arenavotes.categories.deterministic import LABEL_SCHEMA
 
 _TECH = (
@@ -116,33 +119,47 @@ _HARD = {
 }
 
 
+#: characters of a prompt the rules read (the start: a pasted document's tail is not the task)
+READ_CHARS = 12_500
+
 #: criteria (of 7) that make a prompt hard; calibrated to LMArena's prevalence, see the module docstring
 HARD_MIN_CRITERIA = 4
 
 
-def _n(pattern: str) -> pl.Expr:
-    return pl.col("t").str.count_matches(pattern)
+def _features(rx: Callable[[str], str]) -> dict[str, pl.Expr]:
+    """The per-prompt counts and cues the rules read, each pattern spelled ``rx(pattern)`` (see
+    :func:`arenavotes.categories.wordscan.with_columns`)."""
+
+    def n(pattern: str) -> pl.Expr:
+        return pl.col("t").str.count_matches(rx(pattern))
+
+    def has(pattern: str) -> pl.Expr:
+        return pl.col("t").str.contains(rx(pattern))
+
+    return {
+        "syntax": has(_SYNTAX),
+        "tech": has(_TECH),
+        "nchar": pl.col("t").str.len_chars(),
+        "sym": n(_MATH_SYMBOLS),
+        "strong": n(_MATH_STRONG),
+        "weak": n(_MATH_WEAK),
+        "nums": n(r"\d+(?:[.,]\d+)?"),
+        "form": n(_CW_FORM),
+        "verb": n(_CW_VERB),
+        "neg": n(_CW_NEG),
+        "if_score": pl.sum_horizontal([has(c).cast(pl.Int32) for c in _IF_CUES])
+        + (pl.col("t").str.len_chars() > 400).cast(pl.Int32),
+        **{f"c_{k}": has(v) for k, v in _HARD.items()},
+    }
 
 
 def label_rules(prompts: pl.DataFrame) -> pl.DataFrame:
     """Rows (battle_id, category, value, score) for math, creative_writing, instruction_following,
     hard_prompt and the seven criteria.* from ``prompts`` (battle_id, prompt)."""
-    p = prompts.select("battle_id", t=pl.col("prompt").str.slice(0, 12_500))
+    p = prompts.select("battle_id", t=pl.col("prompt").str.slice(0, READ_CHARS))
+    p = wordscan.with_columns(p, "t", _features)
     p = p.with_columns(
-        code=pl.col("t").str.contains(_SYNTAX) | pl.col("t").str.contains(_TECH),
-        nchar=pl.col("t").str.len_chars(),
-        sym=_n(_MATH_SYMBOLS),
-        strong=_n(_MATH_STRONG),
-        weak=_n(_MATH_WEAK),
-        nums=_n(r"\d+(?:[.,]\d+)?"),
-        form=_n(_CW_FORM),
-        verb=_n(_CW_VERB),
-        neg=_n(_CW_NEG),
-        if_score=pl.sum_horizontal([pl.col("t").str.contains(c).cast(pl.Int32) for c in _IF_CUES])
-        + (pl.col("t").str.len_chars() > 400).cast(pl.Int32),
-        **{f"c_{k}": pl.col("t").str.contains(v) for k, v in _HARD.items()},
-    )
-    p = p.with_columns(
+        code=pl.col("syntax") | pl.col("tech"),
         c_complexity=pl.col("c_complexity") | (pl.col("nchar") > 600),
         if_score=pl.col("if_score").clip(0, 5),
     )
@@ -156,7 +173,7 @@ def label_rules(prompts: pl.DataFrame) -> pl.DataFrame:
             | ((pl.col("weak") >= 1) & (pl.col("nums") >= 3))
         )
     )
-    creative = ~pl.col("t").str.contains(_SYNTAX) & (
+    creative = ~pl.col("syntax") & (
         ((pl.col("form") >= 1) & (pl.col("verb") >= 1) & (pl.col("neg") == 0)) | (pl.col("form") >= 3)
     )
     crit = [f"c_{k}" for k in _HARD]

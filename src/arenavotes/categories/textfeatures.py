@@ -154,23 +154,67 @@ _MATH_SYMBOL = r"[=+\-*/^<>≤≥≠√∑∫π×÷%]|\d\s*[a-z]\b"
 RULE_NAMES = ("rule_math", "rule_creative", "rule_if_score", "rule_hard_score", "rule_is_code", "rule_code_task")
 
 
-def rule_votes(texts: Sequence[str | None]) -> np.ndarray:
+#: the rule labeler's four votes :func:`rule_votes` reads, as ``label_rules`` names the categories
+_RULE_CATEGORIES = ("math", "creative_writing", "instruction_following", "hard_prompt")
+
+
+def rule_scores(prompts: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """(text, math, creative_writing, instruction_following, hard_prompt): the votes of ``rows`` (what
+    ``label_rules(prompts)`` returned) by the text they were read from, each text once: what :func:`rule_votes`
+    takes as ``known`` instead of running the rules again on a text that the ``rules`` labeler just read.
+
+    >>> from arenavotes.categories.rules import label_rules
+    >>> p = pl.DataFrame({"battle_id": ["1", "2"], "prompt": ["Solve 3x + 5 = 20", "Solve 3x + 5 = 20"]})
+    >>> rule_scores(p, label_rules(p)).rows()
+    [('Solve 3x + 5 = 20', 1.0, 0.0, 0.0, 3.0)]
+    """
+    from arenavotes.categories.rules import READ_CHARS
+
+    # keyed by the text the rules read; a missing prompt is left out (the rules read null, not "")
+    return (
+        prompts.filter(pl.col("prompt").is_not_null())
+        .select("battle_id", text=pl.col("prompt").str.slice(0, READ_CHARS))
+        .join(_wide(rows), on="battle_id", how="inner", maintain_order="left")
+        .unique("text", keep="first", maintain_order=True)
+        .select("text", *_RULE_CATEGORIES)
+    )
+
+
+def _wide(rows: pl.DataFrame) -> pl.DataFrame:
+    """(battle_id, math, creative_writing, instruction_following, hard_prompt) of ``label_rules`` rows: the
+    score where the category has one, else the value as 0/1."""
+    if rows.is_empty():  # no column to pivot into
+        return pl.DataFrame(schema={"battle_id": pl.String, **dict.fromkeys(_RULE_CATEGORIES, pl.Float64)})
+    return (
+        rows.filter(pl.col("category").is_in(_RULE_CATEGORIES))
+        .with_columns(
+            v=pl.when(pl.col("score").is_not_null()).then(pl.col("score")).otherwise(pl.col("value").cast(pl.Float64))
+        )
+        .pivot(on="category", index="battle_id", values="v")
+        .select("battle_id", *_RULE_CATEGORIES)
+    )
+
+
+def rule_votes(texts: Sequence[str | None], known: pl.DataFrame | None = None) -> np.ndarray:
     """(len(texts) x len(RULE_NAMES)) float32 in [0, 1]: ``offline/rules@2``'s math, creative writing, its 0-5
     instruction score / 5 and 0-7 criteria count / 7 (the same in ``rules@1``: only the hard cut changed),
-    and LMArena's ``is_code`` keywords and our programming-task phrase on the prompt alone."""
+    and LMArena's ``is_code`` keywords and our programming-task phrase on the prompt alone.
+
+    ``known``: :func:`rule_scores` of texts the rules already read; a text here whose part read (its first
+    ``HEAD + TAIL`` characters) is one of them takes those votes (the rules are a function of the text, so the
+    same values) instead of running the rules again."""
     from arenavotes.categories.deterministic import CODING_TASK, is_code_expr
     from arenavotes.categories.rules import label_rules
 
     ids = [str(i) for i in range(len(texts))]
     prompts = pl.DataFrame({"battle_id": ids, "prompt": [(x or "")[: HEAD + TAIL] for x in texts]})
-    wide = (
-        label_rules(prompts)
-        .filter(pl.col("category").is_in(["math", "creative_writing", "instruction_following", "hard_prompt"]))
-        .with_columns(
-            v=pl.when(pl.col("score").is_not_null()).then(pl.col("score")).otherwise(pl.col("value").cast(pl.Float64))
-        )
-        .pivot(on="category", index="battle_id", values="v")
+    reused = (
+        prompts.join(known.rename({"text": "prompt"}), on="prompt", how="inner").select("battle_id", *_RULE_CATEGORIES)
+        if known is not None
+        else _wide(pl.DataFrame())
     )
+    todo = prompts.filter(~pl.col("battle_id").is_in(reused["battle_id"].implode()))
+    wide = pl.concat([reused, _wide(label_rules(todo))]) if todo.height else reused
     code = prompts.select(
         "battle_id",
         rule_is_code=is_code_expr("prompt").fill_null(False).cast(pl.Float64),
@@ -223,6 +267,7 @@ def structure(texts: Sequence[str | None]) -> np.ndarray:
 DENSE_NAMES = STRUCTURE_NAMES + RULE_NAMES
 
 
-def dense(texts: Sequence[str | None]) -> np.ndarray:
-    """:func:`structure` and :func:`rule_votes` side by side (len(texts) x len(DENSE_NAMES))."""
-    return np.hstack([structure(texts), rule_votes(texts)])
+def dense(texts: Sequence[str | None], known: pl.DataFrame | None = None) -> np.ndarray:
+    """:func:`structure` and :func:`rule_votes` side by side (len(texts) x len(DENSE_NAMES)); ``known`` as in
+    :func:`rule_votes`."""
+    return np.hstack([structure(texts), rule_votes(texts, known)])
