@@ -429,6 +429,44 @@ def id_batches(
     ]
 
 
+def rowid_windows(
+    con: duckdb.DuckDBPyConnection, table: str, batches: Sequence[tuple[str, str]]
+) -> list[tuple[int, int]]:
+    """For each (first, last) battle-id batch of :func:`id_batches`, the first and last ``rowid`` of ``table``'s
+    rows with a battle id in it ((0, -1) for none), from one pass over the table's ids.
+
+    Why: DuckDB keeps only an 8-byte prefix of a string column's min and max per row group, and battle ids share
+    longer prefixes (``synth:0000...``, ``lmarena-140k:...``), so ``battle_id BETWEEN first AND last`` cannot skip
+    a row group: every batch read its table's whole id column, and a stage of B batches read it B times (at 1M
+    conversations, ~220 batches). A ``rowid`` range does skip row groups. A batch reads
+    ``rowid BETWEEN lo AND hi AND battle_id BETWEEN first AND last``: the same rows whatever the table's order
+    (the window of a table not in id order is only wider), and only the row groups the window touches when
+    rows lie in id order, as ingest writes them.
+
+    Rowids move only when a checkpoint compacts deleted rows: compute the windows inside the transaction that
+    reads them, with no commit in between (categorize reads every batch of a source in one transaction).
+
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a'), ('a'), ('b'), ('d')) v(battle_id)")
+    >>> rowid_windows(con, "t", [("a", "a"), ("b", "c"), ("c", "c"), ("d", "z")])
+    [(0, 1), (2, 2), (0, -1), (3, 3)]
+    """
+    if not batches:
+        return []
+    got = {
+        k: (int(lo), int(hi))
+        for k, lo, hi in con.execute(
+            f"""
+            WITH b AS (SELECT unnest($1) AS k, unnest($2) AS first, unnest($3) AS last)
+            SELECT b.k, min(t.rowid), max(t.rowid)
+            FROM (SELECT rowid, battle_id FROM {table}) t ASOF JOIN b ON t.battle_id >= b.first
+            WHERE t.battle_id <= b.last GROUP BY b.k""",
+            [list(range(len(batches))), [f for f, _ in batches], [last for _, last in batches]],
+        ).fetchall()
+    }
+    return [got.get(k, (0, -1)) for k in range(len(batches))]
+
+
 def weights_sql(messages: str, battles: str = "true") -> str:
     """The (id, w) query of :func:`id_batches` for texts: each battle's characters in ``messages`` (``FROM
     <table> c WHERE ...``, a table of battle_id and content aliased ``c``), summed per battle before the

@@ -327,9 +327,13 @@ ALL_DDL: tuple[str, ...] = (
 #: Tables that hold one row per battle-derived item and are replaced per source on re-ingest.
 PER_SOURCE_TABLES: tuple[str, ...] = ("battles", "conversations", "prompt_labels", "quarantine")
 
-VIEWS_SQL = """
+#: The rows of ``conversations`` that are the prompt's turns: the ``prompts`` view, and what a reader that needs
+#: the table itself (its ``rowid``, see :func:`arenavotes.db.rowid_windows`) filters on.
+PROMPT_ROWS = "role = 'user' AND side IN ('a', 'prompt')"
+
+VIEWS_SQL = f"""
 CREATE OR REPLACE VIEW prompts AS
     SELECT battle_id, turn, content
     FROM conversations
-    WHERE role = 'user' AND side IN ('a', 'prompt');
+    WHERE {PROMPT_ROWS};
 """

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -21,10 +21,12 @@ from arenavotes.db import (
     arrow_execute,
     frame,
     id_batches,
+    rowid_windows,
     transaction,
     weights_sql,
 )
 from arenavotes.ingest.style import token_counts
+from arenavotes.schema import PROMPT_ROWS
 
 if TYPE_CHECKING:
     from arenavotes.embeddings.encoder import Encoder
@@ -51,19 +53,50 @@ def feature_batches(
     )
 
 
+def batch_windows(con: duckdb.DuckDBPyConnection, batches: Sequence[tuple[str, str]]) -> list[Windows]:
+    """The ``rowid`` windows of ``battles`` and ``conversations`` for each of :func:`feature_batches`' ranges
+    (:func:`arenavotes.db.rowid_windows`): what :func:`load_features` reads a batch with, so that a batch reads
+    its own row groups and not every battle's id. Compute them in the transaction that reads the batches."""
+    per = {t: rowid_windows(con, t, batches) for t in ("battles", "conversations")}
+    return [{t: w[i] for t, w in per.items()} for i in range(len(batches))]
+
+
+#: table -> (first, last) rowid of a batch's rows in it (see :func:`batch_windows`)
+Windows = Mapping[str, tuple[int, int]]
+
+
 def load_features(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[str], between: tuple[str, str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[str],
+    between: tuple[str, str] | None = None,
+    windows: Windows | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(prompts, messages, answers) for the battles of ``sources`` that have text (``between``: only the
-    battle ids from the first to the last of it, see :func:`feature_batches`)."""
-    lo, hi = between if between is not None else (None, None)
-    src = [list(sources), lo, hi]
+    battle ids from the first to the last of it, see :func:`feature_batches`; ``windows``: that range's
+    :func:`batch_windows`, the same rows read faster).
+
+    >>> from arenavotes import db
+    >>> con = db.connect(None)
+    >>> _ = con.execute("INSERT INTO battles (battle_id, source, model_a, model_b, winner) VALUES ('s:1', 's', 'x', 'y', 'tie')")
+    >>> _ = con.execute("INSERT INTO conversations (battle_id, side, msg, turn, role, content) VALUES ('s:1', 'a', 0, 1, 'user', 'hi')")
+    >>> [f.height for f in load_features(con, ["s"], ("s:1", "s:1"), batch_windows(con, [("s:1", "s:1")])[0])]
+    [1, 1, 0]
+    """
+    params: list[object] = [list(sources)]
+    bound = ""
+    if between is not None:
+        params += list(between)
+        bound = "AND b.battle_id BETWEEN $2 AND $3 AND x.battle_id BETWEEN $2 AND $3"
+    if windows is not None:
+        params += [*windows["battles"], *windows["conversations"]]
+        bound += " AND b.rowid BETWEEN $4 AND $5 AND x.rowid BETWEEN $6 AND $7"
     users = frame(
         con,
         f"""
-        SELECT p.battle_id, p.turn, p.content FROM prompts p JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) AND {_BETWEEN} ORDER BY p.battle_id, p.turn""",
-        src,
+        SELECT x.battle_id, x.turn, x.content FROM conversations x JOIN battles b USING (battle_id)
+        WHERE {PROMPT_ROWS} AND b.source IN (SELECT unnest($1)) {bound}
+        ORDER BY x.battle_id, x.turn""",
+        params,
     )
     users = users.with_columns(tokens=pl.Series(token_counts(users["content"].to_list()), dtype=pl.Int64))
     prompts = users.group_by("battle_id", maintain_order=True).agg(
@@ -75,22 +108,19 @@ def load_features(
     messages = frame(
         con,
         f"""
-        SELECT c.battle_id, c.content FROM conversations c JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) AND {_BETWEEN} AND c.content IS NOT NULL""",
-        src,
+        SELECT x.battle_id, x.content FROM conversations x JOIN battles b USING (battle_id)
+        WHERE b.source IN (SELECT unnest($1)) {bound} AND x.content IS NOT NULL""",
+        params,
     )
     answers = frame(
         con,
         f"""
-        SELECT c.battle_id, c.side, c.content AS text FROM conversations c JOIN battles b USING (battle_id)
-        WHERE b.source IN (SELECT unnest(?)) AND {_BETWEEN} AND c.role = 'assistant' AND c.side IN ('a', 'b')
-          AND c.turn = 1 AND c.content IS NOT NULL""",
-        src,
+        SELECT x.battle_id, x.side, x.content AS text FROM conversations x JOIN battles b USING (battle_id)
+        WHERE b.source IN (SELECT unnest($1)) {bound} AND x.role = 'assistant' AND x.side IN ('a', 'b')
+          AND x.turn = 1 AND x.content IS NOT NULL""",
+        params,
     )
     return prompts, messages, answers
-
-
-_BETWEEN = "b.battle_id BETWEEN coalesce(CAST(? AS VARCHAR), b.battle_id) AND coalesce(CAST(? AS VARCHAR), b.battle_id)"
 
 
 def prompt_vectors(

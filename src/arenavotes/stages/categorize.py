@@ -42,6 +42,7 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
     from arenavotes.categories import label, labeler_name, learned_encoders
     from arenavotes.categories.store import (
         agreement,
+        batch_windows,
         delete_labels,
         feature_batches,
         load_features,
@@ -79,8 +80,9 @@ def run_categorize(ws: Workspace, options: CategorizeOptions) -> StageResult:
                 if options.engine == "ray":
                     n_prompts = _label_on_ray(ws, con, options, source, batches, chosen_labelers, judge, tally)
                 else:
-                    for between in batches:  # labels depend on each battle alone: batches bound memory only
-                        prompts, messages, answers = load_features(con, [source], between)
+                    windows = batch_windows(con, batches)  # in this run's transaction: no commit moves a rowid
+                    for between, window in zip(batches, windows, strict=True):  # labels depend on each battle
+                        prompts, messages, answers = load_features(con, [source], between, window)
                         vectors = prompt_vectors(con, prompts, encoders) if encoders else None
                         rows = label(prompts, messages, answers, only=chosen_labelers, vectors=vectors)
                         if judge is not None:
@@ -177,14 +179,14 @@ def _label_on_ray(
     """Export ``source``'s battles as parquet shards, label them on Ray, insert the label rows (and the
     judge's, computed here while exporting); returns the number of prompts."""
     from arenavotes.categories.ray_engine import battle_rows, label_on_ray
-    from arenavotes.categories.store import load_features
+    from arenavotes.categories.store import batch_windows, load_features
     from arenavotes.raydata import shard_folder, write_shards
 
     n_prompts = shards = 0
     tag = hashlib.sha256(source.encode()).hexdigest()[:12]  # a source's name may hold any character
     with shard_folder(options.shards or ws.path / "shards", "categorize", tag) as folder:
-        for between in batches:
-            prompts, messages, answers = load_features(con, [source], between)
+        for between, window in zip(batches, batch_windows(con, batches), strict=True):
+            prompts, messages, answers = load_features(con, [source], between, window)
             shards += len(write_shards(battle_rows(prompts, messages, answers), folder, first=shards))
             if judge is not None:
                 tally.insert(judge.label(prompts))
