@@ -17,16 +17,24 @@ from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
 from arenavotes.pii.patterns import Finding
 
 
-def _chosen(sources: Sequence[str], rescan: bool, run_id: str | None) -> tuple[str, list[object]]:
+def _chosen(
+    sources: Sequence[str], rescan: bool, run_id: str | None, between: tuple[str, str] | None = None
+) -> tuple[str, list[object]]:
     """The filter (over ``conversations c``) and parameters that choose a scrub run's battles: those of
-    ``sources`` not scrubbed yet (all of them with ``rescan``), or those ``run_id`` scrubbed."""
-    where = "c.battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)))"
-    params: list[object] = [list(sources)]
+    ``sources`` not scrubbed yet (all of them with ``rescan``), or those ``run_id`` scrubbed; ``between``: only
+    the battle ids from the first to the last of it, a bound the subqueries take too, so that their hash tables
+    hold one batch's ids and not every battle's and every scrubbed one's (one batch of a 100k workspace:
+    0.06-0.11 -> 0.04 CPU-s; each table's id column is still read whole, see :func:`arenavotes.db.rowid_windows`)."""
+    bound = "" if between is None else " AND battle_id BETWEEN ? AND ?"
+    at: list[object] = [] if between is None else list(between)
+    where = f"c.battle_id IN (SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?)){bound})"
+    params: list[object] = [list(sources), *at]
     if run_id is not None:
-        where += " AND c.battle_id IN (SELECT battle_id FROM scrubbed WHERE run_id = ?)"
-        params.append(run_id)
+        where += f" AND c.battle_id IN (SELECT battle_id FROM scrubbed WHERE run_id = ?{bound})"
+        params += [run_id, *at]
     elif not rescan:
-        where += " AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed)"
+        where += f" AND c.battle_id NOT IN (SELECT battle_id FROM scrubbed WHERE true{bound})"
+        params += at
     return where, params
 
 
@@ -71,7 +79,7 @@ def batch_messages(
 ) -> pl.DataFrame:
     """The messages of one of :func:`scrub_batches`' ranges (battles ``first`` to ``last``) that the run
     scrubs -- or, with ``run_id``, that run ``run_id`` scrubbed -- in battle, side and position order."""
-    where, params = _chosen(sources, rescan, run_id)
+    where, params = _chosen(sources, rescan, run_id, (first, last))
     return frame(
         con,
         f"""SELECT battle_id, side, msg, turn, role, content FROM conversations c
