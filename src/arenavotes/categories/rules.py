@@ -35,8 +35,8 @@ from collections.abc import Callable
 
 import polars as pl
 
-from arenavotes.categories import wordscan
 from arenavotes.categories.deterministic import LABEL_SCHEMA
+from arenavotes.categories.wordscan import with_columns as scan_by_script
 
 _TECH = (
     r"(?i)\b(?:python|javascript|typescript|java|kotlin|golang|rust|ruby|php|scala|haskell|c\+\+|c#|sql|mysql|"
@@ -157,7 +157,7 @@ def label_rules(prompts: pl.DataFrame) -> pl.DataFrame:
     """Rows (battle_id, category, value, score) for math, creative_writing, instruction_following,
     hard_prompt and the seven criteria.* from ``prompts`` (battle_id, prompt)."""
     p = prompts.select("battle_id", t=pl.col("prompt").str.slice(0, READ_CHARS))
-    p = wordscan.with_columns(p, "t", _features)
+    p = scan_by_script(p, "t", _features)
     p = p.with_columns(
         code=pl.col("syntax") | pl.col("tech"),
         c_complexity=pl.col("c_complexity") | (pl.col("nchar") > 600),
