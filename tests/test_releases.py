@@ -153,7 +153,7 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
             "WHERE battle_id = (SELECT max(battle_id) FROM conversations)"
         )
 
-    def build_with(version: str) -> tuple[Path, list[str]]:
+    def build_with(version: str, streamed: bool = False) -> tuple[Path, list[str]]:
         withheld: list[str] = []
         spec = ReleaseSpec(version, None, ("a100", "genai"), ("duplicate_vote",), release_date="2024-08-20")
         with ws.connect() as con:
@@ -166,6 +166,14 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
                 ws.settings().to_dict(),
                 gate=_gate,
                 screen=lambda t: verdicts.screen(t, cache, threshold=0.7, ner=False),
+                # as the release stage reads them: with their cached verdicts, from one join
+                read_texts=(
+                    lambda cur, sql: verdicts.stream(
+                        con, cache, sql, ner=False, batch=build_mod.SCREEN_BATCH, cursor=cur
+                    )
+                )
+                if streamed
+                else None,
                 withheld_ids=withheld,
             )
         return path, withheld
@@ -174,15 +182,17 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
     monkeypatch.setattr(build_mod, "SCREEN_BATCH", 3)
     monkeypatch.setattr(build_mod, "ROW_GROUP_ROWS", {})
     monkeypatch.setattr(build_mod, "DEFAULT_ROW_GROUP_ROWS", 7)
-    pieces, withheld_pieces = build_with("pieces")
-    assert withheld_whole == withheld_pieces and len(withheld_whole) == 1
-    for config in ("battles", "conversations", "flags", "leaderboard", "prompt_labels"):
-        a = pl.read_parquet(whole / "data" / config)
-        b = pl.read_parquet(pieces / "data" / config)
-        assert a.schema == b.schema and a.height == b.height > 0, config
-        if config != "battles":  # voter ids are re-keyed per release version
-            assert a.equals(b), config
-        assert pq.ParquetFile(next((pieces / "data" / config).glob("*.parquet"))).metadata.row_group(0).num_rows <= 7
+    for version, streamed in (("pieces", False), ("streamed", True)):  # the verdicts 'whole' stored are reused
+        pieces, withheld_pieces = build_with(version, streamed)
+        assert withheld_whole == withheld_pieces and len(withheld_whole) == 1
+        for config in ("battles", "conversations", "flags", "leaderboard", "prompt_labels"):
+            a = pl.read_parquet(whole / "data" / config)
+            b = pl.read_parquet(pieces / "data" / config)
+            assert a.schema == b.schema and a.height == b.height > 0, config
+            if config != "battles":  # voter ids are re-keyed per release version
+                assert a.equals(b), config
+            rows = pq.ParquetFile(next((pieces / "data" / config).glob("*.parquet"))).metadata.row_group(0).num_rows
+            assert rows <= 7
     assert (
         pl.read_parquet(whole / "data/battles")
         .drop("voter_id")
@@ -193,7 +203,7 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
         assert m1[key] == m2[key], key
     first = _hashes(pieces)
     shutil.rmtree(pieces)
-    assert _hashes(build_with("pieces")[0]) == first
+    assert _hashes(build_with("streamed", streamed=True)[0]) == first
 
 
 def test_voter_ids_are_rekeyed_per_release(ws: Workspace) -> None:

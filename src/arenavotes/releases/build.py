@@ -24,7 +24,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,20 @@ def _check_version(version: str) -> None:
 #: ``screen(texts) -> {text: findings}`` for the texts the PII gate would refuse (see pii.verdicts.screen)
 Screen = Callable[[list[str]], dict[str, list[Any]]]
 
+#: ``read_texts(cursor, sql)``: the texts of ``sql`` (one column ``text``) read through ``cursor`` in lists of
+#: at most :data:`SCREEN_BATCH` (pii.verdicts.stream reads them with their cached verdicts in the same join)
+TextReader = Callable[[duckdb.DuckDBPyConnection, str], Iterator[list[str]]]
+
 #: distinct conversation texts handed to the screen at a time (a bound on memory, not on the result)
 SCREEN_BATCH = 20_000
+
+
+def _read_texts(cur: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[str]]:
+    """The plain :data:`TextReader`."""
+    for batch in cur.sql(sql).to_arrow_reader(SCREEN_BATCH):
+        for start in range(0, batch.num_rows, SCREEN_BATCH):
+            yield batch.column(0).slice(start, SCREEN_BATCH).to_pylist()
+
 
 #: rows per Parquet row group (and per piece held in memory while writing); fixed, so that files are
 #: byte-identical whatever batches DuckDB hands over. Texts get small groups, narrow tables large ones.
@@ -142,22 +154,22 @@ def _refuse_missing(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> dict[s
     return missing
 
 
-def _screen_texts(con: duckdb.DuckDBPyConnection, screen: Screen) -> tuple[list[str], dict[str, Any]]:
+def _screen_texts(
+    con: duckdb.DuckDBPyConnection, screen: Screen, read_texts: TextReader | None = None
+) -> tuple[list[str], dict[str, Any]]:
     """Screen the distinct texts of the released conversations, :data:`SCREEN_BATCH` at a time; returns the
     battles whose texts the gate doubts and the counts by entity. The texts are read through a second cursor
-    (the screen reads cached verdicts through ``con`` meanwhile), and only the doubted texts are kept."""
+    (the screen reads and stores cached verdicts through ``con`` meanwhile) with ``read_texts``, and only the
+    doubted texts are kept."""
     ids = con.sql("SELECT battle_id FROM _rel_battles").to_arrow_table()
     doubted: dict[str, list[Any]] = {}
     cur = con.cursor()
     try:
         cur.register("_rel_ids", ids)
-        texts = cur.sql(
-            """SELECT DISTINCT c.content FROM conversations c JOIN _rel_ids USING (battle_id)
-               WHERE c.content IS NOT NULL"""
-        ).to_arrow_reader(SCREEN_BATCH)
-        for batch in texts:
-            for start in range(0, batch.num_rows, SCREEN_BATCH):
-                doubted.update(screen(batch.column(0).slice(start, SCREEN_BATCH).to_pylist()))
+        sql = """SELECT DISTINCT c.content AS text FROM conversations c JOIN _rel_ids USING (battle_id)
+                 WHERE c.content IS NOT NULL"""
+        for texts in (read_texts or _read_texts)(cur, sql):
+            doubted.update(screen(texts))
     finally:
         cur.close()
     if not doubted:
@@ -181,7 +193,11 @@ def _screen_texts(con: duckdb.DuckDBPyConnection, screen: Screen) -> tuple[list[
 
 
 def collect(
-    con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, secret: bytes, screen: Screen | None = None
+    con: duckdb.DuckDBPyConnection,
+    spec: ReleaseSpec,
+    secret: bytes,
+    screen: Screen | None = None,
+    read_texts: TextReader | None = None,
 ) -> Collected:
     """Prepare the release's configs in temporary tables of ``con`` (streamed to Parquet by :func:`build`)
     and count what the manifest reports.
@@ -227,7 +243,9 @@ def collect(
                   WHERE voter_id IS NOT NULL)""",
         hmac_params(release_key),
     )
-    ids, withheld = _screen_texts(con, screen) if screen is not None else ([], {"battles": 0, "by_entity": {}})
+    ids, withheld = (
+        _screen_texts(con, screen, read_texts) if screen is not None else ([], {"battles": 0, "by_entity": {}})
+    )
     # only the texts are withheld: the votes, labels and style counts carry no text, and the released
     # leaderboards stay reproducible from the released battles
     register_arrow(con, "_rel_withheld", pa.table({"battle_id": pa.array(ids, pa.string())}))
@@ -401,6 +419,7 @@ def build(
     on_write: Callable[[str], None] | None = None,
     gate_version: str | None = None,
     screen: Screen | None = None,
+    read_texts: TextReader | None = None,
     withheld_ids: list[str] | None = None,
     step: Callable[[str], None] | None = None,
 ) -> Path:
@@ -428,7 +447,7 @@ def build(
     tmp = root / f".tmp-{spec.version}-{os.getpid()}"
     try:
         say("collecting tables and screening texts with the PII gate")
-        got = collect(con, spec, secret, screen)
+        got = collect(con, spec, secret, screen, read_texts)
         if withheld_ids is not None:
             withheld_ids.extend(got.withheld_ids)  # for the caller's private record; never in the release
         tmp.mkdir()

@@ -37,7 +37,7 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
     from arenavotes.pii import verdicts as gate_cache
     from arenavotes.pii.gate import check_paths, gate_pool
     from arenavotes.provenance import REQUIRED_FOR_RELEASE
-    from arenavotes.releases.build import ReleaseSpec, build, read_manifest
+    from arenavotes.releases.build import SCREEN_BATCH, ReleaseSpec, build, read_manifest
     from arenavotes.releases.integrity import gate_version
     from arenavotes.sources import resolve_sources
 
@@ -94,6 +94,10 @@ def run_release(ws: Workspace, options: ReleaseOptions, *, step: Echo | None = N
                 gate_version=gate_version(threshold=pii.gate_threshold, ner=pii.ner),
                 screen=lambda texts: gate_cache.screen(
                     texts, verdicts, threshold=pii.gate_threshold, ner=pii.ner, workers=workers, pool=pool
+                ),
+                # the texts arrive with their cached verdicts from one join, not a lookup per batch
+                read_texts=lambda cur, sql: gate_cache.stream(
+                    con, verdicts, sql, ner=pii.ner, batch=SCREEN_BATCH, cursor=cur
                 ),
                 withheld_ids=withheld,
                 step=timed,

@@ -67,6 +67,7 @@ def run_scrub(
         interrupted_runs,
         scrub_batches,
         scrub_quarantine,
+        scrubbed_by,
         write_scrubbed,
     )
     from arenavotes.sources import resolve_sources
@@ -129,13 +130,17 @@ def run_scrub(
                     by_entity[e] = by_entity.get(e, 0) + int(n)
                 texts_seen += messages.height
                 distinct += len(set(texts))
-            # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release
+            # pass 2: the release gate's verdicts on the scrubbed texts, cached for the release. The run's texts
+            # are read in one stream joined with the stored verdicts (a read and a lookup per batch each scanned
+            # a whole table: ~N^2 over a run); ``doubted`` counts messages, whatever the batches
             verdicts = gate_cache.load(con)
             gpool = pool if pool is not None else pools.enter_context(gate_pool(workers or 2, ner))
-            for first, last in batches:
-                got = batch_messages(con, chosen, first, last, run_id=run.run_id)["content"]
-                scrubbed = [t for t in got.to_list() if t]
-                doubted += len(gate_cache.screen(scrubbed, verdicts, threshold=st.gate_threshold, ner=ner, pool=gpool))
+            where, params = scrubbed_by(chosen, run.run_id)
+            for texts in gate_cache.stream(
+                con, verdicts, f"SELECT c.content AS text FROM conversations c WHERE {where}", params, ner=ner
+            ):
+                doubts = gate_cache.screen(texts, verdicts, threshold=st.gate_threshold, ner=ner, pool=gpool)
+                doubted += sum(t in doubts for t in texts)
         seconds = time.perf_counter() - t0
         by_entity = dict(sorted(by_entity.items()))
         with recorded(con, "scrub", hash_, target=run.target, sources=chosen, run=run):
