@@ -366,3 +366,34 @@ def test_bitcoin_addresses_need_their_checksum() -> None:
     ]
     assert len(shaped) > 50
     assert [t for t in shaped if find(t)] == []
+
+
+@pytest.mark.parametrize("shift", [0, 3, -3, 1000])
+def test_scrubbed_texts_are_written_whatever_rowids_the_batch_read(con, tmp_path: Path, shift: int) -> None:
+    """write_scrubbed updates a batch's messages within the rowids batch_messages read them at (to read only
+    their row groups); rowids that moved in between (here: shifted on purpose) update the same rows, by key."""
+    from arenavotes.pii.store import batch_messages
+
+    recs = [
+        {
+            "question_id": f"q{i}",
+            "model_a": "a",
+            "model_b": "b",
+            "winner": "tie",
+            "conversation_a": [{"role": "user", "content": f"mail person{i}@example.com"}],
+            "conversation_b": [{"role": "user", "content": f"mail person{i}@example.com"}],
+        }
+        for i in range(6)
+    ]
+    p = tmp_path / "s.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    ingest_file(con, p, key=KEY)
+    ids = sorted(r[0] for r in con.sql("SELECT DISTINCT battle_id FROM conversations").fetchall())
+    msgs = batch_messages(con, ["s"], ids[1], ids[4]).with_columns(pl.col("rid") + shift)
+    new, found = scrub_texts(msgs["content"].to_list(), workers=1, ner=False)
+    write_scrubbed(con, msgs, new, findings_frame(msgs, found), "run1", keep_raw=False)
+    got = dict(
+        con.sql("SELECT battle_id, string_agg(content, '|' ORDER BY side) FROM conversations GROUP BY 1").fetchall()
+    )
+    done = {i for i in ids if "@example.com" not in got[i]}
+    assert done == set(ids[1:5])  # exactly the batch's battles, every message of them
