@@ -146,12 +146,32 @@ class DigestSet:
     def __len__(self) -> int:
         return sum(len(r) for r in self._runs)
 
-    def add(self, digests: np.ndarray) -> np.ndarray:
-        """Add ``digests`` (distinct, dtype ``S16``); returns which of them were not members before."""
-        new = np.ones(len(digests), dtype=bool)
+    @classmethod
+    def of_sorted(cls, digests: np.ndarray) -> DigestSet:
+        """A set of ``digests`` (dtype ``S16``) that are sorted already (by DuckDB, say): one run, no copy."""
+        out = cls()
+        if len(digests):
+            out._runs.append(digests)
+        return out
+
+    def contains(self, digests: np.ndarray) -> np.ndarray:
+        """Which of ``digests`` (dtype ``S16``) are members.
+
+        >>> s = DigestSet()
+        >>> d = np.frombuffer(bytes(range(48)), dtype="S16")
+        >>> _ = s.add(d[:2])
+        >>> s.contains(d).tolist()
+        [True, True, False]
+        """
+        found = np.zeros(len(digests), dtype=bool)
         for run in self._runs:
             at = np.minimum(np.searchsorted(run, digests), len(run) - 1)
-            new &= run[at] != digests
+            found |= run[at] == digests
+        return found
+
+    def add(self, digests: np.ndarray) -> np.ndarray:
+        """Add ``digests`` (distinct, dtype ``S16``); returns which of them were not members before."""
+        new = ~self.contains(digests)
         if new.any():
             self._runs.append(np.sort(digests[new]))
         while len(self._runs) > 1 and 2 * len(self._runs[-1]) >= len(self._runs[-2]):

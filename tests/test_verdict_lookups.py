@@ -1,6 +1,7 @@
-"""Texts streamed with their cached gate verdicts from one join (pii.verdicts.stream) get exactly the verdicts a
-lookup per batch gives, and the screen then asks the workspace nothing: a lookup scans the whole verdict table,
-so one per batch made scrub and release cost ~N^2 in the number of texts."""
+"""Cached gate verdicts are found without a query per batch, and exactly as stored: texts streamed with their
+verdicts from one join (pii.verdicts.stream), and keys looked up in the table's digests held in memory
+(VerdictCache.prefetch). A query scans the whole verdict table, so one per batch made scrub and release cost
+~N^2 in the number of texts."""
 
 from __future__ import annotations
 
@@ -112,3 +113,75 @@ def test_a_stream_reads_only_its_gate_versions_verdicts(ner: bool) -> None:
     cache = verdicts.load(con)
     list(verdicts.stream(con, cache, "SELECT text FROM notes", ner=ner))  # type: ignore[arg-type]
     assert verdict_key("Dear Ann", ner) not in cache and cache.looked_up(verdict_key("Dear Ann", ner))
+
+
+#: 16-byte digests where an order or a padding mistake would show: NUL and 0xff bytes at either end, bytes past
+#: 0x7f (signed and unsigned orders differ there), neighbours that differ in the last byte only
+EDGE_DIGESTS = [
+    bytes(16),
+    bytes(15) + b"\x01",
+    b"\x01" + bytes(15),
+    b"\xff" * 16,
+    b"\x7f" + bytes(15),
+    b"\x80" + bytes(15),
+    b"\x80" + bytes(14) + b"\x01",
+    b"ab" + bytes(14),
+    b"ab" + bytes(13) + b"\xff",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(EDGE_DIGESTS), st.binary(min_size=16, max_size=16)), min_size=1, unique=True),
+    st.data(),
+    st.sampled_from([0, 2, 100_000]),
+)
+def test_prefetch_finds_exactly_the_stored_verdicts_from_memory(
+    digests: list[bytes], data: st.DataObject, doubted_held: int
+) -> None:
+    """Keys of any digest: the stored ones are found with their findings, the others are not; with the doubted
+    verdicts' findings held (DOUBTED_HELD) no query runs at all, past it only those are queried."""
+    gate = f"{verdicts.GATE_VERSION}:no-ner"
+    keys = [f"{gate}:{d.hex()}{'0' * 32}" for d in digests]
+    kinds = data.draw(st.lists(st.sampled_from(["clean", "doubted", "absent"]), min_size=len(keys), max_size=len(keys)))
+    con = db.connect(None)
+    writer = verdicts.load(con)
+    for k, kind in zip(keys, kinds, strict=True):
+        if kind != "absent":
+            writer[k] = [Finding(0, 3, "PERSON", 0.75, "x@1")] if kind == "doubted" else []
+    verdicts.save(con, writer)
+    real, lookups = verdicts.arrow_sql, []
+    old_held = verdicts.DOUBTED_HELD
+    verdicts.arrow_sql = lambda *a, **k: lookups.append(1) or real(*a, **k)  # type: ignore[assignment]
+    verdicts.DOUBTED_HELD = doubted_held
+    try:
+        cache = verdicts.load(con)
+        cache.prefetch(keys)
+    finally:
+        verdicts.arrow_sql, verdicts.DOUBTED_HELD = real, old_held  # type: ignore[assignment]
+    for k, kind in zip(keys, kinds, strict=True):
+        assert (k in cache) == (kind != "absent"), kind
+        if kind == "doubted":
+            assert [(f.entity, f.score) for f in cache[k]] == [("PERSON", 0.75)]
+        elif kind == "clean":
+            assert cache[k] == []
+    assert len(lookups) == (kinds.count("doubted") > doubted_held)
+
+
+def test_verdicts_saved_after_the_first_lookup_are_found_from_memory_too() -> None:
+    """The in-memory digests follow what this cache stores: a verdict it saved (and then forgot) is found again
+    without being analysed or queried."""
+    con = db.connect(None)
+    cache = verdicts.load(con)
+    first, later = verdict_key("first", False), verdict_key("later", False)
+    cache.prefetch([first])  # reads the (empty) table's digests
+    cache[first], cache[later] = [], [Finding(0, 5, "PERSON", 0.9, "x@1")]
+    verdicts.save(con, cache)
+    cache.clear()
+    real, lookups = verdicts.arrow_sql, []
+    verdicts.arrow_sql = lambda *a, **k: lookups.append(1) or real(*a, **k)  # type: ignore[assignment]
+    try:
+        cache.prefetch([first, later])
+    finally:
+        verdicts.arrow_sql = real  # type: ignore[assignment]
+    assert cache[first] == [] and cache[later][0].entity == "PERSON" and lookups == []
