@@ -55,6 +55,7 @@ def test_streamed_verdicts_are_the_stored_ones_and_nothing_is_looked_up(
         for piece in verdicts.stream(con, cache, "SELECT text FROM notes", ner=ner, batch=batch):  # type: ignore[arg-type]
             assert 0 < len(piece) <= batch
             keys = [verdict_key(t, ner) for t in piece]
+            assert [cache.key(t, ner) for t in piece] == keys  # hashed by DuckDB, as Python hashes them
             for k in keys:  # held with the stored verdict, or known to have none
                 assert cache.looked_up(k)
                 assert (k in cache) == (k in expected) and (k not in cache or cache[k] == expected[k])

@@ -250,7 +250,8 @@ def cached_findings(
     distinct = set(texts)
     if cache is None:
         return gate_findings(distinct, ner=ner, workers=workers, pool=pool) if distinct else {}
-    keys = {t: verdict_key(t, ner) for t in distinct}
+    key_of = getattr(cache, "key", None)  # a workspace-bound cache may know the keys already (pii.verdicts.stream)
+    keys = {t: key_of(t, ner) if key_of is not None else verdict_key(t, ner) for t in distinct}
     prefetch = getattr(cache, "prefetch", None)
     if prefetch is not None:
         prefetch(keys.values())  # a workspace-bound cache reads just these verdicts

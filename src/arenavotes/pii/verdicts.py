@@ -61,6 +61,7 @@ class VerdictCache(dict[str, list[Finding]]):
         self.new: set[str] = set()
         self._con = con
         self._absent: set[str] = set()  # keys of the last :meth:`known` batch that have no stored verdict
+        self._keys: dict[tuple[str, bool], str] = {}  # (text, ner) -> key, of the last :meth:`known` batch
         self._stored: dict[str, _Stored] = {}  # gate part -> what the table holds, read on the first prefetch
 
     def __setitem__(self, key: str, value: list[Finding]) -> None:
@@ -77,12 +78,25 @@ class VerdictCache(dict[str, list[Finding]]):
         """Whether ``key``'s verdict is held, or is known (from the last :meth:`known` batch) not to be stored."""
         return key in self or key in self._absent
 
-    def known(self, keys: Sequence[str], findings: Sequence[str | None]) -> None:
+    def key(self, text: str, ner: bool) -> str:
+        """:func:`~arenavotes.pii.gate.verdict_key` of ``text``, from the last :meth:`known` batch if it is there
+        (hashed by DuckDB in the same pass that read the texts)."""
+        return self._keys.get((text, ner)) or verdict_key(text, ner)
+
+    def known(
+        self,
+        keys: Sequence[str],
+        findings: Sequence[str | None],
+        texts: Sequence[str] = (),
+        ner: bool = False,
+    ) -> None:
         """Take the stored verdicts of a batch of ``keys`` as read elsewhere (``findings``: the stored JSON, or
-        None where nothing is stored), so that :meth:`prefetch` asks the workspace nothing for them. Only the
-        last batch's absent keys are remembered: memory stays flat."""
+        None where nothing is stored), so that :meth:`prefetch` asks the workspace nothing for them; ``texts``
+        (aligned with ``keys``, with ``ner``): what :meth:`key` answers for them. Only the last batch's absent
+        keys and texts are remembered: memory stays flat."""
         self._make_room()
         self._absent = set()
+        self._keys = {(t, ner): k for t, k in zip(texts, keys, strict=False)}
         for k, v in zip(keys, findings, strict=True):
             if v is None:
                 self._absent.add(k)
@@ -209,15 +223,15 @@ def stream(
     cur = cursor if cursor is not None else con.cursor()
     try:
         reader = cur.sql(
-            f"""SELECT t.text, g.findings::VARCHAR AS findings FROM ({texts_sql}) t
+            f"""SELECT t.text, ? || ':' || t.hex AS key, g.findings::VARCHAR AS findings
+                FROM (SELECT text, sha256(text) AS hex FROM ({texts_sql}) WHERE text IS NOT NULL AND text <> '') t
                 LEFT JOIN (SELECT digest, findings FROM gate_verdicts WHERE gate = ?) g
-                  ON g.digest = unhex(left(sha256(t.text), 32))
-                WHERE t.text IS NOT NULL AND t.text <> ''""",
-            params=[*params, gate],
+                  ON g.digest = unhex(left(t.hex, 32))""",
+            params=[gate, *params, gate],
         ).to_arrow_reader(batch)
         for rows in reader:
             texts = rows.column(0).to_pylist()
-            cache.known([verdict_key(t, ner) for t in texts], rows.column(1).to_pylist())
+            cache.known(rows.column(1).to_pylist(), rows.column(2).to_pylist(), texts, ner)
             yield texts
     finally:
         if cursor is None:
