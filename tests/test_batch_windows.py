@@ -77,3 +77,24 @@ def test_windows_skip_row_groups_a_string_range_cannot() -> None:
 
     assert "3 / 3" in groups(f"battle_id BETWEEN '{lo}' AND '{hi}'")
     assert "1 / 3" in groups(f"battle_id BETWEEN '{lo}' AND '{hi}' AND rowid BETWEEN {window[0]} AND {window[1]}")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(battle, min_size=1, max_size=30), st.sets(st.integers(0, 29), max_size=5), st.integers(1, 6))
+def test_dedups_answer_batches_read_through_windows_are_the_batches(battles, deleted, size) -> None:
+    """dedup's answers, batch by batch through their windows: the same frames as by id range alone, and
+    together each answered side of the source once."""
+    from arenavotes.dedup.store import answer_batches
+
+    con = _workspace(battles, deleted)
+    for source in ("s", "t"):
+        fast = list(answer_batches(con, source, size))
+        plain = list(answer_batches(con, source, size, windowed=False))
+        assert len(fast) == len(plain) and all(a.equals(b) for a, b in zip(fast, plain, strict=True))
+        got = sorted(r for f in fast for r in f.select("battle_id", "side").rows())
+        sides = con.execute(
+            "SELECT DISTINCT c.battle_id, c.side FROM conversations c JOIN battles b USING (battle_id) "
+            "WHERE b.source = ? AND c.role = 'assistant' ORDER BY ALL",
+            [source],
+        ).fetchall()
+        assert got == sides
