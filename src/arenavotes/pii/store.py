@@ -87,12 +87,11 @@ def batch_messages(
     last: str,
     *,
     rescan: bool = False,
-    run_id: str | None = None,
 ) -> pl.DataFrame:
     """The messages of one of :func:`scrub_batches`' ranges (battles ``first`` to ``last``) that the run
-    scrubs -- or, with ``run_id``, that run ``run_id`` scrubbed -- in battle, side and position order, with
-    the ``rowid`` each has now (``rid``: :func:`write_scrubbed` updates by it)."""
-    where, params = _chosen(sources, rescan, run_id, (first, last))
+    scrubs, in battle, side and position order, with the ``rowid`` each has now (``rid``:
+    :func:`write_scrubbed` updates by it)."""
+    where, params = _chosen(sources, rescan, None, (first, last))
     return frame(
         con,
         f"""SELECT battle_id, side, msg, turn, role, content, c.rowid AS rid FROM conversations c

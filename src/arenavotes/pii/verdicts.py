@@ -171,6 +171,12 @@ class _Stored:
         out.add_doubted([d for d, _ in doubted], [f for _, f in doubted])
         return out
 
+    def add(self, verdicts: list[tuple[bytes, str]]) -> None:
+        """Take newly stored (digest, findings JSON) pairs."""
+        self.clean.add(np.unique(np.array([d for d, f in verdicts if f == "[]"], dtype="S16")))
+        doubted = [(d, f) for d, f in verdicts if f != "[]"]
+        self.add_doubted([d for d, _ in doubted], [f for _, f in doubted])
+
     def add_doubted(self, digests: list[bytes], findings: list[str]) -> None:
         self.doubted.add(np.unique(np.array(digests, dtype="S16")))
         if self.findings is not None:
@@ -288,10 +294,7 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
         pa.table({"key": pa.array(keys, pa.string()), "findings": pa.array(findings, pa.string())}),
     )
     for gate, stored in cache._stored.items():  # what the table holds now, for this cache's later lookups
-        mine = [(d, f) for k, f in zip(keys, findings, strict=True) for g, d in [split_key(k)] if g == gate]
-        stored.clean.add(np.unique(np.array([d for d, f in mine if f == "[]"], dtype="S16")))
-        doubted = [(d, f) for d, f in mine if f != "[]"]
-        stored.add_doubted([d for d, _ in doubted], [f for _, f in doubted])
+        stored.add([(d, f) for k, f in zip(keys, findings, strict=True) for g, d in [split_key(k)] if g == gate])
     cache.new.clear()
 
 
