@@ -469,3 +469,35 @@ def test_text_batches_take_lengths_before_any_join(tmp_path: Path) -> None:
     )
     assert sum(b.height for b in db.prompt_batches(con, ["s"])) == n
     con.close()
+
+
+def _long_conversations(path: Path, n: int) -> Path:
+    """``n`` battles in the Hub arena shape made of real arena texts, each prompt two of them run together:
+    longer messages than the bundled logs', like a log of pasted documents."""
+    from conftest import DATA
+
+    texts: list[str] = []
+    with gzip.open(DATA / "arena-conversations-100" / "conversations.jsonl.gz", "rt") as fh:
+        for line in fh:
+            r = json.loads(line)
+            texts += [m["content"] for side in ("conversation_a", "conversation_b") for m in r[side] if m["content"]]
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            t = [texts[(i * k) % len(texts)] for k in (1, 7, 13, 29)]
+            prompt = f"{t[0]} {t[1]}"
+            conv = [[{"role": "user", "content": prompt}, {"role": "assistant", "content": a}] for a in t[2:]]
+            row = {"question_id": f"q{i}", "model_a": "m1", "model_b": "m2", "winner": "model_a", "judge": f"v{i}"}
+            fh.write(json.dumps({**row, "conversation_a": conv[0], "conversation_b": conv[1]}) + "\n")
+    return path
+
+
+def test_long_messages_ingest_within_the_stream_cap(tmp_path: Path) -> None:
+    """A 32 MB batch of long messages ingests under ingest's 400 MB cap. The turns were numbered by a window
+    over the unnested JSON, which held every message twice (its JSON and its text) at once: a batch of 6,000
+    long synthetic conversations needed more than 400 MB; from a table of the messages, under 250 MB."""
+    path = _long_conversations(tmp_path / "long.jsonl", 4_000)
+    assert path.stat().st_size > 20_000_000  # one batch, but a big one
+    con = db.connect(tmp_path / "arena.duckdb", memory_limit=db.STREAM_MEMORY_LIMIT)
+    report = ingest_file(con, path, key=b"k", source="s")
+    assert report.kept == 4_000 and report.messages == 16_000
+    assert con.sql("SELECT count(*), max(turn) FROM conversations").fetchall() == [(16_000, 1)]

@@ -488,6 +488,7 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         "_r",
         "_ids",
         "_msgs",
+        "_msgs_in",
         "_conv_stats",
         "_voters",
         "_new_battles",

@@ -386,17 +386,26 @@ def _messages(con: duckdb.DuckDBPyConnection, fmt: Format) -> None:
             "role VARCHAR, content VARCHAR, problem VARCHAR, m JSON)"
         )
         return
+    # the messages are written to a table first, the message itself kept only where it can hold images (typed
+    # parts, FastChat's [text, [md5...]]), and the turns numbered from that table: a window over the unnested
+    # JSON held its whole input at once, and a 32 MB batch of long texts went past a 400 MB cap (each batch of
+    # the same 20,000 conversations now ingests within 200 MB)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _msgs AS
-        SELECT _row, side, idx,
-               sum(CASE WHEN role = 'user' THEN 1 ELSE 0 END) OVER (PARTITION BY _row, side ORDER BY idx)::INTEGER
-                   AS turn,
-               role, content, problem,
-               -- the message itself only where it can hold images (typed parts, FastChat's [text, [md5...]])
+        CREATE OR REPLACE TEMP TABLE _msgs_in AS
+        SELECT _row, side, idx, role, content, problem,
                CASE WHEN (json_type(m) = 'OBJECT' AND json_type(json_extract(m, '$.content')) = 'ARRAY')
                          OR (json_type(m) = 'ARRAY' AND json_type(json_extract(m, '$[1]')) = 'ARRAY') THEN m END AS m
         FROM ({" UNION ALL ".join(parts)})
     """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _msgs AS
+        SELECT _row, side, idx,
+               sum(CASE WHEN role = 'user' THEN 1 ELSE 0 END) OVER (PARTITION BY _row, side ORDER BY idx)::INTEGER
+                   AS turn,
+               role, content, problem, m
+        FROM _msgs_in
+    """)
+    con.execute("DROP TABLE _msgs_in")
 
 
 def _file_field(fmt: Format, field: str) -> str:
