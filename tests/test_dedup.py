@@ -398,7 +398,8 @@ def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: 
         monkeypatch.setattr(prompts, "CHUNK_CHARS", 300)
         monkeypatch.setattr(prompts, "MAX_PAIRS", 3)
     k = _with_near_copies()
-    found = set(prompts.near_duplicates(k, threshold=0.9)["battle_id"])
+    work: dict[str, int] = {}
+    found = set(prompts.near_duplicates(k, threshold=0.9, work=work)["battle_id"])
     uniq = k.group_by("key", maintain_order=True).agg(pl.col("norm").first(), pl.col("battle_id"))
     g = prompts.shingles(uniq["norm"])
     n = uniq.height
@@ -419,6 +420,13 @@ def test_near_duplicates_agree_with_the_exact_answer(pieces: bool, monkeypatch: 
         seen.add(int(label[i]))
     assert found <= truth
     assert len(found) >= 0.95 * len(truth) and len(truth) > 300
+    # the work reported: every distinct prompt; candidates among them; pairs proposed >= checked >= similar; the
+    # similar pairs are true ones, and at least a spanning forest of the clusters found
+    flagged_texts = uniq.filter(pl.col("battle_id").list.eval(pl.element().is_in(list(found))).list.any()).height
+    assert work["prompts"] == n
+    assert flagged_texts <= work["candidates"] <= n
+    assert work["candidate_pairs"] >= work["checked"] >= work["similar"]
+    assert flagged_texts <= work["similar"] <= int(ok.sum())
     if pieces:  # the same battles as in one piece
         monkeypatch.undo()
         assert found == set(prompts.near_duplicates(k, threshold=0.9)["battle_id"])

@@ -77,6 +77,13 @@ def test_stage_results_are_what_the_tables_hold(piped: tuple[Workspace, dict[str
         quarantined = con.sql("select count(*) from quarantine where source = 'genai'").fetchall()[0][0]
         flagged = con.sql("select count(distinct battle_id) from flags").fetchall()[0][0]
         done = dict(con.sql("select source, list(stage order by stage) from source_stages group by 1").fetchall())
+        near = [
+            json.loads(c)["near_duplicate_check"]
+            for (c,) in con.sql("select counts from runs where stage = 'dedup' order by target").fetchall()
+        ]
+        prompts = con.sql("select count(distinct lower(content)) from conversations where role = 'user'").fetchall()
+    # the near-duplicate check's work, over every source's prompts: the same in each source's run
+    assert near[0] == near[1] and 0 < near[0]["prompts"] <= prompts[0][0]
     ing = results["ingest"]
     assert ing.rows_out == battles and ing.rows_in == battles + quarantined
     assert results["dedup"].rows_out == flagged

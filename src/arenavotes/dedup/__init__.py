@@ -157,11 +157,18 @@ def _repeats(
         capped, stats["cap"] = keyed.cap_frequent(con, quantile=s.cap_quantile, cap=s.cap, seed=s.seed)
         found(capped)
         del capped
+        near_work: dict[str, int] = {}
         found(
             prompts.near_duplicates(
-                keyed.KEYED, threshold=s.near_threshold, seed=s.seed + 1, sketches=sketched, texts=texts
+                keyed.KEYED,
+                threshold=s.near_threshold,
+                seed=s.seed + 1,
+                sketches=sketched,
+                texts=texts,
+                work=near_work,
             )
         )
+        stats["near_duplicate_check"] = near_work
         if with_voter and with_time:
             found(keyed.duplicate_votes(con, window=s.duplicate_window))
     if into is not None:
@@ -218,8 +225,9 @@ def detect_battles(
         stats["battles_with_prompt"] = None
     # the battles compared for repeats: of every source (the stage passes only those with a prompt)
     stats["repeats_over_battles"] = repeated.stats["battles"]
-    if "cap" in repeated.stats:
-        stats["cap"] = repeated.stats["cap"]
+    for shared in ("cap", "near_duplicate_check"):  # over every source of the workspace, like the repeats
+        if shared in repeated.stats:
+            stats[shared] = repeated.stats[shared]
     has_voters = "voter_id" in battles.columns and battles["voter_id"].null_count() < battles.height
     has_time = "tstamp" in battles.columns and battles["tstamp"].null_count() < battles.height
     stats["voter_checks"] = bool(has_voters)

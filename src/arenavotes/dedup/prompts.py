@@ -471,6 +471,7 @@ def near_pairs(
     chunk: int = 20_000,
     arrange: Callable[[np.ndarray], None] | None = None,
     spill: Path | None = None,
+    work: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(pairs of texts, their Jaccard similarity) of the candidates at or above ``threshold``.
 
@@ -484,7 +485,9 @@ def near_pairs(
     only while it is checked (at a million copy-heavy prompts, all candidate pairs at once were 30M and
     gigabytes). ``arrange(texts)``, before the first ``fetch``, is told every candidate text in the order the
     blocks will fetch them (group by group): each block's texts are a run of it. ``spill``: the folder for
-    the shingles of groups too big for a block (:class:`SpilledShingles`; default ``TMPDIR``).
+    the shingles of groups too big for a block (:class:`SpilledShingles`; default ``TMPDIR``). ``work``, if
+    given, is filled with the check's work (:func:`_tally`): its cost follows these counts, and a log whose
+    near-copies cluster more as it grows has more candidate pairs per prompt.
     """
     n = len(chars)
     if n_buckets == 0:
@@ -500,6 +503,8 @@ def near_pairs(
     order = np.lexsort((bucket, group))
     members, bucket, group = members[order], bucket[order], group[order]
     texts = np.unique(members)
+    work = work if work is not None else {}
+    _tally(work, "candidates", len(texts))
     group_chars = np.bincount(comp[texts], chars[texts], minlength=int(comp.max()) + 1)
     if arrange is not None:
         arrange(texts[np.argsort(comp[texts], kind="stable")])
@@ -525,7 +530,10 @@ def near_pairs(
                 nxt = max(int(np.searchsorted(pairs_upto, before + MAX_PAIRS, side="right")), piece + 1)
                 a, b = lo + cuts[piece], lo + cuts[min(nxt, len(size))]
                 pairs = _clique_pairs(members[a:b], bucket[a:b])
-                e, sim, label = _verify(pairs, involved, label, fetch, chars, sig, threshold, seed, chunk, spilled)
+                _tally(work, "candidate_pairs", len(pairs))
+                e, sim, label = _verify(
+                    pairs, involved, label, fetch, chars, sig, threshold, seed, chunk, spilled, work
+                )
                 edges.append(e)
                 sims.append(sim)
                 piece = nxt
@@ -600,6 +608,17 @@ class SpilledShingles:
         self._dir.cleanup()
 
 
+def _tally(work: dict[str, int], what: str, n: int) -> None:
+    """Add ``n`` to ``work[what]``: the near-duplicate check's work, reported in the dedup run's counts
+    (``candidates``: texts sharing a bucket with another; ``candidate_pairs``: the pairs their buckets
+    propose; ``checked``: the pairs whose exact Jaccard was computed; ``similar``: those at the threshold).
+
+    >>> work = {}; _tally(work, "checked", 3); _tally(work, "checked", 2); work
+    {'checked': 5}
+    """
+    work[what] = work.get(what, 0) + int(n)
+
+
 def _join(label: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Component labels (each node's smallest member) after adding ``edges`` to the components of ``label``.
 
@@ -641,10 +660,12 @@ def _verify(
     seed: int,
     chunk: int,
     spilled: SpilledShingles | None = None,
+    work: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``pairs`` whose exact Jaccard reaches ``threshold``, their similarity, and ``label`` (components
     over ``involved``, the texts of the block) with them joined. ``sig8``: the 8-bit signatures of ``involved``;
     ``spilled``: their shingle sets, if the block is bigger than :data:`CHUNK_CHARS` (else shingled here).
+    ``work``: counts of the pairs checked and found similar are added to it (:func:`_tally`).
 
     A pair is dropped before any text is read if so few of its 8-bit bins agree that a pair at exactly the
     threshold would show as few with probability below :data:`MISS` (:func:`least_agreement`), and before
@@ -692,6 +713,9 @@ def _verify(
         if len(part) == 0:
             continue
         ok = jac >= threshold
+        if work is not None:
+            _tally(work, "checked", len(part))
+            _tally(work, "similar", int(ok.sum()))
         if ok.any():
             edges.append(part[ok])
             sims.append(jac[ok])
@@ -708,6 +732,7 @@ def near_duplicates(
     seed: int = 1,
     sketches: SketchTable | None = None,
     texts: TextStore | None = None,
+    work: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """Flag battles whose prompt is a near-copy of an earlier, different prompt.
 
@@ -717,7 +742,8 @@ def near_duplicates(
     ``texts`` it filled batch by batch (tables of one DuckDB connection, :mod:`arenavotes.dedup.tables`), and
     ``k`` as the name of a table of that connection (battle_id, tstamp, key); without them, ``k``'s ``norm``
     column is sketched here, in an in-memory database. Only the candidates -- prompts sharing a band bucket
-    with another -- come back from the tables.
+    with another -- come back from the tables. ``work``, if given, receives the counts of the check's work
+    (``prompts``: distinct prompts; the rest see :func:`_tally`).
     """
     if sketches is None or texts is None:
         import duckdb
@@ -729,7 +755,7 @@ def near_duplicates(
         with duckdb.connect() as con, SketchTable(con, threshold, perms, seed) as own, DuckTexts(con) as store:
             own.add(first["key"], first["norm"])
             store.put(first["key"], first["norm"])
-            return near_duplicates(k.drop("norm"), threshold, perms, seed, own, store)
+            return near_duplicates(k.drop("norm"), threshold, perms, seed, own, store, work)
     from arenavotes.db import register_arrow, unregister_arrow
 
     con = sketches.con
@@ -744,7 +770,9 @@ def near_duplicates(
                  (SELECT key, row_number() OVER (ORDER BY tstamp NULLS LAST, battle_id) AS pos FROM {table})
                GROUP BY key"""
         )
-        return _flag_near(con, table, sketches, texts, threshold, seed)
+        if work is not None:
+            _tally(work, "prompts", con.execute("SELECT count(*) FROM _near_rows").fetchall()[0][0])
+        return _flag_near(con, table, sketches, texts, threshold, seed, work)
     finally:
         if not isinstance(k, str):
             unregister_arrow(con, table)
@@ -752,7 +780,13 @@ def near_duplicates(
 
 
 def _flag_near(
-    con: duckdb.DuckDBPyConnection, table: str, sketches: SketchTable, texts: TextStore, threshold: float, seed: int
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    sketches: SketchTable,
+    texts: TextStore,
+    threshold: float,
+    seed: int,
+    work: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """The flags of :func:`near_duplicates` from the tables ``table`` (battle_id, tstamp, key) and
     ``_near_rows`` (key, row)."""
@@ -785,6 +819,7 @@ def _flag_near(
         seed,
         arrange=arrange,
         spill=spill_folder(con),
+        work=work,
     )
     if len(p) == 0:
         return empty()
