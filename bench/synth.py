@@ -77,6 +77,22 @@ def _variants(texts: list[str], n: int, rng: np.random.Generator) -> tuple[list[
     return out, base
 
 
+def _family_bases(texts: list[str], n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+    """``n`` bases for near-copy families of a fixed expected size: each a random real text followed by other
+    real texts' sentences (at least as many characters as the text itself), so that two bases made of the same
+    text share at most about half their 5-grams and are not near-copies of each other. Returns the bases and
+    the real text each was made of."""
+    donors = [s for t in texts for s in _SENTENCE.split(t) if len(s) > 20]
+    of = rng.integers(0, len(texts), n)
+    out = []
+    for i in of.tolist():
+        salt: list[str] = []
+        while sum(map(len, salt)) < len(texts[i]):
+            salt.append(donors[int(rng.integers(0, len(donors)))])
+        out.append(" ".join([texts[i], *salt]))
+    return out, of
+
+
 def _voters(n: int, rng: np.random.Generator) -> np.ndarray:
     """Voter numbers with a heavy tail: up to n/3 voters; voter k's share falls like 1/sqrt(k), so the most
     active one casts 1/sqrt(n/3) of the votes (1.7% at 10k, 0.17% at 1M) and most cast one or two."""
@@ -107,14 +123,23 @@ def write_battles(n: int, path: Path, seed: int = 0) -> Path:
     return path
 
 
-def write_conversations(n: int, path: Path, seed: int = 0, multi_turn: float = 0.1) -> Path:
-    """Battles with both conversations, in the Hub arena shape (conversation_a/b), as JSON lines."""
+def write_conversations(n: int, path: Path, seed: int = 0, multi_turn: float = 0.1, family: int = 0) -> Path:
+    """Battles with both conversations, in the Hub arena shape (conversation_a/b), as JSON lines.
+
+    ``family``: 0 (default) varies the bundled real prompts themselves, so a bigger log holds more near-copies
+    of each (about n / 2,000); ``family`` k varies n / k bases made of them (:func:`_family_bases`), so near-copy
+    families keep about k prompts whatever n: a log whose duplicate structure does not change with its size."""
     pools = text_pools()
     rng = np.random.default_rng(seed + 1)
     t = _battles(n, seed).to_pylist()
     turns = 1 + (rng.random(n) < multi_turn)
     m = int(turns.sum())
-    prompts, base = _variants(pools["prompt"], m, rng)
+    if family:
+        bases, made_of = _family_bases(pools["prompt"], max(1, m // family), rng)
+        prompts, base = _variants(bases, m, rng)
+        base = made_of[base]
+    else:
+        prompts, base = _variants(pools["prompt"], m, rng)
     answers_a, _ = _variants(pools["answer"], m, rng)
     answers_b, _ = _variants(pools["answer"], m, rng)
     langs = pools["language"]
@@ -150,8 +175,12 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--family", type=int, default=0, help="conversations: near-copy families of about this size")
     args = ap.parse_args()
-    (write_conversations if args.kind == "conversations" else write_battles)(args.n, args.out, args.seed)
+    if args.kind == "conversations":
+        write_conversations(args.n, args.out, args.seed, family=args.family)
+    else:
+        write_battles(args.n, args.out, args.seed)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:,.0f} MB)")
 
 
