@@ -87,25 +87,14 @@ class DuckTexts:
         :meth:`at`: one join over every text, instead of a scan of every text per block. With ``sketches`` (a
         :class:`SketchTable`'s table) their 8-bit signatures come along, for :meth:`signatures_at`."""
         register_arrow(self.con, "_texts_order", pl.DataFrame({"key": keys}).with_row_index("pos").to_arrow())
-        # the signatures are joined to the keys first, in a table of their own, and the texts last: joined after
-        # the texts, the keys' side of that join (the smaller one, which DuckDB builds its hash table on) carried
-        # every candidate's text, held in memory at once (a 1M log with long prompts went past the 400 MB cap);
-        # this way the texts only stream through to the sort, which spills
-        sig = ", o.sig8" if sketches else ""
+        sig, join = (", k.sig8", f"JOIN {sketches} k USING (key)") if sketches else ("", "")
         try:
-            if sketches:
-                self.con.execute(
-                    f"""CREATE OR REPLACE TEMP TABLE _texts_order_sig AS
-                        SELECT o.pos, o.key, k.sig8 FROM _texts_order o JOIN {sketches} k USING (key)"""
-                )
-            order = "_texts_order_sig" if sketches else "_texts_order"
             self.con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE {self.arranged} AS SELECT o.pos::BIGINT AS pos, t.norm{sig}
-                    FROM {order} o JOIN {self.name} t USING (key) ORDER BY o.pos"""
+                    FROM _texts_order o JOIN {self.name} t USING (key) {join} ORDER BY o.pos"""
             )
         finally:
             unregister_arrow(self.con, "_texts_order")
-            self.con.execute("DROP TABLE IF EXISTS temp._texts_order_sig")
         (n,) = self.con.execute(f"SELECT count(*) FROM {self.arranged}").fetchall()[0]
         if n != len(keys):
             raise ValueError(f"{len(keys) - n} of the {len(keys)} keys to arrange were never put (or put twice)")
