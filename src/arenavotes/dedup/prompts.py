@@ -422,7 +422,7 @@ class TextStore(Protocol):
     candidates' texts (and 8-bit signatures, from the table ``sketches``) are copied once in the order the check
     reads them (``arrange``), then read by their number in that order (``at``, ``signatures_at``)."""
 
-    def arrange(self, keys: pl.Series, sketches: str | None = None) -> None: ...
+    def arrange(self, keys: pl.Series, sketches: str | None = None, sizes: np.ndarray | None = None) -> None: ...
 
     def at(self, pos: np.ndarray) -> pl.Series: ...
 
@@ -805,7 +805,7 @@ def _flag_near(
     del keys
 
     def arrange(order: np.ndarray) -> None:
-        texts.arrange(held_keys.pop().gather(order), sketches.name)  # the keys are not needed after this
+        texts.arrange(held_keys.pop().gather(order), sketches.name, chars[order])  # the keys: not needed after
         place[order] = np.arange(len(order))
 
     p, sim = near_pairs(

@@ -33,6 +33,28 @@ from arenavotes.dedup.prompts import Sketches
 BUCKET_CAP = 200
 
 
+#: the most characters of candidate texts :meth:`DuckTexts.arrange` sorts at once
+ARRANGE_CHARS = 32_000_000
+
+
+def pieces(sizes: np.ndarray, budget: float) -> list[tuple[int, int]]:
+    """Consecutive ranges [lo, hi) of ``sizes`` each adding up to at most ``budget`` (a size bigger than the
+    budget is a piece of its own), covering all of them.
+
+    >>> pieces(np.array([3, 3, 3, 9, 1]), 6)
+    [(0, 2), (2, 3), (3, 4), (4, 5)]
+    """
+    out: list[tuple[int, int]] = []
+    lo = 0
+    ends = np.cumsum(sizes)
+    while lo < len(sizes):
+        start = ends[lo - 1] if lo else 0.0
+        hi = max(int(np.searchsorted(ends, start + budget, side="right")), lo + 1)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
 class DuckTexts:
     """The normalised prompt texts in a DuckDB temporary table, where they wait (spilled to disk beyond the
     memory limit) for the exact check of near-duplicate candidates. Use as a context manager (the table is
@@ -82,19 +104,32 @@ class DuckTexts:
             unregister_arrow(self.con, "_texts_ask")
         return got["key"] if got.height else pl.Series("key", [], pl.String)
 
-    def arrange(self, keys: pl.Series, sketches: str | None = None) -> None:
+    def arrange(self, keys: pl.Series, sketches: str | None = None, sizes: np.ndarray | None = None) -> None:
         """Copy the texts of ``keys`` (distinct, all put) in that order, numbered 0 .. len(keys) - 1, for
         :meth:`at`: one join over every text, instead of a scan of every text per block. With ``sketches`` (a
-        :class:`SketchTable`'s table) their 8-bit signatures come along, for :meth:`signatures_at`."""
+        :class:`SketchTable`'s table) their 8-bit signatures come along, for :meth:`signatures_at`.
+
+        ``sizes`` (each text's length, in the order of ``keys``): if they add up to more than
+        :data:`ARRANGE_CHARS`, the texts are joined unsorted and then sorted into place a piece of at most that
+        many characters at a time. DuckDB's sort of many long strings at once cannot spill: 270,000 texts of
+        2.9 KB failed under a 400 MB cap, and so did dedup of a 1M log with long prompts (in pieces: 19 s)."""
         register_arrow(self.con, "_texts_order", pl.DataFrame({"key": keys}).with_row_index("pos").to_arrow())
         sig, join = (", k.sig8", f"JOIN {sketches} k USING (key)") if sketches else ("", "")
+        joined = f"SELECT o.pos::BIGINT AS pos, t.norm{sig} FROM _texts_order o JOIN {self.name} t USING (key) {join}"
         try:
-            self.con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {self.arranged} AS SELECT o.pos::BIGINT AS pos, t.norm{sig}
-                    FROM _texts_order o JOIN {self.name} t USING (key) {join} ORDER BY o.pos"""
-            )
+            if sizes is None or float(np.sum(sizes)) <= ARRANGE_CHARS:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.arranged} AS {joined} ORDER BY o.pos")
+            else:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE _texts_unsorted AS {joined}")
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.arranged} AS FROM _texts_unsorted LIMIT 0")
+                for lo, hi in pieces(np.asarray(sizes, dtype=np.float64), ARRANGE_CHARS):
+                    self.con.execute(
+                        f"INSERT INTO {self.arranged} FROM _texts_unsorted WHERE pos >= ? AND pos < ? ORDER BY pos",
+                        [lo, hi],
+                    )
         finally:
             unregister_arrow(self.con, "_texts_order")
+            self.con.execute("DROP TABLE IF EXISTS temp._texts_unsorted")
         (n,) = self.con.execute(f"SELECT count(*) FROM {self.arranged}").fetchall()[0]
         if n != len(keys):
             raise ValueError(f"{len(keys) - n} of the {len(keys)} keys to arrange were never put (or put twice)")
