@@ -1205,7 +1205,7 @@ def test_candidate_texts_arranged_in_pieces(monkeypatch: pytest.MonkeyPatch) -> 
     from arenavotes.dedup import tables
     from arenavotes.dedup.tables import DuckTexts, SketchTable
 
-    assert tables.pieces(np.array([5.0, 1, 1, 7, 2]), 7) == [(0, 3), (3, 4), (4, 5)]
+    assert prompts.spans(np.array([5, 1, 1, 7, 2]), 7) == [(0, 3), (3, 4), (4, 5)]
     k = _with_near_copies()
     first = k.group_by("key", maintain_order=True).agg(pl.col("norm").first())
     order = first.sample(fraction=1.0, shuffle=True, seed=3)

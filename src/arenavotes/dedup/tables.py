@@ -27,7 +27,7 @@ import polars as pl
 import pyarrow as pa
 
 from arenavotes.db import frame, register_arrow, unregister_arrow
-from arenavotes.dedup.prompts import Sketches
+from arenavotes.dedup.prompts import Sketches, spans
 
 #: a bucket shared by more texts than this is a degenerate text: only its first texts (by row) are members
 BUCKET_CAP = 200
@@ -35,24 +35,6 @@ BUCKET_CAP = 200
 
 #: the most characters of candidate texts :meth:`DuckTexts.arrange` sorts at once
 ARRANGE_CHARS = 32_000_000
-
-
-def pieces(sizes: np.ndarray, budget: float) -> list[tuple[int, int]]:
-    """Consecutive ranges [lo, hi) of ``sizes`` each adding up to at most ``budget`` (a size bigger than the
-    budget is a piece of its own), covering all of them.
-
-    >>> pieces(np.array([3, 3, 3, 9, 1]), 6)
-    [(0, 2), (2, 3), (3, 4), (4, 5)]
-    """
-    out: list[tuple[int, int]] = []
-    lo = 0
-    ends = np.cumsum(sizes)
-    while lo < len(sizes):
-        start = ends[lo - 1] if lo else 0.0
-        hi = max(int(np.searchsorted(ends, start + budget, side="right")), lo + 1)
-        out.append((lo, hi))
-        lo = hi
-    return out
 
 
 class DuckTexts:
@@ -122,7 +104,7 @@ class DuckTexts:
             else:
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE _texts_unsorted AS {joined}")
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.arranged} AS FROM _texts_unsorted LIMIT 0")
-                for lo, hi in pieces(np.asarray(sizes, dtype=np.float64), ARRANGE_CHARS):
+                for lo, hi in spans(np.asarray(sizes), ARRANGE_CHARS):
                     self.con.execute(
                         f"INSERT INTO {self.arranged} FROM _texts_unsorted WHERE pos >= ? AND pos < ? ORDER BY pos",
                         [lo, hi],
