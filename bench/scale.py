@@ -10,6 +10,7 @@ exponent b is the least-squares slope of log(seconds) on log(N): 1.0 is linear. 
     .venv/bin/python bench/scale.py --conversations 10000,100000 --battles 1000000 [--figure docs/scale.png]
     .venv/bin/python bench/scale.py --conversations 1000000 --battles 5000000 > big.log   # slow: apart
     .venv/bin/python bench/scale.py --merge big.log --figure docs/scale.png   # both in one table and figure
+    .venv/bin/python bench/scale.py --conversations 100000 --battles '' --family 10   # long prompts, fixed families
 
 Goals (issue 17): every stage <= 2 GB at 100k and 1M conversations, <= 1 GB for 5M battles without text;
 ingest <= 3x the DuckDB floor and >= 5,000 conversations/s per core; release <= 60 s at 100k.
@@ -108,9 +109,11 @@ def floor(file: Path) -> tuple[float, float, bool, str, float]:
     return measure([PY, "-c", code])
 
 
-def run_pipeline(kind: str, n: int, work: Path, stages: list[tuple[str, list[str]]], names: bool) -> list[Row]:
-    file = synth.log_in(work, kind, n)
-    ws = work / f"ws-{kind}-{n}"
+def run_pipeline(
+    kind: str, n: int, work: Path, stages: list[tuple[str, list[str]]], names: bool, family: int = 0
+) -> list[Row]:
+    file = synth.log_in(work, kind, n, family)
+    ws = work / f"ws-{kind}-{f'fam{family}-' if family else ''}{n}"
     shutil.rmtree(ws, ignore_errors=True)
     subprocess.run([CLI, "init", str(ws)], check=True, capture_output=True)
     if not names:  # pattern-only scrub, and a pattern-only release gate (the issue's "gate without NER")
@@ -219,6 +222,12 @@ def main() -> None:
     ap.add_argument("--battles", default="1000000", help="comma-separated N without text ('' for none)")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/arenavotes-scale"), help="where logs and workspaces go")
     ap.add_argument("--names", action="store_true", help="scrub and gate with name-finding (slow)")
+    ap.add_argument(
+        "--family",
+        type=int,
+        default=0,
+        help="logs with text: near-copy families of about this many prompts, prompts ~2x longer (bench/synth.py)",
+    )
     ap.add_argument("--figure", type=Path)
     ap.add_argument(
         "--merge",
@@ -231,7 +240,7 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = [r for log in args.merge for r in read_table(log)]
     for n in [int(x) for x in args.conversations.split(",") if x]:
-        rows += run_pipeline("conversations", n, args.dir, TEXT_STAGES, args.names)
+        rows += run_pipeline("conversations", n, args.dir, TEXT_STAGES, args.names, args.family)
     for n in [int(x) for x in args.battles.split(",") if x]:
         rows += run_pipeline("battles", n, args.dir, BATTLE_STAGES, False)
     rows.sort(key=lambda r: (r.kind != "conversations", r.n))

@@ -159,12 +159,13 @@ def write_conversations(n: int, path: Path, seed: int = 0, multi_turn: float = 0
     return path
 
 
-def log_in(folder: Path, kind: str, n: int) -> Path:
-    """The synthetic log of ``n`` battles in ``folder``: ``conv-N.jsonl`` (``kind`` "conversations") or
-    ``battles-N.parquet`` (battles without text), written on first use, so the bench scripts share one file per N."""
+def log_in(folder: Path, kind: str, n: int, family: int = 0) -> Path:
+    """The synthetic log of ``n`` battles in ``folder``: ``conv-N.jsonl`` (``kind`` "conversations"; with
+    ``family`` K, ``conv-famK-N.jsonl``: near-copy families of about K prompts) or ``battles-N.parquet`` (battles
+    without text), written on first use, so the bench scripts share one file per N."""
     if kind == "conversations":
-        path = folder / f"conv-{n}.jsonl"
-        return path if path.exists() else write_conversations(n, path)
+        path = folder / (f"conv-fam{family}-{n}.jsonl" if family else f"conv-{n}.jsonl")
+        return path if path.exists() else write_conversations(n, path, family=family)
     path = folder / f"battles-{n}.parquet"
     return path if path.exists() else write_battles(n, path)
 
