@@ -98,3 +98,67 @@ def test_dedups_answer_batches_read_through_windows_are_the_batches(battles, del
             [source],
         ).fetchall()
         assert got == sides
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(battle, min_size=1, max_size=30), st.sets(st.integers(0, 29), max_size=5), st.integers(1, 6))
+def test_prompt_batches_read_through_windows_are_the_prompts(battles, deleted, size) -> None:
+    """Every battle's prompt (its user turns joined in turn order) once, whatever order the rows lie in."""
+    con = _workspace(battles, deleted)
+    want = con.execute(
+        "SELECT battle_id, string_agg(content, chr(10) ORDER BY turn) FROM prompts GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    got = [r for f in db.prompt_batches(con, size=size) for r in f.rows()]
+    assert got == want
+    for source in ("s", "t"):
+        mine = [r for f in db.prompt_batches(con, [source], size) for r in f.rows()]
+        assert mine == [r for r in want if r[0].startswith(f"{source}:")]
+
+
+def _moving_workspace(path, n: int):
+    """A workspace file whose ``conversations`` start with 200,000 deleted rows (not yet compacted) before the
+    ``n`` battles of source ``s`` (a prompt and two answers each); no checkpoint happens unless asked for."""
+    con = db.connect(path)
+    con.execute("SET checkpoint_threshold = '10GB'")
+    con.execute(
+        "INSERT INTO battles (battle_id, source, model_a, model_b, winner) "
+        "SELECT 's:' || lpad(i::VARCHAR, 6, '0'), 's', 'x', 'y', 'tie' FROM range(?) r(i)",
+        [n],
+    )
+    con.execute(
+        "INSERT INTO conversations (battle_id, side, msg, turn, role, content) "
+        "SELECT 'gone:' || lpad(i::VARCHAR, 6, '0'), 'a', 0, 1, 'user', 'old' FROM range(200000) r(i) "
+        "UNION ALL "
+        "SELECT 's:' || lpad(i::VARCHAR, 6, '0'), side, m, 1, CASE WHEN m = 0 THEN 'user' ELSE 'assistant' END, "
+        "'text ' || side || m || ' ' || i FROM range(?) r(i), (VALUES ('a', 0), ('a', 1), ('b', 1)) v(side, m)",
+        [n],
+    )
+    con.execute("CHECKPOINT")
+    con.execute("DELETE FROM conversations WHERE battle_id LIKE 'gone:%'")
+    return con
+
+
+def test_batches_follow_rows_a_checkpoint_moves(tmp_path) -> None:
+    """A caller may commit between batches (the embedding cache writes each batch's vectors), and a checkpoint
+    that compacts deleted rows moves every row after them: windows computed before it would miss rows. Here
+    200,000 deleted rows are compacted after the first batch; every prompt and every answer is still read."""
+    from arenavotes.dedup.store import answer_batches
+
+    n = 40_000
+
+    def read(con, batches) -> list[tuple[object, ...]]:
+        rows = []
+        for i, batch in enumerate(batches):
+            rows += batch.rows()
+            if i == 0:
+                (before,) = con.execute("SELECT max(rowid) FROM conversations").fetchall()[0]
+                con.execute("CHECKPOINT")
+                assert con.execute("SELECT max(rowid) FROM conversations").fetchall()[0][0] < before
+        return sorted(rows)
+
+    con = _moving_workspace(tmp_path / "p.duckdb", n)
+    prompts = read(con, db.prompt_batches(con, ["s"], 5_000))
+    assert len(prompts) == n and prompts[-1] == (f"s:{n - 1:06d}", f"text a0 {n - 1}")
+    con = _moving_workspace(tmp_path / "a.duckdb", n)
+    answers = read(con, answer_batches(con, "s", 5_000))
+    assert len(answers) == 2 * n and answers[-1] == (f"s:{n - 1:06d}", "b", f"text b1 {n - 1}")

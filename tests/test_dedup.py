@@ -1196,10 +1196,13 @@ def test_flags_are_replaced_in_slices_within_one_transaction() -> None:
     assert db.frame(con, "SELECT * FROM flags").equals(got)
 
 
-def test_candidate_texts_arranged_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_candidate_texts_arranged_in_pieces(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """DuckDB cannot spill a sort of many long strings (270,000 texts of 2.9 KB failed under 400 MB), so the
     candidates' texts are sorted into place a piece of bounded characters at a time: the same arranged table
-    (texts and signatures, numbered in the given order) and the same flags as one sort."""
+    (texts and signatures, numbered in the given order) and the same flags as one sort. The rows reach their
+    pieces through files in the spill folder (here TMPDIR), which are gone afterwards."""
+    import tempfile
+
     import duckdb
 
     from arenavotes.dedup import tables
@@ -1219,7 +1222,9 @@ def test_candidate_texts_arranged_in_pieces(monkeypatch: pytest.MonkeyPatch) -> 
             store.arrange(order["key"], sk.name, sizes)
             return con.sql(f"SELECT * FROM {store.arranged} ORDER BY rowid").fetchall()
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     whole, cut = arranged(10**12), arranged(2_000)
+    assert len(prompts.spans(sizes, 2_000)) > 3 and not list(tmp_path.iterdir())
     assert len(whole) == order.height and [r[0] for r in cut] == list(range(order.height))
     assert cut == whole and [r[1] for r in whole] == order["norm"].to_list()
     flags = prompts.near_duplicates(k, threshold=0.9)

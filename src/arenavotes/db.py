@@ -24,7 +24,14 @@ import pyarrow as pa
 
 from arenavotes.errors import UserError
 from arenavotes.leftovers import spill_folder_of, sweep
-from arenavotes.schema import ALL_DDL, BATTLES_DDL, GATE_VERDICTS_DDL, VERDICT_KEY_PARTS_SQL, VIEWS_SQL
+from arenavotes.schema import (
+    ALL_DDL,
+    BATTLES_DDL,
+    GATE_VERDICTS_DDL,
+    PROMPT_ROWS,
+    VERDICT_KEY_PARTS_SQL,
+    VIEWS_SQL,
+)
 
 T = TypeVar("T")
 
@@ -467,6 +474,32 @@ def rowid_windows(
     return [got.get(k, (0, -1)) for k in range(len(batches))]
 
 
+def rowid_window_stream(
+    con: duckdb.DuckDBPyConnection, table: str, batches: Sequence[tuple[str, str]]
+) -> Iterator[tuple[int, int]]:
+    """:func:`rowid_windows` of ``batches``, one batch at a time, for a reader whose caller may commit between
+    batches: before each window is given out, ``table``'s last rowid is compared with the one the windows were
+    computed at, and if it moved (a checkpoint compacted deleted rows: the rows after them move down) the
+    windows of the batches left are computed again. The last live row moves whenever any live row does, and
+    ``max(rowid)`` costs no read of the table's columns (4.4M rows: ~10 ms).
+
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a'), ('b'), ('c')) v(battle_id)")
+    >>> list(rowid_window_stream(con, "t", [("a", "a"), ("b", "c")]))
+    [(0, 0), (1, 2)]
+    """
+
+    def last() -> object:
+        return con.execute(f"SELECT max(rowid) FROM {table}").fetchall()[0][0]
+
+    windows, mark = rowid_windows(con, table, batches), last()
+    for i in range(len(batches)):
+        now = last()
+        if now != mark:
+            windows[i:], mark = rowid_windows(con, table, batches[i:]), now
+        yield windows[i]
+
+
 def weights_sql(messages: str, battles: str = "true") -> str:
     """The (id, w) query of :func:`id_batches` for texts: each battle's characters in ``messages`` (``FROM
     <table> c WHERE ...``, a table of battle_id and content aliased ``c``), summed per battle before the
@@ -500,7 +533,9 @@ def prompt_batches(
     newlines in turn order, ``size`` battles (and about :data:`TEXT_CHARS` characters at most) at a time.
 
     Not one ``string_agg(... ORDER BY turn)`` over the table: DuckDB's ordered aggregates cannot spill, and
-    over a million conversations' prompts that ran out of memory.
+    over a million conversations' prompts that ran out of memory. Each batch reads ``conversations`` through its
+    rowid window (:func:`rowid_window_stream`): by id range alone every batch read the table's whole id column
+    (at 1M long prompts, 3.7% of dedup's samples against 1.3% at 100k).
     """
     kept, params = "true", []
     if sources is not None:
@@ -509,12 +544,13 @@ def prompt_batches(
             [list(sources)],
         )
     ids = weights_sql("FROM prompts c", kept)
-    for lo, hi in id_batches(con, ids, params, size or TEXT_BATCH, TEXT_CHARS):
+    batches = id_batches(con, ids, params, size or TEXT_BATCH, TEXT_CHARS)
+    for (lo, hi), (rlo, rhi) in zip(batches, rowid_window_stream(con, "conversations", batches), strict=True):
         turns = frame(
             con,
-            f"SELECT battle_id, turn, content FROM prompts WHERE battle_id BETWEEN ? AND ? AND {kept} "
-            "ORDER BY battle_id, turn",
-            [lo, hi, *params],
+            f"SELECT battle_id, turn, content FROM conversations WHERE rowid BETWEEN ? AND ? "
+            f"AND battle_id BETWEEN ? AND ? AND {PROMPT_ROWS} AND {kept} ORDER BY battle_id, turn",
+            [rlo, rhi, lo, hi, *params],
         )
         yield turns.group_by("battle_id", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
 

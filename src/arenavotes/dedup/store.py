@@ -23,7 +23,7 @@ from arenavotes.db import (
     id_batches,
     prompt_batches,
     register_arrow,
-    rowid_windows,
+    rowid_window_stream,
     transaction,
     unregister_arrow,
     voter_code_join,
@@ -151,15 +151,14 @@ def answer_batches(
     Each batch reads ``conversations`` and ``battles`` through its rowid windows
     (:func:`~arenavotes.db.rowid_windows`, computed when the first batch is asked for; ``windowed=False``: by
     id range alone, the same rows): by id range alone every batch read both tables' whole id columns (at 1M
-    conversations, 13% of dedup's samples, growing faster than N). Read the batches in one transaction, or
-    with no commit in between (dedup reads them inside its run's transaction): only a checkpoint after a
-    commit moves rowids."""
+    conversations, 13% of dedup's samples, growing faster than N). The windows follow the rows if a checkpoint
+    moves them between batches (:func:`~arenavotes.db.rowid_window_stream`)."""
     kept = "c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
     ids = weights_sql(f"FROM conversations c WHERE {kept}", OF_SOURCE)
     batches = id_batches(con, ids, [source], size or BATCH, TEXT_CHARS)
     everything = [(0, (1 << 62))] * len(batches)
-    convs = rowid_windows(con, "conversations", batches) if windowed else everything
-    battles = rowid_windows(con, "battles", batches) if windowed else everything
+    convs = rowid_window_stream(con, "conversations", batches) if windowed else everything
+    battles = rowid_window_stream(con, "battles", batches) if windowed else everything
     for (lo, hi), (clo, chi), (blo, bhi) in zip(batches, convs, battles, strict=True):
         turns = frame(
             con,
