@@ -87,16 +87,18 @@ def batch_messages(
     last: str,
     *,
     rescan: bool = False,
+    window: tuple[int, int] = (0, 1 << 62),
 ) -> pl.DataFrame:
     """The messages of one of :func:`scrub_batches`' ranges (battles ``first`` to ``last``) that the run
     scrubs, in battle, side and position order, with the ``rowid`` each has now (``rid``:
-    :func:`write_scrubbed` updates by it)."""
+    :func:`write_scrubbed` updates by it). ``window``: the range's rowids in ``conversations``
+    (:func:`~arenavotes.db.rowid_window_stream`), the same rows read without a scan of every battle's id."""
     where, params = _chosen(sources, rescan, None, (first, last))
     return frame(
         con,
         f"""SELECT battle_id, side, msg, turn, role, content, c.rowid AS rid FROM conversations c
-            WHERE c.battle_id BETWEEN ? AND ? AND {where} ORDER BY 1, 2, 3""",
-        [first, last, *params],
+            WHERE c.rowid BETWEEN ? AND ? AND c.battle_id BETWEEN ? AND ? AND {where} ORDER BY 1, 2, 3""",
+        [*window, first, last, *params],
     )
 
 

@@ -111,8 +111,11 @@ def run_scrub(
         # workers (each pass starting its own cost two start-ups per worker: interpreter, presidio, spaCy's model)
         with contextlib.ExitStack() as pools:
             pool = pools.enter_context(scrub_pool(workers, ner=ner, threshold=st.threshold)) if local else None
-            for first, last in batches:
-                messages = batch_messages(con, chosen, first, last, rescan=options.rescan)
+            # each batch read through its rowid window (a range of ids alone read every battle's id per batch);
+            # the windows follow the rows if a batch's commit is followed by a checkpoint that moves them
+            windows = db.rowid_window_stream(con, "conversations", batches)
+            for (first, last), window in zip(batches, windows, strict=True):
+                messages = batch_messages(con, chosen, first, last, rescan=options.rescan, window=window)
                 contents = messages["content"].to_list()
                 texts = [c if c is not None else "" for c in contents]
                 done = texts_seen
