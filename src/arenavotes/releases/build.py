@@ -157,7 +157,7 @@ def _refuse_missing(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> dict[s
 def _screen_texts(
     con: duckdb.DuckDBPyConnection, screen: Screen, read_texts: TextReader | None = None
 ) -> tuple[list[str], dict[str, Any]]:
-    """Screen the distinct texts of the released conversations, :data:`SCREEN_BATCH` at a time; returns the
+    """Screen the texts of the released conversations, :data:`SCREEN_BATCH` at a time; returns the
     battles whose texts the gate doubts and the counts by entity. The texts are read through a second cursor
     (the screen reads and stores cached verdicts through ``con`` meanwhile) with ``read_texts``, and only the
     doubted texts are kept."""
@@ -166,7 +166,10 @@ def _screen_texts(
     cur = con.cursor()
     try:
         cur.register("_rel_ids", ids)
-        sql = """SELECT DISTINCT c.content AS text FROM conversations c JOIN _rel_ids USING (battle_id)
+        # every text, not DISTINCT ones: a text seen again is found in the cache, and DISTINCT made DuckDB
+        # expect fewer texts than cached verdicts, so the verdict join (verdicts.stream) built its hash table
+        # from the texts: a release of 1M conversations with long prompts ran out of its 400 MB cap there
+        sql = """SELECT c.content AS text FROM conversations c JOIN _rel_ids USING (battle_id)
                  WHERE c.content IS NOT NULL"""
         for texts in (read_texts or _read_texts)(cur, sql):
             doubted.update(screen(texts))
