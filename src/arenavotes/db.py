@@ -474,6 +474,10 @@ def rowid_windows(
     return [got.get(k, (0, -1)) for k in range(len(batches))]
 
 
+#: a rowid window that holds every row of a table (a batch read by its id range alone)
+EVERY_ROW: tuple[int, int] = (0, 1 << 62)
+
+
 def rowid_window_stream(
     con: duckdb.DuckDBPyConnection, table: str, batches: Sequence[tuple[str, str]]
 ) -> Iterator[tuple[int, int]]:

@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from arenavotes.db import (
+    EVERY_ROW,
     TEXT_CHARS,
     create_voter_codes,
     frame,
@@ -156,7 +157,7 @@ def answer_batches(
     kept = "c.role = 'assistant' AND c.side IN ('a', 'b') AND c.content IS NOT NULL"
     ids = weights_sql(f"FROM conversations c WHERE {kept}", OF_SOURCE)
     batches = id_batches(con, ids, [source], size or BATCH, TEXT_CHARS)
-    everything = [(0, (1 << 62))] * len(batches)
+    everything = [EVERY_ROW] * len(batches)
     convs = rowid_window_stream(con, "conversations", batches) if windowed else everything
     battles = rowid_window_stream(con, "battles", batches) if windowed else everything
     for (lo, hi), (clo, chi), (blo, bhi) in zip(batches, convs, battles, strict=True):

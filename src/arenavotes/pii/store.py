@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 import polars as pl
 
-from arenavotes.db import frame, register_arrow, transaction, unregister_arrow
+from arenavotes.db import EVERY_ROW, frame, register_arrow, transaction, unregister_arrow
 from arenavotes.pii.patterns import Finding
 
 
@@ -87,7 +87,7 @@ def batch_messages(
     last: str,
     *,
     rescan: bool = False,
-    window: tuple[int, int] = (0, 1 << 62),
+    window: tuple[int, int] = EVERY_ROW,
 ) -> pl.DataFrame:
     """The messages of one of :func:`scrub_batches`' ranges (battles ``first`` to ``last``) that the run
     scrubs, in battle, side and position order, with the ``rowid`` each has now (``rid``:
