@@ -5,6 +5,9 @@ verdicts from one join (pii.verdicts.stream), and keys looked up in the table's 
 
 from __future__ import annotations
 
+import json
+
+import duckdb
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -114,6 +117,60 @@ def test_a_stream_reads_only_its_gate_versions_verdicts(ner: bool) -> None:
     cache = verdicts.load(con)
     list(verdicts.stream(con, cache, "SELECT text FROM notes", ner=ner))  # type: ignore[arg-type]
     assert verdict_key("Dear Ann", ner) not in cache and cache.looked_up(verdict_key("Dear Ann", ner))
+
+
+def _hash_joins(node: dict) -> list[dict]:
+    """The hash joins of a DuckDB JSON plan or profile, outermost first."""
+    own = [node] if node.get("name") == "HASH_JOIN" else []
+    return own + [j for child in node.get("children", []) for j in _hash_joins(child)]
+
+
+def _tables(node: dict) -> set[str]:
+    """The tables a plan node scans, itself and below."""
+    table = str(node.get("extra_info", {}).get("Table", ""))
+    mine = {table.rsplit(".", 1)[-1]} if table else set()
+    return mine.union(*(_tables(c) for c in node.get("children", [])))
+
+
+def test_a_stream_probes_with_its_texts_however_few_duckdb_thinks_they_are(tmp_path) -> None:
+    """The stored verdicts are the hash table and the texts stream through it, even when a filter makes DuckDB
+    estimate the texts at a fraction of their number. Built from the texts, the join held every text before
+    the first came out (a scrub run's 439,924 texts were estimated at 17,596). Read from the plan DuckDB ran,
+    profiled on the stream's own cursor; the same query planned outside ``joins_as_written`` builds from the
+    texts, so this test would see the old plan."""
+    texts = [f"text number {i}" for i in range(3000)]
+    con, cache = _workspace(texts, [True] * 3000, ner=False)
+    for i in range(30_000):  # verdicts of texts gone since, ten times as many as the texts
+        cache[verdict_key(f"other {i}", False)] = []
+    verdicts.save(con, cache)
+    cache = verdicts.load(con)
+    sql = "SELECT text FROM notes WHERE text LIKE 'text%' AND length(text) > 3 AND text <> 'x'"
+    cur = con.cursor()  # type: ignore[attr-defined]
+    cur.execute("SET enable_profiling = 'json'")
+    cur.execute(f"SET profiling_output = {db.sql_str(str(tmp_path / 'plan.json'))}")
+    read = [t for piece in verdicts.stream(con, cache, sql, ner=False, cursor=cur) for t in piece]  # type: ignore[arg-type]
+    assert sorted(read) == sorted(texts)
+    (ran,) = json.loads((tmp_path / "plan.json").read_text())["operator"]
+    (join,) = [j for j in _hash_joins(ran) if "gate_verdicts" in _tables(j)]
+    probe, build = join["children"]
+    assert (_tables(probe), _tables(build)) == ({"notes"}, {"gate_verdicts"})
+    assert con.execute("SELECT current_setting('disabled_optimizers')").fetchall() == [("",)]  # type: ignore[attr-defined]
+    # the hazard is real in this DuckDB: planned as DuckDB likes, the texts are the build side
+    gate = f"{verdicts.GATE_VERSION}:no-ner"
+    plan = con.execute(f"EXPLAIN (FORMAT JSON) {verdicts.stream_sql(sql)}", [gate, gate]).fetchall()[0][1]  # type: ignore[attr-defined]
+    (join,) = [j for j in _hash_joins(json.loads(plan)[0]) if "gate_verdicts" in _tables(j)]
+    assert _tables(join["children"][1]) == {"notes"}
+
+
+def test_joins_as_written_restores_the_optimizers_a_user_disabled_even_after_an_error() -> None:
+    con = db.connect(None)
+    con.execute("SET disabled_optimizers = 'top_n'")
+    with pytest.raises(duckdb.Error), db.joins_as_written(con):
+        assert con.execute("SELECT current_setting('disabled_optimizers')").fetchall() == [
+            ("build_side_probe_side,top_n",)
+        ]
+        con.execute("SELECT * FROM no_such_table")
+    assert con.execute("SELECT current_setting('disabled_optimizers')").fetchall() == [("top_n",)]
 
 
 #: 16-byte digests where an order or a padding mistake would show: NUL and 0xff bytes at either end, bytes past

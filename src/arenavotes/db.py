@@ -397,6 +397,43 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         _OPEN_TRANSACTIONS.pop(key, None)
 
 
+#: DuckDB's optimizer that swaps a hash join's sides by their estimated rows (see :func:`joins_as_written`)
+BUILD_SIDE_OPTIMIZER = "build_side_probe_side"
+
+
+@contextmanager
+def joins_as_written(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Queries planned inside the block build each hash join from the side the query writes on its right (the
+    joined table of ``a LEFT JOIN b``, the subquery of ``x IN (SELECT ...)``), whatever DuckDB estimates.
+
+    Why: DuckDB builds a join's hash table from the side it estimates smaller, and a filtered query is
+    estimated at a fraction of its rows. Scrub's read of a run's texts joined with the stored verdicts was
+    estimated at 17,596 rows for 439,924 texts (100k conversations), so DuckDB hashed every text before the
+    first came out: the "stream" held all the texts, and a release of 1M conversations with long prompts ran
+    out of its memory cap the same way. A stream that joins a small fixed-width table into long texts must
+    probe with the texts. The setting is DuckDB's (global to the database), so it holds only while a query is
+    planned: start the query (``to_arrow_reader``, ``execute``) inside the block and read it outside. It is
+    set and restored through a cursor of its own.
+
+    >>> con = connect(None)
+    >>> with joins_as_written(con):
+    ...     reader = con.sql("SELECT 1 AS x").to_arrow_reader(10)
+    >>> reader.read_all().num_rows, con.execute("SELECT current_setting('disabled_optimizers')").fetchall()
+    (1, [('',)])
+    """
+    setter = con.cursor()  # not ``con``: a reader started in the block holds its connection's result open
+    try:
+        ((before,),) = setter.execute("SELECT current_setting('disabled_optimizers')").fetchall()
+        names = sorted({n.strip() for n in str(before).split(",") if n.strip()} | {BUILD_SIDE_OPTIMIZER})
+        setter.execute(f"SET disabled_optimizers = {sql_str(', '.join(names))}")
+        try:
+            yield
+        finally:
+            setter.execute(f"SET disabled_optimizers = {sql_str(str(before))}")
+    finally:
+        setter.close()
+
+
 def id_batches(
     con: duckdb.DuckDBPyConnection,
     ids_sql: str,

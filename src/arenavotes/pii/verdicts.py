@@ -39,7 +39,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from arenavotes.db import arrow_execute, arrow_sql
+from arenavotes.db import arrow_execute, arrow_sql, joins_as_written
 from arenavotes.pii.gate import GATE_VERSION, cached_findings, verdict_key
 from arenavotes.pii.gate_files import DigestSet
 from arenavotes.pii.patterns import Finding
@@ -220,7 +220,8 @@ def stream(
     asks for. One per batch made a scrub of N conversations cost ~N^2: at 1M conversations the table held 5.3M
     verdicts, one batch's lookup took 0.75 CPU-s, and a scrub made 222 of them. Here one hash join over the
     stream does it (the 1M workspace's 4.4M texts with their verdicts: 52 CPU-s and 0.63 GB, the table's
-    digests on the build side). The texts are read through a cursor of their own, so the cache may store
+    digests on the build side, where :func:`~arenavotes.db.joins_as_written` keeps them: DuckDB estimated a
+    scrub run's 439,924 texts at 17,596 rows and built the join from the texts, holding them all). The texts are read through a cursor of their own, so the cache may store
     verdicts through ``con`` meanwhile; the join reads the verdicts stored when the stream began (a text
     repeated later in the stream is found in the cache while it holds it, or analysed again: the same verdict).
     ``cursor``: the cursor to read through (one the caller registered the query's tables on; it stays open).
@@ -228,13 +229,8 @@ def stream(
     gate = f"{GATE_VERSION}:{'ner' if ner else 'no-ner'}"
     cur = cursor if cursor is not None else con.cursor()
     try:
-        reader = cur.sql(
-            f"""SELECT t.text, ? || ':' || t.hex AS key, g.findings::VARCHAR AS findings
-                FROM (SELECT text, sha256(text) AS hex FROM ({texts_sql}) WHERE text IS NOT NULL AND text <> '') t
-                LEFT JOIN (SELECT digest, findings FROM gate_verdicts WHERE gate = ?) g
-                  ON g.digest = unhex(left(t.hex, 32))""",
-            params=[gate, *params, gate],
-        ).to_arrow_reader(batch)
+        with joins_as_written(cur):  # the verdicts are the hash table and the texts probe it, as they come
+            reader = cur.sql(stream_sql(texts_sql), params=[gate, *params, gate]).to_arrow_reader(batch)
         for rows in reader:
             texts = rows.column(0).to_pylist()
             cache.known(rows.column(1).to_pylist(), rows.column(2).to_pylist(), texts, ner)
@@ -242,6 +238,17 @@ def stream(
     finally:
         if cursor is None:
             cur.close()
+
+
+def stream_sql(texts_sql: str) -> str:
+    """The query :func:`stream` reads (parameters: the gate part, ``texts_sql``'s, the gate part again): the
+    texts with their keys and stored findings. It must be planned inside
+    :func:`~arenavotes.db.joins_as_written`, so that the stored verdicts (16-byte digests and short findings)
+    are the join's hash table and the texts stream through it."""
+    return f"""SELECT t.text, ? || ':' || t.hex AS key, g.findings::VARCHAR AS findings
+               FROM (SELECT text, sha256(text) AS hex FROM ({texts_sql}) WHERE text IS NOT NULL AND text <> '') t
+               LEFT JOIN (SELECT digest, findings FROM gate_verdicts WHERE gate = ?) g
+                 ON g.digest = unhex(left(t.hex, 32))"""
 
 
 def split_key(key: str) -> tuple[str, bytes]:

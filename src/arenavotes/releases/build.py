@@ -166,9 +166,10 @@ def _screen_texts(
     cur = con.cursor()
     try:
         cur.register("_rel_ids", ids)
-        # every text, not DISTINCT ones: a text seen again is found in the cache, and DISTINCT made DuckDB
-        # expect fewer texts than cached verdicts, so the verdict join (verdicts.stream) built its hash table
-        # from the texts: a release of 1M conversations with long prompts ran out of its 400 MB cap there
+        # every text, not DISTINCT ones: a text seen again is found in the cache. DISTINCT made DuckDB expect
+        # fewer texts than cached verdicts, so the verdict join built its hash table from the texts: a release
+        # of 1M conversations with long prompts ran out of its 400 MB cap there (the join is now planned as
+        # written, the verdicts its hash table, whatever DuckDB expects: verdicts.stream, db.joins_as_written)
         sql = """SELECT c.content AS text FROM conversations c JOIN _rel_ids USING (battle_id)
                  WHERE c.content IS NOT NULL"""
         for texts in (read_texts or _read_texts)(cur, sql):
