@@ -501,3 +501,60 @@ def test_long_messages_ingest_within_the_stream_cap(tmp_path: Path) -> None:
     report = ingest_file(con, path, key=b"k", source="s")
     assert report.kept == 4_000 and report.messages == 16_000
     assert con.sql("SELECT count(*), max(turn) FROM conversations").fetchall() == [(16_000, 1)]
+
+
+def test_much_longer_lines_ingest_within_the_stream_cap(tmp_path: Path) -> None:
+    """Lines of ~43 KB (each answer a real arena text ten times over), 22 MB in all, ingest under the 400 MB cap
+    in smaller pieces (json_records.piece_bytes). In 16 MB pieces (and a first piece of 1,000 lines, here the
+    whole file) DuckDB ran out of the cap parsing them."""
+    short = _long_conversations(tmp_path / "short.jsonl", 500)
+    path = tmp_path / "longer.jsonl"
+    with short.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as out:
+        for line in src:
+            r = json.loads(line)
+            for side in ("conversation_a", "conversation_b"):
+                r[side][1]["content"] = "\n".join([r[side][1]["content"]] * 10)
+            out.write(json.dumps(r) + "\n")
+    assert path.stat().st_size > 20_000_000 and path.stat().st_size / 500 > 40_000
+    con = db.connect(tmp_path / "arena.duckdb", memory_limit=db.STREAM_MEMORY_LIMIT)
+    report = ingest_file(con, path, key=b"k", source="s")
+    assert (report.kept, report.messages, report.quarantined) == (500, 2_000, {})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lengths=st.lists(st.one_of(st.integers(0, 40), st.integers(100, 2_000)), min_size=0, max_size=40),
+    size=st.integers(1, 3_000),
+    first_lines=st.integers(1, 6),
+    last_newline=st.booleans(),
+    bom=st.booleans(),
+)
+def test_json_lines_come_in_whole_lines_and_long_ones_in_smaller_pieces(
+    lengths: list[int], size: int, first_lines: int, last_newline: bool, bom: bool
+) -> None:
+    """Pieces are the file cut at line ends, in order, numbered by their first line; a piece of several lines
+    stays within its size, and within a smaller one for long lines; the first holds ``first_lines`` lines
+    where they fit in the probe's bytes. Thresholds scaled down: long lines here are over 100 bytes."""
+    from arenavotes.ingest import json_records as jr
+
+    text = b"\n".join(bytes([97 + i % 26]) * n for i, n in enumerate(lengths)) + (b"\n" if last_newline else b"")
+    path = Path(tempfile.mkdtemp()) / "v.jsonl"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(jr, "LONG_LINE", 100)
+        mp.setattr(jr, "MIN_PIECE", 64)
+        mp.setattr(jr, "PROBE_BYTES", 4_000)
+        parts = list(jr.json_lines_parts(path, size, first_lines))
+    assert b"".join(p for p, _ in parts) == text and all(p for p, _ in parts)
+    assert all(p.endswith(b"\n") for p, _ in parts[:-1])
+    assert [n for _, n in parts] == [1 + sum(p.count(b"\n") for p, _ in parts[:i]) for i in range(len(parts))]
+    for i, (p, _) in enumerate(parts):
+        lines = p.rstrip(b"\n").split(b"\n")
+        if len(lines) > 1 and i > 0:
+            assert len(p) <= size
+            if min(map(len, lines)) > 300:  # long lines only: a proportionally smaller piece
+                assert len(p) <= max(64, size * 100 // min(map(len, lines))) + max(map(len, lines))
+        elif len(lines) > 1:
+            assert len(p) <= max(size, 4_000)
+    if parts and text.count(b"\n") >= first_lines and len(text) <= 4_000 // 2 and max(lengths, default=0) <= 100:
+        assert parts[0][0].count(b"\n") >= min(first_lines, text.count(b"\n"))

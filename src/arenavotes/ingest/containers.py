@@ -108,10 +108,11 @@ _STAGERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Path], None]] = {
 #: a batch of a big file: about this many bytes of JSON lines, or this many parquet rows. DuckDB holds several
 #: copies of a batch's JSON while it unnests the messages, more the longer they are: at 32 MB, real arena
 #: conversations with 12 KB lines went past ingest's 400 MB cap; at 16 MB they ingest, for ~7% more CPU
-#: (5 December). Lines of ~20 KB on average still need a bigger cap (``ARENAVOTES_MEMORY_LIMIT``)
+#: (5 December). Longer lines come in smaller pieces (:func:`~arenavotes.ingest.json_records.piece_bytes`)
 BATCH_BYTES = 16 << 20
 BATCH_ROWS = 250_000
-#: the first batch of JSON lines holds at least this many lines: a format is recognised from its first records
+#: the first batch of JSON lines holds at least this many lines (as many as fit in 16 MB of long lines): a format
+#: is recognised from its first records
 PROBE_LINES = 1_000
 
 

@@ -40,10 +40,33 @@ def stage_json_lines_part(con: duckdb.DuckDBPyConnection, data: bytes, first_lin
     _stage_json(con, *split_json_lines(data, first_line), "line")
 
 
+#: lines longer than this on average come in smaller pieces (:func:`piece_bytes`)
+LONG_LINE = 8_000
+#: the smallest piece of long lines (a line longer than a piece is a piece of its own)
+MIN_PIECE = 1 << 20
+
+
+def piece_bytes(size: int, data: int, lines: int) -> int:
+    """How many bytes of JSON lines make a piece of at most ``size`` bytes, for lines like these (``data``
+    bytes in ``lines`` lines): ``size``, cut in proportion for lines longer than :data:`LONG_LINE` on average.
+
+    Why: DuckDB's memory for a piece grows with its bytes and, beyond that, with how long its messages are.
+    Under ingest's 400 MB cap, 16 MB pieces of real arena conversations (12 KB lines) ingest; of 24 KB or
+    43 KB lines they ran out of memory, 8 MB pieces of them ingest; 200 KB lines ingest in 4 MB pieces.
+
+    >>> piece_bytes(16 << 20, 4_000_000, 1_000) == 16 << 20, piece_bytes(16 << 20, 24_000_000, 1_000) >> 20
+    (True, 5)
+    """
+    avg = data / max(lines, 1)
+    return size if avg <= LONG_LINE else max(min(MIN_PIECE, size), int(size * LONG_LINE / avg))
+
+
 def json_lines_parts(path: Path, size: int, first_lines: int = 1) -> Iterator[tuple[bytes, int]]:
-    """The file (gzip undone, byte-order mark dropped) in pieces of about ``size`` bytes cut after a newline,
-    each with the number of its first line: memory stays bounded by ``size`` whatever the file's size. The
-    first piece holds at least ``first_lines`` lines (the records a format is recognised from).
+    """The file (gzip undone, byte-order mark dropped) in pieces of whole lines, each with the number of its
+    first line: about ``size`` bytes, fewer for long lines (:func:`piece_bytes`), so memory stays bounded
+    whatever the file's size and its lines' length. The first piece holds at least ``first_lines`` lines
+    (the records a format is recognised from) as long as they fit in a piece of :data:`PROBE_BYTES` (a
+    piece of long lines holds fewer). A line longer than a piece is a piece of its own.
 
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "v.jsonl"
@@ -52,28 +75,46 @@ def json_lines_parts(path: Path, size: int, first_lines: int = 1) -> Iterator[tu
     [(b'{"a": 1}\\n', 1), (b'{"a": 2}\\n', 2), (b'{"a": 3}', 3)]
     """
     line = 1
-    rest = b""
+    data = b""
+    eof = False
     try:
         with open_text_bytes(path) as fh:
             first = True
-            while True:
-                chunk = fh.read(size)
-                if first:
-                    chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
-                if not chunk:
-                    break
-                data = rest + chunk
-                cut = data.rfind(b"\n") + 1
-                if cut == 0 or (line == 1 and data.count(b"\n") < first_lines):
-                    rest = data
+            while data or not eof:
+                lines = data.count(b"\n")
+                budget = piece_bytes(size, len(data), lines)
+                if line == 1 and first_lines > 1:  # the first piece: up to first_lines lines in a probe's budget
+                    probe = piece_bytes(max(size, PROBE_BYTES), len(data), lines)
+                    at = _after_lines(data, first_lines)
+                    budget = max(budget, min(probe, at if at else probe))
+                if not eof and (len(data) <= budget or b"\n" not in data):
+                    chunk = fh.read(max(size, 3) if first else size)  # the whole byte-order mark, if any
+                    eof = not chunk
+                    if first:
+                        chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+                    data += chunk
                     continue
-                piece, rest = data[:cut], data[cut:]
+                end = data.rfind(b"\n", 0, budget) + 1 or data.find(b"\n", budget) + 1 or len(data)
+                piece, data = data[:end], data[end:]
                 yield piece, line
                 line += piece.count(b"\n")
     except (OSError, EOFError, zlib.error) as exc:
         raise corrupt_stream(path, exc) from None
-    if rest:
-        yield rest, line
+
+
+#: the most bytes the first piece takes to hold its ``first_lines`` (when the batches are smaller than this)
+PROBE_BYTES = 16 << 20
+
+
+def _after_lines(data: bytes, n: int) -> int:
+    """The offset just after the ``n``-th line of ``data``, or 0 when it holds fewer whole lines."""
+    at = 0
+    for _ in range(n):
+        nl = data.find(b"\n", at)
+        if nl < 0:
+            return 0
+        at = nl + 1
+    return at
 
 
 def stage_json_array(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -327,8 +368,14 @@ def _rstrip_end(text: str, start: int, end: int) -> int:
 
 
 def _validate_json_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """Move records that are not JSON objects from ``_stage`` to ``_bad_json``."""
-    con.execute("""
+    """Move records that are not JSON objects from ``_stage`` to ``_bad_json``.
+
+    A valid JSON text is an object exactly when its first character after JSON's whitespace is ``{``, so the
+    records are parsed once (``json_valid``), not a second time as ``JSON`` values for their type: DuckDB held
+    both parses of a vector of records at once, and 1,456 lines of 24 KB (one 34 MB piece) ran out of a 400 MB
+    cap there (either parse alone: well under it). Only the rejected records are typed, for the message."""
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE _bad_json AS
         SELECT _row,
                CASE WHEN NOT json_valid(_rec) THEN 'invalid_json' ELSE 'not_an_object' END AS reason,
@@ -336,8 +383,10 @@ def _validate_json_stage(con: duckdb.DuckDBPyConnection) -> None:
                     ELSE 'a JSON ' || lower(json_type(_rec::JSON)) || ', expected an object' END AS detail,
                _rec AS raw
         FROM _stage
-        WHERE NOT json_valid(_rec) OR json_type(_rec::JSON) <> 'OBJECT'
-    """)
+        WHERE NOT json_valid(_rec) OR NOT starts_with(ltrim(_rec, ?), '{')
+    """,
+        [_JSON_WS + "\n"],
+    )
     con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _bad_json)")
 
 
