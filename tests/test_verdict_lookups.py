@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -224,6 +225,39 @@ def test_prefetch_finds_exactly_the_stored_verdicts_from_memory(
         elif kind == "clean":
             assert cache[k] == []
     assert len(lookups) == (kinds.count("doubted") > doubted_held)
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 1 << 20])
+def test_clean_digests_are_read_whole_and_sorted_in_any_batches(batch: int, monkeypatch) -> None:
+    """The clean verdicts' digests come in batches into one array: all of them, in byte order, none of another
+    gate part or with findings; one stored between the count and the read (another connection's) is kept."""
+    gate = f"{verdicts.GATE_VERSION}:no-ner"
+    con = db.connect(None)
+    writer = verdicts.load(con)
+    for i, d in enumerate(EDGE_DIGESTS):
+        writer[f"{gate}:{d.hex()}{'0' * 32}"] = []
+        writer[f"{verdicts.GATE_VERSION}:ner:{d.hex()}{'0' * 32}"] = []  # another gate part
+        writer[f"{gate}:{(bytes([0xEE, i]) * 8).hex()}{'0' * 32}"] = [Finding(0, 1, "PERSON", 0.9, "x@1")]
+    verdicts.save(con, writer)
+    monkeypatch.setattr(verdicts, "DIGEST_BATCH", batch)
+    late = verdict_key("stored after the count", False)
+
+    class Between:  # the workspace, where a verdict lands between the count and the read
+        def execute(self, sql: str, params: object = None) -> object:
+            out = con.execute(sql, params)
+            if sql.startswith("SELECT count(*) FROM gate_verdicts"):
+                other = verdicts.load(con)
+                other[late] = []
+                verdicts.save(con, other)
+            return out
+
+        def sql(self, sql: str, params: object = None) -> object:
+            return con.sql(sql, params=params)
+
+    got = verdicts._clean_digests(Between(), gate)  # type: ignore[arg-type]
+    assert got.dtype == np.dtype("S16")
+    expected = sorted([*EDGE_DIGESTS, verdicts.split_key(late)[1]])
+    assert [bytes(d).ljust(16, b"\x00") for d in got.tolist()] == expected
 
 
 def test_verdicts_saved_after_the_first_lookup_are_found_from_memory_too() -> None:
