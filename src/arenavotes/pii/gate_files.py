@@ -176,7 +176,9 @@ class DigestSet:
             self._runs.append(np.sort(digests[new]))
         while len(self._runs) > 1 and 2 * len(self._runs[-1]) >= len(self._runs[-2]):
             last = self._runs.pop()
-            self._runs[-1] = np.sort(np.concatenate([self._runs[-1], last]))
+            merged = np.concatenate([self._runs[-1], last])
+            merged.sort()  # in place: np.sort's copy was a third array of the merge's size held at once
+            self._runs[-1] = merged
         return new
 
 
