@@ -241,9 +241,10 @@ def stream(
     verdicts, one batch's lookup took 0.75 CPU-s, and a scrub made 222 of them. Here one hash join over the
     stream does it (the 1M workspace's 4.4M texts with their verdicts: 52 CPU-s and 0.63 GB, the table's
     digests on the build side, where :func:`~arenavotes.db.joins_as_written` keeps them: DuckDB estimated a
-    scrub run's 439,924 texts at 17,596 rows and built the join from the texts, holding them all). The texts are read through a cursor of their own, so the cache may store
-    verdicts through ``con`` meanwhile; the join reads the verdicts stored when the stream began (a text
-    repeated later in the stream is found in the cache while it holds it, or analysed again: the same verdict).
+    scrub run's 439,924 texts at 17,596 rows and built the join from the texts, holding them all). The texts
+    are read through a cursor of their own, so the cache may store verdicts through ``con`` meanwhile; the join
+    reads the verdicts stored when the stream began (a text repeated later in the stream is found in the cache
+    while it holds it, or analysed again: the same verdict).
     ``cursor``: the cursor to read through (one the caller registered the query's tables on; it stays open).
     """
     gate = f"{GATE_VERSION}:{'ner' if ner else 'no-ner'}"
