@@ -44,6 +44,8 @@ def stage_json_lines_part(con: duckdb.DuckDBPyConnection, data: bytes, first_lin
 LONG_LINE = 8_000
 #: the smallest piece of long lines (a line longer than a piece is a piece of its own)
 MIN_PIECE = 1 << 20
+#: the most bytes the first piece takes to hold its ``first_lines`` (when the batches are smaller than this)
+PROBE_BYTES = 16 << 20
 
 
 def piece_bytes(size: int, data: int, lines: int) -> int:
@@ -87,7 +89,7 @@ def json_lines_parts(path: Path, size: int, first_lines: int = 1) -> Iterator[tu
                     probe = piece_bytes(max(size, PROBE_BYTES), len(data), lines)
                     at = _after_lines(data, first_lines)
                     budget = max(budget, min(probe, at if at else probe))
-                if not eof and (len(data) <= budget or b"\n" not in data):
+                if not eof and (len(data) <= budget or not lines):  # a piece to fill, or no whole line yet
                     chunk = fh.read(max(size, 3) if first else size)  # the whole byte-order mark, if any
                     eof = not chunk
                     if first:
@@ -100,10 +102,6 @@ def json_lines_parts(path: Path, size: int, first_lines: int = 1) -> Iterator[tu
                 line += piece.count(b"\n")
     except (OSError, EOFError, zlib.error) as exc:
         raise corrupt_stream(path, exc) from None
-
-
-#: the most bytes the first piece takes to hold its ``first_lines`` (when the batches are smaller than this)
-PROBE_BYTES = 16 << 20
 
 
 def _after_lines(data: bytes, n: int) -> int:
