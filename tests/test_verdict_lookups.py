@@ -1,14 +1,13 @@
 """Cached gate verdicts are found without a query per batch, and exactly as stored: texts streamed with their
-verdicts from one join (pii.verdicts.stream), and keys looked up in the table's digests held in memory
-(VerdictCache.prefetch). A query scans the whole verdict table, so one per batch made scrub and release cost
-~N^2 in the number of texts."""
+verdicts from one join (pii.verdicts.stream; the release gate's Parquet columns: tests/test_gate_columns.py),
+and the few keys left looked up in one query each (VerdictCache.prefetch). A query scans the whole verdict
+table, so one per batch made scrub and release cost ~N^2 in the number of texts."""
 
 from __future__ import annotations
 
 import json
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -193,13 +192,10 @@ EDGE_DIGESTS = [
 @given(
     st.lists(st.one_of(st.sampled_from(EDGE_DIGESTS), st.binary(min_size=16, max_size=16)), min_size=1, unique=True),
     st.data(),
-    st.sampled_from([0, 2, 100_000]),
 )
-def test_prefetch_finds_exactly_the_stored_verdicts_from_memory(
-    digests: list[bytes], data: st.DataObject, doubted_held: int
-) -> None:
-    """Keys of any digest: the stored ones are found with their findings, the others are not; with the doubted
-    verdicts' findings held (DOUBTED_HELD) no query runs at all, past it only those are queried."""
+def test_prefetch_finds_exactly_the_stored_verdicts_in_one_query(digests: list[bytes], data: st.DataObject) -> None:
+    """Keys of any digest: the stored ones are found with their findings, the others are not, in one query
+    (nothing of the table is held in memory between lookups); keys held already are not asked for again."""
     gate = f"{verdicts.GATE_VERSION}:no-ner"
     keys = [f"{gate}:{d.hex()}{'0' * 32}" for d in digests]
     kinds = data.draw(st.lists(st.sampled_from(["clean", "doubted", "absent"]), min_size=len(keys), max_size=len(keys)))
@@ -210,70 +206,31 @@ def test_prefetch_finds_exactly_the_stored_verdicts_from_memory(
             writer[k] = [Finding(0, 3, "PERSON", 0.75, "x@1")] if kind == "doubted" else []
     verdicts.save(con, writer)
     real, lookups = verdicts.arrow_sql, []
-    old_held = verdicts.DOUBTED_HELD
     verdicts.arrow_sql = lambda *a, **k: lookups.append(1) or real(*a, **k)  # type: ignore[assignment]
-    verdicts.DOUBTED_HELD = doubted_held
     try:
         cache = verdicts.load(con)
         cache.prefetch(keys)
+        assert len(lookups) == 1
+        cache.prefetch([k for k, kind in zip(keys, kinds, strict=True) if kind != "absent"])
+        assert len(lookups) == 1
     finally:
-        verdicts.arrow_sql, verdicts.DOUBTED_HELD = real, old_held  # type: ignore[assignment]
+        verdicts.arrow_sql = real  # type: ignore[assignment]
     for k, kind in zip(keys, kinds, strict=True):
         assert (k in cache) == (kind != "absent"), kind
         if kind == "doubted":
             assert [(f.entity, f.score) for f in cache[k]] == [("PERSON", 0.75)]
         elif kind == "clean":
             assert cache[k] == []
-    assert len(lookups) == (kinds.count("doubted") > doubted_held)
 
 
-@pytest.mark.parametrize("batch", [1, 2, 3, 1 << 20])
-def test_clean_digests_are_read_whole_and_sorted_in_any_batches(batch: int, monkeypatch) -> None:
-    """The clean verdicts' digests come in batches into one array: all of them, in byte order, none of another
-    gate part or with findings; one stored between the count and the read (another connection's) is kept."""
-    gate = f"{verdicts.GATE_VERSION}:no-ner"
-    con = db.connect(None)
-    writer = verdicts.load(con)
-    for i, d in enumerate(EDGE_DIGESTS):
-        writer[f"{gate}:{d.hex()}{'0' * 32}"] = []
-        writer[f"{verdicts.GATE_VERSION}:ner:{d.hex()}{'0' * 32}"] = []  # another gate part
-        writer[f"{gate}:{(bytes([0xEE, i]) * 8).hex()}{'0' * 32}"] = [Finding(0, 1, "PERSON", 0.9, "x@1")]
-    verdicts.save(con, writer)
-    monkeypatch.setattr(verdicts, "DIGEST_BATCH", batch)
-    late = verdict_key("stored after the count", False)
-
-    class Between:  # the workspace, where a verdict lands between the count and the read
-        def execute(self, sql: str, params: object = None) -> object:
-            out = con.execute(sql, params)
-            if sql.startswith("SELECT count(*) FROM gate_verdicts"):
-                other = verdicts.load(con)
-                other[late] = []
-                verdicts.save(con, other)
-            return out
-
-        def sql(self, sql: str, params: object = None) -> object:
-            return con.sql(sql, params=params)
-
-    got = verdicts._clean_digests(Between(), gate)  # type: ignore[arg-type]
-    assert got.dtype == np.dtype("S16")
-    expected = sorted([*EDGE_DIGESTS, verdicts.split_key(late)[1]])
-    assert [bytes(d).ljust(16, b"\x00") for d in got.tolist()] == expected
-
-
-def test_verdicts_saved_after_the_first_lookup_are_found_from_memory_too() -> None:
-    """The in-memory digests follow what this cache stores: a verdict it saved (and then forgot) is found again
-    without being analysed or queried."""
+def test_verdicts_saved_after_a_lookup_are_found_by_the_next() -> None:
+    """A verdict this cache saved (and then forgot) is found again by a later lookup, not analysed again."""
     con = db.connect(None)
     cache = verdicts.load(con)
     first, later = verdict_key("first", False), verdict_key("later", False)
-    cache.prefetch([first])  # reads the (empty) table's digests
+    cache.prefetch([first])
     cache[first], cache[later] = [], [Finding(0, 5, "PERSON", 0.9, "x@1")]
     verdicts.save(con, cache)
     cache.clear()
-    real, lookups = verdicts.arrow_sql, []
-    verdicts.arrow_sql = lambda *a, **k: lookups.append(1) or real(*a, **k)  # type: ignore[assignment]
-    try:
-        cache.prefetch([first, later])
-    finally:
-        verdicts.arrow_sql = real  # type: ignore[assignment]
-    assert cache[first] == [] and cache[later][0].entity == "PERSON" and lookups == []
+    cache.prefetch([first, later])
+    assert cache[first] == [] and cache[later][0].entity == "PERSON"

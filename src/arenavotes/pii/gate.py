@@ -41,13 +41,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from pathlib import Path
 
 from arenavotes.errors import UserError
 from arenavotes.pii.engine import _LATIN_CAP, Analyzer, _engines, _name_score, _ner_view, is_name_false_positive
-from arenavotes.pii.gate_files import RASTER_UNREADABLE, Cell, Unreadable, items
+from arenavotes.pii.gate_files import RASTER_UNREADABLE, Cell, ColumnReader, KnownCells, Unreadable, items
 from arenavotes.pii.gazetteer import common_words, first_names
 from arenavotes.pii.loose import find_loose_many
 from arenavotes.pii.patterns import Finding
@@ -221,14 +222,21 @@ def iter_findings(
 ) -> Iterator[GateFinding]:
     """Findings of ``paths`` (files or folders), file by file, at most :data:`BATCH` cells in memory at a time
     (``pool``: a :func:`gate_pool` made for the same ``ner`` to analyse on instead of a new one)."""
+    # a workspace-bound cache reads Parquet text columns in DuckDB, joined with the stored verdicts (what the
+    # workspace holds a clean verdict for does not come out), so memory does not grow with the release
+    column_cells = getattr(cache, "column_cells", None)
+    reader: ColumnReader | None = None if column_cells is None else lambda p, c: column_cells(p, c, ner=ner)
     with contextlib.nullcontext(pool) if pool is not None else gate_pool(workers, ner) as pool:
         if pool.state.get("ner") != ner:
             raise ValueError(f"a gate pool made for ner={pool.state.get('ner')} cannot judge with ner={ner}")
         for f in release_files(paths):
             batch: list[Cell] = []
-            for item in items(f):
+            for item in items(f, reader):
                 if isinstance(item, Unreadable):
                     yield GateFinding(str(f), "file", str(item), UNREADABLE, READER, 1.0)
+                    continue
+                if isinstance(item, KnownCells):
+                    yield from _judge_known(str(f), item, threshold, ner, pool, cache)
                     continue
                 batch.append(item)
                 if len(batch) >= BATCH:
@@ -274,6 +282,39 @@ def _judge(
     if not cells:
         return
     verdicts = cached_findings((c.text for c in cells), ner=ner, cache=cache, pool=pool)
+    yield from _report(file, cells, verdicts, threshold)
+
+
+def _judge_known(
+    file: str,
+    known: KnownCells,
+    threshold: float,
+    ner: bool,
+    pool: WorkerPool,
+    cache: MutableMapping[str, list[Finding]] | None,
+) -> Iterator[GateFinding]:
+    """Judge cells read with their stored verdicts: those stored are taken as stored, the rest analysed (and
+    their verdicts put in ``cache``, to be stored)."""
+    verdicts: dict[str, list[Finding]] = {}
+    todo: dict[str, str] = {}  # text -> key
+    for c, k, stored in zip(known.cells, known.keys, known.stored, strict=True):
+        if stored is None:
+            todo[c.text] = k
+        else:
+            verdicts[c.text] = [Finding(*f) for f in json.loads(stored)]
+    if todo:
+        fresh = gate_findings(todo, ner=ner, pool=pool)
+        for t, v in fresh.items():
+            if cache is not None:
+                cache[todo[t]] = v
+        verdicts |= fresh
+    yield from _report(file, known.cells, verdicts, threshold)
+
+
+def _report(
+    file: str, cells: Sequence[Cell], verdicts: dict[str, list[Finding]], threshold: float
+) -> Iterator[GateFinding]:
+    """The findings at or above ``threshold`` of each of ``cells`` (``verdicts``: every finding of each text)."""
     for c in cells:
         seen: set[tuple[str, str, str]] = set()
         for x in verdicts[c.text]:

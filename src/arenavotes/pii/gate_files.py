@@ -34,7 +34,7 @@ import io
 import json
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,7 +55,23 @@ class Unreadable(Exception):
     """A file (or part of one) the gate cannot read; the message names what, never the content."""
 
 
-Item = Cell | Unreadable
+@dataclasses.dataclass(frozen=True)
+class KnownCells:
+    """Cells of one Parquet text column read with what the workspace knows of them (by a
+    :data:`ColumnReader`): ``keys[i]`` is ``cells[i]``'s verdict key, ``stored[i]`` its stored findings (JSON),
+    or None where no verdict is stored. The texts of one batch are distinct."""
+
+    cells: list[Cell]
+    keys: list[str]
+    stored: list[str | None]
+
+
+#: reads a flat text column of a Parquet file (path, column name) as :class:`KnownCells` batches: each distinct
+#: non-empty value at its first row, except those the workspace has a clean verdict for (see
+#: :meth:`arenavotes.pii.verdicts.VerdictCache.column_cells`)
+ColumnReader = Callable[[Path, str], Iterator[KnownCells]]
+
+Item = Cell | Unreadable | KnownCells
 RASTER_UNREADABLE = (".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".ico", ".heic", ".avif")
 _GEOMETRY = frozenset(
     str.split(
@@ -208,7 +224,16 @@ def _distinct_cells(column: pa.Array, name: str, row0: int, seen: DigestSet) -> 
             yield Cell(f"row {row0 + r + 1}", name, text)
 
 
-def _parquet(source: Any) -> Iterator[Item]:
+def _utf8(column: pa.Array) -> bool:
+    """Whether every value of a text column is valid UTF-8 (Parquet files are not checked when read)."""
+    try:
+        column.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _parquet(source: Any, column_reader: ColumnReader | None = None) -> Iterator[Item]:
     try:
         # without pre-buffering: by default the reader fetched ahead and kept ~0.6 GB of a 1M-conversation
         # release's text column (peak RSS 0.90 GB reading that file through the gate, 0.45 GB without; 4 December)
@@ -227,17 +252,49 @@ def _parquet(source: Any) -> Iterator[Item]:
     if not cols:
         return
     flat = {n for _, n in cols if _flat_string(schema.field(n).type)}
-    seen = {n: DigestSet() for n in flat}
+    # flat text columns read by the workspace's column reader (in DuckDB, joined with the stored verdicts), when
+    # there is one and every column has a name of its own, whatever its case (DuckDB finds columns by name, and
+    # names that differ in case only are one name to it)
+    own_names = len({n.casefold() for n in schema.names}) == len(schema.names)
+    by_reader = flat if column_reader is not None and own_names else set()
+    yield from _parquet_batches(f, [n for _, n in cols if n not in by_reader], flat)
+    for name in [n for n in schema.names if n in by_reader]:
+        assert column_reader is not None and isinstance(source, Path)
+        try:
+            parts = column_reader(source, name)
+            first = next(parts, None)  # the reader's query has run whole (or failed) once its first batch is out
+        except Exception:
+            # a file DuckDB cannot read that pyarrow can (text that is not UTF-8, say): every value the slow way
+            yield from _parquet_batches(pq.ParquetFile(source, pre_buffer=False), [name], flat)
+            continue
+        if first is not None:
+            yield first
+            yield from parts
+
+
+def _parquet_batches(f: pq.ParquetFile, names: list[str], flat: set[str]) -> Iterator[Item]:
+    """The cells of the columns ``names`` of ``f``, a batch of rows at a time (``flat``: the flat text columns,
+    whose distinct values are read once each)."""
+    if not names:
+        return
+    seen = {n: DigestSet() for n in names if n in flat}
     row0 = 0
     try:
-        for batch in f.iter_batches(batch_size=65536, columns=[n for _, n in cols]):
+        for batch in f.iter_batches(batch_size=65536, columns=names):
             for name in batch.schema.names:
+                column = batch.column(name)
                 if name in flat:
-                    # a flat text column: each distinct value once (at its first row), decoded by Arrow, not
-                    # cell by cell in Python -- a verdict depends on the text alone
-                    yield from _distinct_cells(batch.column(name), name, row0, seen[name])
-                    continue
-                values = batch.column(name).to_pylist()
+                    if _utf8(column):
+                        # a flat text column: each distinct value once (at its first row), decoded by Arrow, not
+                        # cell by cell in Python -- a verdict depends on the text alone
+                        yield from _distinct_cells(column, name, row0, seen[name])
+                        continue
+                    # (polars panics on such text): the bytes, each value decoded as UTF-8 or else Latin-1
+                    yield Unreadable(
+                        f"column {name!r} holds text that is not UTF-8 (rows {row0 + 1}-); scanned as Latin-1"
+                    )
+                    column = column.cast(pa.large_binary())
+                values = column.to_pylist()
                 for r, value in enumerate(values, start=row0 + 1):
                     for sub, text in _walk(value, ""):
                         yield Cell(f"row {r}", name + (f".{sub}" if sub and sub[0] not in "[{" else sub), text)
@@ -449,10 +506,13 @@ def _png_text(kind: bytes, data: bytes) -> list[str]:
     return [key, lang.decode("latin-1"), translated.decode("utf-8", "replace"), text.decode("utf-8", "replace")]
 
 
-def _dispatch(name: str, fh: IO[bytes], path: Path | None) -> Iterator[Item]:
+def _dispatch(name: str, fh: IO[bytes], path: Path | None, column_reader: ColumnReader | None = None) -> Iterator[Item]:
     suffix = Path(name).suffix.lower()
     if suffix == ".parquet":
-        yield from _parquet(path if path is not None else io.BytesIO(fh.read()))
+        if path is None:
+            yield from _parquet(io.BytesIO(fh.read()))
+        else:
+            yield from _parquet(path, column_reader)
     elif suffix == ".json":
         yield from _json(fh)
     elif suffix in (".jsonl", ".ndjson"):
@@ -469,8 +529,9 @@ def _dispatch(name: str, fh: IO[bytes], path: Path | None) -> Iterator[Item]:
         yield from _text(fh)
 
 
-def items(path: Path) -> Iterator[Item]:
-    """Cells and problems of one file."""
+def items(path: Path, column_reader: ColumnReader | None = None) -> Iterator[Item]:
+    """Cells and problems of one file; ``column_reader``: what reads a Parquet file's flat text columns instead
+    of Arrow batches here (see :class:`KnownCells`)."""
     try:
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as gz:
@@ -478,9 +539,10 @@ def items(path: Path) -> Iterator[Item]:
                 yield from _dispatch(path.stem, gz, None)  # type: ignore[arg-type]
         else:
             with path.open("rb") as fh:
-                yield from _dispatch(path.name, fh, path if path.suffix.lower() == ".parquet" else None)
+                parquet = path.suffix.lower() == ".parquet"
+                yield from _dispatch(path.name, fh, path if parquet else None, column_reader)
     except (OSError, EOFError, zlib.error, ValueError, RecursionError) as exc:
         yield Unreadable(f"cannot be read ({type(exc).__name__})")
 
 
-__all__ = ["RASTER_UNREADABLE", "Cell", "Item", "Unreadable", "items"]
+__all__ = ["RASTER_UNREADABLE", "Cell", "ColumnReader", "Item", "KnownCells", "Unreadable", "items"]

@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
-from arenavotes.db import arrow_execute, arrow_sql, joins_as_written
+from arenavotes.db import arrow_execute, arrow_sql, joins_as_written, sql_ident
 from arenavotes.pii.gate import GATE_VERSION, cached_findings, verdict_key
-from arenavotes.pii.gate_files import DigestSet
+from arenavotes.pii.gate_files import Cell, KnownCells
 from arenavotes.pii.patterns import Finding
 from arenavotes.pool import WorkerPool
 from arenavotes.schema import VERDICT_KEY_PARTS_SQL
@@ -51,10 +51,10 @@ class VerdictCache(dict[str, list[Finding]]):
     """A dict of verdicts that remembers which keys were added since it was loaded.
 
     Bound to a workspace (:func:`load`), it holds only what it was asked for, and once it holds more than
-    :data:`HELD` verdicts it stores the new ones and forgets them all. :meth:`prefetch` finds a batch's stored
-    verdicts in :class:`_Stored` (the table's digests in memory, read once), not by a query: a query scans the
-    whole table, whatever few keys it asks for, and the release gate made one per 20,000 cells (at 1M
-    conversations: 375 lookups in a table of 5.3M verdicts, 180 CPU-s, half of the gate's time)."""
+    :data:`HELD` verdicts it stores the new ones and forgets them all. Many texts are read with their stored
+    verdicts in one join (:func:`stream`, :meth:`column_cells`), not looked up a batch at a time: a lookup
+    (:meth:`prefetch`) scans the whole table, whatever few keys it asks for (the release gate once made one per
+    20,000 cells: at 1M conversations, 375 lookups in a table of 5.3M verdicts, 180 CPU-s)."""
 
     def __init__(self, *args: object, con: duckdb.DuckDBPyConnection | None = None) -> None:
         super().__init__(*args)
@@ -62,7 +62,6 @@ class VerdictCache(dict[str, list[Finding]]):
         self._con = con
         self._absent: set[str] = set()  # keys of the last :meth:`known` batch that have no stored verdict
         self._keys: dict[tuple[str, bool], str] = {}  # (text, ner) -> key, of the last :meth:`known` batch
-        self._stored: dict[str, _Stored] = {}  # gate part -> what the table holds, read on the first prefetch
 
     def __setitem__(self, key: str, value: list[Finding]) -> None:
         if key not in self:
@@ -104,117 +103,97 @@ class VerdictCache(dict[str, list[Finding]]):
                 super().__setitem__(k, _parse(v))
 
     def prefetch(self, keys: Iterable[str]) -> None:
-        """Read the stored verdicts of ``keys`` (those not held yet) from the workspace."""
+        """Read the stored verdicts of ``keys`` (those not held yet) from the workspace, in one query.
+
+        A query scans the whole table (0.12-0.21 s for 5.4M verdicts, second stop of 6 December), so a stage
+        with many texts reads them with their verdicts instead (:func:`stream`, :meth:`column_cells`); what is
+        left to look up a batch at a time is a release's few small files."""
         if self._con is None:
             return
         self._make_room()
-        todo = [k for k in dict.fromkeys(keys) if not self.looked_up(k)]  # distinct, in no order the lookup needs
+        todo = [k for k in dict.fromkeys(keys) if not self.looked_up(k)]
         if not todo:
-            return
-        ask = []  # stored verdicts with findings that are not held in memory (more than DOUBTED_HELD)
-        parts = [split_key(k) for k in todo]
-        for gate in {g for g, _ in parts}:
-            stored = self._stored.get(gate) or self._stored.setdefault(gate, _Stored.read(self._con, gate))
-            mine = [(k, d) for k, (g, d) in zip(todo, parts, strict=True) if g == gate]
-            digests = np.array([d for _, d in mine], dtype="S16")
-            clean, doubted = stored.clean.contains(digests), stored.doubted.contains(digests)
-            for (k, d), c, dd in zip(mine, clean.tolist(), doubted.tolist(), strict=True):
-                if c:
-                    super().__setitem__(k, [])
-                elif dd:
-                    held = stored.held(d)
-                    if held is None:
-                        ask.append(k)
-                    else:
-                        super().__setitem__(k, _parse(held))
-        if not ask:
             return
         rows = arrow_sql(
             self._con,
-            f"SELECT q.key, g.findings FROM ({_SPLIT} FROM _arrow) q "
+            f"SELECT q.key, g.findings::VARCHAR FROM ({_SPLIT} FROM _arrow) q "
             "JOIN gate_verdicts g ON g.gate = q.gate AND g.digest = q.digest",
-            pa.table({"key": pa.array(ask, pa.string())}),
+            pa.table({"key": pa.array(todo, pa.string())}),
         ).fetchall()
         for k, v in rows:
             super().__setitem__(k, _parse(v))
 
+    def column_cells(
+        self,
+        path: Path,
+        column: str,
+        *,
+        ner: bool,
+        batch: int = 20_000,
+        cursor: duckdb.DuckDBPyConnection | None = None,
+    ) -> Iterator[KnownCells]:
+        """The cells of the flat text column ``column`` of the Parquet file ``path`` that the release gate must
+        judge, as :class:`~arenavotes.pii.gate_files.KnownCells` of at most ``batch``: each distinct non-empty
+        value once, at its first row, with its stored verdict or none -- but for the values with a clean stored
+        verdict, which do not come out (a clean verdict is all the gate would learn of them).
 
-#: stored verdicts with findings that :class:`_Stored` holds in memory per gate part (a workspace has few: 3,513
-#: of 5.3M at 1M conversations); past it, their digests only, and their findings are looked up when asked for
-DOUBTED_HELD = 100_000
-
-
-class _Stored:
-    """What ``gate_verdicts`` holds for one gate part, in memory: the digests of its clean verdicts (``'[]'``)
-    and of the others as :class:`~arenavotes.pii.gate_files.DigestSet` (16 bytes a verdict: 85 MB for the 5.3M
-    verdicts of a 1M-conversation workspace), and the others' findings while there are at most
-    :data:`DOUBTED_HELD`. Read in one pass, kept current by :func:`save`; a verdict another connection stores
-    meanwhile is not seen (its text is analysed again: the same verdict)."""
-
-    def __init__(self) -> None:
-        self.clean, self.doubted = DigestSet(), DigestSet()
-        self.findings: dict[bytes, str] | None = {}
-
-    @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection, gate: str) -> _Stored:
-        out = cls()
-        out.clean = DigestSet.of_sorted(_clean_digests(con, gate))
-        doubted = con.sql(
-            "SELECT digest, findings::VARCHAR FROM gate_verdicts WHERE gate = ? AND findings::VARCHAR <> '[]'",
-            params=[gate],
-        ).fetchall()
-        out.add_doubted([d for d, _ in doubted], [f for _, f in doubted])
-        return out
-
-    def add(self, verdicts: list[tuple[bytes, str]]) -> None:
-        """Take newly stored (digest, findings JSON) pairs."""
-        self.clean.add(np.unique(np.array([d for d, f in verdicts if f == "[]"], dtype="S16")))
-        doubted = [(d, f) for d, f in verdicts if f != "[]"]
-        self.add_doubted([d for d, _ in doubted], [f for _, f in doubted])
-
-    def add_doubted(self, digests: list[bytes], findings: list[str]) -> None:
-        self.doubted.add(np.unique(np.array(digests, dtype="S16")))
-        if self.findings is not None:
-            self.findings.update(zip(digests, findings, strict=True))
-            if len(self.findings) > DOUBTED_HELD:
-                self.findings = None
-
-    def held(self, digest: bytes) -> str | None:
-        """The stored findings of a doubted ``digest`` if held (see :data:`DOUBTED_HELD`)."""
-        return None if self.findings is None else self.findings.get(digest)
-
-
-#: digests read from DuckDB at a time into the clean verdicts' array
-DIGEST_BATCH = 1 << 20
-
-
-def _clean_digests(con: duckdb.DuckDBPyConnection, gate: str) -> np.ndarray:
-    """The digests of ``gate``'s clean verdicts, sorted by DuckDB (within its memory cap: one run, no copy
-    sorted in Python), read a batch at a time into one array: read whole, the Arrow table, its cast to
-    fixed-width binary and the array's copy were held at once (~4x the array: 0.35 GB for the 5.4M verdicts
-    of a 1M-conversation workspace)."""
-    where = "gate = ? AND findings::VARCHAR = '[]'"
-    ((n,),) = con.execute(f"SELECT count(*) FROM gate_verdicts WHERE {where}", [gate]).fetchall()
-    out = np.empty(int(n), dtype="S16")
-    at = 0
-    reader = con.sql(f"SELECT digest FROM gate_verdicts WHERE {where} ORDER BY digest", params=[gate])
-    for batch in reader.to_arrow_reader(DIGEST_BATCH):
-        part = _s16(pa.chunked_array([batch.column(0)]))
-        if at + len(part) > len(out):  # stored meanwhile by another connection: grow
-            grown = np.empty(max(2 * len(out), at + len(part)), dtype="S16")
-            grown[:at] = out[:at]
-            out = grown
-        out[at : at + len(part)] = part
-        at += len(part)
-    return out[:at]
+        Why: read in Python, each column's distinct values were remembered as 16-byte digests, and the stored
+        verdicts were held the same way to look them up, so memory grew 16 bytes per distinct text and per
+        verdict. Here DuckDB finds the first row of each distinct value (by digest), leaves out the clean ones
+        and reads the texts of the rest in a second scan, within its memory cap. Raises (``duckdb.Error``,
+        ``ValueError``) where DuckDB cannot read the column by its name, and the gate then reads it the slow way
+        (:mod:`arenavotes.pii.gate_files`). ``cursor``: the cursor to read through (it stays open).
+        """
+        if self._con is None:
+            raise ValueError("column_cells needs a workspace-bound cache (verdicts.load)")
+        if any(c in str(path) for c in "*?[{"):  # DuckDB would read the path as a pattern of file names
+            raise ValueError(f"{path}: a file name DuckDB reads as a pattern")
+        cur = cursor if cursor is not None else self._con.cursor()
+        try:
+            names = [
+                r[0]
+                for r in cur.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = false)", [str(path)]
+                ).fetchall()
+            ]
+            if [n for n in names if n.casefold() == column.casefold()] != [column] or any(
+                n.casefold() == "file_row_number" for n in names
+            ):  # renamed by DuckDB, or a column of the file's own in the place of the row numbers the query reads
+                raise ValueError(f"{path}: DuckDB does not read the column {column!r} by that name alone")
+            gate = f"{GATE_VERSION}:{'ner' if ner else 'no-ner'}"
+            with joins_as_written(cur):
+                reader = cur.sql(column_sql(column), params=[str(path), gate]).to_arrow_reader(batch)
+            for rows in reader:
+                self._make_room()
+                rs, texts = rows.column(0).to_pylist(), rows.column(1).to_pylist()
+                cells = [Cell(f"row {r + 1}", column, t) for r, t in zip(rs, texts, strict=True)]
+                yield KnownCells(cells, rows.column(2).to_pylist(), rows.column(3).to_pylist())
+        finally:
+            if cursor is None:
+                cur.close()
 
 
-def _s16(column: pa.ChunkedArray) -> np.ndarray:
-    """A column of 16-byte digests as a numpy array of dtype ``S16`` (no copy per value)."""
-    if len(column) == 0:
-        return np.empty(0, dtype="S16")
-    arr = column.combine_chunks().cast(pa.binary(16))
-    return np.frombuffer(arr.buffers()[1], dtype="S16", count=len(arr), offset=arr.offset * 16)
+def column_sql(column: str) -> str:
+    """The query :meth:`VerdictCache.column_cells` reads (parameters ``$1`` the Parquet file, ``$2`` the gate
+    part): row (0-based), text, verdict key and stored findings (NULL: none) of each distinct non-empty value of
+    ``column`` at its first row, but for the values with a clean stored verdict, in row order. Planned inside
+    :func:`~arenavotes.db.joins_as_written`, the column's distinct digests are the first join's hash table (the
+    stored verdicts probe it) and the rows left open the second's (the file's texts stream through it)."""
+    c = sql_ident(column)
+    return f"""
+    WITH firsts AS (
+        SELECT digest, min(r) AS r
+        FROM (SELECT file_row_number AS r, unhex(left(sha256({c}), 32)) AS digest
+              FROM read_parquet($1, file_row_number = true, hive_partitioning = false) WHERE {c} IS NOT NULL AND {c} <> '')
+        GROUP BY digest),
+    open AS (
+        SELECT f.r, g.findings::VARCHAR AS findings
+        FROM (SELECT digest, findings FROM gate_verdicts WHERE gate = $2) g RIGHT JOIN firsts f ON g.digest = f.digest
+        WHERE g.findings IS NULL OR g.findings::VARCHAR <> '[]')
+    SELECT p.r, p.text, $2 || ':' || sha256(p.text) AS key, o.findings
+    FROM (SELECT file_row_number AS r, {c} AS text FROM read_parquet($1, file_row_number = true, hive_partitioning = false)) p
+    JOIN open o ON o.r = p.r
+    ORDER BY p.r"""
 
 
 def _parse(stored: str) -> list[Finding]:
@@ -321,8 +300,6 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
         "WHERE NOT EXISTS (SELECT 1 FROM gate_verdicts g WHERE g.gate = q.gate AND g.digest = q.digest)",
         pa.table({"key": pa.array(keys, pa.string()), "findings": pa.array(findings, pa.string())}),
     )
-    for gate, stored in cache._stored.items():  # what the table holds now, for this cache's later lookups
-        stored.add([(d, f) for k, f in zip(keys, findings, strict=True) for g, d in [split_key(k)] if g == gate])
     cache.new.clear()
 
 
