@@ -238,3 +238,21 @@ def test_a_known_cells_batch_is_judged_without_a_lookup(tmp_path: Path, monkeypa
     found = check_paths([path], ner=False, cache=cache)
     assert {(f.location, f.entity) for f in found} == {("row 1", "EMAIL_ADDRESS")}
     assert lookups == [1]  # the schema's cells (column names), in one lookup; none for the column's texts
+
+
+def test_through_a_workspace_the_gate_remembers_nothing_per_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory that does not grow with the release: read through a workspace, no column's judged cells are
+    remembered in Python (the digest sets that grew 16 bytes per distinct text), and no lookup reads the
+    verdict table into memory; cell by cell, without a workspace, they still are."""
+    from arenavotes.pii import gate_files
+
+    _planted_file(tmp_path / "data.parquet")
+    added: list[int] = []
+    real = gate_files.DigestSet.add
+    monkeypatch.setattr(gate_files.DigestSet, "add", lambda self, d: added.append(len(d)) or real(self, d))
+    cache = verdicts.load(db.connect(None))
+    assert check_paths([tmp_path], ner=False, cache=cache)
+    assert added == []
+    assert check_paths([tmp_path], ner=False) and added
