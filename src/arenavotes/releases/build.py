@@ -154,18 +154,35 @@ def _refuse_missing(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> dict[s
     return missing
 
 
+#: the battles a release holds, from the workspace's own tables: those of its sources (``$1``) without a flag its
+#: policy excludes (``$2``)
+RELEASED_BATTLES = """SELECT battle_id FROM battles WHERE source IN (SELECT unnest($1))
+                      AND battle_id NOT IN (SELECT battle_id FROM flags WHERE flag IN (SELECT unnest($2)))"""
+
+
 def _screen_texts(
-    con: duckdb.DuckDBPyConnection, screen: Screen, read_texts: TextReader | None = None
+    con: duckdb.DuckDBPyConnection,
+    spec: ReleaseSpec,
+    n_battles: int,
+    screen: Screen,
+    read_texts: TextReader | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
     """Screen the texts of the released conversations, :data:`SCREEN_BATCH` at a time; returns the
     battles whose texts the gate doubts and the counts by entity. The texts are read through a second cursor
     (the screen reads and stores cached verdicts through ``con`` meanwhile) with ``read_texts``, and only the
-    doubted texts are kept."""
-    ids = con.sql("SELECT battle_id FROM _rel_battles").to_arrow_table()
+    doubted texts are kept. The cursor cannot see ``con``'s temporary tables, so it selects the released battles
+    itself (:data:`RELEASED_BATTLES`, into a temporary table of its own, in DuckDB: they were handed over as an
+    Arrow table of every id, 26 bytes a battle held in Python) and must find the ``n_battles`` ``con`` found."""
     doubted: dict[str, list[Any]] = {}
     cur = con.cursor()
     try:
-        cur.register("_rel_ids", ids)
+        cur.execute(f"CREATE TEMP TABLE _rel_ids AS {RELEASED_BATTLES}", [list(spec.sources), list(spec.exclude_flags)])
+        ((n,),) = cur.execute("SELECT count(*) FROM _rel_ids").fetchall()
+        if n != n_battles:  # the workspace changed between the two reads (another process wrote to it)
+            raise UserError(
+                f"the workspace changed while the release was being prepared ({n:,} battles, then {n_battles:,})",
+                hint="run the release again once no other arenavotes command is writing to the workspace",
+            )
         # every text, not DISTINCT ones: a text seen again is found in the cache. DISTINCT made DuckDB expect
         # fewer texts than cached verdicts, so the verdict join built its hash table from the texts: a release
         # of 1M conversations with long prompts ran out of its 400 MB cap there (the join is now planned as
@@ -228,12 +245,7 @@ def collect(
            WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))""",
         [src, list(spec.exclude_flags)],
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _rel_battles AS
-           SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?))
-           AND battle_id NOT IN (SELECT battle_id FROM _rel_excluded)""",
-        [src],
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rel_battles AS {RELEASED_BATTLES}", [src, list(spec.exclude_flags)])
     (n_battles,) = con.sql("SELECT count(*) FROM _rel_battles").fetchall()[0]
     (n_excluded,) = con.sql("SELECT count(*) FROM _rel_excluded").fetchall()[0]
     if n_battles == 0:
@@ -248,7 +260,9 @@ def collect(
         hmac_params(release_key),
     )
     ids, withheld = (
-        _screen_texts(con, screen, read_texts) if screen is not None else ([], {"battles": 0, "by_entity": {}})
+        _screen_texts(con, spec, n_battles, screen, read_texts)
+        if screen is not None
+        else ([], {"battles": 0, "by_entity": {}})
     )
     # only the texts are withheld: the votes, labels and style counts carry no text, and the released
     # leaderboards stay reproducible from the released battles
