@@ -45,7 +45,11 @@ def record(con: duckdb.DuckDBPyConnection, sources: Sequence[str], stage: str, r
 
 def stage_table(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per source: for each stage 'done <UTC time> [settings hash]', 'stale (source re-ingested)',
-    'missing', or 'not needed' (scrub and categorize for sources without texts)."""
+    'missing', or 'not needed' (scrub and categorize for sources without texts).
+
+    Which sources have texts is one semi join, not an ``EXISTS`` per source: DuckDB runs a correlated
+    ``EXISTS`` as a join it cannot spill, which ran out of a 250 MB cap at 1M conversations (so ``status`` and
+    ``release`` would have run out of their 400 MB near 2M); the semi join spills, and ran within 100 MB there."""
     cols = ", ".join(
         f"""
         CASE WHEN st_{s}.stage IS NULL THEN
@@ -62,8 +66,8 @@ def stage_table(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         con,
         f"""
         SELECT s.source, {cols}
-        FROM (SELECT s.*, EXISTS (SELECT 1 FROM conversations c JOIN battles b USING (battle_id)
-                                  WHERE b.source = s.source) AS has_text FROM sources s) s
+        FROM (SELECT s.*, s.source IN (SELECT DISTINCT b.source FROM battles b SEMI JOIN conversations c
+                                       USING (battle_id)) AS has_text FROM sources s) s
         {joins}
         ORDER BY s.source""",
     )
