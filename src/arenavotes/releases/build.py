@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arenavotes import __version__
-from arenavotes.db import frame, large_schema, register_arrow, release_cache, unregister_arrow
+from arenavotes.db import frame, large_schema, register_arrow, release_cache, sql_str, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
 from arenavotes.privacy import hmac_params, hmac_sql
@@ -161,34 +161,28 @@ RELEASED_BATTLES = """SELECT battle_id FROM battles WHERE source IN (SELECT unne
 
 
 def _screen_texts(
-    con: duckdb.DuckDBPyConnection,
-    spec: ReleaseSpec,
-    n_battles: int,
-    screen: Screen,
-    read_texts: TextReader | None = None,
+    con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, screen: Screen, read_texts: TextReader | None = None
 ) -> tuple[list[str], dict[str, Any]]:
-    """Screen the texts of the released conversations, :data:`SCREEN_BATCH` at a time; returns the
-    battles whose texts the gate doubts and the counts by entity. The texts are read through a second cursor
-    (the screen reads and stores cached verdicts through ``con`` meanwhile) with ``read_texts``, and only the
-    doubted texts are kept. The cursor cannot see ``con``'s temporary tables, so it selects the released battles
-    itself (:data:`RELEASED_BATTLES`, into a temporary table of its own, in DuckDB: they were handed over as an
-    Arrow table of every id, 26 bytes a battle held in Python) and must find the ``n_battles`` ``con`` found."""
+    """Screen the texts of the release's sources, :data:`SCREEN_BATCH` at a time; returns the released battles
+    whose texts the gate doubts and the counts by entity of the doubted texts they hold. The texts are read
+    through a second cursor (the screen reads and stores cached verdicts through ``con`` meanwhile) with
+    ``read_texts``, and only the doubted texts are kept.
+
+    The texts are those of every battle of the sources, found by their ids' ``<source>:`` prefix, not joined
+    with the released battles: a join holds a hash table of every released battle's id beside the verdicts'
+    (one per text) in the same stream, and at 1M conversations the two ran out of a 150 MB cap where the
+    verdicts' alone did not -- with a 400 MB cap that is about 2.5M conversations. The texts of battles a
+    policy excludes are screened too (their verdicts are stored by scrub: read, not analysed again); what is
+    withheld and counted is found among the released battles afterwards, in SQL."""
     doubted: dict[str, list[Any]] = {}
+    prefixes = " OR ".join(f"starts_with(battle_id, {sql_str(s + ':')})" for s in spec.sources) or "false"
     cur = con.cursor()
     try:
-        cur.execute(f"CREATE TEMP TABLE _rel_ids AS {RELEASED_BATTLES}", [list(spec.sources), list(spec.exclude_flags)])
-        ((n,),) = cur.execute("SELECT count(*) FROM _rel_ids").fetchall()
-        if n != n_battles:  # the workspace changed between the two reads (another process wrote to it)
-            raise UserError(
-                f"the workspace changed while the release was being prepared ({n:,} battles, then {n_battles:,})",
-                hint="run the release again once no other arenavotes command is writing to the workspace",
-            )
         # every text, not DISTINCT ones: a text seen again is found in the cache. DISTINCT made DuckDB expect
         # fewer texts than cached verdicts, so the verdict join built its hash table from the texts: a release
         # of 1M conversations with long prompts ran out of its 400 MB cap there (the join is now planned as
         # written, the verdicts its hash table, whatever DuckDB expects: verdicts.stream, db.joins_as_written)
-        sql = """SELECT c.content AS text FROM conversations c JOIN _rel_ids USING (battle_id)
-                 WHERE c.content IS NOT NULL"""
+        sql = f"SELECT content AS text FROM conversations WHERE content IS NOT NULL AND ({prefixes})"
         for texts in (read_texts or _read_texts)(cur, sql):
             doubted.update(screen(texts))
     finally:
@@ -197,18 +191,16 @@ def _screen_texts(
         return [], {"battles": 0, "by_entity": {}}
     register_arrow(con, "_rel_doubted", pa.table({"content": pa.array(sorted(doubted), pa.string())}))
     try:
-        withheld = [
-            r[0]
-            for r in con.sql(
-                """SELECT DISTINCT c.battle_id FROM conversations c JOIN _rel_battles USING (battle_id)
-                   WHERE c.content IN (SELECT content FROM _rel_doubted) ORDER BY 1"""
-            ).fetchall()
-        ]
+        rows = con.sql(
+            """SELECT c.battle_id, c.content FROM conversations c JOIN _rel_battles USING (battle_id)
+               WHERE c.content IN (SELECT content FROM _rel_doubted)"""
+        ).fetchall()
     finally:
         unregister_arrow(con, "_rel_doubted")
+    withheld = sorted({b for b, _ in rows})
     by_entity: dict[str, int] = {}
-    for found in doubted.values():
-        for f in found:
+    for text in {t for _, t in rows}:  # the doubted texts of released battles
+        for f in doubted[text]:
             by_entity[f.entity] = by_entity.get(f.entity, 0) + 1
     return withheld, {"battles": len(withheld), "by_entity": dict(sorted(by_entity.items()))}
 
@@ -260,9 +252,7 @@ def collect(
         hmac_params(release_key),
     )
     ids, withheld = (
-        _screen_texts(con, spec, n_battles, screen, read_texts)
-        if screen is not None
-        else ([], {"battles": 0, "by_entity": {}})
+        _screen_texts(con, spec, screen, read_texts) if screen is not None else ([], {"battles": 0, "by_entity": {}})
     )
     # only the texts are withheld: the votes, labels and style counts carry no text, and the released
     # leaderboards stay reproducible from the released battles
