@@ -380,3 +380,51 @@ def test_release_date_needs_timestamps_or_date(ws: Workspace) -> None:
     spec = ReleaseSpec("nodate", None, ("a100", "genai"), ())
     with ws.connect() as con, pytest.raises(UserError, match="carry no timestamps"):
         build(con, ws.path, spec, ws.secret(), ws.settings().to_dict(), gate=_gate)
+
+
+def test_texts_of_battles_a_release_leaves_out_are_neither_withheld_nor_counted(ws: Workspace) -> None:
+    """The screen reads every text of the release's sources (by their ids' prefix), so a doubted text in a battle
+    the policy excludes, or in a source left out, must change nothing: the same battles withheld and the same
+    counts by entity as without it."""
+    from arenavotes.pii import verdicts
+
+    def release(version: str) -> dict:
+        spec = ReleaseSpec(version, None, ("a100",), ("duplicate_vote",), release_date="2024-08-20")
+        with ws.connect() as con:
+            cache = verdicts.load(con)
+            path = build(
+                con,
+                ws.path,
+                spec,
+                ws.secret(),
+                ws.settings().to_dict(),
+                gate=_gate,
+                screen=lambda t: verdicts.screen(t, cache, threshold=0.7, ner=False),
+                read_texts=lambda cur, sql: verdicts.stream(con, cache, sql, ner=False, cursor=cur),
+            )
+        return read_manifest(path)["withheld_by_pii_gate"]
+
+    with ws.connect() as con:
+        con.execute(
+            "UPDATE conversations SET content = content || ' mail planted.person@example.com' "
+            "WHERE battle_id = (SELECT min(battle_id) FROM battles WHERE source = 'a100')"
+        )
+    before = release("before")
+    assert before["battles"] >= 1 and before["by_entity"].get("EMAIL_ADDRESS", 0) >= 1
+    with ws.connect() as con:
+        left_out = con.execute("SELECT max(battle_id) FROM battles WHERE source = 'a100'").fetchall()[0][0]
+        con.execute(
+            "INSERT INTO flags VALUES (?, 'duplicate_vote', 'test@1', 1.0, 'planted for the test', 'd')", [left_out]
+        )
+        con.execute(
+            "UPDATE conversations SET content = content || ' card 4111 1111 1111 1111, call +44 20 7946 0958' "
+            "WHERE battle_id = ?",
+            [left_out],
+        )
+        genai = con.execute("SELECT min(battle_id) FROM battles WHERE source = 'genai'").fetchall()[0][0]
+        con.execute(
+            "INSERT INTO conversations (battle_id, side, msg, turn, role, content) "
+            "VALUES (?, 'a', 1, 1, 'user', 'card 4111 1111 1111 1111, mail other.person@example.com')",
+            [genai],
+        )
+    assert release("after") == before
