@@ -115,3 +115,24 @@ def test_running_out_of_memory_is_one_line_with_the_fix_and_writes_nothing(tmp_p
         "count_star()",
         "0",
     ]
+
+
+def test_running_out_of_memory_inside_a_batch_reader_is_the_same_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DuckDB's out-of-memory error raised through a pyarrow batch reader arrives as an OSError; it is the same
+    one line with the fix (exit 2), not an internal error to report (a scrub at 1M under a 150 MB cap said that)."""
+    from arenavotes import cli
+    from arenavotes.workspace import Workspace
+
+    ws = tmp_path / "ws"
+    assert run("init", str(ws)).returncode == 0
+
+    def reader_ran_out(*args: object, **kwargs: object) -> None:
+        raise OSError("Out of Memory Error: could not allocate block of size 256.0 KiB (143.0 MiB/143.0 MiB used)")
+
+    monkeypatch.setattr(Workspace, "open", reader_ran_out)
+    monkeypatch.delenv("ARENAVOTES_DEBUG", raising=False)
+    assert cli.main(["status", "-w", str(ws)]) == 2
+    err = capsys.readouterr().err
+    assert "out of memory" in err and "ARENAVOTES_MEMORY_LIMIT" in err and "internal error" not in err

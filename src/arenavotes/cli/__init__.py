@@ -79,7 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("ARENAVOTES_DEBUG"):
             raise
-        if type(exc).__name__ == "OutOfMemoryException" or isinstance(exc, MemoryError):
+        if (
+            type(exc).__name__ == "OutOfMemoryException"
+            or isinstance(exc, MemoryError)
+            # DuckDB's out-of-memory error raised through a pyarrow batch reader arrives as an OSError
+            or (isinstance(exc, OSError) and str(exc).startswith("Out of Memory Error"))
+        ):
             from arenavotes import db
 
             limit = db.applied_limit

@@ -50,6 +50,32 @@ def scrubbed_by(sources: Sequence[str], run_id: str) -> tuple[str, list[object]]
     return _chosen(sources, False, run_id)
 
 
+def run_texts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], run_id: str) -> tuple[str, list[object]]:
+    """The filter (over ``conversations c``) and parameters that choose the messages scrub run ``run_id``
+    scrubbed, for its second pass (the gate's verdicts on them, read in one stream joined with the stored
+    verdicts). When the run scrubbed every battle with text of its sources -- a first scrub, a rescan -- the
+    messages are found by their ids' ``<source>:`` prefix alone; otherwise as :func:`scrubbed_by` finds them.
+
+    Why: :func:`scrubbed_by` holds hash tables of the sources' battle ids and of the run's beside the verdicts'
+    in the same stream, and at 1M conversations a scrub under a 150 MB cap ran out of memory there.
+
+    >>> from arenavotes import db
+    >>> con = db.connect(None)
+    >>> run_texts(con, ["a"], "run-1")
+    ('(starts_with(c.battle_id, ?))', ['a:'])
+    """
+    prefixes = " OR ".join("starts_with(c.battle_id, ?)" for _ in sources) or "false"
+    at: list[object] = [f"{s}:" for s in sources]
+    ((of_run,),) = con.execute("SELECT count(*) FROM scrubbed WHERE run_id = ?", [run_id]).fetchall()
+    ((with_text,),) = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT c.battle_id FROM conversations c WHERE {prefixes})", at
+    ).fetchall()
+    if of_run == with_text:  # the run's battles are among these (a source's ids start with its name and ':')
+        return f"({prefixes})", at
+    where, params = scrubbed_by(sources, run_id)
+    return f"({prefixes}) AND {where}", [*at, *params]
+
+
 def unscrubbed_ids(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> list[str]:
     """Battles of ``sources`` with messages not scrubbed yet (all with ``rescan``), sorted."""
     where, params = _chosen(sources, rescan, None)

@@ -65,9 +65,9 @@ def run_scrub(
         batch_messages,
         findings_frame,
         interrupted_runs,
+        run_texts,
         scrub_batches,
         scrub_quarantine,
-        scrubbed_by,
         write_scrubbed,
     )
     from arenavotes.sources import resolve_sources
@@ -138,7 +138,7 @@ def run_scrub(
             # a whole table: ~N^2 over a run); ``doubted`` counts messages, whatever the batches
             verdicts = gate_cache.load(con)
             gpool = pool if pool is not None else pools.enter_context(gate_pool(workers or 2, ner))
-            where, params = scrubbed_by(chosen, run.run_id)
+            where, params = run_texts(con, chosen, run.run_id)
             for texts in gate_cache.stream(
                 con, verdicts, f"SELECT c.content AS text FROM conversations c WHERE {where}", params, ner=ner
             ):
