@@ -154,12 +154,6 @@ def _refuse_missing(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> dict[s
     return missing
 
 
-#: the battles a release holds, from the workspace's own tables: those of its sources (``$1``) without a flag its
-#: policy excludes (``$2``)
-RELEASED_BATTLES = """SELECT battle_id FROM battles WHERE source IN (SELECT unnest($1))
-                      AND battle_id NOT IN (SELECT battle_id FROM flags WHERE flag IN (SELECT unnest($2)))"""
-
-
 def _screen_texts(
     con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, screen: Screen, read_texts: TextReader | None = None
 ) -> tuple[list[str], dict[str, Any]]:
@@ -237,7 +231,12 @@ def collect(
            WHERE b.source IN (SELECT unnest(?)) AND f.flag IN (SELECT unnest(?))""",
         [src, list(spec.exclude_flags)],
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rel_battles AS {RELEASED_BATTLES}", [src, list(spec.exclude_flags)])
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _rel_battles AS
+           SELECT battle_id FROM battles WHERE source IN (SELECT unnest(?))
+           AND battle_id NOT IN (SELECT battle_id FROM _rel_excluded)""",
+        [src],
+    )
     (n_battles,) = con.sql("SELECT count(*) FROM _rel_battles").fetchall()[0]
     (n_excluded,) = con.sql("SELECT count(*) FROM _rel_excluded").fetchall()[0]
     if n_battles == 0:
