@@ -99,6 +99,33 @@ def _build(w: Workspace, version: str, **kw) -> Path:
         return build(con, w.path, spec, w.secret(), w.settings().to_dict(), gate=_gate)
 
 
+def _screened_build(
+    w: Workspace, spec: ReleaseSpec, *, streamed: bool = True, withheld: list[str] | None = None
+) -> Path:
+    """Build ``spec`` with the PII screen as the release stage runs it (verdicts cached in the workspace);
+    ``streamed``: the texts read with their cached verdicts from one join, as the stage reads them."""
+    from arenavotes.pii import verdicts
+    from arenavotes.releases import build as build_mod
+
+    with w.connect() as con:
+        cache = verdicts.load(con)
+        return build(
+            con,
+            w.path,
+            spec,
+            w.secret(),
+            w.settings().to_dict(),
+            gate=_gate,
+            screen=lambda t: verdicts.screen(t, cache, threshold=0.7, ner=False),
+            read_texts=(
+                lambda cur, sql: verdicts.stream(con, cache, sql, ner=False, batch=build_mod.SCREEN_BATCH, cursor=cur)
+            )
+            if streamed
+            else None,
+            withheld_ids=withheld,
+        )
+
+
 def _hashes(path: Path) -> dict[str, str]:
     return {
         str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -144,7 +171,6 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
     """Configs are streamed from the workspace in pieces and texts screened in batches: cutting both into
     pieces of a few rows changes the row groups of the files, never their rows, the texts withheld, the
     manifest's counts or schemas, nor the byte-identity of a rebuild."""
-    from arenavotes.pii import verdicts
     from arenavotes.releases import build as build_mod
 
     with ws.connect() as con:  # plant a doubted text so that the screen withholds a battle
@@ -156,27 +182,7 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
     def build_with(version: str, streamed: bool = False) -> tuple[Path, list[str]]:
         withheld: list[str] = []
         spec = ReleaseSpec(version, None, ("a100", "genai"), ("duplicate_vote",), release_date="2024-08-20")
-        with ws.connect() as con:
-            cache = verdicts.load(con)
-            path = build(
-                con,
-                ws.path,
-                spec,
-                ws.secret(),
-                ws.settings().to_dict(),
-                gate=_gate,
-                screen=lambda t: verdicts.screen(t, cache, threshold=0.7, ner=False),
-                # as the release stage reads them: with their cached verdicts, from one join
-                read_texts=(
-                    lambda cur, sql: verdicts.stream(
-                        con, cache, sql, ner=False, batch=build_mod.SCREEN_BATCH, cursor=cur
-                    )
-                )
-                if streamed
-                else None,
-                withheld_ids=withheld,
-            )
-        return path, withheld
+        return _screened_build(ws, spec, streamed=streamed, withheld=withheld), withheld
 
     whole, withheld_whole = build_with("whole")
     monkeypatch.setattr(build_mod, "SCREEN_BATCH", 3)
@@ -386,23 +392,10 @@ def test_texts_of_battles_a_release_leaves_out_are_neither_withheld_nor_counted(
     """The screen reads every text of the release's sources (by their ids' prefix), so a doubted text in a battle
     the policy excludes, or in a source left out, must change nothing: the same battles withheld and the same
     counts by entity as without it."""
-    from arenavotes.pii import verdicts
 
     def release(version: str) -> dict:
         spec = ReleaseSpec(version, None, ("a100",), ("duplicate_vote",), release_date="2024-08-20")
-        with ws.connect() as con:
-            cache = verdicts.load(con)
-            path = build(
-                con,
-                ws.path,
-                spec,
-                ws.secret(),
-                ws.settings().to_dict(),
-                gate=_gate,
-                screen=lambda t: verdicts.screen(t, cache, threshold=0.7, ner=False),
-                read_texts=lambda cur, sql: verdicts.stream(con, cache, sql, ner=False, cursor=cur),
-            )
-        return read_manifest(path)["withheld_by_pii_gate"]
+        return read_manifest(_screened_build(ws, spec))["withheld_by_pii_gate"]
 
     with ws.connect() as con:
         con.execute(
