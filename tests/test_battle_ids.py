@@ -123,3 +123,29 @@ def test_a_workspace_with_the_old_battles_key_loses_the_key_and_keeps_its_rows(t
         assert columns == [r[0] for r in fresh.sql("SELECT column_name FROM (DESCRIBE battles)").fetchall()]
     finally:
         ro.close()
+
+
+def test_a_workspace_with_the_old_scrubbed_key_loses_the_key_and_keeps_its_rows(tmp_path: Path) -> None:
+    """Older workspaces kept ``scrubbed.battle_id`` as a primary key, an index DuckDB holds whole (growing with
+    the battles scrubbed); opening one copies the table into one without it, rows unchanged."""
+    path = tmp_path / "arena.duckdb"
+    db.connect(path).close()
+    raw = duckdb.connect(str(path))
+    raw.execute("DROP TABLE workspace_schema")  # as an older version left it: no schema fingerprint
+    raw.execute("DROP TABLE scrubbed")
+    raw.execute("CREATE TABLE scrubbed (battle_id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL)")
+    raw.execute("INSERT INTO scrubbed VALUES ('s:1', 'r1'), ('s:2', 'r2')")
+    raw.close()
+    ro = db.connect(path, read_only=True)  # a read-only first open migrates too
+    try:
+        assert ro.sql("SELECT * FROM scrubbed ORDER BY 1").fetchall() == [("s:1", "r1"), ("s:2", "r2")]
+        keys = ro.sql(
+            "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+            "AND table_name IN ('scrubbed', 'battles')"
+        ).fetchall()
+        assert keys == [(0,)]
+        fresh = db.connect(None)
+        describe = "SELECT column_name, column_type, null FROM (DESCRIBE scrubbed)"
+        assert ro.sql(describe).fetchall() == fresh.sql(describe).fetchall()
+    finally:
+        ro.close()

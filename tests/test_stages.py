@@ -194,6 +194,38 @@ def test_a_killed_scrub_keeps_whole_batches_and_the_next_run_finishes_the_job(
         assert con.sql("SELECT count(DISTINCT run_id) FROM scrubbed").fetchall() == [(1,)]
 
 
+def test_a_rescan_scrubs_every_battle_again_and_keeps_one_scrubbed_row_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--rescan`` scans battles scrubbed before: a secret planted in a scrubbed text after the first run is
+    replaced, and each battle keeps one ``scrubbed`` row, the rescan's (the table has no key index to enforce it:
+    write_scrubbed deletes before it inserts), in small batches as in one."""
+    from arenavotes.stages import scrub as scrub_stage
+
+    planted = "zqx.planted.person@gmail.com"
+    ws = planted_workspace(tmp_path / "ws", planted)
+    first = stages.run_scrub(ws, stages.ScrubOptions(workers=1))
+    late = "late.planted.person@gmail.com"
+    with ws.connect() as con:
+        con.execute(
+            "UPDATE conversations SET content = content || ? WHERE role = 'user' AND battle_id IN "
+            "(SELECT DISTINCT battle_id FROM conversations ORDER BY 1 DESC LIMIT 3)",
+            [f" mail {late}"],
+        )
+        (battles,) = con.sql("SELECT count(DISTINCT battle_id) FROM conversations").fetchall()[0]
+    assert stages.run_scrub(ws, stages.ScrubOptions(workers=1)).counts["texts"] == 0  # nothing new to scrub
+    monkeypatch.setattr(scrub_stage, "BATCH_BATTLES", 7)
+    again = stages.run_scrub(ws, stages.ScrubOptions(workers=1, rescan=True))
+    assert again.counts["texts"] >= first.counts["texts"]
+    with ws.connect(read_only=True) as con:
+        rows = con.sql("SELECT battle_id, count(*), any_value(run_id) FROM scrubbed GROUP BY 1").fetchall()
+        assert len(rows) == battles and {n for _, n, _ in rows} == {1}
+        assert {r for _, _, r in rows} == set(again.run_ids)
+        assert con.execute(
+            "SELECT count(*) FROM conversations WHERE content LIKE ? OR content LIKE ?", [f"%{planted}%", f"%{late}%"]
+        ).fetchall() == [(0,)]
+
+
 def test_scrub_batches_bounded_in_characters_end_where_one_batch_ends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

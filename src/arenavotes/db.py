@@ -29,6 +29,7 @@ from arenavotes.schema import (
     BATTLES_DDL,
     GATE_VERDICTS_DDL,
     PROMPT_ROWS,
+    SCRUBBED_DDL,
     VERDICT_KEY_PARTS_SQL,
     VIEWS_SQL,
 )
@@ -91,7 +92,7 @@ def connect(path: Path | None, read_only: bool = False, memory_limit: str | None
         or _old_labelers(con)
         or _missing_added(con)
         or _string_keyed_verdicts(con)
-        or _keyed_battles(con)
+        or _keyed_tables(con)
     ):  # older workspace: rename, then read
         con.close()
         connect(path).close()
@@ -712,7 +713,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _rename_old_labelers(con)
     _add_new_columns(con)
     _rekey_gate_verdicts(con)
-    _unkey_battles(con)
+    _unkey_tables(con)
     for ddl in ALL_DDL:
         con.execute(ddl)
     con.execute(VIEWS_SQL)
@@ -848,26 +849,37 @@ def _rename_old_labelers(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
-def _keyed_battles(con: duckdb.DuckDBPyConnection) -> bool:
-    (n,) = con.execute(
-        "SELECT count(*) FROM duckdb_constraints() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'battles' AND constraint_type = 'PRIMARY KEY'"
-    ).fetchall()[0]
-    return bool(n)
+#: Tables older workspaces kept a primary key on, and the DDL this version makes them with (no key). DuckDB holds a
+#: key's index whole and cannot evict it, so it grew with N: ``battles.battle_id`` ~33 bytes a battle, inside the
+#: transaction of an ingest (164 MB at 5M battles); ``scrubbed.battle_id`` the same per scrubbed battle. This
+#: version keeps both unique itself: ingest checks battle ids (:func:`arenavotes.ingest.ingest_file`), and scrub
+#: deletes a battle's row before it inserts it again (:func:`arenavotes.pii.store.write_scrubbed`).
+UNKEYED_TABLES: tuple[tuple[str, str], ...] = (("battles", BATTLES_DDL), ("scrubbed", SCRUBBED_DDL))
 
 
-def _unkey_battles(con: duckdb.DuckDBPyConnection) -> None:
-    """Older workspaces kept ``battles.battle_id`` as a primary key. DuckDB holds a key's index whole and
-    cannot evict it (~33 bytes a battle, inside the transaction of an ingest: 164 MB at 5M battles), so this
-    version checks uniqueness in ingest instead (:func:`arenavotes.ingest.ingest_file`) and copies an older
-    table into one without the key, rows and column values unchanged."""
-    if not _keyed_battles(con):
-        return
-    with transaction(con):
-        con.execute(BATTLES_DDL.replace("battles (", "battles_unkeyed (", 1))
-        con.execute("INSERT INTO battles_unkeyed BY NAME SELECT * FROM battles")
-        con.execute("DROP TABLE battles")
-        con.execute("ALTER TABLE battles_unkeyed RENAME TO battles")
+def _keyed_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Which of :data:`UNKEYED_TABLES` this workspace still keeps a primary key on."""
+    return [
+        t
+        for (t,) in con.execute(
+            "SELECT DISTINCT table_name FROM duckdb_constraints() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name IN (SELECT unnest(?)) AND constraint_type = 'PRIMARY KEY' "
+            "ORDER BY 1",
+            [[t for t, _ in UNKEYED_TABLES]],
+        ).fetchall()
+    ]
+
+
+def _unkey_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Copy each table of :data:`UNKEYED_TABLES` an older workspace keeps a key on into one without the key, rows
+    and column values unchanged."""
+    ddl = dict(UNKEYED_TABLES)
+    for table in _keyed_tables(con):
+        with transaction(con):
+            con.execute(ddl[table].replace(f"{table} (", f"{table}_unkeyed (", 1))
+            con.execute(f"INSERT INTO {table}_unkeyed BY NAME SELECT * FROM {table}")
+            con.execute(f"DROP TABLE {table}")
+            con.execute(f"ALTER TABLE {table}_unkeyed RENAME TO {table}")
 
 
 def _string_keyed_verdicts(con: duckdb.DuckDBPyConnection) -> bool:

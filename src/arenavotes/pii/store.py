@@ -234,7 +234,15 @@ def write_scrubbed(
             _update_contents(con, changed)
         battles = messages.select("battle_id").unique()
         register_arrow(con, "_b", battles.to_arrow())
-        con.execute("INSERT OR REPLACE INTO scrubbed SELECT battle_id, ? FROM _b", [run_id])
+        # one row per battle without a key index (which DuckDB would hold whole, growing with N): a battle
+        # scrubbed again (--rescan) loses its old row first; a first scrub has none to lose. The bound lets DuckDB
+        # skip, by their min/max, the row groups of other batches (the table fills in batches of ids)
+        first, last = battles["battle_id"].min(), battles["battle_id"].max()
+        con.execute(
+            "DELETE FROM scrubbed WHERE battle_id BETWEEN ? AND ? AND battle_id IN (SELECT battle_id FROM _b)",
+            [first, last],
+        )
+        con.execute("INSERT INTO scrubbed SELECT battle_id, ? FROM _b", [run_id])
         unregister_arrow(con, "_b")
         if findings.height:
             register_arrow(con, "_f", findings.with_columns(run_id=pl.lit(run_id)).to_arrow())
