@@ -76,9 +76,18 @@ class GateFinding:
 # ---------------------------------------------------------------------------------------------- verdicts
 
 
+def gate_part(ner: bool = True) -> str:
+    """The gate part of a verdict key: the gate's version and whether NER ran (``gate_verdicts.gate``).
+
+    >>> gate_part(False) == GATE_VERSION + ":no-ner"
+    True
+    """
+    return f"{GATE_VERSION}:{'ner' if ner else 'no-ner'}"
+
+
 def verdict_key(text: str, ner: bool = True) -> str:
-    """Cache key of a verdict: the gate's version, whether NER ran, and sha256 of the text (not the text)."""
-    return f"{GATE_VERSION}:{'ner' if ner else 'no-ner'}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
+    """Cache key of a verdict: :func:`gate_part` and sha256 of the text (not the text)."""
+    return f"{gate_part(ner)}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def _full_text_names(texts: Sequence[str]) -> list[list[Finding]]:
@@ -356,6 +365,7 @@ __all__ = [
     "cached_findings",
     "check_paths",
     "gate_findings",
+    "gate_part",
     "gate_pool",
     "iter_findings",
     "release_files",

@@ -40,7 +40,7 @@ import duckdb
 import pyarrow as pa
 
 from arenavotes.db import arrow_execute, arrow_sql, joins_as_written, sql_ident
-from arenavotes.pii.gate import GATE_VERSION, cached_findings, verdict_key
+from arenavotes.pii.gate import GATE_VERSION, cached_findings, gate_part, verdict_key
 from arenavotes.pii.gate_files import Cell, KnownCells
 from arenavotes.pii.patterns import Finding
 from arenavotes.pool import WorkerPool
@@ -160,7 +160,7 @@ class VerdictCache(dict[str, list[Finding]]):
                 n.casefold() == "file_row_number" for n in names
             ):  # renamed by DuckDB, or a column of the file's own in the place of the row numbers the query reads
                 raise ValueError(f"{path}: DuckDB does not read the column {column!r} by that name alone")
-            gate = f"{GATE_VERSION}:{'ner' if ner else 'no-ner'}"
+            gate = gate_part(ner)
             with joins_as_written(cur):
                 reader = cur.sql(column_sql(column), params=[str(path), gate]).to_arrow_reader(batch)
             for rows in reader:
@@ -226,7 +226,7 @@ def stream(
     while it holds it, or analysed again: the same verdict).
     ``cursor``: the cursor to read through (one the caller registered the query's tables on; it stays open).
     """
-    gate = f"{GATE_VERSION}:{'ner' if ner else 'no-ner'}"
+    gate = gate_part(ner)
     cur = cursor if cursor is not None else con.cursor()
     try:
         with joins_as_written(cur):  # the verdicts are the hash table and the texts probe it, as they come
