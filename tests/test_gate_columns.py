@@ -47,7 +47,8 @@ def _stored(texts: list[str], kinds: list[str], ner: bool) -> tuple[object, verd
 def test_column_cells_are_each_distinct_value_at_its_first_row_but_the_known_clean_ones(
     tmp_path: Path, values: list[str | None], name: str, data: st.DataObject, group: int, ner: bool
 ) -> None:
-    """Against a model in Python: row groups of any size, values of any script, stored verdicts of each kind."""
+    """Against a model in Python: row groups and windows of any size, values of any script, stored verdicts of
+    each kind."""
     path = tmp_path / "x.parquet"
     pq.write_table(pa.table({name: pa.array(values, pa.string()), "n": range(len(values))}), path, row_group_size=group)
     distinct = list(dict.fromkeys(v for v in values if v))
@@ -57,7 +58,14 @@ def test_column_cells_are_each_distinct_value_at_its_first_row_but_the_known_cle
     _, cache = _stored(distinct, kinds, ner)
     got = [
         (c.location, c.text, k, s)
-        for part in cache.column_cells(path, name, ner=ner, batch=data.draw(st.integers(1, 5)))
+        for part in cache.column_cells(
+            path,
+            name,
+            ner=ner,
+            batch=data.draw(st.integers(1, 5)),
+            window_rows=data.draw(st.integers(1, 8)),
+            window_bytes=data.draw(st.sampled_from([1, 40, 10**9])),
+        )
         for c, k, s in zip(part.cells, part.keys, part.stored, strict=True)
     ]
     expected = [
@@ -74,6 +82,40 @@ def test_column_cells_are_each_distinct_value_at_its_first_row_but_the_known_cle
     assert [s is None for *_, s in got] == [s is None for *_, s in expected]
     for (*_, s), (*_, e) in zip(got, expected, strict=True):
         assert s is None or json.loads(s) == json.loads(e)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.text(max_size=30), min_size=0, max_size=60),
+    st.integers(1, 9),
+    st.integers(1, 400),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_row_windows_cover_every_row_once_within_their_bounds(
+    tmp_path: Path, values: list[str], group: int, most_bytes: int, most_rows: int, two: bool
+) -> None:
+    """The windows the column is read in are consecutive, cover every row once, and each holds at most the
+    bounds' rows and (by the metadata's estimate) bytes, or a single row; with two text columns, by this one's
+    bytes."""
+    import pyarrow.parquet as pq_
+
+    path = tmp_path / "w.parquet"
+    columns = {"t": pa.array(values, pa.string())}
+    if two:
+        columns["u"] = pa.array([v * 3 for v in values], pa.string())
+    pq.write_table(pa.table(columns), path, row_group_size=group)
+    windows = verdicts.row_windows(path, "t", most_bytes, most_rows)
+    assert [r for lo, hi in windows for r in range(lo, hi + 1)] == list(range(len(values)))
+    meta = pq_.ParquetFile(path).metadata
+    per_row: list[float] = []
+    for i in range(meta.num_row_groups):
+        g = meta.row_group(i)
+        per_row += [g.column(0).total_uncompressed_size / max(g.num_rows, 1)] * g.num_rows
+    for lo, hi in windows:
+        n = hi - lo + 1
+        assert n <= most_rows
+        assert n == 1 or sum(per_row[lo : hi + 1]) <= most_bytes + 1e-6
 
 
 def _planted_file(path: Path) -> list[str]:
@@ -185,37 +227,83 @@ def test_columns_duckdb_cannot_read_by_name_are_read_cell_by_cell(tmp_path: Path
         ]
 
 
-def test_the_column_query_streams_the_files_texts_through_the_open_rows(tmp_path: Path) -> None:
-    """In the plan DuckDB runs, the column's distinct digests are the hash table the stored verdicts probe,
-    and the rows left open the one the file's texts probe: neither join holds the texts. Profiled on a file of
-    4,000 texts (all clean but one) against 40,000 stored verdicts, where DuckDB's own estimates would differ."""
+def _profiled(cur: object, tmp_path: Path, name: str, sql: str, params: list[object]) -> dict:
+    """The operator tree DuckDB ran for ``sql``, planned as column_cells plans it."""
+    out = tmp_path / f"{name}.json"
+    cur.execute(f"SET profiling_output = {db.sql_str(str(out))}")  # type: ignore[attr-defined]
+    with db.joins_as_written(cur):  # type: ignore[arg-type]
+        cur.execute(sql, params)  # type: ignore[attr-defined]
+    cur.fetchall()  # type: ignore[attr-defined]  # (a query's profile is written once its result is read)
+    (ran,) = json.loads(out.read_text())["operator"]
+    return ran  # type: ignore[no-any-return]
+
+
+def _joins(node: dict) -> list[dict]:
+    return ([node] if node.get("name") == "HASH_JOIN" else []) + [
+        j for c in node.get("children", []) for j in _joins(c)
+    ]
+
+
+def _scans(node: dict) -> set[str]:
+    info = node.get("extra_info", {})
+    mine = {str(info.get("Table", "")).rsplit(".", 1)[-1] or ("parquet" if "PARQUET" in node.get("name", "") else "")}
+    return (mine - {""}).union(*(_scans(c) for c in node.get("children", [])))
+
+
+def test_the_column_queries_hash_the_small_side_and_stream_the_texts(tmp_path: Path) -> None:
+    """In the plans DuckDB runs: the column's distinct digests are the hash table the stored verdicts probe
+    (open_sql), and a window's open rows the one the file's texts probe (window_sql): no join holds the texts.
+    Profiled on a file of 4,000 texts (all clean but one) against 40,000 stored verdicts, where DuckDB's own
+    estimates would differ."""
     path = tmp_path / "x.parquet"
     texts = [f"text number {i}" for i in range(4000)]
     pq.write_table(pa.table({"t": [*texts[:-1], "mail ann@example.org"]}), path, row_group_size=500)
     con, cache = _stored(texts[:-1] + [f"gone {i}" for i in range(36_001)], ["clean"] * 40_000, ner=False)
+    parts = list(cache.column_cells(path, "t", ner=False))
+    assert [c.text for p in parts for c in p.cells] == ["mail ann@example.org"]
     cur = con.cursor()  # type: ignore[attr-defined]
     cur.execute("SET enable_profiling = 'json'")
-    cur.execute(f"SET profiling_output = {db.sql_str(str(tmp_path / 'plan.json'))}")
-    parts = list(cache.column_cells(path, "t", ner=False, cursor=cur))
-    assert [c.text for p in parts for c in p.cells] == ["mail ann@example.org"]
-    (ran,) = json.loads((tmp_path / "plan.json").read_text())["operator"]
+    gate = gate_mod.gate_part(False)
+    made = _profiled(
+        cur, tmp_path, "open", f"CREATE TEMP TABLE {verdicts.OPEN_ROWS} AS {verdicts.open_sql('t')}", [str(path), gate]
+    )
+    (join,) = _joins(made)
+    probe, build = join["children"]
+    assert _scans(probe) == {"gate_verdicts"} and "HASH_GROUP_BY" in json.dumps(build)[:2000]
+    assert cur.execute(f"SELECT r FROM {verdicts.OPEN_ROWS}").fetchall() == [(3999,)]
+    window = _profiled(cur, tmp_path, "window", verdicts.window_sql("t"), [str(path), gate, 3500, 3999])
+    (join,) = _joins(window)
+    probe, build = join["children"]
+    assert _scans(probe) == {"parquet"} and _scans(build) == {verdicts.OPEN_ROWS}
 
-    def joins(node: dict) -> list[dict]:
-        return ([node] if node.get("name") == "HASH_JOIN" else []) + [
-            j for c in node.get("children", []) for j in joins(c)
-        ]
+    def parquet_scan(node: dict) -> dict:
+        if node.get("name") == "READ_PARQUET":
+            return node
+        return next((s for c in node.get("children", []) if (s := parquet_scan(c))), {})
 
-    def scans(node: dict) -> set[str]:
-        info = node.get("extra_info", {})
-        mine = {
-            str(info.get("Table", "")).rsplit(".", 1)[-1] or ("parquet" if "PARQUET" in node.get("name", "") else "")
-        }
-        return (mine - {""}).union(*(scans(c) for c in node.get("children", [])))
+    scan = parquet_scan(probe)  # the window's rows only: the file's other row groups are skipped
+    assert (scan["row_groups_scanned"], scan["total_row_groups_to_scan"]) == (1, 8)
 
-    outer, inner = joins(ran)
-    assert [scans(c) for c in outer["children"]] == [{"parquet"}, {"parquet", "gate_verdicts"}]
-    probe, build = inner["children"]
-    assert scans(probe) == {"gate_verdicts"} and "HASH_GROUP_BY" in json.dumps(build)[:2000]
+
+def test_every_value_open_is_read_within_a_small_cap(tmp_path: Path) -> None:
+    """A column of 1M distinct values none of which has a stored verdict (a release's new battle ids) is read
+    under a 40 MB cap, a window at a time. In one query, the open rows' hash table and the sort of their texts
+    grew with the file: 2M battle ids ran out of the release's 400 MB cap, and the gate fell back to reading
+    the column cell by cell."""
+    path = tmp_path / "ids.parquet"
+    n = 1_000_000
+    pq.write_table(pa.table({"id": pa.array([f"s:{i:012d}" for i in range(n)])}), path, row_group_size=100_000)
+    con = db.connect(tmp_path / "w.duckdb")
+    con.execute(f"SET temp_directory = {db.sql_str(str(tmp_path / 'spill'))}")
+    con.execute("SET memory_limit = '40MB'")
+    cache = verdicts.load(con)
+    count, last, ordered = 0, -1, True
+    for part in cache.column_cells(path, "id", ner=False, batch=50_000):
+        rows = [int(c.location.split()[1]) for c in part.cells]
+        ordered &= rows == sorted(rows) and rows[0] > last
+        count, last = count + len(rows), rows[-1]
+        assert all(s is None for s in part.stored)
+    assert (count, last, ordered) == (n, n, True)
 
 
 def test_a_known_cells_batch_is_judged_without_a_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,3 +344,26 @@ def test_through_a_workspace_the_gate_remembers_nothing_per_text(
     assert check_paths([tmp_path], ner=False, cache=cache)
     assert added == []
     assert check_paths([tmp_path], ner=False) and added
+
+
+@pytest.mark.parametrize("when", ["first", "later"])
+def test_duckdb_out_of_memory_is_raised_not_read_around(tmp_path: Path, when: str) -> None:
+    """A column read that runs out of DuckDB's cap fails the gate loudly (the CLI's out-of-memory message),
+    whether before the first batch or in a later window (through an Arrow reader, as an OSError): read cell by
+    cell instead, it would hold every distinct value in Python and hide the cause; nor is the file called
+    unreadable. Other DuckDB errors still fall back (see the test above)."""
+    import duckdb
+
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"t": ["mail ann@example.org", "b"]}), path)
+
+    def reader(p: Path, c: str) -> object:
+        if when == "first":
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+        yield KnownCells(
+            [Cell("row 1", c, "mail ann@example.org")], [verdict_key("mail ann@example.org", False)], [None]
+        )
+        raise OSError("Out of Memory Error: failed to pin block of size 256.0 KiB")
+
+    with pytest.raises((duckdb.OutOfMemoryException, OSError), match="Out of Memory"):
+        list(items(path, reader))  # type: ignore[arg-type]

@@ -262,14 +262,26 @@ def _parquet(source: Any, column_reader: ColumnReader | None = None) -> Iterator
         assert column_reader is not None and isinstance(source, Path)
         try:
             parts = column_reader(source, name)
-            first = next(parts, None)  # the reader's query has run whole (or failed) once its first batch is out
-        except Exception:
+            first = next(parts, None)  # the reader's first window has run whole (or failed) once a batch is out
+        except Exception as exc:
+            if _out_of_memory(exc):
+                # not a file DuckDB cannot read but a cap too small: reading cell by cell would hide it (and hold
+                # every distinct value's digest in Python, 3x slower: how the 2M release's gate grew past linear)
+                raise
             # a file DuckDB cannot read that pyarrow can (text that is not UTF-8, say): every value the slow way
             yield from _parquet_batches(pq.ParquetFile(source, pre_buffer=False), [name], flat)
             continue
         if first is not None:
             yield first
             yield from parts
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB running out of its memory cap (raised as itself, or through an Arrow reader as an
+    ``OSError``)."""
+    return type(exc).__name__ == "OutOfMemoryException" or (
+        isinstance(exc, OSError) and str(exc).startswith("Out of Memory Error")
+    )
 
 
 def _parquet_batches(f: pq.ParquetFile, names: list[str], flat: set[str]) -> Iterator[Item]:
@@ -542,6 +554,8 @@ def items(path: Path, column_reader: ColumnReader | None = None) -> Iterator[Ite
                 parquet = path.suffix.lower() == ".parquet"
                 yield from _dispatch(path.name, fh, path if parquet else None, column_reader)
     except (OSError, EOFError, zlib.error, ValueError, RecursionError) as exc:
+        if _out_of_memory(exc):  # DuckDB's cap (a column read through the workspace), not the file
+            raise
         yield Unreadable(f"cannot be read ({type(exc).__name__})")
 
 

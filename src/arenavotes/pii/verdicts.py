@@ -131,6 +131,8 @@ class VerdictCache(dict[str, list[Finding]]):
         ner: bool,
         batch: int = 20_000,
         cursor: duckdb.DuckDBPyConnection | None = None,
+        window_bytes: int | None = None,
+        window_rows: int | None = None,
     ) -> Iterator[KnownCells]:
         """The cells of the flat text column ``column`` of the Parquet file ``path`` that the release gate must
         judge, as :class:`~arenavotes.pii.gate_files.KnownCells` of at most ``batch``: each distinct non-empty
@@ -139,10 +141,17 @@ class VerdictCache(dict[str, list[Finding]]):
 
         Why: read in Python, each column's distinct values were remembered as 16-byte digests, and the stored
         verdicts were held the same way to look them up, so memory grew 16 bytes per distinct text and per
-        verdict. Here DuckDB finds the first row of each distinct value (by digest), leaves out the clean ones
-        and reads the texts of the rest in a second scan, within its memory cap. Raises (``duckdb.Error``,
-        ``ValueError``) where DuckDB cannot read the column by its name, and the gate then reads it the slow way
-        (:mod:`arenavotes.pii.gate_files`). ``cursor``: the cursor to read through (it stays open).
+        verdict. Here DuckDB finds the first row of each distinct value (by digest) and leaves out the clean
+        ones, into a temporary table of row numbers (:func:`open_sql`); then it reads the texts of those rows a
+        window of file rows at a time (:func:`window_sql`, windows of at most ``window_bytes`` of the column and
+        ``window_rows`` rows, :func:`row_windows`), so that what a query holds -- the window's open rows and
+        their texts, sorted -- does not grow with the file. (In one query, the open rows' hash table and the
+        sort of their texts grew with the file: the 2M-conversation release's 2M new battle ids ran out of the
+        400 MB cap, and the gate read the column cell by cell instead, 213 s for that file against 71 s at 1M.)
+
+        Raises (``duckdb.Error``, ``ValueError``) where DuckDB cannot read the column by its name, and the gate
+        then reads it the slow way (:mod:`arenavotes.pii.gate_files`). ``cursor``: the cursor to read through
+        (it stays open; the temporary table is its connection's, dropped at the end).
         """
         if self._con is None:
             raise ValueError("column_cells needs a workspace-bound cache (verdicts.load)")
@@ -161,39 +170,120 @@ class VerdictCache(dict[str, list[Finding]]):
             ):  # renamed by DuckDB, or a column of the file's own in the place of the row numbers the query reads
                 raise ValueError(f"{path}: DuckDB does not read the column {column!r} by that name alone")
             gate = gate_part(ner)
+            windows = row_windows(path, column, window_bytes or WINDOW_BYTES, window_rows or WINDOW_ROWS)
             with joins_as_written(cur):
-                reader = cur.sql(column_sql(column), params=[str(path), gate]).to_arrow_reader(batch)
-            for rows in reader:
-                self._make_room()
-                rs, texts = rows.column(0).to_pylist(), rows.column(1).to_pylist()
-                cells = [Cell(f"row {r + 1}", column, t) for r, t in zip(rs, texts, strict=True)]
-                yield KnownCells(cells, rows.column(2).to_pylist(), rows.column(3).to_pylist())
+                cur.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN_ROWS} AS {open_sql(column)}", [str(path), gate])
+            for lo, hi in windows:
+                ((n,),) = cur.execute(f"SELECT count(*) FROM {OPEN_ROWS} WHERE r BETWEEN ? AND ?", [lo, hi]).fetchall()
+                if not n:
+                    continue
+                with joins_as_written(cur):
+                    reader = cur.sql(window_sql(column), params=[str(path), gate, lo, hi]).to_arrow_reader(batch)
+                for rows in reader:
+                    self._make_room()
+                    rs, texts = rows.column(0).to_pylist(), rows.column(1).to_pylist()
+                    cells = [Cell(f"row {r + 1}", column, t) for r, t in zip(rs, texts, strict=True)]
+                    yield KnownCells(cells, rows.column(2).to_pylist(), rows.column(3).to_pylist())
         finally:
-            if cursor is None:
-                cur.close()
+            try:
+                cur.execute(f"DROP TABLE IF EXISTS {OPEN_ROWS}")
+            except duckdb.Error:
+                pass  # a reader left open (the caller stopped early): the next call replaces the table
+            finally:
+                if cursor is None:
+                    cur.close()
 
 
-def column_sql(column: str) -> str:
-    """The query :meth:`VerdictCache.column_cells` reads (parameters ``$1`` the Parquet file, ``$2`` the gate
-    part): row (0-based), text, verdict key and stored findings (NULL: none) of each distinct non-empty value of
-    ``column`` at its first row, but for the values with a clean stored verdict, in row order. Planned inside
-    :func:`~arenavotes.db.joins_as_written`, the column's distinct digests are the first join's hash table (the
-    stored verdicts probe it) and the rows left open the second's (the file's texts stream through it)."""
+#: the temporary table (of the reading cursor's connection) :meth:`VerdictCache.column_cells` keeps a column's
+#: open rows in while it reads their texts
+OPEN_ROWS = "_gate_open_rows"
+#: a window of file rows :meth:`VerdictCache.column_cells` reads at once: at most this many bytes of the column
+#: (uncompressed, by the file's metadata) ...
+WINDOW_BYTES = 64 << 20
+#: ... and at most this many rows
+WINDOW_ROWS = 500_000
+
+
+def open_sql(column: str) -> str:
+    """The rows :meth:`VerdictCache.column_cells` must read (parameters ``$1`` the Parquet file, ``$2`` the gate
+    part): row (0-based) and stored findings (NULL: none) of the first row of each distinct non-empty value of
+    ``column``, but for the values with a clean stored verdict, in row order. Planned inside
+    :func:`~arenavotes.db.joins_as_written`, the column's distinct digests are the hash table the stored verdicts
+    probe; both the aggregate and the join spill."""
     c = sql_ident(column)
     return f"""
     WITH firsts AS (
         SELECT digest, min(r) AS r
         FROM (SELECT file_row_number AS r, unhex(left(sha256({c}), 32)) AS digest
               FROM read_parquet($1, file_row_number = true, hive_partitioning = false) WHERE {c} IS NOT NULL AND {c} <> '')
-        GROUP BY digest),
-    open AS (
-        SELECT f.r, g.findings::VARCHAR AS findings
-        FROM (SELECT digest, findings FROM gate_verdicts WHERE gate = $2) g RIGHT JOIN firsts f ON g.digest = f.digest
-        WHERE g.findings IS NULL OR g.findings::VARCHAR <> '[]')
-    SELECT p.r, p.text, $2 || ':' || sha256(p.text) AS key, o.findings
-    FROM (SELECT file_row_number AS r, {c} AS text FROM read_parquet($1, file_row_number = true, hive_partitioning = false)) p
-    JOIN open o ON o.r = p.r
-    ORDER BY p.r"""
+        GROUP BY digest)
+    SELECT f.r, g.findings::VARCHAR AS findings
+    FROM (SELECT digest, findings FROM gate_verdicts WHERE gate = $2) g RIGHT JOIN firsts f ON g.digest = f.digest
+    WHERE g.findings IS NULL OR g.findings::VARCHAR <> '[]'
+    ORDER BY f.r"""
+
+
+def window_sql(column: str) -> str:
+    """The texts of the open rows (:data:`OPEN_ROWS`) from file row ``$3`` to ``$4`` (parameters ``$1`` the file,
+    ``$2`` the gate part): row, text, verdict key and stored findings, in row order. DuckDB skips the file's row
+    groups outside the window, and the sorted table's; the window's open rows are the hash table the file's texts
+    probe (planned inside :func:`~arenavotes.db.joins_as_written`)."""
+    c = sql_ident(column)
+    return f"""
+    SELECT r, text, $2 || ':' || sha256(text) AS key, findings FROM (
+        SELECT p.r, p.text, o.findings
+        FROM (SELECT file_row_number AS r, {c} AS text
+              FROM read_parquet($1, file_row_number = true, hive_partitioning = false)
+              WHERE file_row_number BETWEEN $3 AND $4) p
+        JOIN (SELECT r, findings FROM {OPEN_ROWS} WHERE r BETWEEN $3 AND $4) o ON o.r = p.r
+        ORDER BY p.r)"""
+
+
+def row_windows(path: Path, column: str, most_bytes: int, most_rows: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of the file's rows (0-based, inclusive) covering every row once, each holding at most
+    ``most_bytes`` of ``column`` (uncompressed, as the file's metadata gives it per row group, spread evenly over
+    the group's rows; every column's bytes where the column's own cannot be told apart) and ``most_rows`` rows,
+    or a single row.
+
+    >>> import pyarrow as pa, pyarrow.parquet as pq, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "x.parquet"
+    >>> pq.write_table(pa.table({"t": ["a" * 100] * 10}), p, row_group_size=4)
+    >>> row_windows(p, "t", 10**6, 3)
+    [(0, 2), (3, 5), (6, 8), (9, 9)]
+    """
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    leaves = [j for j in range(meta.num_columns) if meta.schema.column(j).path == column]
+    sizes: list[tuple[int, int]] = []  # (rows, bytes) of each row group
+    for i in range(meta.num_row_groups):
+        g = meta.row_group(i)
+        nbytes = g.column(leaves[0]).total_uncompressed_size if len(leaves) == 1 else g.total_byte_size
+        sizes.append((g.num_rows, max(int(nbytes), 0)))
+    out: list[tuple[int, int]] = []
+    lo = at = 0  # the open window starts at row lo; rows before ``at`` are placed
+    held = 0.0  # bytes in the open window
+    for rows, nbytes in sizes:
+        per_row = nbytes / rows if rows else 0.0
+        end = at + rows
+        while at < end:
+            room_rows = most_rows - (at - lo)
+            room_bytes = int((most_bytes - held) / per_row) if per_row else room_rows
+            take = min(end - at, room_rows, room_bytes)
+            if take <= 0 and at == lo:
+                take = 1  # a single row larger than the window
+            if take <= 0:
+                out.append((lo, at - 1))
+                lo, held = at, 0.0
+                continue
+            at += take
+            held += take * per_row
+        if at - lo >= most_rows or held >= most_bytes:
+            out.append((lo, at - 1))
+            lo, held = at, 0.0
+    if at > lo:
+        out.append((lo, at - 1))
+    return out
 
 
 def _parse(stored: str) -> list[Finding]:
