@@ -67,7 +67,9 @@ def test_streamed_verdicts_are_the_stored_ones_and_nothing_is_looked_up(
     finally:
         verdicts.arrow_sql = real  # type: ignore[assignment]
     assert lookups == []
-    assert sorted(seen) == sorted(t for t in texts if t)  # every text once per row, empty ones skipped
+    # every row of each text the gate must look at (none stored, or doubted), never a clean one's or an empty one
+    clean = {t for t in texts if t and expected.get(verdict_key(t, ner)) == []}
+    assert sorted(seen) == sorted(t for t in texts if t and t not in clean)
 
 
 def test_the_screen_of_a_streamed_batch_analyses_only_texts_without_a_verdict(monkeypatch) -> None:
@@ -132,34 +134,60 @@ def _tables(node: dict) -> set[str]:
     return mine.union(*(_tables(c) for c in node.get("children", [])))
 
 
-def test_a_stream_probes_with_its_texts_however_few_duckdb_thinks_they_are(tmp_path) -> None:
-    """The stored verdicts are the hash table and the texts stream through it, even when a filter makes DuckDB
-    estimate the texts at a fraction of their number. Built from the texts, the join held every text before
-    the first came out (a scrub run's 439,924 texts were estimated at 17,596). Read from the plan DuckDB ran,
-    profiled on the stream's own cursor; the same query planned outside ``joins_as_written`` builds from the
-    texts, so this test would see the old plan."""
+def _profiled(cur: object, out: object, sql: str, params: list[object]) -> dict:
+    """The operator tree DuckDB ran for ``sql`` on ``cur``, planned as the stream plans it."""
+    cur.execute(f"SET profiling_output = {db.sql_str(str(out))}")  # type: ignore[attr-defined]
+    with db.joins_as_written(cur):  # type: ignore[arg-type]
+        cur.execute(sql, params)  # type: ignore[attr-defined]
+    cur.fetchall()  # type: ignore[attr-defined]  # (a query's profile is written once its result is read)
+    (ran,) = json.loads(out.read_text())["operator"]  # type: ignore[attr-defined]
+    return ran  # type: ignore[no-any-return]
+
+
+def test_a_stream_hashes_the_small_side_however_few_duckdb_thinks_the_texts_are(tmp_path) -> None:
+    """In the plans DuckDB runs, the texts' distinct digests are the hash table the stored verdicts probe, and
+    then the open digests the one the texts stream through, even when a filter makes DuckDB estimate the texts at
+    a fraction of their number. Built from the texts, a join held every text before the first came out (a scrub
+    run's 439,924 texts were estimated at 17,596). Only the open texts come out."""
     texts = [f"text number {i}" for i in range(3000)]
-    con, cache = _workspace(texts, [True] * 3000, ner=False)
+    con, cache = _workspace(texts, [True] * 2000 + [False] * 1000, ner=False)  # stored: half clean, half doubted
     for i in range(30_000):  # verdicts of texts gone since, ten times as many as the texts
         cache[verdict_key(f"other {i}", False)] = []
     verdicts.save(con, cache)
     cache = verdicts.load(con)
     sql = "SELECT text FROM notes WHERE text LIKE 'text%' AND length(text) > 3 AND text <> 'x'"
+    read = [t for piece in verdicts.stream(con, cache, sql, ner=False) for t in piece]  # type: ignore[arg-type]
+    assert sorted(read) == sorted(t for i, t in enumerate(texts) if i % 2 or i >= 2000)  # doubted, or none stored
+    assert con.execute("SELECT current_setting('disabled_optimizers')").fetchall() == [("",)]  # type: ignore[attr-defined]
     cur = con.cursor()  # type: ignore[attr-defined]
     cur.execute("SET enable_profiling = 'json'")
-    cur.execute(f"SET profiling_output = {db.sql_str(str(tmp_path / 'plan.json'))}")
-    read = [t for piece in verdicts.stream(con, cache, sql, ner=False, cursor=cur) for t in piece]  # type: ignore[arg-type]
-    assert sorted(read) == sorted(texts)
-    (ran,) = json.loads((tmp_path / "plan.json").read_text())["operator"]
-    (join,) = [j for j in _hash_joins(ran) if "gate_verdicts" in _tables(j)]
-    probe, build = join["children"]
-    assert (_tables(probe), _tables(build)) == ({"notes"}, {"gate_verdicts"})
-    assert con.execute("SELECT current_setting('disabled_optimizers')").fetchall() == [("",)]  # type: ignore[attr-defined]
-    # the hazard is real in this DuckDB: planned as DuckDB likes, the texts are the build side
     gate = f"{verdicts.GATE_VERSION}:no-ner"
-    plan = con.execute(f"EXPLAIN (FORMAT JSON) {verdicts.stream_sql(sql)}", [gate, gate]).fetchall()[0][1]  # type: ignore[attr-defined]
-    (join,) = [j for j in _hash_joins(json.loads(plan)[0]) if "gate_verdicts" in _tables(j)]
-    assert _tables(join["children"][1]) == {"notes"}
+    made = _profiled(
+        cur, tmp_path / "1.json", f"CREATE TEMP TABLE {verdicts.OPEN_TEXTS} AS {verdicts.open_texts_sql(sql)}", [gate]
+    )
+    (join,) = [j for j in _hash_joins(made) if "gate_verdicts" in _tables(j)]
+    probe, build = join["children"]
+    assert (_tables(probe), _tables(build)) == ({"gate_verdicts"}, {"notes"})
+    ran = _profiled(cur, tmp_path / "2.json", verdicts.stream_sql(sql), [gate])
+    (join,) = _hash_joins(ran)
+    probe, build = join["children"]
+    assert (_tables(probe), _tables(build)) == ({"notes"}, {verdicts.OPEN_TEXTS})
+
+
+def test_a_stream_of_texts_none_of_which_is_stored_clean_reads_them_all_with_the_doubted_findings() -> None:
+    """A first scrub: no stored verdict is clean, so every text comes out (through a table of the doubted
+    ones, not of every digest), the doubted with their findings and the rest as known to have none."""
+    texts = ["a", "b", "c", "b", "d"]
+    con = db.connect(None)
+    con.execute("CREATE TABLE notes AS SELECT unnest(?) AS text", [texts])
+    writer = verdicts.load(con)
+    writer[verdict_key("b", False)] = [Finding(0, 1, "PERSON", 0.9, "x@1")]
+    verdicts.save(con, writer)
+    cache = verdicts.load(con)
+    read = [t for piece in verdicts.stream(con, cache, "SELECT text FROM notes", ner=False) for t in piece]
+    assert sorted(read) == sorted(texts)
+    assert cache[verdict_key("b", False)] == [Finding(0, 1, "PERSON", 0.9, "x@1")]
+    assert all(cache.looked_up(verdict_key(t, False)) and verdict_key(t, False) not in cache for t in "acd")
 
 
 def test_joins_as_written_restores_the_optimizers_a_user_disabled_even_after_an_error() -> None:

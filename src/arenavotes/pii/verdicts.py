@@ -301,44 +301,83 @@ def stream(
     batch: int = 20_000,
     cursor: duckdb.DuckDBPyConnection | None = None,
 ) -> Iterator[list[str]]:
-    """The texts of ``texts_sql`` (a query of one column ``text``; NULL and empty texts are skipped) in lists of
-    at most ``batch``, each put in ``cache`` with its stored verdicts (or as known to have none) before it is
-    yielded, so that :func:`screen` and :func:`~arenavotes.pii.gate.cached_findings` look nothing up.
+    """The texts of ``texts_sql`` (a query of one column ``text``; NULL and empty texts are skipped) that the gate
+    must look at -- those without a stored verdict or with findings in it, every row of them; never the texts
+    whose stored verdict is clean -- in lists of at most ``batch``, each put in ``cache`` with its stored
+    verdicts (or as known to have none) before it is yielded, so that :func:`screen` and
+    :func:`~arenavotes.pii.gate.cached_findings` look nothing up.
 
     Why: a lookup (:meth:`VerdictCache.prefetch`) scans the whole ``gate_verdicts`` table, whatever few keys it
-    asks for. One per batch made a scrub of N conversations cost ~N^2: at 1M conversations the table held 5.3M
-    verdicts, one batch's lookup took 0.75 CPU-s, and a scrub made 222 of them. Here one hash join over the
-    stream does it (the 1M workspace's 4.4M texts with their verdicts: 52 CPU-s and 0.63 GB, the table's
-    digests on the build side, where :func:`~arenavotes.db.joins_as_written` keeps them: DuckDB estimated a
-    scrub run's 439,924 texts at 17,596 rows and built the join from the texts, holding them all). The texts
-    are read through a cursor of their own, so the cache may store verdicts through ``con`` meanwhile; the join
-    reads the verdicts stored when the stream began (a text repeated later in the stream is found in the cache
-    while it holds it, or analysed again: the same verdict).
-    ``cursor``: the cursor to read through (one the caller registered the query's tables on; it stays open).
+    asks for; one per batch made a scrub of N conversations cost ~N^2. Here it takes two passes over the texts
+    (:func:`open_texts_sql`, :func:`stream_sql`):
+
+    1. DuckDB finds the distinct texts' digests and joins them with the stored verdicts (the digests are the hash
+       table, the verdicts stream through it; both spill), into a temporary table of the cursor's.
+    2. The texts stream through a hash table of the digests left open (none stored, or doubted): in a release,
+       a few thousand of millions, so the texts cost one hash each and the clean ones never reach Python. Where
+       no stored verdict is clean (a first scrub), every text comes out, through a table of the doubted ones.
+
+    Before, the texts streamed through a hash table of every stored verdict: at 2M conversations (10M verdicts)
+    it outgrew the 400 MB cap and spilled with the texts (the screen's stream 38.4 s against 15.8 s uncapped), and
+    every text came to Python. The texts are read through a cursor of their own, so the cache may store verdicts
+    through ``con`` meanwhile; the stream reads the verdicts stored when it began (a text repeated later in the
+    stream is found in the cache while it holds it, or analysed again: the same verdict). ``cursor``: the cursor
+    to read through (one the caller registered the query's tables on; it stays open).
     """
     gate = gate_part(ner)
     cur = cursor if cursor is not None else con.cursor()
     try:
-        with joins_as_written(cur):  # the verdicts are the hash table and the texts probe it, as they come
-            reader = cur.sql(stream_sql(texts_sql), params=[gate, *params, gate]).to_arrow_reader(batch)
-        for rows in reader:
-            texts = rows.column(0).to_pylist()
-            cache.known(rows.column(1).to_pylist(), rows.column(2).to_pylist(), texts, ner)
-            yield texts
+        with joins_as_written(cur):  # the texts' digests are the hash table and the verdicts probe it
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN_TEXTS} AS {open_texts_sql(texts_sql)}", [*params, gate])
+        ((open_, clean),) = cur.execute(
+            f"SELECT count(*) FILTER (WHERE NOT clean), count(*) FILTER (WHERE clean) FROM {OPEN_TEXTS}"
+        ).fetchall()
+        if open_:
+            with joins_as_written(cur):  # the open digests are the hash table and the texts probe it
+                reader = cur.sql(stream_sql(texts_sql, every=not clean), params=[gate, *params]).to_arrow_reader(batch)
+            for rows in reader:
+                texts = rows.column(0).to_pylist()
+                cache.known(rows.column(1).to_pylist(), rows.column(2).to_pylist(), texts, ner)
+                yield texts
     finally:
-        if cursor is None:
-            cur.close()
+        try:
+            cur.execute(f"DROP TABLE IF EXISTS {OPEN_TEXTS}")
+        except duckdb.Error:
+            pass  # a reader left open (the caller stopped early): the next stream replaces the table
+        finally:
+            if cursor is None:
+                cur.close()
 
 
-def stream_sql(texts_sql: str) -> str:
-    """The query :func:`stream` reads (parameters: the gate part, ``texts_sql``'s, the gate part again): the
-    texts with their keys and stored findings. It must be planned inside
-    :func:`~arenavotes.db.joins_as_written`, so that the stored verdicts (16-byte digests and short findings)
-    are the join's hash table and the texts stream through it."""
-    return f"""SELECT t.text, ? || ':' || t.hex AS key, g.findings::VARCHAR AS findings
+#: the temporary table (of the reading cursor's connection) :func:`stream` keeps its texts' digests in, with
+#: their stored findings (NULL: none stored) and whether those are clean
+OPEN_TEXTS = "_gate_stream_digests"
+
+
+def open_texts_sql(texts_sql: str) -> str:
+    """The distinct digests of ``texts_sql``'s texts with their stored findings and whether those are clean
+    (parameters: ``texts_sql``'s, then the gate part). Planned inside :func:`~arenavotes.db.joins_as_written`,
+    the digests are the join's hash table and the stored verdicts stream through it."""
+    return f"""
+    WITH d AS (SELECT DISTINCT unhex(left(sha256(text), 32)) AS digest
+               FROM ({texts_sql}) WHERE text IS NOT NULL AND text <> '')
+    SELECT d.digest, g.findings::VARCHAR AS findings, coalesce(g.findings::VARCHAR = '[]', false) AS clean
+    FROM (SELECT digest, findings FROM gate_verdicts WHERE gate = ?) g RIGHT JOIN d ON g.digest = d.digest"""
+
+
+def stream_sql(texts_sql: str, *, every: bool = False) -> str:
+    """The query :func:`stream` reads (parameters: the gate part, then ``texts_sql``'s): the texts whose digest is
+    open in :data:`OPEN_TEXTS` (``every``: all texts, with the doubted ones' findings), with their keys and stored
+    findings. Planned inside :func:`~arenavotes.db.joins_as_written`, the digests are the join's hash table and
+    the texts stream through it."""
+    digests = (
+        f"SELECT digest, findings FROM {OPEN_TEXTS} WHERE findings IS NOT NULL"
+        if every
+        else f"SELECT digest, findings FROM {OPEN_TEXTS} WHERE NOT clean"
+    )
+    return f"""SELECT t.text, ? || ':' || t.hex AS key, o.findings
                FROM (SELECT text, sha256(text) AS hex FROM ({texts_sql}) WHERE text IS NOT NULL AND text <> '') t
-               LEFT JOIN (SELECT digest, findings FROM gate_verdicts WHERE gate = ?) g
-                 ON g.digest = unhex(left(t.hex, 32))"""
+               {"LEFT JOIN" if every else "JOIN"} ({digests}) o ON o.digest = unhex(left(t.hex, 32))"""
 
 
 def split_key(key: str) -> tuple[str, bytes]:
@@ -383,7 +422,11 @@ def save(con: duckdb.DuckDBPyConnection, cache: VerdictCache) -> None:
     if not cache.new:
         return
     keys = sorted(cache.new)
-    findings = [json.dumps([[f.start, f.end, f.entity, f.score, f.recognizer] for f in cache[k]]) for k in keys]
+    # most texts hold nothing: their verdict is '[]' without a trip through json (a third of a save's time)
+    findings = [
+        json.dumps([[f.start, f.end, f.entity, f.score, f.recognizer] for f in found]) if (found := cache[k]) else "[]"
+        for k in keys
+    ]
     arrow_execute(
         con,
         f"INSERT INTO gate_verdicts SELECT gate, digest, findings FROM ({_SPLIT}, findings FROM _arrow) q "
