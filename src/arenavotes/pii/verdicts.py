@@ -32,6 +32,7 @@ lookup per batch: every lookup scans the whole table, so B batches of a workspac
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -157,8 +158,7 @@ class VerdictCache(dict[str, list[Finding]]):
             raise ValueError("column_cells needs a workspace-bound cache (verdicts.load)")
         if any(c in str(path) for c in "*?[{"):  # DuckDB would read the path as a pattern of file names
             raise ValueError(f"{path}: a file name DuckDB reads as a pattern")
-        cur = cursor if cursor is not None else self._con.cursor()
-        try:
+        with _reading(self._con, cursor, OPEN_ROWS) as cur:
             names = [
                 r[0]
                 for r in cur.execute(
@@ -184,14 +184,25 @@ class VerdictCache(dict[str, list[Finding]]):
                     rs, texts = rows.column(0).to_pylist(), rows.column(1).to_pylist()
                     cells = [Cell(f"row {r + 1}", column, t) for r, t in zip(rs, texts, strict=True)]
                     yield KnownCells(cells, rows.column(2).to_pylist(), rows.column(3).to_pylist())
+
+
+@contextlib.contextmanager
+def _reading(
+    con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection | None, table: str
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor to read through -- ``cursor`` (it stays open), or a new one of ``con``'s, closed at the end --
+    whose temporary table ``table`` is dropped at the end."""
+    cur = cursor if cursor is not None else con.cursor()
+    try:
+        yield cur
+    finally:
+        try:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        except duckdb.Error:
+            pass  # a reader left open (the caller stopped early): the next user replaces the table
         finally:
-            try:
-                cur.execute(f"DROP TABLE IF EXISTS {OPEN_ROWS}")
-            except duckdb.Error:
-                pass  # a reader left open (the caller stopped early): the next call replaces the table
-            finally:
-                if cursor is None:
-                    cur.close()
+            if cursor is None:
+                cur.close()
 
 
 #: the temporary table (of the reading cursor's connection) :meth:`VerdictCache.column_cells` keeps a column's
@@ -325,8 +336,7 @@ def stream(
     to read through (one the caller registered the query's tables on; it stays open).
     """
     gate = gate_part(ner)
-    cur = cursor if cursor is not None else con.cursor()
-    try:
+    with _reading(con, cursor, OPEN_TEXTS) as cur:
         with joins_as_written(cur):  # the texts' digests are the hash table and the verdicts probe it
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {OPEN_TEXTS} AS {open_texts_sql(texts_sql)}", [*params, gate])
         ((open_, clean),) = cur.execute(
@@ -339,14 +349,6 @@ def stream(
                 texts = rows.column(0).to_pylist()
                 cache.known(rows.column(1).to_pylist(), rows.column(2).to_pylist(), texts, ner)
                 yield texts
-    finally:
-        try:
-            cur.execute(f"DROP TABLE IF EXISTS {OPEN_TEXTS}")
-        except duckdb.Error:
-            pass  # a reader left open (the caller stopped early): the next stream replaces the table
-        finally:
-            if cursor is None:
-                cur.close()
 
 
 #: the temporary table (of the reading cursor's connection) :func:`stream` keeps its texts' digests in, with
