@@ -219,7 +219,7 @@ CREATE TABLE IF NOT EXISTS p2l_cells (     -- the votes each indexed prompt got,
 SCRUBBED_DDL = """
 CREATE TABLE IF NOT EXISTS scrubbed (   -- which scrub run last scrubbed each battle's texts
     battle_id VARCHAR NOT NULL,           -- one row per battle (pii.store.write_scrubbed deletes before it inserts;
-                                          -- no key index: DuckDB holds it whole, and it would grow with N)
+                                          -- no key index: see db.UNKEYED_TABLES)
     run_id    VARCHAR NOT NULL
 )
 """

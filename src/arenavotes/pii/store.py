@@ -234,9 +234,10 @@ def write_scrubbed(
             _update_contents(con, changed)
         battles = messages.select("battle_id").unique()
         register_arrow(con, "_b", battles.to_arrow())
-        # one row per battle without a key index (which DuckDB would hold whole, growing with N): a battle
-        # scrubbed again (--rescan) loses its old row first; a first scrub has none to lose. The bound lets DuckDB
-        # skip, by their min/max, the row groups of other batches (the table fills in batches of ids)
+        # one row per battle without a key index (see db.UNKEYED_TABLES): a battle scrubbed again (--rescan)
+        # loses its old row first; a first scrub has none to lose. (The bound skips row groups only where ids
+        # differ within their first 8 bytes, all DuckDB keeps of a string's min/max; the scan is cheap anyway:
+        # 2M battles written in 20,000-battle batches, 5.5 s with it against 9.0 s with the key)
         first, last = battles["battle_id"].min(), battles["battle_id"].max()
         con.execute(
             "DELETE FROM scrubbed WHERE battle_id BETWEEN ? AND ? AND battle_id IN (SELECT battle_id FROM _b)",
