@@ -32,7 +32,7 @@ from arenavotes.ratings.stability import (
     kendall_tau,
     leave_one_voter_out,
 )
-from arenavotes.ratings.style import FEATURES, board_features, fit_style
+from arenavotes.ratings.style import ALL_ARENA_FEATURES, FEATURES, board_features, fit_style
 
 #: Boards of this many battles or more compute their online Elo in a forked process (below, forking costs
 #: more than it saves).
@@ -40,6 +40,10 @@ FORK_ELO_BATTLES = 100_000
 
 LABEL_SCHEMA = {"battle_id": pl.String, "labeler": pl.String, "category": pl.String}
 STYLE_COLUMNS = [f"{f}_{s}" for f in FEATURES for s in "ab"]
+#: What a style fit reads of a board's battles: the pair, the outcome and every style column any arena kind has.
+STYLE_FIT_COLUMNS = frozenset(
+    ["model_a", "model_b", "winner", *(f"{f}_{s}" for f in (*FEATURES, *ALL_ARENA_FEATURES) for s in "ab")]
+)
 #: The ridge of ``ridge_fallback`` (natural-scale strengths): enough to keep a never-lost model finite.
 FALLBACK_RIDGE = 0.01
 #: Style-control fits need at least this many battles with every style feature.
@@ -186,7 +190,9 @@ def build(
         rows.append(_board_rows(labeler, category, group, sub, r, min_battles, with_loo, stats, ref, voter_names))
         styled = style is True or (style == "overall" and not labeler)
         if styled and all(c in sub.columns for c in STYLE_COLUMNS):
-            sf = sub.drop_nulls(STYLE_COLUMNS)
+            # only what the style fit reads: a copy of the board's every column per style board was most of
+            # rate's growth with N (1M -> 2M conversations: 0.53 -> 0.80 GB, third stop of 6 December)
+            sf = sub.select([c for c in sub.columns if c in STYLE_FIT_COLUMNS]).drop_nulls(STYLE_COLUMNS)
             if sf.height >= STYLE_MIN_BATTLES:
                 try:
                     fit = fit_style(

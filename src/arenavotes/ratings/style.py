@@ -64,6 +64,10 @@ def standardise_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
 
 
+#: every style feature some arena kind adds (``schema.ARENA_STYLE_FEATURES``), sorted
+ALL_ARENA_FEATURES: tuple[str, ...] = tuple(sorted({f for fs in ARENA_STYLE_FEATURES.values() for f in fs}))
+
+
 def board_features(battles: pl.DataFrame) -> tuple[str, ...]:
     """The style features of a board: the text ones, plus those of its arena kind that every battle carries
     (``schema.ARENA_STYLE_FEATURES``: citations for search battles).
@@ -71,10 +75,9 @@ def board_features(battles: pl.DataFrame) -> tuple[str, ...]:
     >>> board_features(pl.DataFrame({"citations_a": [1, 2], "citations_b": [0, 3]}))
     ('tokens', 'headers', 'lists', 'bold', 'citations')
     """
-    extra = sorted({f for fs in ARENA_STYLE_FEATURES.values() for f in fs})
     have = [
         f
-        for f in extra
+        for f in ALL_ARENA_FEATURES
         if all(c in battles.columns for c in (f"{f}_a", f"{f}_b"))
         and battles.height
         and battles[f"{f}_a"].null_count() == 0
@@ -120,6 +123,7 @@ def fit_style(
     xa = np.column_stack([b[f"{f}_a"].to_numpy() for f in features]).astype(float)
     xb = np.column_stack([b[f"{f}_b"].to_numpy() for f in features]).astype(float)
     x = standardise_features(xa, xb)
+    del xa, xb, b  # not held through the fit: ~90 bytes a battle
     k, f = len(models), x.shape[1]
     params = np.zeros(k + f)
     ones = np.zeros((k + f, k + f))
