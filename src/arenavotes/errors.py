@@ -20,3 +20,15 @@ class UserError(Exception):
         self.message = message
         self.hint = hint
         super().__init__(f"{message} ({hint})" if hint else message)
+
+
+def duckdb_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB running out of its memory cap: raised as itself, or through a pyarrow batch reader
+    as an ``OSError``.
+
+    >>> duckdb_out_of_memory(OSError("Out of Memory Error: could not allocate block")), duckdb_out_of_memory(OSError("disk"))
+    (True, False)
+    """
+    return type(exc).__name__ == "OutOfMemoryException" or (
+        isinstance(exc, OSError) and str(exc).startswith("Out of Memory Error")
+    )

@@ -27,7 +27,7 @@ from arenavotes.cli.p2l import p2l
 from arenavotes.cli.prepare import categorize, dedup, embed, ingest, scrub
 from arenavotes.cli.queries import flags, formats, init, leaderboard, sql, status
 from arenavotes.cli.results import publish, rate, release, report
-from arenavotes.errors import UserError
+from arenavotes.errors import UserError, duckdb_out_of_memory
 
 __all__ = [
     "categorize",
@@ -79,12 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("ARENAVOTES_DEBUG"):
             raise
-        if (
-            type(exc).__name__ == "OutOfMemoryException"
-            or isinstance(exc, MemoryError)
-            # DuckDB's out-of-memory error raised through a pyarrow batch reader arrives as an OSError
-            or (isinstance(exc, OSError) and str(exc).startswith("Out of Memory Error"))
-        ):
+        if duckdb_out_of_memory(exc) or isinstance(exc, MemoryError):
             from arenavotes import db
 
             limit = db.applied_limit

@@ -42,6 +42,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from arenavotes.errors import duckdb_out_of_memory
+
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
@@ -264,7 +266,7 @@ def _parquet(source: Any, column_reader: ColumnReader | None = None) -> Iterator
             parts = column_reader(source, name)
             first = next(parts, None)  # the reader's first window has run whole (or failed) once a batch is out
         except Exception as exc:
-            if _out_of_memory(exc):
+            if duckdb_out_of_memory(exc):
                 # not a file DuckDB cannot read but a cap too small: reading cell by cell would hide it (and hold
                 # every distinct value's digest in Python, 3x slower: how the 2M release's gate grew past linear)
                 raise
@@ -274,14 +276,6 @@ def _parquet(source: Any, column_reader: ColumnReader | None = None) -> Iterator
         if first is not None:
             yield first
             yield from parts
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is DuckDB running out of its memory cap (raised as itself, or through an Arrow reader as an
-    ``OSError``)."""
-    return type(exc).__name__ == "OutOfMemoryException" or (
-        isinstance(exc, OSError) and str(exc).startswith("Out of Memory Error")
-    )
 
 
 def _parquet_batches(f: pq.ParquetFile, names: list[str], flat: set[str]) -> Iterator[Item]:
@@ -554,7 +548,7 @@ def items(path: Path, column_reader: ColumnReader | None = None) -> Iterator[Ite
                 parquet = path.suffix.lower() == ".parquet"
                 yield from _dispatch(path.name, fh, path if parquet else None, column_reader)
     except (OSError, EOFError, zlib.error, ValueError, RecursionError) as exc:
-        if _out_of_memory(exc):  # DuckDB's cap (a column read through the workspace), not the file
+        if duckdb_out_of_memory(exc):  # DuckDB's cap (a column read through the workspace), not the file
             raise
         yield Unreadable(f"cannot be read ({type(exc).__name__})")
 
