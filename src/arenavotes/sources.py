@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from arenavotes.db import sql_str
 from arenavotes.errors import UserError
 
 
@@ -35,3 +36,16 @@ def resolve_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[str], all_
     if unknown:
         raise UserError(f"unknown source '{unknown[0]}'", hint=f"sources: {', '.join(known)}")
     return sorted(set(sources))
+
+
+def ids_of(sources: Sequence[str], column: str = "battle_id") -> str:
+    """A SQL condition true for the battle ids (in ``column``) of ``sources``: a battle's id starts with its
+    source's name and ``:`` (``schema.BATTLES_DDL``), so the ids are found by that prefix, with no hash table of
+    every id. (A legacy source name holding ``:`` makes the condition wider, never narrower.)
+
+    >>> ids_of(["a", "it's"], "c.battle_id")
+    "(starts_with(c.battle_id, 'a:') OR starts_with(c.battle_id, 'it''s:'))"
+    >>> ids_of([])
+    '(false)'
+    """
+    return "(" + (" OR ".join(f"starts_with({column}, {sql_str(s + ':')})" for s in sources) or "false") + ")"

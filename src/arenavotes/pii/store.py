@@ -62,18 +62,19 @@ def run_texts(con: duckdb.DuckDBPyConnection, sources: Sequence[str], run_id: st
     >>> from arenavotes import db
     >>> con = db.connect(None)
     >>> run_texts(con, ["a"], "run-1")
-    ('(starts_with(c.battle_id, ?))', ['a:'])
+    ("(starts_with(c.battle_id, 'a:'))", [])
     """
-    prefixes = " OR ".join("starts_with(c.battle_id, ?)" for _ in sources) or "false"
-    at: list[object] = [f"{s}:" for s in sources]
+    from arenavotes.sources import ids_of
+
+    prefixes = ids_of(sources, "c.battle_id")
     ((of_run,),) = con.execute("SELECT count(*) FROM scrubbed WHERE run_id = ?", [run_id]).fetchall()
     ((with_text,),) = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT c.battle_id FROM conversations c WHERE {prefixes})", at
+        f"SELECT count(*) FROM (SELECT DISTINCT c.battle_id FROM conversations c WHERE {prefixes})"
     ).fetchall()
     if of_run == with_text:  # the run's battles are among these (a source's ids start with its name and ':')
-        return f"({prefixes})", at
+        return prefixes, []
     where, params = scrubbed_by(sources, run_id)
-    return f"({prefixes}) AND {where}", [*at, *params]
+    return f"{prefixes} AND {where}", params
 
 
 def unscrubbed_ids(con: duckdb.DuckDBPyConnection, sources: Sequence[str], rescan: bool = False) -> list[str]:

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arenavotes import __version__
-from arenavotes.db import frame, large_schema, register_arrow, release_cache, sql_str, unregister_arrow
+from arenavotes.db import frame, large_schema, register_arrow, release_cache, unregister_arrow
 from arenavotes.errors import UserError
 from arenavotes.ingest import file_sha256
 from arenavotes.privacy import hmac_params, hmac_sql
@@ -44,6 +44,7 @@ from arenavotes.releases.card import licences_md, render_card
 from arenavotes.releases.changelog import changelog
 from arenavotes.releases.images import read_approved, release_images
 from arenavotes.releases.integrity import write_signature
+from arenavotes.sources import ids_of
 from arenavotes.summary import quality_counts
 
 CONFIGS = ("battles", "conversations", "leaderboard", "flags", "prompt_labels", "images", "message_images")
@@ -169,14 +170,13 @@ def _screen_texts(
     policy excludes are screened too (their verdicts are stored by scrub: read, not analysed again); what is
     withheld and counted is found among the released battles afterwards, in SQL."""
     doubted: dict[str, list[Any]] = {}
-    prefixes = " OR ".join(f"starts_with(battle_id, {sql_str(s + ':')})" for s in spec.sources) or "false"
     cur = con.cursor()
     try:
         # every text, not DISTINCT ones: a text seen again is found in the cache. DISTINCT made DuckDB expect
         # fewer texts than cached verdicts, so the verdict join built its hash table from the texts: a release
         # of 1M conversations with long prompts ran out of its 400 MB cap there (the join is now planned as
         # written, the verdicts its hash table, whatever DuckDB expects: verdicts.stream, db.joins_as_written)
-        sql = f"SELECT content AS text FROM conversations WHERE content IS NOT NULL AND ({prefixes})"
+        sql = f"SELECT content AS text FROM conversations WHERE content IS NOT NULL AND {ids_of(spec.sources)}"
         for texts in (read_texts or _read_texts)(cur, sql):
             doubted.update(screen(texts))
     finally:
