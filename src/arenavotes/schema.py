@@ -263,10 +263,21 @@ CREATE TABLE IF NOT EXISTS gate_verdicts (   -- PII-gate verdicts by a digest of
 )
 """
 
+
+def digest_sql(sha256_hex: str) -> str:
+    """SQL for the digest ``gate_verdicts`` stores of a text (the first 16 bytes of its sha256), from the SQL
+    expression ``sha256_hex`` that gives the hash in hex.
+
+    >>> digest_sql("sha256(t)")
+    'unhex(left(sha256(t), 32))'
+    """
+    return f"unhex(left({sha256_hex}, 32))"
+
+
 #: a verdict key (``'<gate version>:<ner|no-ner>:<sha256 hex>'``, pii.gate.verdict_key, in a column ``key``) as the
 #: two columns ``gate_verdicts`` stores it under, in SQL: pii.verdicts splits its lookups with it, and db's
 #: migration the string keys older workspaces stored
-VERDICT_KEY_PARTS_SQL = "left(key, length(key) - 65) AS gate, unhex(left(right(key, 64), 32)) AS digest"
+VERDICT_KEY_PARTS_SQL = f"left(key, length(key) - 65) AS gate, {digest_sql('right(key, 64)')} AS digest"
 
 IMAGES_DDL = """
 CREATE TABLE IF NOT EXISTS images (

@@ -45,7 +45,7 @@ from arenavotes.pii.gate import GATE_VERSION, cached_findings, gate_part, verdic
 from arenavotes.pii.gate_files import Cell, KnownCells
 from arenavotes.pii.patterns import Finding
 from arenavotes.pool import WorkerPool
-from arenavotes.schema import VERDICT_KEY_PARTS_SQL
+from arenavotes.schema import VERDICT_KEY_PARTS_SQL, digest_sql
 
 
 class VerdictCache(dict[str, list[Finding]]):
@@ -225,7 +225,7 @@ def open_sql(column: str) -> str:
     return f"""
     WITH firsts AS (
         SELECT digest, min(r) AS r
-        FROM (SELECT file_row_number AS r, unhex(left(sha256({c}), 32)) AS digest
+        FROM (SELECT file_row_number AS r, {digest_sql(f"sha256({c})")} AS digest
               FROM read_parquet($1, file_row_number = true, hive_partitioning = false) WHERE {c} IS NOT NULL AND {c} <> '')
         GROUP BY digest)
     SELECT f.r, g.findings::VARCHAR AS findings
@@ -361,7 +361,7 @@ def open_texts_sql(texts_sql: str) -> str:
     (parameters: ``texts_sql``'s, then the gate part). Planned inside :func:`~arenavotes.db.joins_as_written`,
     the digests are the join's hash table and the stored verdicts stream through it."""
     return f"""
-    WITH d AS (SELECT DISTINCT unhex(left(sha256(text), 32)) AS digest
+    WITH d AS (SELECT DISTINCT {digest_sql("sha256(text)")} AS digest
                FROM ({texts_sql}) WHERE text IS NOT NULL AND text <> '')
     SELECT d.digest, g.findings::VARCHAR AS findings, coalesce(g.findings::VARCHAR = '[]', false) AS clean
     FROM (SELECT digest, findings FROM gate_verdicts WHERE gate = ?) g RIGHT JOIN d ON g.digest = d.digest"""
@@ -379,7 +379,7 @@ def stream_sql(texts_sql: str, *, every: bool = False) -> str:
     )
     return f"""SELECT t.text, ? || ':' || t.hex AS key, o.findings
                FROM (SELECT text, sha256(text) AS hex FROM ({texts_sql}) WHERE text IS NOT NULL AND text <> '') t
-               {"LEFT JOIN" if every else "JOIN"} ({digests}) o ON o.digest = unhex(left(t.hex, 32))"""
+               {"LEFT JOIN" if every else "JOIN"} ({digests}) o ON o.digest = {digest_sql("t.hex")}"""
 
 
 def split_key(key: str) -> tuple[str, bytes]:
