@@ -965,6 +965,34 @@ def test_shared_buckets_in_sql_are_the_numpy_definition(hashes: list[list[int]],
     want_m, want_b, want_total = _buckets_by_definition(bands[perm], cap)
     assert total == want_total
     assert members.tolist() == want_m.tolist() and bucket.tolist() == want_b.tolist()
+    assert members.dtype == bucket.dtype == np.int32  # 4 bytes a membership: held through the whole check
+
+
+def test_near_pairs_holds_no_copy_of_the_memberships_it_is_handed() -> None:
+    """The memberships go to near_pairs in a list it empties: while a block is checked, neither the arrays
+    the caller made nor any copy but near_pairs' reordered ones is alive (the caller's arrays, the link
+    matrix and the sort order were held to the end: most of dedup's growth from 1M to 2M conversations)."""
+    import gc
+    import weakref
+
+    texts = pl.Series(["the same old prompt text, one", "the same old prompt text, two", "something else"])
+    members = np.array([0, 1, 0, 1], dtype=np.int32)
+    bucket = np.array([0, 0, 1, 1], dtype=np.int32)
+    handed = [weakref.ref(members), weakref.ref(bucket)]
+    candidates = [members, bucket]
+    del members, bucket
+    alive: list[bool] = []
+
+    def sig8(rows: np.ndarray) -> np.ndarray:
+        gc.collect()
+        alive.append(any(r() is not None for r in handed))
+        sketches = prompts.Sketches(0.5)
+        return sketches.sketch(texts.gather(rows))[1]
+
+    chars = np.array([len(t) + 1 for t in texts])
+    pairs, sim = prompts.near_pairs(candidates, 2, sig8, chars, lambda rows: texts.gather(rows), 0.5, seed=1)
+    assert candidates == [] and alive == [False]
+    assert pairs.tolist() == [[0, 1]] and 0.5 <= sim[0] < 1
 
 
 def _uniforms_by_definition(v: voters.Votes, seed: int) -> np.ndarray:

@@ -455,13 +455,32 @@ class Sketches:
         )
 
 
+def _linked(members: np.ndarray, bucket: np.ndarray, n: int, n_buckets: int) -> np.ndarray:
+    """Connected-group label of each of ``n`` texts and ``n_buckets`` buckets (nodes ``n + bucket``), linked
+    by the memberships; the link matrix is let go before the labels are used.
+
+    >>> _linked(np.array([0, 1, 3]), np.array([0, 0, 1]), 4, 2).tolist()
+    [0, 0, 1, 2, 0, 2]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = n + n_buckets
+    index = np.int32 if nodes < 2**31 else np.int64
+    link = coo_matrix(
+        (np.ones(len(members), dtype=np.int8), (members.astype(index), bucket.astype(index) + n)),
+        shape=(nodes, nodes),
+    )
+    _, comp = connected_components(link, directed=False)
+    return np.asarray(comp)
+
+
 #: candidate pairs expanded from buckets at once (a group of near-copies with more is taken in pieces)
 MAX_PAIRS = 2_000_000
 
 
 def near_pairs(
-    members: np.ndarray,
-    bucket: np.ndarray,
+    candidates: list[np.ndarray],
     n_buckets: int,
     sig8: Callable[[np.ndarray], np.ndarray],
     chars: np.ndarray,
@@ -475,8 +494,11 @@ def near_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(pairs of texts, their Jaccard similarity) of the candidates at or above ``threshold``.
 
-    Texts are numbered 0 .. len(chars) - 1 (in the order of the prompts' rows); ``members`` / ``bucket``: the
-    texts of each shared LSH bucket (:func:`arenavotes.dedup.tables.shared_buckets`, renumbered); ``sig8(texts)``
+    Texts are numbered 0 .. len(chars) - 1 (in the order of the prompts' rows); ``candidates``: ``[members,
+    bucket]``, the texts of each shared LSH bucket (:func:`arenavotes.dedup.tables.shared_buckets`, renumbered),
+    handed over: the list is emptied, so that only this function's reordered copies are held through the check
+    (a few arrays a bucket membership: the caller's, the link matrix and the sort order, held to the end, were
+    most of dedup's growth from 1M to 2M conversations); ``sig8(texts)``
     gives their 8-bit signatures, a block at a time, so that not every candidate's are held; ``chars`` their
     lengths + 1; ``fetch(texts)`` gives their normalised texts. The
     exact Jaccard of their shingle sets decides (:func:`_verify`). Candidates are taken a connected group at a
@@ -490,18 +512,15 @@ def near_pairs(
     near-copies cluster more as it grows has more candidate pairs per prompt.
     """
     n = len(chars)
+    bucket = candidates.pop()
+    members = candidates.pop()
     if n_buckets == 0:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    link = coo_matrix(
-        (np.ones(len(members), dtype=np.int8), (members, n + bucket)), shape=(n + n_buckets, n + n_buckets)
-    )
-    _, comp = connected_components(link, directed=False)
-    group = comp[n + bucket]
+    comp = _linked(members, bucket, n, n_buckets)
+    group = comp[n + bucket.astype(np.int64)]
     order = np.lexsort((bucket, group))
     members, bucket, group = members[order], bucket[order], group[order]
+    del order
     texts = np.unique(members)
     work = work if work is not None else {}
     _tally(work, "candidates", len(texts))
@@ -791,7 +810,7 @@ def _flag_near(
     """The flags of :func:`near_duplicates` from the tables ``table`` (battle_id, tstamp, key) and
     ``_near_rows`` (key, row)."""
     from arenavotes.db import frame, register_arrow, spill_folder, unregister_arrow
-    from arenavotes.dedup.tables import candidate_sketches, shared_buckets
+    from arenavotes.dedup.tables import candidate_sketches, index_type, shared_buckets
 
     members, bucket, n_buckets = shared_buckets(con, "_near_rows", sketches)
     if n_buckets == 0:
@@ -808,9 +827,10 @@ def _flag_near(
         texts.arrange(held_keys.pop().gather(order), sketches.name, chars[order])  # the keys: not needed after
         place[order] = np.arange(len(order))
 
+    candidates = [np.searchsorted(involved, members).astype(index_type(len(involved))), bucket]
+    del members, bucket  # handed over: near_pairs holds its reordered copies only
     p, sim = near_pairs(
-        np.searchsorted(involved, members),
-        bucket,
+        candidates,
         n_buckets,
         lambda rows: texts.signatures_at(place[rows], sketches.perms),
         chars,

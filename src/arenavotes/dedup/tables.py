@@ -266,10 +266,23 @@ def shared_buckets(
         sizes = np.diff(np.r_[starts, len(h)])
         sz = np.minimum(sizes, cap)
         offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
-        texts.append(row[np.repeat(starts, sz) + offset])
-        ids.append(np.repeat(np.arange(total, total + len(starts)), sz))
+        # 4 bytes a membership where they fit: the memberships are held through the whole near-duplicate check
+        kind = index_type(max(int(row.max(initial=0)) + 1, total + len(starts)))
+        texts.append(row[np.repeat(starts, sz) + offset].astype(kind))
+        ids.append(np.repeat(np.arange(total, total + len(starts), dtype=kind), sz))
         total += len(starts)
+    if not texts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), 0
     return np.concatenate(texts), np.concatenate(ids), total
+
+
+def index_type(n: int) -> type[np.signedinteger]:
+    """The smallest of int32 and int64 that numbers ``n`` things.
+
+    >>> index_type(10), index_type(2**31 + 1)
+    (<class 'numpy.int32'>, <class 'numpy.int64'>)
+    """
+    return np.int32 if n < 2**31 else np.int64
 
 
 def candidate_sketches(
