@@ -21,6 +21,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, first_conversations, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arenavotes.errors import UserError
 from arenavotes.pii.gate import check_paths
@@ -210,6 +212,92 @@ def test_streamed_in_tiny_pieces_the_release_holds_the_same_rows(ws: Workspace, 
     first = _hashes(pieces)
     shutil.rmtree(pieces)
     assert _hashes(build_with("streamed", streamed=True)[0]) == first
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.text("abc:é", max_size=3), max_size=40),
+    dropped=st.lists(st.text("abc:é", max_size=3), max_size=12),
+    batch=st.integers(1, 9),
+    chunk=st.integers(1, 5),
+)
+def test_sorted_drop_is_the_set_filter(rows: list[str], dropped: list[str], batch: int, chunk: int) -> None:
+    """SortedDrop on a stream sorted by battle id (a battle's rows may run across batches) keeps exactly the
+    rows whose id is not dropped, in their order, whatever the batch and chunk sizes (ids in UTF-8 byte order,
+    DuckDB's ORDER BY)."""
+    import pyarrow as pa
+
+    from arenavotes.releases.build import SortedDrop
+
+    ids = sorted(rows, key=lambda x: x.encode())
+    drop_ids = sorted(set(dropped), key=lambda x: x.encode())
+    stream = pa.table({"battle_id": pa.array(ids, pa.string()), "n": list(range(len(ids)))})
+    keep = SortedDrop(pa.table({"battle_id": pa.array(drop_ids, pa.string())}).to_batches(max_chunksize=chunk))
+    out = [keep(b) for b in stream.to_batches(max_chunksize=batch)]
+    got = [(i, n) for b in out for i, n in zip(b.column(0).to_pylist(), b.column(1).to_pylist(), strict=True)]
+    assert got == [(i, n) for n, i in enumerate(ids) if i not in set(drop_ids)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(cuts=st.lists(st.integers(1, 50), min_size=1, max_size=8), group=st.integers(20, 120))
+def test_parquet_bytes_do_not_follow_the_batches_written(tmp_path_factory, cuts: list[int], group: int) -> None:
+    """The same rows handed to the sink in batches of any sizes give the same file, byte for byte (the pages of
+    a column chunk followed the chunks handed to the writer: a filter's smaller batches changed the bytes)."""
+    import pyarrow as pa
+
+    from arenavotes.releases.build import _ParquetSink
+
+    # texts large enough that a row group's column outgrows a data page (1 MB) and the dictionary's limit
+    table = pa.table(
+        {
+            "battle_id": [f"s:{i:04d}" for i in range(120)],
+            "content": [f"text {i} " * (i % 7) + f"{i:05d}" * (i * 97 % 9000) for i in range(120)],
+        }
+    )
+    folder = tmp_path_factory.mktemp("sink")
+    files = []
+    for name, sizes in (("whole", [120]), ("cut", cuts)):
+        sink = _ParquetSink(folder / f"{name}.parquet", table.schema, group)
+        start, k = 0, 0
+        while start < table.num_rows:
+            size = sizes[k % len(sizes)]
+            sink.write(table.slice(start, size).combine_chunks().to_batches()[0])
+            start, k = start + size, k + 1
+        sink.close()
+        files.append((folder / f"{name}.parquet").read_bytes())
+    assert files[0] == files[1]
+
+
+def test_conversations_are_sorted_without_a_join_and_only_released_rows_are_written(ws: Workspace) -> None:
+    """The conversations file is the bare sort of the sources' rows, filtered as it streams: rows whose id only
+    looks like a released source's (no battle behind it) or belongs to an excluded battle are not written."""
+    from arenavotes.releases.build import QUERIES
+    from arenavotes.sources import ids_of
+
+    with ws.connect() as con:
+        con.execute(
+            "INSERT INTO conversations VALUES ('a100:no-such-battle', 'a', 1, 1, 'user', 'an orphan row'), "
+            "('a100~', 'a', 1, 1, 'user', 'not a source prefix')"
+        )
+        excluded = con.sql(
+            "SELECT DISTINCT f.battle_id FROM flags f JOIN conversations c USING (battle_id) "
+            "WHERE f.flag = 'duplicate_vote'"
+        ).fetchall()
+        plan = con.sql("EXPLAIN " + QUERIES["conversations"].format(sources=ids_of(["a100", "genai"], "c.battle_id")))
+        assert "JOIN" not in str(plan.fetchall()).upper()
+        want = con.sql(
+            """SELECT count(*) FROM conversations c JOIN battles b USING (battle_id)
+               WHERE b.source IN ('a100', 'genai') AND c.battle_id NOT IN
+                 (SELECT battle_id FROM flags WHERE flag = 'duplicate_vote')"""
+        ).fetchall()[0][0]
+    path = _build(ws, "r1")
+    conv = pl.read_parquet(path / "data" / "conversations")
+    assert conv.height == want > 0
+    assert not conv.filter(pl.col("battle_id").is_in(["a100:no-such-battle", "a100~"])).height
+    assert not conv.filter(pl.col("battle_id").is_in([e[0] for e in excluded])).height
+    assert conv.select(pl.struct("battle_id", "side", "msg")).to_series().is_sorted() or conv.equals(
+        conv.sort("battle_id", "side", "msg")
+    )
 
 
 def test_voter_ids_are_rekeyed_per_release(ws: Workspace) -> None:

@@ -24,13 +24,14 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from arenavotes import __version__
@@ -109,9 +110,11 @@ ZSTD_LEVEL = 6
 QUERIES = {
     "battles": """SELECT b.* REPLACE (v.released AS voter_id) FROM battles b JOIN _rel_battles USING (battle_id)
                   LEFT JOIN _rel_voters v USING (voter_id) ORDER BY b.battle_id""",
-    "conversations": """SELECT c.* FROM conversations c JOIN _rel_battles USING (battle_id)
-                        WHERE c.battle_id NOT IN (SELECT battle_id FROM _rel_withheld)
-                        ORDER BY c.battle_id, c.side, c.msg""",
+    # the sources' conversations, sorted with no join before the sort: the battles whose texts are not released
+    # are dropped as the sorted rows stream to the file (``_rel_conversation_drop``, :class:`SortedDrop`). A sort
+    # behind a join ran out of a 250 MB cap at 2M conversations where the bare sort does not (fourth stop of 6
+    # December); ``{sources}`` is a condition wide enough to hold every released battle (``sources.ids_of``)
+    "conversations": """SELECT c.* FROM conversations c WHERE {sources} ORDER BY c.battle_id, c.side, c.msg""",
     "prompt_labels": """SELECT l.* FROM prompt_labels l JOIN _rel_battles USING (battle_id)
                         ORDER BY l.battle_id, l.labeler, l.category""",
     "flags": """SELECT f.battle_id, f.flag, f.detector, f.score, f.reason, f.flag IN (SELECT unnest(?)) AS excluded
@@ -136,6 +139,8 @@ class Collected:
     frames: dict[str, pl.DataFrame]
     counts: dict[str, Any]
     withheld_ids: list[str]
+    #: config -> a temporary table of battle ids whose rows its query gives but the release leaves out
+    drops: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _refuse_missing(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> dict[str, list[str]]:
@@ -260,6 +265,13 @@ def collect(
         """CREATE OR REPLACE TEMP TABLE _rel_conversation_battles AS SELECT DISTINCT battle_id FROM conversations
            JOIN _rel_battles USING (battle_id) WHERE battle_id NOT IN (SELECT battle_id FROM _rel_withheld)"""
     )
+    # what the conversations query gives beyond the released texts, exactly (excluded and withheld battles, and
+    # any row whose id only looks like a released source's): dropped from the sorted stream as it is written
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _rel_conversation_drop AS
+            SELECT DISTINCT c.battle_id FROM conversations c WHERE {ids_of(src, "c.battle_id")}
+            EXCEPT SELECT battle_id FROM _rel_conversation_battles"""
+    )
     images, image_links, image_counts = release_images(
         con, "_rel_conversation_battles", read_approved(spec.images) if spec.images is not None else None
     )
@@ -282,12 +294,13 @@ def collect(
     }
     queries: dict[str, tuple[str, list[Any]]] = {
         "battles": (QUERIES["battles"], []),
-        "conversations": (QUERIES["conversations"], []),
+        "conversations": (QUERIES["conversations"].format(sources=ids_of(src, "c.battle_id")), []),
         "prompt_labels": (QUERIES["prompt_labels"], []),
         "flags": (QUERIES["flags"], [list(spec.exclude_flags), src]),
         "leaderboard": (QUERIES["leaderboard"], [src]),
     }
-    return Collected(queries, {"images": images, "message_images": image_links}, counts, ids)
+    frames = {"images": images, "message_images": image_links}
+    return Collected(queries, frames, counts, ids, {"conversations": "_rel_conversation_drop"})
 
 
 class _ParquetSink:
@@ -329,7 +342,9 @@ class _ParquetSink:
                 version="2.6",
                 store_schema=False,
             )
-        self._writer.write_table(table, row_group_size=self.rows_per_group)
+        # one chunk a column: the pages a column chunk is cut into follow the chunks handed to the writer, so
+        # the bytes would follow the batches DuckDB (or a filter) produced
+        self._writer.write_table(table.combine_chunks(), row_group_size=self.rows_per_group)
 
     def close(self) -> None:
         if self._held_rows:
@@ -339,10 +354,51 @@ class _ParquetSink:
             self._writer.close()
 
 
+class SortedDrop:
+    """Leaves out the rows of a stream sorted by ``battle_id`` whose id is among ``ids`` (sorted, distinct, in the
+    same byte order: DuckDB's ``ORDER BY`` of both), keeping the stream's order. It holds the ids in use: those
+    from the current batch's first to its last, pulled from ``ids`` a chunk at a time.
+
+    >>> drop = SortedDrop(pa.table({"battle_id": ["b", "d"]}).to_batches())
+    >>> [drop(pa.record_batch({"battle_id": ids})).column(0).to_pylist() for ids in (["a", "b"], ["b", "c", "d"], ["e"])]
+    [['a'], ['c'], ['e']]
+    """
+
+    def __init__(self, ids: Iterable[pa.RecordBatch]) -> None:
+        self._chunks = iter(ids)
+        self._held: pa.Array = pa.array([], pa.string())
+        self._more = True
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        if batch.num_rows == 0:
+            return batch
+        col = batch.column("battle_id")
+        last = col[batch.num_rows - 1]
+        # pull ids until one lies beyond the batch's last (a battle's rows may go on into the next batch)
+        while self._more and (len(self._held) == 0 or pc.less_equal(self._held[len(self._held) - 1], last).as_py()):
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._more = False
+            elif chunk.num_rows:
+                self._held = pa.concat_arrays([self._held, chunk.column(0).cast(pa.string())])
+        upto = int(pc.sum(pc.less_equal(self._held, last)).as_py() or 0)
+        if upto == 0:
+            return batch
+        wanted = self._held.slice(0, upto)
+        self._held = self._held.slice(int(pc.sum(pc.less(self._held, last)).as_py() or 0))
+        return batch.filter(pc.invert(pc.is_in(col, value_set=wanted)))
+
+
 def _write_config(
-    con: duckdb.DuckDBPyConnection, config: str, source: tuple[str, list[Any]] | pl.DataFrame, path: Path
+    con: duckdb.DuckDBPyConnection,
+    config: str,
+    source: tuple[str, list[Any]] | pl.DataFrame,
+    path: Path,
+    drop: str | None = None,
 ) -> tuple[int, pa.Schema]:
-    """Stream one config into ``path``; returns its rows and its schema."""
+    """Stream one config into ``path``; returns its rows and its schema. ``drop``: a temporary table of battle
+    ids whose rows are left out of the query's (sorted by battle id), read whole before the query starts: two
+    queries at once share DuckDB's cap, and the sort's floor (250 MB at 2M conversations) is most of it."""
     rows_per_group = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
     if isinstance(source, pl.DataFrame):
         table = source.to_arrow()
@@ -351,12 +407,20 @@ def _write_config(
             sink.write(batch)
     else:
         sql, params = source
+        keep: Callable[[pa.RecordBatch], pa.RecordBatch] = lambda batch: batch  # noqa: E731
+        if drop is not None:
+            ids = con.sql(f"SELECT battle_id FROM {drop} ORDER BY battle_id").to_arrow_table()
+            keep = SortedDrop(ids.to_batches(max_chunksize=DROP_CHUNK))
         reader = con.sql(sql, params=params or None).to_arrow_reader(min(rows_per_group, 100_000))
         sink = _ParquetSink(path, large_schema(reader.schema), rows_per_group)
         for batch in reader:
-            sink.write(batch)
+            sink.write(keep(batch))
     sink.close()
     return sink.rows, sink.schema
+
+
+#: ids a :class:`SortedDrop` takes from its table at a time
+DROP_CHUNK = 20_000
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -412,7 +476,14 @@ def _battle_facts(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec) -> tuple[st
 
 
 def _drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("_rel_excluded", "_rel_battles", "_rel_voters", "_rel_withheld", "_rel_conversation_battles"):
+    for t in (
+        "_rel_excluded",
+        "_rel_battles",
+        "_rel_voters",
+        "_rel_withheld",
+        "_rel_conversation_battles",
+        "_rel_conversation_drop",
+    ):
         con.execute(f"DROP TABLE IF EXISTS temp.{t}")
 
 
@@ -465,7 +536,7 @@ def build(
         for config in CONFIGS:
             rel = f"data/{config}/train-00000-of-00001.parquet"
             source = got.frames[config] if config in got.frames else got.queries[config]
-            rows[config], schema = _write_config(con, config, source, tmp / rel)
+            rows[config], schema = _write_config(con, config, source, tmp / rel, got.drops.get(config))
             schemas[config] = [{"name": f.name, "type": str(f.type)} for f in schema]
             if rows[config] == 0:
                 continue  # an empty config is left out of the files and the card
