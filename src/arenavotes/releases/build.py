@@ -373,7 +373,7 @@ class SortedDrop:
         if batch.num_rows == 0:
             return batch
         col = batch.column("battle_id")
-        last = col[batch.num_rows - 1]
+        last = col[batch.num_rows - 1].cast(pa.string())  # a string, as the ids held: whatever width the stream's
         # pull ids until one lies beyond the batch's last (a battle's rows may go on into the next batch)
         while self._more and (len(self._held) == 0 or pc.less_equal(self._held[len(self._held) - 1], last).as_py()):
             chunk = next(self._chunks, None)
@@ -386,7 +386,7 @@ class SortedDrop:
             return batch
         wanted = self._held.slice(0, upto)
         self._held = self._held.slice(int(pc.sum(pc.less(self._held, last)).as_py() or 0))
-        return batch.filter(pc.invert(pc.is_in(col, value_set=wanted)))
+        return batch.filter(pc.invert(pc.is_in(col, value_set=wanted.cast(col.type))))
 
 
 def _write_config(
