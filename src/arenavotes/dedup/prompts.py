@@ -267,8 +267,7 @@ def _shingle_matrix(grams: pl.DataFrame, rows: int = 0) -> tuple[csr_matrix, np.
     # dense column numbers in hash order keep each row's columns sorted, as its hashes were
     col = pl.Series(h).rank("dense").to_numpy().astype(np.int32) - 1 if len(h) else np.zeros(0, np.int32)
     width = int(col.max()) + 1 if len(col) else 1
-    index = np.int32 if len(col) < 2**31 else np.int64
-    a = csr_matrix((np.ones(len(col), dtype=np.float32), col, indptr.astype(index)), shape=(n, width))
+    a = csr_matrix((np.ones(len(col), dtype=np.float32), col, indptr.astype(index_type(len(col)))), shape=(n, width))
     a.has_sorted_indices = True
     return a, size
 
@@ -455,6 +454,15 @@ class Sketches:
         )
 
 
+def index_type(n: int) -> type[np.signedinteger]:
+    """The smallest of int32 and int64 that numbers ``n`` things.
+
+    >>> index_type(10), index_type(2**31 + 1)
+    (<class 'numpy.int32'>, <class 'numpy.int64'>)
+    """
+    return np.int32 if n < 2**31 else np.int64
+
+
 def _linked(members: np.ndarray, bucket: np.ndarray, n: int, n_buckets: int) -> np.ndarray:
     """Connected-group label of each of ``n`` texts and ``n_buckets`` buckets (nodes ``n + bucket``), linked
     by the memberships; the link matrix is let go before the labels are used.
@@ -466,7 +474,7 @@ def _linked(members: np.ndarray, bucket: np.ndarray, n: int, n_buckets: int) -> 
     from scipy.sparse.csgraph import connected_components
 
     nodes = n + n_buckets
-    index = np.int32 if nodes < 2**31 else np.int64
+    index = index_type(nodes)
     link = coo_matrix(
         (np.ones(len(members), dtype=np.int8), (members.astype(index), bucket.astype(index) + n)),
         shape=(nodes, nodes),
@@ -810,7 +818,7 @@ def _flag_near(
     """The flags of :func:`near_duplicates` from the tables ``table`` (battle_id, tstamp, key) and
     ``_near_rows`` (key, row)."""
     from arenavotes.db import frame, register_arrow, spill_folder, unregister_arrow
-    from arenavotes.dedup.tables import candidate_sketches, index_type, shared_buckets
+    from arenavotes.dedup.tables import candidate_sketches, shared_buckets
 
     members, bucket, n_buckets = shared_buckets(con, "_near_rows", sketches)
     if n_buckets == 0:

@@ -29,7 +29,7 @@ import polars as pl
 import pyarrow as pa
 
 from arenavotes.db import frame, register_arrow, unregister_arrow
-from arenavotes.dedup.prompts import Sketches, spans
+from arenavotes.dedup.prompts import Sketches, index_type, spans
 
 #: a bucket shared by more texts than this is a degenerate text: only its first texts (by row) are members
 BUCKET_CAP = 200
@@ -274,15 +274,6 @@ def shared_buckets(
     if not texts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), 0
     return np.concatenate(texts), np.concatenate(ids), total
-
-
-def index_type(n: int) -> type[np.signedinteger]:
-    """The smallest of int32 and int64 that numbers ``n`` things.
-
-    >>> index_type(10), index_type(2**31 + 1)
-    (<class 'numpy.int32'>, <class 'numpy.int64'>)
-    """
-    return np.int32 if n < 2**31 else np.int64
 
 
 def candidate_sketches(
