@@ -60,9 +60,18 @@ class StyleFit:
 
 def standardise_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(a - b) / (a + b + 1) per feature, then z-scored (population sd); constant columns become 0."""
-    x = (a - b) / (a + b + 1.0)
-    sd = x.std(axis=0)
-    return np.where(sd > 0, (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0), 0.0)
+    x = _ratio(a, b)
+    return _standardise(x, x.mean(axis=0), x.std(axis=0))
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each feature's per-battle ratio ``(a - b) / (a + b + 1)`` of the two sides' counts."""
+    return (a - b) / (a + b + 1.0)
+
+
+def _standardise(x: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """``x`` z-scored by the board's ``mean`` and ``sd``; a constant feature (sd 0) becomes 0."""
+    return np.where(sd > 0, (x - mean) / np.where(sd > 0, sd, 1.0), 0.0)
 
 
 #: every style feature some arena kind adds (``schema.ARENA_STYLE_FEATURES``), sorted
@@ -131,7 +140,7 @@ class _Slices:
             a = np.column_stack([s[f"{f}_a"].to_numpy() for f in self.features]).astype(float)
             b = np.column_stack([s[f"{f}_b"].to_numpy() for f in self.features]).astype(float)
             i, j = self.i[cut].astype(np.int64), self.j[cut].astype(np.int64)
-            yield i, j, 0.5 * self.y[cut], (a - b) / (a + b + 1.0)
+            yield i, j, 0.5 * self.y[cut], _ratio(a, b)
 
     def pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The distinct (i, j) pairs that met, of ``k`` models."""
@@ -181,11 +190,10 @@ def fit_style(
     k, f = len(models), len(features)
     slices = _Slices(b, models, features, max(int(slice_rows), 1))
     mean, sd = _moments(slices, f)
-    scale = np.where(sd > 0, sd, 1.0)
 
     def standardised() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         for i, j, y, x in slices:
-            yield i, j, y, np.where(sd > 0, (x - mean) / scale, 0.0)
+            yield i, j, y, _standardise(x, mean, sd)
 
     pi, pj = slices.pairs(k)
     params = np.zeros(k + f)
