@@ -261,17 +261,23 @@ def collect(
     # only the texts are withheld: the votes, labels and style counts carry no text, and the released
     # leaderboards stay reproducible from the released battles
     register_arrow(con, "_rel_withheld", pa.table({"battle_id": pa.array(ids, pa.string())}))
+    # the battle ids the conversations query gives (one pass over the texts' ids), then those released and the
+    # rest (excluded and withheld battles, and any row whose id only looks like a released source's): the rest
+    # is dropped from the sorted stream as it is written. A released battle's id starts with its source's name
+    # and ':', so it is among the ids the query gives
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _rel_conversation_battles AS SELECT DISTINCT battle_id FROM conversations
+        f"""CREATE OR REPLACE TEMP TABLE _rel_conversation_ids AS
+            SELECT DISTINCT c.battle_id FROM conversations c WHERE {ids_of(src, "c.battle_id")}"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _rel_conversation_battles AS SELECT battle_id FROM _rel_conversation_ids
            JOIN _rel_battles USING (battle_id) WHERE battle_id NOT IN (SELECT battle_id FROM _rel_withheld)"""
     )
-    # what the conversations query gives beyond the released texts, exactly (excluded and withheld battles, and
-    # any row whose id only looks like a released source's): dropped from the sorted stream as it is written
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _rel_conversation_drop AS
-            SELECT DISTINCT c.battle_id FROM conversations c WHERE {ids_of(src, "c.battle_id")}
-            EXCEPT SELECT battle_id FROM _rel_conversation_battles"""
+        """CREATE OR REPLACE TEMP TABLE _rel_conversation_drop AS
+           SELECT battle_id FROM _rel_conversation_ids EXCEPT SELECT battle_id FROM _rel_conversation_battles"""
     )
+    con.execute("DROP TABLE temp._rel_conversation_ids")
     images, image_links, image_counts = release_images(
         con, "_rel_conversation_battles", read_approved(spec.images) if spec.images is not None else None
     )
@@ -354,6 +360,10 @@ class _ParquetSink:
             self._writer.close()
 
 
+#: ids a :class:`SortedDrop` takes from its table at a time
+DROP_CHUNK = 20_000
+
+
 class SortedDrop:
     """Leaves out the rows of a stream sorted by ``battle_id`` whose id is among ``ids`` (sorted, distinct, in the
     same byte order: DuckDB's ``ORDER BY`` of both), keeping the stream's order. It holds the ids in use: those
@@ -419,10 +429,6 @@ def _write_config(
     return sink.rows, sink.schema
 
 
-#: ids a :class:`SortedDrop` takes from its table at a time
-DROP_CHUNK = 20_000
-
-
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     (folder / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
@@ -481,6 +487,7 @@ def _drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
         "_rel_battles",
         "_rel_voters",
         "_rel_withheld",
+        "_rel_conversation_ids",
         "_rel_conversation_battles",
         "_rel_conversation_drop",
     ):
