@@ -208,6 +208,21 @@ def test_a_burst_surges_and_a_quiet_log_does_not() -> None:
     spread, _ = inject(b, target=target, share=0.01, attackers=30, volume="honest", ratings=ratings, seed=4)
     assert surges.surges(spread)[0].filter(pl.col("reason").str.starts_with(f"{target} won")).height == 0
     assert surges.surges(b.with_columns(tstamp=pl.lit(None, pl.Datetime("us", "UTC"))))[0].height == 0
+    # without ids (as the stage loads them), and with some times missing: the flagged rows' positions in the whole
+    # frame are looked up, and name the same battles
+    gaps = rigged.with_columns(
+        tstamp=pl.when(pl.int_range(pl.len()) % 11 == 3).then(None).otherwise(pl.col("tstamp"))
+    ).sample(fraction=1.0, shuffle=True, seed=5)
+    want, _ = surges.surges(gaps)
+    asked: list[int] = []
+
+    def lookup(rows: np.ndarray) -> pl.Series:
+        asked.extend(rows.tolist())
+        return gaps["battle_id"].gather(rows)
+
+    got, _ = surges.surges(gaps.drop("battle_id"), battle_ids=lookup)
+    assert want.height > 100 and got.equals(want)
+    assert gaps[asked]["tstamp"].null_count() == 0  # rows of the whole frame, not of its timed part
 
 
 @pytest.mark.parametrize("strategy", ["target_only", "omnipresent", "mixed"])

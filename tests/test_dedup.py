@@ -491,6 +491,11 @@ def test_identity_leaks_read_only_answers() -> None:
     )
     f = identity.identity_leaks(b, answers)
     assert f["battle_id"].to_list() == ["1"] and "side b (gpt-4)" in f["reason"][0]
+    # the stage's answers carry their side's model, and no battles are joined
+    with_models = answers.with_columns(model=pl.Series(["gemini-pro", "gpt-4", "claude-2"]))
+    assert identity.identity_leaks(None, with_models).equals(f)
+    with pytest.raises(ValueError, match="model column"):
+        identity.identity_leaks(None, answers)
 
 
 _LEAK_PIECES = [
@@ -719,6 +724,74 @@ def test_repeats_are_found_across_sources(tmp_path: Path) -> None:
         got = {(r.split(",")[0], r.split(",")[1]) for r in rows}
         assert got == {("b", "duplicate_prompt"), ("b", "duplicate_vote")}, rows
         assert all(",a:" in r or "as a:" in r for r in rows)  # the earlier battle is in source a
+
+
+def test_the_stage_names_the_battles_it_flags_without_loading_their_ids(tmp_path: Path, monkeypatch) -> None:
+    """The stage loads one source's battles without their ids and looks up only the rows its vote checks flag
+    (or tie): its fast-vote, daily-cap and surge flags are those of the detectors on the whole frame, ids and
+    all -- votes cast at the same moment by one voter (ordered by id), and battles without a time, included."""
+    from arenavotes import dedup
+    from arenavotes.dedup import store
+    from arenavotes.stages.dedup import DedupOptions, run_dedup
+    from arenavotes.workspace import Workspace
+
+    t0 = 1714521600.0  # 2024-05-01 00:00 UTC
+    k = np.arange(3000)
+    log = pl.DataFrame(
+        {
+            "model_a": np.array(["x", "y", "z"])[k % 3],
+            "model_b": np.array(["y", "z", "x"])[k % 3],
+            "winner": np.where((k // 10) % 2 == 1, "model_a", "model_b"),
+            "judge": [f"v{i % 300}" for i in k],
+            "tstamp": t0 + (k % 10) * 86400.0 + k * 60.0,
+        }
+    )
+    burst = pl.DataFrame(  # five voters, 24 votes each at one moment: a surge, and ties broken by battle id
+        {
+            "model_a": "x",
+            "model_b": "y",
+            "winner": "model_a",
+            "judge": [f"r{i % 5}" for i in range(120)],
+            "tstamp": t0 + 3 * 86400.0 + 3600.0,
+        }
+    )
+    heavy = pl.DataFrame(  # one voter, 60 votes two seconds apart: fast, and over the daily cap
+        {
+            "model_a": "y",
+            "model_b": "z",
+            "winner": "tie",
+            "judge": "heavy",
+            "tstamp": t0 + 5 * 86400.0 + 2.0 * np.arange(60),
+        }
+    )
+    rows = pl.concat([log, burst, heavy], how="vertical_relaxed").with_columns(
+        tstamp=pl.when(pl.int_range(pl.len()) % 97 == 5).then(None).otherwise(pl.col("tstamp"))
+    )
+    rows.sample(fraction=1.0, shuffle=True, seed=1).write_csv(tmp_path / "votes.csv")
+    ws = Workspace.init(tmp_path / "ws")
+    out = run("ingest", "-w", str(ws.path), str(tmp_path / "votes.csv"), "--format", "generic", "--map", "voter=judge")
+    assert out.returncode == 0, out.stderr
+    settings = ws.settings().dedup
+    with ws.connect() as con:
+        battles, texts, answers = store.load_source(con, "votes")
+        assert battles.height == rows.height and battles["tstamp"].null_count() > 0
+        whole = dedup.repeats(store.load_repeat_battles(con), texts, settings)
+        expected = dedup.detect(battles, texts, answers, settings, whole).flags
+    assert {"fast_vote", "daily_cap", "rating_surge"} <= set(expected["flag"])
+    seen: list[list[str]] = []
+    detect_battles = dedup.detect_battles
+
+    def spied(battles: pl.DataFrame, *args: Any, **kw: Any) -> Any:
+        seen.append(battles.columns)
+        return detect_battles(battles, *args, **kw)
+
+    monkeypatch.setattr(dedup, "detect_battles", spied)  # as the stage imports it
+    run_dedup(ws, DedupOptions())
+    assert seen and all("battle_id" not in c for c in seen)
+    with ws.connect() as con:
+        got = pl.from_arrow(con.sql("SELECT battle_id, flag, detector, score, reason FROM flags").to_arrow_table())
+    key = ["flag", "detector", "battle_id"]
+    assert got.sort(key).equals(expected.select(got.columns).sort(key))
 
 
 def test_streamed_dedup_flags_what_the_whole_frames_flag(tmp_path: Path, monkeypatch) -> None:
@@ -1112,6 +1185,24 @@ def test_fast_and_daily_checks_follow_their_definition(
     same(votes.fast_votes(b, min_seconds=3, read_tokens_per_second=50), _fast_by_definition(b, 3, 50))
     for cap in (1, 2, 5):
         same(votes.daily_cap(b, cap=cap), _daily_by_definition(b, cap))
+    # the stage's frame has no ids: the rows it flags (and those tied in voter and time) are named by a lookup,
+    # asked for those rows alone
+    asked: list[int] = []
+    ids = b["battle_id"]
+
+    def lookup(rows: np.ndarray) -> pl.Series:
+        asked.extend(rows.tolist())
+        return ids.gather(rows)
+
+    without = b.drop("battle_id")
+    fast = votes.fast_votes(without, min_seconds=3, read_tokens_per_second=50, battle_ids=lookup)
+    same(fast, _fast_by_definition(b, 3, 50))
+    rows = b.with_row_index("row").filter(pl.col("voter_id").is_not_null(), pl.col("tstamp").is_not_null())
+    tied = rows.filter(pl.len().over("voter_id", "tstamp") > 1)["row"].to_list()
+    flagged = rows.filter(pl.col("battle_id").is_in(fast["battle_id"].implode()))["row"].to_list()
+    assert set(asked) <= set(tied) | set(flagged)
+    for cap in (1, 2, 5):
+        same(votes.daily_cap(without, cap=cap, battle_ids=lookup), _daily_by_definition(b, cap))
 
 
 @settings(max_examples=60, deadline=None)

@@ -35,6 +35,7 @@ from arenavotes.dedup.flagging import (
     DEFAULT_EXCLUDE,
     FLAG_COLUMNS,
     FLAG_SCHEMA,
+    BattleIds,
     append_flags,
     empty,
     prompted_table,
@@ -203,10 +204,20 @@ def detect_battles(
     answers: pl.DataFrame | Iterable[pl.DataFrame],
     settings: DedupSettings,
     repeated: Detection | None = None,
+    battle_ids: BattleIds | None = None,
 ) -> Detection:
     """The detectors of :func:`detect` that read the battles themselves: repeats, fast and daily-cap votes,
-    surges and identity leaks (unsorted flags, and stats)."""
+    surges and identity leaks (unsorted flags, and stats).
+
+    ``battle_ids`` (rows of ``battles`` -> their ids, :func:`arenavotes.dedup.store.battle_id_lookup`): for
+    battles without a ``battle_id`` column, as the stage loads them. Then ``repeated`` must have left its flags in
+    a table (``into``), ``prompt_text`` is None and the answers carry each side's ``model``
+    (:func:`arenavotes.dedup.store.answer_batches` ``models``): nothing here joins on ids."""
     s = settings
+    if "battle_id" not in battles.columns and (
+        battle_ids is None or prompt_text is not None or repeated is None or repeated.table is None
+    ):
+        raise ValueError("battles without ids need battle_ids, repeats in a table and no prompt_text")
     battles = _with_optional(battles)
     parts: list[pl.DataFrame] = []
     stats: dict[str, Any] = {"battles": battles.height}
@@ -235,13 +246,19 @@ def detect_battles(
     stats["surge_checks"] = bool(has_time)
     if has_voters and has_time:
         parts.append(
-            votes.fast_votes(battles, min_seconds=s.fast_min_seconds, read_tokens_per_second=s.read_tokens_per_second)
+            votes.fast_votes(
+                battles,
+                min_seconds=s.fast_min_seconds,
+                read_tokens_per_second=s.read_tokens_per_second,
+                battle_ids=battle_ids,
+            )
         )
-        parts.append(votes.daily_cap(battles, cap=s.daily_cap))
+        parts.append(votes.daily_cap(battles, cap=s.daily_cap, battle_ids=battle_ids))
     if has_time:
-        surge_flags, stats["surges"] = surges.surges(battles, fdr=s.fdr)
+        surge_flags, stats["surges"] = surges.surges(battles, fdr=s.fdr, battle_ids=battle_ids)
         parts.append(surge_flags)
-    parts += [own_buffers(identity.identity_leaks(battles, a)) for a in _frames(answers) if a.height]
+    with_ids = battles if "battle_id" in battles.columns else None
+    parts += [own_buffers(identity.identity_leaks(with_ids, a)) for a in _frames(answers) if a.height]
     flags = pl.concat([p for p in parts if p.height] or [empty()]).select(list(FLAG_SCHEMA))
     # ids of their own: a flag's battle id cut out of the battles frame keeps that frame's whole id buffer alive
     # (5M battles: 0.13 GB held through the voter tests for 2,686 flags)

@@ -10,9 +10,10 @@ detector flags bumps its version so that flags from different versions are never
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from arenavotes.vocab import ALL_FLAGS
@@ -32,12 +33,37 @@ __all__ = [
     "FLAG_COLUMNS",
     "FLAG_ROWS",
     "FLAG_SCHEMA",
+    "BattleIds",
     "append_flags",
     "empty",
     "flags",
     "from_frame",
     "prompted_table",
+    "row_ids",
 ]
+
+#: rows of a battles frame (positions) -> their battle ids, in that order (a String Series)
+BattleIds = Callable[[np.ndarray], pl.Series]
+
+
+def row_ids(battles: pl.DataFrame, battle_ids: BattleIds | None = None) -> BattleIds:
+    """How the detectors that work on row positions name the battles they flag: ``battle_ids`` if given (the
+    stage's frame has no ids, and looks up only the flagged rows' ids in the workspace:
+    :func:`arenavotes.dedup.store.battle_id_lookup`), else ``battles``' own ``battle_id`` column.
+
+    >>> b = pl.DataFrame({"battle_id": ["x", "y", "z"]})
+    >>> row_ids(b)(np.array([2, 0])).to_list()
+    ['z', 'x']
+    >>> row_ids(b.drop("battle_id"))(np.array([0]))
+    Traceback (most recent call last):
+    ValueError: the battles have no battle_id column and no battle_ids lookup was given
+    """
+    if battle_ids is not None:
+        return battle_ids
+    if "battle_id" not in battles.columns:
+        raise ValueError("the battles have no battle_id column and no battle_ids lookup was given")
+    column = battles["battle_id"]
+    return lambda rows: column.cast(pl.String).gather(rows).alias("battle_id")
 
 
 def empty() -> pl.DataFrame:

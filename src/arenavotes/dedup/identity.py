@@ -140,16 +140,27 @@ def leaks(model: str, answer: str) -> list[str]:
     return []
 
 
-def identity_leaks(battles: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
+def identity_leaks(battles: pl.DataFrame | None, answers: pl.DataFrame) -> pl.DataFrame:
     """Flag battles where a side's answer identifies its own model.
 
-    ``answers``: battle_id, side ('a'/'b'), text (that side's assistant turns joined).
+    ``answers``: battle_id, side ('a'/'b'), text (that side's assistant turns joined), and ``model`` (that side's
+    model), or without it the models are taken from ``battles`` (battle_id, model_a, model_b). The stage's answers
+    carry their models (:func:`arenavotes.dedup.store.answer_batches`), so its battles need no ids.
     """
-    a = answers.join(battles.select("battle_id", "model_a", "model_b"), on="battle_id")
+    if "model" in answers.columns:
+        a = answers.with_columns(pl.col("model").cast(pl.String))
+    elif battles is None:
+        raise ValueError("identity_leaks needs the battles, or answers with a model column")
+    else:
+        side_model = pl.when(pl.col("side") == "a").then(pl.col("model_a")).otherwise(pl.col("model_b"))
+        a = answers.join(battles.select("battle_id", "model_a", "model_b"), on="battle_id").select(
+            "battle_id",
+            "side",
+            "text",
+            model=side_model.cast(pl.String),  # model_a/b may be Categoricals
+        )
     if a.height == 0:
         return empty()
-    side_model = pl.when(pl.col("side") == "a").then(pl.col("model_a")).otherwise(pl.col("model_b"))
-    a = a.with_columns(model=side_model.cast(pl.String))  # model_a/b may be Categoricals
     models = a["model"].unique().to_list()
     family = pl.DataFrame(
         {"model": models, "family": [family_of(m) for m in models]}, schema={"model": pl.String, "family": pl.String}

@@ -95,16 +95,18 @@ def _battles(
 
 
 def load_battles(
-    con: duckdb.DuckDBPyConnection, source: str, codes: str | None = None, rowid: bool = False
+    con: duckdb.DuckDBPyConnection, source: str, codes: str | None = None, rowid: bool = False, ids: bool = True
 ) -> pl.DataFrame:
     """The battles of one source, without text (:data:`CATEGORICAL` columns as Categoricals; voters as codes
     of ``codes``, :func:`voter_codes`, if given), in the order DuckDB scans them: the detectors sort where order
     matters (``tests/test_campaigns.py`` checks that any row order gives the same flags), and a sort by id of
     5M battles took DuckDB's whole 1 GB and 2 GB in all. ``rowid``: also each battle's DuckDB ``rowid``, as
-    ``_rowid`` (for :func:`battle_id_lookup`)."""
+    ``_rowid`` (for :func:`battle_id_lookup`). ``ids=False``: without ``battle_id`` (the stage names the rows it
+    flags with :func:`battle_id_lookup`: the ids were 30 of 54 bytes a battle on the synthetic log)."""
     return _battles(
         con,
-        "battle_id, tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b"
+        ("battle_id, " if ids else "")
+        + "tstamp, model_a, model_b, winner, voter_id, anony, tokens_a, tokens_b"
         + (", rowid" if rowid else ""),
         "WHERE source = ?",
         [source],
@@ -143,11 +145,12 @@ def battle_id_lookup(con: duckdb.DuckDBPyConnection, rowids: np.ndarray) -> Call
 
 
 def answer_batches(
-    con: duckdb.DuckDBPyConnection, source: str, size: int | None = None, windowed: bool = True
+    con: duckdb.DuckDBPyConnection, source: str, size: int | None = None, windowed: bool = True, models: bool = False
 ) -> Iterator[pl.DataFrame]:
     """(battle_id, side, text) of one source's answers: each side's assistant turns joined with newlines in
     turn order, ``size`` battles (and about :data:`~arenavotes.db.TEXT_CHARS` characters) at a time (see
-    :func:`prompt_batches`).
+    :func:`prompt_batches`). ``models``: also ``model``, the side's model (what the identity check compares the
+    text with, so that the stage's battles frame needs no ids to join on).
 
     Each batch reads ``conversations`` and ``battles`` through its rowid windows
     (:func:`~arenavotes.db.rowid_windows`, computed when the first batch is asked for; ``windowed=False``: by
@@ -160,17 +163,29 @@ def answer_batches(
     everything = [EVERY_ROW] * len(batches)
     convs = rowid_window_stream(con, "conversations", batches) if windowed else everything
     battles = rowid_window_stream(con, "battles", batches) if windowed else everything
+    window = "SELECT battle_id{} FROM battles WHERE rowid BETWEEN ? AND ? AND battle_id BETWEEN ? AND ? AND source = ?"
+    if models:  # a join with the window's battles, for each side's model
+        query = f"""SELECT c.battle_id, c.side, c.turn, c.content,
+                           CASE c.side WHEN 'a' THEN b.model_a ELSE b.model_b END AS model
+                    FROM conversations c JOIN ({window.format(", model_a, model_b")}) b USING (battle_id)
+                    WHERE c.rowid BETWEEN ? AND ? AND c.battle_id BETWEEN ? AND ? AND {kept}
+                    ORDER BY c.battle_id, c.side, c.turn"""
+    else:  # the window's battles as a semi-join
+        query = f"""SELECT c.battle_id, c.side, c.turn, c.content FROM conversations c
+                    WHERE c.rowid BETWEEN ? AND ? AND c.battle_id BETWEEN ? AND ? AND {kept}
+                      AND c.battle_id IN ({window.format("")})
+                    ORDER BY c.battle_id, c.side, c.turn"""
     for (lo, hi), (clo, chi), (blo, bhi) in zip(batches, convs, battles, strict=True):
+        window_args, conversation_args = [blo, bhi, lo, hi, source], [clo, chi, lo, hi]
         turns = frame(
             con,
-            f"""SELECT c.battle_id, c.side, c.turn, c.content FROM conversations c
-                WHERE c.rowid BETWEEN ? AND ? AND c.battle_id BETWEEN ? AND ? AND {kept}
-                  AND c.battle_id IN (SELECT battle_id FROM battles
-                                      WHERE rowid BETWEEN ? AND ? AND battle_id BETWEEN ? AND ? AND source = ?)
-                ORDER BY c.battle_id, c.side, c.turn""",
-            [clo, chi, lo, hi, blo, bhi, lo, hi, source],
+            query,
+            window_args + conversation_args if models else conversation_args + window_args,
         )
-        yield turns.group_by("battle_id", "side", maintain_order=True).agg(text=pl.col("content").str.join(chr(10)))
+        text = pl.col("content").str.join(chr(10)).alias("text")
+        yield turns.group_by("battle_id", "side", maintain_order=True).agg(
+            text, *([pl.col("model").first()] if models else [])
+        )
 
 
 def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from arenavotes.dedup.fdr import bh
-from arenavotes.dedup.flagging import empty, from_frame
+from arenavotes.dedup.flagging import BattleIds, empty, from_frame, row_ids
 from arenavotes.dedup.voters import davidson_board, sums_by_key
 from arenavotes.ratings.counts import PairCounts
 from arenavotes.ratings.ties import outcome_probs_grads
@@ -49,10 +49,21 @@ _HOUR_US = 3_600_000_000
 _DAY_US = 24 * _HOUR_US
 
 
-def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Flags for battles on days when one of their models surged (see the module docstring), and stats."""
-    # a filtered copy only when a battle has no time (a filter copies every column: 0.3 GB at 5M battles)
-    b = battles.filter(pl.col("tstamp").is_not_null()) if battles["tstamp"].null_count() else battles
+def surges(
+    battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20, battle_ids: BattleIds | None = None
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Flags for battles on days when one of their models surged (see the module docstring), and stats.
+    ``battle_ids``: the flagged rows' ids, for a frame without a ``battle_id`` column
+    (:func:`~arenavotes.dedup.flagging.row_ids`)."""
+    ids = row_ids(battles, battle_ids)
+    # a filtered copy only when a battle has no time (a filter copies every column: 0.3 GB at 5M battles), and
+    # then the filtered rows' positions in ``battles``, to name the flagged ones
+    timed = None
+    if battles["tstamp"].null_count():
+        timed = np.flatnonzero(battles["tstamp"].is_not_null().to_numpy())
+        b = battles.filter(pl.col("tstamp").is_not_null())
+    else:
+        b = battles
     if b.height == 0:
         return empty(), {"tested": 0, "windows_found": 0}
     c = PairCounts.from_battles(b)  # not prepare_counts: its memo would keep the frame alive
@@ -197,8 +208,9 @@ def surges(battles: pl.DataFrame, fdr: float = 0.01, min_votes: int = 20) -> tup
             for h in (0, 12)
         ]
     )
+    r = hit["r"].to_numpy()
     hit = hit.with_columns(
-        battle_id=b["battle_id"].cast(pl.String).gather(hit["r"]),
+        battle_id=ids(r if timed is None else timed[r]),
         score=pl.col("z"),
         reason=pl.format(
             "{} won {} of its {} battles in the 24 hours from {} UTC: {} points of score {} the board's expectation "

@@ -79,24 +79,22 @@ def run_dedup(ws: Workspace, options: DedupOptions) -> StageResult:
             release_cache(con)
             for source in chosen:
                 with recorded(con, "dedup", hash_, target=source, sources=[source]) as run:
-                    battles = load_battles(con, source, codes, rowid=True)
-                    rowids = battles["_rowid"].to_numpy()
+                    # without ids: the detectors name the rows they flag from the workspace, by rowid
+                    battles = load_battles(con, source, codes, rowid=True, ids=False)
+                    ids = battle_id_lookup(con, battles["_rowid"].to_numpy())
                     battles = battles.drop("_rowid")
                     release_cache(con)  # what the repeats and the load read: the vote detectors hold their own copies
-                    answers = releasing(con, answer_batches(con, source))  # then the voter tests, without the cache
-                    by_battle = detect_battles(battles, None, answers, settings.dedup, repeated)
+                    # then the voter tests, without the cache; each side's model comes with its answer
+                    answers = releasing(con, answer_batches(con, source, models=True))
+                    by_battle = detect_battles(battles, None, answers, settings.dedup, repeated, battle_ids=ids)
                     by_battle.stats["battles_with_prompt"] = battles_with_prompt(con, repeat_table, source)
                     n_battles = battles.height
                     # the voter tests read votes only, and name the battles they flag from the workspace: the
-                    # battles' ids, times and token counts go before the votes are made (5M battles: ~0.25 GB)
+                    # battles' times and token counts go before the votes are made (5M battles: ~0.25 GB)
                     voting = battles.select("model_a", "model_b", "winner", "voter_id")
                     del battles
-                    votes = (
-                        voters.prepare(voting, battle_id_lookup(con, rowids))
-                        if by_battle.stats["voter_checks"]
-                        else None
-                    )
-                    del voting, rowids
+                    votes = voters.prepare(voting, ids) if by_battle.stats["voter_checks"] else None
+                    del voting, ids
                     result = detect_voters(votes, settings.dedup, by_battle)
                     del votes, by_battle
                     replace_flags(con, source, result.flags, run.run_id, repeats=repeat_table)
