@@ -1068,6 +1068,41 @@ def test_near_pairs_holds_no_copy_of_the_memberships_it_is_handed() -> None:
     assert pairs.tolist() == [[0, 1]] and 0.5 <= sim[0] < 1
 
 
+def test_each_check_gets_its_pairs_as_narrow_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A block's candidate pairs reach the exact check as positions among the block's texts, in 4-byte
+    integers, and no pair of text numbers outlives the call that makes them (they and two int64 copies were
+    ~56 bytes a pair held through a check of up to MAX_PAIRS pairs); the flags are those of the exact answer."""
+    import gc
+    import weakref
+
+    rng = np.random.default_rng(0)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    base = [" ".join("".join(rng.choice(letters, 6)) for _ in range(12)) for _ in range(30)]  # unrelated texts
+    texts = pl.Series([t + suffix for t in base for suffix in ("", " !", " ?")])
+    seen: list[tuple[np.dtype, int, int, bool]] = []
+    verify = prompts._verify
+    made: list[weakref.ref] = []
+    clique_pairs = prompts._clique_pairs
+
+    def made_pairs(members: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+        out = clique_pairs(members, bucket)
+        made.append(weakref.ref(out))
+        return out
+
+    def spied(local: np.ndarray, involved: np.ndarray, *args: Any) -> Any:
+        gc.collect()
+        seen.append((local.dtype, int(local.max()), len(involved), any(r() is not None for r in made)))
+        return verify(local, involved, *args)
+
+    monkeypatch.setattr(prompts, "_clique_pairs", made_pairs)
+    monkeypatch.setattr(prompts, "_verify", spied)
+    ids = [f"b{i:02d}" for i in range(len(texts))]
+    battles = pl.DataFrame({"battle_id": ids, "tstamp": pl.Series([None] * len(ids), dtype=pl.Datetime("us", "UTC"))})
+    flags = prompts.near_duplicates(prompts.keyed(battles, pl.DataFrame({"battle_id": ids, "text": texts})), 0.8)
+    assert seen and all(d == np.int32 and top < n and not alive for d, top, n, alive in seen)
+    assert set(flags["battle_id"]) == {f"b{i:02d}" for i in range(len(texts)) if i % 3}
+
+
 def _uniforms_by_definition(v: voters.Votes, seed: int) -> np.ndarray:
     """vote_uniforms as its docstring defines it, with a Polars window for "identical votes before it"."""
     m = np.uint64(len(v.models))

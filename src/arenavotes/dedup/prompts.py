@@ -556,11 +556,15 @@ def near_pairs(
                 before = pairs_upto[piece - 1] if piece else 0
                 nxt = max(int(np.searchsorted(pairs_upto, before + MAX_PAIRS, side="right")), piece + 1)
                 a, b = lo + cuts[piece], lo + cuts[min(nxt, len(size))]
-                pairs = _clique_pairs(members[a:b], bucket[a:b])
-                _tally(work, "candidate_pairs", len(pairs))
+                # the piece's pairs as positions in ``involved``, in its index type: the text numbers go at once
+                # (they and two int64 copies of the positions were ~56 bytes a pair held through the check)
+                local = np.searchsorted(involved, _clique_pairs(members[a:b], bucket[a:b]))
+                local = local.astype(index_type(len(involved)), copy=False)
+                _tally(work, "candidate_pairs", len(local))
                 e, sim, label = _verify(
-                    pairs, involved, label, fetch, chars, sig, threshold, seed, chunk, spilled, work
+                    local, involved, label, fetch, chars, sig, threshold, seed, chunk, spilled, work
                 )
+                del local
                 edges.append(e)
                 sims.append(sim)
                 piece = nxt
@@ -677,7 +681,7 @@ def _agreement(sig8: np.ndarray, pairs: np.ndarray, block: int = 65_536) -> np.n
 
 
 def _verify(
-    pairs: np.ndarray,
+    local: np.ndarray,
     involved: np.ndarray,
     label: np.ndarray,
     fetch: Callable[[np.ndarray], pl.Series],
@@ -689,8 +693,9 @@ def _verify(
     spilled: SpilledShingles | None = None,
     work: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``pairs`` whose exact Jaccard reaches ``threshold``, their similarity, and ``label`` (components
-    over ``involved``, the texts of the block) with them joined. ``sig8``: the 8-bit signatures of ``involved``;
+    """The pairs ``local`` (positions in ``involved``, the texts of the block) whose exact Jaccard reaches
+    ``threshold``, as pairs of texts, their similarity, and ``label`` (components over ``involved``) with them
+    joined. ``sig8``: the 8-bit signatures of ``involved``;
     ``spilled``: their shingle sets, if the block is bigger than :data:`CHUNK_CHARS` (else shingled here).
     ``work``: counts of the pairs checked and found similar are added to it (:func:`_tally`).
 
@@ -702,25 +707,26 @@ def _verify(
     :data:`CHUNK_CHARS` characters, else per sparse product of at most that many pair sides.
     """
     none = np.zeros((0, 2), dtype=np.int64), np.zeros(0), label
-    if len(pairs) == 0:
+    if len(local) == 0:
         return none
-    local = np.searchsorted(involved, pairs)
-    keep, share = worth_checking(sig8, chars[involved], local, threshold)
+    held_chars = chars[involved]
+    keep, share = worth_checking(sig8, held_chars, local, threshold)
     estimate = (share[keep] - 1 / 256) / (1 - 1 / 256)  # 8-bit minima agree by chance 1 time in 256
-    order = np.argsort(-estimate, kind="stable")
-    pairs, local = pairs[keep][order], local[keep][order]
-    if len(pairs) == 0:
+    del share
+    local = local[np.flatnonzero(keep)[np.argsort(-estimate, kind="stable")]]  # one copy, not two
+    del keep, estimate
+    if len(local) == 0:
         return none
     held = None
     if spilled is None:
         held = _shingle_matrix(shingles(fetch(involved), seed=seed), len(involved))
-    cells = np.cumsum(chars[pairs[:, 0]] + chars[pairs[:, 1]])
+    cells = np.cumsum(held_chars[local[:, 0]] + held_chars[local[:, 1]])
     edges: list[np.ndarray] = []
     sims: list[np.ndarray] = []
     start = 0
-    while start < len(pairs):  # sparse products of at most CHUNK_CHARS pair sides and `chunk` pairs
+    while start < len(local):  # sparse products of at most CHUNK_CHARS pair sides and `chunk` pairs
         room = int(np.searchsorted(cells, (cells[start - 1] if start else 0) + CHUNK_CHARS, side="right"))
-        end = min(max(room, start + 1), start + chunk, len(pairs))
+        end = min(max(room, start + 1), start + chunk, len(local))
         part = local[start:end]
         part = part[label[part[:, 0]] != label[part[:, 1]]]
         start = end
