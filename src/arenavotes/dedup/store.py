@@ -163,29 +163,18 @@ def answer_batches(
     everything = [EVERY_ROW] * len(batches)
     convs = rowid_window_stream(con, "conversations", batches) if windowed else everything
     battles = rowid_window_stream(con, "battles", batches) if windowed else everything
-    window = "SELECT battle_id{} FROM battles WHERE rowid BETWEEN ? AND ? AND battle_id BETWEEN ? AND ? AND source = ?"
-    if models:  # a join with the window's battles, for each side's model
-        query = f"""SELECT c.battle_id, c.side, c.turn, c.content,
-                           CASE c.side WHEN 'a' THEN b.model_a ELSE b.model_b END AS model
-                    FROM conversations c JOIN ({window.format(", model_a, model_b")}) b USING (battle_id)
-                    WHERE c.rowid BETWEEN ? AND ? AND c.battle_id BETWEEN ? AND ? AND {kept}
-                    ORDER BY c.battle_id, c.side, c.turn"""
-    else:  # the window's battles as a semi-join
-        query = f"""SELECT c.battle_id, c.side, c.turn, c.content FROM conversations c
-                    WHERE c.rowid BETWEEN ? AND ? AND c.battle_id BETWEEN ? AND ? AND {kept}
-                      AND c.battle_id IN ({window.format("")})
-                    ORDER BY c.battle_id, c.side, c.turn"""
+    # the batch's window of battles joined (a battle id is unique, checked by ingest), for each side's model
+    model = ", CASE c.side WHEN 'a' THEN b.model_a ELSE b.model_b END AS model" if models else ""
+    query = f"""SELECT c.battle_id, c.side, c.turn, c.content{model}
+                FROM conversations c JOIN (SELECT battle_id, model_a, model_b FROM battles
+                                           WHERE rowid BETWEEN ? AND ? AND battle_id BETWEEN ? AND ? AND source = ?) b
+                USING (battle_id)
+                WHERE c.rowid BETWEEN ? AND ? AND c.battle_id BETWEEN ? AND ? AND {kept}
+                ORDER BY c.battle_id, c.side, c.turn"""
+    per_side = [pl.col("content").str.join(chr(10)).alias("text"), *([pl.col("model").first()] if models else [])]
     for (lo, hi), (clo, chi), (blo, bhi) in zip(batches, convs, battles, strict=True):
-        window_args, conversation_args = [blo, bhi, lo, hi, source], [clo, chi, lo, hi]
-        turns = frame(
-            con,
-            query,
-            window_args + conversation_args if models else conversation_args + window_args,
-        )
-        text = pl.col("content").str.join(chr(10)).alias("text")
-        yield turns.group_by("battle_id", "side", maintain_order=True).agg(
-            text, *([pl.col("model").first()] if models else [])
-        )
+        turns = frame(con, query, [blo, bhi, lo, hi, source, clo, chi, lo, hi])
+        yield turns.group_by("battle_id", "side", maintain_order=True).agg(per_side)
 
 
 def load_source(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
