@@ -2,7 +2,8 @@
 
 Labelled data (none of it was used to write or fit the labelers' thresholds except as stated in the
 README): arena-conversations-100 (LMArena's own `language`, `is_code`, `turn`, `is_refusal` and
-`category_tag.refusal_v0.2` on 100 real arena conversations, 15 languages), the 1,135 arena-2023 prompts
+`category_tag.refusal_v0.2` on 100 real arena conversations, 15 languages, and our labels of their prompts for
+the four topics and the seven criteria: held out, never trained or tuned on), the 1,135 arena-2023 prompts
 (`language`), and MT-Bench (80 prompts; category math -> math, coding -> coding, writing/roleplay ->
 creative_writing -- a noisy mapping: a professional e-mail counts as "writing").
 
@@ -77,6 +78,30 @@ def _recall_row(labeler: str, recall: float, n: int) -> tuple[str, ...]:
     """A row for the share of Arena-Hard v0.1's ``n`` prompts (all hard by LMArena) that ``labeler`` marks hard."""
     what = f"Arena-Hard v0.1 (all chosen as hard by LMArena), {labeler}"
     return ("hard_prompt", what, "recall", f"{recall:.3f}", "", f"{recall:.3f}", f"{n} / {n}")
+
+
+def held_out_topic_rows(p: pl.DataFrame, conv: list[dict], lab: LearnedLabeler) -> list[tuple[str, ...]]:
+    """The four topics on the 100 arena conversations, which no labeler was trained or tuned on, against our labels
+    of their prompts (``tools/arena100_category_labels.csv``, read against LMArena's definitions with
+    ``tools/category_label_guide.md``; blank = unsure, left out): learned@N and rules@2 as they label the prompts,
+    in all, in English and in the other languages. These prompts are newer arena traffic (2024) than the
+    arena-2023 prompts the cross-validated numbers come from."""
+    gold = pl.read_csv(ROOT / "tools/arena100_category_labels.csv", schema_overrides={"uid": pl.String})
+    english = {c["question_id"]: c["language"] == "English" for c in conv}
+    outs = [(f"learned@{lab.version}", lab.label(p)), ("rules@2", label_rules(p))]
+    rows = []
+    for cat in ("coding", "math", "creative_writing", "instruction_following"):
+        labelled = {u: bool(v) for u, v in gold.select("uid", cat).iter_rows() if v is not None}
+        for labeler, out in outs:
+            d = dict(out.filter(pl.col("category") == cat).select("battle_id", "value").iter_rows())
+            if not d:
+                continue
+            for part, keep in (("", None), (", English", True), (", other languages", False)):
+                ids = [i for i in labelled if keep is None or english[i] == keep]
+                f, pr, rc, n = f1([bool(d.get(i, False)) for i in ids], [labelled[i] for i in ids])
+                what = f"arena-conversations-100, held out{part} (our labels), {labeler}"
+                rows.append((cat, what, "F1", *_fpr(f, pr, rc), f"{n} / {len(ids)}"))
+    return rows
 
 
 def main() -> None:
@@ -205,6 +230,8 @@ def main() -> None:
                 f"{m['positives']:,} / {m['rows']:,}",
             )
         )
+
+    rows += held_out_topic_rows(p, conv, lab)
 
     # LMArena's seven criteria and hard_prompt against our criteria labels (tools/criteria_labels.csv): on the
     # arena-2023 prompts rules@2 as it labels them and learned@N out of fold (recorded by training); on the 100

@@ -348,3 +348,45 @@ def test_categorize_cli_learned(tmp_path: Path) -> None:
     assert "a100: 100 prompts labelled" in r.stdout
     r = run("sql", "-w", str(ws), "SELECT DISTINCT labeler FROM prompt_labels")
     assert "offline/learned@6" in r.stdout
+
+
+def test_held_out_arena_conversations_score_as_the_docs_say() -> None:
+    """The 100 arena conversations (2024; never trained or tuned on) against our labels of their prompts: the
+    labels cover every conversation with 0/1/blank, and the F1 of learned@N per topic is the one docs/categories.md
+    prints (bench/categories.py's rows), so a labeler that changes cannot keep the old numbers in the docs."""
+    from conftest import DATA
+
+    root = Path(__file__).resolve().parents[1]
+    raw = gzip.decompress((DATA / "arena-conversations-100" / "conversations.jsonl.gz").read_bytes())
+    conv = [json.loads(x) for x in raw.splitlines() if x.strip()]
+    gold = pl.read_csv(root / "tools/arena100_category_labels.csv", schema_overrides={"uid": pl.String})
+    topics = ["coding", "math", "creative_writing", "instruction_following"]
+    assert gold.columns == ["uid", *topics]
+    assert sorted(gold["uid"]) == sorted(c["question_id"] for c in conv)
+    for t in topics:
+        assert set(gold[t].drop_nulls().to_list()) <= {0, 1}
+    prompts = pl.DataFrame(
+        {
+            "battle_id": [c["question_id"] for c in conv],
+            "prompt": ["\n".join(m["content"] for m in c["conversation_a"] if m["role"] == "user") for c in conv],
+        }
+    )
+    lab = LearnedLabeler.load()
+    out = lab.label(prompts)
+    doc = (root / "docs/categories.md").read_text(encoding="utf-8")
+    for t in topics:
+        pairs = (
+            out.filter(pl.col("category") == t)
+            .join(gold.select(battle_id="uid", gold=t), on="battle_id")
+            .drop_nulls("gold")
+        )
+        pred, truth = pairs["value"].to_numpy(), pairs["gold"].to_numpy() == 1
+        tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
+        f1 = 2 * tp / (2 * tp + fp + fn)
+        row = next(
+            line
+            for line in doc.splitlines()
+            if line.startswith(f"| {t} ") and f"held out (our labels), learned@{lab.version} " in line
+        )
+        assert f"| {f1:.3f} |" in row, (t, f1, row)
+        assert f"| {tp + fn} / {pairs.height} " in row

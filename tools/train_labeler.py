@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from scipy.optimize import minimize
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix, diags, hstack
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -331,7 +331,22 @@ def main() -> None:
         help="share of the arena half's weight carried by the translations of arena prompts (0: they weigh as benchmarks)",
     )
     ap.add_argument("--oof", type=Path, help="also write every row's out-of-fold score per category to this parquet")
+    ap.add_argument(
+        "--emb2-scale",
+        action="append",
+        default=[],
+        metavar="CATEGORY=SCALE",
+        help=f"the multilingual block's scale in one category's head (default {EMB2_SCALE}; experiments)",
+    )
+    ap.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="CATEGORY",
+        help="train and report only these categories, no criteria, and write nothing but --oof (experiments)",
+    )
     args = ap.parse_args()
+    emb2_scale = {cat: float(s) for cat, _, s in (x.partition("=") for x in args.emb2_scale)}
 
     rows, manifest = load_sources(args.sources)
     if args.card_only:
@@ -360,11 +375,12 @@ def main() -> None:
     thresholds_other: dict[str, float] = {}  # category -> its cut for prompts in other languages, where it has one
     arena_all = (rows["source"] == ARENA).to_numpy()
     lang_all = rows["language"].to_numpy()
-    for cat in CATEGORIES:
+    for cat in args.only or CATEGORIES:
         known = rows[cat].is_not_null().to_numpy()
         y = rows[cat].fill_null(False).cast(pl.Int8).to_numpy().astype(np.float64)
         idx = np.flatnonzero(known)
-        Xk, yk, fk, ak = X[idx], y[idx], fold[idx], arena_all[idx]
+        scale2 = emb2_scale.get(cat, EMB2_SCALE)
+        Xk, yk, fk, ak = rescale_emb2(X[idx], enc.dims, dims2, scale2 / EMB2_SCALE), y[idx], fold[idx], arena_all[idx]
         lk = lang_all[idx]
         src = rows["source"].to_numpy()[idx]
         tk = src == TRANSLATED
@@ -454,8 +470,14 @@ def main() -> None:
             f"benchmarks F1 {f1:.3f}; arena F1 {a.get('f1')}",
             file=sys.stderr,
         )
-        add_head(weights, fit_logistic(Xk, yk, wk, l2), enc.dims, dims2)
+        if not args.only:
+            add_head(weights, fit_logistic(Xk, yk, wk, l2), enc.dims, dims2, scale2)
 
+    if args.only:
+        if args.oof is not None:
+            keep = rows.select("text", "source", "language", "lang_group").with_row_index("row")
+            pl.concat(scores).join(keep.with_columns(pl.col("row").cast(pl.Int64)), on="row").write_parquet(args.oof)
+        return
     betas, crit_thresholds, crit_other, crit_metrics, hard, hard_scores = criteria_heads(
         rows, X, fold, args.folds, args.search_l2
     )
@@ -542,14 +564,27 @@ def fold_row_weights(
     return arena_weights(y[tr], prevalence, arena[tr], lang[tr], translated[tr], share)
 
 
-def add_head(weights: dict[str, list[np.ndarray]], beta: np.ndarray, dims: int, dims2: int = 0) -> None:
+def rescale_emb2(X: csr_matrix, dims: int, dims2: int, factor: float) -> csr_matrix:
+    """``X`` (the blocks of :func:`features`) with the multilingual block's columns multiplied by ``factor``."""
+    if not dims2 or factor == 1.0:
+        return X
+    d_char = 1 << BITS
+    col = np.ones(X.shape[1])
+    col[d_char + dims : d_char + dims + dims2] = factor
+    return (X @ diags(col)).tocsr()
+
+
+def add_head(
+    weights: dict[str, list[np.ndarray]], beta: np.ndarray, dims: int, dims2: int = 0, scale2: float = EMB2_SCALE
+) -> None:
     """Split a fitted ``beta`` (the blocks of :func:`features`) into the head's arrays, each block's scale folded in
-    (the labeler reads unscaled features); ``dims2``: the second encoder's block, if any (``w_emb2``)."""
+    (the labeler reads unscaled features); ``dims2``: the second encoder's block, if any (``w_emb2``), at
+    ``scale2``."""
     d_char = 1 << BITS
     weights["w_char"].append(beta[:d_char])
     weights["w_emb"].append(beta[d_char : d_char + dims] * EMB_SCALE)
     if dims2:
-        weights.setdefault("w_emb2", []).append(beta[d_char + dims : d_char + dims + dims2] * EMB2_SCALE)
+        weights.setdefault("w_emb2", []).append(beta[d_char + dims : d_char + dims + dims2] * scale2)
     weights["w_struct"].append(beta[d_char + dims + dims2 : -1] * STRUCT_SCALE)
     weights["bias"].append(beta[-1:])
 
