@@ -581,6 +581,66 @@ def test_voter_tests_hold_their_level_on_honest_voters() -> None:
     assert np.mean(log_e[tested] > np.log(20)) < 0.02  # Markov: P(E >= 20) <= 5%
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 9), max_size=40),
+    size=st.integers(1, 50),
+    max_votes=st.none() | st.integers(1, 30),
+)
+def test_voter_blocks_hold_whole_voters_and_a_bounded_number_of_votes(
+    counts: list[int], size: int, max_votes: int | None
+) -> None:
+    """Blocks follow each other, cover every voter and every vote once, hold at most ``size`` voters, and the
+    votes of all but a block's last voter are at most ``max_votes``: a block is never bigger than the bound plus
+    one voter's votes, whatever the number of voters."""
+    v = np.repeat(np.arange(len(counts)), counts)
+    blocks = list(voters.voter_blocks(v, len(counts), size, max_votes))
+    assert [lo for lo, _, _ in blocks] == [0, *(hi for _, hi, _ in blocks[:-1])][: len(blocks)]
+    assert (blocks[-1][1] if blocks else 0) == len(counts)
+    for lo, hi, at in blocks:
+        assert 0 < hi - lo <= size
+        assert (at.start, at.stop) == (sum(counts[:lo]), sum(counts[:hi]))
+        if max_votes is not None:
+            assert sum(counts[lo : hi - 1]) <= max_votes
+
+
+def test_voter_tests_are_the_same_in_blocks_of_any_number_of_votes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The voter tests hold a block of whole voters at a time, now bounded by votes too (``VOTE_BLOCK``): the
+    probabilities, strengths, p-values, e-values and flags are the same to the last bit with blocks of 7 votes,
+    of 500, or one block of everything."""
+    b, truth = simulate_battles(k=10, n=12_000, seed=8, voters=100, theta_sd=1.5)
+    strength = {f"model-{m:03d}": float(x) for m, x in enumerate(truth)}
+    b = b.with_columns(battle_id=pl.format("b{}", pl.int_range(pl.len())))
+    fan = pl.col("voter_id").is_in([f"v{x}" for x in (3, 17, 42, 77)])  # always the weaker model
+    weaker_a = pl.col("model_a").replace_strict(strength) < pl.col("model_b").replace_strict(strength)
+    b = b.with_columns(
+        winner=pl.when(fan & weaker_a).then(pl.lit("model_a")).when(fan).then(pl.lit("model_b")).otherwise("winner")
+    )
+
+    def run_all() -> tuple[Any, ...]:
+        v = voters.prepare(b)
+        assert v is not None
+        fisher, p = voters.fisher_test(v)
+        evalue, log_e = voters.evalue_test(v)
+        return (
+            v.probs.tobytes(),
+            v.theta.tobytes() if v.theta is not None else None,
+            p.tobytes(),
+            log_e.tobytes(),
+            fisher.sort("battle_id").rows(),
+            evalue.sort("battle_id").rows(),
+            voters.position_bias(v).sort("battle_id").rows(),
+            voters.single_model(v).sort("battle_id").rows(),
+        )
+
+    monkeypatch.setattr(voters, "VOTE_BLOCK", 10**9)
+    whole = run_all()
+    assert whole[4]  # the fans are flagged: the comparison covers flags, not only empty frames
+    for block in (7, 500):
+        monkeypatch.setattr(voters, "VOTE_BLOCK", block)
+        assert run_all() == whole, block
+
+
 def test_who_is_flagged_does_not_depend_on_pseudonyms_or_row_order() -> None:
     # voter ids are keyed pseudonyms: another workspace secret (or another row order) must flag the same votes
     b, truth = simulate_battles(k=10, n=12_000, seed=8, voters=100, theta_sd=1.5)

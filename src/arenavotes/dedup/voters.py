@@ -45,8 +45,10 @@ SCORE = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie_bothbad": 0.5}
 PRIOR_VOTES = 20.0  # how many votes' weight the Davidson model gets against a pair's own history
 #: Voters whose leave-one-out strengths are held at once (a block x models array)
 VOTER_BLOCK = 32_768
-#: Votes whose per-outcome temporaries are held at once (5M votes' gradients at once are 240 MB)
-VOTE_BLOCK = 1_000_000
+#: Votes whose per-vote temporaries are held at once: the outcome gradients, and at most this many votes (plus one
+#: voter's) in a block of voters (:func:`voter_blocks`). 5M votes' gradients at once were 240 MB; with blocks bounded
+#: only by their voters, a log of 2M votes by 55k voters made one block of every vote, +0.25 GB in ``prepare``.
+VOTE_BLOCK = 262_144
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +115,7 @@ class Votes:
         n_v = len(self.voters)
         if len(self.v) > 1 and bool((self.v[1:] < self.v[:-1]).any()):
             raise ValueError("votes must be sorted by voter (voters.prepare sorts them)")
-        return voter_blocks(self.v, n_v, max(1, min(n_v, 2_000_000 // max(per_voter, 1))))
+        return voter_blocks(self.v, n_v, max(1, min(n_v, 2_000_000 // max(per_voter, 1))), VOTE_BLOCK)
 
     def part(self, lo: int, hi: int, votes: slice) -> Votes:
         """The votes of one block of :meth:`blocks`, voters ``lo``..``hi`` numbered from 0."""
@@ -131,16 +133,28 @@ class Votes:
         )
 
 
-def voter_blocks(v: np.ndarray, n_voters: int, size: int) -> Iterator[tuple[int, int, slice]]:
-    """(first voter, end voter, their votes) for consecutive blocks of ``size`` voters of votes sorted by voter
-    ``v`` (voters numbered 0..n_voters-1).
+def voter_blocks(
+    v: np.ndarray, n_voters: int, size: int, max_votes: int | None = None
+) -> Iterator[tuple[int, int, slice]]:
+    """(first voter, end voter, their votes) for consecutive blocks of at most ``size`` voters of votes sorted by
+    voter ``v`` (voters numbered 0..n_voters-1), and, with ``max_votes``, at most ``max_votes`` votes plus one voter's.
+
+    A block always holds whole voters, so what a test sums per voter is the same whatever the blocks.
 
     >>> list(voter_blocks(np.array([0, 0, 1, 3]), 4, 2))
     [(0, 2, slice(0, 3, None)), (2, 4, slice(3, 4, None))]
+    >>> [(lo, hi) for lo, hi, _ in voter_blocks(np.array([0, 0, 0, 1, 2, 2, 3]), 4, 4, max_votes=2)]
+    [(0, 1), (1, 2), (2, 3), (3, 4)]
     """
-    bounds = np.searchsorted(v, np.arange(0, n_voters + size, size))
-    for n, lo in enumerate(range(0, n_voters, size)):
-        yield lo, min(lo + size, n_voters), slice(int(bounds[n]), int(bounds[n + 1]))
+    bounds = np.searchsorted(v, np.arange(n_voters + 1))  # bounds[k]: the first vote of voter k
+    starts = np.arange(0, n_voters, size)
+    if max_votes is not None and len(v) > max_votes:
+        # also a block from the first voter whose votes begin at or past each multiple of max_votes
+        cuts = np.searchsorted(bounds[:n_voters], np.arange(max_votes, len(v), max_votes), side="left")
+        starts = np.unique(np.r_[starts, cuts[cuts < n_voters]])
+    ends = np.r_[starts[1:], n_voters] if len(starts) else starts
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        yield lo, hi, slice(int(bounds[lo]), int(bounds[hi]))
 
 
 def prepare(battles: pl.DataFrame, battle_ids: Callable[[np.ndarray], pl.Series] | None = None) -> Votes | None:
@@ -246,16 +260,28 @@ def _davidson_without_voter(
         _, g = outcome_probs_grads("davidson", theta[i[lo:hi]] - theta[j[lo:hi]], phi)
         gd[lo:hi] = g[np.arange(hi - lo), obs[lo:hi], 0]
         del g
-    # theta without the voter, a block of voters at a time (the votes are sorted by voter): the whole (voters x
-    # models) array is 0.6 GB at 1.5M voters and 50 models; each block's scores summed by bincount, with no sparse
-    # matrix of every vote
+    # theta without the voter, a block of VOTER_BLOCK voters at a time (the votes are sorted by voter): the whole
+    # (voters x models) array is 0.6 GB at 1.5M voters and 50 models; each block's scores summed by bincount, with no
+    # sparse matrix of every vote. The per-vote temporaries go a piece of at most VOTE_BLOCK votes at a time (whole
+    # voters, so each voter's sums are the same), the product a whole block at a time: BLAS may round a row
+    # differently in a product of another shape, and a vote's probabilities must not depend on the pieces.
     d = np.empty(len(obs))
-    for lo, hi, at in voter_blocks(v, n_voters, VOTER_BLOCK):
-        rows, size = v[at] - lo, (hi - lo) * k
-        ia, ja = i[at].astype(np.int64), j[at].astype(np.int64)
-        score = np.bincount(rows * k + ia, gd[at], size) - np.bincount(rows * k + ja, gd[at], size)
+    pieces = list(voter_blocks(v, n_voters, VOTER_BLOCK, VOTE_BLOCK))
+    for lo, hi, _ in voter_blocks(v, n_voters, VOTER_BLOCK):
+        mine = [piece for piece in pieces if lo <= piece[0] < hi]
+        score = np.zeros((hi - lo) * k)
+        for first, end, at in mine:
+            rows = v[at] - first
+            ia, ja = i[at].astype(np.int64), j[at].astype(np.int64)
+            size = (end - first) * k
+            score[(first - lo) * k : (end - lo) * k] = np.bincount(rows * k + ia, gd[at], size) - np.bincount(
+                rows * k + ja, gd[at], size
+            )
         theta_loo = theta[None, :] - score.reshape(-1, k) @ f_inv.T
-        d[at] = theta_loo[rows, ia] - theta_loo[rows, ja]
+        del score
+        for _, _, at in mine:
+            rows = v[at] - lo
+            d[at] = theta_loo[rows, i[at]] - theta_loo[rows, j[at]]
     del gd
     probs = np.empty((len(obs), 3))
     for lo in range(0, len(obs), VOTE_BLOCK):
