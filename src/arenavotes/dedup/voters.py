@@ -28,6 +28,7 @@ Only voters with at least ``min_votes`` votes are tested; nothing loops over vot
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -266,9 +267,11 @@ def _davidson_without_voter(
     # voters, so each voter's sums are the same), the product a whole block at a time: BLAS may round a row
     # differently in a product of another shape, and a vote's probabilities must not depend on the pieces.
     d = np.empty(len(obs))
-    pieces = list(voter_blocks(v, n_voters, VOTER_BLOCK, VOTE_BLOCK))
-    for lo, hi, _ in voter_blocks(v, n_voters, VOTER_BLOCK):
-        mine = [piece for piece in pieces if lo <= piece[0] < hi]
+    # the pieces start at every multiple of VOTER_BLOCK too, so each lies in one block: group them by it
+    pieces = voter_blocks(v, n_voters, VOTER_BLOCK, VOTE_BLOCK)
+    for block, group in itertools.groupby(pieces, key=lambda piece: piece[0] // VOTER_BLOCK):
+        lo, mine = block * VOTER_BLOCK, list(group)
+        hi = mine[-1][1]
         score = np.zeros((hi - lo) * k)
         for first, end, at in mine:
             rows = v[at] - first
