@@ -14,6 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "arenavotes"
 LAYERS = {
     **dict.fromkeys(
         [
+            "allocator",
             "errors",
             "vocab",
             "config",

@@ -60,6 +60,17 @@ def test_embedding_depends_on_its_text_alone(enc: Encoder, texts: list[str], spl
     assert np.all((np.abs(norms - 1) < 1e-5) | (norms == 0))
 
 
+def test_the_encoders_own_batches_do_not_change_a_row(enc: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``encode`` tokenizes :data:`~arenavotes.embeddings.encoder.BATCH` texts at a time (a memory bound): rows
+    are the same to the last bit with batches of 3 as with one batch of all."""
+    import arenavotes.embeddings.encoder as encoder_module
+
+    texts = [f"Question {i}: how do I sort {i} items in Rust? " * (i % 4 + 1) for i in range(11)] + ["", "日本語"]
+    whole = enc.encode(texts)
+    monkeypatch.setattr(encoder_module, "BATCH", 3)
+    assert np.array_equal(enc.encode(texts), whole)
+
+
 def test_real_prompts_meaning_and_edge_cases(enc: Encoder) -> None:
     v = enc.encode(
         [

@@ -17,6 +17,10 @@ import sys
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")  # Polars' jemalloc
 os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")  # Arrow's mimalloc
 
+from arenavotes.allocator import tune
+
+tune()  # glibc's malloc: one arena per core, set before anything that starts threads is imported
+
 from collections.abc import Sequence
 from pathlib import Path
 
