@@ -4,7 +4,7 @@ Why: DuckDB, the tokenizers, numpy and Python allocate through glibc's malloc. E
 arena it would use busy gets an arena of its own, up to 8 per core (16 on two cores), and each arena keeps
 what was freed in it for its own reuse. A stage's threads (DuckDB's, Polars', the tokenizer's, BLAS's) fill
 many, so memory freed by one batch's work sits in an arena the next batch's allocations may not use, and the
-stage's memory drifts above what it holds. A process that imported the CLI and ran one parallel DuckDB query
+stage's memory drifts above what it holds. A process that imported the CLI and ran one DuckDB query on 8 threads
 had 16 arenas; with the limit set before the imports, 2.
 
 Measured on categorize (traced in process, the mean of each batch's peak over 60 batches of the synthetic 1M-
