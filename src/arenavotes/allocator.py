@@ -1,8 +1,8 @@
 """glibc's malloc, set for a process that streams batches: one arena per core.
 
-Why: DuckDB, the tokenizers, numpy and Python allocate through glibc's malloc. Every thread that finds the
-arena it would use busy gets an arena of its own, up to 8 per core (16 on two cores), and each arena keeps
-what was freed in it for its own reuse. A stage's threads (DuckDB's, Polars', the tokenizer's, BLAS's) fill
+Why: DuckDB, the tokenizers, numpy and Python allocate through glibc's malloc. Every new thread that allocates
+gets an arena of its own while there are fewer than 8 per core (16 on two cores), and each arena keeps what
+was freed in it for its own reuse. A stage's threads (DuckDB's, Polars', the tokenizer's, BLAS's) fill
 many, so memory freed by one batch's work sits in an arena the next batch's allocations may not use, and the
 stage's memory drifts above what it holds. A process that imported the CLI and ran one DuckDB query on 8 threads
 had 16 arenas; with the limit set before the imports, 2.
@@ -28,8 +28,8 @@ import os
 import platform
 from collections.abc import Mapping
 
-#: mallopt's parameter number for the most arenas (malloc.h)
-M_ARENA_MAX = -8
+#: mallopt's parameter numbers (malloc.h) of the settings :func:`settings` names
+PARAMETERS = {"M_ARENA_MAX": -8}
 
 
 def settings(env: Mapping[str, str]) -> dict[str, int]:
@@ -56,5 +56,4 @@ def tune(env: Mapping[str, str] | None = None) -> dict[str, int]:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return {}
-    codes = {"M_ARENA_MAX": M_ARENA_MAX}
-    return {name: value for name, value in wanted.items() if mallopt(codes[name], value) == 1}
+    return {name: value for name, value in wanted.items() if mallopt(PARAMETERS[name], value) == 1}
